@@ -1,0 +1,3 @@
+module github.com/scimharness/scimharness
+
+go 1.26

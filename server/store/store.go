@@ -1,0 +1,63 @@
+// Package store defines what the server needs from a place to keep
+// resources: the small [Store] interface that the memory and Postgres stores
+// implement, and the types that cross it.
+//
+// A store keeps, per tenant and resource type, canonical documents (see
+// package schema). It owns "id" and "meta" (resourceType, created,
+// lastModified, version) and writes them on every create and update; the
+// server adds meta.location and "schemas" on output. A store enforces
+// uniqueness of attributes whose uniqueness is "server" (userName
+// case-insensitively, group displayName), keeps group membership consistent
+// when a resource is deleted, and hands out deep copies only.
+package store
+
+import (
+	"context"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
+)
+
+// Resource is a stored resource: Doc holds every attribute including "id" and
+// "meta"; Version is the number behind meta.version (W/"<Version>").
+type Resource struct {
+	ID      string
+	Version int64
+	Doc     map[string]any
+}
+
+// Query selects, sorts and pages resources of one type (RFC 7644 §3.4.2).
+type Query struct {
+	Filter     filter.Expr // nil selects every resource
+	SortBy     string      // attribute path; "" keeps the store's stable order (creation order)
+	Descending bool
+	StartIndex int // 1-based; values below 1 are read as 1
+	Count      int // most resources to return; 0 returns none (Total only); negative means no limit
+}
+
+// Page is the answer to a Query: Total counts every match, Resources holds
+// the requested window.
+type Page struct {
+	Total     int
+	Resources []Resource
+}
+
+// Store keeps resources per tenant. Every error it returns is a
+// *schema.Error (404 for an unknown id, 409 uniqueness, 412 from a check
+// function, 400 invalidFilter) or wraps schema.ErrUnavailable.
+type Store interface {
+	// Create stores doc (canonical, without id and meta) as a new resource.
+	Create(ctx context.Context, tenant string, rt *schema.ResourceType, doc map[string]any) (Resource, error)
+	// Get returns the resource with the given id.
+	Get(ctx context.Context, tenant string, rt *schema.ResourceType, id string) (Resource, error)
+	// Update reads the resource, calls fn with a copy, and stores the
+	// document fn returns (without id and meta), all atomically: no other
+	// write to that resource happens between the read and the write. fn may
+	// return an error (a 412 for If-Match, a PATCH error) to abort.
+	Update(ctx context.Context, tenant string, rt *schema.ResourceType, id string, fn func(cur Resource) (map[string]any, error)) (Resource, error)
+	// Delete removes the resource after check (nil: no check) accepts it,
+	// and removes it from the members of every group of the tenant.
+	Delete(ctx context.Context, tenant string, rt *schema.ResourceType, id string, check func(cur Resource) error) error
+	// Query returns the resources of one type that match q.Filter.
+	Query(ctx context.Context, tenant string, rt *schema.ResourceType, q Query) (Page, error)
+}
