@@ -1,0 +1,262 @@
+package server
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+)
+
+// searchParams are the query parameters of RFC 7644 §3.4.2, from a query
+// string or a SearchRequest body (§3.4.3).
+type searchParams struct {
+	filter     string
+	sortBy     string
+	sortOrder  string
+	startIndex int
+	count      int // -1: not given
+	attributes []string
+	excluded   []string
+}
+
+func paramsFromQuery(r *http.Request) (searchParams, error) {
+	q := r.URL.Query()
+	p := searchParams{
+		filter:     q.Get("filter"),
+		sortBy:     q.Get("sortBy"),
+		sortOrder:  q.Get("sortOrder"),
+		attributes: splitList(q.Get("attributes")),
+		excluded:   splitList(q.Get("excludedAttributes")),
+		count:      -1,
+	}
+	var err error
+	if v := q.Get("startIndex"); v != "" {
+		if p.startIndex, err = pagingInt("startIndex", v); err != nil {
+			return p, err
+		}
+	}
+	if v := q.Get("count"); v != "" {
+		if p.count, err = pagingInt("count", v); err != nil {
+			return p, err
+		}
+		p.count = max(p.count, 0) // RFC 7644 §3.4.2.4: negative count is read as 0
+	}
+	return p, nil
+}
+
+// pagingInt reads a paging integer; values past the int32 range are clamped,
+// so a huge startIndex simply pages past the end.
+func pagingInt(name, v string) (int, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			if strings.HasPrefix(strings.TrimSpace(v), "-") {
+				return math.MinInt32, nil
+			}
+			return math.MaxInt32, nil
+		}
+		return 0, schema.Errorf(schema.InvalidValue, "%s must be an integer, got %q", name, v)
+	}
+	return int(max(min(n, math.MaxInt32), math.MinInt32)), nil
+}
+
+func paramsFromBody(body map[string]any) (searchParams, error) {
+	p := searchParams{count: -1}
+	for k, v := range body {
+		var err error
+		switch strings.ToLower(k) {
+		case "schemas":
+		case "filter":
+			p.filter, err = str(k, v)
+		case "sortby":
+			p.sortBy, err = str(k, v)
+		case "sortorder":
+			p.sortOrder, err = str(k, v)
+		case "attributes":
+			p.attributes, err = strList(k, v)
+		case "excludedattributes":
+			p.excluded, err = strList(k, v)
+		case "startindex":
+			p.startIndex, err = num(k, v)
+		case "count":
+			p.count, err = num(k, v)
+			p.count = max(p.count, 0)
+		}
+		if err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func str(k string, v any) (string, error) {
+	s, ok := v.(string)
+	if !ok && v != nil {
+		return "", schema.Errorf(schema.InvalidValue, "%s must be a string", k)
+	}
+	return s, nil
+}
+
+func strList(k string, v any) ([]string, error) {
+	switch t := v.(type) {
+	case nil:
+		return nil, nil
+	case string: // tolerated: a comma-separated string as in the query form
+		return splitList(t), nil
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			s, ok := x.(string)
+			if !ok {
+				return nil, schema.Errorf(schema.InvalidValue, "%s must be an array of strings", k)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, schema.Errorf(schema.InvalidValue, "%s must be an array of strings", k)
+}
+
+func num(k string, v any) (int, error) {
+	switch t := v.(type) {
+	case json.Number:
+		return pagingInt(k, t.String())
+	case string: // tolerated: "1" as a string
+		return pagingInt(k, t)
+	}
+	return 0, schema.Errorf(schema.InvalidValue, "%s must be an integer", k)
+}
+
+// query turns parameters into a store query for rt: the filter parsed, the
+// page clamped to MaxResults, startIndex below 1 read as 1.
+func (s *Server) query(p searchParams) (store.Query, error) {
+	q := store.Query{SortBy: p.sortBy, StartIndex: max(p.startIndex, 1), Count: p.count}
+	if q.Count < 0 || q.Count > s.cfg.MaxResults {
+		q.Count = s.cfg.MaxResults
+	}
+	switch strings.ToLower(p.sortOrder) {
+	case "", "ascending":
+	case "descending":
+		q.Descending = true
+	default:
+		return q, schema.Errorf(schema.InvalidValue, `sortOrder must be "ascending" or "descending", got %q`, p.sortOrder)
+	}
+	if strings.TrimSpace(p.filter) != "" {
+		f, err := filter.Parse(p.filter)
+		if err != nil {
+			return q, err
+		}
+		q.Filter = f
+	}
+	return q, nil
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
+	p, err := paramsFromQuery(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.answerList(w, r, []*schema.ResourceType{rt}, p)
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
+	s.searchTypes(w, r, []*schema.ResourceType{rt})
+}
+
+// searchAll is POST /.search at the root (RFC 7644 §3.4.3): every resource
+// type, Users first.
+func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) {
+	s.searchTypes(w, r, s.cfg.Registry.ResourceTypes())
+}
+
+func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, types []*schema.ResourceType) {
+	body, err := decodeBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	p, err := paramsFromBody(body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.answerList(w, r, types, p)
+}
+
+// answerList runs the query over each type in turn and pages over their
+// concatenation, then writes the ListResponse (RFC 7644 §3.4.2).
+func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*schema.ResourceType, p searchParams) {
+	q, err := s.query(p)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if len(types) > 1 && q.Filter != nil {
+		if err := acceptedBySome(types, q.Filter); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	ctx := r.Context()
+	total, skip, room := 0, q.StartIndex-1, q.Count
+	resources := []any{}
+	for _, rt := range types {
+		tq := q
+		// For a single type the store pages; across types each store
+		// reports its total, and the window is cut from the concatenation.
+		tq.StartIndex, tq.Count = skip+1, room
+		page, err := s.cfg.Store.Query(ctx, tenantOf(r), rt, tq)
+		if err != nil {
+			if len(types) > 1 && isInvalidFilter(err) {
+				continue // the filter names attributes this type lacks
+			}
+			writeError(w, err)
+			return
+		}
+		total += page.Total
+		skip = max(skip-page.Total, 0)
+		room -= len(page.Resources)
+		proj := rt.NewProjection(p.attributes, p.excluded)
+		for _, res := range page.Resources {
+			out, err := s.render(ctx, r, rt, res, proj)
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			resources = append(resources, out)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"schemas":      []any{schema.ListResponseURN},
+		"totalResults": total,
+		"startIndex":   q.StartIndex,
+		"itemsPerPage": len(resources),
+		"Resources":    resources,
+	})
+}
+
+func isInvalidFilter(err error) bool {
+	return schema.AsError(err).ScimType == schema.InvalidFilter
+}
+
+// acceptedBySome returns the filter's error unless at least one of types
+// can evaluate it; a root search then skips the types that cannot.
+func acceptedBySome(types []*schema.ResourceType, f filter.Expr) error {
+	var first error
+	for _, rt := range types {
+		_, err := filter.Compile(f, rt)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}

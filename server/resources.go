@@ -1,0 +1,377 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/patch"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+)
+
+// typedHandler serves one resource type.
+type typedHandler func(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType)
+
+func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { h(w, r, rt) }
+}
+
+// base is the SCIM base URL of the request's tenant, for meta.location.
+func base(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	p := "/scim/v2"
+	if t := r.PathValue("tenant"); t != "" {
+		p = "/t/" + t + "/scim/v2"
+	}
+	return scheme + "://" + r.Host + p
+}
+
+// etag is the entity tag of a version (RFC 7644 §3.14); weak, because the
+// same version may be served in different projections.
+func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+// render turns a stored resource into what is sent: "schemas",
+// meta.location and, for users, the derived "groups" attribute, then the
+// projection. The stored document is not changed.
+func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (map[string]any, error) {
+	doc := schema.CopyDoc(res.Doc)
+	if meta, ok := doc["meta"].(map[string]any); ok {
+		meta["location"] = base(r) + rt.Endpoint + "/" + res.ID
+	}
+	if rt.ID == "User" && rt.Core().Attr("groups") != nil {
+		groups, err := s.groupsOf(ctx, r, res.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(groups) > 0 {
+			doc["groups"] = groups
+		}
+	}
+	out := rt.Project(doc, p)
+	out["schemas"] = rt.SchemasOf(out)
+	return out, nil
+}
+
+// groupsOf derives User.groups (readOnly, RFC 7643 §4.1.2) from the groups
+// whose members hold the user, so it can never disagree with them.
+func (s *Server) groupsOf(ctx context.Context, r *http.Request, userID string) ([]any, error) {
+	gt, ok := s.cfg.Registry.ResourceType("Group")
+	if !ok {
+		return nil, nil
+	}
+	page, err := s.cfg.Store.Query(ctx, tenantOf(r), gt, store.Query{
+		Filter: filter.Compare{Path: filter.AttrPath{Name: "members", Sub: "value"}, Op: filter.Eq, Value: userID},
+		Count:  -1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(page.Resources))
+	for _, g := range page.Resources {
+		e := map[string]any{"value": g.ID, "$ref": base(r) + gt.Endpoint + "/" + g.ID, "type": "direct"}
+		if dn, ok := g.Doc["displayName"].(string); ok {
+			e["display"] = dn
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func projection(r *http.Request, rt *schema.ResourceType) *schema.Projection {
+	q := r.URL.Query()
+	return rt.NewProjection(splitList(q.Get("attributes")), splitList(q.Get("excludedAttributes")))
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// writeResource answers with one resource, its ETag and, on 201, Location.
+func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType, res store.Resource, status int) {
+	out, err := s.render(r.Context(), r, rt, res, projection(r, rt))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("ETag", etag(res.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", base(r)+rt.Endpoint+"/"+res.ID)
+	}
+	writeJSON(w, status, out)
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
+	body, err := decodeBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res, err := s.createDoc(r.Context(), tenantOf(r), rt, body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.writeResource(w, r, rt, res, http.StatusCreated)
+}
+
+// createDoc is POST without HTTP, shared by /Users, /Groups and /Bulk.
+func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.ResourceType, body map[string]any) (store.Resource, error) {
+	doc, err := rt.Normalize(body)
+	if err != nil {
+		return store.Resource{}, err
+	}
+	if err := s.resolveMembers(ctx, tenant, rt, doc, nil); err != nil {
+		return store.Resource{}, err
+	}
+	return s.cfg.Store.Create(ctx, tenant, rt, doc)
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
+	res, err := s.cfg.Store.Get(r.Context(), tenantOf(r), rt, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, res.Version) {
+		w.Header().Set("ETag", etag(res.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.writeResource(w, r, rt, res, http.StatusOK)
+}
+
+func (s *Server) replace(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
+	body, err := decodeBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res, err := s.replaceDoc(r.Context(), tenantOf(r), rt, r.PathValue("id"), r.Header.Get("If-Match"), body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.writeResource(w, r, rt, res, http.StatusOK)
+}
+
+// replaceDoc is PUT without HTTP (RFC 7644 §3.5.1): every writable
+// attribute is replaced; readOnly ones in the body (id, meta, groups — Okta
+// sends them all back) are ignored.
+func (s *Server) replaceDoc(ctx context.Context, tenant string, rt *schema.ResourceType, id, ifMatch string, body map[string]any) (store.Resource, error) {
+	next, err := rt.Normalize(body)
+	if err != nil {
+		return store.Resource{}, err
+	}
+	return s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
+		if err := rt.CheckImmutable(old, next); err != nil {
+			return nil, err
+		}
+		return schema.CopyDoc(next), nil
+	})
+}
+
+func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
+	body, err := decodeBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res, err := s.patchDoc(r.Context(), tenantOf(r), rt, r.PathValue("id"), r.Header.Get("If-Match"), body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if s.cfg.PatchNoContent {
+		w.Header().Set("ETag", etag(res.Version))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.writeResource(w, r, rt, res, http.StatusOK)
+}
+
+// patchDoc is PATCH without HTTP, shared with /Bulk.
+func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.ResourceType, id, ifMatch string, body map[string]any) (store.Resource, error) {
+	ops, err := patch.ParseRequest(body)
+	if err != nil {
+		return store.Resource{}, err
+	}
+	return s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
+		return patch.Apply(rt, old, ops)
+	})
+}
+
+// errRetry tells modify that the resource changed between its read and its
+// write; the change is computed again on the new version.
+var errRetry = errors.New("server: resource changed concurrently")
+
+// modify applies change to a resource with optimistic concurrency: it reads
+// the resource, computes the new document outside the store's lock (so
+// change may look up other resources, as member checks do), and writes it
+// only if the version is still the one read. A concurrent writer makes it
+// start over; no update is lost and a PATCH is never applied to a stale copy.
+func (s *Server) modify(ctx context.Context, tenant string, rt *schema.ResourceType, id, ifMatch string, change func(old map[string]any) (map[string]any, error)) (store.Resource, error) {
+	for attempt := 0; ; attempt++ {
+		cur, err := s.cfg.Store.Get(ctx, tenant, rt, id)
+		if err != nil {
+			return store.Resource{}, err
+		}
+		if ifMatch != "" && !etagMatches(ifMatch, cur.Version) {
+			return store.Resource{}, preconditionFailed(cur.Version)
+		}
+		old := clientView(cur.Doc)
+		next, err := change(schema.CopyDoc(old))
+		if err != nil {
+			return store.Resource{}, err
+		}
+		if err := s.resolveMembers(ctx, tenant, rt, next, old); err != nil {
+			return store.Resource{}, err
+		}
+		res, err := s.cfg.Store.Update(ctx, tenant, rt, id, func(now store.Resource) (map[string]any, error) {
+			if now.Version != cur.Version {
+				return nil, errRetry
+			}
+			return next, nil
+		})
+		if errors.Is(err, errRetry) && attempt < 100 {
+			continue
+		}
+		if errors.Is(err, errRetry) {
+			return store.Resource{}, schema.StatusError(http.StatusConflict, "%s %q is being changed by too many clients at once; retry", rt.ID, id)
+		}
+		return res, err
+	}
+}
+
+// clientView is a stored document without what the store owns (id, meta).
+func clientView(doc map[string]any) map[string]any {
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		if k != "id" && k != "meta" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (s *Server) delete(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
+	if err := s.deleteDoc(r.Context(), tenantOf(r), rt, r.PathValue("id"), r.Header.Get("If-Match")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) deleteDoc(ctx context.Context, tenant string, rt *schema.ResourceType, id, ifMatch string) error {
+	return s.cfg.Store.Delete(ctx, tenant, rt, id, func(cur store.Resource) error {
+		if ifMatch != "" && !etagMatches(ifMatch, cur.Version) {
+			return preconditionFailed(cur.Version)
+		}
+		return nil
+	})
+}
+
+func preconditionFailed(v int64) error {
+	return schema.StatusError(http.StatusPreconditionFailed, "the resource has changed: its version is now %s", etag(v))
+}
+
+// etagMatches reads an If-Match / If-None-Match list: "*" matches any
+// version, and tags compare weakly (RFC 7232 §2.3.2), so W/"3" matches "3".
+func etagMatches(header string, version int64) bool {
+	want := strconv.FormatInt(version, 10)
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return true
+		}
+		t = strings.TrimPrefix(t, "W/")
+		if strings.Trim(t, `"`) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveMembers checks the members a Group document names: each must be a
+// user or group of the tenant. A member that is new in this write and names
+// no resource is dropped rather than failing the whole request — Okta does
+// not retry a 400, so one stale id would block the group for good (fleetdm
+// issue 52600) — and "type" is set from what the id names.
+func (s *Server) resolveMembers(ctx context.Context, tenant string, rt *schema.ResourceType, doc, old map[string]any) error {
+	members, ok := doc["members"].([]any)
+	if !ok || rt.ID != "Group" {
+		return nil
+	}
+	known := map[string]string{}
+	if prev, ok := old["members"].([]any); ok {
+		for _, m := range prev {
+			if e, ok := m.(map[string]any); ok {
+				if v, ok := e["value"].(string); ok {
+					t, _ := e["type"].(string)
+					known[v] = t
+				}
+			}
+		}
+	}
+	kept := members[:0]
+	seen := map[string]bool{}
+	for _, m := range members {
+		e, ok := m.(map[string]any)
+		if !ok {
+			continue
+		}
+		v, _ := e["value"].(string)
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		t, isOld := known[v]
+		if !isOld {
+			var err error
+			if t, err = s.memberType(ctx, tenant, v); err != nil {
+				return err
+			}
+			if t == "" {
+				s.log.Warn("dropping unknown group member", "tenant", tenant, "member", v)
+				continue
+			}
+		}
+		if t != "" {
+			e["type"] = t
+		}
+		kept = append(kept, e)
+	}
+	if len(kept) == 0 {
+		delete(doc, "members")
+	} else {
+		doc["members"] = kept
+	}
+	return nil
+}
+
+// memberType returns "User" or "Group" for the resource id names, or "".
+func (s *Server) memberType(ctx context.Context, tenant, id string) (string, error) {
+	for _, name := range []string{"User", "Group"} {
+		rt, ok := s.cfg.Registry.ResourceType(name)
+		if !ok {
+			continue
+		}
+		_, err := s.cfg.Store.Get(ctx, tenant, rt, id)
+		if err == nil {
+			return name, nil
+		}
+		if se := schema.AsError(err); se.Status != http.StatusNotFound {
+			return "", err
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,202 @@
+// Package server is the HTTP side of the reference SCIM 2.0 server: routing,
+// tenants and bearer-token auth, content negotiation, and the RFC 7644
+// operations (CRUD, PATCH, list and search with filter, sort and paging,
+// ETags, Bulk, discovery). It holds no SCIM semantics of its own: documents
+// are checked and shaped by package schema, filters by package filter, PATCH
+// by package patch, and kept by a [store.Store].
+//
+// One request: recover → log → auth (token hash → tenant) → route → decode
+// (size limit, UTF-8, one JSON object) → normalise → operation → store →
+// project (attributes, excludedAttributes, returned) → encode with meta and
+// ETag. Any error anywhere becomes one *schema.Error and one writer turns it
+// into the RFC 7644 §3.12 body.
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+)
+
+// Config configures a [Server]. Zero values take the defaults noted.
+type Config struct {
+	Store    store.Store      // required
+	Tenants  *Tenants         // required: who may act for which tenant
+	Registry *schema.Registry // default schema.Default()
+	Logger   *slog.Logger     // default slog.Default()
+
+	// MaxResults caps a list page (RFC 7644 §3.4.2.4 lets the server return
+	// fewer than asked); it is advertised as filter.maxResults. Default 1000.
+	MaxResults int
+	// MaxBodyBytes caps a request body (413 above). Default 1 MiB.
+	MaxBodyBytes int64
+	// BulkMaxOperations caps a /Bulk request. Default 1000.
+	BulkMaxOperations int
+	// PatchNoContent answers a successful PATCH with 204 and no body instead
+	// of 200 with the resource (RFC 7644 §3.5.2 allows both).
+	PatchNoContent bool
+}
+
+// Server is the reference SCIM server; it is an http.Handler.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+// New returns a server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Tenants == nil {
+		return nil, fmt.Errorf("server: Config.Store and Config.Tenants are required")
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = schema.Default()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxResults <= 0 {
+		cfg.MaxResults = 1000
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.BulkMaxOperations <= 0 {
+		cfg.BulkMaxOperations = 1000
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger}
+	s.routes()
+	return s, nil
+}
+
+// routes registers every endpoint twice: under the default tenant's
+// /scim/v2 and under /t/{tenant}/scim/v2. Methods are dispatched in the
+// handlers (not in the patterns) so that a wrong method gets a SCIM 405 body
+// rather than ServeMux's plain-text one.
+func (s *Server) routes() {
+	for _, p := range []string{"/scim/v2", "/t/{tenant}/scim/v2"} {
+		s.handle(p+"/ServiceProviderConfig", methods{http.MethodGet: s.serviceProviderConfig})
+		s.handle(p+"/Schemas", methods{http.MethodGet: s.listSchemas})
+		s.handle(p+"/Schemas/{id}", methods{http.MethodGet: s.getSchema})
+		s.handle(p+"/ResourceTypes", methods{http.MethodGet: s.listResourceTypes})
+		s.handle(p+"/ResourceTypes/{id}", methods{http.MethodGet: s.getResourceType})
+		s.handle(p+"/.search", methods{http.MethodPost: s.searchAll})
+		s.handle(p+"/Bulk", methods{http.MethodPost: s.bulk})
+		s.handle(p+"/Me", methods{"*": s.me})
+		s.handle(p+"/Me/{rest...}", methods{"*": s.me})
+		for _, rt := range s.cfg.Registry.ResourceTypes() {
+			rt := rt
+			s.handle(p+rt.Endpoint, methods{
+				http.MethodGet:  s.withType(rt, s.list),
+				http.MethodPost: s.withType(rt, s.create),
+			})
+			s.handle(p+rt.Endpoint+"/.search", methods{http.MethodPost: s.withType(rt, s.search)})
+			s.handle(p+rt.Endpoint+"/{id}", methods{
+				http.MethodGet:    s.withType(rt, s.get),
+				http.MethodPut:    s.withType(rt, s.replace),
+				http.MethodPatch:  s.withType(rt, s.patch),
+				http.MethodDelete: s.withType(rt, s.delete),
+			})
+		}
+		s.mux.Handle(p+"/", s.authed(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
+		}))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, schema.StatusError(http.StatusNotFound,
+			"no SCIM endpoint at %s; the base URL is /scim/v2 or /t/{tenant}/scim/v2", r.URL.Path))
+	})
+}
+
+// methods maps an HTTP method to its handler; "*" takes every method.
+type methods map[string]http.HandlerFunc
+
+func (s *Server) handle(pattern string, m methods) {
+	s.mux.Handle(pattern, s.authed(func(w http.ResponseWriter, r *http.Request) {
+		h, ok := m[r.Method]
+		if !ok {
+			h, ok = m["*"]
+		}
+		if !ok {
+			allow := ""
+			for k := range m {
+				if allow != "" {
+					allow += ", "
+				}
+				allow += k
+			}
+			w.Header().Set("Allow", allow)
+			writeError(w, schema.StatusError(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
+		h(w, r)
+	}))
+}
+
+// authed checks the bearer token against the tenant named in the path, so a
+// token of one tenant never opens another's data (401 either way: no hint
+// whether the tenant exists).
+func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		t := tenantOf(r)
+		if !s.cfg.Tenants.Allowed(t, bearer(r)) {
+			writeError(w, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required"))
+			return
+		}
+		if !acceptable(r) {
+			writeError(w, schema.StatusError(http.StatusNotAcceptable, "this server answers application/scim+json; Accept was %q", r.Header.Get("Accept")))
+			return
+		}
+		next(w, r)
+	}
+}
+
+func tenantOf(r *http.Request) string {
+	if t := r.PathValue("tenant"); t != "" {
+		return t
+	}
+	return DefaultTenant
+}
+
+// ServeHTTP serves one request. A panic becomes a 500 with the SCIM error
+// body and a log line, never a dropped connection.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				writeError(rec, fmt.Errorf("panic: %v", p))
+			}
+		}
+		// The query string is not logged: clients have been seen putting
+		// tokens in it. The Authorization header never is.
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "tenant", tenantOf(r),
+			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}

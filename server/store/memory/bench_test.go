@@ -1,0 +1,127 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/store"
+)
+
+var sizes = []int{1_000, 10_000, 100_000}
+
+// populated caches one store per size across benchmarks that only read.
+var populated sync.Map // int -> *benchStore
+
+type benchStore struct {
+	once sync.Once
+	s    *Store
+	ids  []string
+}
+
+func readStore(b *testing.B, n int) (*Store, []string) {
+	v, _ := populated.LoadOrStore(n, &benchStore{})
+	bs := v.(*benchStore)
+	bs.once.Do(func() {
+		bs.s = New()
+		bs.ids = populate(b, bs.s, n)
+	})
+	return bs.s, bs.ids
+}
+
+// BenchmarkQueryUserNameEq is the IdP's "does this user exist" lookup; its
+// cost should not grow with the number of users.
+func BenchmarkQueryUserNameEq(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			s, _ := readStore(b, n)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				q := store.Query{Count: -1, Filter: filter.Compare{
+					Path: filter.AttrPath{Name: "userName"}, Op: filter.Eq,
+					Value: fmt.Sprintf("user%d@example.com", i%n),
+				}}
+				p, err := s.Query(ctx, "t", userType, q)
+				if err != nil || p.Total != 1 {
+					b.Fatalf("total %d, err %v", p.Total, err)
+				}
+				i += 7919
+			}
+		})
+	}
+}
+
+// newName makes the userNames of BenchmarkCreate unique across runs.
+var newName atomic.Int64
+
+func BenchmarkCreate(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("existing=%d", n), func(b *testing.B) {
+			s := New()
+			populate(b, s, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				doc := userDoc(0)
+				doc["userName"] = fmt.Sprintf("new%d", newName.Add(1))
+				if _, err := s.Create(ctx, "t", userType, doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			s, ids := readStore(b, n)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := s.Get(ctx, "t", userType, ids[i%n]); err != nil {
+					b.Fatal(err)
+				}
+				i += 7919
+			}
+		})
+	}
+}
+
+// BenchmarkQueryPage is a page in the middle of an unfiltered listing of
+// 100k users (startIndex=50001, count=100): no sort, no matcher.
+func BenchmarkQueryPage(b *testing.B) {
+	s, _ := readStore(b, 100_000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := s.Query(ctx, "t", userType, store.Query{StartIndex: 50_001, Count: 100})
+		if err != nil || len(p.Resources) != 100 {
+			b.Fatalf("%d resources, err %v", len(p.Resources), err)
+		}
+	}
+}
+
+// BenchmarkQueryScan is an unindexed filter over 10k users, for comparison:
+// every entry goes through the matcher.
+func BenchmarkQueryScan(b *testing.B) {
+	s, _ := readStore(b, 10_000)
+	ctx := context.Background()
+	f, err := filter.Parse(`displayName eq "User 5000"`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := s.Query(ctx, "t", userType, store.Query{Filter: f, Count: -1})
+		if err != nil || p.Total != 1 {
+			b.Fatalf("total %d, err %v", p.Total, err)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package memory
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scimharness/scimharness/server/schema"
+)
+
+// index maps the string values of one attribute path to the entries that
+// hold them. Lookups through it replace a scan for "path eq value" filters
+// and for uniqueness checks; an index is a superset filter only — the full
+// matcher still runs on what it returns — so the one thing it must never do
+// is miss an entry.
+type index struct {
+	ref    schema.Ref
+	path   string // ref.Path(), to recognise the attribute in a filter
+	fold   bool   // keys are foldKey(value): the attribute is not caseExact
+	unique bool   // uniqueness "server" or "global": at most one entry per key
+	keys   map[string][]*entry
+}
+
+// multiIndexed names the multi-valued "value" sub-attributes worth an index:
+// IdPs look users up by email, and deleting a resource needs the groups it is
+// a member of without scanning every group.
+var multiIndexed = []string{"emails", "members"}
+
+// indexesFor lists the indexes of a resource type: every unique top-level
+// core attribute (userName, Group displayName), externalId, and the
+// multi-valued values named in multiIndexed that the type has.
+func indexesFor(rt *schema.ResourceType) []*index {
+	var out []*index
+	add := func(ref schema.Ref, unique bool) {
+		if t := ref.Target().Type; t != schema.TypeString && t != schema.TypeReference {
+			return // only strings are compared by eq on a key
+		}
+		out = append(out, &index{
+			ref:    ref,
+			path:   ref.Path(),
+			fold:   !ref.Target().CaseExact,
+			unique: unique,
+			keys:   map[string][]*entry{},
+		})
+	}
+	for _, a := range rt.Core().Attributes {
+		if a.Uniqueness == "server" || a.Uniqueness == "global" {
+			add(schema.Ref{Attr: a}, true)
+		}
+	}
+	if ref, ok := rt.Find("", "externalId", ""); ok {
+		add(ref, false)
+	}
+	for _, name := range multiIndexed {
+		if ref, ok := rt.Find("", name, "value"); ok && ref.Attr.MultiValued {
+			add(ref, false)
+		}
+	}
+	return out
+}
+
+// key returns the index key of a value.
+func (ix *index) key(v string) string {
+	if ix.fold {
+		return foldKey(v)
+	}
+	return v
+}
+
+// each calls fn with every string value the document holds at the index's
+// path: one for a single-valued attribute, one per element for a
+// multi-valued one.
+func (ix *index) each(doc map[string]any, fn func(string)) {
+	if ix.ref.URN != "" {
+		doc, _ = doc[ix.ref.URN].(map[string]any)
+	}
+	v := doc[ix.ref.Attr.Name]
+	if v == nil {
+		return
+	}
+	vals, multi := v.([]any)
+	if !multi {
+		vals = []any{v}
+	}
+	for _, x := range vals {
+		if ix.ref.Sub != nil {
+			m, _ := x.(map[string]any)
+			x = m[ix.ref.Sub.Name]
+		}
+		if s, ok := x.(string); ok {
+			fn(s)
+		}
+	}
+}
+
+// add indexes e under every value of doc.
+func (ix *index) add(e *entry, doc map[string]any) {
+	ix.each(doc, func(v string) {
+		k := ix.key(v)
+		for _, x := range ix.keys[k] {
+			if x == e {
+				return // the same value twice in one document
+			}
+		}
+		ix.keys[k] = append(ix.keys[k], e)
+	})
+}
+
+// remove drops e from every key that doc's values map to.
+func (ix *index) remove(e *entry, doc map[string]any) {
+	ix.each(doc, func(v string) {
+		k := ix.key(v)
+		list := ix.keys[k]
+		for i, x := range list {
+			if x == e {
+				list[i] = list[len(list)-1]
+				list[len(list)-1] = nil
+				list = list[:len(list)-1]
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(ix.keys, k)
+		} else {
+			ix.keys[k] = list
+		}
+	})
+}
+
+// conflict returns the uniqueness error for doc, or nil when no entry other
+// than self holds one of its values. The message quotes the value as the
+// client sent it.
+func (ix *index) conflict(self *entry, doc map[string]any) error {
+	var err error
+	ix.each(doc, func(v string) {
+		if err != nil {
+			return
+		}
+		for _, x := range ix.keys[ix.key(v)] {
+			if x != self {
+				err = schema.Errorf(schema.Uniqueness, "%s %q is already taken", ix.path, v)
+				return
+			}
+		}
+	})
+	return err
+}
+
+// foldKey maps s to a key shared by every string that compares equal to it
+// case-insensitively, whether the comparison is strings.EqualFold (Unicode
+// simple folding) or equality after strings.ToLower: each rune is lowered,
+// then replaced by the lower case of the smallest rune of its folding orbit
+// ("ſ" and "s", "K" (Kelvin) and "k" share a key). Keys are a superset
+// relation, never finer than the matcher's, so an index lookup can't miss.
+func foldKey(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.Map(foldRune, s)
+		}
+	}
+	return strings.ToLower(s) // ASCII: every orbit of a letter is {upper, lower}, or maps back to it
+}
+
+func foldRune(r rune) rune {
+	r = unicode.ToLower(r)
+	lowest := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		lowest = min(lowest, f)
+	}
+	return unicode.ToLower(lowest)
+}
+
+// String describes an index for test failure messages.
+func (ix *index) String() string {
+	return fmt.Sprintf("index(%s, fold=%v, unique=%v, %d keys)", ix.path, ix.fold, ix.unique, len(ix.keys))
+}

@@ -1,0 +1,325 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+)
+
+// examinedBy runs a query and returns how many entries its matcher ran on,
+// and the page.
+func examinedBy(t *testing.T, s *Store, rt *schema.ResourceType, f string) (int64, store.Page) {
+	t.Helper()
+	expr, err := filter.Parse(f)
+	if err != nil {
+		t.Fatalf("parse %s: %v", f, err)
+	}
+	before := s.examined.Load()
+	p, err := s.Query(context.Background(), "t", rt, store.Query{Filter: expr, Count: -1})
+	if err != nil {
+		t.Fatalf("query %s: %v", f, err)
+	}
+	return s.examined.Load() - before, p
+}
+
+// TestEqualityFiltersUseIndexes checks that a lookup by an indexed attribute
+// over 100k users examines only the entries the index names, however the
+// filter spells the path.
+func TestEqualityFiltersUseIndexes(t *testing.T) {
+	n := 100_000
+	if testing.Short() {
+		n = 10_000
+	}
+	s := New()
+	ids := populate(t, s, n)
+	id := ids[n/2]
+	grp, err := s.Create(context.Background(), "t", groupType, map[string]any{
+		"displayName": "g", "members": []any{map[string]any{"value": id}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := n / 2
+	cases := []struct {
+		filter string
+		rt     *schema.ResourceType
+		want   int // matches
+	}{
+		{fmt.Sprintf(`userName eq "USER%d@example.com"`, k), userType, 1},
+		{fmt.Sprintf(`USERNAME eq "user%d@example.com"`, k), userType, 1},
+		{fmt.Sprintf(`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "user%d@example.com"`, k), userType, 1},
+		{fmt.Sprintf(`emails.value eq "User%d@Home.Example"`, k), userType, 1},
+		{fmt.Sprintf(`emails[type eq "work" and value eq "user%d@example.com"]`, k), userType, 1},
+		{fmt.Sprintf(`emails[type eq "home" and value eq "user%d@example.com"]`, k), userType, 0},
+		{fmt.Sprintf(`externalId eq "ext-%d"`, k), userType, 1},
+		{fmt.Sprintf(`id eq %q`, id), userType, 1},
+		{fmt.Sprintf(`title pr and (active pr and userName eq "user%d@example.com")`, k), userType, 1},
+		{fmt.Sprintf(`userName eq "user%d@example.com" or externalId eq "ext-%d"`, k, k+1), userType, 2},
+		{`userName eq "nobody"`, userType, 0},
+		{fmt.Sprintf(`members.value eq %q`, id), groupType, 1},
+		{fmt.Sprintf(`members[value eq %q]`, id), groupType, 1},
+	}
+	for _, c := range cases {
+		examined, p := examinedBy(t, s, c.rt, c.filter)
+		if p.Total != c.want {
+			t.Errorf("%s: total %d, want %d", c.filter, p.Total, c.want)
+		}
+		if examined > 2 {
+			t.Errorf("%s: examined %d entries, want an index lookup (≤ 2)", c.filter, examined)
+		}
+	}
+	if examined, _ := examinedBy(t, s, userType, `title eq "nobody"`); examined != int64(n) {
+		t.Errorf("unindexed filter examined %d entries, want a scan of %d", examined, n)
+	}
+	_ = grp
+}
+
+// TestIndexesStayExact runs random creates, updates and deletes and then
+// checks every index against one rebuilt from the stored documents.
+func TestIndexesStayExact(t *testing.T) {
+	s := New()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var users, groups []string
+	for step := range 3000 {
+		switch op := rng.IntN(10); {
+		case op < 4 || len(users) < 5:
+			r, err := s.Create(ctx, "t", userType, userDoc(rng.IntN(500)))
+			if err == nil {
+				users = append(users, r.ID)
+			}
+		case op < 6:
+			id := users[rng.IntN(len(users))]
+			_, _ = s.Update(ctx, "t", userType, id, func(cur store.Resource) (map[string]any, error) {
+				d := userDoc(rng.IntN(500))
+				d["emails"] = append(d["emails"].([]any), map[string]any{"value": strings.ToUpper(fmt.Sprint(step))})
+				return d, nil
+			})
+		case op < 7:
+			i := rng.IntN(len(users))
+			if err := s.Delete(ctx, "t", userType, users[i], nil); err == nil {
+				users = slices.Delete(users, i, i+1)
+			}
+		case op < 9:
+			ms := []any{}
+			for range rng.IntN(4) {
+				ms = append(ms, map[string]any{"value": users[rng.IntN(len(users))]})
+			}
+			doc := map[string]any{"displayName": fmt.Sprint("g", rng.IntN(50))}
+			if len(ms) > 0 {
+				doc["members"] = ms
+			}
+			if r, err := s.Create(ctx, "t", groupType, doc); err == nil {
+				groups = append(groups, r.ID)
+			}
+		default:
+			if len(groups) > 0 {
+				_ = s.Delete(ctx, "t", groupType, groups[0], nil)
+				groups = groups[1:]
+			}
+		}
+	}
+	for _, tbl := range s.tenants["t"].tables {
+		checkTable(t, tbl)
+	}
+}
+
+// checkTable compares a table's indexes and order with ones rebuilt from
+// scratch.
+func checkTable(t *testing.T, tbl *table) {
+	t.Helper()
+	fresh := newTable(tbl.rt)
+	live := 0
+	for i, e := range tbl.order {
+		if i > 0 && tbl.order[i-1].seq >= e.seq {
+			t.Errorf("%s: order not in creation order at %d", tbl.rt.ID, i)
+		}
+		if e.dead {
+			continue
+		}
+		live++
+		if tbl.byID[e.id] != e {
+			t.Errorf("%s: %s in order but not in byID", tbl.rt.ID, e.id)
+		}
+		for _, ix := range fresh.indexes {
+			ix.add(e, e.doc)
+		}
+	}
+	if live != len(tbl.byID) {
+		t.Errorf("%s: %d live entries in order, %d in byID", tbl.rt.ID, live, len(tbl.byID))
+	}
+	for i, ix := range tbl.indexes {
+		want := fresh.indexes[i]
+		if len(ix.keys) != len(want.keys) {
+			t.Errorf("%v: %d keys, rebuilt has %d", ix, len(ix.keys), len(want.keys))
+		}
+		for k, list := range want.keys {
+			got := ix.keys[k]
+			if len(got) != len(list) || !sameEntries(got, list) {
+				t.Errorf("%v: key %q has %d entries, rebuilt has %d", ix, k, len(got), len(list))
+			}
+		}
+	}
+}
+
+func sameEntries(a, b []*entry) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestFoldKeyAgreesWithEqualFold: whatever the filter's eq considers equal
+// must share an index key, or an index lookup would miss a match.
+func TestFoldKeyAgreesWithEqualFold(t *testing.T) {
+	pairs := [][2]string{
+		{"Alice", "aLICE"},
+		{"k", "\u212a"},      // Kelvin sign
+		{"s", "\u017f"},      // long s
+		{"ΣΑΣ", "σας"},       // final sigma
+		{"straße", "STRAßE"}, // ß has no simple upper case
+		{"ǅ", "ǆ"},           // title case digraph
+		{"user@EXAMPLE.com", "USER@example.COM"},
+	}
+	for _, p := range pairs {
+		if strings.EqualFold(p[0], p[1]) && foldKey(p[0]) != foldKey(p[1]) {
+			t.Errorf("foldKey(%q)=%q, foldKey(%q)=%q", p[0], foldKey(p[0]), p[1], foldKey(p[1]))
+		}
+	}
+}
+
+// TestFoldRuneCoversOrbits checks every rune: all members of its simple
+// folding orbit (what EqualFold equates), and its lower case (what
+// ToLower-based comparison equates), share its key.
+func TestFoldRuneCoversOrbits(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		k := foldRune(r)
+		if r < utf8.RuneSelf && k != unicode.ToLower(r) {
+			t.Fatalf("foldRune(%U)=%U disagrees with foldKey's ASCII fast path", r, k)
+		}
+		if foldRune(unicode.ToLower(r)) != k {
+			t.Fatalf("foldRune(%U)=%U but foldRune(ToLower)=%U", r, k, foldRune(unicode.ToLower(r)))
+		}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if foldRune(f) != k {
+				t.Fatalf("foldRune(%U)=%U but foldRune(%U)=%U", r, k, f, foldRune(f))
+			}
+		}
+	}
+}
+
+func FuzzFoldKey(f *testing.F) {
+	f.Add("Alice", "ALICE")
+	f.Add("\u212a", "k")
+	f.Add("ς", "Σ")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if strings.EqualFold(a, b) && foldKey(a) != foldKey(b) {
+			t.Errorf("EqualFold(%q, %q) but keys %q, %q", a, b, foldKey(a), foldKey(b))
+		}
+		if strings.ToLower(a) == strings.ToLower(b) && foldKey(a) != foldKey(b) {
+			t.Errorf("same ToLower(%q, %q) but keys %q, %q", a, b, foldKey(a), foldKey(b))
+		}
+	})
+}
+
+func TestIDsAreUUIDv4(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	for range 100 {
+		if id := newID(); !re.MatchString(id) {
+			t.Fatalf("id %q is not a UUID v4", id)
+		}
+	}
+}
+
+// TestTombstonesAreCompacted checks that deleting most resources shrinks the
+// order slice and keeps the survivors in creation order.
+func TestTombstonesAreCompacted(t *testing.T) {
+	s := New()
+	ids := populate(t, s, 1000)
+	for i, id := range ids {
+		if i%10 != 0 {
+			if err := s.Delete(context.Background(), "t", userType, id, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tbl := s.tenants["t"].tables["User"]
+	if len(tbl.order) > 2*tbl.live()+1 {
+		t.Errorf("order holds %d entries for %d live resources", len(tbl.order), tbl.live())
+	}
+	p, err := s.Query(context.Background(), "t", userType, store.Query{Count: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range p.Resources {
+		if r.ID != ids[i*10] {
+			t.Fatalf("position %d: got %s, want %s", i, r.ID, ids[i*10])
+		}
+	}
+}
+
+// TestLastModifiedNeverGoesBack: a clock stepping backwards must not make
+// lastModified earlier than the previous write.
+func TestLastModifiedNeverGoesBack(t *testing.T) {
+	s := New()
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
+	s.now = func() time.Time { return clock }
+	r, err := s.Create(context.Background(), "t", userType, userDoc(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Doc["meta"].(map[string]any)["created"]; got != "2026-01-02T03:04:05.006Z" {
+		t.Errorf("created %v, want the fixed-width UTC form", got)
+	}
+	clock = clock.Add(-time.Hour)
+	u, err := s.Update(context.Background(), "t", userType, r.ID, func(cur store.Resource) (map[string]any, error) {
+		return cur.Doc, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := u.Doc["meta"].(map[string]any)["lastModified"]; got != "2026-01-02T03:04:05.006Z" {
+		t.Errorf("lastModified went back to %v", got)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New().Get(ctx, "t", userType, "x")
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, schema.ErrUnavailable) {
+		t.Errorf("got %v, want context.Canceled wrapped in ErrUnavailable", err)
+	}
+}
+
+// TestUnfilteredPagingStopsAtTheWindow: a page of an unfiltered, unsorted
+// query runs no matcher at all.
+func TestUnfilteredPagingStopsAtTheWindow(t *testing.T) {
+	s := New()
+	ids := populate(t, s, 5000)
+	before := s.examined.Load()
+	p, err := s.Query(context.Background(), "t", userType, store.Query{StartIndex: 2501, Count: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != 5000 || len(p.Resources) != 100 || p.Resources[0].ID != ids[2500] {
+		t.Errorf("total %d, %d resources, first %s; want 5000, 100, %s", p.Total, len(p.Resources), p.Resources[0].ID, ids[2500])
+	}
+	if d := s.examined.Load() - before; d != 0 {
+		t.Errorf("examined %d entries", d)
+	}
+}

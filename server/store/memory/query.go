@@ -1,0 +1,264 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+)
+
+// Query returns the resources of one type that match q.Filter, sorted by
+// q.SortBy or in creation order, windowed by q.StartIndex and q.Count.
+func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query) (store.Page, error) {
+	if err := cancelled(ctx); err != nil {
+		return store.Page{}, err
+	}
+	// Compile and resolve before looking at data, so that a bad filter or
+	// sortBy is an error even in an empty tenant.
+	match := func(map[string]any) bool { return true }
+	if q.Filter != nil {
+		m, err := filter.Compile(q.Filter, rt)
+		if err != nil {
+			return store.Page{}, err
+		}
+		match = m
+	}
+	var order *sorter
+	if q.SortBy != "" {
+		o, err := newSorter(rt, q.SortBy, q.Descending)
+		if err != nil {
+			return store.Page{}, err
+		}
+		order = o
+	}
+	page := store.Page{Resources: []store.Resource{}}
+	sp := s.space(tenant, false)
+	if sp == nil {
+		return page, nil
+	}
+	w := newWindow(q.StartIndex, q.Count)
+	sp.mu.RLock()
+	if t := sp.tables[rt.ID]; t != nil {
+		page.Total = s.collect(t, q.Filter, match, order, w)
+	}
+	sp.mu.RUnlock()
+	page.Resources = w.resources()
+	return page, nil
+}
+
+// collect runs the query on t (the caller holds the read lock), fills w with
+// snapshots of the requested window and returns the total number of matches.
+func (s *Store) collect(t *table, f filter.Expr, match filter.Matcher, order *sorter, w *window) int {
+	cands, planned := t.plan(f)
+	if !planned && f == nil && order == nil {
+		return w.fillUnfiltered(t) // no matcher to run: skip straight to the window
+	}
+	if !planned {
+		cands = t.order
+	}
+	var matched int64
+	defer func() { s.examined.Add(matched) }()
+	if order == nil {
+		total := 0
+		for _, e := range cands {
+			if e.dead {
+				continue
+			}
+			matched++
+			if match(e.doc) {
+				total++
+				w.offer(total, e)
+			}
+		}
+		return total
+	}
+	var hits []*entry
+	for _, e := range cands {
+		if !e.dead {
+			matched++
+			if match(e.doc) {
+				hits = append(hits, e)
+			}
+		}
+	}
+	order.sort(hits)
+	for i, e := range hits {
+		w.offer(i+1, e)
+	}
+	return len(hits)
+}
+
+// window selects the 1-based positions [first, first+count) of a result.
+type window struct {
+	first, count int // count < 0: no limit
+	snaps        []store.Resource
+}
+
+func newWindow(startIndex, count int) *window {
+	return &window{first: max(startIndex, 1), count: count}
+}
+
+// offer takes the entry at 1-based position pos if it falls in the window.
+func (w *window) offer(pos int, e *entry) {
+	if pos >= w.first && (w.count < 0 || pos-w.first < w.count) {
+		w.snaps = append(w.snaps, e.snapshot())
+	}
+}
+
+// fillUnfiltered fills the window from every live entry in creation order
+// and returns their number. It stops walking once the window is full.
+func (w *window) fillUnfiltered(t *table) int {
+	if w.count == 0 {
+		return t.live()
+	}
+	pos := 0
+	for _, e := range t.order {
+		if e.dead {
+			continue
+		}
+		pos++
+		if pos >= w.first {
+			w.offer(pos, e)
+			if w.count > 0 && len(w.snaps) == w.count {
+				break
+			}
+		}
+	}
+	return t.live()
+}
+
+// resources deep-copies the window's snapshots; it runs after the lock is
+// released (stored documents are never changed in place).
+func (w *window) resources() []store.Resource {
+	out := make([]store.Resource, len(w.snaps))
+	for i, r := range w.snaps {
+		out[i] = resource(r)
+	}
+	return out
+}
+
+// plan returns the candidate entries for f from an index, in creation
+// order, when f pins an indexed attribute to a value; planned is false when
+// the whole table must be scanned. The candidates are a superset of the
+// matches: the caller still runs the full matcher on each.
+func (t *table) plan(f filter.Expr) (cands []*entry, planned bool) {
+	cands, planned = t.candidates(f)
+	if planned {
+		slices.SortFunc(cands, func(a, b *entry) int { return compareSeq(a.seq, b.seq) })
+		cands = slices.Compact(cands)
+	}
+	return cands, planned
+}
+
+func compareSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// candidates is plan without the ordering: "eq" on an indexed path, either
+// side of an "and" (the narrower one), both sides of an "or", or a value
+// path on an indexed multi-valued attribute whose filter pins "value".
+func (t *table) candidates(f filter.Expr) ([]*entry, bool) {
+	switch x := unptr(f).(type) {
+	case filter.Compare:
+		return t.lookupEq(x.Path, x)
+	case filter.And:
+		l, lok := t.candidates(x.Left)
+		r, rok := t.candidates(x.Right)
+		switch {
+		case lok && (!rok || len(l) <= len(r)):
+			return l, true
+		case rok:
+			return r, true
+		}
+	case filter.Or:
+		l, lok := t.candidates(x.Left)
+		if !lok {
+			return nil, false
+		}
+		r, rok := t.candidates(x.Right)
+		if !rok {
+			return nil, false
+		}
+		return append(l, r...), true
+	case filter.ValuePath:
+		if c, ok := valueEq(x.Filter); ok && x.Path.Sub == "" {
+			return t.lookupEq(filter.AttrPath{URN: x.Path.URN, Name: x.Path.Name, Sub: "value"}, c)
+		}
+	}
+	return nil, false
+}
+
+// valueEq finds `value eq "..."` in the filter of a value path, alone or
+// inside nested ands.
+func valueEq(f filter.Expr) (filter.Compare, bool) {
+	switch x := unptr(f).(type) {
+	case filter.Compare:
+		if x.Op == filter.Eq && x.Path.URN == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, "value") {
+			return x, true
+		}
+	case filter.And:
+		if c, ok := valueEq(x.Left); ok {
+			return c, true
+		}
+		return valueEq(x.Right)
+	}
+	return filter.Compare{}, false
+}
+
+// lookupEq answers `path eq c.Value` from the id map or an index. The
+// result is a fresh slice the caller may reorder.
+func (t *table) lookupEq(path filter.AttrPath, c filter.Compare) ([]*entry, bool) {
+	v, isString := c.Value.(string)
+	if c.Op != filter.Eq || !isString {
+		return nil, false
+	}
+	ref, ok := t.rt.Find(path.URN, path.Name, path.Sub)
+	if !ok {
+		return nil, false
+	}
+	if ref.URN == "" && ref.Sub == nil && ref.Attr == schema.Common("id") {
+		if e := t.byID[v]; e != nil {
+			return []*entry{e}, true
+		}
+		return nil, true
+	}
+	p := ref.Path()
+	for _, ix := range t.indexes {
+		if strings.EqualFold(ix.path, p) {
+			return slices.Clone(ix.keys[ix.key(v)]), true
+		}
+	}
+	return nil, false
+}
+
+// unptr reads a node built by address (&filter.And{...}), which
+// filter.Compile accepts too, as its value.
+func unptr(f filter.Expr) filter.Expr {
+	switch x := f.(type) {
+	case *filter.Compare:
+		return deref(x)
+	case *filter.And:
+		return deref(x)
+	case *filter.Or:
+		return deref(x)
+	case *filter.ValuePath:
+		return deref(x)
+	}
+	return f
+}
+
+func deref[T filter.Expr](p *T) filter.Expr {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

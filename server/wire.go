@@ -1,0 +1,114 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/scimharness/scimharness/server/schema"
+)
+
+// ContentType is the media type of every SCIM response (RFC 7644 §3.1).
+const ContentType = "application/scim+json"
+
+// decodeBody reads a JSON object request body. It enforces the body limit
+// (413), accepts application/scim+json and application/json (Google sends the
+// latter) or no Content-Type at all (415 for anything else), rejects invalid
+// UTF-8 and anything but exactly one JSON object (400 invalidSyntax), and
+// keeps numbers as json.Number so integers are not rounded through float64.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64) (map[string]any, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != ContentType && mt != "application/json") {
+			return nil, schema.StatusError(http.StatusUnsupportedMediaType,
+				"Content-Type %q is not supported; send application/scim+json or application/json", ct)
+		}
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, schema.StatusError(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", limit)
+		}
+		return nil, schema.Errorf(schema.InvalidSyntax, "reading the request body: %v", err)
+	}
+	return parseObject(raw)
+}
+
+// parseObject decodes raw as exactly one JSON object.
+func parseObject(raw []byte) (map[string]any, error) {
+	if !utf8.Valid(raw) {
+		return nil, schema.Errorf(schema.InvalidSyntax, "request body is not valid UTF-8")
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var body any
+	if err := d.Decode(&body); err != nil {
+		if err == io.EOF {
+			return nil, schema.Errorf(schema.InvalidSyntax, "request body is empty; a JSON object is required")
+		}
+		return nil, schema.Errorf(schema.InvalidSyntax, "request body is not valid JSON: %v", err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, schema.Errorf(schema.InvalidSyntax, "request body has data after the JSON object")
+	}
+	m, ok := body.(map[string]any)
+	if !ok {
+		return nil, schema.Errorf(schema.InvalidSyntax, "request body must be a JSON object")
+	}
+	return m, nil
+}
+
+// acceptable reports whether the Accept header allows a SCIM JSON answer.
+// A missing header, */*, application/* and application/json all do.
+func acceptable(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case ContentType, "application/json", "*/*", "application/*":
+			return true
+		}
+	}
+	return false
+}
+
+// writeJSON writes v as the SCIM JSON response body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Documents are built from JSON-shaped data, so this cannot happen
+		// unless a bug put a non-JSON value into one; say so plainly.
+		status, buf = http.StatusInternalServerError, *bytes.NewBufferString(
+			`{"schemas":["` + schema.ErrorURN + `"],"status":"500","detail":"internal error"}` + "\n")
+	}
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// writeError is the one error writer: any error becomes the RFC 7644 §3.12
+// body with its status.
+func writeError(w http.ResponseWriter, err error) {
+	se := schema.AsError(err)
+	if se.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
+	}
+	if se.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, se.Status, se.Body())
+}
