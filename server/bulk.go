@@ -163,6 +163,20 @@ func (s *Server) parseBulk(body map[string]any) ([]bulkOp, int, error) {
 		}
 		ops = append(ops, op)
 	}
+	// A bulkId names one new resource (RFC 7644 §3.7: "unique within a
+	// bulk request"); two POSTs with one bulkId would leave references to
+	// it ambiguous.
+	first := map[string]int{}
+	for _, op := range ops {
+		if op.method != http.MethodPost || op.bulkID == "" {
+			continue
+		}
+		if i, dup := first[op.bulkID]; dup {
+			return nil, 0, schema.Errorf(schema.InvalidValue,
+				"operations %d and %d both use bulkId %q; a bulkId must be unique within the request", i+1, op.index+1, op.bulkID)
+		}
+		first[op.bulkID] = op.index
+	}
 	return ops, failOn, nil
 }
 

@@ -277,10 +277,16 @@ func TestBulkLimits(t *testing.T) {
 		{"failOnErrors a string", `{"failOnErrors":"1","Operations":[{"method":"DELETE","path":"/Users/x"}]}`, "invalidValue"},
 		{"failOnErrors negative", `{"failOnErrors":-1,"Operations":[{"method":"DELETE","path":"/Users/x"}]}`, "invalidValue"},
 		{"not JSON", `{"Operations":[`, "invalidSyntax"},
+		{"duplicate bulkId", `{"Operations":[{"method":"POST","path":"/Users","bulkId":"x","data":{"userName":"d1"}},` +
+			`{"method":"POST","path":"/Users","bulkId":"x","data":{"userName":"d2"}}]}`, "invalidValue"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
+			before := c.total("/Users")
 			want(t, c.do("POST", "/Bulk", tc.body), http.StatusBadRequest, tc.scimType)
+			if c.total("/Users") != before {
+				t.Error("a rejected bulk request ran operations")
+			}
 		})
 	}
 	t.Run("body limit", func(t *testing.T) {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,14 +14,14 @@ import (
 func TestCreateUser(t *testing.T) {
 	c := newClient(t)
 	r := c.do("POST", "/Users", js(obj{
-		"schemas":  []any{schema.UserURN, schema.EnterpriseUserURN},
-		"id":       "chosen-by-client",
-		"meta":     obj{"created": "2000-01-01T00:00:00Z", "version": `W/"99"`},
-		"userName": "bjensen",
-		"password": "t1meMa$heen",
-		"name":     obj{"givenName": "Barbara", "familyName": "Jensen"},
-		"emails":   []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}},
-		"active":   true,
+		"schemas":                []any{schema.UserURN, schema.EnterpriseUserURN},
+		"id":                     "chosen-by-client",
+		"meta":                   obj{"created": "2000-01-01T00:00:00Z", "version": `W/"99"`},
+		"userName":               "bjensen",
+		"password":               "t1meMa$heen",
+		"name":                   obj{"givenName": "Barbara", "familyName": "Jensen"},
+		"emails":                 []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}},
+		"active":                 true,
 		schema.EnterpriseUserURN: obj{"employeeNumber": "701984", "department": "Tour Operations"},
 	}))
 	want(t, r, http.StatusCreated, "")
@@ -455,4 +456,76 @@ func TestOktaGroupFlow(t *testing.T) {
 	if gs := c.mustGet("/Users/" + u2)["groups"]; gs != nil {
 		t.Errorf("groups = %v after the group was deleted", gs)
 	}
+}
+
+// TestAttributeCharacteristicsOverHTTP: RFC 7643 §2, §7 characteristics as
+// a client sees them through POST, PUT and PATCH.
+func TestAttributeCharacteristicsOverHTTP(t *testing.T) {
+	c := newClient(t)
+	u1 := str(c.createUser("chars", obj{"emails": []any{obj{"value": "a@example.com", "primary": true}}}), "id")
+	u2 := str(c.createUser("chars2", nil), "id")
+	gid := str(c.createGroup("Chars", u1), "id")
+
+	t.Run("one primary after PATCH", func(t *testing.T) {
+		// RFC 7644 §3.5.2: setting primary true on one value sets it false
+		// on the others.
+		r := c.patch("/Users/"+u1, obj{"op": "add", "path": "emails", "value": []any{obj{"value": "b@example.com", "primary": true}}})
+		want(t, r, http.StatusOK, "")
+		primaries := 0
+		for _, e := range asSlice(r.Body["emails"]) {
+			if get(e, "primary") == true {
+				primaries++
+				if str(e, "value") != "b@example.com" {
+					t.Errorf("primary is %v", e)
+				}
+			}
+		}
+		if primaries != 1 || len(asSlice(r.Body["emails"])) != 2 {
+			t.Errorf("emails = %v", r.Body["emails"])
+		}
+	})
+	t.Run("readOnly: groups", func(t *testing.T) {
+		want(t, c.patch("/Users/"+u1, obj{"op": "add", "path": "groups", "value": []any{obj{"value": gid}}}), http.StatusBadRequest, "mutability")
+	})
+	t.Run("readOnly in a path-less value is ignored", func(t *testing.T) {
+		r := c.patch("/Users/"+u1, obj{"op": "replace", "value": obj{"id": "other", "meta": obj{"version": `W/"1"`}, "displayName": "ok"}})
+		want(t, r, http.StatusOK, "")
+		if str(r.Body, "id") != u1 || str(r.Body, "displayName") != "ok" {
+			t.Errorf("got %v", r.Body)
+		}
+	})
+	t.Run("immutable: members.value", func(t *testing.T) {
+		want(t, c.patch("/Groups/"+gid, obj{"op": "replace", "path": `members[value eq "` + u1 + `"].value`, "value": u2}), http.StatusBadRequest, "mutability")
+		if got := memberIDs(c.mustGet("/Groups/" + gid)); !slices.Equal(got, []string{u1}) {
+			t.Errorf("members = %v", got)
+		}
+	})
+	t.Run("required: userName cannot be removed", func(t *testing.T) {
+		want(t, c.patch("/Users/"+u1, obj{"op": "remove", "path": "userName"}), http.StatusBadRequest, "invalidValue")
+		want(t, c.patch("/Users/"+u1, obj{"op": "replace", "path": "userName", "value": ""}), http.StatusBadRequest, "")
+		if str(c.mustGet("/Users/"+u1), "userName") != "chars" {
+			t.Error("userName lost")
+		}
+	})
+	t.Run("returned never: password not even on request", func(t *testing.T) {
+		u := c.mustGet("/Users/" + u1 + "?attributes=password")
+		if len(u) != 2 || str(u, "id") != u1 {
+			t.Errorf("attributes=password gave %v", u)
+		}
+		want(t, c.list("/Users", "filter", `password pr`), http.StatusBadRequest, "invalidFilter")
+	})
+	t.Run("caseExact id", func(t *testing.T) {
+		want(t, c.do("GET", "/Users/"+strings.ToUpper(u1), ""), http.StatusNotFound, "")
+	})
+	t.Run("no Content-Type is accepted", func(t *testing.T) {
+		want(t, c.do("POST", "/Users", `{"userName":"no.ct"}`, "Content-Type", ""), http.StatusCreated, "")
+	})
+	t.Run("Location under a tenant", func(t *testing.T) {
+		acme := c.tenant("acme", acmeToken)
+		r := acme.do("POST", "/Users", `{"userName":"chars"}`)
+		want(t, r, http.StatusCreated, "")
+		if loc := r.Header.Get("Location"); loc != c.root+"/t/acme/scim/v2/Users/"+str(r.Body, "id") || loc != str(r.Body, "meta", "location") {
+			t.Errorf("Location %q, meta.location %q", loc, str(r.Body, "meta", "location"))
+		}
+	})
 }

@@ -181,7 +181,7 @@ func TestDiscoveryPerTenant(t *testing.T) {
 	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
 		r := c.do(m, "/Schemas", "")
 		want(t, r, http.StatusMethodNotAllowed, "")
-		if r.Header.Get("Allow") != "GET" {
+		if r.Header.Get("Allow") != "GET, HEAD" {
 			t.Errorf("%s /Schemas: Allow %q", m, r.Header.Get("Allow"))
 		}
 	}

@@ -203,14 +203,31 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 			return
 		}
 	}
+	types, unsorted, err := sortPlan(types, q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	ctx := r.Context()
 	total, skip, room := 0, q.StartIndex-1, q.Count
 	resources := []any{}
 	for _, rt := range types {
 		tq := q
+		if unsorted[rt] {
+			tq.SortBy = ""
+		}
 		// For a single type the store pages; across types each store
 		// reports its total, and the window is cut from the concatenation.
 		tq.StartIndex, tq.Count = skip+1, room
+		if tq.Filter != nil {
+			if tq.Filter, err = s.resolveGroups(ctx, r, rt, tq.Filter); err != nil {
+				if len(types) > 1 && isInvalidFilter(err) {
+					continue
+				}
+				writeError(w, err)
+				return
+			}
+		}
 		page, err := s.cfg.Store.Query(ctx, tenantOf(r), rt, tq)
 		if err != nil {
 			if len(types) > 1 && isInvalidFilter(err) {
@@ -239,6 +256,46 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 		"itemsPerPage": len(resources),
 		"Resources":    resources,
 	})
+}
+
+// sortPlan checks sortBy against each type and orders the types of a
+// search across types. Sorting by an attribute that is never returned
+// (password) would reveal the order of its values, one probe at a time, as
+// a filter on it would; sorting by User.groups, derived on output, cannot be
+// done by the store. Across types, a type without the attribute is searched
+// unsorted and its resources count as having no value: last when ascending,
+// first when descending (RFC 7644 §3.4.2.3). Types that have it are each
+// sorted, in turn; their results are not merged into one order.
+func sortPlan(types []*schema.ResourceType, q store.Query) ([]*schema.ResourceType, map[*schema.ResourceType]bool, error) {
+	if q.SortBy == "" {
+		return types, nil, nil
+	}
+	var has, lacks []*schema.ResourceType
+	for _, rt := range types {
+		ref, ok := rt.Find(schema.SplitPath(q.SortBy))
+		if !ok {
+			lacks = append(lacks, rt)
+			continue
+		}
+		if ref.Attr.Returned == schema.ReturnedNever || ref.Target().Returned == schema.ReturnedNever {
+			return nil, nil, schema.Errorf(schema.InvalidValue, "sortBy: %q is never returned and cannot be used to sort", q.SortBy)
+		}
+		if derivesGroups(rt) && ref.URN == "" && ref.Attr == rt.Core().Attr("groups") {
+			return nil, nil, schema.Errorf(schema.InvalidValue, "sortBy: %q is derived from group membership and cannot be used to sort", q.SortBy)
+		}
+		has = append(has, rt)
+	}
+	if len(types) == 1 || len(has) == 0 {
+		return types, nil, nil // the store names the unknown attribute
+	}
+	unsorted := map[*schema.ResourceType]bool{}
+	for _, rt := range lacks {
+		unsorted[rt] = true
+	}
+	if q.Descending {
+		return append(lacks, has...), unsorted, nil
+	}
+	return append(has, lacks...), unsorted, nil
 }
 
 func isInvalidFilter(err error) bool {

@@ -20,12 +20,12 @@ func seedUsers(tb testing.TB, c *client) map[string]string {
 		extra obj
 	}{
 		{"bjensen", obj{"externalId": "Ext-B", "title": "Tour Guide", "active": true,
-			"name":   obj{"givenName": "Barbara", "familyName": "Jensen"},
-			"emails": []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}, obj{"value": "babs@home.example.org", "type": "home"}},
+			"name":                   obj{"givenName": "Barbara", "familyName": "Jensen"},
+			"emails":                 []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}, obj{"value": "babs@home.example.org", "type": "home"}},
 			schema.EnterpriseUserURN: obj{"department": "Sales", "employeeNumber": "701984"}}},
 		{"jsmith", obj{"externalId": "ext-j", "active": true,
-			"name":   obj{"givenName": "John", "familyName": "Smith"},
-			"emails": []any{obj{"value": "jsmith@example.org", "type": "home"}},
+			"name":                   obj{"givenName": "John", "familyName": "Smith"},
+			"emails":                 []any{obj{"value": "jsmith@example.org", "type": "home"}},
 			schema.EnterpriseUserURN: obj{"department": "Engineering"}}},
 		{"Alice", obj{"active": false, "title": "CEO", "name": obj{"familyName": "Adams"},
 			"emails": []any{obj{"value": "alice@example.com", "type": "work"}}}},
@@ -271,6 +271,30 @@ func TestSort(t *testing.T) {
 	t.Run("bad sortOrder", func(t *testing.T) {
 		want(t, c.list("/Users", "sortBy", "userName", "sortOrder", "sideways"), http.StatusBadRequest, "invalidValue")
 	})
+	t.Run("unsortable attributes", func(t *testing.T) {
+		// Sorting by password would reveal the order of the passwords.
+		for _, by := range []string{"password", "PASSWORD", schema.UserURN + ":password", "groups.display", "groups", "nosuch", "name.nosuch"} {
+			want(t, c.list("/Users", "sortBy", by), http.StatusBadRequest, "invalidValue")
+		}
+		want(t, c.do("POST", "/.search", js(obj{"sortBy": "password"})), http.StatusBadRequest, "invalidValue")
+		want(t, c.do("POST", "/.search", js(obj{"sortBy": "nosuch"})), http.StatusBadRequest, "invalidValue")
+	})
+	t.Run("root search sorted by an attribute only users have", func(t *testing.T) {
+		c.createGroup("Zebras")
+		c.createGroup("Ants")
+		r := c.do("POST", "/.search", js(obj{"sortBy": "userName"}))
+		got := values(resources(t, r), "meta", "resourceType")
+		names := values(resources(t, r), "userName")
+		if !slices.Equal(got, []string{"User", "User", "User", "User", "Group", "Group"}) || !slices.Equal(names[:4], []string{"Alice", "bjensen", "carol two", "jsmith"}) {
+			t.Errorf("ascending: %v %v; want sorted users, then the groups (no userName: last)", got, names)
+		}
+		r = c.do("POST", "/.search", js(obj{"sortBy": "userName", "sortOrder": "descending", "startIndex": 2, "count": 3}))
+		got = values(resources(t, r), "meta", "resourceType")
+		names = values(resources(t, r), "userName")
+		if !slices.Equal(got, []string{"Group", "User", "User"}) || !slices.Equal(names[1:], []string{"jsmith", "carol two"}) {
+			t.Errorf("descending page: %v %v; want the groups (no userName: first), then users descending", got, names)
+		}
+	})
 	t.Run("search body", func(t *testing.T) {
 		r := c.do("POST", "/Users/.search", js(obj{"sortBy": "userName", "sortOrder": "descending", "count": 2}))
 		if got := values(resources(t, r), "userName"); !slices.Equal(got, []string{"jsmith", "carol two"}) {
@@ -474,6 +498,74 @@ func TestSearch(t *testing.T) {
 		want(t, r, http.StatusMethodNotAllowed, "")
 		if r.Header.Get("Allow") != "POST" {
 			t.Errorf("Allow = %q", r.Header.Get("Allow"))
+		}
+	})
+}
+
+// TestFilterOnGroups: User.groups is derived from group membership, so a
+// filter on it must be answered from the groups, not silently match no one.
+func TestFilterOnGroups(t *testing.T) {
+	c := newClient(t)
+	ids := seedUsers(t, c)
+	admins := str(c.createGroup("Admins", ids["bjensen"], ids["Alice"]), "id")
+	staff := str(c.createGroup("Staff", ids["bjensen"], ids["jsmith"]), "id")
+	c.createGroup("Nested", admins) // a group member is not a user
+	tests := []struct {
+		filter string
+		want   []string
+	}{
+		{`groups.value eq "` + admins + `"`, []string{"Alice", "bjensen"}},
+		{`groups.value eq "` + staff + `" and userName sw "j"`, []string{"jsmith"}},
+		{`groups[display eq "admins"]`, []string{"Alice", "bjensen"}},
+		{`groups[display eq "Admins" and value eq "` + staff + `"]`, []string{}},
+		{`groups.display eq "Admins" and groups.display eq "Staff"`, []string{"bjensen"}},
+		{`groups pr`, []string{"Alice", "bjensen", "jsmith"}},
+		{`not (groups pr)`, []string{"carol two"}},
+		{`not (groups.value eq "` + admins + `")`, []string{"carol two", "jsmith"}},
+		{`groups.value ne "` + admins + `"`, []string{"carol two", "jsmith"}},
+		{`groups.type eq "direct" or userName eq "carol two"`, []string{"Alice", "bjensen", "carol two", "jsmith"}},
+		{`groups.value eq "no-such-group"`, []string{}},
+		{`GROUPS.VALUE eq "` + staff + `"`, []string{"bjensen", "jsmith"}},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:groups.display sw "St"`, []string{"bjensen", "jsmith"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.filter, func(t *testing.T) {
+			if got := c.filterUserNames(tc.filter); !slices.Equal(got, sorted(tc.want)) {
+				t.Errorf("found %v, want %v", got, sorted(tc.want))
+			}
+		})
+	}
+	t.Run("paging counts the matches", func(t *testing.T) {
+		r := c.list("/Users", "filter", `groups pr`, "count", "1")
+		if len(resources(t, r)) != 1 || intField(t, r.Body, "totalResults") != 3 {
+			t.Errorf("got %s", r.Raw)
+		}
+	})
+	t.Run("search and root search", func(t *testing.T) {
+		r := c.do("POST", "/Users/.search", js(obj{"filter": `groups.value eq "` + staff + `"`}))
+		if got := sorted(values(resources(t, r), "userName")); !slices.Equal(got, []string{"bjensen", "jsmith"}) {
+			t.Errorf(".search found %v", got)
+		}
+		r = c.do("POST", "/.search", js(obj{"filter": `groups.display eq "Admins"`}))
+		if got := sorted(values(resources(t, r), "userName")); !slices.Equal(got, []string{"Alice", "bjensen"}) {
+			t.Errorf("root .search found %v", got)
+		}
+	})
+	t.Run("membership changes are seen at once", func(t *testing.T) {
+		c.patchOK("/Groups/"+admins, obj{"op": "remove", "path": `members[value eq "` + ids["Alice"] + `"]`})
+		if got := c.filterUserNames(`groups.value eq "` + admins + `"`); !slices.Equal(got, []string{"bjensen"}) {
+			t.Errorf("found %v", got)
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		want(t, c.list("/Users", "filter", `groups.nosuch eq "x"`), http.StatusBadRequest, "invalidFilter")
+		want(t, c.list("/Users", "filter", `groups[nosuch eq "x"]`), http.StatusBadRequest, "invalidFilter")
+	})
+	t.Run("other tenant's groups", func(t *testing.T) {
+		acme := c.tenant("acme", acmeToken)
+		acme.createGroup("Admins")
+		if got := acme.filterUserNames(`groups pr`); len(got) != 0 {
+			t.Errorf("acme found %v", got)
 		}
 	})
 }

@@ -45,7 +45,7 @@ func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.Resourc
 	if meta, ok := doc["meta"].(map[string]any); ok {
 		meta["location"] = base(r) + rt.Endpoint + "/" + res.ID
 	}
-	if rt.ID == "User" && rt.Core().Attr("groups") != nil {
+	if derivesGroups(rt) {
 		groups, err := s.groupsOf(ctx, r, res.ID)
 		if err != nil {
 			return nil, err
@@ -75,13 +75,24 @@ func (s *Server) groupsOf(ctx context.Context, r *http.Request, userID string) (
 	}
 	out := make([]any, 0, len(page.Resources))
 	for _, g := range page.Resources {
-		e := map[string]any{"value": g.ID, "$ref": base(r) + gt.Endpoint + "/" + g.ID, "type": "direct"}
-		if dn, ok := g.Doc["displayName"].(string); ok {
-			e["display"] = dn
-		}
-		out = append(out, e)
+		out = append(out, groupEntry(r, gt, g))
 	}
 	return out, nil
+}
+
+// groupEntry is the User.groups element that stands for group g.
+func groupEntry(r *http.Request, gt *schema.ResourceType, g store.Resource) map[string]any {
+	e := map[string]any{"value": g.ID, "$ref": base(r) + gt.Endpoint + "/" + g.ID, "type": "direct"}
+	if dn, ok := g.Doc["displayName"].(string); ok {
+		e["display"] = dn
+	}
+	return e
+}
+
+// derivesGroups reports whether rt's "groups" attribute is computed by
+// render rather than stored.
+func derivesGroups(rt *schema.ResourceType) bool {
+	return rt.ID == "User" && rt.Core().Attr("groups") != nil
 }
 
 func projection(r *http.Request, rt *schema.ResourceType) *schema.Projection {

@@ -16,7 +16,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/scimharness/scimharness/server/schema"
@@ -103,9 +106,11 @@ func (s *Server) routes() {
 				http.MethodDelete: s.withType(rt, s.delete),
 			})
 		}
-		s.mux.Handle(p+"/", s.authed(func(w http.ResponseWriter, r *http.Request) {
+		notFound := s.authed(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
-		}))
+		})
+		s.mux.Handle(p, notFound) // else ServeMux redirects the base URL to p+"/"
+		s.mux.Handle(p+"/", notFound)
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, schema.StatusError(http.StatusNotFound,
@@ -119,18 +124,24 @@ type methods map[string]http.HandlerFunc
 func (s *Server) handle(pattern string, m methods) {
 	s.mux.Handle(pattern, s.authed(func(w http.ResponseWriter, r *http.Request) {
 		h, ok := m[r.Method]
+		if !ok && r.Method == http.MethodHead {
+			// RFC 9110 §9.1: a server supports HEAD wherever it supports
+			// GET; net/http drops the body.
+			h, ok = m[http.MethodGet]
+		}
 		if !ok {
 			h, ok = m["*"]
 		}
 		if !ok {
-			allow := ""
+			var allow []string
 			for k := range m {
-				if allow != "" {
-					allow += ", "
+				allow = append(allow, k)
+				if k == http.MethodGet {
+					allow = append(allow, http.MethodHead)
 				}
-				allow += k
 			}
-			w.Header().Set("Allow", allow)
+			slices.Sort(allow)
+			w.Header().Set("Allow", strings.Join(allow, ", "))
 			writeError(w, schema.StatusError(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
 			return
 		}
@@ -167,6 +178,19 @@ func tenantOf(r *http.Request) string {
 // body and a log line, never a dropped connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// ServeMux answers an unclean path ("//Users", "/./Users") with a
+	// redirect whose body is HTML, and a client that follows it turns a
+	// POST into a GET; a base URL configured with a trailing slash makes
+	// such paths common. They are served as their clean form instead.
+	if p := cleanPath(r.URL.Path); p != r.URL.Path {
+		r2, u := *r, *r.URL
+		u.Path = p
+		if u.RawPath != "" {
+			u.RawPath = cleanPath(u.RawPath)
+		}
+		r2.URL = &u
+		r = &r2
+	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
@@ -200,3 +224,7 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	s.wrote = true
 	return s.ResponseWriter.Write(b)
 }
+
+// cleanPath is path.Clean for a URL path: absolute, no empty or dot
+// segments, no trailing slash ("/Users/" names /Users).
+func cleanPath(p string) string { return path.Clean("/" + p) }

@@ -32,7 +32,7 @@ func compileCompare(f *field, c Compare) (Matcher, error) {
 			return nil, schema.Errorf(schema.InvalidFilter, "%q %s null: null can only be compared with eq or ne", f.path, c.Op)
 		}
 	default:
-		return nil, schema.Errorf(schema.InvalidFilter, "unknown operator %q", string(c.Op))
+		return nil, unknownOp(c.Op)
 	}
 	f, err := f.scalar(c.Op)
 	if err != nil {
@@ -47,6 +47,19 @@ func compileCompare(f *field, c Compare) (Matcher, error) {
 		return negate(m), nil
 	}
 	return m, nil
+}
+
+func knownOp(op Op) bool {
+	for _, o := range operators {
+		if op == o {
+			return true
+		}
+	}
+	return false
+}
+
+func unknownOp(op Op) error {
+	return schema.Errorf(schema.InvalidFilter, "unknown operator %q", string(op))
 }
 
 // scalar returns the path to compare values at. A complex attribute

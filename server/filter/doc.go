@@ -6,15 +6,16 @@
 // in-memory store. Every Expr prints back as canonical filter text with
 // String, and Parse(e.String()) gives a tree equal to e.
 //
-// The package has its own recursive-descent parser instead of using
-// github.com/scim2/filter-parser/v2. That parser (v2.2.1, measured
-// 2026-11-22) rejects value filters of more than two terms, such as
-// emails[type eq "work" and value co "@x" and primary eq true]; it returns
-// string values with their JSON escapes undecoded (\u0062, \", \t); and its
-// errors do not say where in the filter the problem is. This package accepts
-// any filter inside a value path, decodes every JSON escape, and reports
-// every syntax error as a [schema.Error] (invalidFilter, or invalidPath for
-// PATCH paths) naming the 1-based character position.
+// The package has its own recursive-descent parser instead of the
+// maintained github.com/scim2/filter-parser/v2. Measured on 2026-11-22,
+// v2.2.1 fails on the three-term value filter
+// emails[type eq "work" and value co "@x" and primary eq true] ("parse
+// conflict [00:001]: expected op.Or"); returns string values with their
+// JSON escapes undecoded (\u0062, \", \t come back raw); and its errors do
+// not point at a position in the filter. This parser takes any filter inside
+// a value path, decodes every JSON escape, and reports every syntax error as
+// a [schema.Error] (invalidFilter, or invalidPath for PATCH paths) naming
+// the 1-based character position and what was expected there.
 //
 // Beyond RFC 7644 the parser accepts what real identity providers send:
 // operators, and/or/not and true/false/null in any case (PingFederate's

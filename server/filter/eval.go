@@ -55,28 +55,19 @@ func compile(e Expr, sc scope) (Matcher, error) {
 		return func(d map[string]any) bool { return !x(d) }, nil
 	case ValuePath:
 		return compileValuePath(e, sc)
-	case *Compare, *And, *Or, *Not, *ValuePath:
-		return compileDeref(e, sc)
+	// Nodes built by address (&And{...}) compile like their values.
+	case *Compare:
+		return compile(deref(e), sc)
+	case *And:
+		return compile(deref(e), sc)
+	case *Or:
+		return compile(deref(e), sc)
+	case *Not:
+		return compile(deref(e), sc)
+	case *ValuePath:
+		return compile(deref(e), sc)
 	}
 	return nil, schema.Errorf(schema.InvalidFilter, "the filter is empty")
-}
-
-// compileDeref compiles a node built by address (&And{...}) like its value.
-func compileDeref(e Expr, sc scope) (Matcher, error) {
-	var v Expr
-	switch e := e.(type) {
-	case *Compare:
-		v = deref(e)
-	case *And:
-		v = deref(e)
-	case *Or:
-		v = deref(e)
-	case *Not:
-		v = deref(e)
-	case *ValuePath:
-		v = deref(e)
-	}
-	return compile(v, sc)
 }
 
 // deref returns *e, or nil (an empty filter) for a nil pointer.
@@ -151,6 +142,8 @@ func (s resourceScope) compareSchemas(c Compare) (Matcher, error) {
 	f := &field{name: "schemas", path: "schemas", attr: &schema.Attribute{Name: "schemas", Type: schema.TypeReference}}
 	var test func(any) bool
 	switch {
+	case !knownOp(c.Op):
+		return nil, unknownOp(c.Op)
 	case c.Op == Pr || (c.Op == Eq || c.Op == Ne) && c.Value == nil:
 		test = present
 	default:

@@ -405,6 +405,7 @@ func TestCompileHandBuilt(t *testing.T) {
 		{(*And)(nil), "empty"},
 		{And{Left: c}, "empty"},
 		{Compare{Path: AttrPath{Name: "userName"}, Op: "xx", Value: "x"}, `unknown operator "xx"`},
+		{Compare{Path: AttrPath{Name: "schemas"}, Op: "EQ", Value: "x"}, `unknown operator "EQ"`},
 		{ValuePath{Path: AttrPath{Name: "name", Sub: "givenName"}, Filter: c}, `"name.givenName" is not one`},
 		{ValuePath{Path: AttrPath{Name: "emails"}, Filter: ValuePath{Path: AttrPath{Name: "type"}, Filter: c}}, "cannot be nested"},
 		{Compare{Path: AttrPath{Name: "userName"}, Op: Eq, Value: 3.5}, "cannot be compared"},

@@ -420,14 +420,17 @@ func (p *parser) peek() byte {
 	return p.s[p.i]
 }
 
+// operators in the order of RFC 7644 §3.4.2.2, Table 3.
+var operators = [...]Op{Eq, Ne, Co, Sw, Ew, Pr, Gt, Ge, Lt, Le}
+
 // opOf returns the operator named w, in any case.
 func opOf(w string) (Op, bool) {
-	if len(w) != 2 {
-		return "", false
-	}
-	switch op := Op([]byte{lowerASCII(w[0]), lowerASCII(w[1])}); op {
-	case Eq, Ne, Co, Sw, Ew, Gt, Ge, Lt, Le, Pr:
-		return op, true
+	if len(w) == 2 {
+		for _, op := range operators {
+			if strings.EqualFold(w, string(op)) {
+				return op, true
+			}
+		}
 	}
 	return "", false
 }

@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -94,12 +95,18 @@ func (p *patcher) apply(kind string, op Operation) error {
 // readOnly keys are ignored, as in a POST body (RFC 7644 §3.3): Okta renames
 // a group with a value carrying its read-only "id".
 //
-// Keys are applied in sorted order, so the result never depends on map order
-// and an attribute comes before its sub-attributes ("name" before
+// Keys are applied in case-insensitive sorted order, so the result never
+// depends on map order and an attribute comes before its sub-attributes ("name" before
 // "name.givenName"), the more specific key winning.
 func (p *patcher) setObject(obj map[string]any, replace bool, within *schema.Schema) error {
 	seen := map[string]string{}
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
+	keys := slices.SortedFunc(maps.Keys(obj), func(a, b string) int {
+		if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	for _, k := range keys {
 		v := obj[k]
 		var (
 			t     target
@@ -257,11 +264,18 @@ func (p *patcher) setMulti(t target, raw any, replace bool) error {
 	// no-op.
 	h := p.holder(t.urn, true)
 	arr, _ := h[t.attr.Name].([]any)
+	byValue := identifiedByValue(t.attr)
+	present := make(map[string]bool, len(arr))
+	for _, y := range arr {
+		present[valueKey(t.attr, y, byValue)] = true
+	}
 	var touched []int
 	for _, x := range nv.([]any) {
-		if slices.IndexFunc(arr, func(y any) bool { return sameValue(t.attr, x, y) }) >= 0 {
+		k := valueKey(t.attr, x, byValue)
+		if present[k] {
 			continue
 		}
+		present[k] = true
 		arr = append(arr, x)
 		touched = append(touched, len(arr)-1)
 	}
@@ -562,12 +576,21 @@ func (p *patcher) removeListed(t target, raw any) error {
 	if h == nil {
 		return nil
 	}
+	// A listed value with a "value" sub-attribute matches by it (Entra
+	// lists {"value": id}, the stored member also has display and type);
+	// any other listed value matches an equal element.
+	hasValue := t.attr.Sub("value") != nil
+	gone := map[string]bool{}
+	for _, l := range listed.([]any) {
+		gone[valueKey(t.attr, l, hasValue)] = true
+	}
 	arr, _ := h[t.attr.Name].([]any)
 	kept := make([]any, 0, len(arr))
 	for _, x := range arr {
-		if !slices.ContainsFunc(listed.([]any), func(l any) bool { return listedMatches(t.attr, l, x) }) {
-			kept = append(kept, x)
+		if gone[valueKey(t.attr, x, hasValue)] || (hasValue && gone[valueKey(t.attr, x, false)]) {
+			continue
 		}
+		kept = append(kept, x)
 	}
 	p.storeElements(t, kept)
 	return nil
@@ -603,42 +626,34 @@ func (p *patcher) removeElements(t target) error {
 	return nil
 }
 
-// sameValue reports whether x, about to be added, is already present as y.
-// Where the "value" sub-attribute is immutable, it is the element's
-// identity (Group members: the member's id), and elements with the same
-// value are the same whatever their display; otherwise elements are the
-// same when equal.
-func sameValue(a *schema.Attribute, x, y any) bool {
-	if v := a.Sub("value"); v != nil && v.Mutability == schema.Immutable {
-		xm, _ := x.(map[string]any)
-		ym, _ := y.(map[string]any)
-		if xm != nil && ym != nil && xm["value"] != nil {
-			return valueEqual(v, xm["value"], ym["value"])
+// identifiedByValue reports whether the elements of a are identified by
+// their "value" sub-attribute: where it is immutable (Group members: the
+// member's id), two elements with the same value are the same element
+// whatever their display, so adding a member twice is a no-op.
+func identifiedByValue(a *schema.Attribute) bool {
+	v := a.Sub("value")
+	return v != nil && v.Mutability == schema.Immutable
+}
+
+// valueKey returns a key that two elements of a share exactly when they are
+// the same value: with byValue, an element with a "value" sub-attribute is
+// keyed by it (case-folded unless caseExact, RFC 7643 §2.2); otherwise by
+// its canonical JSON (map keys sorted), which for canonical values is
+// equality. Keys make de-duplication and removal linear, where comparing
+// every pair would let one large request burn CPU.
+func valueKey(a *schema.Attribute, x any, byValue bool) string {
+	if m, ok := x.(map[string]any); ok && byValue && m["value"] != nil {
+		if s, ok := m["value"].(string); ok {
+			if !a.Sub("value").CaseExact {
+				s = strings.ToLower(s)
+			}
+			return "v" + s
 		}
+		b, _ := json.Marshal(m["value"])
+		return "w" + string(b)
 	}
-	return schema.Equal(x, y)
-}
-
-// listedMatches reports whether the stored element x is the listed value l
-// of a remove: by "value" when l has one, else by equality.
-func listedMatches(a *schema.Attribute, l, x any) bool {
-	lm, _ := l.(map[string]any)
-	xm, _ := x.(map[string]any)
-	if v := a.Sub("value"); v != nil && lm != nil && xm != nil && lm["value"] != nil {
-		return valueEqual(v, lm["value"], xm["value"])
-	}
-	return schema.Equal(l, x)
-}
-
-// valueEqual compares two values of sub-attribute sa, ignoring case unless
-// sa is caseExact (RFC 7643 §2.2).
-func valueEqual(sa *schema.Attribute, x, y any) bool {
-	xs, xok := x.(string)
-	ys, yok := y.(string)
-	if xok && yok && !sa.CaseExact {
-		return strings.EqualFold(xs, ys)
-	}
-	return schema.Equal(x, y)
+	b, _ := json.Marshal(x)
+	return "j" + string(b)
 }
 
 // onePrimary keeps at most one primary value (RFC 7644 §3.5.2: setting

@@ -75,7 +75,7 @@ var applyCases = []applyCase{
 		ops:  `[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"mgr-2"}}]`,
 		edit: func(d map[string]any) { ext(d)["manager"] = obj("value", "mgr-2") }},
 	{name: "path-less: the more specific key wins",
-		ops:  `[{"op":"replace","value":{"name.givenName":"B","name":{"givenName":"A"}}}]`,
+		ops:  `[{"op":"replace","value":{"Name.GivenName":"B","name":{"givenName":"A"}}}]`,
 		edit: func(d map[string]any) { sub(d, "name")["givenName"] = "B" }},
 	{name: "path-less value must be an object", ops: `[{"op":"replace","value":"Babs"}]`,
 		err: schema.InvalidValue, detail: "operation 1 (replace)"},

@@ -10,8 +10,9 @@ import (
 )
 
 // FuzzApply feeds arbitrary PATCH bodies to ParseRequest and Apply against a
-// fixed user: no panic, every error a *schema.Error, the input untouched,
-// and every result canonical (rt.Normalize leaves it unchanged).
+// fixed user: no panic, every error a 400 *schema.Error with a scimType, the
+// input untouched, and every result canonical (rt.Normalize leaves it
+// unchanged).
 func FuzzApply(f *testing.F) {
 	for _, c := range applyCases {
 		if c.group {

@@ -159,7 +159,9 @@ func foldKey(s string) string {
 			return strings.Map(foldRune, s)
 		}
 	}
-	return strings.ToLower(s) // ASCII: every orbit of a letter is {upper, lower}, or maps back to it
+	// ASCII: foldRune of an ASCII rune is its lower case (the Kelvin sign and
+	// long s fold onto ASCII letters, not the other way round).
+	return strings.ToLower(s)
 }
 
 func foldRune(r rune) rune {

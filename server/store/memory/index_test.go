@@ -142,13 +142,15 @@ func checkTable(t *testing.T, tbl *table) {
 	t.Helper()
 	fresh := newTable(tbl.rt)
 	live := 0
+	var prev uint64
 	for i, e := range tbl.order {
-		if i > 0 && tbl.order[i-1].seq >= e.seq {
-			t.Errorf("%s: order not in creation order at %d", tbl.rt.ID, i)
-		}
-		if e.dead {
+		if e == nil {
 			continue
 		}
+		if e.seq <= prev || e.pos != i {
+			t.Errorf("%s: order broken at %d (seq %d after %d, pos %d)", tbl.rt.ID, i, e.seq, prev, e.pos)
+		}
+		prev = e.seq
 		live++
 		if tbl.byID[e.id] != e {
 			t.Errorf("%s: %s in order but not in byID", tbl.rt.ID, e.id)

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -53,42 +54,58 @@ func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 // snapshots of the requested window and returns the total number of matches.
 func (s *Store) collect(t *table, f filter.Expr, match filter.Matcher, order *sorter, w *window) int {
 	cands, planned := t.plan(f)
-	if !planned && f == nil && order == nil {
-		return w.fillUnfiltered(t) // no matcher to run: skip straight to the window
-	}
 	if !planned {
+		if f == nil && order == nil {
+			return w.fillUnfiltered(t) // no matcher to run: skip straight to the window
+		}
 		cands = t.order
 	}
-	var matched int64
-	defer func() { s.examined.Add(matched) }()
 	if order == nil {
-		total := 0
-		for _, e := range cands {
-			if e.dead {
-				continue
-			}
-			matched++
-			if match(e.doc) {
-				total++
-				w.offer(total, e)
-			}
-		}
-		return total
+		return s.matchInOrder(cands, match, w)
 	}
-	var hits []*entry
-	for _, e := range cands {
-		if !e.dead {
-			matched++
-			if match(e.doc) {
-				hits = append(hits, e)
-			}
+	hits := s.matchAll(cands, match)
+	if w.count != 0 {
+		order.sort(hits)
+		for i, e := range hits {
+			w.offer(i+1, e)
 		}
-	}
-	order.sort(hits)
-	for i, e := range hits {
-		w.offer(i+1, e)
 	}
 	return len(hits)
+}
+
+// matchInOrder offers the matches among cands (creation order, nil for a
+// tombstone) to w as it finds them, and counts them.
+func (s *Store) matchInOrder(cands []*entry, match filter.Matcher, w *window) int {
+	total, examined := 0, 0
+	for _, e := range cands {
+		if e == nil {
+			continue
+		}
+		examined++
+		if match(e.doc) {
+			total++
+			w.offer(total, e)
+		}
+	}
+	s.examined.Add(int64(examined))
+	return total
+}
+
+// matchAll returns the matches among cands, for sorting.
+func (s *Store) matchAll(cands []*entry, match filter.Matcher) []*entry {
+	var hits []*entry
+	examined := 0
+	for _, e := range cands {
+		if e == nil {
+			continue
+		}
+		examined++
+		if match(e.doc) {
+			hits = append(hits, e)
+		}
+	}
+	s.examined.Add(int64(examined))
+	return hits
 }
 
 // window selects the 1-based positions [first, first+count) of a result.
@@ -109,14 +126,27 @@ func (w *window) offer(pos int, e *entry) {
 }
 
 // fillUnfiltered fills the window from every live entry in creation order
-// and returns their number. It stops walking once the window is full.
+// and returns their number. Without tombstones the window is a slice of
+// t.order; otherwise it walks the slice, skipping nils, and stops once the
+// window is full.
 func (w *window) fillUnfiltered(t *table) int {
 	if w.count == 0 {
 		return t.live()
 	}
+	order := t.order
+	if t.dead == 0 {
+		order = order[min(w.first-1, len(order)):]
+		if w.count > 0 && len(order) > w.count {
+			order = order[:w.count]
+		}
+		for i, e := range order {
+			w.offer(w.first+i, e)
+		}
+		return t.live()
+	}
 	pos := 0
-	for _, e := range t.order {
-		if e.dead {
+	for _, e := range order {
+		if e == nil {
 			continue
 		}
 		pos++
@@ -147,20 +177,10 @@ func (w *window) resources() []store.Resource {
 func (t *table) plan(f filter.Expr) (cands []*entry, planned bool) {
 	cands, planned = t.candidates(f)
 	if planned {
-		slices.SortFunc(cands, func(a, b *entry) int { return compareSeq(a.seq, b.seq) })
+		slices.SortFunc(cands, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
 		cands = slices.Compact(cands)
 	}
 	return cands, planned
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // candidates is plan without the ordering: "eq" on an indexed path, either

@@ -19,7 +19,7 @@ type entry struct {
 	created  time.Time
 	modified time.Time
 	doc      map[string]any
-	dead     bool // removed; still in table.order until the next compaction
+	pos      int // index in table.order
 }
 
 // snapshot is the resource as stored, sharing e.doc: callers copy it (see
@@ -38,8 +38,8 @@ func resource(r store.Resource) store.Resource {
 type table struct {
 	rt      *schema.ResourceType
 	byID    map[string]*entry
-	order   []*entry // creation order, with dead entries until compaction
-	dead    int      // dead entries in order
+	order   []*entry // creation order; nil marks a deleted entry until compaction
+	dead    int      // nil slots in order
 	seq     uint64
 	indexes []*index
 	members *index // the members.value index, nil for types without members
@@ -79,7 +79,7 @@ func (t *table) insert(doc map[string]any, now time.Time) *entry {
 		id = newID()
 	}
 	t.seq++
-	e := &entry{id: id, seq: t.seq, version: 1, created: now, modified: now}
+	e := &entry{id: id, seq: t.seq, version: 1, created: now, modified: now, pos: len(t.order)}
 	e.doc = withMeta(doc, t.rt.ID, id, 1, now, now)
 	t.byID[id] = e
 	t.order = append(t.order, e)
@@ -111,15 +111,16 @@ func later(now, prev time.Time) time.Time {
 	return now
 }
 
-// remove deletes e, leaving a tombstone in order that compact clears once
-// more than half the slice is dead, so deletes stay O(1) amortised and scans
-// never wade through mostly dead entries.
+// remove deletes e, leaving a nil tombstone in order that compact clears
+// once more than half the slice is dead, so deletes stay O(1) amortised and
+// scans never wade through mostly dead slots. Tombstones are nil rather than
+// flagged entries so that skipping them reads only the slice, not the heap.
 func (t *table) remove(e *entry) {
 	for _, ix := range t.indexes {
 		ix.remove(e, e.doc)
 	}
 	delete(t.byID, e.id)
-	e.dead = true
+	t.order[e.pos] = nil
 	t.dead++
 	if t.dead > len(t.order)/2 {
 		t.compact()
@@ -127,7 +128,10 @@ func (t *table) remove(e *entry) {
 }
 
 func (t *table) compact() {
-	t.order = slices.DeleteFunc(t.order, func(e *entry) bool { return e.dead })
+	t.order = slices.DeleteFunc(t.order, func(e *entry) bool { return e == nil })
+	for i, e := range t.order {
+		e.pos = i
+	}
 	t.dead = 0
 }
 
