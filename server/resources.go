@@ -187,7 +187,9 @@ func (s *Server) replaceDoc(ctx context.Context, tenant string, rt *schema.Resou
 		if err := rt.CheckImmutable(old, next); err != nil {
 			return nil, err
 		}
-		return schema.CopyDoc(next), nil
+		n := schema.CopyDoc(next)
+		rt.KeepWriteOnly(old, n)
+		return n, nil
 	})
 }
 

@@ -389,6 +389,35 @@ func (rt *ResourceType) CheckImmutable(old, next map[string]any) error {
 	return nil
 }
 
+// KeepWriteOnly copies into next the writeOnly attributes (password) that
+// old has and next lacks. A client cannot read them back (returned "never"),
+// so a PUT of what it read — Okta updates by GET then PUT — must not clear
+// them (RFC 7644 §3.5.1 replaces what the client can know about).
+func (rt *ResourceType) KeepWriteOnly(old, next map[string]any) {
+	keep := func(attrs []*Attribute, o, n map[string]any) {
+		for _, a := range attrs {
+			if a.Mutability == WriteOnly && o[a.Name] != nil && n[a.Name] == nil {
+				n[a.Name] = DeepCopy(o[a.Name])
+			}
+		}
+	}
+	keep(rt.core.Attributes, old, next)
+	for _, e := range rt.exts {
+		o, _ := old[e.ID].(map[string]any)
+		if o == nil {
+			continue
+		}
+		n, _ := next[e.ID].(map[string]any)
+		if n == nil {
+			n = map[string]any{}
+		}
+		keep(e.Attributes, o, n)
+		if len(n) > 0 {
+			next[e.ID] = n
+		}
+	}
+}
+
 // Equal reports whether two JSON-shaped values are equal.
 func Equal(a, b any) bool {
 	switch x := a.(type) {

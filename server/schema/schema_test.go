@@ -282,3 +282,22 @@ func TestErrorBody(t *testing.T) {
 		t.Errorf("unavailable: %+v", got)
 	}
 }
+
+func TestKeepWriteOnly(t *testing.T) {
+	u := userType(t)
+	old := map[string]any{"userName": "a", "password": "s3cret"}
+	tests := []struct {
+		name string
+		next map[string]any
+		want any
+	}{
+		{"absent password kept", map[string]any{"userName": "a"}, "s3cret"},
+		{"new password wins", map[string]any{"userName": "a", "password": "n3w"}, "n3w"},
+	}
+	for _, tc := range tests {
+		u.KeepWriteOnly(old, tc.next)
+		if tc.next["password"] != tc.want {
+			t.Errorf("%s: password = %v, want %v", tc.name, tc.next["password"], tc.want)
+		}
+	}
+}
