@@ -44,7 +44,8 @@ type Page struct {
 
 // Store keeps resources per tenant. Every error it returns is a
 // *schema.Error (404 for an unknown id, 409 uniqueness, 412 from a check
-// function, 400 invalidFilter) or wraps schema.ErrUnavailable.
+// function, 400 invalidFilter) or wraps schema.ErrUnavailable (the backing
+// service is unreachable, or ctx ended before the store answered).
 type Store interface {
 	// Create stores doc (canonical, without id and meta) as a new resource.
 	Create(ctx context.Context, tenant string, rt *schema.ResourceType, doc map[string]any) (Resource, error)
@@ -53,10 +54,12 @@ type Store interface {
 	// Update reads the resource, calls fn with a copy, and stores the
 	// document fn returns (without id and meta), all atomically: no other
 	// write to that resource happens between the read and the write. fn may
-	// return an error (a 412 for If-Match, a PATCH error) to abort.
+	// return an error (a 412 for If-Match, a PATCH error) to abort. fn may
+	// run under the store's lock: it must not call the store.
 	Update(ctx context.Context, tenant string, rt *schema.ResourceType, id string, fn func(cur Resource) (map[string]any, error)) (Resource, error)
 	// Delete removes the resource after check (nil: no check) accepts it,
-	// and removes it from the members of every group of the tenant.
+	// and removes it from the members of every group of the tenant. Like
+	// Update's fn, check must not call the store.
 	Delete(ctx context.Context, tenant string, rt *schema.ResourceType, id string, check func(cur Resource) error) error
 	// Query returns the resources of one type that match q.Filter.
 	Query(ctx context.Context, tenant string, rt *schema.ResourceType, q Query) (Page, error)
