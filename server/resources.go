@@ -40,7 +40,7 @@ func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) 
 // render turns a stored resource into what is sent: "schemas",
 // meta.location and, for users, the derived "groups" attribute, then the
 // projection. The stored document is not changed.
-func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (map[string]any, error) {
+func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (any, error) {
 	doc := schema.CopyDoc(res.Doc)
 	if meta, ok := doc["meta"].(map[string]any); ok {
 		meta["location"] = base(r) + rt.Endpoint + "/" + res.ID
@@ -56,7 +56,7 @@ func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.Resourc
 	}
 	out := rt.Project(doc, p)
 	out["schemas"] = rt.SchemasOf(out)
-	return out, nil
+	return schema.Ordered{Type: rt, Doc: out}, nil
 }
 
 // groupsOf derives User.groups (readOnly, RFC 7643 §4.1.2) from the groups

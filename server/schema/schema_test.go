@@ -301,3 +301,27 @@ func TestKeepWriteOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestOrderedKeys(t *testing.T) {
+	u := userType(t)
+	doc := map[string]any{
+		"meta": map[string]any{"resourceType": "User"}, "zzz": 1, "active": true, "userName": "a",
+		"id": "1", "schemas": []any{UserURN}, "externalId": "e", EnterpriseUserURN: map[string]any{"department": "<R&D>"},
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // as the server encodes: no HTML escaping
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(Ordered{Type: u, Doc: doc}); err != nil {
+		t.Fatal(err)
+	}
+	b := bytes.TrimSpace(buf.Bytes())
+	want := `{"schemas":["` + UserURN + `"],"id":"1","externalId":"e","userName":"a","active":true,"` +
+		EnterpriseUserURN + `":{"department":"<R&D>"},"zzz":1,"meta":{"resourceType":"User"}}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil || len(back) != len(doc) {
+		t.Errorf("not a faithful JSON object: %v %v", err, back)
+	}
+}
