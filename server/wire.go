@@ -110,5 +110,5 @@ func writeError(w http.ResponseWriter, err error) {
 	if se.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
-	writeJSON(w, se.Status, se.Body())
+	writeJSON(w, se.Status, se)
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -69,6 +70,17 @@ func (e *Error) Body() map[string]any {
 		b["detail"] = e.Detail
 	}
 	return b
+}
+
+// MarshalJSON writes [Error.Body] with its keys in the RFC 7644 §3.12 order
+// (schemas, status, scimType, detail), so errors read like the RFC's examples.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Schemas  []string `json:"schemas"`
+		Status   string   `json:"status"`
+		ScimType string   `json:"scimType,omitempty"`
+		Detail   string   `json:"detail,omitempty"`
+	}{[]string{ErrorURN}, strconv.Itoa(e.Status), e.ScimType, e.Detail})
 }
 
 // Errorf returns a 4xx error of the given scimType, its status from the RFC table.
