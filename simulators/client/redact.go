@@ -1,0 +1,361 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Redacted replaces every secret in a captured exchange.
+const Redacted = "[REDACTED]"
+
+// Redaction rules. They run when an Exchange is built, so no unredacted copy
+// is ever handed out, and they edit bytes in place rather than re-encoding,
+// so that a captured body keeps its key order and layout: the wire as sent.
+//
+//   - Authorization and Proxy-Authorization keep their scheme
+//     ("Bearer [REDACTED]"); Cookie, Set-Cookie and any header whose name
+//     contains token, secret, password, api-key/apikey/api_key are replaced.
+//   - Query and form parameters whose name contains token, secret, password
+//     or api key are replaced (access_token, client_secret...).
+//   - JSON members named password, client_secret, access_token,
+//     refresh_token, id_token, token, secret, api_key, apikey or
+//     client_assertion, at any depth and in any case, are replaced — also as
+//     the last segment of a URN or dotted key (Entra's
+//     "urn:...:User:password"), and the "value" of a PATCH operation whose
+//     "path" names such an attribute.
+//   - Bodies that are not valid JSON get a pattern-based pass for the same
+//     member names, so malformed-input steps are covered too.
+//   - Finally, the literal secrets the client knows (its static token, the
+//     OAuth2 client secret, every access token it fetched) are replaced
+//     wherever they appear — a server echoing a token in an error detail
+//     cannot leak it. Literals shorter than 8 bytes are not searched for:
+//     replacing every "t" would make captures unreadable.
+
+var sensitiveMembers = map[string]bool{
+	"password": true, "client_secret": true, "access_token": true, "refresh_token": true,
+	"id_token": true, "token": true, "secret": true, "api_key": true, "apikey": true,
+	"client_assertion": true,
+}
+
+var sensitiveFragments = []string{"token", "secret", "password", "passwd", "api-key", "apikey", "api_key"}
+
+func sensitiveName(name string) bool {
+	n := strings.ToLower(name)
+	for _, f := range sensitiveFragments {
+		if strings.Contains(n, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func sensitiveHeader(name string) bool {
+	switch strings.ToLower(name) {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie":
+		return true
+	}
+	return sensitiveName(name)
+}
+
+// sensitiveMember reports whether a JSON member name or SCIM attribute path
+// names a secret: its last segment after any value filter, ':' and '.'.
+func sensitiveMember(name string) bool {
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		if j := strings.LastIndexByte(name, ']'); j > i {
+			name = name[:i] + name[j+1:]
+		}
+	}
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	return sensitiveMembers[strings.ToLower(name)]
+}
+
+// redactor applies the rules above; it knows the client's literal secrets.
+type redactor struct {
+	mu      sync.RWMutex
+	secrets []string
+}
+
+func newRedactor() *redactor { return &redactor{} }
+
+func (r *redactor) addSecret(s string) {
+	if len(s) < 8 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.secrets {
+		if x == s {
+			return
+		}
+	}
+	r.secrets = append(r.secrets, s)
+	// Longest first, so a secret containing another is replaced whole.
+	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+func (r *redactor) literals(s string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, x := range r.secrets {
+		s = strings.ReplaceAll(s, x, Redacted)
+	}
+	return s
+}
+
+func (r *redactor) literalBytes(b []byte) []byte {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, x := range r.secrets {
+		b = bytes.ReplaceAll(b, []byte(x), []byte(Redacted))
+	}
+	return b
+}
+
+func (r *redactor) request(method, rawURL string, h http.Header, body []byte) WireRequest {
+	return WireRequest{
+		Method: method,
+		URL:    r.url(rawURL),
+		Header: r.header(h),
+		Body:   r.body(body, h.Get("Content-Type")),
+	}
+}
+
+func (r *redactor) response(status int, h http.Header, body []byte) *WireResponse {
+	return &WireResponse{Status: status, Header: r.header(h), Body: r.body(body, h.Get("Content-Type"))}
+}
+
+func (r *redactor) header(h http.Header) http.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		var kept []string
+		for _, v := range vs {
+			if v == "" {
+				continue // a removed header (see removeHeaders)
+			}
+			switch {
+			case strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Proxy-Authorization"):
+				if scheme, _, ok := strings.Cut(v, " "); ok {
+					v = scheme + " " + Redacted
+				} else {
+					v = Redacted
+				}
+			case sensitiveHeader(k):
+				v = Redacted
+			default:
+				v = r.literals(v)
+			}
+			kept = append(kept, v)
+		}
+		if len(kept) > 0 {
+			out[k] = kept
+		}
+	}
+	return out
+}
+
+func (r *redactor) url(raw string) string {
+	base, frag, hasFrag := strings.Cut(raw, "#")
+	path, query, hasQuery := strings.Cut(base, "?")
+	if u, err := url.Parse(path); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), Redacted)
+		} else {
+			u.User = url.User(Redacted)
+		}
+		path = u.String()
+	}
+	out := path
+	if hasQuery {
+		out += "?" + redactPairs(query)
+	}
+	if hasFrag {
+		out += "#" + frag
+	}
+	return r.literals(out)
+}
+
+// redactPairs replaces the values of sensitive k=v pairs in a query or form
+// string, leaving everything else byte for byte.
+func redactPairs(s string) string {
+	pairs := strings.Split(s, "&")
+	for i, p := range pairs {
+		k, _, ok := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if ok && sensitiveName(name) {
+			pairs[i] = k + "=" + Redacted
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+func (r *redactor) body(b []byte, contentType string) Body {
+	if b == nil {
+		return nil
+	}
+	if len(b) == 0 {
+		return Body{}
+	}
+	var out []byte
+	if strings.Contains(strings.ToLower(contentType), "x-www-form-urlencoded") {
+		out = []byte(redactPairs(string(b)))
+	} else if red, ok := redactJSON(b); ok {
+		out = red
+	} else {
+		out = jsonish.ReplaceAll(b, []byte(`${1}"`+Redacted+`"`))
+	}
+	return Body(r.literalBytes(out))
+}
+
+// jsonish finds sensitive members in text that is not valid JSON.
+var jsonish = regexp.MustCompile(`(?i)("(?:[^"\\]*[:.])?(?:password|client_secret|access_token|refresh_token|id_token|token|secret|api_?key|client_assertion)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)`)
+
+// redactJSON replaces sensitive values in a valid JSON document in place.
+// It reports false when src is not a single valid JSON value.
+func redactJSON(src []byte) ([]byte, bool) {
+	w := &jsonWalker{src: src, dec: json.NewDecoder(bytes.NewReader(src))}
+	w.dec.UseNumber()
+	tok, start, err := w.next()
+	if err != nil {
+		return nil, false
+	}
+	if _, err := w.value(tok, start); err != nil {
+		return nil, false
+	}
+	if _, err := w.dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	if len(w.spans) == 0 {
+		return src, true
+	}
+	sort.Slice(w.spans, func(i, j int) bool { return w.spans[i].start < w.spans[j].start })
+	var out bytes.Buffer
+	pos := 0
+	for _, s := range w.spans {
+		if s.start < pos {
+			continue // inside a span already replaced
+		}
+		out.Write(src[pos:s.start])
+		out.WriteString(`"` + Redacted + `"`)
+		pos = s.end
+	}
+	out.Write(src[pos:])
+	return out.Bytes(), true
+}
+
+type span struct{ start, end int }
+
+// jsonWalker walks a JSON document with encoding/json's tokenizer and notes
+// the byte spans of values to redact.
+type jsonWalker struct {
+	src   []byte
+	dec   *json.Decoder
+	spans []span
+}
+
+var errShape = errors.New("unexpected JSON token")
+
+// next returns the next token and the offset where it starts.
+func (w *jsonWalker) next() (json.Token, int, error) {
+	off := int(w.dec.InputOffset())
+	tok, err := w.dec.Token()
+	if err != nil {
+		return nil, 0, err
+	}
+	for off < len(w.src) {
+		switch w.src[off] {
+		case ' ', '\t', '\r', '\n', ':', ',':
+			off++
+			continue
+		}
+		break
+	}
+	return tok, off, nil
+}
+
+// value consumes the value that begins with tok and returns its end offset.
+func (w *jsonWalker) value(tok json.Token, start int) (int, error) {
+	switch tok {
+	case json.Delim('{'):
+		type member struct {
+			key        string
+			start, end int
+			str        string
+			isStr      bool
+			isNull     bool
+		}
+		var members []member
+		for {
+			kt, _, err := w.next()
+			if err != nil {
+				return 0, err
+			}
+			if kt == json.Delim('}') {
+				break
+			}
+			key, ok := kt.(string)
+			if !ok {
+				return 0, errShape
+			}
+			vt, vs, err := w.next()
+			if err != nil {
+				return 0, err
+			}
+			ve, err := w.value(vt, vs)
+			if err != nil {
+				return 0, err
+			}
+			s, isStr := vt.(string)
+			members = append(members, member{key: key, start: vs, end: ve, str: s, isStr: isStr, isNull: vt == nil})
+		}
+		secretPath := false
+		for _, m := range members {
+			if strings.EqualFold(m.key, "path") && m.isStr && sensitiveMember(m.str) {
+				secretPath = true
+			}
+		}
+		for _, m := range members {
+			if m.isNull {
+				continue
+			}
+			if sensitiveMember(m.key) || (secretPath && strings.EqualFold(m.key, "value")) {
+				w.spans = append(w.spans, span{m.start, m.end})
+			}
+		}
+		return int(w.dec.InputOffset()), nil
+	case json.Delim('['):
+		for {
+			t, s, err := w.next()
+			if err != nil {
+				return 0, err
+			}
+			if t == json.Delim(']') {
+				return int(w.dec.InputOffset()), nil
+			}
+			if _, err := w.value(t, s); err != nil {
+				return 0, err
+			}
+		}
+	case json.Delim('}'), json.Delim(']'):
+		return 0, errShape
+	}
+	return int(w.dec.InputOffset()), nil
+}

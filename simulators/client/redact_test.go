@@ -1,0 +1,162 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestRedactJSON(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"keeps order and layout", `{"userName":"a", "password" : "p1",
+ "schemas":[]}`, `{"userName":"a", "password" : "[REDACTED]",
+ "schemas":[]}`},
+		{"any depth and case", `{"a":[{"b":{"Access_Token":"x","n":1}}]}`, `{"a":[{"b":{"Access_Token":"[REDACTED]","n":1}}]}`},
+		{"non-string values", `{"token":{"nested":"x"},"secret":12345,"z":true}`, `{"token":"[REDACTED]","secret":"[REDACTED]","z":true}`},
+		{"null is not a secret", `{"password":null}`, `{"password":null}`},
+		{"urn and dotted keys", `{"urn:ietf:params:scim:schemas:core:2.0:User:password":"x","a.password":"y"}`, `{"urn:ietf:params:scim:schemas:core:2.0:User:password":"[REDACTED]","a.password":"[REDACTED]"}`},
+		{"patch value of a password path", `{"Operations":[{"value":"x","op":"replace","path":"password"},{"op":"replace","path":"displayName","value":"ok"}]}`, `{"Operations":[{"value":"[REDACTED]","op":"replace","path":"password"},{"op":"replace","path":"displayName","value":"ok"}]}`},
+		{"path-less patch", `{"Operations":[{"op":"replace","value":{"password":"x","active":false}}]}`, `{"Operations":[{"op":"replace","value":{"password":"[REDACTED]","active":false}}]}`},
+		{"token response", `{"access_token":"eyJ.x.y","token_type":"bearer","expires_in":3600,"refresh_token":"r"}`, `{"access_token":"[REDACTED]","token_type":"bearer","expires_in":3600,"refresh_token":"[REDACTED]"}`},
+		{"escapes inside strings", `{"detail":"a \"password\": b","password":"q\"uo"}`, `{"detail":"a \"password\": b","password":"[REDACTED]"}`},
+		{"scalar document", `"password"`, `"password"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := redactJSON([]byte(tt.in))
+			if !ok || string(got) != tt.want {
+				t.Errorf("redactJSON(%s)\n got %s (%v)\nwant %s", tt.in, got, ok, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{`{"a":1,}`, `{"a":1} x`, `{`, `not json`} {
+		if _, ok := redactJSON([]byte(bad)); ok {
+			t.Errorf("redactJSON(%s) accepted invalid JSON", bad)
+		}
+	}
+}
+
+func TestRedactBodyFallbacks(t *testing.T) {
+	r := newRedactor()
+	r.addSecret("literal-secret-value")
+	r.addSecret("short") // too short to search for
+	tests := []struct{ name, ct, in, want string }{
+		{"malformed JSON", ScimJSON, `{"userName":"a","password":"p1",}`, `{"userName":"a","password":"[REDACTED]",}`},
+		{"malformed JSON, bare value", ScimJSON, `{"Password": p1, "x":1`, `{"Password": "[REDACTED]", "x":1`},
+		{"form", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_secret=abc&password=p&scope=s", "grant_type=client_credentials&client_secret=[REDACTED]&password=[REDACTED]&scope=s"},
+		{"literal anywhere", "text/plain", "token literal-secret-value rejected; short stays", "token [REDACTED] rejected; short stays"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(r.body([]byte(tt.in), tt.ct)); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactHeadersAndURL(t *testing.T) {
+	r := newRedactor()
+	h := r.header(http.Header{
+		"Authorization":   {"Bearer abc"},
+		"Cookie":          {"sid=1"},
+		"Set-Cookie":      {"sid=2"},
+		"X-Api-Key":       {"k"},
+		"X-Auth-Token":    {"t"},
+		"X-Client-Secret": {"s"},
+		"Content-Type":    {ScimJSON},
+	})
+	want := http.Header{
+		"Authorization":   {"Bearer [REDACTED]"},
+		"Cookie":          {Redacted},
+		"Set-Cookie":      {Redacted},
+		"X-Api-Key":       {Redacted},
+		"X-Auth-Token":    {Redacted},
+		"X-Client-Secret": {Redacted},
+		"Content-Type":    {ScimJSON},
+	}
+	for k, v := range want {
+		if h.Get(k) != v[0] {
+			t.Errorf("%s = %q, want %q", k, h.Get(k), v[0])
+		}
+	}
+	if got := r.header(http.Header{"Authorization": {"opaque"}}).Get("Authorization"); got != Redacted {
+		t.Errorf("scheme-less Authorization → %q", got)
+	}
+	urls := map[string]string{
+		"http://h/scim/v2/Users?filter=userName+eq+%22a%22&access_token=abc&Secret=x": "http://h/scim/v2/Users?filter=userName+eq+%22a%22&access_token=[REDACTED]&Secret=[REDACTED]",
+		"http://u:pw@h/scim": "http://u:%5BREDACTED%5D@h/scim",
+		"http://h/scim#f":    "http://h/scim#f",
+	}
+	for in, want := range urls {
+		if got := r.url(in); got != want {
+			t.Errorf("url(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestNoSecretIsCaptured drives real requests carrying every kind of secret
+// through a server that echoes them back, and greps the captured exchanges.
+func TestNoSecretIsCaptured(t *testing.T) {
+	secrets := []string{"static-bearer-TOKEN-1", "user-PASSWORD-2", "client-SECRET-3", "query-ACCESS-4", "cookie-VALUE-5", "patch-PASSWORD-6", "raw-PASSWORD-7", "tok-1-abcdefgh"}
+	echo := func(w http.ResponseWriter, r *http.Request, _ int) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Set-Cookie", "session=cookie-VALUE-5")
+		w.Header().Set("Content-Type", ScimJSON)
+		// A careless server echoes everything, including the token.
+		json.NewEncoder(w).Encode(map[string]any{
+			"detail":   "you sent " + r.Header.Get("Authorization") + " with " + string(b),
+			"password": "user-PASSWORD-2",
+		})
+	}
+	srv := newServer(t, echo)
+	te := newTokenEndpoint(t, "3600")
+	rec := NewRecorder(100)
+	ctx := context.Background()
+
+	static := newClient(t, Config{BaseURL: srv.URL, Token: "static-bearer-TOKEN-1", Capture: rec.Record})
+	oauth := newClient(t, Config{BaseURL: srv.URL, Capture: rec.Record, OAuth2: &OAuth2{TokenURL: te.URL, ClientID: "c", ClientSecret: "client-SECRET-3", CredentialsInBody: true}})
+	reqs := []Request{
+		{Method: "POST", Path: "/Users", Body: map[string]any{"userName": "a", "password": "user-PASSWORD-2"}},
+		{Method: "GET", Path: "/Users", Query: url.Values{"access_token": {"query-ACCESS-4"}}},
+		{Method: "GET", Path: "/Users", Headers: map[string]string{"Cookie": "session=cookie-VALUE-5"}},
+		{Method: "PATCH", Path: "/Users/1", Body: map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "password", "value": "patch-PASSWORD-6"}}}},
+		{Method: "POST", Path: "/Users", RawBody: []byte(`{"userName":"b","password":"raw-PASSWORD-7",`)},
+	}
+	for _, c := range []*Client{static, oauth} {
+		for _, r := range reqs {
+			if _, err := c.Do(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The secrets did reach the server: the test is not vacuous.
+	var wire strings.Builder
+	for _, r := range srv.requests() {
+		wire.WriteString(r.uri + r.body + r.header.Get("Authorization") + r.header.Get("Cookie"))
+	}
+	for _, s := range secrets[:7] {
+		if s != "client-SECRET-3" && !strings.Contains(wire.String(), s) {
+			t.Errorf("%s never reached the server", s)
+		}
+	}
+	captured, err := json.Marshal(rec.Exchanges())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Exchanges()) != 11 { // 10 SCIM requests and one token request
+		t.Errorf("%d exchanges captured, want 11", len(rec.Exchanges()))
+	}
+	for _, s := range secrets {
+		if strings.Contains(string(captured), s) {
+			t.Errorf("captured exchanges contain %q", s)
+		}
+	}
+	if !strings.Contains(string(captured), Redacted) {
+		t.Error("nothing was redacted")
+	}
+}
