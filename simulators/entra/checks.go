@@ -1,0 +1,384 @@
+package entra
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+// Wire constants (RFC 7643/7644 and Entra's group schema). Kept here rather
+// than imported from the reference server: the simulator is a client and
+// must not depend on the server it judges.
+const (
+	userURN         = "urn:ietf:params:scim:schemas:core:2.0:User"
+	groupURN        = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	adscimGroupURN  = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+	patchOpURN      = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	listResponseURN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	errorURN        = "urn:ietf:params:scim:api:messages:2.0:Error"
+	roleType        = "WindowsAzureActiveDirectoryRole"
+)
+
+// Every check below returns a sentence that can stand alone in a report:
+// what the server did, why it matters to Entra, and where that is
+// documented. Tests match on the key phrases, so keep them stable.
+
+// wantStatus expects one of codes; why says what Entra does otherwise.
+func wantStatus(why string, codes ...int) scenario.Expectation {
+	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		if slices.Contains(codes, ex.Status()) {
+			return nil
+		}
+		return fmt.Errorf("expected %s, got %d: %s", orList(codes), ex.Status(), why)
+	})
+}
+
+func orList(codes []int) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = strconv.Itoa(c)
+	}
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// errorBody holds every error answer to RFC 7644 §3.12: a JSON body whose
+// schemas hold the Error URN. Entra parses it into its provisioning logs; a
+// body it cannot parse is logged as ServiceIncompatible (TUT).
+func errorBody() scenario.Expectation {
+	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		if ex.Status() < 400 {
+			return nil
+		}
+		doc, err := ex.JSON()
+		if err != nil || !hasString(doc["schemas"], errorURN) {
+			ct := ex.Response.Header.Get("Content-Type")
+			return fmt.Errorf("the server answered %d without a SCIM error body (Content-Type %q; RFC 7644 §3.12 wants JSON with schemas [%q], status and detail): Entra cannot parse it and logs ServiceIncompatible (TUT)", ex.Status(), ct, errorURN)
+		}
+		return nil
+	})
+}
+
+// errorStatusString: §3.12's status is a string ("409"), as TUT's examples
+// show; many servers send a number.
+func errorStatusString() scenario.Expectation {
+	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		if ex.Status() < 400 {
+			return nil
+		}
+		doc, err := ex.JSON()
+		if err != nil || !hasString(doc["schemas"], errorURN) {
+			return nil // errorBody says so
+		}
+		switch s := doc["status"].(type) {
+		case string:
+			if s != strconv.Itoa(ex.Status()) {
+				return fmt.Errorf("the SCIM error body says status %q but the HTTP status is %d (RFC 7644 §3.12)", s, ex.Status())
+			}
+			return nil
+		case nil:
+			return fmt.Errorf("the SCIM error body has no status (RFC 7644 §3.12 requires it, as a string)")
+		default:
+			return fmt.Errorf("the SCIM error body's status is %s, a JSON %T; RFC 7644 §3.12 and Entra's examples (TUT) send it as a string %q", render(s), s, strconv.Itoa(ex.Status()))
+		}
+	}).StrictOnlyBecause("many servers send status as a number and Entra is not known to reject it")
+}
+
+// listDoc decodes a ListResponse and checks its shape.
+func listDoc(ex *client.Exchange) (map[string]any, []map[string]any, int, error) {
+	doc, err := ex.JSON()
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("the answer is not a JSON ListResponse (%v): Entra cannot read it (TUT)", err)
+	}
+	if !hasString(doc["schemas"], listResponseURN) {
+		return doc, nil, 0, fmt.Errorf("the answer's schemas %s lack %q (RFC 7644 §3.4.2)", render(doc["schemas"]), listResponseURN)
+	}
+	n, ok := doc["totalResults"].(json.Number)
+	total, err := strconv.Atoi(string(n))
+	if !ok || err != nil {
+		return doc, nil, 0, fmt.Errorf("totalResults is %s, not a JSON integer (RFC 7644 §3.4.2)", render(doc["totalResults"]))
+	}
+	var rs []map[string]any
+	if list, ok := doc["Resources"].([]any); ok {
+		for _, e := range list {
+			if m, ok := e.(map[string]any); ok {
+				rs = append(rs, m)
+			}
+		}
+	}
+	return doc, rs, total, nil
+}
+
+// expectNoMatch judges a lookup for something that does not exist yet:
+// 200, a ListResponse, totalResults 0. found (if set) receives the number of
+// results, so the next step can act as Entra would.
+func expectNoMatch(filterOf func(scenario.Vars) string, kind string, found string) []scenario.Expectation {
+	return []scenario.Expectation{
+		wantStatus("a query that matches nothing must answer 200 with an empty ListResponse (totalResults 0); Entra reads a 404 as a failure and quarantines an app whose Test Connection gets one (TUT, QUAR)", 200),
+		scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+			if ex.Status() != 200 {
+				return nil
+			}
+			_, rs, total, err := listDoc(ex)
+			if err != nil {
+				return err
+			}
+			if found != "" {
+				vars[found] = max(total, len(rs))
+			}
+			if total == 0 && len(rs) == 0 {
+				return nil
+			}
+			who := ""
+			if len(rs) > 0 {
+				who = fmt.Sprintf(" (%s)", describe(rs[0]))
+			}
+			return fmt.Errorf("the server returned totalResults %d and %d resources for %s, which matches no %s yet: it ignored the filter (or applied it wrongly). Entra takes a match as the account to update, so it would have overwritten %s%s instead of creating a new one — corrupted accounts and duplicates (authorizer 705)",
+				total, len(rs), filterOf(vars), kind, plural(len(rs), "that "+kind, "the first of them"), who)
+		}),
+	}
+}
+
+// expectOneMatch judges a lookup that must find exactly the resource
+// whose id is in var idVar.
+func expectOneMatch(filterOf func(scenario.Vars) string, kind, idVar, caseNote string) scenario.Expectation {
+	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+		filter := filterOf(vars)
+		if ex.Status() != 200 {
+			return fmt.Errorf("expected 200 with the %s %s matches, got %d (RFC 7644 §3.4.2)", kind, filter, ex.Status())
+		}
+		_, rs, total, err := listDoc(ex)
+		if err != nil {
+			return err
+		}
+		want := fmt.Sprint(vars[idVar])
+		if total == 1 && len(rs) == 1 && fmt.Sprint(rs[0]["id"]) == want {
+			return nil
+		}
+		if total == 0 && len(rs) == 0 {
+			if caseNote != "" {
+				return fmt.Errorf("%s found nothing: %s", filter, caseNote)
+			}
+			return fmt.Errorf("%s found nothing, but the %s exists (id %s): Entra would create a duplicate, get 409 and escrow the user (HOW)", filter, kind, want)
+		}
+		var ids []string
+		for _, r := range rs {
+			ids = append(ids, fmt.Sprint(r["id"]))
+		}
+		return fmt.Errorf("%s must find exactly the %s with id %s; got totalResults %d, ids %v: Entra would update the wrong account or report a duplicate match (HOW)", filter, kind, want, total, ids)
+	})
+}
+
+func plural(n int, one, many string) string {
+	if n > 1 {
+		return many
+	}
+	return one
+}
+
+func describe(r map[string]any) string {
+	for _, k := range []string{"userName", "displayName"} {
+		if v, ok := r[k].(string); ok {
+			return fmt.Sprintf("%s %q, id %v", k, v, r["id"])
+		}
+	}
+	return fmt.Sprintf("id %v", r["id"])
+}
+
+func hasString(v any, want string) bool {
+	list, _ := v.([]any)
+	for _, e := range list {
+		if s, ok := e.(string); ok && strings.EqualFold(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func render(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	s := string(b)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// field finds an object member case-insensitively, as SCIM attribute names
+// match (RFC 7643 §2.1).
+func field(m map[string]any, name string) (any, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// valueAt reads a mapping target from a resource.
+func valueAt(doc map[string]any, p path) (any, bool) {
+	obj := doc
+	if p.URN != "" {
+		ext, _ := field(doc, p.URN)
+		if obj, _ = ext.(map[string]any); obj == nil {
+			return nil, false
+		}
+	}
+	v, ok := field(obj, p.Attr)
+	if !ok || v == nil {
+		return nil, false
+	}
+	if p.filtered() {
+		list, _ := v.([]any)
+		v, ok = nil, false
+		for _, e := range list {
+			m, _ := e.(map[string]any)
+			if fv, has := field(m, p.FilterAttr); has && strings.EqualFold(fmt.Sprint(fv), p.FilterVal) {
+				v, ok = m, true
+				break
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	if p.Sub != "" {
+		m, _ := v.(map[string]any)
+		if m == nil {
+			return nil, false
+		}
+		v, ok = field(m, p.Sub)
+		if !ok || v == nil {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// expected is one attribute a read-back must show.
+type expected struct {
+	target string
+	path   path
+	level  scenario.Level
+	// value is what Entra wrote, computed at run time (values carry the
+	// run prefix): a string or a bool; nil means unset (sent as null or
+	// not at all).
+	value func(scenario.Vars) any
+}
+
+// readBack judges a GET of a user against what Entra wrote. Each attribute
+// is its own expectation, at its own level: userName, active, the work
+// email and the matching attribute are MUSTs (Entra's matching and
+// disable depend on them); the rest SHOULD read back, or Entra sees a
+// difference on every comparison and keeps sending the same update.
+func readBack(want []expected) []scenario.Expectation {
+	var out []scenario.Expectation
+	for _, w := range want {
+		out = append(out, scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+			if ex.Status()/100 != 2 {
+				return nil // the status expectation reports it
+			}
+			doc, err := ex.JSON()
+			if err != nil {
+				return fmt.Errorf("the answer is not a JSON resource: %v", err)
+			}
+			got, found := valueAt(doc, w.path)
+			return compare(w.target, w.value(vars), got, found)
+		}).At(w.level))
+	}
+	return out
+}
+
+func compare(target string, value, got any, found bool) error {
+	if value == nil {
+		if found {
+			return fmt.Errorf("%s reads back %s, but Entra sent it as null or not at all (unassigned, RFC 7643 §2.5)", target, render(got))
+		}
+		return nil
+	}
+	if !found {
+		return fmt.Errorf("%s is missing from the resource; Entra wrote %s — it will send it again every cycle", target, render(value))
+	}
+	switch want := value.(type) {
+	case bool:
+		switch g := got.(type) {
+		case bool:
+			if g != want {
+				return fmt.Errorf("%s reads back %v; Entra set it to %v", target, g, want)
+			}
+			return nil
+		case string:
+			return fmt.Errorf("the server stored %s as the string %q instead of the JSON boolean %v: Entra's string booleans must be coerced, or filters on %s and Entra's own comparison break (SCIMReferenceCode issue 21, django-scim2 issue 35)", target, g, want, target)
+		default:
+			return fmt.Errorf("%s reads back %s, not the JSON boolean %v", target, render(got), want)
+		}
+	case string:
+		g, ok := got.(string)
+		switch {
+		case ok && g == want:
+			return nil
+		case ok && strings.EqualFold(g, want) && strings.EqualFold(target, "userName"):
+			what := "changed the case of userName"
+			if g == strings.ToLower(want) {
+				what = "lower-cased userName"
+			}
+			return fmt.Errorf("the server %s: sent %q, read back %q — userName must be kept exactly as sent (RFC 7643 §4.1: unique case-insensitively, returned as given); Entra sees a difference and will loop updating it (PostHog 42253, langfuse 13528)", what, want, g)
+		case ok:
+			return fmt.Errorf("%s reads back %q; Entra wrote %q — Entra sees a difference and will send it again every cycle", target, g, want)
+		default:
+			return fmt.Errorf("%s reads back %s; Entra wrote the string %q", target, render(got), want)
+		}
+	}
+	return fmt.Errorf("harness error: cannot compare %s", target)
+}
+
+// echo checks one attribute of the resource a create or update answered
+// with.
+func echo(target string, level scenario.Level, value func(scenario.Vars) any) scenario.Expectation {
+	p, _ := parsePath(target)
+	return readBack([]expected{{target: target, path: p, level: level, value: value}})[0]
+}
+
+// membersOf returns the member ids of a group resource, sorted.
+func membersOf(doc map[string]any) []string {
+	v, _ := field(doc, "members")
+	list, _ := v.([]any)
+	var ids []string
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			if id, ok := field(m, "value"); ok {
+				ids = append(ids, fmt.Sprint(id))
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// idsOf resolves var names to ids, sorted; ok is false if one is missing.
+func idsOf(vars scenario.Vars, names []string) ([]string, bool) {
+	var ids []string
+	for _, n := range names {
+		v, ok := vars[n]
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, fmt.Sprint(v))
+	}
+	sort.Strings(ids)
+	return ids, true
+}

@@ -1,0 +1,737 @@
+package entra_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/simulators/broken"
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+const token = "entra-test-token"
+
+// wire is a target server behind httptest that records what it received.
+type wire struct {
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+type recorded struct {
+	Method, Path, Query, UserAgent, ContentType string
+	Body                                        []byte
+}
+
+func (w *wire) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		w.mu.Lock()
+		w.reqs = append(w.reqs, recorded{r.Method, r.URL.Path, r.URL.RawQuery, r.UserAgent(), r.Header.Get("Content-Type"), body})
+		w.mu.Unlock()
+		next.ServeHTTP(rw, r)
+	})
+}
+
+func (w *wire) requests() []recorded {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]recorded(nil), w.reqs...)
+}
+
+// start serves h and returns an Entra-configured client for it.
+func start(t *testing.T, h http.Handler, w *wire) *client.Client {
+	t.Helper()
+	if w != nil {
+		h = w.wrap(h)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	c, err := client.New(entra.ClientConfig(client.Config{BaseURL: ts.URL + "/scim/v2", Token: token}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// reference is the plain reference server.
+func reference(t *testing.T) http.Handler {
+	t.Helper()
+	h, err := broken.Handler(nil, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func humbol(t *testing.T) *entra.Mapping {
+	t.Helper()
+	m, err := entra.BuiltinMapping("humbol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// bad lists the results that did not pass (warnings included), readably.
+func bad(results []scenario.Result, worst scenario.Status) []string {
+	var out []string
+	for _, r := range results {
+		if r.Status >= worst {
+			out = append(out, fmt.Sprintf("[%s] %s / %s: %s", r.Status, r.Scenario, r.Step, r.Message))
+		}
+	}
+	return out
+}
+
+func run(t *testing.T, c *client.Client, o entra.Options, ro scenario.Options) ([]scenario.Result, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return entra.Run(ctx, c, o, ro)
+}
+
+// (1) Against the reference server every step passes — no warning either —
+// for each flag setting, role mode, matching attribute and mapping.
+func TestAllScenariosPassAgainstReference(t *testing.T) {
+	mappings := map[string]*entra.Mapping{"default": nil, "humbol": humbol(t)}
+	for _, mname := range []string{"default", "humbol"} {
+		for _, flag := range []bool{false, true} {
+			for _, mode := range []entra.RoleMode{entra.RoleNone, entra.RoleSingle, entra.RoleComplex, entra.RoleAssertive} {
+				for _, match := range []string{entra.MatchUserName, entra.MatchExternalID, entra.MatchEmail} {
+					o := entra.Options{Users: 5, Groups: 2, Flag: flag, RoleMode: mode, Match: match, Mapping: mappings[mname], Seed: 7}
+					name := fmt.Sprintf("%s/flag=%v/roles=%s/match=%s", mname, flag, mode, match)
+					if mname == "humbol" && match == entra.MatchExternalID {
+						// Humbol maps no externalId: Entra cannot match on it.
+						if _, err := entra.Scenarios(o); err == nil || !strings.Contains(err.Error(), "does not map externalId") {
+							t.Errorf("%s: Scenarios error = %v, want one saying the mapping does not map externalId", name, err)
+						}
+						continue
+					}
+					t.Run(name, func(t *testing.T) {
+						t.Parallel()
+						c := start(t, reference(t), nil)
+						results, quarantined := run(t, c, o, scenario.Options{})
+						if quarantined {
+							t.Error("quarantined")
+						}
+						if b := bad(results, scenario.Warn); len(b) > 0 {
+							t.Errorf("%d of %d results did not pass:\n%s", len(b), len(results), strings.Join(b, "\n\n"))
+						}
+						if s := scenario.Summarize(results); s.Counts[scenario.Pass] < 60 {
+							t.Errorf("only %s", s)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// A server that answers PATCH with 204 (TUT's group examples) passes too.
+func TestPassAgainstPatchNoContent(t *testing.T) {
+	tenants := server.NewTenants()
+	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, PatchNoContent: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, flag := range []bool{false, true} {
+		c := start(t, srv, nil)
+		results, q := run(t, c, entra.Options{Users: 3, Groups: 1, Flag: flag, RoleMode: entra.RoleSingle}, scenario.Options{})
+		if b := bad(results, scenario.Warn); len(b) > 0 || q {
+			t.Errorf("flag=%v: quarantined %v\n%s", flag, q, strings.Join(b, "\n\n"))
+		}
+	}
+}
+
+// Edge populations: one user (no manager, no member changes), two, and
+// uneven teams with more groups than teams.
+func TestSmallAndUnevenPopulations(t *testing.T) {
+	for _, o := range []entra.Options{
+		{Users: 1, Groups: 1},
+		{Users: 2, Groups: 1, Flag: true},
+		{Users: 7, Groups: 3, RoleMode: entra.RoleAssertive},
+		{Users: 3, Groups: 0, Mapping: humbol(t), Match: entra.MatchEmail},
+	} {
+		c := start(t, reference(t), nil)
+		results, q := run(t, c, o, scenario.Options{})
+		if b := bad(results, scenario.Warn); len(b) > 0 || q {
+			t.Errorf("%+v: quarantined %v\n%s", o, q, strings.Join(b, "\n\n"))
+		}
+	}
+}
+
+// The requests carry Entra's shapes: this is what makes the simulator a
+// simulator, so the wire is checked directly.
+func TestWireShapes(t *testing.T) {
+	type want struct {
+		contains []string
+		absent   []string
+	}
+	cases := []struct {
+		name string
+		o    entra.Options
+		want want
+	}{
+		{"default mapping, no flag", entra.Options{Users: 3, Groups: 1},
+			want{contains: []string{
+				`"op":"Replace","path":"name.familyName"`,
+				`"path":"emails[type eq \"work\"].value"`,
+				`"op":"Replace","path":"active","value":"False"`,
+				`"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"`,
+				`"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":""`,
+				`"op":"Remove","path":"members","value":[{"value":"`,
+				`"op":"Add","path":"members","value":[{"$ref":null,"value":"`,
+				`"op":"Add","path":"title"`, // a sparse user gets a title
+				`"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"]`,
+				`"meta":{"resourceType":"User"}`,
+				`"roles":[]`,
+				`"title":null`,
+				`"active":"True"`,
+				`"primary":"True"`,
+				`"formatted":"`, // name.formatted is mapped by default
+			}, absent: []string{`"op":"replace"`, `"op":"remove"`}}},
+		{"default mapping, aadOptscim062020", entra.Options{Users: 3, Groups: 1, Flag: true},
+			want{contains: []string{
+				`{"op":"replace","value":{`,
+				`"name.familyName":"`,
+				`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"`,
+				`"op":"replace","path":"active","value":false`,
+				`"op":"remove","path":"members[value eq \"`,
+			}, absent: []string{`"op":"Replace"`, `"op":"Remove"`, `"value":"False"`}}},
+		{"humbol mapping", entra.Options{Users: 3, Mapping: humbol(t)},
+			want{contains: []string{
+				`"path":"addresses[type eq \"work\"].locality"`,
+				`"path":"addresses[type eq \"work\"].region"`,
+				`"roles":[{"primary":true,"type":"WindowsAzureActiveDirectoryRole","value":"`,
+				`"op":"Replace","path":"roles[primary eq \"True\"].value"`,
+				`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"`,
+			}}},
+		{"complex roles", entra.Options{Users: 2, RoleMode: entra.RoleComplex},
+			want{contains: []string{`"op":"Add","path":"roles","value":[{"value":"{\"id\":\"`, `"primary":false`}}},
+		{"assertive roles", entra.Options{Users: 2, RoleMode: entra.RoleAssertive, Flag: true},
+			want{contains: []string{`"op":"replace","path":"roles","value":[{"display":"`}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &wire{}
+			c := start(t, reference(t), w)
+			results, _ := run(t, c, tc.o, scenario.Options{})
+			if b := bad(results, scenario.Warn); len(b) > 0 {
+				t.Errorf("not all passed:\n%s", strings.Join(b, "\n"))
+			}
+			var all strings.Builder
+			for _, r := range w.requests() {
+				if r.UserAgent != entra.UserAgent {
+					t.Errorf("%s %s: User-Agent %q", r.Method, r.Path, r.UserAgent)
+				}
+				if len(r.Body) > 0 && r.ContentType != "application/scim+json" {
+					t.Errorf("%s %s: Content-Type %q", r.Method, r.Path, r.ContentType)
+				}
+				fmt.Fprintf(&all, "%s %s?%s %s\n", r.Method, r.Path, r.Query, r.Body)
+			}
+			for _, s := range tc.want.contains {
+				if !strings.Contains(all.String(), s) {
+					t.Errorf("no request contains %s", s)
+				}
+			}
+			for _, s := range tc.want.absent {
+				if strings.Contains(all.String(), s) {
+					t.Errorf("a request contains %s", s)
+				}
+			}
+			if t.Failed() {
+				t.Log(all.String())
+			}
+		})
+	}
+}
+
+// The sequence opens with Test Connection's random-GUID probe and the
+// schema read, and groups are queried without members.
+func TestProbeAndQueries(t *testing.T) {
+	w := &wire{}
+	c := start(t, reference(t), w)
+	run(t, c, entra.Options{Users: 2, Groups: 1, Match: entra.MatchEmail}, scenario.Options{})
+	reqs := w.requests()
+	if len(reqs) < 2 || reqs[0].Method != "GET" || reqs[0].Path != "/scim/v2/Users" || !strings.HasPrefix(reqs[0].Query, "filter=userName+eq+%22") {
+		t.Fatalf("first request %+v, want the userName probe", reqs[0])
+	}
+	if reqs[1].Path != "/scim/v2/Schemas" {
+		t.Errorf("second request %+v, want GET /Schemas", reqs[1])
+	}
+	var sawGroupQuery, sawEmailMatch bool
+	for _, r := range reqs {
+		sawGroupQuery = sawGroupQuery || (r.Path == "/scim/v2/Groups" && strings.HasPrefix(r.Query, "excludedAttributes=members&filter=displayName+eq+"))
+		sawEmailMatch = sawEmailMatch || strings.Contains(r.Query, "filter=emails%5Btype+eq+%22work%22%5D.value+eq+")
+	}
+	if !sawGroupQuery || !sawEmailMatch {
+		t.Errorf("group query %v, email match %v", sawGroupQuery, sawEmailMatch)
+	}
+}
+
+// Several matching attributes are tried one at a time, in precedence
+// order (HOW).
+func TestMatchingPrecedence(t *testing.T) {
+	m, err := entra.LoadMapping(strings.NewReader(`name: two-keys
+attributes:
+  - {target: userName, source: userPrincipalName, matching: true, precedence: 2}
+  - {target: externalId, source: objectId, matching: true, precedence: 1}
+  - {target: active, source: 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'}
+  - {target: 'emails[type eq "work"].value', source: mail}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &wire{}
+	c := start(t, reference(t), w)
+	results, _ := run(t, c, entra.Options{Users: 2, Mapping: m}, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Errorf("not all passed:\n%s", strings.Join(b, "\n"))
+	}
+	var lookups []string
+	for _, r := range w.requests() {
+		if r.Method == "POST" {
+			break
+		}
+		if strings.HasPrefix(r.Query, "filter=") {
+			lookups = append(lookups, strings.SplitN(r.Query, "+", 2)[0])
+		}
+	}
+	// probe (userName), then the first user's lookups by externalId, then userName.
+	if want := []string{"filter=userName", "filter=externalId", "filter=userName"}; !reflect.DeepEqual(lookups[len(lookups)-3:], want) {
+		t.Errorf("lookups before the first POST: %v, want them to end with %v", lookups, want)
+	}
+}
+
+// (2) Every broken server the Entra simulator can see fails the run, with
+// a message that names the bug.
+func TestBrokenServersAreCaught(t *testing.T) {
+	cases := []struct {
+		bug  string
+		o    entra.Options
+		want string // in the message of a failing result
+		// quarantine: Run must report quarantine (others may: a bug that
+		// fails every PATCH crosses the 40% line, as it would in Entra)
+		quarantine bool
+	}{
+		{"lowercases-username", entra.Options{}, "lower-cased userName", false},
+		{"ignores-filter", entra.Options{}, "ignored the filter", false},
+		{"404-for-empty-list", entra.Options{}, "quarantined: Test Connection", true},
+		{"remove-members-wipes-all", entra.Options{Groups: 1}, "removed every member", false},
+		{"rejects-capitalised-ops", entra.Options{}, "capitalised ops", false},
+		{"errors-without-scim-body", entra.Options{}, "without a SCIM error body", false},
+		{"stores-false-as-string", entra.Options{}, `as the string "False"`, false},
+		{"stores-false-as-string", entra.Options{Flag: true}, `as the string "True"`, false}, // booleans-as-strings scenario
+		{"500-on-duplicate", entra.Options{}, "answered with 500 instead of 409", false},
+		{"rejects-pathless-replace", entra.Options{Flag: true}, "path-less replace", false},
+		{"case-sensitive-filter", entra.Options{}, "case-sensitively", false},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s/flag=%v", tc.bug, tc.o.Flag), func(t *testing.T) {
+			t.Parallel()
+			bug, ok := broken.ByName(tc.bug)
+			if !ok {
+				t.Fatalf("no bug %q (have %v)", tc.bug, broken.Names())
+			}
+			h, err := broken.Handler(&bug, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := start(t, h, nil)
+			results, quarantined := run(t, c, tc.o, scenario.Options{})
+			if tc.quarantine && !quarantined {
+				t.Error("not quarantined")
+			}
+			failing := bad(results, scenario.Fail)
+			if len(failing) == 0 {
+				t.Fatalf("the run passed against a server that %s", bug.Description)
+			}
+			for _, f := range failing {
+				if strings.Contains(f, tc.want) {
+					return
+				}
+			}
+			t.Errorf("no failing result says %q:\n%s", tc.want, strings.Join(failing, "\n\n"))
+		})
+	}
+}
+
+// The bugs Entra cannot see are listed, so that a new bug is a decision.
+func TestEveryBugIsConsidered(t *testing.T) {
+	invisible := map[string]string{
+		"rejects-application-json": "Entra sends application/scim+json",
+	}
+	covered := map[string]bool{
+		"lowercases-username": true, "ignores-filter": true, "404-for-empty-list": true,
+		"remove-members-wipes-all": true, "rejects-capitalised-ops": true, "errors-without-scim-body": true,
+		"stores-false-as-string": true, "500-on-duplicate": true, "rejects-pathless-replace": true,
+		"case-sensitive-filter": true,
+	}
+	for _, name := range broken.Names() {
+		if !covered[name] && invisible[name] == "" {
+			t.Errorf("bug %q is neither caught by TestBrokenServersAreCaught nor listed as invisible to Entra", name)
+		}
+	}
+}
+
+// (3) Quarantine: a server that fails most requests stops the run.
+func TestQuarantineOnFailureRatio(t *testing.T) {
+	ref := reference(t)
+	var n int
+	var mu sync.Mutex
+	failing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		if r.Method == http.MethodGet && r.URL.Path == "/scim/v2/Users" && strings.Contains(r.URL.RawQuery, "GUID") {
+			ref.ServeHTTP(w, r)
+			return
+		}
+		if r.Method == http.MethodGet && r.URL.Query().Has("filter") {
+			ref.ServeHTTP(w, r) // lookups work; everything else fails
+			return
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"down"}`)
+	})
+	c := start(t, failing, nil)
+	scs, err := entra.Scenarios(entra.Options{Users: 20, Groups: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := 0
+	for _, sc := range scs {
+		planned += len(sc.Steps)
+	}
+	results, quarantined := run(t, c, entra.Options{Users: 20, Groups: 2, QuarantineMin: 10}, scenario.Options{})
+	if !quarantined {
+		t.Fatalf("not quarantined:\n%s", strings.Join(bad(results, scenario.Fail), "\n"))
+	}
+	last := results[len(results)-1]
+	if last.Scenario != entra.QuarantineScenario || last.Status != scenario.Fail || !strings.HasPrefix(last.Message, "quarantined: ") || !strings.Contains(last.Message, "operations failed") {
+		t.Errorf("last result %+v", last)
+	}
+	skipped := 0
+	for _, r := range results {
+		if r.Status == scenario.Skip && (strings.Contains(r.Message, "quarantined") || strings.Contains(r.Message, "cancelled")) {
+			skipped++
+		}
+	}
+	mu.Lock()
+	sent := n
+	mu.Unlock()
+	if skipped == 0 || sent >= planned {
+		t.Errorf("the run did not stop: %d skipped, %d requests for %d planned steps", skipped, sent, planned)
+	}
+}
+
+// A wrong token quarantines at Test Connection (persistent credential
+// errors, QUAR), and nothing else is sent.
+func TestQuarantineOnBadCredentials(t *testing.T) {
+	w := &wire{}
+	h := w.wrap(reference(t))
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	c, err := client.New(entra.ClientConfig(client.Config{BaseURL: ts.URL + "/scim/v2", Token: "wrong"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, quarantined := run(t, c, entra.Options{}, scenario.Options{})
+	if !quarantined || !strings.Contains(results[len(results)-1].Message, "refused with 401") {
+		t.Errorf("quarantined %v, last %+v", quarantined, results[len(results)-1])
+	}
+	if n := len(w.requests()); n != 1 {
+		t.Errorf("%d requests after a refused Test Connection, want 1", n)
+	}
+}
+
+// A healthy run is not quarantined, and the ratio is judged at the end of
+// a small run (default minimum scaled to the run).
+func TestQuarantineScaledMinimum(t *testing.T) {
+	c := start(t, reference(t), nil)
+	if _, q := run(t, c, entra.Options{Users: 2}, scenario.Options{}); q {
+		t.Error("a passing run was quarantined")
+	}
+}
+
+// (4) Mapping files.
+func TestLoadBuiltinMappings(t *testing.T) {
+	h := humbol(t)
+	if len(h.Attributes) != 13 {
+		t.Errorf("humbol has %d attributes, the tutorial lists 13", len(h.Attributes))
+	}
+	var targets []string
+	for _, a := range h.Attributes {
+		targets = append(targets, a.Target)
+	}
+	for _, want := range []string{`addresses[type eq "work"].locality`, `addresses[type eq "work"].region`, `addresses[type eq "work"].country`,
+		`roles[primary eq "True"].value`, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "preferredLanguage", "title"} {
+		if !strings.Contains(strings.Join(targets, "\n"), want) {
+			t.Errorf("humbol lacks %s", want)
+		}
+	}
+	d, err := entra.DefaultMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Attributes) < 15 || d.Attributes[0].Target != "userName" || !d.Attributes[0].Matching {
+		t.Errorf("default mapping: %d attributes, first %+v", len(d.Attributes), d.Attributes[0])
+	}
+	if got := entra.BuiltinMappings(); !reflect.DeepEqual(got, []string{"entra-default", "humbol"}) {
+		t.Errorf("BuiltinMappings = %v", got)
+	}
+	// OpenMapping takes a name or a path.
+	dir := t.TempDir()
+	p := filepath.Join(dir, "m.yaml")
+	os.WriteFile(p, []byte("name: mine\nattributes:\n  - {target: userName, source: userPrincipalName, matching: true}\n  - {target: active, source: 'Not([IsSoftDeleted])'}\n"), 0o600)
+	for _, arg := range []string{"humbol", p} {
+		if _, err := entra.OpenMapping(arg); err != nil {
+			t.Errorf("OpenMapping(%s): %v", arg, err)
+		}
+	}
+	if _, err := entra.OpenMapping(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "neither a built-in mapping") {
+		t.Errorf("OpenMapping(missing) = %v", err)
+	}
+	// A minimal mapping runs.
+	m, _ := entra.OpenMapping(p)
+	c := start(t, reference(t), nil)
+	results, _ := run(t, c, entra.Options{Users: 2, Mapping: m}, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Errorf("minimal mapping:\n%s", strings.Join(b, "\n"))
+	}
+}
+
+func TestLoadMappingErrors(t *testing.T) {
+	const ok = "  - {target: userName, source: userPrincipalName, matching: true}\n"
+	cases := []struct{ name, yaml, want string }{
+		{"empty", "", "empty"},
+		{"no attributes", "name: x\n", "no attributes"},
+		{"unknown field", "name: x\nattributes:\n  - {target: userName, source: userPrincipalName, matchin: true}\n", "field matchin not found"},
+		{"not yaml", "name: [x\n", "mapping:"},
+		{"unknown source", "name: x\nattributes:\n" + ok + "  - {target: title, source: jobTitel}\n", `unknown Entra attribute "jobTitel"`},
+		{"bad target", "name: x\nattributes:\n" + ok + "  - {target: 'emails[type co \"work\"].value', source: mail}\n", `attribute 2 (target "emails[type co \"work\"].value")`},
+		{"duplicate", "name: x\nattributes:\n" + ok + "  - {target: USERNAME, source: mail}\n", "same target as attribute 1"},
+		{"active source", "name: x\nattributes:\n" + ok + "  - {target: active, source: accountEnabled}\n", "unknown Entra attribute"},
+		{"active from mail", "name: x\nattributes:\n" + ok + "  - {target: active, source: mail}\n", "active must be mapped from Switch"},
+		{"bad type", "name: x\nattributes:\n" + ok + "  - {target: title, source: jobTitle, type: Text}\n", `type "Text" is not one of`},
+		{"roles source", "name: x\nattributes:\n" + ok + "  - {target: roles, source: 'SingleAppRoleAssignment([appRoleAssignments])'}\n", `must target roles[primary eq "True"].value`},
+		{"roles plain", "name: x\nattributes:\n" + ok + "  - {target: roles, source: jobTitle}\n", "roles must come from"},
+		{"manager", "name: x\nattributes:\n" + ok + "  - {target: title, source: manager}\n", "manager must be mapped"},
+		{"no userName", "name: x\nattributes:\n  - {target: title, source: jobTitle, matching: true}\n", "no userName target"},
+		{"no matching", "name: x\nattributes:\n  - {target: userName, source: userPrincipalName}\n", "no matching attribute"},
+		{"bad expression", "name: x\nattributes:\n" + ok + "  - {target: title, source: 'Mid([jobTitle], 1, 3)'}\n", "unsupported expression Mid"},
+		{"no source", "name: x\nattributes:\n" + ok + "  - {target: title}\n", "no source"},
+	}
+	for _, tc := range cases {
+		_, err := entra.LoadMapping(strings.NewReader(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to contain %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestOptionsErrors(t *testing.T) {
+	for _, tc := range []struct {
+		o    entra.Options
+		want string
+	}{
+		{entra.Options{Users: -1}, "negative"},
+		{entra.Options{Match: "mail"}, `Match "mail"`},
+		{entra.Options{RoleMode: "Single"}, "RoleMode"},
+		{entra.Options{RoleMode: entra.RoleSingle, Roles: []string{"Only"}}, "at least two Roles"},
+		{entra.Options{QuarantineThreshold: 2}, "ratio"},
+	} {
+		if _, err := entra.Scenarios(tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err = %v, want %q", tc.o, err, tc.want)
+		}
+	}
+	for in, want := range map[string]entra.RoleMode{"": entra.RoleNone, "single": entra.RoleSingle, "COMPLEX": entra.RoleComplex, "AssertiveAppRoleAssignmentsComplex": entra.RoleAssertive} {
+		if got, err := entra.ParseRoleMode(in); err != nil || got != want {
+			t.Errorf("ParseRoleMode(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := entra.ParseRoleMode("multi"); err == nil {
+		t.Error("ParseRoleMode(multi) succeeded")
+	}
+}
+
+// The same seed gives the same scenarios; every step documents itself.
+func TestScenariosDeterministicAndDocumented(t *testing.T) {
+	o := entra.Options{Users: 12, Groups: 3, Seed: 42, RoleMode: entra.RoleSingle}
+	a, err := entra.Scenarios(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := entra.Scenarios(o)
+	if len(a) != len(b) {
+		t.Fatal("different scenario counts")
+	}
+	if a[0].Name != entra.TestConnectionName || a[1].Name != entra.SchemaDiscovery {
+		t.Errorf("first scenarios %q, %q", a[0].Name, a[1].Name)
+	}
+	teams := 0
+	for i := range a {
+		if strings.Contains(a[i].Name, "provisioning cycles") {
+			teams++
+		}
+		if a[i].Name != b[i].Name || len(a[i].Steps) != len(b[i].Steps) {
+			t.Errorf("scenario %d differs: %q vs %q", i, a[i].Name, b[i].Name)
+		}
+		for j, st := range a[i].Steps {
+			if st.Name != b[i].Steps[j].Name {
+				t.Errorf("step %d.%d differs", i, j)
+			}
+			if st.Behaviour == "" || st.Source == "" || st.Clause == "" || a[i].IdP != entra.IdP {
+				t.Errorf("%s / %s: behaviour, source, clause and IdP are required", a[i].Name, st.Name)
+			}
+			if st.Unverified && !strings.Contains(st.Source, "Unverified") {
+				t.Errorf("%s / %s: unverified steps say so in Source", a[i].Name, st.Name)
+			}
+		}
+	}
+	if teams != 3 { // 12 users, teams of at most 5
+		t.Errorf("%d teams, want 3", teams)
+	}
+	c, _ := entra.Scenarios(entra.Options{Users: 12, Groups: 3, Seed: 43, RoleMode: entra.RoleSingle})
+	if reflect.DeepEqual(stepNames(a), stepNames(c)) {
+		t.Error("another seed gave the same population")
+	}
+}
+
+func stepNames(scs []scenario.Scenario) []string {
+	var out []string
+	for _, sc := range scs {
+		for _, st := range sc.Steps {
+			out = append(out, st.Name)
+		}
+	}
+	return out
+}
+
+// A dry run prints every request, ids as placeholders, without sending.
+func TestDryRun(t *testing.T) {
+	w := &wire{}
+	c := start(t, reference(t), w)
+	var out bytes.Buffer
+	results, q := run(t, c, entra.Options{Users: 2, Groups: 1}, scenario.Options{DryRun: true, Out: &out, Prefix: "scimh-dryrun00"})
+	if q || len(w.requests()) != 0 {
+		t.Errorf("quarantined %v, %d requests sent", q, len(w.requests()))
+	}
+	for _, r := range results {
+		if r.Status != scenario.Skip {
+			t.Errorf("%s / %s: %s %s", r.Scenario, r.Step, r.Status, r.Message)
+		}
+	}
+	for _, s := range []string{"PATCH ", "/Users/${u0}", `"value": "${u0}"`, "DELETE ", "scimh-dryrun00.contoso.example"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("dry run output lacks %q", s)
+		}
+	}
+}
+
+// Concurrency and rate: teams run in parallel, under the rate limit.
+func TestConcurrencyAndRate(t *testing.T) {
+	w := &wire{}
+	c := start(t, reference(t), w)
+	results, q := run(t, c, entra.Options{Users: 15, Groups: 3, Concurrency: 3}, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 || q {
+		t.Errorf("concurrent run: quarantined %v\n%s", q, strings.Join(b, "\n"))
+	}
+
+	w = &wire{}
+	c = start(t, reference(t), w)
+	const rate = 400.0
+	begin := time.Now()
+	results, _ = run(t, c, entra.Options{Users: 2, Rate: rate, Concurrency: 2}, scenario.Options{Keep: true})
+	elapsed := time.Since(begin)
+	n := len(w.requests())
+	if min := time.Duration(float64(n-1) / rate * float64(time.Second)); elapsed < min {
+		t.Errorf("%d requests in %v, faster than %v/s allows (%v)", n, elapsed, rate, min)
+	}
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Errorf("rated run:\n%s", strings.Join(b, "\n"))
+	}
+}
+
+// (5) Safety: what the run did not create is untouched; what it created is
+// removed, unless Keep.
+func TestSafety(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			c := start(t, reference(t), nil)
+			ctx := context.Background()
+			do := func(method, path string, body any) map[string]any {
+				t.Helper()
+				ex, err := c.Do(ctx, client.Request{Method: method, Path: path, Body: body})
+				if err != nil || ex.Status()/100 != 2 {
+					t.Fatalf("%s %s: %v %v", method, path, ex, err)
+				}
+				m, _ := ex.JSON()
+				return m
+			}
+			count := func(path string) int {
+				n, _ := do("GET", path, nil)["totalResults"].(json.Number).Int64()
+				return int(n)
+			}
+			// Pre-existing data without the prefix, including a user
+			// whose userName Entra's generator could plausibly produce.
+			u := do("POST", "/Users", map[string]any{"userName": "Ada.Lovelace@contoso.example", "active": true, "name": map[string]any{"familyName": "Lovelace"}})
+			g := do("POST", "/Groups", map[string]any{"displayName": "Engineering 1", "members": []any{map[string]any{"value": u["id"]}}})
+			before := []map[string]any{do("GET", "/Users/"+u["id"].(string), nil), do("GET", "/Groups/"+g["id"].(string), nil)}
+			users, groups := count("/Users"), count("/Groups")
+
+			results, q := run(t, c, entra.Options{Users: 6, Groups: 2, Seed: 1}, scenario.Options{Keep: keep})
+			if b := bad(results, scenario.Warn); len(b) > 0 || q {
+				t.Errorf("run: quarantined %v\n%s", q, strings.Join(b, "\n"))
+			}
+			after := []map[string]any{do("GET", "/Users/"+u["id"].(string), nil), do("GET", "/Groups/"+g["id"].(string), nil)}
+			if !reflect.DeepEqual(before, after) {
+				t.Errorf("pre-existing data changed:\nbefore %v\nafter  %v", before, after)
+			}
+			created, deletedByRun := 0, 0
+			for _, r := range results {
+				for _, ex := range r.Exchanges {
+					switch {
+					case ex.Request.Method == "POST" && ex.Status() == 201:
+						created++
+					case ex.Request.Method == "DELETE" && !r.Cleanup && ex.Status() == 204:
+						deletedByRun++
+					}
+				}
+			}
+			gotUsers, gotGroups := count("/Users"), count("/Groups")
+			if keep {
+				if gotUsers+gotGroups != users+groups+created-deletedByRun {
+					t.Errorf("keep: %d users + %d groups, want %d more than %d (created %d, deleted %d by the scenarios)",
+						gotUsers, gotGroups, created-deletedByRun, users+groups, created, deletedByRun)
+				}
+				return
+			}
+			if gotUsers != users || gotGroups != groups {
+				t.Errorf("after cleanup %d users, %d groups; before %d, %d", gotUsers, gotGroups, users, groups)
+			}
+		})
+	}
+}

@@ -1,0 +1,212 @@
+package entra
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// RoleMode is the expression Entra's roles mapping uses (MAP). It decides
+// the shape of roles in POST bodies and role PATCHes.
+type RoleMode string
+
+const (
+	// RoleNone: no roles mapping; Entra's POST carries "roles": [] (TUT).
+	// With a mapping that maps roles, the mapping's mode is used.
+	RoleNone RoleMode = ""
+	// RoleSingle: SingleAppRoleAssignment → roles[primary eq "True"].value;
+	// exactly one role per user, primary true.
+	RoleSingle RoleMode = "SingleAppRoleAssignment"
+	// RoleComplex: AppRoleAssignmentsComplex → every role with primary
+	// false; changes are PATCH Add on roles with JSON-string values.
+	RoleComplex RoleMode = "AppRoleAssignmentsComplex"
+	// RoleAssertive: AssertiveAppRoleAssignmentsComplex → replace on roles
+	// with the full list.
+	RoleAssertive RoleMode = "AssertiveAppRoleAssignmentsComplex"
+)
+
+// ParseRoleMode reads a role mode as a flag gives it: the expression name,
+// or "single", "complex", "assertive", "none"/"" (case-insensitive).
+func ParseRoleMode(s string) (RoleMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "none":
+		return RoleNone, nil
+	case "single", strings.ToLower(string(RoleSingle)):
+		return RoleSingle, nil
+	case "complex", strings.ToLower(string(RoleComplex)):
+		return RoleComplex, nil
+	case "assertive", strings.ToLower(string(RoleAssertive)):
+		return RoleAssertive, nil
+	}
+	return "", fmt.Errorf("entra: role mode %q: want none, single, complex or assertive", s)
+}
+
+// Matching attributes (Options.Match).
+const (
+	MatchUserName   = "userName"
+	MatchExternalID = "externalId"
+	MatchEmail      = "email" // emails[type eq "work"].value
+)
+
+const workEmailTarget = `emails[type eq "work"].value`
+
+// Defaults.
+const (
+	DefaultUsers = 4
+	// TeamSize is the most users one provisioning scenario holds. A team
+	// is a manager and their reports plus the team's groups: everything
+	// that refers to everything else. Teams are independent, so they can
+	// run concurrently while staying inside the runner's safety rules
+	// (a scenario only changes what it created).
+	TeamSize = 5
+	// EntraQuarantineOps and EntraQuarantineRatio are Entra's quarantine
+	// rule: ≥40% of ≥5,000 operations failed (QUAR).
+	EntraQuarantineOps   = 5000
+	EntraQuarantineRatio = 0.4
+)
+
+// DefaultRoles are the app roles assigned when Options.Roles is empty.
+var DefaultRoles = []string{"User", "Admin", "Reader"}
+
+// Options configure the simulated Entra provisioning job.
+type Options struct {
+	// Users is the population size; 0 means DefaultUsers.
+	Users int
+	// Groups is the number of groups pushed (created empty, then given
+	// members); 0 pushes none.
+	Groups int
+	// Flag simulates a tenant URL carrying the aadOptscim062020 feature
+	// flag (KNOWN): lower-case ops, path-less multi-attribute replace with
+	// dotted keys, boolean active, members removed by value filter.
+	Flag bool
+	// RoleMode overrides the roles expression of the mapping; RoleNone
+	// keeps the mapping's (none in the default mapping, SingleAppRoleAssignment
+	// in Humbol's).
+	RoleMode RoleMode
+	// Roles are the app roles users are assigned, round robin; at least
+	// two are needed to change a role. Default DefaultRoles.
+	Roles []string
+	// Mapping is the attribute mapping; nil means DefaultMapping().
+	Mapping *Mapping
+	// Match is the matching attribute: MatchUserName, MatchExternalID or
+	// MatchEmail; it must be mapped. Empty: the mapping's matching
+	// attributes, tried in precedence order (only userName in both
+	// built-in mappings).
+	Match string
+	// Prefix is the run prefix Run uses when its scenario.Options have
+	// none. Scenarios themselves use the runner's ${prefix}.
+	Prefix string
+	// Seed makes the population: the same seed gives the same names,
+	// departments, addresses and managers.
+	Seed int64
+	// Concurrency is how many team scenarios Run runs at once; default 1,
+	// which keeps the order of requests deterministic.
+	Concurrency int
+	// Rate caps requests per second across all scenarios built by one
+	// Scenarios call (Entra gallery apps must take ≥25/s per tenant); 0 is
+	// unlimited. Cleanup requests are not limited.
+	Rate float64
+	// QuarantineThreshold is the failure ratio at which Run stops;
+	// default EntraQuarantineRatio.
+	QuarantineThreshold float64
+	// QuarantineMin is the number of operations judged before the ratio
+	// counts; default min(EntraQuarantineOps, the run's planned steps).
+	QuarantineMin int
+}
+
+// resolved is Options with defaults applied and the mapping settled.
+type resolved struct {
+	Options
+	mapping *Mapping
+	// matches are the matching attributes in precedence order; match is
+	// the first, which later lookups use.
+	matches []*Attribute
+	match   *Attribute
+}
+
+func (o Options) resolve() (*resolved, error) {
+	r := &resolved{Options: o}
+	switch {
+	case o.Users < 0:
+		return nil, fmt.Errorf("entra: Users %d is negative", o.Users)
+	case o.Users == 0:
+		r.Users = DefaultUsers
+	}
+	if o.Groups < 0 {
+		return nil, fmt.Errorf("entra: Groups %d is negative", o.Groups)
+	}
+	if o.Concurrency <= 0 {
+		r.Concurrency = 1
+	}
+	if o.Rate < 0 {
+		return nil, fmt.Errorf("entra: Rate %v is negative", o.Rate)
+	}
+	if o.QuarantineThreshold < 0 || o.QuarantineThreshold > 1 {
+		return nil, fmt.Errorf("entra: QuarantineThreshold %v is not a ratio between 0 and 1", o.QuarantineThreshold)
+	}
+	if o.QuarantineThreshold == 0 {
+		r.QuarantineThreshold = EntraQuarantineRatio
+	}
+	if _, err := ParseRoleMode(string(o.RoleMode)); err != nil || (o.RoleMode != RoleNone && o.RoleMode != RoleSingle && o.RoleMode != RoleComplex && o.RoleMode != RoleAssertive) {
+		return nil, fmt.Errorf("entra: RoleMode %q: use RoleNone, RoleSingle, RoleComplex or RoleAssertive (ParseRoleMode reads flag values)", o.RoleMode)
+	}
+	if len(o.Roles) == 0 {
+		r.Roles = DefaultRoles
+	}
+	for _, role := range r.Roles {
+		if strings.TrimSpace(role) == "" {
+			return nil, errors.New("entra: an empty app role name")
+		}
+	}
+	m := o.Mapping
+	if m == nil {
+		var err error
+		if m, err = DefaultMapping(); err != nil {
+			return nil, err
+		}
+	} else {
+		// Validate a copy: the caller's mapping may be shared by
+		// concurrent calls, and validation fills in parsed fields.
+		c := *m
+		c.Attributes = slices.Clone(m.Attributes)
+		if err := c.validate(); err != nil {
+			return nil, err
+		}
+		m = &c
+	}
+	r.mapping = m.withRoleMode(o.RoleMode)
+	if r.mapping.roleMode() != RoleNone && len(r.Roles) < 2 {
+		return nil, errors.New("entra: app-role modes need at least two Roles, so that a role can change")
+	}
+
+	var target string
+	switch o.Match {
+	case "":
+		r.matches = r.mapping.matching()
+	case MatchUserName, MatchExternalID:
+		target = o.Match
+	case MatchEmail, workEmailTarget:
+		target = workEmailTarget
+	default:
+		return nil, fmt.Errorf("entra: Match %q: want %q, %q or %q", o.Match, MatchUserName, MatchExternalID, MatchEmail)
+	}
+	if target != "" {
+		a := r.mapping.find(target)
+		if a == nil {
+			return nil, fmt.Errorf("entra: Match %q: mapping %s does not map %s, and Entra can only match on a mapped attribute (HOW)", o.Match, r.mapping.Name, target)
+		}
+		r.matches = []*Attribute{a}
+	}
+	r.match = r.matches[0]
+	return r, nil
+}
+
+// op spells a PATCH op as Entra does: capitalised without the
+// aadOptscim062020 flag ("Replace", TUT), lower case with it (KNOWN).
+func (r *resolved) op(name string) string {
+	if r.Flag {
+		return strings.ToLower(name)
+	}
+	return strings.ToUpper(name[:1]) + strings.ToLower(name[1:])
+}

@@ -1,0 +1,230 @@
+package entra
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"sync"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+// UserAgent is the User-Agent the simulator sends. Entra's own is not
+// documented in any source the catalog lists, so the simulator introduces
+// itself neutrally rather than inventing one.
+const UserAgent = "scimharness-entra-simulator"
+
+// QuarantineScenario is the Scenario of the result Run adds on quarantine.
+const QuarantineScenario = "entra: quarantine"
+
+// ClientConfig returns base with Entra's request headers: bodies as
+// application/scim+json (TUT's requests) and the simulator's User-Agent.
+// Everything else in base (URL, credentials, retries) is kept.
+func ClientConfig(base client.Config) client.Config {
+	c := base
+	c.UserAgent = UserAgent
+	c.Headers = maps.Clone(base.Headers)
+	if c.Headers == nil {
+		c.Headers = map[string]string{}
+	}
+	c.Headers["Content-Type"] = client.ScimJSON
+	return c
+}
+
+// Run runs Scenarios(o) through c the way Entra runs a provisioning job,
+// and reports whether Entra would have quarantined the app.
+//
+// Test Connection runs first and alone. A 404 to it, or 401/403 (bad
+// credentials), quarantines at once: the remaining scenarios are reported
+// as skipped. Then the other scenarios run, o.Concurrency at a time. Every
+// judged step counts as an operation and a Fail or Error as a failed one;
+// when at least QuarantineMin operations have run and the failed share
+// reaches QuarantineThreshold — or three answers in a row are 401 — Run
+// cancels the run (scenario.Run then skips the remaining steps and still
+// cleans up) and stops starting scenarios (QUAR: ≥40% of ≥5,000
+// operations; persistent credential errors). With the default
+// QuarantineMin, scaled to the run as min(5000, planned steps), the ratio
+// is also judged when the run ends with fewer operations than planned.
+//
+// On quarantine a Fail result in scenario QuarantineScenario, whose message
+// starts "quarantined:", is appended. ro is passed to scenario.Run; its
+// Prefix defaults to o.Prefix, then to a new one, shared by all scenarios.
+func Run(ctx context.Context, c *client.Client, o Options, ro scenario.Options) (results []scenario.Result, quarantined bool) {
+	scs, err := Scenarios(o)
+	if err != nil {
+		return []scenario.Result{{Scenario: "entra", IdP: IdP, Step: "(options)", Status: scenario.Error, Verified: true, Message: "harness error: " + err.Error()}}, false
+	}
+	if ro.Prefix == "" {
+		ro.Prefix = o.Prefix
+	}
+	if ro.Prefix == "" {
+		ro.Prefix = scenario.NewPrefix()
+	}
+	planned := 0
+	for _, sc := range scs {
+		planned += len(sc.Steps)
+	}
+	q := &quarantine{threshold: o.QuarantineThreshold, min: o.QuarantineMin}
+	if q.threshold <= 0 {
+		q.threshold = EntraQuarantineRatio
+	}
+	if q.min <= 0 {
+		q.min, q.scaled = min(EntraQuarantineOps, planned), true
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	progress := ro.Progress
+	ro.Progress = func(res scenario.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if q.observe(res) {
+			cancel()
+		}
+		if progress != nil {
+			progress(res)
+		}
+	}
+	tripped := func() (string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return q.reason, q.tripped
+	}
+
+	out := make([][]scenario.Result, len(scs))
+	runOne := func(i int) {
+		if reason, stop := tripped(); stop {
+			out[i] = skipAll(scs[i], "quarantined: "+reason)
+			for _, res := range out[i] {
+				ro.Progress(res)
+			}
+			return
+		}
+		out[i] = scenario.Run(ctx, c, scs[i], ro)
+	}
+	runOne(0) // Test Connection: Entra starts nothing if it fails
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(o.Concurrency, 1) {
+		wg.Go(func() {
+			for i := range jobs {
+				runOne(i)
+			}
+		})
+	}
+	for i := 1; i < len(scs); i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	for _, rs := range out {
+		results = append(results, rs...)
+	}
+	mu.Lock()
+	q.finish()
+	mu.Unlock()
+	if !q.tripped {
+		return results, false
+	}
+	res := scenario.Result{
+		Scenario: QuarantineScenario, IdP: IdP, Step: "quarantine", Status: scenario.Fail, Level: scenario.Must,
+		Behaviour: "Entra quarantines an app when ≥40% of ≥5,000 operations fail, or on persistent credential errors or a 404 to Test Connection; it then retries after 6h, 12h, 24h and daily.",
+		Source:    "Entra QUAR",
+		Verified:  true,
+		Message:   "quarantined: " + q.reason,
+	}
+	if ro.Progress != nil {
+		ro.Progress(res)
+	}
+	return append(results, res), true
+}
+
+// quarantine follows the run's results as Entra's quarantine logic would.
+type quarantine struct {
+	threshold float64
+	min       int
+	scaled    bool // min was defaulted, so the end of the run also counts
+
+	ops, failed int
+	streak401   int
+	tripped     bool
+	reason      string
+}
+
+// observe counts one result and reports whether quarantine just tripped.
+func (q *quarantine) observe(res scenario.Result) bool {
+	if q.tripped || res.Cleanup {
+		return false
+	}
+	st := lastStatus(res)
+	switch {
+	case res.Scenario == TestConnectionName && st == http.StatusNotFound:
+		return q.trip("Test Connection's query for a userName nobody has got 404 instead of 200 with an empty ListResponse; Entra quarantines the app (QUAR) — the server must answer an empty filter result with totalResults 0")
+	case res.Scenario == TestConnectionName && (st == http.StatusUnauthorized || st == http.StatusForbidden):
+		return q.trip(fmt.Sprintf("Test Connection was refused with %d: Entra cannot authenticate with the configured token and quarantines the job on persistent credential errors (QUAR)", st))
+	case st == http.StatusUnauthorized:
+		if q.streak401++; q.streak401 >= 3 {
+			return q.trip("three requests in a row were answered 401: persistent credential errors quarantine the job (QUAR)")
+		}
+	case st != 0:
+		q.streak401 = 0
+	}
+	if res.Status < scenario.Pass {
+		return false // skipped or disabled: not an operation
+	}
+	q.ops++
+	if res.Status >= scenario.Fail {
+		q.failed++
+	}
+	if q.ops >= q.min && q.ratio() >= q.threshold {
+		return q.trip(q.ratioReason(fmt.Sprintf("after at least %d operations", q.min)))
+	}
+	return false
+}
+
+func (q *quarantine) ratio() float64 { return float64(q.failed) / float64(q.ops) }
+
+func (q *quarantine) ratioReason(when string) string {
+	return fmt.Sprintf("%d of %d operations failed (%.0f%%, threshold %.0f%% %s); Entra stops provisioning to the app (QUAR)",
+		q.failed, q.ops, 100*q.ratio(), 100*q.threshold, when)
+}
+
+// finish judges the ratio once more at the end of a run whose default
+// minimum was scaled to the planned steps, which skipped steps never reach.
+func (q *quarantine) finish() {
+	if !q.tripped && q.scaled && q.ops > 0 && q.ops < q.min && q.ratio() >= q.threshold {
+		q.trip(q.ratioReason("judged at the end of the run"))
+	}
+}
+
+func (q *quarantine) trip(reason string) bool {
+	q.tripped, q.reason = true, reason
+	return true
+}
+
+func lastStatus(res scenario.Result) int {
+	if n := len(res.Exchanges); n > 0 {
+		return res.Exchanges[n-1].Status()
+	}
+	return 0
+}
+
+// skipAll reports every step of a scenario that was not started.
+func skipAll(sc scenario.Scenario, why string) []scenario.Result {
+	out := make([]scenario.Result, 0, len(sc.Steps))
+	for _, st := range sc.Steps {
+		level := st.Level
+		if level == "" {
+			level = scenario.Must
+		}
+		out = append(out, scenario.Result{
+			Scenario: sc.Name, IdP: sc.IdP, Step: st.Name, Status: scenario.Skip, Level: level, Clause: st.Clause,
+			Behaviour: st.Behaviour, Source: st.Source, Verified: !st.Unverified, Message: "skipped: " + why,
+		})
+	}
+	return out
+}

@@ -1,0 +1,625 @@
+// User steps of the provisioning cycles: matching, creating, the manager
+// pass, updates, app roles, disable and delete.
+
+package entra
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+func (g *gen) initialUser(b *builder, p *person) {
+	id := uvar(p)
+	var founds []string
+	for k, m := range g.r.matches {
+		found := fmt.Sprintf("found_%s_%d", id, k)
+		founds = append(founds, found)
+		lookup := func(v scenario.Vars) string { return g.filterBy(m, p, v, false) }
+		behaviour := "The initial cycle queries each in-scope user by the matching attribute: 0 results → create, 1 → update that account."
+		if k > 0 {
+			behaviour = "With several matching attributes Entra tries them one at a time, in precedence order, until one matches."
+		}
+		b.add(scenario.Step{
+			Name:      fmt.Sprintf("initial cycle: look up %s by %s", label(p), m.Target),
+			Behaviour: behaviour,
+			Source:    "Entra HOW, TUT",
+			Clause:    "RFC 7644 §3.4.2.2",
+			Build: func(v scenario.Vars) (client.Request, error) {
+				return get("/Users", url.Values{"filter": {lookup(v)}}), nil
+			},
+			Expect: expectNoMatch(lookup, "user", found),
+		})
+	}
+	expect := []scenario.Expectation{
+		wantStatus("Entra expects 201 Created with the new user, and caches its id for every later request (TUT, HOW)", http.StatusCreated),
+	}
+	if a := g.r.mapping.find("userName"); a != nil {
+		expect = append(expect, echo("userName", scenario.Must, func(v scenario.Vars) any { return attrValue(a, g.vals(p, v, false)) }))
+	}
+	if g.r.mapping.find("active") != nil {
+		expect = append(expect, echo("active", scenario.Must, func(scenario.Vars) any { return true }))
+	}
+	b.add(scenario.Step{
+		Name:      "initial cycle: create " + label(p),
+		Behaviour: `No match, so Entra POSTs the user: core+enterprise schemas, externalId, userName, active, emails [{primary,type work,value}], meta.resourceType, name, roles ([] or per the role mapping), unset attributes as null. It caches the returned id.`,
+		Source:    "Entra TUT, HOW, MAP",
+		Clause:    "RFC 7644 §3.3",
+		Build: func(v scenario.Vars) (client.Request, error) {
+			for _, f := range founds {
+				if n, _ := v[f].(int); n > 0 {
+					return client.Request{}, scenario.Skipf("the lookup returned %d user(s); Entra would update that account instead of creating — not done here, the harness changes only what it created", n)
+				}
+			}
+			return client.Request{Method: http.MethodPost, Path: "/Users", Body: g.userBody(p, v)}, nil
+		},
+		Capture: map[string]string{id: "id"},
+		Expect:  expect,
+	})
+	b.add(scenario.Step{
+		Name:      "initial cycle: read back " + label(p),
+		Behaviour: "Harness read-back of what Entra wrote: Entra compares its values with the app's on every match, so anything stored differently is sent again every cycle.",
+		Source:    "Entra HOW",
+		Clause:    "RFC 7644 §3.4.1",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return get("/Users/"+esc(x[0]), nil), nil
+		},
+		Expect: append([]scenario.Expectation{wantStatus("a user just created must be readable by its id (RFC 7644 §3.4.1)", 200)},
+			append(g.userExpectations(p, false, true), g.roleExpectations(p, g.r.mapping.roleMode(), false)...)...),
+	})
+}
+
+// rematch: with its state cleared (restart, or a new job), Entra matches
+// again and must find exactly the account it created.
+func (g *gen) rematch(b *builder, p *person) {
+	id := uvar(p)
+	lookup := func(v scenario.Vars) string { return g.filter(p, v, false) }
+	b.add(scenario.Step{
+		Name:      fmt.Sprintf("initial cycle: match %s again (provisioning restarted)", label(p)),
+		Behaviour: "After a restart Entra has no cached ids and matches again by the matching attribute: exactly one result, which it then updates.",
+		Source:    "Entra HOW",
+		Clause:    "RFC 7644 §3.4.2.2",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			return get("/Users", url.Values{"filter": {lookup(v)}}), nil
+		},
+		Expect: []scenario.Expectation{expectOneMatch(lookup, "user", id, "")},
+	})
+	m := g.r.match
+	if !m.path.is("", "userName") && !strings.EqualFold(m.Target, workEmailTarget) {
+		return // externalId is case-exact (RFC 7643 §3.1)
+	}
+	swapped := func(v scenario.Vars) string {
+		return m.Target + " eq " + quote(swapCase(attrValue(m, g.vals(p, v, false))))
+	}
+	b.add(scenario.Step{
+		Name:       fmt.Sprintf("initial cycle: match %s with its %s in another case", label(p), m.Target),
+		Behaviour:  "An admin changes the case of a user's UPN/mail in Entra; the next match queries the new spelling. userName and emails.value are case-insensitive, so the existing account must be found, or Entra creates a duplicate.",
+		Source:     "Unverified for Entra; catalog server-side pitfalls (scimmy issue 7, wso2 issue 5140); RFC 7643 §4.1 caseExact false",
+		Clause:     "RFC 7644 §3.4.2.2 (eq follows the attribute's caseExact)",
+		Unverified: true,
+		When:       id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			return get("/Users", url.Values{"filter": {swapped(v)}}), nil
+		},
+		Expect: []scenario.Expectation{expectOneMatch(swapped, "user", id,
+			"the server compared "+m.Target+" case-sensitively; it is caseExact false (RFC 7643 §4.1), so Entra's match in another case must find the account, or Entra creates a duplicate (scimmy issue 7, wso2 issue 5140)")},
+	})
+}
+
+// swapCase inverts the case of every letter: "Ada.Lovelace@x" → "aDA.lOVELACE@X".
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z':
+			return r - 'a' + 'A'
+		case 'A' <= r && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return r
+	}, s)
+}
+
+func managerTarget() string { return EnterpriseURN + ":manager" }
+
+func (g *gen) setManager(b *builder, p, mgr *person) {
+	id, mid := uvar(p), uvar(mgr)
+	b.add(scenario.Step{
+		Name:      fmt.Sprintf("manager pass: set %s's manager to %s", label(p), label(mgr)),
+		Behaviour: `Reference attributes are sent in a later update, once both users exist: PATCH {"op":"Add","path":"urn:…:enterprise:2.0:User:manager","value":"<manager id>"} — a raw string id, not an object.`,
+		Source:    "Entra HOW; REF validation app; SCIM-SDK issue 686 (log)",
+		Clause:    "RFC 7644 §3.5.2.1",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id, mid)
+			if err != nil {
+				return client.Request{}, err
+			}
+			o := op(g.r.op("add"), managerTarget(), x[1])
+			return patch("/Users/"+esc(x[0]), o), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"add"}, false)},
+	})
+	g.readManager(b, p, "manager pass: read back "+label(p)+"'s manager", mid)
+}
+
+func (g *gen) readManager(b *builder, p *person, name, mid string) {
+	id := uvar(p)
+	b.add(scenario.Step{
+		Name:      name,
+		Behaviour: "Harness read-back: the manager Entra set (or removed) must read back as manager.value.",
+		Source:    "Entra HOW; REF validation app",
+		Clause:    "RFC 7643 §4.3 (manager.value)",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return get("/Users/"+esc(x[0]), nil), nil
+		},
+		Expect: []scenario.Expectation{
+			wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200),
+			scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+				if ex.Status() != 200 {
+					return nil
+				}
+				doc, err := ex.JSON()
+				if err != nil {
+					return err
+				}
+				mp, _ := parsePath(managerTarget())
+				got, _ := valueAt(doc, mp)
+				gotID := ""
+				if m, ok := got.(map[string]any); ok {
+					if val, ok := field(m, "value"); ok && val != nil {
+						gotID = fmt.Sprint(val)
+					}
+				} else if s, ok := got.(string); ok {
+					gotID = s
+				}
+				if mid == "" {
+					if gotID != "" {
+						return fmt.Errorf(`the manager still reads back %s after Entra removed it with "value":"" (REF validation app; SCIM-SDK issue 686)`, render(got))
+					}
+					return nil
+				}
+				want := fmt.Sprint(v[mid])
+				if gotID != want {
+					return fmt.Errorf(`manager reads back %s; Entra set it to %q with a raw string value ("value":"<id>"), which must be stored as manager.value (REF validation app; SCIM-SDK issue 686; go-scim issue 75)`, render(got), want)
+				}
+				return nil
+			}),
+		},
+	})
+}
+
+// patchStatus judges a PATCH answer: 200 with the resource or 204 (TUT
+// shows both). On a refusal it names the Entra shape that was refused.
+func (g *gen) patchStatus(kinds []string, pathless bool) scenario.Expectation {
+	var hints []string
+	capitalised := false
+	for _, k := range kinds {
+		capitalised = capitalised || g.r.op(k) != strings.ToLower(k)
+	}
+	if capitalised {
+		hints = append(hints, `Entra sends capitalised ops ("Replace", "Add", "Remove") without the aadOptscim062020 flag (TUT, KNOWN); op names must be accepted in any case, or every Entra update fails (elimity-com/scim PR 79, zitadel issue 9282)`)
+	}
+	if pathless {
+		hints = append(hints, `with aadOptscim062020 Entra sends a path-less replace whose value object has dotted and URN-qualified keys ("name.givenName", "urn:…:enterprise:2.0:User:department"); rejecting the path-less replace fails every update (KNOWN; scimitar PR 29)`)
+	}
+	why := "Entra expects 200 with the resource or 204 No Content (TUT); anything else escrows the change and retries it next cycle"
+	if len(hints) > 0 {
+		why += ". If the server refused the request's form: " + strings.Join(hints, "; ")
+	}
+	return wantStatus(why, 200, 204)
+}
+
+// updateOps are Entra's PATCH operations for p's changes (marriage, move,
+// promotion, new department). Without the flag: one op per attribute,
+// capitalised, "Add" for an attribute that had no value (log: scimgateway
+// issue 14, Archer SCIM-343), else "Replace". With the flag: one path-less
+// lower-case replace whose keys are the targets (dotted, URN-qualified),
+// and filtered multi-valued targets as their own replace ops.
+func (g *gen) updateOps(p *person, v scenario.Vars) (ops []any, kinds []string, pathless bool) {
+	before, after := g.vals(p, v, false), g.vals(p, v, true)
+	value := map[string]any{}
+	for i := range g.r.mapping.Attributes {
+		a := &g.r.mapping.Attributes[i]
+		if !plain(a) {
+			continue
+		}
+		old, nw := attrValue(a, before), attrValue(a, after)
+		if old == nw {
+			continue
+		}
+		kind := "replace"
+		switch {
+		case nw == "":
+			kind = "remove"
+		case old == "":
+			kind = "add"
+		}
+		if g.r.Flag && kind != "remove" && !a.path.filtered() {
+			value[a.Target] = nw
+			continue
+		}
+		var val any = nw
+		if kind == "remove" {
+			val = nil
+		}
+		ops = append(ops, op(g.r.op(kind), a.Target, val))
+		kinds = append(kinds, kind)
+	}
+	if len(value) > 0 {
+		ops = append([]any{op("replace", "", value)}, ops...)
+		kinds, pathless = append(kinds, "replace"), true
+	}
+	return ops, kinds, pathless
+}
+
+func (g *gen) updateUser(b *builder, p *person) {
+	id := uvar(p)
+	// The shape of the ops is known before the run; the values are not.
+	_, kinds, pathless := g.updateOps(p, scenario.Vars{"prefix": "scimh-00000000"})
+	if len(kinds) == 0 {
+		return // nothing mapped changes
+	}
+	behaviour := `Changed attributes are PATCHed with capitalised ops, one per attribute: {"op":"Replace","path":"name.familyName",…}, emails[type eq "work"].value, addresses[type eq "work"].locality, …; "Add" where the attribute had no value.`
+	if g.r.Flag {
+		behaviour = `With aadOptscim062020, changed attributes go in one path-less {"op":"replace","value":{"name.familyName":…,"urn:…:enterprise:2.0:User:department":…}} with dotted and URN-qualified keys; filtered paths stay separate ops.`
+	}
+	b.add(scenario.Step{
+		Name:      "incremental cycle: update " + label(p),
+		Behaviour: behaviour,
+		Source:    "Entra TUT, KNOWN; scimgateway issue 14 and Archer SCIM-343 (Add, log)",
+		Clause:    "RFC 7644 §3.5.2",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			ops, _, _ := g.updateOps(p, v)
+			return patch("/Users/"+esc(x[0]), ops...), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus(kinds, pathless)},
+	})
+	b.add(scenario.Step{
+		Name:      "incremental cycle: read back " + label(p),
+		Behaviour: "Harness read-back: every changed attribute must read back, and the ones not sent (name.givenName next to name.familyName) must stay.",
+		Source:    "Entra TUT, KNOWN",
+		Clause:    "RFC 7644 §3.5.2",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return get("/Users/"+esc(x[0]), nil), nil
+		},
+		Expect: append([]scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200)}, g.userExpectations(p, true, true)...),
+	})
+}
+
+// roleJSON is the JSON string AppRoleAssignmentsComplex puts in a role's
+// value (MAP).
+func (g *gen) roleJSON(p *person, role string, v scenario.Vars) string {
+	return fmt.Sprintf(`{"id":%q,"value":%q,"displayName":%q}`, guid(g.r.Seed, prefixOf(v), "approle", role), role, role)
+}
+
+func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
+	id := uvar(p)
+	var behaviour string
+	kind := "replace"
+	switch mode {
+	case RoleSingle:
+		behaviour = `SingleAppRoleAssignment: a changed role is {"op":"Replace","path":"roles[primary eq \"True\"].value","value":"<role>"}; every user has precisely one role.`
+	case RoleComplex:
+		kind = "add"
+		behaviour = `AppRoleAssignmentsComplex: a new role is {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<role>\",\"displayName\":\"<role>\"}"}]} — the value is a JSON string.`
+	case RoleAssertive:
+		behaviour = `AssertiveAppRoleAssignmentsComplex: roles are replaced with the full list, {"op":"replace","path":"roles","value":[{"primary":false,"value":…,"display":…},…]}.`
+	}
+	b.add(scenario.Step{
+		Name:      "incremental cycle: change " + label(p) + "'s app role",
+		Behaviour: behaviour,
+		Source:    "Entra MAP; Humbol tutorial (seed 001: precisely one role)",
+		Clause:    "RFC 7644 §3.5.2; RFC 7643 §4.1.2 (roles)",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			var o map[string]any
+			switch mode {
+			case RoleSingle:
+				o = op(g.r.op("replace"), `roles[primary eq "True"].value`, p.newRole)
+			case RoleComplex:
+				o = op(g.r.op("add"), "roles", []any{map[string]any{"value": g.roleJSON(p, p.newRole, v)}})
+			default:
+				var list []any
+				for _, r := range assertiveRoles(p) {
+					list = append(list, map[string]any{"primary": false, "value": r, "display": r})
+				}
+				o = op(g.r.op("replace"), "roles", list)
+			}
+			return patch("/Users/"+esc(x[0]), o), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus([]string{kind}, false)},
+	})
+	b.add(scenario.Step{
+		Name:      "incremental cycle: read back " + label(p) + "'s app roles",
+		Behaviour: "Harness read-back of the roles Entra set.",
+		Source:    "Entra MAP",
+		Clause:    "RFC 7643 §4.1.2",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return get("/Users/"+esc(x[0]), nil), nil
+		},
+		Expect: append([]scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200)}, g.roleExpectations(p, mode, true)...),
+	})
+}
+
+// assertiveRoles is the full role list of the assertive replace.
+func assertiveRoles(p *person) []string {
+	out := []string{p.newRole}
+	if p.role2 != p.newRole {
+		out = append(out, p.role2)
+	}
+	return out
+}
+
+// roleExpectations judge a user's roles after the POST (changed false) or
+// the role change.
+func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenario.Expectation {
+	if mode == RoleNone {
+		return nil
+	}
+	return []scenario.Expectation{scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		if ex.Status() != 200 {
+			return nil
+		}
+		doc, err := ex.JSON()
+		if err != nil {
+			return err
+		}
+		rv, _ := field(doc, "roles")
+		list, _ := rv.([]any)
+		var rs []map[string]any
+		for _, e := range list {
+			if m, ok := e.(map[string]any); ok {
+				rs = append(rs, m)
+			}
+		}
+		has := func(role string) map[string]any {
+			for _, r := range rs {
+				val, _ := field(r, "value")
+				s := fmt.Sprint(val)
+				if s == role || strings.Contains(s, fmt.Sprintf(`"value":%q`, role)) {
+					return r
+				}
+			}
+			return nil
+		}
+		switch {
+		case mode == RoleSingle:
+			want := p.role
+			if changed {
+				want = p.newRole
+			}
+			if len(rs) != 1 || has(want) == nil {
+				return fmt.Errorf("roles are %s; with SingleAppRoleAssignment every user has precisely one role, %q (MAP; Humbol tutorial)", render(rv), want)
+			}
+			pr, _ := field(rs[0], "primary")
+			if s, isString := pr.(string); isString {
+				return fmt.Errorf("the server stored roles.primary as the string %q instead of the JSON boolean true (SCIMReferenceCode issue 21)", s)
+			}
+			if pr != true {
+				return fmt.Errorf("the role reads back with primary %s; Entra sent primary true and addresses it as roles[primary eq \"True\"] (MAP)", render(pr))
+			}
+		case mode == RoleComplex:
+			want := []string{p.role}
+			if changed {
+				want = append(want, p.newRole)
+			}
+			for _, w := range want {
+				if has(w) == nil {
+					return fmt.Errorf("roles are %s; expected the role %q Entra assigned (AppRoleAssignmentsComplex sends it as a JSON string in value, MAP)", render(rv), w)
+				}
+			}
+		case mode == RoleAssertive:
+			want := []string{p.role}
+			if changed {
+				want = assertiveRoles(p)
+			}
+			if len(rs) != len(want) {
+				return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", render(rv), want)
+			}
+			for _, w := range want {
+				if has(w) == nil {
+					return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", render(rv), want)
+				}
+			}
+		}
+		return nil
+	})}
+}
+
+func (g *gen) managerChanges(b *builder, people []*person) {
+	// people[1]'s manager moves to people[2]; the last report's manager is
+	// removed. With two people, people[1]'s manager is removed.
+	if len(people) >= 3 {
+		p, mgr := people[1], people[2]
+		id, mid := uvar(p), uvar(mgr)
+		b.add(scenario.Step{
+			Name:      fmt.Sprintf("incremental cycle: change %s's manager to %s", label(p), label(mgr)),
+			Behaviour: `A new manager is PATCHed with "Replace" on urn:…:enterprise:2.0:User:manager and the new manager's id as a raw string.`,
+			Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
+			Clause:    "RFC 7644 §3.5.2.3",
+			When:      id,
+			Build: func(v scenario.Vars) (client.Request, error) {
+				x, err := ids(v, id, mid)
+				if err != nil {
+					return client.Request{}, err
+				}
+				return patch("/Users/"+esc(x[0]), op(g.r.op("replace"), managerTarget(), x[1])), nil
+			},
+			Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
+		})
+		g.readManager(b, p, "incremental cycle: read back "+label(p)+"'s new manager", mid)
+	}
+	p := people[len(people)-1]
+	id := uvar(p)
+	b.add(scenario.Step{
+		Name:      "incremental cycle: remove " + label(p) + "'s manager",
+		Behaviour: `A cleared manager is PATCHed with "Replace" on the manager path and "value":"" — an empty string, not a remove op.`,
+		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
+		Clause:    "RFC 7644 §3.5.2.3",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return patch("/Users/"+esc(x[0]), op(g.r.op("replace"), managerTarget(), "")), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
+	})
+	g.readManager(b, p, "incremental cycle: read back "+label(p)+" without a manager", "")
+}
+
+func (g *gen) activeValue(active bool) any {
+	if g.r.Flag {
+		return active
+	}
+	if active {
+		return "True"
+	}
+	return "False"
+}
+
+func (g *gen) disableAndDelete(b *builder, p *person) {
+	id := uvar(p)
+	lookup := func(v scenario.Vars) string { return g.filter(p, v, true) }
+	readUser := func(name, behaviour string, active bool, unverified bool) {
+		source := "Entra TUT, KNOWN"
+		if unverified {
+			source = "Unverified: catalog (weak) for re-enabling; Entra TUT, KNOWN"
+		}
+		b.add(scenario.Step{
+			Name:       name,
+			Behaviour:  behaviour,
+			Source:     source,
+			Clause:     "RFC 7643 §4.1.1 (active is a boolean)",
+			Unverified: unverified,
+			When:       id,
+			Build: func(v scenario.Vars) (client.Request, error) {
+				x, err := ids(v, id)
+				if err != nil {
+					return client.Request{}, err
+				}
+				return get("/Users/"+esc(x[0]), nil), nil
+			},
+			Expect: []scenario.Expectation{
+				wantStatus("inactive users must still be readable by id (TUT, KNOWN)", 200),
+				echo("active", scenario.Must, func(scenario.Vars) any { return active }),
+			},
+		})
+	}
+	setActive := func(name, behaviour, source string, active, unverified bool) {
+		b.add(scenario.Step{
+			Name:       name,
+			Behaviour:  behaviour,
+			Source:     source,
+			Clause:     "RFC 7644 §3.5.2.3",
+			Unverified: unverified,
+			When:       id,
+			Build: func(v scenario.Vars) (client.Request, error) {
+				x, err := ids(v, id)
+				if err != nil {
+					return client.Request{}, err
+				}
+				return patch("/Users/"+esc(x[0]), op(g.r.op("replace"), "active", g.activeValue(active))), nil
+			},
+			Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
+		})
+	}
+	disable := `Unassignment, leaving scope, soft delete or accountEnabled=false: {"op":"Replace","path":"active","value":"False"} — the string "False" without aadOptscim062020.`
+	if g.r.Flag {
+		disable = `Unassignment, leaving scope, soft delete or accountEnabled=false: with aadOptscim062020, {"op":"replace","path":"active","value":false}.`
+	}
+	setActive("incremental cycle: disable "+label(p)+" (unassigned)", disable, "Entra TUT, KNOWN", false, false)
+	readUser("incremental cycle: read back disabled "+label(p), "The disabled user must read back with active false — the JSON boolean, whatever form Entra sent.", false, false)
+	b.add(scenario.Step{
+		Name:      fmt.Sprintf("incremental cycle: find disabled %s by %s", label(p), g.r.match.Target),
+		Behaviour: "Inactive users must still be found by the matching filter, or Entra creates them again.",
+		Source:    "Entra TUT, KNOWN",
+		Clause:    "RFC 7644 §3.4.2.2",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			return get("/Users", url.Values{"filter": {lookup(v)}}), nil
+		},
+		Expect: []scenario.Expectation{expectOneMatch(lookup, "user", id, "")},
+	})
+	setActive("incremental cycle: re-enable "+label(p)+" (re-assigned)",
+		"Re-assignment re-enables the existing account with PATCH active true (in the flag's form), not a new POST.",
+		"Unverified: catalog (weak); Entra TUT, KNOWN for the value forms", true, true)
+	readUser("incremental cycle: read back re-enabled "+label(p), "The re-enabled user must read back with active true.", true, true)
+	setActive("incremental cycle: disable "+label(p)+" again", disable, "Entra TUT, KNOWN", false, false)
+	b.add(scenario.Step{
+		Name:      "incremental cycle: delete " + label(p) + " (hard delete)",
+		Behaviour: "30 days after a soft delete, or when the app has no soft-delete mapping, Entra sends DELETE /Users/{id} and expects 204.",
+		Source:    "Entra TUT, HOW",
+		Clause:    "RFC 7644 §3.6",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return client.Request{Method: http.MethodDelete, Path: "/Users/" + esc(x[0])}, nil
+		},
+		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+	})
+	b.add(scenario.Step{
+		Name:      "incremental cycle: read deleted " + label(p),
+		Behaviour: "A deleted user is gone: GET by id answers 404 with a SCIM error body.",
+		Source:    "Entra TUT",
+		Clause:    "RFC 7644 §3.6, §3.12",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return get("/Users/"+esc(x[0]), nil), nil
+		},
+		Expect: []scenario.Expectation{wantStatus("a deleted user must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
+	})
+	b.add(scenario.Step{
+		Name:      "incremental cycle: look up deleted " + label(p),
+		Behaviour: "A lookup of the deleted user finds nothing (200, totalResults 0), so a re-assignment creates it again.",
+		Source:    "Entra HOW",
+		Clause:    "RFC 7644 §3.4.2.2",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			return get("/Users", url.Values{"filter": {lookup(v)}}), nil
+		},
+		Expect: expectNoMatch(lookup, "user", ""),
+	})
+}

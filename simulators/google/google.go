@@ -1,0 +1,497 @@
+// Package google simulates Google Workspace's automatic user provisioning as
+// a SCIM 2.0 client: it generates scenarios that send what Google sends, in
+// Google's order, and judge the answers the way Google depends on them.
+//
+// Behaviours reproduced, with their sources (the Google Workspace section of
+// the harness's IdP catalog, idp-behaviour.md):
+//
+//   - Users only: Google pushes no Group resources; group choices only scope
+//     which users are provisioned (doc: Keeper's guide; cloudposse docs PR
+//     893). No scenario ever calls /Groups, and none calls discovery.
+//   - Lookup before create with startIndex and no count:
+//     GET /Users?filter=userName eq "…"&startIndex=1, which must answer 200
+//     with totalResults 0 for an unknown user, and find exactly the user
+//     once it exists (log: snipe-it issue 12642).
+//   - Create with the legacy SCIM 1.0 URN beside the 2.0 one,
+//     "schemas":["urn:scim:schemas:core:1.0","urn:ietf:params:scim:schemas:core:2.0:User"],
+//     and userName, emails (primary, work), displayName, name, active (log).
+//   - User-Agent Google-Auto-Provisioning and Content-Type application/json
+//     (not application/scim+json): a server answering 406 or 415 breaks
+//     Google (log: pond/scimitar issue 142). See [ClientConfig].
+//
+// Unverified behaviour, behind [Options] and marked Unverified so reports say
+// "unverified": the connection probe GET /Users?count=1 (weak); the update
+// method (PUT of the full resource or PATCH); the deprovisioning request
+// (PATCH active false, PUT with active false, or DELETE; the catalog marks
+// the suspend/delete mapping weak); booleans sent as strings (weak); and a
+// second create of an existing userName, which Google sends only if its
+// lookup missed the user — the server must answer 409 (server pitfalls:
+// go-scim issue 65, gravitee 8290).
+//
+// userNames carry the run prefix and mixed case ("…-Ada.Lovelace.g1@example.com"):
+// a server must keep the case it was sent, and a lower-cased answer is how
+// the harness sees a server that changes it.
+package google
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+const (
+	// IdP names the simulated identity provider in scenarios and results.
+	IdP = "google"
+	// UserAgent is the User-Agent Google's provisioning sends (log).
+	UserAgent = "Google-Auto-Provisioning"
+	// ContentType is the media type of Google's request bodies (log,
+	// pond/scimitar issue 142): plain JSON, not application/scim+json.
+	ContentType = "application/json"
+	// LegacyCoreURN is the SCIM 1.0 core schema URN Google sends beside the
+	// 2.0 User URN on create (log).
+	LegacyCoreURN = "urn:scim:schemas:core:1.0"
+)
+
+// Update values of [Options].Update.
+const (
+	UpdateNone  = ""
+	UpdatePut   = "put"
+	UpdatePatch = "patch"
+)
+
+// Deprovision values of [Options].Deprovision.
+const (
+	DeprovisionSuspend = "suspend"
+	DeprovisionDelete  = "delete"
+)
+
+// Options choose the variant of Google's behaviour to simulate.
+type Options struct {
+	// Users is the number of users provisioned; default 2, so that the
+	// second lookup runs while another user exists (a server ignoring the
+	// filter then shows itself).
+	Users int
+	// Update is how a changed user is sent: "" (none, the default), "put"
+	// (the full resource) or "patch" (one replace per attribute).
+	// Unverified: nobody has captured Google's update.
+	Update string
+	// StringBooleans sends booleans (active, emails' primary) as the
+	// strings "true"/"false" instead of JSON booleans. Unverified (weak).
+	StringBooleans bool
+	// Deprovision is what happens when a user is suspended, deleted or
+	// unassigned in Google: "suspend" (the default; PATCH active false, or
+	// PUT with active false when Update is "put") or "delete" (DELETE).
+	// Unverified: the mapping is weak and the body not captured.
+	Deprovision string
+	// Probe opens with the connection probe GET /Users?count=1. Unverified
+	// (weak).
+	Probe bool
+	// Prefix is the run prefix Run uses when scenario.Options.Prefix is
+	// empty. Scenarios refer to it as ${prefix}, so the runner's prefix is
+	// always the one in effect.
+	Prefix string
+	// Seed chooses the generated names; the same seed gives the same
+	// scenarios.
+	Seed int64
+}
+
+// Source notes, citing the catalog (idp-behaviour.md, "Google Workspace").
+const (
+	srcLookup    = "log: snipe-it issue 12642 (idp-behaviour.md, Google Workspace)"
+	srcCreate    = "log: create body (idp-behaviour.md, Google Workspace); Content-Type application/json: pond/scimitar issue 142"
+	srcStrBool   = "weak: string booleans (idp-behaviour.md, Google Workspace: not verified)"
+	srcProbe     = "weak: GET /Users?count=1 is claimed (idp-behaviour.md, Google Workspace: not verified)"
+	srcUpdate    = "not verified: update method PUT vs PATCH (idp-behaviour.md, Google Workspace)"
+	srcDeprov    = "weak: deprovisioning maps to suspend or delete; the deactivate body is not verified (idp-behaviour.md, Google Workspace)"
+	srcDuplicate = "server pitfalls (idp-behaviour.md): duplicates must be 409 uniqueness — go-scim issue 65, gravitee 8290"
+	srcReadBack  = "harness read-back: confirms the previous step's effect"
+)
+
+var validPrefix = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+func (o Options) normalized() (Options, error) {
+	switch {
+	case o.Users < 0:
+		return o, fmt.Errorf("google: Users is %d; it must be positive", o.Users)
+	case o.Users == 0:
+		o.Users = 2
+	}
+	switch o.Update {
+	case UpdateNone, UpdatePut, UpdatePatch:
+	default:
+		return o, fmt.Errorf("google: Update is %q; use \"\", %q or %q", o.Update, UpdatePut, UpdatePatch)
+	}
+	switch o.Deprovision {
+	case "":
+		o.Deprovision = DeprovisionSuspend
+	case DeprovisionSuspend, DeprovisionDelete:
+	default:
+		return o, fmt.Errorf("google: Deprovision is %q; use %q or %q", o.Deprovision, DeprovisionSuspend, DeprovisionDelete)
+	}
+	if o.Prefix != "" && !validPrefix.MatchString(o.Prefix) {
+		return o, fmt.Errorf("google: Prefix %q may hold only letters, digits, '.', '_' and '-': it goes into userNames and filters", o.Prefix)
+	}
+	return o, nil
+}
+
+// ClientConfig returns base configured as Google sends: User-Agent
+// Google-Auto-Provisioning and Content-Type application/json on requests
+// with a body. Accept is left at the client's default: what Google sends is
+// not documented. base's other headers are kept; base is not modified.
+func ClientConfig(base client.Config) client.Config {
+	base.UserAgent = UserAgent
+	h := maps.Clone(base.Headers)
+	if h == nil {
+		h = map[string]string{}
+	}
+	h["Content-Type"] = ContentType
+	base.Headers = h
+	return base
+}
+
+// user is one generated person.
+type user struct {
+	n                    int
+	given, family, other string // other: the family name after an update
+}
+
+func (u user) userName() string {
+	return fmt.Sprintf("${prefix}-%s.%s.g%d@example.com", u.given, u.family, u.n)
+}
+func (u user) idVar() string { return fmt.Sprintf("u%d_id", u.n) }
+func (u user) idRef() string { return "${" + u.idVar() + "}" }
+func (u user) path() string  { return "/Users/" + u.idRef() }
+
+var (
+	givenNames  = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Margaret", "Dennis", "Hedy"}
+	familyNames = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Perlman", "Hamilton", "Ritchie", "Lamarr"}
+)
+
+func people(n int, seed int64) []user {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x600613))
+	out := make([]user, n)
+	for i := range out {
+		f := rng.IntN(len(familyNames))
+		out[i] = user{
+			n:      i + 1,
+			given:  givenNames[rng.IntN(len(givenNames))],
+			family: familyNames[f],
+			other:  familyNames[(f+1+rng.IntN(len(familyNames)-1))%len(familyNames)],
+		}
+	}
+	return out
+}
+
+// Scenarios returns the scenarios for o: one, Google's provisioning cycle.
+func Scenarios(o Options) ([]scenario.Scenario, error) {
+	o, err := o.normalized()
+	if err != nil {
+		return nil, err
+	}
+	b := builder{o: o}
+	var steps []scenario.Step
+	if o.Probe {
+		steps = append(steps, b.probe())
+	}
+	users := people(o.Users, o.Seed)
+	for _, u := range users {
+		steps = append(steps, b.lookup(u), b.create(u), b.found(u, "after creating it", false))
+	}
+	steps = append(steps, b.duplicate(users[0]))
+	if o.Update != UpdateNone {
+		for _, u := range users {
+			steps = append(steps, b.update(u), b.readUpdated(u))
+		}
+	}
+	for _, u := range users {
+		if o.Deprovision == DeprovisionDelete {
+			steps = append(steps, b.remove(u), b.gone(u))
+		} else {
+			steps = append(steps, b.suspend(u), b.readSuspended(u), b.found(u, "after suspending it", true))
+		}
+	}
+	sc := scenario.Scenario{
+		Name: "Google Workspace: auto-provisioning",
+		IdP:  IdP,
+		Description: fmt.Sprintf("Google's provisioning cycle for %d user(s): look up, create, find again, then %s (update: %s, string booleans: %t, probe: %t).",
+			o.Users, o.Deprovision, cmp.Or(o.Update, "none"), o.StringBooleans, o.Probe),
+		Steps: steps,
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("google: %w", err)
+	}
+	return []scenario.Scenario{sc}, nil
+}
+
+// Run runs the scenarios for o through c, which should be built with
+// [ClientConfig]. o.Prefix is used when ro.Prefix is empty; setting both to
+// different values is an error.
+func Run(ctx context.Context, c *client.Client, o Options, ro scenario.Options) []scenario.Result {
+	fail := func(err error) []scenario.Result {
+		return []scenario.Result{{Scenario: "Google Workspace", IdP: IdP, Step: "(options)", Status: scenario.Error, Verified: true, Message: "harness error: " + err.Error()}}
+	}
+	switch {
+	case ro.Prefix == "":
+		ro.Prefix = o.Prefix
+	case o.Prefix != "" && o.Prefix != ro.Prefix:
+		return fail(fmt.Errorf("google: Options.Prefix %q and the run's prefix %q differ", o.Prefix, ro.Prefix))
+	}
+	if ro.Prefix == "" {
+		ro.Prefix = scenario.NewPrefix()
+	}
+	o.Prefix = ro.Prefix
+	scs, err := Scenarios(o)
+	if err != nil {
+		return fail(err)
+	}
+	var out []scenario.Result
+	for _, sc := range scs {
+		out = append(out, scenario.Run(ctx, c, sc, ro)...)
+	}
+	return out
+}
+
+type builder struct{ o Options }
+
+func (b builder) boolean(v bool) any {
+	if b.o.StringBooleans {
+		return fmt.Sprint(v)
+	}
+	return v
+}
+
+// body is Google's user representation (log).
+func (b builder) body(u user, family string, active bool) map[string]any {
+	return map[string]any{
+		"schemas":     []any{LegacyCoreURN, schema.UserURN},
+		"userName":    u.userName(),
+		"emails":      []any{map[string]any{"primary": b.boolean(true), "type": "work", "value": u.userName()}},
+		"displayName": u.given + " " + family,
+		"name":        map[string]any{"givenName": u.given, "familyName": family},
+		"active":      b.boolean(active),
+	}
+}
+
+func lookupPath(u user) string {
+	return fmt.Sprintf(`/Users?filter=userName eq "%s"&startIndex=1`, u.userName())
+}
+
+func (b builder) probe() scenario.Step {
+	return scenario.Step{
+		Name:       "connection probe",
+		Behaviour:  "GET /Users?count=1 when the app's provisioning is set up",
+		Source:     srcProbe,
+		Clause:     "RFC 7644 §3.4.2.4",
+		Unverified: true,
+		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users?count=1"},
+		Expect: []scenario.Expectation{
+			scenario.StatusIn(200),
+			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+				if ex.Status() != 200 {
+					return nil
+				}
+				p, err := readList(ex)
+				if err != nil {
+					return err
+				}
+				if len(p.resources) > 1 {
+					return fmt.Errorf("count=1 returned %d resources (RFC 7644 §3.4.2.4: no more than count)", len(p.resources))
+				}
+				return nil
+			}),
+		},
+	}
+}
+
+func (b builder) lookup(u user) scenario.Step {
+	return scenario.Step{
+		Name:      fmt.Sprintf("user %d: look up before creating", u.n),
+		Behaviour: `GET /Users?filter=userName eq "…"&startIndex=1 — startIndex without count`,
+		Source:    srcLookup,
+		Clause:    "RFC 7644 §3.4.2.2, §3.4.2.4",
+		Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: lookupPath(u)},
+		Expect:    []scenario.Expectation{emptyLookup(u.userName())},
+	}
+}
+
+func (b builder) create(u user) scenario.Step {
+	st := scenario.Step{
+		Name:      fmt.Sprintf("user %d: create", u.n),
+		Behaviour: "POST /Users, Content-Type application/json, schemas with the SCIM 1.0 URN beside the 2.0 one",
+		Source:    srcCreate,
+		Clause:    "RFC 7644 §3.3",
+		Request:   scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: b.body(u, u.family, true)},
+		Capture:   map[string]string{u.idVar(): "id"},
+		Expect: []scenario.Expectation{
+			created(ContentType),
+			sameUserName(u.userName()),
+			activeIs(true),
+			bodyIs("name.familyName", u.family),
+			bodyIs("displayName", u.given+" "+u.family),
+			scenario.BodyAbsent("password"),
+		},
+	}
+	if b.o.StringBooleans {
+		st.Behaviour += `; booleans sent as strings ("active":"true", "primary":"true")`
+		st.Source += "; " + srcStrBool
+		st.Unverified = true
+	}
+	return st
+}
+
+func (b builder) found(u user, when string, unverified bool) scenario.Step {
+	return scenario.Step{
+		Name:       fmt.Sprintf("user %d: look up %s", u.n, when),
+		Behaviour:  "the next sync's lookup finds the user exactly once, by the same filter",
+		Source:     srcLookup,
+		Clause:     "RFC 7644 §3.4.2.2",
+		Unverified: unverified,
+		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: lookupPath(u)},
+		Expect:     []scenario.Expectation{foundOnce(u.userName(), u.idVar())},
+	}
+}
+
+func (b builder) duplicate(u user) scenario.Step {
+	return scenario.Step{
+		Name:       fmt.Sprintf("user %d: create again (duplicate userName)", u.n),
+		Behaviour:  "a create of an existing userName, as Google sends when its lookup missed the user",
+		Source:     srcDuplicate,
+		Clause:     "RFC 7644 §3.3, §3.12",
+		Unverified: true,
+		Request:    scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: b.body(u, u.family, true)},
+		Expect: []scenario.Expectation{
+			duplicateRefused(),
+			scimError(409),
+			scenario.BodyEquals("scimType", "uniqueness").At(scenario.Should),
+		},
+	}
+}
+
+func (b builder) update(u user) scenario.Step {
+	st := scenario.Step{
+		Name:       fmt.Sprintf("user %d: update (%s)", u.n, b.o.Update),
+		Source:     srcUpdate,
+		Unverified: true,
+	}
+	if b.o.Update == UpdatePut {
+		st.Behaviour = "PUT /Users/{id} with the full Google representation, family name changed"
+		st.Clause = "RFC 7644 §3.5.1"
+		st.Request = scenario.RequestTemplate{Method: http.MethodPut, Path: u.path(), Body: b.body(u, u.other, true)}
+		st.Expect = []scenario.Expectation{scenario.StatusIn(200), sameUserName(u.userName()), bodyIs("name.familyName", u.other), activeIs(true)}
+		return st
+	}
+	st.Behaviour = "PATCH /Users/{id} with one replace per changed attribute"
+	st.Clause = "RFC 7644 §3.5.2.3"
+	st.Request = scenario.RequestTemplate{Method: http.MethodPatch, Path: u.path(), Body: patchOp(
+		map[string]any{"op": "replace", "path": "name.familyName", "value": u.other},
+		map[string]any{"op": "replace", "path": "displayName", "value": u.given + " " + u.other},
+	)}
+	st.Expect = []scenario.Expectation{patched(), bodyIs("name.familyName", u.other)}
+	return st
+}
+
+func (b builder) readUpdated(u user) scenario.Step {
+	return scenario.Step{
+		Name:       fmt.Sprintf("user %d: read after update", u.n),
+		Behaviour:  "GET /Users/{id}: the update took effect and nothing else changed",
+		Source:     srcReadBack,
+		Clause:     "RFC 7644 §3.4.1",
+		Unverified: true,
+		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
+		Expect: []scenario.Expectation{
+			scenario.StatusIn(200),
+			bodyIs("name.familyName", u.other),
+			bodyIs("displayName", u.given+" "+u.other),
+			bodyIs("name.givenName", u.given),
+			sameUserName(u.userName()),
+			activeIs(true),
+		},
+	}
+}
+
+func (b builder) suspend(u user) scenario.Step {
+	st := scenario.Step{
+		Name:       fmt.Sprintf("user %d: suspend", u.n),
+		Source:     srcDeprov,
+		Unverified: true,
+	}
+	if b.o.StringBooleans {
+		st.Source += "; " + srcStrBool
+	}
+	if b.o.Update == UpdatePut {
+		// The update ran before, so the representation has the new name.
+		st.Behaviour = "PUT /Users/{id} with the full representation and active false"
+		st.Clause = "RFC 7644 §3.5.1"
+		st.Request = scenario.RequestTemplate{Method: http.MethodPut, Path: u.path(), Body: b.body(u, u.other, false)}
+		st.Expect = []scenario.Expectation{scenario.StatusIn(200), activeIs(false)}
+		return st
+	}
+	st.Behaviour = `PATCH /Users/{id} {"op":"replace","path":"active","value":false}`
+	st.Clause = "RFC 7644 §3.5.2.3"
+	st.Request = scenario.RequestTemplate{Method: http.MethodPatch, Path: u.path(), Body: patchOp(
+		map[string]any{"op": "replace", "path": "active", "value": b.boolean(false)},
+	)}
+	st.Expect = []scenario.Expectation{patched(), activeIs(false)}
+	return st
+}
+
+func (b builder) readSuspended(u user) scenario.Step {
+	family := u.family
+	if b.o.Update != UpdateNone {
+		family = u.other
+	}
+	return scenario.Step{
+		Name:       fmt.Sprintf("user %d: read after suspending", u.n),
+		Behaviour:  "GET /Users/{id}: active is the JSON boolean false and the rest is kept",
+		Source:     srcReadBack,
+		Clause:     "RFC 7643 §4.1.1, RFC 7644 §3.4.1",
+		Unverified: true,
+		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
+		Expect: []scenario.Expectation{
+			scenario.StatusIn(200),
+			activeIs(false),
+			sameUserName(u.userName()),
+			bodyIs("name.familyName", family),
+		},
+	}
+}
+
+func (b builder) remove(u user) scenario.Step {
+	return scenario.Step{
+		Name:       fmt.Sprintf("user %d: delete", u.n),
+		Behaviour:  "DELETE /Users/{id} when the user is deleted in Google (deprovisioning mapped to delete)",
+		Source:     srcDeprov,
+		Clause:     "RFC 7644 §3.6",
+		Unverified: true,
+		Request:    scenario.RequestTemplate{Method: http.MethodDelete, Path: u.path()},
+		Expect:     []scenario.Expectation{scenario.StatusIn(204)},
+	}
+}
+
+func (b builder) gone(u user) scenario.Step {
+	return scenario.Step{
+		Name:       fmt.Sprintf("user %d: read after delete", u.n),
+		Behaviour:  "GET /Users/{id} of the deleted user: 404 with a SCIM error",
+		Source:     srcReadBack,
+		Clause:     "RFC 7644 §3.6, §3.12",
+		Unverified: true,
+		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
+		Expect:     []scenario.Expectation{scenario.StatusIn(404), scimError(404)},
+	}
+}
+
+func patchOp(ops ...map[string]any) map[string]any {
+	list := make([]any, len(ops))
+	for i, op := range ops {
+		list[i] = op
+	}
+	return map[string]any{"schemas": []any{schema.PatchOpURN}, "Operations": list}
+}

@@ -1,0 +1,158 @@
+package okta
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+// Vars the import pages share: the next startIndex, the ids seen (id → the
+// page it was on) and the page on which the import finished.
+const (
+	varImportNext = "import_next"
+	varImportSeen = "import_seen"
+	varImportDone = "import_done"
+)
+
+// importUsers: Okta's import reads every user, page by page.
+func importUsers(o Options, g *gen) scenario.Scenario {
+	users := make([]user, o.Users)
+	var steps []scenario.Step
+	for i := range users {
+		users[i] = g.user("imp", i+1)
+		steps = append(steps, createStep(users[i], users[i].label()+": create"))
+	}
+	for k := 1; k <= o.ImportMaxPages; k++ {
+		steps = append(steps, importPage(o, k, users))
+	}
+	return scenario.Scenario{
+		Name: "Okta: import users",
+		IdP:  IdP,
+		Description: fmt.Sprintf("Okta imports users with GET /Users?startIndex=1&count=%d and the following pages until all are read (at most %d pages here); paging fields must be integers and the order stable.",
+			o.ImportPageSize, o.ImportMaxPages),
+		Steps: steps,
+	}
+}
+
+func importPage(o Options, k int, users []user) scenario.Step {
+	when := ""
+	if k > 1 {
+		when = varImportNext // set by every page read, the last included
+	}
+	return scenario.Step{
+		Name:      fmt.Sprintf("import: page %d", k),
+		When:      when,
+		Behaviour: fmt.Sprintf("GET /Users?startIndex=N&count=%d, N following the resources already read", o.ImportPageSize),
+		Source:    srcRef + "; " + srcSpec,
+		Clause:    "RFC 7644 §3.4.2.4",
+		Build: func(vars scenario.Vars) (client.Request, error) {
+			if k == 1 {
+				return client.Request{Method: http.MethodGet, Path: fmt.Sprintf("/Users?startIndex=1&count=%d", o.ImportPageSize)}, nil
+			}
+			if done, ok := vars[varImportDone].(int); ok {
+				return client.Request{}, scenario.Skipf("the import finished on page %d", done)
+			}
+			n, ok := vars[varImportNext].(int)
+			switch {
+			case ok:
+				return client.Request{Method: http.MethodGet, Path: fmt.Sprintf("/Users?startIndex=%d&count=%d", n, o.ImportPageSize)}, nil
+			case k == 2:
+				// Only a dry run gets here (When guards real runs).
+				return client.Request{Method: http.MethodGet, Path: fmt.Sprintf("/Users?startIndex=${%s}&count=%d", varImportNext, o.ImportPageSize)}, nil
+			}
+			return client.Request{}, scenario.Skipf("dry run: later pages follow page 2's shape until every user is read")
+		},
+		Expect: []scenario.Expectation{scenario.StatusIn(200)},
+		Check: func(ex *client.Exchange, vars scenario.Vars) error {
+			return judgePage(ex, vars, k, o, users)
+		},
+	}
+}
+
+// judgePage checks one import page and records what it saw for the next.
+func judgePage(ex *client.Exchange, vars scenario.Vars, k int, o Options, users []user) error {
+	if ex.Status() != 200 {
+		return nil // the status expectation says so; later pages skip
+	}
+	start, count := requested(ex)
+	p, err := readList(ex)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	switch {
+	case !p.hasStart:
+		problems = append(problems, "the page has no startIndex (RFC 7644 §3.4.2: REQUIRED when paging)")
+	case p.start != int64(start):
+		problems = append(problems, fmt.Sprintf("startIndex is %d, but %d was asked for", p.start, start))
+	}
+	switch {
+	case !p.hasPerPage:
+		problems = append(problems, "the page has no itemsPerPage (RFC 7644 §3.4.2: REQUIRED when paging)")
+	case p.perPage > int64(count):
+		problems = append(problems, fmt.Sprintf("itemsPerPage is %d, more than the count %d asked for (RFC 7644 §3.4.2.4)", p.perPage, count))
+	case p.perPage != int64(len(p.resources)):
+		problems = append(problems, fmt.Sprintf("itemsPerPage is %d, but the page holds %d resources", p.perPage, len(p.resources)))
+	}
+	if len(p.resources) > count {
+		problems = append(problems, fmt.Sprintf("the page holds %d resources, more than the count %d asked for (RFC 7644 §3.4.2.4)", len(p.resources), count))
+	}
+	seen, _ := vars[varImportSeen].(map[string]int)
+	if seen == nil {
+		seen = map[string]int{}
+	}
+	for _, r := range p.resources {
+		id, _ := r["id"].(string)
+		switch first, dup := seen[id]; {
+		case id == "":
+			problems = append(problems, fmt.Sprintf("a resource has no id: %s", render(r)))
+		case dup:
+			problems = append(problems, fmt.Sprintf("user %s (%v) was on page %d and again on page %d: the order is not stable, so Okta imports some users twice and misses others", id, r["userName"], first, k))
+		default:
+			seen[id] = k
+		}
+	}
+	vars[varImportSeen] = seen
+	next := start + len(p.resources)
+	done := len(p.resources) == 0 || int64(next) > p.total
+	if len(p.resources) == 0 && int64(start) <= p.total {
+		problems = append(problems, fmt.Sprintf("the page at startIndex %d is empty although totalResults is %d: Okta's import stops early", start, p.total))
+	}
+	vars[varImportNext] = next
+	if done {
+		vars[varImportDone] = k
+		var missing []string
+		for _, u := range users {
+			id, _ := vars[u.idVar()].(string)
+			if _, ok := seen[id]; id != "" && !ok {
+				missing = append(missing, expandVars(u.userName(), vars)+" ("+id+")")
+			}
+		}
+		if len(missing) > 0 {
+			problems = append(problems, fmt.Sprintf("the import ended after %d resources on %d page(s) without the run's users %s: paging lost them", len(seen), k, strings.Join(missing, ", ")))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("import page %d (startIndex %d, count %d): %s", k, start, count, strings.Join(problems, "; "))
+	}
+	if !done && k == o.ImportMaxPages {
+		return scenario.Skipf("stopped at the bound of %d pages with %d of %d resources read; whether every user of the run is listed was not checked (raise ImportMaxPages)", k, len(seen), p.total)
+	}
+	return nil
+}
+
+// requested reads startIndex and count back from the request sent.
+func requested(ex *client.Exchange) (start, count int) {
+	u, err := url.Parse(ex.Request.URL)
+	if err != nil {
+		return 0, 0
+	}
+	start, _ = strconv.Atoi(u.Query().Get("startIndex"))
+	count, _ = strconv.Atoi(u.Query().Get("count"))
+	return start, count
+}

@@ -1,0 +1,488 @@
+package okta_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/simulators/broken"
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/okta"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+const token = "okta-sim-test-token"
+
+// request is one request as the target saw it.
+type request struct {
+	Method, Path, Query string
+	Header              http.Header
+	Body                string
+}
+
+// target serves h over httptest and records every request.
+type target struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []request
+}
+
+func (tg *target) requests() []request {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return slices.Clone(tg.seen)
+}
+
+func (tg *target) base() string { return tg.URL + "/scim/v2" }
+
+func serve(tb testing.TB, h http.Handler) *target {
+	tb.Helper()
+	tg := &target{}
+	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		tg.mu.Lock()
+		tg.seen = append(tg.seen, request{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body)})
+		tg.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	tb.Cleanup(tg.Close)
+	return tg
+}
+
+// referenceServer is the reference server, optionally answering PATCH with 204.
+func referenceServer(tb testing.TB, patchNoContent bool) http.Handler {
+	tb.Helper()
+	tenants := server.NewTenants()
+	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
+		tb.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, PatchNoContent: patchNoContent,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv
+}
+
+func oktaClient(tb testing.TB, tg *target) *client.Client {
+	tb.Helper()
+	c, err := client.New(okta.ClientConfig(client.Config{BaseURL: tg.base(), Token: token}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func plainClient(tb testing.TB, tg *target) *client.Client {
+	tb.Helper()
+	c, err := client.New(client.Config{BaseURL: tg.base(), Token: token})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func do(tb testing.TB, c *client.Client, method, path string, body any) map[string]any {
+	tb.Helper()
+	ex, err := c.Do(context.Background(), client.Request{Method: method, Path: path, Body: body})
+	if err != nil || ex.Status()/100 != 2 {
+		tb.Fatalf("%s %s: %v %s", method, path, err, ex.Response.Body)
+	}
+	m, _ := ex.JSON()
+	return m
+}
+
+func total(tb testing.TB, c *client.Client, endpoint string) int {
+	tb.Helper()
+	n, _ := do(tb, c, "GET", "/"+endpoint, nil)["totalResults"].(json.Number).Int64()
+	return int(n)
+}
+
+func summary(rs []scenario.Result) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Status.String() + "  " + r.Scenario + " / " + r.Step + "\n")
+		if r.Message != "" && r.Status != scenario.Pass {
+			b.WriteString("      " + strings.ReplaceAll(r.Message, "\n", "\n      ") + "\n")
+		}
+	}
+	return b.String()
+}
+
+// passed: a pass, an informational warning (the spec test's 600 ms is a
+// MAY, and a loaded test machine may be slow), or a skip of an import page
+// after the import ended.
+func passed(r scenario.Result) bool {
+	return r.Status == scenario.Pass || (r.Status == scenario.Warn && r.Info) ||
+		(r.Status == scenario.Skip && strings.HasPrefix(r.Step, "import: page") && strings.Contains(r.Message, "the import finished on page"))
+}
+
+// checkWire asserts that only what Okta sends was sent.
+func checkWire(t *testing.T, tg *target, rs []scenario.Result) {
+	t.Helper()
+	for _, r := range tg.requests() {
+		for _, never := range []string{"/Schemas", "/ServiceProviderConfig", "/ResourceTypes", "/Bulk", "/.search"} {
+			if strings.Contains(r.Path, never) {
+				t.Errorf("%s %s: Okta never calls %s", r.Method, r.Path, never)
+			}
+		}
+		if ua := r.Header.Get("User-Agent"); ua != okta.UserAgent {
+			t.Errorf("%s %s: User-Agent %q", r.Method, r.Path, ua)
+		}
+		if a := r.Header.Get("Accept"); a != okta.Accept {
+			t.Errorf("%s %s: Accept %q", r.Method, r.Path, a)
+		}
+		if ct := r.Header.Get("Content-Type"); r.Body != "" && ct != okta.ContentType {
+			t.Errorf("%s %s: Content-Type %q", r.Method, r.Path, ct)
+		}
+		if r.Method == "GET" && strings.Contains(r.Query, "filter=") && !strings.HasSuffix(r.Query, "&startIndex=1&count=100") {
+			t.Errorf("lookup %q: Okta sends startIndex=1&count=100", r.Query)
+		}
+	}
+	for _, r := range rs {
+		if r.Cleanup {
+			continue
+		}
+		for _, ex := range r.Exchanges {
+			if ex.Request.Method == "DELETE" && strings.Contains(ex.Request.URL, "/Users/") {
+				t.Errorf("%s: Okta never DELETEs users", r.Step)
+			}
+		}
+	}
+}
+
+var variants = []struct {
+	name string
+	o    okta.Options
+}{
+	{"default", okta.Options{}},
+	{"one user", okta.Options{Users: 1}},
+	{"five users, pages of two", okta.Options{Users: 5, ImportPageSize: 2}},
+	{"two groups, other seed", okta.Options{Groups: 2, Seed: 3}},
+	{"pages of one", okta.Options{Users: 3, ImportPageSize: 1}},
+}
+
+// TestReferenceServerPasses: every scenario of every variant passes against
+// the reference server, sends only what Okta sends and leaves nothing behind.
+func TestReferenceServerPasses(t *testing.T) {
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			tg := serve(t, referenceServer(t, false))
+			rs := okta.Run(context.Background(), oktaClient(t, tg), v.o, scenario.Options{})
+			scenarios := map[string]bool{}
+			for _, r := range rs {
+				scenarios[r.Scenario] = true
+				if !passed(r) {
+					t.Fatalf("not all steps passed:\n%s", summary(rs))
+				}
+			}
+			if len(scenarios) != 4 {
+				t.Errorf("ran %d scenarios, want 4", len(scenarios))
+			}
+			checkWire(t, tg, rs)
+			pc := plainClient(t, tg)
+			if n, g := total(t, pc, "Users"), total(t, pc, "Groups"); n != 0 || g != 0 {
+				t.Errorf("%d users and %d groups left after cleanup", n, g)
+			}
+		})
+	}
+}
+
+// TestPatchNoContent: a server answering PATCH with 204 (RFC 7644 allows it)
+// passes; only the deactivate warns, as Okta's reference shows a 200.
+func TestPatchNoContent(t *testing.T) {
+	tg := serve(t, referenceServer(t, true))
+	rs := okta.Run(context.Background(), oktaClient(t, tg), okta.Options{}, scenario.Options{})
+	warned := 0
+	for _, r := range rs {
+		switch {
+		case r.Status == scenario.Warn && strings.HasSuffix(r.Step, ": deactivate"):
+			warned++
+		case !passed(r):
+			t.Fatalf("%s: %s\n%s", r.Step, r.Status, summary(rs))
+		}
+	}
+	if warned != okta.DefaultUsers {
+		t.Errorf("%d deactivate warnings, want %d", warned, okta.DefaultUsers)
+	}
+}
+
+// TestImportBound: an import that reaches ImportMaxPages is reported as
+// skipped — not passed — and says why.
+func TestImportBound(t *testing.T) {
+	tg := serve(t, referenceServer(t, false))
+	rs := okta.Run(context.Background(), oktaClient(t, tg), okta.Options{Users: 5, ImportPageSize: 1, ImportMaxPages: 2}, scenario.Options{})
+	var last scenario.Result
+	for _, r := range rs {
+		if r.Step == "import: page 2" {
+			last = r
+		}
+	}
+	if last.Status != scenario.Skip || !strings.Contains(last.Message, "stopped at the bound of 2 pages") {
+		t.Errorf("page 2: %s %q", last.Status, last.Message)
+	}
+}
+
+// unstableOrder reverses every page of a list, so that paging sees the same
+// users twice and misses others.
+func unstableOrder(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "GET" || !strings.HasSuffix(r.URL.Path, "/Users") || r.URL.Query().Get("filter") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Ask for everything and hand out a shifted window.
+		q := r.URL.Query()
+		q.Set("startIndex", "1")
+		q.Del("count")
+		r2 := r.Clone(r.Context())
+		r2.URL.RawQuery = q.Encode()
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r2)
+		var list map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &list)
+		all, _ := list["Resources"].([]any)
+		var page []any
+		if len(all) > 0 {
+			page = all[:1] // always the first user
+		}
+		list["Resources"], list["itemsPerPage"], list["startIndex"] = page, len(page), json.Number(r.URL.Query().Get("startIndex"))
+		w.Header().Set("Content-Type", "application/scim+json")
+		_ = json.NewEncoder(w).Encode(list)
+	})
+}
+
+// memberRemoveWipesAll reads Okta's remove of members[value eq "…"] as
+// "remove all members": the filtered-path form of remove-members-wipes-all.
+func memberRemoveWipesAll(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "PATCH" && strings.Contains(r.URL.Path, "/Groups/") {
+			body, _ := io.ReadAll(r.Body)
+			body = bytes.ReplaceAll(body, []byte(`"path":"members[value eq \"`), []byte(`"path":"members","x":"`))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestBrokenServers: against each deliberately broken server the run fails
+// with a message naming the bug, or the table says why Okta cannot see it.
+func TestBrokenServers(t *testing.T) {
+	cases := map[string]string{ // bug → a phrase of the failure; "": Okta cannot see it
+		"lowercases-username": "changed the case of userName",
+		// The spec test's unknown-userName filter runs while a user exists.
+		"ignores-filter":     "the server ignored the filter",
+		"404-for-empty-list": "404 for a filter that matches nobody",
+		// The bug wipes members on a remove with path "members" and a value
+		// array (Entra's form); Okta removes with members[value eq "…"].
+		// TestMembershipLoss covers the same loss in Okta's form.
+		"remove-members-wipes-all": "",
+		// Okta's ops are lower case.
+		"rejects-capitalised-ops":  "",
+		"errors-without-scim-body": "no SCIM error body",
+		// Okta sends JSON booleans, which the bug leaves alone.
+		"stores-false-as-string":   "",
+		"500-on-duplicate":         "a duplicate userName got 500",
+		"rejects-pathless-replace": "rejected Okta's path-less replace",
+		"case-sensitive-filter":    "matches userName case-sensitively",
+		// Okta sends application/scim+json.
+		"rejects-application-json": "",
+	}
+	for _, bug := range broken.All() {
+		t.Run(bug.Name, func(t *testing.T) {
+			want, ok := cases[bug.Name]
+			if !ok {
+				t.Fatalf("bug %q is not in the table: say whether Okta can see it", bug.Name)
+			}
+			h, err := broken.Handler(&bug, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectCaught(t, h, okta.Options{}, want, bug.Description)
+		})
+	}
+	t.Run("unstable paging order", func(t *testing.T) {
+		expectCaught(t, unstableOrder(referenceServer(t, false)), okta.Options{Users: 3, ImportPageSize: 1}, "the order is not stable", "pages in an unstable order")
+	})
+	t.Run("filtered member remove wipes all", func(t *testing.T) {
+		expectCaught(t, memberRemoveWipesAll(referenceServer(t, false)), okta.Options{}, "removed other members too", "wipes all members on a filtered remove")
+	})
+}
+
+func expectCaught(t *testing.T, h http.Handler, o okta.Options, want, bug string) {
+	t.Helper()
+	tg := serve(t, h)
+	rs := okta.Run(context.Background(), oktaClient(t, tg), o, scenario.Options{})
+	var failed []scenario.Result
+	for _, r := range rs {
+		if r.Status >= scenario.Fail {
+			failed = append(failed, r)
+		}
+	}
+	if want == "" {
+		if len(failed) > 0 {
+			t.Fatalf("Okta is listed as blind to this bug, but the run failed — update the table:\n%s", summary(rs))
+		}
+		return
+	}
+	if len(failed) == 0 {
+		t.Fatalf("the run passed against a server that %s:\n%s", bug, summary(rs))
+	}
+	for _, r := range failed {
+		if strings.Contains(r.Message, want) {
+			t.Logf("caught at %q: %s", r.Scenario+" / "+r.Step, strings.SplitN(r.Message, "\n", 2)[0])
+			return
+		}
+	}
+	t.Fatalf("no failure says %q:\n%s", want, summary(rs))
+}
+
+// TestSafety: resources the run did not create are neither changed nor
+// deleted, and cleanup leaves the server as it was — unless Keep.
+func TestSafety(t *testing.T) {
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			tg := serve(t, referenceServer(t, false))
+			pc := plainClient(t, tg)
+			u := do(t, pc, "POST", "/Users", map[string]any{"userName": "Ada.Lovelace@example.com", "active": true, "displayName": "Existing"})
+			g := do(t, pc, "POST", "/Groups", map[string]any{"displayName": "Existing group", "members": []any{map[string]any{"value": u["id"]}}})
+			beforeU := do(t, pc, "GET", "/Users/"+u["id"].(string), nil)
+			beforeG := do(t, pc, "GET", "/Groups/"+g["id"].(string), nil)
+
+			rs := okta.Run(context.Background(), oktaClient(t, tg), v.o, scenario.Options{})
+			for _, r := range rs {
+				if r.Status >= scenario.Fail {
+					t.Errorf("%s: %s", r.Step, r.Message)
+				}
+			}
+			if after := do(t, pc, "GET", "/Users/"+u["id"].(string), nil); !reflect.DeepEqual(after, beforeU) {
+				t.Errorf("the existing user changed:\nbefore %v\nafter  %v", beforeU, after)
+			}
+			if after := do(t, pc, "GET", "/Groups/"+g["id"].(string), nil); !reflect.DeepEqual(after, beforeG) {
+				t.Errorf("the existing group changed:\nbefore %v\nafter  %v", beforeG, after)
+			}
+			if n, g := total(t, pc, "Users"), total(t, pc, "Groups"); n != 1 || g != 1 {
+				t.Errorf("%d users and %d groups after the run, want the 1 and 1 that were there", n, g)
+			}
+		})
+	}
+	t.Run("keep", func(t *testing.T) {
+		tg := serve(t, referenceServer(t, false))
+		pc := plainClient(t, tg)
+		do(t, pc, "POST", "/Users", map[string]any{"userName": "existing@example.com"})
+		o := okta.Options{Users: 2, Groups: 1}
+		rs := okta.Run(context.Background(), oktaClient(t, tg), o, scenario.Options{Keep: true})
+		// lifecycle 2 + import 2 + spec test 1 + group members 3; the
+		// group deletes itself.
+		const created = 2 + 2 + 1 + 3
+		kept := 0
+		for _, r := range rs {
+			if r.Cleanup && r.Status == scenario.Skip && strings.Contains(r.Message, "kept") {
+				kept++
+			}
+		}
+		if kept != created {
+			t.Errorf("%d kept cleanups, want %d:\n%s", kept, created, summary(rs))
+		}
+		if n := total(t, pc, "Users"); n != 1+created {
+			t.Errorf("%d users after a kept run, want %d", n, 1+created)
+		}
+	})
+}
+
+// TestDryRun: nothing is sent; the requests are printed as Okta sends them.
+func TestDryRun(t *testing.T) {
+	tg := serve(t, referenceServer(t, false))
+	var out bytes.Buffer
+	rs := okta.Run(context.Background(), oktaClient(t, tg), okta.Options{}, scenario.Options{DryRun: true, Out: &out})
+	if n := len(tg.requests()); n != 0 {
+		t.Fatalf("a dry run sent %d requests", n)
+	}
+	for _, r := range rs {
+		if r.Status != scenario.Skip {
+			t.Errorf("%s: %s in a dry run", r.Step, r.Status)
+		}
+	}
+	for _, want := range []string{"User-Agent: " + okta.UserAgent, "Content-Type: " + okta.ContentType, `"op": "replace"`, "startIndex=1&count=100", `"groups": []`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dry-run output lacks %q", want)
+		}
+	}
+}
+
+func TestStepsAreLabelled(t *testing.T) {
+	scs, err := okta.Scenarios(okta.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range scs {
+		if sc.IdP != okta.IdP {
+			t.Errorf("%s: IdP %q", sc.Name, sc.IdP)
+		}
+		for _, st := range sc.Steps {
+			if st.Source == "" || st.Behaviour == "" || st.Clause == "" {
+				t.Errorf("%s / %s: missing source, behaviour or clause", sc.Name, st.Name)
+			}
+			if st.Unverified {
+				t.Errorf("%s / %s: Okta's behaviour is documented; nothing is unverified", sc.Name, st.Name)
+			}
+		}
+	}
+}
+
+func TestOptionsRejected(t *testing.T) {
+	for _, o := range []okta.Options{{Users: -1}, {Groups: -2}, {ImportPageSize: -1}, {ImportMaxPages: -1}, {Prefix: "a b"}} {
+		if _, err := okta.Scenarios(o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+	rs := okta.Run(context.Background(), nil, okta.Options{Prefix: "aaaaaa"}, scenario.Options{Prefix: "bbbbbb"})
+	if len(rs) != 1 || rs[0].Status != scenario.Error || !strings.Contains(rs[0].Message, "differ") {
+		t.Errorf("conflicting prefixes: %+v", rs)
+	}
+}
+
+func TestScenariosDeterministic(t *testing.T) {
+	dump := func(seed int64) string {
+		scs, _ := okta.Scenarios(okta.Options{Seed: seed})
+		var s []string
+		for _, sc := range scs {
+			for _, st := range sc.Steps {
+				j, _ := json.Marshal(st.Request)
+				s = append(s, string(j))
+			}
+		}
+		return strings.Join(s, "\n")
+	}
+	if dump(5) != dump(5) {
+		t.Error("the same seed gave different scenarios")
+	}
+	if dump(5) == dump(6) {
+		t.Error("another seed gave the same scenarios")
+	}
+}
+
+func TestClientConfig(t *testing.T) {
+	base := client.Config{BaseURL: "http://x", Headers: map[string]string{"X-Tenant": "t"}}
+	cfg := okta.ClientConfig(base)
+	if cfg.UserAgent != okta.UserAgent || cfg.Headers["Content-Type"] != "application/scim+json; charset=utf-8" ||
+		cfg.Headers["Accept"] != "application/scim+json" || cfg.Headers["X-Tenant"] != "t" {
+		t.Errorf("config %+v", cfg)
+	}
+	if len(base.Headers) != 1 {
+		t.Error("base was modified")
+	}
+}
