@@ -20,6 +20,7 @@ const usage = `scimharness — SCIM 2.0 reference server and conformance harness
 
 Usage:
   scimharness serve [flags]     run the reference SCIM server (see: scimharness serve -h)
+  scimharness simulate [flags]  play an IdP (entra, google, okta) against a SCIM server (see: scimharness simulate -h)
   scimharness version           print the version
   scimharness help              print this help
 `
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, getenv)
+	case "simulate":
+		return simulate(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "scimharness", versionString())
 		return exitOK

@@ -197,3 +197,21 @@ func TestServeLifecycle(t *testing.T) {
 		t.Fatal("serve did not shut down")
 	}
 }
+
+// TestServeHelpHidesToken: -h prints flag defaults, so a token taken from
+// the environment must not be one.
+func TestServeHelpHidesToken(t *testing.T) {
+	var out, errb bytes.Buffer
+	env := func(k string) string {
+		if k == "SCIM_TOKEN" {
+			return "super-secret-token-value"
+		}
+		return ""
+	}
+	if code := run(context.Background(), []string{"serve", "-h"}, &out, &errb, env); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.Contains(out.String()+errb.String(), "super-secret-token-value") {
+		t.Error("serve -h printed the token from SCIM_TOKEN")
+	}
+}

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/server/store/postgres"
+	"github.com/scimharness/scimharness/simulators/broken"
 )
 
 const serveHelp = `Usage: scimharness serve [flags]
@@ -22,9 +25,12 @@ Runs the reference SCIM 2.0 server. The default tenant is served at
 http://ADDR/scim/v2 with the bearer token of --token (or SCIM_TOKEN); more
 tenants, each at /t/{tenant}/scim/v2, come from --config.
 
-Storage: resources are kept IN MEMORY and are LOST when the server stops.
-The store is ephemeral by design: the server is a reference and a test
-target, not a system of record.
+Storage: by default resources are kept IN MEMORY and are LOST when the server stops.
+The memory store is ephemeral by design: the server is a reference and a test
+target, not a system of record. With --database-url (or SCIM_DATABASE_URL)
+they are kept in PostgreSQL instead (12 or later, UTF8 database) and survive
+restarts; the server creates or migrates its tables (schema "scim") when it
+starts, and exits 1 if the database cannot be reached.
 
 Flags:
 `
@@ -42,6 +48,8 @@ type serveConfig struct {
 	tlsCert        string
 	tlsKey         string
 	insecureListen bool
+	bug            string // --bug: a deliberate defect from package broken
+	databaseURL    string
 }
 
 func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *serveConfig) {
@@ -53,7 +61,9 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.StringVar(&c.token, "token", getenv("SCIM_TOKEN"), "bearer token of the default tenant (default $SCIM_TOKEN)")
+	// The environment is read after parsing, not as the flag's default, so
+	// that -h never prints the token.
+	fs.StringVar(&c.token, "token", "", "bearer token of the default tenant (default $SCIM_TOKEN)")
 	fs.StringVar(&c.configFile, "config", "", "YAML or JSON file with tenants and their tokens")
 	fs.IntVar(&c.maxResults, "max-results", 1000, "largest page a list returns")
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted (413 above)")
@@ -63,6 +73,10 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
 	fs.BoolVar(&c.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
+	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs)")
+	// No default from the environment here: -h prints defaults, and the URL
+	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
+	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
 	return fs, c
 }
 
@@ -74,8 +88,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		}
 		return exitUsage
 	}
+	if c.token == "" {
+		c.token = getenv("SCIM_TOKEN")
+	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "scimharness serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	wrap, err := bugWrapper(c.bug)
+	if err != nil {
+		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitUsage
 	}
 	logger, err := newLogger(stderr, c.logFormat, c.logLevel)
@@ -92,8 +114,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitUsage
 	}
+	if c.databaseURL == "" {
+		c.databaseURL = getenv("SCIM_DATABASE_URL")
+	}
+	var st store.Store = memory.New()
+	if c.databaseURL != "" {
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		pg, err := postgres.Open(octx, c.databaseURL)
+		cancel()
+		if errors.Is(err, postgres.ErrInvalidURL) {
+			fmt.Fprintf(stderr, "scimharness serve: --database-url: %v\n", err)
+			return exitUsage
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
+			return exitFail
+		}
+		defer pg.Close()
+		st = pg
+	}
 	srv, err := server.New(server.Config{
-		Store:          memory.New(),
+		Store:          st,
 		Tenants:        tenants,
 		Logger:         logger,
 		MaxResults:     c.maxResults,
@@ -109,7 +150,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitFail
 	}
-	return runHTTP(ctx, ln, srv, c, logger)
+	if c.bug != "" {
+		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
+	}
+	return runHTTP(ctx, ln, wrap(srv), c, logger)
 }
 
 // runHTTP serves until ctx ends (SIGINT/SIGTERM), then drains requests in
@@ -127,7 +171,11 @@ func runHTTP(ctx context.Context, ln net.Listener, h http.Handler, c *serveConfi
 	if c.tlsCert != "" {
 		scheme = "https"
 	}
-	logger.Info("serving", "url", scheme+"://"+ln.Addr().String()+"/scim/v2", "store", "memory (ephemeral)")
+	storeKind := "memory (ephemeral)"
+	if c.databaseURL != "" {
+		storeKind = "postgres"
+	}
+	logger.Info("serving", "url", scheme+"://"+ln.Addr().String()+"/scim/v2", "store", storeKind)
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {
@@ -188,4 +236,18 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+// bugWrapper returns the middleware of the deliberate bug called name
+// (package broken), or the identity for "". The harness is tested by
+// running it against such servers: a check must fail against them.
+func bugWrapper(name string) (func(http.Handler) http.Handler, error) {
+	if name == "" {
+		return func(h http.Handler) http.Handler { return h }, nil
+	}
+	b, ok := broken.ByName(name)
+	if !ok {
+		return nil, fmt.Errorf("--bug %q: unknown; the bugs are %s", name, strings.Join(broken.Names(), ", "))
+	}
+	return b.Wrap, nil
 }

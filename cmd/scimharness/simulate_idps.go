@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/simulators/google"
+	"github.com/scimharness/scimharness/simulators/okta"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+// idps are the simulated identity providers, in the order help lists them.
+// Each maps the flags to its package's Options; the package validates them
+// (an error is a usage error, reported before anything is sent) and dresses
+// the client as the IdP's.
+var idps = []idp{
+	{
+		name:  entra.IdP,
+		about: "Microsoft Entra ID: Test Connection, schema discovery, provisioning cycles with capitalised PATCH ops, string booleans, groups, quarantine",
+		build: func(c *simConfig, base client.Config) (plan, error) {
+			o := entra.Options{
+				Users:       c.users,
+				Groups:      c.groups,
+				Flag:        c.entraFlag,
+				Match:       c.entraMatch,
+				Seed:        c.seed,
+				Concurrency: c.entraConcurrency,
+				Rate:        c.entraRate,
+			}
+			var err error
+			if o.RoleMode, err = entra.ParseRoleMode(c.entraRoleMode); err != nil {
+				return plan{}, err
+			}
+			if c.entraMapping != "" {
+				if o.Mapping, err = entra.OpenMapping(c.entraMapping); err != nil {
+					return plan{}, err
+				}
+			}
+			scs, err := entra.Scenarios(o)
+			if err != nil {
+				return plan{}, err
+			}
+			return plan{
+				scenarios: scs,
+				client:    entra.ClientConfig(base),
+				// Entra's own order: Test Connection first and alone,
+				// then the cycles, stopping when Entra would quarantine
+				// the app (the quarantine is a Fail result).
+				run: func(ctx context.Context, cl *client.Client, ro scenario.Options) []scenario.Result {
+					rs, _ := entra.Run(ctx, cl, o, ro)
+					return rs
+				},
+			}, nil
+		},
+	},
+	{
+		name:  google.IdP,
+		about: "Google Workspace: users only; lookup without count, legacy URN, Content-Type application/json",
+		build: func(c *simConfig, base client.Config) (plan, error) {
+			if c.set["groups"] {
+				return plan{}, fmt.Errorf("--groups does not apply: Google Workspace provisions users only and pushes no groups")
+			}
+			update := c.googleUpdate
+			if update == "none" {
+				update = google.UpdateNone
+			}
+			scs, err := google.Scenarios(google.Options{
+				Users:          c.users,
+				Update:         update,
+				StringBooleans: c.googleStringBooleans,
+				Deprovision:    c.googleDeprovision,
+				Probe:          c.googleProbe,
+				Seed:           c.seed,
+			})
+			return plan{scenarios: scs, client: google.ClientConfig(base)}, err
+		},
+	},
+	{
+		name:  okta.IdP,
+		about: "Okta: assign, PUT updates, path-less deactivate, import, the spec test's checks, group push",
+		build: func(c *simConfig, base client.Config) (plan, error) {
+			if c.groups < 1 {
+				// okta.Options reads 0 as "the default", so 0 cannot be passed on.
+				return plan{}, fmt.Errorf("--groups %d: Okta's run pushes at least one group", c.groups)
+			}
+			scs, err := okta.Scenarios(okta.Options{
+				Users:          c.users,
+				Groups:         c.groups,
+				Seed:           c.seed,
+				ImportPageSize: c.oktaPageSize,
+			})
+			return plan{scenarios: scs, client: okta.ClientConfig(base)}, err
+		},
+	},
+}

@@ -1,0 +1,608 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scimharness/scimharness/simulators/broken"
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/report"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+const testToken = "s3cret-t0ken"
+
+// fakeIdP is a tiny IdP flow — look up, create, find, deactivate — that
+// keeps these tests independent of the real simulators: the command's
+// plumbing is what is tested here.
+func fakeIdP() idp {
+	userName := "${prefix}-ada@example.com"
+	lookup := `/Users?filter=userName eq "` + userName + `"`
+	return idp{name: "fake", about: "test double", build: func(c *simConfig, base client.Config) (plan, error) {
+		sc := scenario.Scenario{Name: "fake provisioning", IdP: "fake", Steps: []scenario.Step{
+			{Name: "lookup before create", Request: scenario.RequestTemplate{Method: http.MethodGet, Path: lookup},
+				Expect: []scenario.Expectation{scenario.StatusIn(200), scenario.BodyEquals("totalResults", 0)}},
+			{Name: "create", Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users",
+				Body: map[string]any{"userName": userName, "active": true}},
+				Capture: map[string]string{"id": "id"},
+				Expect:  []scenario.Expectation{scenario.StatusIn(201)}},
+			{Name: "find", Request: scenario.RequestTemplate{Method: http.MethodGet, Path: lookup},
+				Expect: []scenario.Expectation{scenario.StatusIn(200), scenario.BodyEquals("totalResults", 1)}},
+			{Name: "deactivate", Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: "/Users/${id}",
+				Body: map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+					"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": false}}}},
+				Expect: []scenario.Expectation{scenario.StatusIn(200, 204)}},
+		}}
+		base.UserAgent = "Fake IdP/1.0"
+		return plan{scenarios: []scenario.Scenario{sc}, client: base}, nil
+	}}
+}
+
+// withFakeIdP makes --idp fake available for the test.
+func withFakeIdP(t *testing.T) {
+	t.Helper()
+	orig := findIdP
+	findIdP = func(name string) (idp, bool) {
+		if name == "fake" {
+			return fakeIdP(), true
+		}
+		return orig(name)
+	}
+	t.Cleanup(func() { findIdP = orig })
+}
+
+// target serves h and counts requests by User-Agent.
+type target struct {
+	*httptest.Server
+	mu     sync.Mutex
+	agents map[string]int
+	n      atomic.Int64
+}
+
+func newTarget(t *testing.T, h http.Handler) *target {
+	t.Helper()
+	tg := &target{agents: map[string]int{}}
+	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tg.n.Add(1)
+		tg.mu.Lock()
+		tg.agents[r.Header.Get("User-Agent")]++
+		tg.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+func (tg *target) base() string { return tg.URL + "/scim/v2" }
+
+func handler(t *testing.T, bugName string) http.Handler {
+	t.Helper()
+	var bug *broken.Bug
+	if bugName != "" {
+		b, ok := broken.ByName(bugName)
+		if !ok {
+			t.Fatalf("no bug %q", bugName)
+		}
+		bug = &b
+	}
+	h, err := broken.Handler(bug, testToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func runSim(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(ctx, append([]string{"simulate"}, args...), &out, &errb, noEnv)
+	return code, out.String(), errb.String()
+}
+
+func TestSimulateUsage(t *testing.T) {
+	withFakeIdP(t)
+	const local = "http://127.0.0.1:1/scim/v2"
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no idp", []string{"--url", local, "--token", "x"}, "--idp is required"},
+		{"unknown idp", []string{"--idp", "onelogin", "--url", local, "--token", "x"}, `unknown --idp "onelogin"`},
+		{"missing url", []string{"--idp", "fake", "--token", "x"}, "--url is required"},
+		{"relative url", []string{"--idp", "fake", "--url", "/scim/v2", "--token", "x"}, "not an absolute http(s) URL"},
+		{"missing token", []string{"--idp", "fake", "--url", local}, "no credentials"},
+		{"non-loopback without --yes", []string{"--idp", "fake", "--url", "https://scim.example.com/scim/v2", "--token", "x"}, "pass --yes to consent"},
+		{"bad mode", []string{"--idp", "fake", "--url", local, "--token", "x", "--mode", "lenient"}, `--mode "lenient"`},
+		{"strict and compat", []string{"--idp", "fake", "--url", local, "--token", "x", "--strict", "--compat"}, "exclude each other"},
+		{"mode contradicts", []string{"--idp", "fake", "--url", local, "--token", "x", "--mode", "compat", "--strict"}, "contradicts"},
+		{"another IdP's flag", []string{"--idp", "fake", "--url", local, "--token", "x", "--entra-flag"}, "--entra-flag applies to --idp entra"},
+		{"zero users", []string{"--idp", "fake", "--url", local, "--token", "x", "--users", "0"}, "--users"},
+		{"bad prefix", []string{"--idp", "fake", "--url", local, "--token", "x", "--prefix", "a b"}, "--prefix"},
+		{"incomplete oauth2", []string{"--idp", "fake", "--url", local, "--oauth2-token-url", "http://127.0.0.1:1/token"}, "OAuth 2.0 needs"},
+		{"token and oauth2", []string{"--idp", "fake", "--url", local, "--token", "x", "--oauth2-token-url", "http://127.0.0.1:1/token", "--oauth2-client-id", "c", "--oauth2-client-secret", "s"}, "not both"},
+		{"unexpected argument", []string{"--idp", "fake", "--url", local, "--token", "x", "extra"}, `unexpected argument "extra"`},
+		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
+		{"groups for google", []string{"--idp", "google", "--url", local, "--token", "x", "--groups", "1"}, "pushes no groups"},
+		{"no groups for okta", []string{"--idp", "okta", "--url", local, "--token", "x", "--groups", "0"}, "at least one group"},
+		{"bad google update", []string{"--idp", "google", "--url", local, "--token", "x", "--google-update", "post"}, "google: Update"},
+		{"bad entra role mode", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-role-mode", "many"}, "role mode"},
+		{"missing entra mapping", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-mapping", "/nonexistent.yaml"}, "mapping"},
+		{"bad entra match", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-match", "phone"}, "Match"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runSim(t, context.Background(), tc.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitUsage, errs)
+			}
+			if !strings.Contains(errs, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errs)
+			}
+			if strings.Contains(out+errs, "s3cret") {
+				t.Error("a secret was printed")
+			}
+		})
+	}
+}
+
+func TestListBugs(t *testing.T) {
+	code, out, _ := runSim(t, context.Background(), "--list-bugs")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, b := range broken.All() {
+		if !strings.Contains(out, b.Name) {
+			t.Errorf("--list-bugs lacks %q", b.Name)
+		}
+	}
+}
+
+// TestDryRunSendsNothing: a dry run needs no token and no consent, prints
+// the requests, and the target sees none of them.
+func TestDryRunSendsNothing(t *testing.T) {
+	withFakeIdP(t)
+	tg := newTarget(t, handler(t, ""))
+	code, out, errs := runSim(t, context.Background(), "--idp", "fake", "--url", tg.base(), "--dry-run", "--prefix", "scimh-dry")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr: %s", code, errs)
+	}
+	if n := tg.n.Load(); n != 0 {
+		t.Errorf("the target received %d requests", n)
+	}
+	for _, want := range []string{"POST " + tg.base() + "/Users", "scimh-dry-ada@example.com", "User-Agent: Fake IdP/1.0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry-run output lacks %q:\n%s", want, out)
+		}
+	}
+	// Consent is about writing; a dry run to a remote URL writes nothing.
+	if code, _, errs := runSim(t, context.Background(), "--idp", "fake", "--url", "https://scim.example.com/v2", "--dry-run"); code != exitOK {
+		t.Errorf("remote dry run: exit %d; %s", code, errs)
+	}
+}
+
+// TestSimulateFake runs the fake IdP against the reference server and
+// against broken servers: 0 only when everything passed, reports written,
+// the IdP's User-Agent used, and the token nowhere in the output.
+func TestSimulateFake(t *testing.T) {
+	withFakeIdP(t)
+	tests := []struct {
+		bug  string
+		code int
+	}{
+		{"", exitOK},
+		{"ignores-filter", exitFail},
+		{"404-for-empty-list", exitFail},
+		{"rejects-pathless-replace", exitOK}, // the fake IdP sends a path: the bug does not show
+	}
+	for _, tc := range tests {
+		t.Run("bug="+tc.bug, func(t *testing.T) {
+			tg := newTarget(t, handler(t, tc.bug))
+			// Somebody's data is already there: the run must neither
+			// mistake it for its own nor touch it.
+			existing := seedUser(t, tg.base(), "existing@example.com")
+			dir := filepath.Join(t.TempDir(), "report")
+			code, out, errs := runSim(t, context.Background(), "--idp", "fake", "--url", tg.base(), "--token", testToken, "--report-dir", dir)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, errs)
+			}
+			rep := readReport(t, dir)
+			if rep.IdP != "fake" || rep.Mode != "compat" || len(rep.Results) == 0 {
+				t.Errorf("report: idp %q mode %q, %d results", rep.IdP, rep.Mode, len(rep.Results))
+			}
+			if !strings.Contains(out, rep.Summary.String()) {
+				t.Errorf("stdout lacks the summary %q:\n%s", rep.Summary, out)
+			}
+			if tg.agents["Fake IdP/1.0"] == 0 || tg.agents[client.DefaultUserAgent] != 1 {
+				t.Errorf("want the IdP's User-Agent on its requests and the harness's on the probe alone: %v", tg.agents)
+			}
+			if strings.Contains(rep.Command, testToken) || !strings.Contains(rep.Command, "SCIM_TOKEN=") {
+				t.Errorf("reproduce command: %q", rep.Command)
+			}
+			assertNoSecret(t, dir, out+errs)
+			if st := get(t, tg.base()+"/Users/"+existing); st != http.StatusOK {
+				t.Errorf("the existing user: GET %d after the run", st)
+			}
+		})
+	}
+}
+
+// TestSimulateInterrupted: Ctrl-C mid-run stops the steps, still cleans up
+// what was created, and exits 1.
+func TestSimulateInterrupted(t *testing.T) {
+	withFakeIdP(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ref := handler(t, "")
+	var created atomic.Bool
+	tg := newTarget(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if created.Load() && r.Method == http.MethodGet {
+			cancel() // Ctrl-C once the create has been answered
+		}
+		ref.ServeHTTP(w, r)
+		if r.Method == http.MethodPost {
+			created.Store(true)
+		}
+	}))
+	code, out, errs := runSim(t, ctx, "--idp", "fake", "--url", tg.base(), "--token", testToken, "--prefix", "scimh-int")
+	if code != exitFail || !strings.Contains(errs, "interrupted") {
+		t.Fatalf("exit %d; stderr: %s", code, errs)
+	}
+	if !strings.Contains(out, "cleanup: DELETE /Users/") {
+		t.Errorf("no cleanup result:\n%s", out)
+	}
+	// The user is gone.
+	req, _ := http.NewRequest(http.MethodGet, tg.base()+`/Users?filter=userName+sw+%22scimh-int%22`, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	if !strings.Contains(buf.String(), `"totalResults":0`) {
+		t.Errorf("created user left behind: %s", buf.String())
+	}
+}
+
+func TestSimulateUnreachable(t *testing.T) {
+	withFakeIdP(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nobody listens there now
+	code, _, errs := runSim(t, context.Background(), "--idp", "fake", "--url", "http://"+addr+"/scim/v2", "--token", testToken)
+	if code != exitUsage || !strings.Contains(errs, "cannot reach http://"+addr+"/scim/v2") {
+		t.Errorf("exit %d; stderr: %s", code, errs)
+	}
+}
+
+func TestSimulateWrongToken(t *testing.T) {
+	withFakeIdP(t)
+	tg := newTarget(t, handler(t, ""))
+	code, _, errs := runSim(t, context.Background(), "--idp", "fake", "--url", tg.base(), "--token", "wrong")
+	if code != exitUsage || !strings.Contains(errs, "refused the credentials (401") {
+		t.Errorf("exit %d; stderr: %s", code, errs)
+	}
+	if n := tg.n.Load(); n != 1 {
+		t.Errorf("%d requests after a refused probe, want 1", n)
+	}
+}
+
+func TestServeUnknownBug(t *testing.T) {
+	var errb bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--token", "x", "--bug", "nope"}, &bytes.Buffer{}, &errb, noEnv)
+	if code != exitUsage || !strings.Contains(errb.String(), `--bug "nope"`) || !strings.Contains(errb.String(), "ignores-filter") {
+		t.Errorf("exit %d; stderr: %s", code, errb.String())
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	got := progressLine(scenario.Result{Status: scenario.Fail, Scenario: "okta assign", Step: "create user"})
+	if got != "fail  okta assign / create user\n" {
+		t.Errorf("progress line %q", got)
+	}
+}
+
+func TestReproduce(t *testing.T) {
+	fs, c := simulateFlags(&bytes.Buffer{}, noEnv)
+	if err := fs.Parse([]string{"--idp", "okta", "--url", "https://u:pw@scim.example.com/v2?x=1", "--token", "tok", "--users", "3", "--strict", "--prefix", "scimh-abc"}); err != nil {
+		t.Fatal(err)
+	}
+	got := reproduce(fs, c)
+	want := "SCIM_TOKEN=… scimharness simulate --idp okta --strict=true --url 'https://u:xxxxx@scim.example.com/v2?x=1' --users 3"
+	if got != want {
+		t.Errorf("reproduce:\n got %s\nwant %s", got, want)
+	}
+}
+
+func readReport(t *testing.T, dir string) report.Report {
+	t.Helper()
+	for _, f := range []string{report.JSONFile, report.JUnitFile, report.HTMLFile} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("report file %s: %v", f, err)
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, report.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	return rep
+}
+
+// assertNoSecret: neither the output nor any report file holds the token.
+func assertNoSecret(t *testing.T, dir, output string) {
+	t.Helper()
+	if strings.Contains(output, testToken) {
+		t.Error("the token was printed")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if bytes.Contains(b, []byte(testToken)) {
+			t.Errorf("the token is in %s", e.Name())
+		}
+	}
+}
+
+// seedUser creates a user the run did not create and returns its id.
+func seedUser(t *testing.T, base, userName string) string {
+	t.Helper()
+	cl, err := client.New(client.Config{BaseURL: base, Token: testToken, UserAgent: "test-seed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := cl.Do(context.Background(), client.Request{Method: http.MethodPost, Path: "/Users", Body: map[string]any{"userName": userName}})
+	if err != nil || ex.Status() != http.StatusCreated {
+		t.Fatalf("seeding %s: %v %d", userName, err, ex.Status())
+	}
+	doc, _ := ex.JSON()
+	id, _ := doc["id"].(string)
+	return id
+}
+
+func get(t *testing.T, u string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestSimulateProcesses is the README's flow with real processes: build the
+// binary, start `scimharness serve`, and run `scimharness simulate` against
+// it — exit 0 — then against `serve --bug ignores-filter` — exit 1.
+func TestSimulateProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the binary with")
+	}
+	bin := filepath.Join(t.TempDir(), "scimharness")
+	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	tests := []struct {
+		serveArgs []string
+		code      int
+	}{
+		{nil, exitOK},
+		{[]string{"--bug", "ignores-filter"}, exitFail},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(append([]string{"serve"}, tc.serveArgs...), " "), func(t *testing.T) {
+			base := startServe(t, bin, tc.serveArgs...)
+			cmd := exec.Command(bin, "simulate", "--idp", "okta", "--url", base, "--users", "2", "--groups", "1")
+			cmd.Env = append(os.Environ(), "SCIM_TOKEN=proc-token")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code {
+				t.Errorf("simulate exited %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errb.String())
+			}
+		})
+	}
+}
+
+// startServe starts `scimharness serve` on a free port and returns its SCIM
+// base URL, read from its log; the process is stopped when the test ends.
+func startServe(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--token", "proc-token"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	urlRe := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/scim/v2)`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := urlRe.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not log its URL")
+	}
+	return ""
+}
+
+// TestSimulateIdPs runs each real simulator in process: against the
+// reference server every MUST passes (exit 0, reports written), and against
+// a bug that IdP's traffic reaches the run fails (exit 1).
+func TestSimulateIdPs(t *testing.T) {
+	tests := []struct {
+		idp, bug string
+		code     int
+	}{
+		{"okta", "", exitOK},
+		{"okta", "rejects-pathless-replace", exitFail},
+		{"google", "", exitOK},
+		{"google", "rejects-application-json", exitFail},
+		{"entra", "", exitOK},
+		{"entra", "remove-members-wipes-all", exitFail},
+		{"entra", "404-for-empty-list", exitFail}, // quarantined at Test Connection
+	}
+	covered := map[string]bool{}
+	for _, tc := range tests {
+		covered[tc.idp] = true
+		t.Run(tc.idp+"/bug="+tc.bug, func(t *testing.T) {
+			tg := newTarget(t, handler(t, tc.bug))
+			dir := t.TempDir()
+			args := []string{"--idp", tc.idp, "--url", tg.base(), "--token", testToken, "--users", "2", "--report-dir", dir}
+			if tc.idp != "google" {
+				args = append(args, "--groups", "1")
+			}
+			code, out, errs := runSim(t, context.Background(), args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, errs)
+			}
+			rep := readReport(t, dir)
+			if rep.IdP != tc.idp || len(rep.Results) == 0 {
+				t.Errorf("report: idp %q, %d results", rep.IdP, len(rep.Results))
+			}
+			assertNoSecret(t, dir, out+errs)
+		})
+	}
+	for _, p := range idps {
+		if !covered[p.name] {
+			t.Errorf("--idp %s is not tested here", p.name)
+		}
+	}
+}
+
+// TestHelpHidesSecrets: -h prints flag defaults, and secrets from the
+// environment must not be among them.
+func TestHelpHidesSecrets(t *testing.T) {
+	env := func(k string) string {
+		switch k {
+		case "SCIM_TOKEN":
+			return testToken
+		case "SCIM_OAUTH2_CLIENT_SECRET":
+			return "oauth-s3cret"
+		}
+		return ""
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"simulate", "-h"}, &out, &errb, env); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	help := out.String() + errb.String()
+	if strings.Contains(help, testToken) || strings.Contains(help, "oauth-s3cret") {
+		t.Error("-h printed a secret")
+	}
+	for _, want := range []string{"--idp", "Exit status", "okta"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+// TestSimulateOAuth2: the client-credentials flags replace --token; the
+// secret comes from the environment and appears nowhere; a token endpoint
+// that gives no token is a usage problem (exit 2), not a server failure.
+func TestSimulateOAuth2(t *testing.T) {
+	withFakeIdP(t)
+	tg := newTarget(t, handler(t, ""))
+	const secret = "client-s3cret"
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, pw, ok := r.BasicAuth(); !ok || id != "harness" || pw != secret {
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":"invalid_client"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"` + testToken + `","token_type":"Bearer","expires_in":3600}`))
+	}))
+	defer tokens.Close()
+	for _, tc := range []struct {
+		name, secret string
+		code         int
+		want         string
+	}{
+		{"good secret", secret, exitOK, "pass:"},
+		{"wrong secret", "nope", exitUsage, "cannot get an access token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := func(k string) string {
+				if k == "SCIM_OAUTH2_CLIENT_SECRET" {
+					return tc.secret
+				}
+				return ""
+			}
+			dir := t.TempDir()
+			var out, errb bytes.Buffer
+			code := run(context.Background(), []string{"simulate", "--idp", "fake", "--url", tg.base(),
+				"--oauth2-token-url", tokens.URL, "--oauth2-client-id", "harness", "--report-dir", dir}, &out, &errb, env)
+			if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.want) {
+				t.Fatalf("exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", code, tc.code, tc.want, out.String(), errb.String())
+			}
+			if strings.Contains(out.String()+errb.String(), tc.secret) {
+				t.Error("the client secret was printed")
+			}
+			if code == exitOK {
+				rep := readReport(t, dir)
+				if !strings.Contains(rep.Command, "SCIM_OAUTH2_CLIENT_SECRET=") || strings.Contains(rep.Command, secret) {
+					t.Errorf("reproduce command: %q", rep.Command)
+				}
+				assertNoSecret(t, dir, "")
+			}
+		})
+	}
+}
