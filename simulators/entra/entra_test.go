@@ -3,12 +3,9 @@ package entra_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,67 +14,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/simulators/broken"
 	"github.com/scimharness/scimharness/simulators/client"
 	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/simulators/internal/simtest"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
-const token = "entra-test-token"
-
-// wire is a target server behind httptest that records what it received.
-type wire struct {
-	mu   sync.Mutex
-	reqs []recorded
-}
-
-type recorded struct {
-	Method, Path, Query, UserAgent, ContentType string
-	Body                                        []byte
-}
-
-func (w *wire) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		w.mu.Lock()
-		w.reqs = append(w.reqs, recorded{r.Method, r.URL.Path, r.URL.RawQuery, r.UserAgent(), r.Header.Get("Content-Type"), body})
-		w.mu.Unlock()
-		next.ServeHTTP(rw, r)
-	})
-}
-
-func (w *wire) requests() []recorded {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]recorded(nil), w.reqs...)
-}
-
-// start serves h and returns an Entra-configured client for it.
-func start(t *testing.T, h http.Handler, w *wire) *client.Client {
+// start serves h and returns the target and an Entra-configured client
+// for it.
+func start(t *testing.T, h http.Handler) (*simtest.Target, *client.Client) {
 	t.Helper()
-	if w != nil {
-		h = w.wrap(h)
-	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	c, err := client.New(entra.ClientConfig(client.Config{BaseURL: ts.URL + "/scim/v2", Token: token}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// reference is the plain reference server.
-func reference(t *testing.T) http.Handler {
-	t.Helper()
-	h, err := broken.Handler(nil, token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	tg := simtest.Serve(t, h)
+	return tg, tg.Client(t, entra.ClientConfig)
 }
 
 func humbol(t *testing.T) *entra.Mapping {
@@ -126,7 +75,7 @@ func TestAllScenariosPassAgainstReference(t *testing.T) {
 					}
 					t.Run(name, func(t *testing.T) {
 						t.Parallel()
-						c := start(t, reference(t), nil)
+						_, c := start(t, simtest.Reference(t))
 						results, quarantined := run(t, c, o, scenario.Options{})
 						if quarantined {
 							t.Error("quarantined")
@@ -146,16 +95,9 @@ func TestAllScenariosPassAgainstReference(t *testing.T) {
 
 // A server that answers PATCH with 204 (TUT's group examples) passes too.
 func TestPassAgainstPatchNoContent(t *testing.T) {
-	tenants := server.NewTenants()
-	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, PatchNoContent: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := simtest.Reference(t, simtest.PatchNoContent)
 	for _, flag := range []bool{false, true} {
-		c := start(t, srv, nil)
+		_, c := start(t, srv)
 		results, q := run(t, c, entra.Options{Users: 3, Groups: 1, Flag: flag, RoleMode: entra.RoleSingle}, scenario.Options{})
 		if b := bad(results, scenario.Warn); len(b) > 0 || q {
 			t.Errorf("flag=%v: quarantined %v\n%s", flag, q, strings.Join(b, "\n\n"))
@@ -172,7 +114,7 @@ func TestSmallAndUnevenPopulations(t *testing.T) {
 		{Users: 7, Groups: 3, RoleMode: entra.RoleAssertive},
 		{Users: 3, Groups: 0, Mapping: humbol(t), Match: entra.MatchEmail},
 	} {
-		c := start(t, reference(t), nil)
+		_, c := start(t, simtest.Reference(t))
 		results, q := run(t, c, o, scenario.Options{})
 		if b := bad(results, scenario.Warn); len(b) > 0 || q {
 			t.Errorf("%+v: quarantined %v\n%s", o, q, strings.Join(b, "\n\n"))
@@ -233,19 +175,18 @@ func TestWireShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			w := &wire{}
-			c := start(t, reference(t), w)
+			w, c := start(t, simtest.Reference(t))
 			results, _ := run(t, c, tc.o, scenario.Options{})
 			if b := bad(results, scenario.Warn); len(b) > 0 {
 				t.Errorf("not all passed:\n%s", strings.Join(b, "\n"))
 			}
 			var all strings.Builder
-			for _, r := range w.requests() {
-				if r.UserAgent != entra.UserAgent {
-					t.Errorf("%s %s: User-Agent %q", r.Method, r.Path, r.UserAgent)
+			for _, r := range w.Requests() {
+				if ua := r.Header.Get("User-Agent"); ua != entra.UserAgent {
+					t.Errorf("%s %s: User-Agent %q", r.Method, r.Path, ua)
 				}
-				if len(r.Body) > 0 && r.ContentType != "application/scim+json" {
-					t.Errorf("%s %s: Content-Type %q", r.Method, r.Path, r.ContentType)
+				if ct := r.Header.Get("Content-Type"); len(r.Body) > 0 && ct != "application/scim+json" {
+					t.Errorf("%s %s: Content-Type %q", r.Method, r.Path, ct)
 				}
 				fmt.Fprintf(&all, "%s %s?%s %s\n", r.Method, r.Path, r.Query, r.Body)
 			}
@@ -269,10 +210,9 @@ func TestWireShapes(t *testing.T) {
 // The sequence opens with Test Connection's random-GUID probe and the
 // schema read, and groups are queried without members.
 func TestProbeAndQueries(t *testing.T) {
-	w := &wire{}
-	c := start(t, reference(t), w)
+	w, c := start(t, simtest.Reference(t))
 	run(t, c, entra.Options{Users: 2, Groups: 1, Match: entra.MatchEmail}, scenario.Options{})
-	reqs := w.requests()
+	reqs := w.Requests()
 	if len(reqs) < 2 || reqs[0].Method != "GET" || reqs[0].Path != "/scim/v2/Users" || !strings.HasPrefix(reqs[0].Query, "filter=userName+eq+%22") {
 		t.Fatalf("first request %+v, want the userName probe", reqs[0])
 	}
@@ -302,14 +242,13 @@ attributes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &wire{}
-	c := start(t, reference(t), w)
+	w, c := start(t, simtest.Reference(t))
 	results, _ := run(t, c, entra.Options{Users: 2, Mapping: m}, scenario.Options{})
 	if b := bad(results, scenario.Warn); len(b) > 0 {
 		t.Errorf("not all passed:\n%s", strings.Join(b, "\n"))
 	}
 	var lookups []string
-	for _, r := range w.requests() {
+	for _, r := range w.Requests() {
 		if r.Method == "POST" {
 			break
 		}
@@ -353,11 +292,7 @@ func TestBrokenServersAreCaught(t *testing.T) {
 			if !ok {
 				t.Fatalf("no bug %q (have %v)", tc.bug, broken.Names())
 			}
-			h, err := broken.Handler(&bug, token)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := start(t, h, nil)
+			_, c := start(t, simtest.Broken(t, bug))
 			results, quarantined := run(t, c, tc.o, scenario.Options{})
 			if tc.quarantine && !quarantined {
 				t.Error("not quarantined")
@@ -396,7 +331,7 @@ func TestEveryBugIsConsidered(t *testing.T) {
 
 // (3) Quarantine: a server that fails most requests stops the run.
 func TestQuarantineOnFailureRatio(t *testing.T) {
-	ref := reference(t)
+	ref := simtest.Reference(t)
 	var n int
 	var mu sync.Mutex
 	failing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -415,7 +350,7 @@ func TestQuarantineOnFailureRatio(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"down"}`)
 	})
-	c := start(t, failing, nil)
+	_, c := start(t, failing)
 	scs, err := entra.Scenarios(entra.Options{Users: 20, Groups: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -449,11 +384,8 @@ func TestQuarantineOnFailureRatio(t *testing.T) {
 // A wrong token quarantines at Test Connection (persistent credential
 // errors, QUAR), and nothing else is sent.
 func TestQuarantineOnBadCredentials(t *testing.T) {
-	w := &wire{}
-	h := w.wrap(reference(t))
-	ts := httptest.NewServer(h)
-	defer ts.Close()
-	c, err := client.New(entra.ClientConfig(client.Config{BaseURL: ts.URL + "/scim/v2", Token: "wrong"}))
+	w := simtest.Serve(t, simtest.Reference(t))
+	c, err := client.New(entra.ClientConfig(client.Config{BaseURL: w.Base(), Token: "wrong"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +393,7 @@ func TestQuarantineOnBadCredentials(t *testing.T) {
 	if !quarantined || !strings.Contains(results[len(results)-1].Message, "refused with 401") {
 		t.Errorf("quarantined %v, last %+v", quarantined, results[len(results)-1])
 	}
-	if n := len(w.requests()); n != 1 {
+	if n := len(w.Requests()); n != 1 {
 		t.Errorf("%d requests after a refused Test Connection, want 1", n)
 	}
 }
@@ -469,7 +401,7 @@ func TestQuarantineOnBadCredentials(t *testing.T) {
 // A healthy run is not quarantined, and the ratio is judged at the end of
 // a small run (default minimum scaled to the run).
 func TestQuarantineScaledMinimum(t *testing.T) {
-	c := start(t, reference(t), nil)
+	_, c := start(t, simtest.Reference(t))
 	if _, q := run(t, c, entra.Options{Users: 2}, scenario.Options{}); q {
 		t.Error("a passing run was quarantined")
 	}
@@ -516,7 +448,7 @@ func TestLoadBuiltinMappings(t *testing.T) {
 	}
 	// A minimal mapping runs.
 	m, _ := entra.OpenMapping(p)
-	c := start(t, reference(t), nil)
+	_, c := start(t, simtest.Reference(t))
 	results, _ := run(t, c, entra.Options{Users: 2, Mapping: m}, scenario.Options{})
 	if b := bad(results, scenario.Warn); len(b) > 0 {
 		t.Errorf("minimal mapping:\n%s", strings.Join(b, "\n"))
@@ -632,12 +564,11 @@ func stepNames(scs []scenario.Scenario) []string {
 
 // A dry run prints every request, ids as placeholders, without sending.
 func TestDryRun(t *testing.T) {
-	w := &wire{}
-	c := start(t, reference(t), w)
+	w, c := start(t, simtest.Reference(t))
 	var out bytes.Buffer
 	results, q := run(t, c, entra.Options{Users: 2, Groups: 1}, scenario.Options{DryRun: true, Out: &out, Prefix: "scimh-dryrun00"})
-	if q || len(w.requests()) != 0 {
-		t.Errorf("quarantined %v, %d requests sent", q, len(w.requests()))
+	if q || len(w.Requests()) != 0 {
+		t.Errorf("quarantined %v, %d requests sent", q, len(w.Requests()))
 	}
 	for _, r := range results {
 		if r.Status != scenario.Skip {
@@ -653,20 +584,18 @@ func TestDryRun(t *testing.T) {
 
 // Concurrency and rate: teams run in parallel, under the rate limit.
 func TestConcurrencyAndRate(t *testing.T) {
-	w := &wire{}
-	c := start(t, reference(t), w)
+	w, c := start(t, simtest.Reference(t))
 	results, q := run(t, c, entra.Options{Users: 15, Groups: 3, Concurrency: 3}, scenario.Options{})
 	if b := bad(results, scenario.Warn); len(b) > 0 || q {
 		t.Errorf("concurrent run: quarantined %v\n%s", q, strings.Join(b, "\n"))
 	}
 
-	w = &wire{}
-	c = start(t, reference(t), w)
+	w, c = start(t, simtest.Reference(t))
 	const rate = 400.0
 	begin := time.Now()
 	results, _ = run(t, c, entra.Options{Users: 2, Rate: rate, Concurrency: 2}, scenario.Options{Keep: true})
 	elapsed := time.Since(begin)
-	n := len(w.requests())
+	n := len(w.Requests())
 	if min := time.Duration(float64(n-1) / rate * float64(time.Second)); elapsed < min {
 		t.Errorf("%d requests in %v, faster than %v/s allows (%v)", n, elapsed, rate, min)
 	}
@@ -680,36 +609,17 @@ func TestConcurrencyAndRate(t *testing.T) {
 func TestSafety(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
-			c := start(t, reference(t), nil)
-			ctx := context.Background()
-			do := func(method, path string, body any) map[string]any {
-				t.Helper()
-				ex, err := c.Do(ctx, client.Request{Method: method, Path: path, Body: body})
-				if err != nil || ex.Status()/100 != 2 {
-					t.Fatalf("%s %s: %v %v", method, path, ex, err)
-				}
-				m, _ := ex.JSON()
-				return m
-			}
-			count := func(path string) int {
-				n, _ := do("GET", path, nil)["totalResults"].(json.Number).Int64()
-				return int(n)
-			}
+			_, c := start(t, simtest.Reference(t))
 			// Pre-existing data without the prefix, including a user
 			// whose userName Entra's generator could plausibly produce.
-			u := do("POST", "/Users", map[string]any{"userName": "Ada.Lovelace@contoso.example", "active": true, "name": map[string]any{"familyName": "Lovelace"}})
-			g := do("POST", "/Groups", map[string]any{"displayName": "Engineering 1", "members": []any{map[string]any{"value": u["id"]}}})
-			before := []map[string]any{do("GET", "/Users/"+u["id"].(string), nil), do("GET", "/Groups/"+g["id"].(string), nil)}
-			users, groups := count("/Users"), count("/Groups")
+			existing := simtest.PreCreate(t, c, map[string]any{"userName": "Ada.Lovelace@contoso.example", "active": true, "name": map[string]any{"familyName": "Lovelace"}}, "Engineering 1")
+			users, groups := simtest.Total(t, c, "Users"), simtest.Total(t, c, "Groups")
 
 			results, q := run(t, c, entra.Options{Users: 6, Groups: 2, Seed: 1}, scenario.Options{Keep: keep})
 			if b := bad(results, scenario.Warn); len(b) > 0 || q {
 				t.Errorf("run: quarantined %v\n%s", q, strings.Join(b, "\n"))
 			}
-			after := []map[string]any{do("GET", "/Users/"+u["id"].(string), nil), do("GET", "/Groups/"+g["id"].(string), nil)}
-			if !reflect.DeepEqual(before, after) {
-				t.Errorf("pre-existing data changed:\nbefore %v\nafter  %v", before, after)
-			}
+			existing.Unchanged(t)
 			created, deletedByRun := 0, 0
 			for _, r := range results {
 				for _, ex := range r.Exchanges {
@@ -721,7 +631,7 @@ func TestSafety(t *testing.T) {
 					}
 				}
 			}
-			gotUsers, gotGroups := count("/Users"), count("/Groups")
+			gotUsers, gotGroups := simtest.Total(t, c, "Users"), simtest.Total(t, c, "Groups")
 			if keep {
 				if gotUsers+gotGroups != users+groups+created-deletedByRun {
 					t.Errorf("keep: %d users + %d groups, want %d more than %d (created %d, deleted %d by the scenarios)",

@@ -3,11 +3,11 @@ package entra
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/http"
 	"sync"
 
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/internal/simrun"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -23,14 +23,7 @@ const QuarantineScenario = "entra: quarantine"
 // application/scim+json (TUT's requests) and the simulator's User-Agent.
 // Everything else in base (URL, credentials, retries) is kept.
 func ClientConfig(base client.Config) client.Config {
-	c := base
-	c.UserAgent = UserAgent
-	c.Headers = maps.Clone(base.Headers)
-	if c.Headers == nil {
-		c.Headers = map[string]string{}
-	}
-	c.Headers["Content-Type"] = client.ScimJSON
-	return c
+	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": client.ScimJSON})
 }
 
 // Run runs Scenarios(o) through c the way Entra runs a provisioning job,

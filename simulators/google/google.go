@@ -37,13 +37,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"net/http"
-	"regexp"
 
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/internal/simrun"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -115,8 +115,6 @@ const (
 	srcReadBack  = "harness read-back: confirms the previous step's effect"
 )
 
-var validPrefix = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
 func (o Options) normalized() (Options, error) {
 	switch {
 	case o.Users < 0:
@@ -136,10 +134,7 @@ func (o Options) normalized() (Options, error) {
 	default:
 		return o, fmt.Errorf("google: Deprovision is %q; use %q or %q", o.Deprovision, DeprovisionSuspend, DeprovisionDelete)
 	}
-	if o.Prefix != "" && !validPrefix.MatchString(o.Prefix) {
-		return o, fmt.Errorf("google: Prefix %q may hold only letters, digits, '.', '_' and '-': it goes into userNames and filters", o.Prefix)
-	}
-	return o, nil
+	return o, simrun.CheckPrefix(IdP, o.Prefix)
 }
 
 // ClientConfig returns base configured as Google sends: User-Agent
@@ -147,14 +142,7 @@ func (o Options) normalized() (Options, error) {
 // with a body. Accept is left at the client's default: what Google sends is
 // not documented. base's other headers are kept; base is not modified.
 func ClientConfig(base client.Config) client.Config {
-	base.UserAgent = UserAgent
-	h := maps.Clone(base.Headers)
-	if h == nil {
-		h = map[string]string{}
-	}
-	h["Content-Type"] = ContentType
-	base.Headers = h
-	return base
+	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": ContentType})
 }
 
 // user is one generated person.
@@ -231,32 +219,16 @@ func Scenarios(o Options) ([]scenario.Scenario, error) {
 	return []scenario.Scenario{sc}, nil
 }
 
+var sim = simrun.Sim{IdP: IdP, Name: "Google Workspace"}
+
 // Run runs the scenarios for o through c, which should be built with
 // [ClientConfig]. o.Prefix is used when ro.Prefix is empty; setting both to
 // different values is an error.
 func Run(ctx context.Context, c *client.Client, o Options, ro scenario.Options) []scenario.Result {
-	fail := func(err error) []scenario.Result {
-		return []scenario.Result{{Scenario: "Google Workspace", IdP: IdP, Step: "(options)", Status: scenario.Error, Verified: true, Message: "harness error: " + err.Error()}}
-	}
-	switch {
-	case ro.Prefix == "":
-		ro.Prefix = o.Prefix
-	case o.Prefix != "" && o.Prefix != ro.Prefix:
-		return fail(fmt.Errorf("google: Options.Prefix %q and the run's prefix %q differ", o.Prefix, ro.Prefix))
-	}
-	if ro.Prefix == "" {
-		ro.Prefix = scenario.NewPrefix()
-	}
-	o.Prefix = ro.Prefix
-	scs, err := Scenarios(o)
-	if err != nil {
-		return fail(err)
-	}
-	var out []scenario.Result
-	for _, sc := range scs {
-		out = append(out, scenario.Run(ctx, c, sc, ro)...)
-	}
-	return out
+	return sim.Run(ctx, c, o.Prefix, ro, func(prefix string) ([]scenario.Scenario, error) {
+		o.Prefix = prefix
+		return Scenarios(o)
+	})
 }
 
 type builder struct{ o Options }
@@ -298,12 +270,12 @@ func (b builder) probe() scenario.Step {
 				if ex.Status() != 200 {
 					return nil
 				}
-				p, err := readList(ex)
+				l, err := voice.ReadList(ex)
 				if err != nil {
 					return err
 				}
-				if len(p.resources) > 1 {
-					return fmt.Errorf("count=1 returned %d resources (RFC 7644 §3.4.2.4: no more than count)", len(p.resources))
+				if len(l.Resources) > 1 {
+					return fmt.Errorf("count=1 returned %d resources (RFC 7644 §3.4.2.4: no more than count)", len(l.Resources))
 				}
 				return nil
 			}),
@@ -318,7 +290,7 @@ func (b builder) lookup(u user) scenario.Step {
 		Source:    srcLookup,
 		Clause:    "RFC 7644 §3.4.2.2, §3.4.2.4",
 		Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: lookupPath(u)},
-		Expect:    []scenario.Expectation{emptyLookup(u.userName())},
+		Expect:    []scenario.Expectation{voice.NobodyFound(u.userName(), fmt.Sprintf("before it creates %q", u.userName()))},
 	}
 }
 
@@ -331,11 +303,11 @@ func (b builder) create(u user) scenario.Step {
 		Request:   scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: b.body(u, u.family, true)},
 		Capture:   map[string]string{u.idVar(): "id"},
 		Expect: []scenario.Expectation{
-			created(ContentType),
-			sameUserName(u.userName()),
-			activeIs(true),
-			bodyIs("name.familyName", u.family),
-			bodyIs("displayName", u.given+" "+u.family),
+			voice.Created(),
+			voice.UserNameKept(u.userName()),
+			voice.BooleanIs("active", true),
+			judge.BodyIs("name.familyName", u.family),
+			judge.BodyIs("displayName", u.given+" "+u.family),
 			scenario.BodyAbsent("password"),
 		},
 	}
@@ -355,7 +327,7 @@ func (b builder) found(u user, when string, unverified bool) scenario.Step {
 		Clause:     "RFC 7644 §3.4.2.2",
 		Unverified: unverified,
 		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: lookupPath(u)},
-		Expect:     []scenario.Expectation{foundOnce(u.userName(), u.idVar())},
+		Expect:     []scenario.Expectation{voice.FoundOnce(judge.Text(u.userName()), u.idVar(), ": Google would create it again")},
 	}
 }
 
@@ -367,11 +339,7 @@ func (b builder) duplicate(u user) scenario.Step {
 		Clause:     "RFC 7644 §3.3, §3.12",
 		Unverified: true,
 		Request:    scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: b.body(u, u.family, true)},
-		Expect: []scenario.Expectation{
-			duplicateRefused(),
-			scimError(409),
-			scenario.BodyEquals("scimType", "uniqueness").At(scenario.Should),
-		},
+		Expect:     voice.Duplicate(),
 	}
 }
 
@@ -385,7 +353,7 @@ func (b builder) update(u user) scenario.Step {
 		st.Behaviour = "PUT /Users/{id} with the full Google representation, family name changed"
 		st.Clause = "RFC 7644 §3.5.1"
 		st.Request = scenario.RequestTemplate{Method: http.MethodPut, Path: u.path(), Body: b.body(u, u.other, true)}
-		st.Expect = []scenario.Expectation{scenario.StatusIn(200), sameUserName(u.userName()), bodyIs("name.familyName", u.other), activeIs(true)}
+		st.Expect = []scenario.Expectation{scenario.StatusIn(200), voice.UserNameKept(u.userName()), judge.BodyIs("name.familyName", u.other), voice.BooleanIs("active", true)}
 		return st
 	}
 	st.Behaviour = "PATCH /Users/{id} with one replace per changed attribute"
@@ -394,7 +362,7 @@ func (b builder) update(u user) scenario.Step {
 		map[string]any{"op": "replace", "path": "name.familyName", "value": u.other},
 		map[string]any{"op": "replace", "path": "displayName", "value": u.given + " " + u.other},
 	)}
-	st.Expect = []scenario.Expectation{patched(), bodyIs("name.familyName", u.other)}
+	st.Expect = []scenario.Expectation{patched(), judge.BodyIs("name.familyName", u.other)}
 	return st
 }
 
@@ -408,11 +376,11 @@ func (b builder) readUpdated(u user) scenario.Step {
 		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
 		Expect: []scenario.Expectation{
 			scenario.StatusIn(200),
-			bodyIs("name.familyName", u.other),
-			bodyIs("displayName", u.given+" "+u.other),
-			bodyIs("name.givenName", u.given),
-			sameUserName(u.userName()),
-			activeIs(true),
+			judge.BodyIs("name.familyName", u.other),
+			judge.BodyIs("displayName", u.given+" "+u.other),
+			judge.BodyIs("name.givenName", u.given),
+			voice.UserNameKept(u.userName()),
+			voice.BooleanIs("active", true),
 		},
 	}
 }
@@ -431,7 +399,7 @@ func (b builder) suspend(u user) scenario.Step {
 		st.Behaviour = "PUT /Users/{id} with the full representation and active false"
 		st.Clause = "RFC 7644 §3.5.1"
 		st.Request = scenario.RequestTemplate{Method: http.MethodPut, Path: u.path(), Body: b.body(u, u.other, false)}
-		st.Expect = []scenario.Expectation{scenario.StatusIn(200), activeIs(false)}
+		st.Expect = []scenario.Expectation{scenario.StatusIn(200), voice.BooleanIs("active", false)}
 		return st
 	}
 	st.Behaviour = `PATCH /Users/{id} {"op":"replace","path":"active","value":false}`
@@ -439,7 +407,7 @@ func (b builder) suspend(u user) scenario.Step {
 	st.Request = scenario.RequestTemplate{Method: http.MethodPatch, Path: u.path(), Body: patchOp(
 		map[string]any{"op": "replace", "path": "active", "value": b.boolean(false)},
 	)}
-	st.Expect = []scenario.Expectation{patched(), activeIs(false)}
+	st.Expect = []scenario.Expectation{patched(), voice.BooleanIs("active", false)}
 	return st
 }
 
@@ -457,9 +425,9 @@ func (b builder) readSuspended(u user) scenario.Step {
 		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
 		Expect: []scenario.Expectation{
 			scenario.StatusIn(200),
-			activeIs(false),
-			sameUserName(u.userName()),
-			bodyIs("name.familyName", family),
+			voice.BooleanIs("active", false),
+			voice.UserNameKept(u.userName()),
+			judge.BodyIs("name.familyName", family),
 		},
 	}
 }
@@ -484,7 +452,7 @@ func (b builder) gone(u user) scenario.Step {
 		Clause:     "RFC 7644 §3.6, §3.12",
 		Unverified: true,
 		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
-		Expect:     []scenario.Expectation{scenario.StatusIn(404), scimError(404)},
+		Expect:     []scenario.Expectation{scenario.StatusIn(404), voice.SCIMError(404)},
 	}
 }
 

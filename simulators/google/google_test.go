@@ -4,150 +4,52 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"reflect"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/scimharness/scimharness/simulators/broken"
 	"github.com/scimharness/scimharness/simulators/client"
 	"github.com/scimharness/scimharness/simulators/google"
+	"github.com/scimharness/scimharness/simulators/internal/simtest"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
-const token = "google-sim-test-token"
-
-// request is one request as the target saw it.
-type request struct {
-	Method, Path, Query string
-	Header              http.Header
-	Body                string
+var variants = []simtest.Variant[google.Options]{
+	{Name: "default", Options: google.Options{}},
+	{Name: "one user", Options: google.Options{Users: 1}},
+	{Name: "three users, other seed", Options: google.Options{Users: 3, Seed: 7}},
+	{Name: "probe", Options: google.Options{Probe: true}},
+	{Name: "update put", Options: google.Options{Update: google.UpdatePut}},
+	{Name: "update patch", Options: google.Options{Update: google.UpdatePatch}},
+	{Name: "string booleans", Options: google.Options{StringBooleans: true}},
+	{Name: "delete", Options: google.Options{Deprovision: google.DeprovisionDelete}},
+	{Name: "put, string booleans, delete", Options: google.Options{Update: google.UpdatePut, StringBooleans: true, Deprovision: google.DeprovisionDelete}},
+	{Name: "patch, string booleans, probe", Options: google.Options{Update: google.UpdatePatch, StringBooleans: true, Probe: true}},
+	{Name: "put, suspend", Options: google.Options{Update: google.UpdatePut, Deprovision: google.DeprovisionSuspend}},
 }
 
-// target serves h over httptest and records every request.
-type target struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []request
-}
-
-func (tg *target) requests() []request {
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
-	return slices.Clone(tg.seen)
-}
-
-func serve(tb testing.TB, h http.Handler) *target {
-	tb.Helper()
-	tg := &target{}
-	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		tg.mu.Lock()
-		tg.seen = append(tg.seen, request{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body)})
-		tg.mu.Unlock()
-		h.ServeHTTP(w, r)
-	}))
-	tb.Cleanup(tg.Close)
-	return tg
-}
-
-// reference starts the reference server (broken.Handler without a bug).
-func reference(tb testing.TB) *target {
-	tb.Helper()
-	h, err := broken.Handler(nil, token)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return serve(tb, h)
-}
-
-func (tg *target) base() string { return tg.URL + "/scim/v2" }
-
-// googleClient is a client configured as Google.
-func googleClient(tb testing.TB, tg *target) *client.Client {
-	tb.Helper()
-	c, err := client.New(google.ClientConfig(client.Config{BaseURL: tg.base(), Token: token}))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
-// plainClient sets up and inspects the target outside any simulation.
-func plainClient(tb testing.TB, tg *target) *client.Client {
-	tb.Helper()
-	c, err := client.New(client.Config{BaseURL: tg.base(), Token: token})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
-func do(tb testing.TB, c *client.Client, method, path string, body any) map[string]any {
-	tb.Helper()
-	ex, err := c.Do(context.Background(), client.Request{Method: method, Path: path, Body: body})
-	if err != nil || ex.Status()/100 != 2 {
-		tb.Fatalf("%s %s: %v %s", method, path, err, ex.Response.Body)
-	}
-	m, _ := ex.JSON()
-	return m
-}
-
-func total(tb testing.TB, c *client.Client, endpoint string) int {
-	tb.Helper()
-	n, _ := do(tb, c, "GET", "/"+endpoint, nil)["totalResults"].(json.Number).Int64()
-	return int(n)
-}
-
-func summary(rs []scenario.Result) string {
-	var b strings.Builder
-	for _, r := range rs {
-		b.WriteString(r.Status.String() + "  " + r.Step + "\n")
-		if r.Message != "" && r.Status != scenario.Pass {
-			b.WriteString("      " + strings.ReplaceAll(r.Message, "\n", "\n      ") + "\n")
-		}
-	}
-	return b.String()
-}
-
-var variants = []struct {
-	name string
-	o    google.Options
-}{
-	{"default", google.Options{}},
-	{"one user", google.Options{Users: 1}},
-	{"three users, other seed", google.Options{Users: 3, Seed: 7}},
-	{"probe", google.Options{Probe: true}},
-	{"update put", google.Options{Update: google.UpdatePut}},
-	{"update patch", google.Options{Update: google.UpdatePatch}},
-	{"string booleans", google.Options{StringBooleans: true}},
-	{"delete", google.Options{Deprovision: google.DeprovisionDelete}},
-	{"put, string booleans, delete", google.Options{Update: google.UpdatePut, StringBooleans: true, Deprovision: google.DeprovisionDelete}},
-	{"patch, string booleans, probe", google.Options{Update: google.UpdatePatch, StringBooleans: true, Probe: true}},
-	{"put, suspend", google.Options{Update: google.UpdatePut, Deprovision: google.DeprovisionSuspend}},
+// simulate runs Google's simulation with o against tg.
+func simulate(t *testing.T, tg *simtest.Target, o google.Options) []scenario.Result {
+	t.Helper()
+	return google.Run(context.Background(), tg.Client(t, google.ClientConfig), o, scenario.Options{})
 }
 
 // TestReferenceServerPasses: every variant passes against the reference
 // server, sends only what Google sends, and leaves nothing behind.
 func TestReferenceServerPasses(t *testing.T) {
 	for _, v := range variants {
-		t.Run(v.name, func(t *testing.T) {
-			tg := reference(t)
-			rs := google.Run(context.Background(), googleClient(t, tg), v.o, scenario.Options{})
+		t.Run(v.Name, func(t *testing.T) {
+			tg := simtest.Start(t)
+			rs := simulate(t, tg, v.Options)
 			if len(rs) == 0 {
 				t.Fatal("no results")
 			}
 			for _, r := range rs {
 				if r.Status != scenario.Pass {
-					t.Fatalf("not all steps passed:\n%s", summary(rs))
+					t.Fatalf("not all steps passed:\n%s", simtest.Summary(rs))
 				}
 			}
-			for _, r := range tg.requests() {
+			for _, r := range tg.Requests() {
 				if !strings.HasPrefix(r.Path, "/scim/v2/Users") {
 					t.Errorf("%s %s: Google only ever calls /Users", r.Method, r.Path)
 				}
@@ -166,7 +68,7 @@ func TestReferenceServerPasses(t *testing.T) {
 					t.Errorf("create without the legacy URN: %s", r.Body)
 				}
 			}
-			if n := total(t, plainClient(t, tg), "Users"); n != 0 {
+			if n := simtest.Total(t, tg.Client(t, nil), "Users"); n != 0 {
 				t.Errorf("%d users left after cleanup", n)
 			}
 		})
@@ -244,34 +146,8 @@ func TestBrokenServers(t *testing.T) {
 			if !ok {
 				t.Fatalf("bug %q is not in the table: say whether Google can see it", bug.Name)
 			}
-			h, err := broken.Handler(&bug, token)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tg := serve(t, h)
-			rs := google.Run(context.Background(), googleClient(t, tg), tc.o, scenario.Options{})
-			var failed []scenario.Result
-			for _, r := range rs {
-				if r.Status >= scenario.Fail {
-					failed = append(failed, r)
-				}
-			}
-			if tc.want == "" {
-				if len(failed) > 0 {
-					t.Fatalf("Google is listed as blind to %q, but the run failed — update the table:\n%s", bug.Name, summary(rs))
-				}
-				return
-			}
-			if len(failed) == 0 {
-				t.Fatalf("the run passed against a server that %s:\n%s", bug.Description, summary(rs))
-			}
-			for _, r := range failed {
-				if strings.Contains(r.Message, tc.want) {
-					t.Logf("caught at %q: %s", r.Step, strings.SplitN(r.Message, "\n", 2)[0])
-					return
-				}
-			}
-			t.Fatalf("no failure says %q:\n%s", tc.want, summary(rs))
+			rs := simulate(t, simtest.Serve(t, simtest.Broken(t, bug)), tc.o)
+			simtest.ExpectCaught(t, rs, "Google", bug.Description, tc.want)
 		})
 	}
 }
@@ -279,61 +155,18 @@ func TestBrokenServers(t *testing.T) {
 // TestSafety: resources the run did not create are neither changed nor
 // deleted, and cleanup leaves the server as it was — unless Keep.
 func TestSafety(t *testing.T) {
-	for _, v := range variants {
-		t.Run(v.name, func(t *testing.T) {
-			tg := reference(t)
-			pc := plainClient(t, tg)
-			u := do(t, pc, "POST", "/Users", map[string]any{"userName": "Ada.Lovelace.g1@example.com", "active": true, "displayName": "Existing"})
-			g := do(t, pc, "POST", "/Groups", map[string]any{"displayName": "Existing group", "members": []any{map[string]any{"value": u["id"]}}})
-			beforeU := do(t, pc, "GET", "/Users/"+u["id"].(string), nil)
-			beforeG := do(t, pc, "GET", "/Groups/"+g["id"].(string), nil)
-
-			rs := google.Run(context.Background(), googleClient(t, tg), v.o, scenario.Options{})
-			for _, r := range rs {
-				if r.Status == scenario.Error {
-					t.Errorf("%s: %s", r.Step, r.Message)
-				}
-			}
-			if after := do(t, pc, "GET", "/Users/"+u["id"].(string), nil); !reflect.DeepEqual(after, beforeU) {
-				t.Errorf("the existing user changed:\nbefore %v\nafter  %v", beforeU, after)
-			}
-			if after := do(t, pc, "GET", "/Groups/"+g["id"].(string), nil); !reflect.DeepEqual(after, beforeG) {
-				t.Errorf("the existing group changed:\nbefore %v\nafter  %v", beforeG, after)
-			}
-			if n := total(t, pc, "Users"); n != 1 {
-				t.Errorf("%d users after the run, want the 1 that was there", n)
-			}
-			if n := total(t, pc, "Groups"); n != 1 {
-				t.Errorf("%d groups after the run, want the 1 that was there", n)
-			}
-		})
-	}
-	t.Run("keep", func(t *testing.T) {
-		tg := reference(t)
-		pc := plainClient(t, tg)
-		do(t, pc, "POST", "/Users", map[string]any{"userName": "existing@example.com"})
-		rs := google.Run(context.Background(), googleClient(t, tg), google.Options{Users: 3}, scenario.Options{Keep: true})
-		kept := 0
-		for _, r := range rs {
-			if r.Cleanup && r.Status == scenario.Skip && strings.Contains(r.Message, "kept") {
-				kept++
-			}
-		}
-		if kept != 3 {
-			t.Errorf("%d kept cleanups, want 3:\n%s", kept, summary(rs))
-		}
-		if n := total(t, pc, "Users"); n != 4 {
-			t.Errorf("%d users after a kept run, want 1 + 3", n)
-		}
+	simtest.Safety(t, variants, map[string]any{"userName": "Ada.Lovelace.g1@example.com", "active": true, "displayName": "Existing"}, scenario.Error, simulate)
+	simtest.Kept(t, 3, func(t *testing.T, tg *simtest.Target) []scenario.Result {
+		return google.Run(context.Background(), tg.Client(t, google.ClientConfig), google.Options{Users: 3}, scenario.Options{Keep: true})
 	})
 }
 
 // TestDryRun: nothing is sent; the requests are printed as Google would send them.
 func TestDryRun(t *testing.T) {
-	tg := reference(t)
+	tg := simtest.Start(t)
 	var out bytes.Buffer
-	rs := google.Run(context.Background(), googleClient(t, tg), google.Options{Probe: true, Update: google.UpdatePut}, scenario.Options{DryRun: true, Out: &out})
-	if n := len(tg.requests()); n != 0 {
+	rs := google.Run(context.Background(), tg.Client(t, google.ClientConfig), google.Options{Probe: true, Update: google.UpdatePut}, scenario.Options{DryRun: true, Out: &out})
+	if n := len(tg.Requests()); n != 0 {
 		t.Fatalf("a dry run sent %d requests", n)
 	}
 	for _, r := range rs {
@@ -341,7 +174,7 @@ func TestDryRun(t *testing.T) {
 			t.Errorf("%s: %s in a dry run", r.Step, r.Status)
 		}
 	}
-	for _, want := range []string{"POST " + tg.base() + "/Users", "User-Agent: " + google.UserAgent, "Content-Type: application/json", google.LegacyCoreURN, "startIndex=1"} {
+	for _, want := range []string{"POST " + tg.Base() + "/Users", "User-Agent: " + google.UserAgent, "Content-Type: application/json", google.LegacyCoreURN, "startIndex=1"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry-run output lacks %q:\n%s", want, out.String())
 		}
@@ -359,10 +192,7 @@ func TestOptionsRejected(t *testing.T) {
 			t.Errorf("%+v: no error", o)
 		}
 	}
-	rs := google.Run(context.Background(), nil, google.Options{Prefix: "aaaaaa"}, scenario.Options{Prefix: "bbbbbb"})
-	if len(rs) != 1 || rs[0].Status != scenario.Error || !strings.Contains(rs[0].Message, "differ") {
-		t.Errorf("conflicting prefixes: %+v", rs)
-	}
+	simtest.Refused(t, google.Run(context.Background(), nil, google.Options{Prefix: "aaaaaa"}, scenario.Options{Prefix: "bbbbbb"}), "differ")
 }
 
 func TestScenariosDeterministic(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -51,7 +52,7 @@ func groupPush(o Options, gen *gen) scenario.Scenario {
 					"members":     []any{},
 				}},
 				Capture: map[string]string{g.idVar(): "id"},
-				Expect:  []scenario.Expectation{created(), bodyIs("displayName", g.name())},
+				Expect:  []scenario.Expectation{voice.Created(), judge.BodyIs("displayName", g.name())},
 			},
 			scenario.Step{
 				Name:      g.label() + ": rename",
@@ -61,9 +62,9 @@ func groupPush(o Options, gen *gen) scenario.Scenario {
 				Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
 					map[string]any{"op": "replace", "value": map[string]any{"id": g.idRef(), "displayName": g.renamed()}},
 				)},
-				Expect: []scenario.Expectation{patchedWith("group rename"), bodyIs("displayName", g.renamed()), bodyIs("id", g.idRef())},
+				Expect: []scenario.Expectation{patchedWith("group rename"), judge.BodyIs("displayName", g.renamed()), judge.BodyIs("id", g.idRef())},
 			},
-			readGroup(g, "rename", nil, nil, bodyIs("displayName", g.renamed()), bodyIs("id", g.idRef())),
+			readGroup(g, "rename", nil, nil, judge.BodyIs("displayName", g.renamed()), judge.BodyIs("id", g.idRef())),
 			scenario.Step{
 				Name:      g.label() + ": add members",
 				Behaviour: `PATCH /Groups/{id} {"op":"add","path":"members","value":[{"value","display"}]} — no type`,
@@ -112,7 +113,7 @@ func groupPush(o Options, gen *gen) scenario.Scenario {
 				Source:    srcReadBack,
 				Clause:    "RFC 7644 §3.6, §3.12",
 				Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: g.path()},
-				Expect:    []scenario.Expectation{scenario.StatusIn(404), scimError(404)},
+				Expect:    []scenario.Expectation{scenario.StatusIn(404), voice.SCIMError(404)},
 			},
 		)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -80,37 +81,37 @@ func judgePage(ex *client.Exchange, vars scenario.Vars, k int, o Options, users 
 		return nil // the status expectation says so; later pages skip
 	}
 	start, count := requested(ex)
-	p, err := readList(ex)
+	p, err := voice.ReadList(ex)
 	if err != nil {
 		return err
 	}
 	var problems []string
 	switch {
-	case !p.hasStart:
+	case !p.HasStart:
 		problems = append(problems, "the page has no startIndex (RFC 7644 §3.4.2: REQUIRED when paging)")
-	case p.start != int64(start):
-		problems = append(problems, fmt.Sprintf("startIndex is %d, but %d was asked for", p.start, start))
+	case p.Start != int64(start):
+		problems = append(problems, fmt.Sprintf("startIndex is %d, but %d was asked for", p.Start, start))
 	}
 	switch {
-	case !p.hasPerPage:
+	case !p.HasPerPage:
 		problems = append(problems, "the page has no itemsPerPage (RFC 7644 §3.4.2: REQUIRED when paging)")
-	case p.perPage > int64(count):
-		problems = append(problems, fmt.Sprintf("itemsPerPage is %d, more than the count %d asked for (RFC 7644 §3.4.2.4)", p.perPage, count))
-	case p.perPage != int64(len(p.resources)):
-		problems = append(problems, fmt.Sprintf("itemsPerPage is %d, but the page holds %d resources", p.perPage, len(p.resources)))
+	case p.PerPage > int64(count):
+		problems = append(problems, fmt.Sprintf("itemsPerPage is %d, more than the count %d asked for (RFC 7644 §3.4.2.4)", p.PerPage, count))
+	case p.PerPage != int64(len(p.Resources)):
+		problems = append(problems, fmt.Sprintf("itemsPerPage is %d, but the page holds %d resources", p.PerPage, len(p.Resources)))
 	}
-	if len(p.resources) > count {
-		problems = append(problems, fmt.Sprintf("the page holds %d resources, more than the count %d asked for (RFC 7644 §3.4.2.4)", len(p.resources), count))
+	if len(p.Resources) > count {
+		problems = append(problems, fmt.Sprintf("the page holds %d resources, more than the count %d asked for (RFC 7644 §3.4.2.4)", len(p.Resources), count))
 	}
 	seen, _ := vars[varImportSeen].(map[string]int)
 	if seen == nil {
 		seen = map[string]int{}
 	}
-	for _, r := range p.resources {
+	for _, r := range p.Resources {
 		id, _ := r["id"].(string)
 		switch first, dup := seen[id]; {
 		case id == "":
-			problems = append(problems, fmt.Sprintf("a resource has no id: %s", render(r)))
+			problems = append(problems, fmt.Sprintf("a resource has no id: %s", judge.Render(r)))
 		case dup:
 			problems = append(problems, fmt.Sprintf("user %s (%v) was on page %d and again on page %d: the order is not stable, so Okta imports some users twice and misses others", id, r["userName"], first, k))
 		default:
@@ -118,10 +119,10 @@ func judgePage(ex *client.Exchange, vars scenario.Vars, k int, o Options, users 
 		}
 	}
 	vars[varImportSeen] = seen
-	next := start + len(p.resources)
-	done := len(p.resources) == 0 || int64(next) > p.total
-	if len(p.resources) == 0 && int64(start) <= p.total {
-		problems = append(problems, fmt.Sprintf("the page at startIndex %d is empty although totalResults is %d: Okta's import stops early", start, p.total))
+	next := start + len(p.Resources)
+	done := len(p.Resources) == 0 || int64(next) > p.Total
+	if len(p.Resources) == 0 && int64(start) <= p.Total {
+		problems = append(problems, fmt.Sprintf("the page at startIndex %d is empty although totalResults is %d: Okta's import stops early", start, p.Total))
 	}
 	vars[varImportNext] = next
 	if done {
@@ -130,7 +131,7 @@ func judgePage(ex *client.Exchange, vars scenario.Vars, k int, o Options, users 
 		for _, u := range users {
 			id, _ := vars[u.idVar()].(string)
 			if _, ok := seen[id]; id != "" && !ok {
-				missing = append(missing, expandVars(u.userName(), vars)+" ("+id+")")
+				missing = append(missing, judge.Expand(u.userName(), vars)+" ("+id+")")
 			}
 		}
 		if len(missing) > 0 {
@@ -141,7 +142,7 @@ func judgePage(ex *client.Exchange, vars scenario.Vars, k int, o Options, users 
 		return fmt.Errorf("import page %d (startIndex %d, count %d): %s", k, start, count, strings.Join(problems, "; "))
 	}
 	if !done && k == o.ImportMaxPages {
-		return scenario.Skipf("stopped at the bound of %d pages with %d of %d resources read; whether every user of the run is listed was not checked (raise ImportMaxPages)", k, len(seen), p.total)
+		return scenario.Skipf("stopped at the bound of %d pages with %d of %d resources read; whether every user of the run is listed was not checked (raise ImportMaxPages)", k, len(seen), p.Total)
 	}
 	return nil
 }

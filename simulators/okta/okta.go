@@ -52,14 +52,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"regexp"
 
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/internal/simrun"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -112,8 +112,6 @@ type Options struct {
 	ImportMaxPages int
 }
 
-var validPrefix = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
 func (o Options) normalized() (Options, error) {
 	for _, f := range []struct {
 		name string
@@ -132,10 +130,7 @@ func (o Options) normalized() (Options, error) {
 			*f.v = f.def
 		}
 	}
-	if o.Prefix != "" && !validPrefix.MatchString(o.Prefix) {
-		return o, fmt.Errorf("okta: Prefix %q may hold only letters, digits, '.', '_' and '-': it goes into userNames and filters", o.Prefix)
-	}
-	return o, nil
+	return o, simrun.CheckPrefix(IdP, o.Prefix)
 }
 
 // ClientConfig returns base configured as Okta sends: its User-Agent,
@@ -143,15 +138,7 @@ func (o Options) normalized() (Options, error) {
 // and Accept application/scim+json. base's other headers are kept; base is
 // not modified.
 func ClientConfig(base client.Config) client.Config {
-	base.UserAgent = UserAgent
-	h := maps.Clone(base.Headers)
-	if h == nil {
-		h = map[string]string{}
-	}
-	h["Content-Type"] = ContentType
-	h["Accept"] = Accept
-	base.Headers = h
-	return base
+	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": ContentType, "Accept": Accept})
 }
 
 // Source notes, citing the catalog (idp-behaviour.md, "Okta").
@@ -180,32 +167,16 @@ func Scenarios(o Options) ([]scenario.Scenario, error) {
 	return scs, nil
 }
 
+var sim = simrun.Sim{IdP: IdP, Name: "Okta"}
+
 // Run runs the scenarios for o through c, which should be built with
 // [ClientConfig]. o.Prefix is used when ro.Prefix is empty; setting both to
 // different values is an error.
 func Run(ctx context.Context, c *client.Client, o Options, ro scenario.Options) []scenario.Result {
-	fail := func(err error) []scenario.Result {
-		return []scenario.Result{{Scenario: "Okta", IdP: IdP, Step: "(options)", Status: scenario.Error, Verified: true, Message: "harness error: " + err.Error()}}
-	}
-	switch {
-	case ro.Prefix == "":
-		ro.Prefix = o.Prefix
-	case o.Prefix != "" && o.Prefix != ro.Prefix:
-		return fail(fmt.Errorf("okta: Options.Prefix %q and the run's prefix %q differ", o.Prefix, ro.Prefix))
-	}
-	if ro.Prefix == "" {
-		ro.Prefix = scenario.NewPrefix()
-	}
-	o.Prefix = ro.Prefix
-	scs, err := Scenarios(o)
-	if err != nil {
-		return fail(err)
-	}
-	var out []scenario.Result
-	for _, sc := range scs {
-		out = append(out, scenario.Run(ctx, c, sc, ro)...)
-	}
-	return out
+	return sim.Run(ctx, c, o.Prefix, ro, func(prefix string) ([]scenario.Scenario, error) {
+		o.Prefix = prefix
+		return Scenarios(o)
+	})
 }
 
 // gen makes names, externalIds and passwords from the seed.
@@ -297,7 +268,7 @@ func lookupStep(u user) scenario.Step {
 		Source:    srcRef,
 		Clause:    "RFC 7644 §3.4.2.2, §3.4.2.4",
 		Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: lookupPath(u.userName())},
-		Expect:    []scenario.Expectation{emptyLookup(u.userName(), "before Okta creates the user")},
+		Expect:    []scenario.Expectation{voice.NobodyFound(u.userName(), "before Okta creates the user")},
 	}
 }
 
@@ -310,28 +281,28 @@ func createStep(u user, name string) scenario.Step {
 		Request:   scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: u.body()},
 		Capture:   map[string]string{u.idVar(): "id"},
 		Expect: []scenario.Expectation{
-			created(),
-			sameUserName(u.userName()),
-			bodyIs("externalId", u.externalID),
-			bodyIs("displayName", u.given+" "+u.family),
-			bodyIs("name.givenName", u.given),
-			bodyIs("name.familyName", u.family),
-			bodyIs("locale", "en-US"),
-			activeIs(true),
+			voice.Created(),
+			voice.UserNameKept(u.userName()),
+			judge.BodyIs("externalId", u.externalID),
+			judge.BodyIs("displayName", u.given+" "+u.family),
+			judge.BodyIs("name.givenName", u.given),
+			judge.BodyIs("name.familyName", u.family),
+			judge.BodyIs("locale", "en-US"),
+			voice.BooleanIs("active", true),
 			scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
 				doc, err := ex.JSON()
 				if ex.Status() != 201 || err != nil {
 					return nil
 				}
 				emails, _ := scenario.Lookup(doc, "emails")
-				want := expandVars(u.userName(), vars)
+				want := judge.Expand(u.userName(), vars)
 				list, _ := emails.([]any)
 				for _, e := range list {
 					if m, _ := e.(map[string]any); m != nil && m["value"] == want {
 						return nil
 					}
 				}
-				return fmt.Errorf("emails %s lack the work email %q sent", render(emails), want)
+				return fmt.Errorf("emails %s lack the work email %q sent", judge.Render(emails), want)
 			}),
 			noPassword(),
 		},
@@ -371,7 +342,7 @@ func readForUpdate(u user) scenario.Step {
 		Source:    srcRef,
 		Clause:    "RFC 7644 §3.4.1",
 		Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
-		Expect:    []scenario.Expectation{scenario.StatusIn(200), bodyIs("id", u.idRef()), sameUserName(u.userName()), noPassword()},
+		Expect:    []scenario.Expectation{scenario.StatusIn(200), judge.BodyIs("id", u.idRef()), voice.UserNameKept(u.userName()), noPassword()},
 		Check: func(ex *client.Exchange, vars scenario.Vars) error {
 			if ex.Status() != http.StatusOK {
 				return nil // the status expectation says so; the PUT skips
@@ -416,12 +387,12 @@ func putAsRead(u user) scenario.Step {
 		},
 		Expect: []scenario.Expectation{
 			scenario.StatusIn(200),
-			bodyIs("id", u.idRef()),
-			sameUserName(u.userName()),
-			bodyIs("name.familyName", u.other),
-			bodyIs("displayName", u.given+" "+u.other),
-			bodyIs("externalId", u.externalID),
-			activeIs(true),
+			judge.BodyIs("id", u.idRef()),
+			voice.UserNameKept(u.userName()),
+			judge.BodyIs("name.familyName", u.other),
+			judge.BodyIs("displayName", u.given+" "+u.other),
+			judge.BodyIs("externalId", u.externalID),
+			voice.BooleanIs("active", true),
 			noPassword(),
 		},
 	}
@@ -437,13 +408,13 @@ func readBack(u user, after, family string, active bool) scenario.Step {
 		Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
 		Expect: []scenario.Expectation{
 			scenario.StatusIn(200),
-			activeIs(active),
-			sameUserName(u.userName()),
-			bodyIs("name.familyName", family),
-			bodyIs("name.givenName", u.given),
-			bodyIs("displayName", u.given+" "+family),
-			bodyIs("externalId", u.externalID),
-			bodyIs("locale", "en-US"),
+			voice.BooleanIs("active", active),
+			voice.UserNameKept(u.userName()),
+			judge.BodyIs("name.familyName", family),
+			judge.BodyIs("name.givenName", u.given),
+			judge.BodyIs("displayName", u.given+" "+family),
+			judge.BodyIs("externalId", u.externalID),
+			judge.BodyIs("locale", "en-US"),
 		},
 	}
 }
@@ -465,7 +436,7 @@ func deactivate(u user) scenario.Step {
 				}
 				return nil
 			}).At(scenario.Should),
-			activeIs(false),
+			voice.BooleanIs("active", false),
 		},
 	}
 }
@@ -490,7 +461,7 @@ func expandAll(v any, vars scenario.Vars) any {
 			v[i] = expandAll(e, vars)
 		}
 	case string:
-		return expandVars(v, vars)
+		return judge.Expand(v, vars)
 	}
 	return v
 }

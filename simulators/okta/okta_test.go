@@ -5,120 +5,22 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/simulators/broken"
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/internal/simtest"
 	"github.com/scimharness/scimharness/simulators/okta"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
-const token = "okta-sim-test-token"
-
-// request is one request as the target saw it.
-type request struct {
-	Method, Path, Query string
-	Header              http.Header
-	Body                string
-}
-
-// target serves h over httptest and records every request.
-type target struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []request
-}
-
-func (tg *target) requests() []request {
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
-	return slices.Clone(tg.seen)
-}
-
-func (tg *target) base() string { return tg.URL + "/scim/v2" }
-
-func serve(tb testing.TB, h http.Handler) *target {
-	tb.Helper()
-	tg := &target{}
-	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		tg.mu.Lock()
-		tg.seen = append(tg.seen, request{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body)})
-		tg.mu.Unlock()
-		h.ServeHTTP(w, r)
-	}))
-	tb.Cleanup(tg.Close)
-	return tg
-}
-
-// referenceServer is the reference server, optionally answering PATCH with 204.
-func referenceServer(tb testing.TB, patchNoContent bool) http.Handler {
-	tb.Helper()
-	tenants := server.NewTenants()
-	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
-		tb.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, PatchNoContent: patchNoContent,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return srv
-}
-
-func oktaClient(tb testing.TB, tg *target) *client.Client {
-	tb.Helper()
-	c, err := client.New(okta.ClientConfig(client.Config{BaseURL: tg.base(), Token: token}))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
-func plainClient(tb testing.TB, tg *target) *client.Client {
-	tb.Helper()
-	c, err := client.New(client.Config{BaseURL: tg.base(), Token: token})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
-func do(tb testing.TB, c *client.Client, method, path string, body any) map[string]any {
-	tb.Helper()
-	ex, err := c.Do(context.Background(), client.Request{Method: method, Path: path, Body: body})
-	if err != nil || ex.Status()/100 != 2 {
-		tb.Fatalf("%s %s: %v %s", method, path, err, ex.Response.Body)
-	}
-	m, _ := ex.JSON()
-	return m
-}
-
-func total(tb testing.TB, c *client.Client, endpoint string) int {
-	tb.Helper()
-	n, _ := do(tb, c, "GET", "/"+endpoint, nil)["totalResults"].(json.Number).Int64()
-	return int(n)
-}
-
-func summary(rs []scenario.Result) string {
-	var b strings.Builder
-	for _, r := range rs {
-		b.WriteString(r.Status.String() + "  " + r.Scenario + " / " + r.Step + "\n")
-		if r.Message != "" && r.Status != scenario.Pass {
-			b.WriteString("      " + strings.ReplaceAll(r.Message, "\n", "\n      ") + "\n")
-		}
-	}
-	return b.String()
+// simulate runs Okta's simulation with o against tg.
+func simulate(t *testing.T, tg *simtest.Target, o okta.Options) []scenario.Result {
+	t.Helper()
+	return okta.Run(context.Background(), tg.Client(t, okta.ClientConfig), o, scenario.Options{})
 }
 
 // passed: a pass, an informational warning (the spec test's 600 ms is a
@@ -130,9 +32,9 @@ func passed(r scenario.Result) bool {
 }
 
 // checkWire asserts that only what Okta sends was sent.
-func checkWire(t *testing.T, tg *target, rs []scenario.Result) {
+func checkWire(t *testing.T, tg *simtest.Target, rs []scenario.Result) {
 	t.Helper()
-	for _, r := range tg.requests() {
+	for _, r := range tg.Requests() {
 		for _, never := range []string{"/Schemas", "/ServiceProviderConfig", "/ResourceTypes", "/Bulk", "/.search"} {
 			if strings.Contains(r.Path, never) {
 				t.Errorf("%s %s: Okta never calls %s", r.Method, r.Path, never)
@@ -163,37 +65,34 @@ func checkWire(t *testing.T, tg *target, rs []scenario.Result) {
 	}
 }
 
-var variants = []struct {
-	name string
-	o    okta.Options
-}{
-	{"default", okta.Options{}},
-	{"one user", okta.Options{Users: 1}},
-	{"five users, pages of two", okta.Options{Users: 5, ImportPageSize: 2}},
-	{"two groups, other seed", okta.Options{Groups: 2, Seed: 3}},
-	{"pages of one", okta.Options{Users: 3, ImportPageSize: 1}},
+var variants = []simtest.Variant[okta.Options]{
+	{Name: "default", Options: okta.Options{}},
+	{Name: "one user", Options: okta.Options{Users: 1}},
+	{Name: "five users, pages of two", Options: okta.Options{Users: 5, ImportPageSize: 2}},
+	{Name: "two groups, other seed", Options: okta.Options{Groups: 2, Seed: 3}},
+	{Name: "pages of one", Options: okta.Options{Users: 3, ImportPageSize: 1}},
 }
 
 // TestReferenceServerPasses: every scenario of every variant passes against
 // the reference server, sends only what Okta sends and leaves nothing behind.
 func TestReferenceServerPasses(t *testing.T) {
 	for _, v := range variants {
-		t.Run(v.name, func(t *testing.T) {
-			tg := serve(t, referenceServer(t, false))
-			rs := okta.Run(context.Background(), oktaClient(t, tg), v.o, scenario.Options{})
+		t.Run(v.Name, func(t *testing.T) {
+			tg := simtest.Start(t)
+			rs := simulate(t, tg, v.Options)
 			scenarios := map[string]bool{}
 			for _, r := range rs {
 				scenarios[r.Scenario] = true
 				if !passed(r) {
-					t.Fatalf("not all steps passed:\n%s", summary(rs))
+					t.Fatalf("not all steps passed:\n%s", simtest.Summary(rs))
 				}
 			}
 			if len(scenarios) != 4 {
 				t.Errorf("ran %d scenarios, want 4", len(scenarios))
 			}
 			checkWire(t, tg, rs)
-			pc := plainClient(t, tg)
-			if n, g := total(t, pc, "Users"), total(t, pc, "Groups"); n != 0 || g != 0 {
+			pc := tg.Client(t, nil)
+			if n, g := simtest.Total(t, pc, "Users"), simtest.Total(t, pc, "Groups"); n != 0 || g != 0 {
 				t.Errorf("%d users and %d groups left after cleanup", n, g)
 			}
 		})
@@ -203,15 +102,14 @@ func TestReferenceServerPasses(t *testing.T) {
 // TestPatchNoContent: a server answering PATCH with 204 (RFC 7644 allows it)
 // passes; only the deactivate warns, as Okta's reference shows a 200.
 func TestPatchNoContent(t *testing.T) {
-	tg := serve(t, referenceServer(t, true))
-	rs := okta.Run(context.Background(), oktaClient(t, tg), okta.Options{}, scenario.Options{})
+	rs := simulate(t, simtest.Start(t, simtest.PatchNoContent), okta.Options{})
 	warned := 0
 	for _, r := range rs {
 		switch {
 		case r.Status == scenario.Warn && strings.HasSuffix(r.Step, ": deactivate"):
 			warned++
 		case !passed(r):
-			t.Fatalf("%s: %s\n%s", r.Step, r.Status, summary(rs))
+			t.Fatalf("%s: %s\n%s", r.Step, r.Status, simtest.Summary(rs))
 		}
 	}
 	if warned != okta.DefaultUsers {
@@ -222,8 +120,7 @@ func TestPatchNoContent(t *testing.T) {
 // TestImportBound: an import that reaches ImportMaxPages is reported as
 // skipped — not passed — and says why.
 func TestImportBound(t *testing.T) {
-	tg := serve(t, referenceServer(t, false))
-	rs := okta.Run(context.Background(), oktaClient(t, tg), okta.Options{Users: 5, ImportPageSize: 1, ImportMaxPages: 2}, scenario.Options{})
+	rs := simulate(t, simtest.Start(t), okta.Options{Users: 5, ImportPageSize: 1, ImportMaxPages: 2})
 	var last scenario.Result
 	for _, r := range rs {
 		if r.Step == "import: page 2" {
@@ -307,108 +204,41 @@ func TestBrokenServers(t *testing.T) {
 			if !ok {
 				t.Fatalf("bug %q is not in the table: say whether Okta can see it", bug.Name)
 			}
-			h, err := broken.Handler(&bug, token)
-			if err != nil {
-				t.Fatal(err)
-			}
-			expectCaught(t, h, okta.Options{}, want, bug.Description)
+			expectCaught(t, simtest.Broken(t, bug), okta.Options{}, want, bug.Description)
 		})
 	}
 	t.Run("unstable paging order", func(t *testing.T) {
-		expectCaught(t, unstableOrder(referenceServer(t, false)), okta.Options{Users: 3, ImportPageSize: 1}, "the order is not stable", "pages in an unstable order")
+		expectCaught(t, unstableOrder(simtest.Reference(t)), okta.Options{Users: 3, ImportPageSize: 1}, "the order is not stable", "pages in an unstable order")
 	})
 	t.Run("filtered member remove wipes all", func(t *testing.T) {
-		expectCaught(t, memberRemoveWipesAll(referenceServer(t, false)), okta.Options{}, "removed other members too", "wipes all members on a filtered remove")
+		expectCaught(t, memberRemoveWipesAll(simtest.Reference(t)), okta.Options{}, "removed other members too", "wipes all members on a filtered remove")
 	})
 }
 
 func expectCaught(t *testing.T, h http.Handler, o okta.Options, want, bug string) {
 	t.Helper()
-	tg := serve(t, h)
-	rs := okta.Run(context.Background(), oktaClient(t, tg), o, scenario.Options{})
-	var failed []scenario.Result
-	for _, r := range rs {
-		if r.Status >= scenario.Fail {
-			failed = append(failed, r)
-		}
-	}
-	if want == "" {
-		if len(failed) > 0 {
-			t.Fatalf("Okta is listed as blind to this bug, but the run failed — update the table:\n%s", summary(rs))
-		}
-		return
-	}
-	if len(failed) == 0 {
-		t.Fatalf("the run passed against a server that %s:\n%s", bug, summary(rs))
-	}
-	for _, r := range failed {
-		if strings.Contains(r.Message, want) {
-			t.Logf("caught at %q: %s", r.Scenario+" / "+r.Step, strings.SplitN(r.Message, "\n", 2)[0])
-			return
-		}
-	}
-	t.Fatalf("no failure says %q:\n%s", want, summary(rs))
+	simtest.ExpectCaught(t, simulate(t, simtest.Serve(t, h), o), "Okta", bug, want)
 }
 
 // TestSafety: resources the run did not create are neither changed nor
 // deleted, and cleanup leaves the server as it was — unless Keep.
 func TestSafety(t *testing.T) {
-	for _, v := range variants {
-		t.Run(v.name, func(t *testing.T) {
-			tg := serve(t, referenceServer(t, false))
-			pc := plainClient(t, tg)
-			u := do(t, pc, "POST", "/Users", map[string]any{"userName": "Ada.Lovelace@example.com", "active": true, "displayName": "Existing"})
-			g := do(t, pc, "POST", "/Groups", map[string]any{"displayName": "Existing group", "members": []any{map[string]any{"value": u["id"]}}})
-			beforeU := do(t, pc, "GET", "/Users/"+u["id"].(string), nil)
-			beforeG := do(t, pc, "GET", "/Groups/"+g["id"].(string), nil)
-
-			rs := okta.Run(context.Background(), oktaClient(t, tg), v.o, scenario.Options{})
-			for _, r := range rs {
-				if r.Status >= scenario.Fail {
-					t.Errorf("%s: %s", r.Step, r.Message)
-				}
-			}
-			if after := do(t, pc, "GET", "/Users/"+u["id"].(string), nil); !reflect.DeepEqual(after, beforeU) {
-				t.Errorf("the existing user changed:\nbefore %v\nafter  %v", beforeU, after)
-			}
-			if after := do(t, pc, "GET", "/Groups/"+g["id"].(string), nil); !reflect.DeepEqual(after, beforeG) {
-				t.Errorf("the existing group changed:\nbefore %v\nafter  %v", beforeG, after)
-			}
-			if n, g := total(t, pc, "Users"), total(t, pc, "Groups"); n != 1 || g != 1 {
-				t.Errorf("%d users and %d groups after the run, want the 1 and 1 that were there", n, g)
-			}
-		})
-	}
-	t.Run("keep", func(t *testing.T) {
-		tg := serve(t, referenceServer(t, false))
-		pc := plainClient(t, tg)
-		do(t, pc, "POST", "/Users", map[string]any{"userName": "existing@example.com"})
+	simtest.Safety(t, variants, map[string]any{"userName": "Ada.Lovelace@example.com", "active": true, "displayName": "Existing"}, scenario.Fail, simulate)
+	// lifecycle 2 + import 2 + spec test 1 + group members 3; the group
+	// deletes itself.
+	const created = 2 + 2 + 1 + 3
+	simtest.Kept(t, created, func(t *testing.T, tg *simtest.Target) []scenario.Result {
 		o := okta.Options{Users: 2, Groups: 1}
-		rs := okta.Run(context.Background(), oktaClient(t, tg), o, scenario.Options{Keep: true})
-		// lifecycle 2 + import 2 + spec test 1 + group members 3; the
-		// group deletes itself.
-		const created = 2 + 2 + 1 + 3
-		kept := 0
-		for _, r := range rs {
-			if r.Cleanup && r.Status == scenario.Skip && strings.Contains(r.Message, "kept") {
-				kept++
-			}
-		}
-		if kept != created {
-			t.Errorf("%d kept cleanups, want %d:\n%s", kept, created, summary(rs))
-		}
-		if n := total(t, pc, "Users"); n != 1+created {
-			t.Errorf("%d users after a kept run, want %d", n, 1+created)
-		}
+		return okta.Run(context.Background(), tg.Client(t, okta.ClientConfig), o, scenario.Options{Keep: true})
 	})
 }
 
 // TestDryRun: nothing is sent; the requests are printed as Okta sends them.
 func TestDryRun(t *testing.T) {
-	tg := serve(t, referenceServer(t, false))
+	tg := simtest.Start(t)
 	var out bytes.Buffer
-	rs := okta.Run(context.Background(), oktaClient(t, tg), okta.Options{}, scenario.Options{DryRun: true, Out: &out})
-	if n := len(tg.requests()); n != 0 {
+	rs := okta.Run(context.Background(), tg.Client(t, okta.ClientConfig), okta.Options{}, scenario.Options{DryRun: true, Out: &out})
+	if n := len(tg.Requests()); n != 0 {
 		t.Fatalf("a dry run sent %d requests", n)
 	}
 	for _, r := range rs {
@@ -449,10 +279,7 @@ func TestOptionsRejected(t *testing.T) {
 			t.Errorf("%+v: no error", o)
 		}
 	}
-	rs := okta.Run(context.Background(), nil, okta.Options{Prefix: "aaaaaa"}, scenario.Options{Prefix: "bbbbbb"})
-	if len(rs) != 1 || rs[0].Status != scenario.Error || !strings.Contains(rs[0].Message, "differ") {
-		t.Errorf("conflicting prefixes: %+v", rs)
-	}
+	simtest.Refused(t, okta.Run(context.Background(), nil, okta.Options{Prefix: "aaaaaa"}, scenario.Options{Prefix: "bbbbbb"}), "differ")
 }
 
 func TestScenariosDeterministic(t *testing.T) {

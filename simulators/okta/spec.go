@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -17,7 +18,7 @@ func specTest(g *gen) scenario.Scenario {
 	unknownID := fmt.Sprintf("%s-%s-%s-%s-%s", hex(g, 8), hex(g, 4), hex(g, 4), hex(g, 4), hex(g, 12))
 	badToken := "scimharness-invalid-" + g.chars(16)
 
-	upper := func(vars scenario.Vars) string { return strings.ToUpper(expandVars(u.userName(), vars)) }
+	upper := func(vars scenario.Vars) string { return strings.ToUpper(judge.Expand(u.userName(), vars)) }
 
 	create := createStep(u, "create a user")
 	create.Source = srcSpec
@@ -27,14 +28,14 @@ func specTest(g *gen) scenario.Scenario {
 			Name:      "get the user by id",
 			Behaviour: "GET /Users/{id}",
 			Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
-			Expect:    []scenario.Expectation{scenario.StatusIn(200), bodyIs("id", u.idRef()), sameUserName(u.userName()), bodyIs("externalId", u.externalID), noPassword()},
+			Expect:    []scenario.Expectation{scenario.StatusIn(200), judge.BodyIs("id", u.idRef()), voice.UserNameKept(u.userName()), judge.BodyIs("externalId", u.externalID), noPassword()},
 			Clause:    "RFC 7644 §3.4.1",
 		},
 		{
 			Name:      "filter by an unknown userName",
 			Behaviour: `GET /Users?filter=userName eq "<unknown>"&startIndex=1&count=100 → totalResults 0`,
 			Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: lookupPath(nobody)},
-			Expect:    []scenario.Expectation{emptyLookup(nobody, "when no user has that userName")},
+			Expect:    []scenario.Expectation{voice.NobodyFound(nobody, "when no user has that userName")},
 			Clause:    "RFC 7644 §3.4.2.2",
 		},
 		{
@@ -45,7 +46,8 @@ func specTest(g *gen) scenario.Scenario {
 				// so the client's escaping of space and '"' is all it needs.
 				return client.Request{Method: http.MethodGet, Path: lookupPath(upper(vars))}, nil
 			},
-			Expect: []scenario.Expectation{foundOnce(upper, u.idVar())},
+			Expect: []scenario.Expectation{voice.FoundOnce(upper, u.idVar(),
+				" with that userName in another case: the server matches userName case-sensitively; userName is caseExact false (RFC 7643 §4.1.1, RFC 7644 §3.4.2.2; Okta SCIM 2.0 spec test)")},
 			Clause: "RFC 7643 §4.1.1 (caseExact false), RFC 7644 §3.4.2.2",
 			When:   u.idVar(),
 		},
@@ -53,14 +55,14 @@ func specTest(g *gen) scenario.Scenario {
 			Name:      "create the same user again",
 			Behaviour: "POST /Users with an existing userName → 409 with the Error schema",
 			Request:   scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: u.body()},
-			Expect:    []scenario.Expectation{duplicateRefused(), scimError(409), scenario.BodyEquals("scimType", "uniqueness").At(scenario.Should)},
+			Expect:    voice.Duplicate(),
 			Clause:    "RFC 7644 §3.3, §3.12",
 		},
 		{
 			Name:      "get an unknown id",
 			Behaviour: "GET /Users/{unknown id} → 404 with the Error schema",
 			Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users/" + unknownID},
-			Expect:    []scenario.Expectation{scenario.StatusIn(404), scimError(404)},
+			Expect:    []scenario.Expectation{scenario.StatusIn(404), voice.SCIMError(404)},
 			Clause:    "RFC 7644 §3.4.1, §3.12",
 		},
 		{
@@ -71,7 +73,7 @@ func specTest(g *gen) scenario.Scenario {
 				Path:    "/Users?startIndex=1&count=1",
 				Headers: map[string]string{"Authorization": "Bearer " + badToken},
 			},
-			Expect: []scenario.Expectation{scenario.StatusIn(401), scimError(401)},
+			Expect: []scenario.Expectation{scenario.StatusIn(401), voice.SCIMError(401)},
 			Clause: "RFC 7644 §2, §3.12",
 		},
 	}

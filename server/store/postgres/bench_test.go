@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
+)
+
+// The benchmarks run against one PostgreSQL per process (pgtest.Shared,
+// stopped by TestMain) and one tenant per size, loaded once with COPY:
+// per-operation cost should not grow from 10,000 to 100,000 users, since
+// every operation is an index lookup or an insert into indexes.
+//
+//	go test -run '^$' -bench . -benchtime 2000x ./server/store/postgres/
+
+var benchSizes = []int{10_000, 100_000}
+
+var bench struct {
+	sync.Mutex
+	store   *Store
+	loaded  map[int]string // size → tenant
+	nextNew atomic.Int64
+}
+
+// benchTenant returns the store and a tenant holding n users named as
+// benchUser names them, loading it on first use.
+func benchTenant(b *testing.B, n int) (*Store, string) {
+	b.Helper()
+	url := pgtest.Shared(b)
+	bench.Lock()
+	defer bench.Unlock()
+	ctx := context.Background()
+	if bench.store == nil {
+		s, err := Open(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bench.store, bench.loaded = s, map[int]string{} // closed by TestMain
+	}
+	if t, ok := bench.loaded[n]; ok {
+		return bench.store, t
+	}
+	tenant := fmt.Sprintf("bench-%d-%s", n, randomSuffix())
+	users, _ := schema.Default().ResourceType("User")
+	const batch = 10_000
+	for from := 0; from < n; from += batch {
+		docs := make([]map[string]any, 0, batch)
+		for i := from; i < min(from+batch, n); i++ {
+			doc, err := users.Normalize(benchUser(i))
+			if err != nil {
+				b.Fatal(err)
+			}
+			docs = append(docs, doc)
+		}
+		if _, err := bulkLoad(ctx, bench.store, tenant, users, docs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := bench.store.pool.Exec(ctx, "ANALYZE scim.resources"); err != nil {
+		b.Fatal(err)
+	}
+	bench.loaded[n] = tenant
+	return bench.store, tenant
+}
+
+func userNameEq(name string) filter.Expr {
+	return filter.Compare{Path: filter.AttrPath{Name: "userName"}, Op: filter.Eq, Value: name}
+}
+
+// BenchmarkUserNameLookup is the lookup every IdP makes before a create:
+// GET /Users?filter=userName eq "...", of a user that exists.
+func BenchmarkUserNameLookup(b *testing.B) {
+	users, _ := schema.Default().ResourceType("User")
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			s, tenant := benchTenant(b, n)
+			ctx := context.Background()
+			r := rand.New(rand.NewPCG(1, 2))
+			b.ResetTimer()
+			for b.Loop() {
+				name := fmt.Sprintf("USER%07d@example.com", r.IntN(n))
+				p, err := s.Query(ctx, tenant, users, store.Query{Filter: userNameEq(name), Count: -1})
+				if err != nil || p.Total != 1 {
+					b.Fatalf("lookup %s: %v, %d", name, err, p.Total)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCreate creates users in a tenant that already holds n.
+func BenchmarkCreate(b *testing.B) {
+	users, _ := schema.Default().ResourceType("User")
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			s, tenant := benchTenant(b, n)
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				i := 10_000_000 + int(bench.nextNew.Add(1))
+				doc, err := users.Normalize(benchUser(i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.Create(ctx, tenant, users, doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEntraCycle is what Entra ID does to provision a user: look the
+// userName up (not found), create it, then PATCH it (here the Update the
+// server runs for a PATCH: read FOR UPDATE, change, write).
+func BenchmarkEntraCycle(b *testing.B) {
+	users, _ := schema.Default().ResourceType("User")
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			s, tenant := benchTenant(b, n)
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				i := 10_000_000 + int(bench.nextNew.Add(1))
+				in := benchUser(i)
+				p, err := s.Query(ctx, tenant, users, store.Query{Filter: userNameEq(in["userName"].(string)), Count: -1})
+				if err != nil || p.Total != 0 {
+					b.Fatalf("lookup: %v, %d", err, p.Total)
+				}
+				doc, err := users.Normalize(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := s.Create(ctx, tenant, users, doc)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, err = s.Update(ctx, tenant, users, r.ID, func(cur store.Resource) (map[string]any, error) {
+					cur.Doc["active"] = false
+					cur.Doc["title"] = "Engineer"
+					return cur.Doc, nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,73 @@
+// Package postgres is the Postgres store of the reference server: the same
+// contract as the memory store (package store, checked by the shared
+// storetest suite), kept in a PostgreSQL database (version 12 or later,
+// UTF8 encoding) through pgx/v5 and a pgxpool pool, so resources survive a
+// restart and several servers can share them.
+//
+// # Schema
+//
+// [Open] applies the embedded migrations (migrations/NNNN_*.sql, recorded
+// in scim.schema_migrations) in one transaction under an advisory lock, so
+// starting several servers at once, or twice, is safe. Everything lives in
+// the schema "scim": one table, scim.resources, holds every resource of
+// every tenant and type as a jsonb document (id and meta included) beside
+// the columns the store needs (creation sequence, version, times).
+// Expression indexes serve what is looked up: a unique index per tenant on
+// the case-folded userName of users and displayName of groups (uniqueness
+// "server"; concurrent creates race on it and exactly one wins), a btree on
+// externalId, GIN indexes on the folded emails.value and members.value
+// values (the server derives User.groups with `members.value eq <id>` on
+// every user read, and Delete finds the groups to clean up with it).
+//
+// # Filters
+//
+// A filter is pushed down to SQL in full when it can be, and always with
+// its values as parameters: attribute paths are resolved through the
+// resource type's schema (rt.Find) and the SQL is assembled from fixed
+// fragments chosen by the attribute's type, caseExact and multiValued;
+// nothing of the request text but parameter values reaches the database.
+// Every operator translates, with the Go evaluator's semantics
+// (filter.Compile) for the canonical documents the store holds:
+//
+//   - strings that are not caseExact compare through scim.fold, a Unicode
+//     simple case folding generated from Go's tables (strings.EqualFold,
+//     not the locale-dependent lower()); co, sw and ew are LIKE with the
+//     pattern escaped; gt/ge/lt/le compare bytewise as the evaluator does;
+//   - multi-valued attributes and value paths (emails[type eq "work"]) are
+//     EXISTS subqueries over scim.elems (jsonb_array_elements);
+//   - dateTimes compare as instants with nanoseconds through scim.time,
+//     which parses exactly what schema.ParseTime accepts and yields NULL
+//     (no match) instead of an error for anything else; numbers compare as
+//     numeric, booleans as booleans (with the evaluator's "True" tolerance);
+//   - not, ne and eq null are NOT coalesce(x, false), so SQL's NULLs never
+//     make a negation differ from Go's two-valued logic;
+//   - "schemas", which the store does not keep, is decided per extension.
+//
+// What cannot be expressed exactly falls back to Go, never to a wrong
+// answer: a string literal holding NUL or invalid UTF-8 (PostgreSQL text
+// cannot hold them), an integer literal compared with a decimal attribute
+// that a float64 cannot represent, an unresolvable path, or a filter
+// needing more than 30,000 parameters. Such a part becomes TRUE in the SQL
+// (a whole not over it too), the SQL returns that superset in order, and
+// the compiled Go matcher filters and pages it. Otherwise counting,
+// sorting (creation sequence as the tiebreak, missing values last when
+// ascending and first when descending, as the memory store sorts) and
+// paging happen in SQL, the count and the page from one snapshot.
+//
+// # Writes and failures
+//
+// Update reads the row FOR UPDATE, calls fn, and writes the next version in
+// the same transaction; Delete removes the resource and its memberships in
+// one transaction. A unique violation (SQLSTATE 23505) is 409 uniqueness. A
+// lost connection, a database that is down, a cancelled context, a
+// deadlock or serialization failure wrap schema.ErrUnavailable (503), and
+// the store recovers by itself when the database is back: the pool pings
+// connections idle for more than a second before handing them out and
+// drops those that failed, the first connection found dead empties the pool
+// (after a restart all of them are), reads are retried once on a fresh
+// connection, and writes only when nothing reached the server.
+//
+// Deletes in one tenant are serialised (an advisory lock that writes adding
+// group members share), so that no group can gain a member while that
+// member is being deleted.
+package postgres

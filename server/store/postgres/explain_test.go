@@ -1,0 +1,164 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+)
+
+// planNode is a node of EXPLAIN (FORMAT JSON).
+type planNode struct {
+	NodeType  string     `json:"Node Type"`
+	IndexName string     `json:"Index Name"`
+	Plans     []planNode `json:"Plans"`
+}
+
+// scans lists "Node Type on Index Name" for every index scan of a plan.
+func (n planNode) scans() []string {
+	var out []string
+	if n.IndexName != "" {
+		out = append(out, n.NodeType+" on "+n.IndexName)
+	}
+	for _, c := range n.Plans {
+		out = append(out, c.scans()...)
+	}
+	return out
+}
+
+var _ = Describe("indexes", Ordered, func() {
+	const n = 4000
+	var (
+		ctx           = context.Background()
+		tenant        = "explain-" + randomSuffix()
+		users, groups *schema.ResourceType
+		userIDs       []string
+		explain       func(rt *schema.ResourceType, f string, generic bool) (planNode, string)
+	)
+
+	BeforeAll(func() {
+		users, _ = schema.Default().ResourceType("User")
+		groups, _ = schema.Default().ResourceType("Group")
+		var docs []map[string]any
+		for i := range n {
+			docs = append(docs, benchUser(i))
+		}
+		var err error
+		userIDs, err = bulkLoad(ctx, testStore, tenant, users, docs)
+		Expect(err).NotTo(HaveOccurred())
+		// The same users in other tenants, so that the tenant is not selective
+		// alone.
+		for t := range 3 {
+			_, err = bulkLoad(ctx, testStore, fmt.Sprintf("%s-other%d", tenant, t), users, docs)
+			Expect(err).NotTo(HaveOccurred())
+		}
+		var gdocs []map[string]any
+		for i := range 300 {
+			gdocs = append(gdocs, map[string]any{"displayName": fmt.Sprintf("group %d", i), "members": []any{
+				map[string]any{"value": userIDs[i]}, map[string]any{"value": userIDs[i+1]},
+			}})
+		}
+		_, err = bulkLoad(ctx, testStore, tenant, groups, gdocs)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = testStore.pool.Exec(ctx, "ANALYZE scim.resources")
+		Expect(err).NotTo(HaveOccurred())
+
+		// explain plans the statement Query runs for the filter, with the
+		// parameters bound (a custom plan, as the first executions of a
+		// prepared statement get) or as a generic plan (what a prepared
+		// statement may switch to after five executions).
+		explain = func(rt *schema.ResourceType, f string, generic bool) (planNode, string) {
+			GinkgoHelper()
+			e, err := filter.Parse(f)
+			Expect(err).NotTo(HaveOccurred())
+			st, err := buildQuery(tenant, rt, store.Query{Filter: e, Count: -1})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(st.exact).To(BeTrue())
+			args := append(st.args, nil, 0)
+			conn, err := testStore.pool.Acquire(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			defer conn.Release()
+			var raw []byte
+			if generic {
+				_, err = conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
+				Expect(err).NotTo(HaveOccurred())
+				defer conn.Exec(ctx, "RESET plan_cache_mode")
+				_, err = conn.Exec(ctx, "PREPARE q AS "+st.pageSQL())
+				Expect(err).NotTo(HaveOccurred())
+				defer conn.Exec(ctx, "DEALLOCATE q")
+				// EXECUTE takes no bind parameters: the test's own values are
+				// written as literals.
+				ps := make([]string, len(args))
+				for i, a := range args {
+					switch v := a.(type) {
+					case string:
+						ps[i] = quote(v)
+					case []string:
+						q := make([]string, len(v))
+						for j := range v {
+							q[j] = quote(v[j])
+						}
+						ps[i] = "ARRAY[" + strings.Join(q, ", ") + "]::text[]"
+					case nil:
+						ps[i] = "NULL"
+					default:
+						ps[i] = fmt.Sprint(v)
+					}
+				}
+				err = conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE q("+strings.Join(ps, ", ")+")").Scan(&raw)
+			} else {
+				err = conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+st.pageSQL(), args...).Scan(&raw)
+			}
+			Expect(err).NotTo(HaveOccurred())
+			var plans []struct {
+				Plan planNode `json:"Plan"`
+			}
+			Expect(json.Unmarshal(raw, &plans)).To(Succeed())
+			return plans[0].Plan, string(raw)
+		}
+	})
+
+	DescribeTable("are what the planner picks for the lookups IdPs make",
+		func(rtID, f, index string, alsoGeneric bool) {
+			rt := users
+			if rtID == "Group" {
+				rt = groups
+			}
+			f = strings.ReplaceAll(f, "<id>", userIDs[7])
+			modes := []bool{false}
+			if alsoGeneric {
+				modes = append(modes, true)
+			}
+			for _, generic := range modes {
+				plan, raw := explain(rt, f, generic)
+				scans := plan.scans()
+				AddReportEntry(fmt.Sprintf("EXPLAIN %s (generic plan: %v)", f, generic), strings.Join(scans, "; "))
+				Expect(scans).To(ContainElement(MatchRegexp(`^(Index Scan|Index Only Scan|Bitmap Index Scan) on `+index+`$`)),
+					"filter %s, generic %v: %s", f, generic, raw)
+			}
+			// And the store answers it.
+			e, _ := filter.Parse(f)
+			p, err := testStore.Query(ctx, tenant, rt, store.Query{Filter: e, Count: -1})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(p.Total).To(BeNumerically(">=", 1))
+		},
+		// Generic plans too where the choice does not hang on the value: a
+		// prepared statement may switch to its generic plan after five
+		// executions, and only does when that plan is no costlier than the
+		// custom ones, which for the GIN lookups it is not.
+		Entry("userName eq", "User", `userName eq "USER0001234@example.com"`, "resources_user_username_key", true),
+		Entry("externalId eq", "User", `externalId eq "ext-0002345"`, "resources_externalid_idx", true),
+		Entry("id eq", "User", `id eq "<id>"`, "resources_id_key", true),
+		Entry("displayName eq (groups)", "Group", `displayName eq "GROUP 42"`, "resources_group_displayname_key", true),
+		Entry("emails.value eq", "User", `emails.value eq "User0003456@Example.com"`, "resources_emails_idx", true),
+		Entry("emails[type eq and value eq] (Entra)", "User", `emails[type eq "work"].value eq "user0003456@example.com"`, "resources_emails_idx", true),
+		Entry("members.value eq (User.groups)", "Group", `members.value eq "<id>"`, "resources_members_idx", false),
+	)
+})
