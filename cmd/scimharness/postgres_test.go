@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
+)
+
+func TestDatabaseURLErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		url  string
+		code int
+		want string
+	}{
+		{"malformed", "postgres://%zz", exitUsage, "--database-url"},
+		{"unreachable", "postgres://u:p@127.0.0.1:1/db?connect_timeout=2", exitFail, "127.0.0.1:1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var errb bytes.Buffer
+			code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--token", "x", "--database-url", tc.url}, io.Discard, &errb, noEnv)
+			if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tc.code, errb.String(), tc.want)
+			}
+			if strings.Contains(errb.String(), "u:p@") {
+				t.Errorf("the database password reached the output: %s", errb.String())
+			}
+		})
+	}
+}
+
+// TestServePostgresSurvivesRestart: with --database-url, what one server
+// process acknowledged is there for the next one.
+func TestServePostgresSurvivesRestart(t *testing.T) {
+	dbURL := pgtest.ForTest(t)
+	start := func() (base string, stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--token", "pg", "--database-url", dbURL}, io.Discard, &stderr, noEnv)
+		}()
+		re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/scim/v2)`)
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if m := re.FindStringSubmatch(stderr.String()); m != nil {
+				return m[1], func() {
+					cancel()
+					if code := <-done; code != exitOK {
+						t.Errorf("serve exited %d", code)
+					}
+				}
+			}
+		}
+		cancel()
+		t.Fatalf("server did not start:\n%s", stderr.String())
+		return "", nil
+	}
+	call := func(method, url, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer pg")
+		req.Header.Set("Content-Type", "application/scim+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+
+	base, stop := start()
+	code, u := call("POST", base+"/Users", `{"userName":"persist@example.com","active":"True"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, u)
+	}
+	stop()
+
+	base, stop = start()
+	defer stop()
+	code, got := call("GET", base+"/Users/"+u["id"].(string), "")
+	if code != http.StatusOK || got["userName"] != "persist@example.com" || got["active"] != true {
+		t.Errorf("after restart: %d %v", code, got)
+	}
+}
