@@ -20,6 +20,10 @@ import (
 // later run can find those a killed process left behind.
 const clusterPrefix = "scimharness-pgtest-"
 
+// serverDirs is where Debian and Ubuntu put the server binaries; a variable
+// so that a test can show what happens on a machine without them.
+var serverDirs = "/usr/lib/postgresql/*/bin"
+
 // serverBin finds the directory holding initdb, pg_ctl and postgres: PATH
 // first, then the newest /usr/lib/postgresql/*/bin (Debian and Ubuntu keep
 // the server binaries off PATH).
@@ -40,7 +44,7 @@ func serverBin() (string, error) {
 			return filepath.Dir(p), nil
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(serverDirs)
 	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
 	for _, d := range dirs {
 		if has(d) {
