@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -67,6 +68,22 @@ func errorBody() scenario.Expectation {
 	})
 }
 
+// onDoc judges the resource of a 200 answer with check; another status is
+// left to the status expectation, and a body that is not a JSON object
+// fails.
+func onDoc(check func(doc map[string]any, v scenario.Vars) error) scenario.Expectation {
+	return scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+		if ex.Status() != 200 {
+			return nil
+		}
+		doc, err := ex.JSON()
+		if err != nil {
+			return err
+		}
+		return check(doc, v)
+	})
+}
+
 // errorStatusString: §3.12's status is a string ("409"), as TUT's examples
 // show; many servers send a number.
 func errorStatusString() scenario.Expectation {
@@ -87,7 +104,7 @@ func errorStatusString() scenario.Expectation {
 		case nil:
 			return fmt.Errorf("the SCIM error body has no status (RFC 7644 §3.12 requires it, as a string)")
 		default:
-			return fmt.Errorf("the SCIM error body's status is %s, a JSON %T; RFC 7644 §3.12 and Entra's examples (TUT) send it as a string %q", render(s), s, strconv.Itoa(ex.Status()))
+			return fmt.Errorf("the SCIM error body's status is %s, a JSON %T; RFC 7644 §3.12 and Entra's examples (TUT) send it as a string %q", judge.Render(s), s, strconv.Itoa(ex.Status()))
 		}
 	}).StrictOnlyBecause("many servers send status as a number and Entra is not known to reject it")
 }
@@ -99,12 +116,12 @@ func listDoc(ex *client.Exchange) (map[string]any, []map[string]any, int, error)
 		return nil, nil, 0, fmt.Errorf("the answer is not a JSON ListResponse (%v): Entra cannot read it (TUT)", err)
 	}
 	if !hasString(doc["schemas"], listResponseURN) {
-		return doc, nil, 0, fmt.Errorf("the answer's schemas %s lack %q (RFC 7644 §3.4.2)", render(doc["schemas"]), listResponseURN)
+		return doc, nil, 0, fmt.Errorf("the answer's schemas %s lack %q (RFC 7644 §3.4.2)", judge.Render(doc["schemas"]), listResponseURN)
 	}
 	n, ok := doc["totalResults"].(json.Number)
 	total, err := strconv.Atoi(string(n))
 	if !ok || err != nil {
-		return doc, nil, 0, fmt.Errorf("totalResults is %s, not a JSON integer (RFC 7644 §3.4.2)", render(doc["totalResults"]))
+		return doc, nil, 0, fmt.Errorf("totalResults is %s, not a JSON integer (RFC 7644 §3.4.2)", judge.Render(doc["totalResults"]))
 	}
 	var rs []map[string]any
 	if list, ok := doc["Resources"].([]any); ok {
@@ -203,18 +220,6 @@ func hasString(v any, want string) bool {
 	return false
 }
 
-func render(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	s := string(b)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
-
 // field finds an object member case-insensitively, as SCIM attribute names
 // match (RFC 7643 §2.1).
 func field(m map[string]any, name string) (any, bool) {
@@ -306,12 +311,12 @@ func readBack(want []expected) []scenario.Expectation {
 func compare(target string, value, got any, found bool) error {
 	if value == nil {
 		if found {
-			return fmt.Errorf("%s reads back %s, but Entra sent it as null or not at all (unassigned, RFC 7643 §2.5)", target, render(got))
+			return fmt.Errorf("%s reads back %s, but Entra sent it as null or not at all (unassigned, RFC 7643 §2.5)", target, judge.Render(got))
 		}
 		return nil
 	}
 	if !found {
-		return fmt.Errorf("%s is missing from the resource; Entra wrote %s — it will send it again every cycle", target, render(value))
+		return fmt.Errorf("%s is missing from the resource; Entra wrote %s — it will send it again every cycle", target, judge.Render(value))
 	}
 	switch want := value.(type) {
 	case bool:
@@ -324,7 +329,7 @@ func compare(target string, value, got any, found bool) error {
 		case string:
 			return fmt.Errorf("the server stored %s as the string %q instead of the JSON boolean %v: Entra's string booleans must be coerced, or filters on %s and Entra's own comparison break (SCIMReferenceCode issue 21, django-scim2 issue 35)", target, g, want, target)
 		default:
-			return fmt.Errorf("%s reads back %s, not the JSON boolean %v", target, render(got), want)
+			return fmt.Errorf("%s reads back %s, not the JSON boolean %v", target, judge.Render(got), want)
 		}
 	case string:
 		g, ok := got.(string)
@@ -340,7 +345,7 @@ func compare(target string, value, got any, found bool) error {
 		case ok:
 			return fmt.Errorf("%s reads back %q; Entra wrote %q — Entra sees a difference and will send it again every cycle", target, g, want)
 		default:
-			return fmt.Errorf("%s reads back %s; Entra wrote the string %q", target, render(got), want)
+			return fmt.Errorf("%s reads back %s; Entra wrote the string %q", target, judge.Render(got), want)
 		}
 	}
 	return fmt.Errorf("harness error: cannot compare %s", target)

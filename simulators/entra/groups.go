@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -60,13 +61,7 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 		Source:    "Entra TUT",
 		Clause:    "RFC 7644 §3.4.2.5",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Groups/"+esc(x[0]), url.Values{"excludedAttributes": {"members"}}), nil
-		},
+		Build:     getByID("/Groups", id, url.Values{"excludedAttributes": {"members"}}),
 		Expect: []scenario.Expectation{
 			wantStatus("the group must be readable by its id (RFC 7644 §3.4.1)", 200),
 			noMembers(),
@@ -113,16 +108,9 @@ func splitMembers(gr *group, people []*person) (initial []*person, later *person
 }
 
 func noMembers() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
-		if ex.Status() != 200 {
-			return nil
-		}
-		doc, err := ex.JSON()
-		if err != nil {
-			return err
-		}
+	return onDoc(func(doc map[string]any, _ scenario.Vars) error {
 		if v, ok := field(doc, "members"); ok && v != nil {
-			return fmt.Errorf("the server returned members %s although Entra asked excludedAttributes=members: Entra logs this as an error (TUT), and for big groups it is the payload excludedAttributes avoids (RFC 7644 §3.4.2.5)", render(v))
+			return fmt.Errorf("the server returned members %s although Entra asked excludedAttributes=members: Entra logs this as an error (TUT), and for big groups it is the payload excludedAttributes avoids (RFC 7644 §3.4.2.5)", judge.Render(v))
 		}
 		return nil
 	})
@@ -172,23 +160,10 @@ func (g *gen) readMembers(b *builder, gr *group, name string, want []*person, ok
 		Source:    "Entra TUT; entra-docs issue 949",
 		Clause:    "RFC 7644 §3.5.2",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Groups/"+esc(x[0]), nil), nil
-		},
+		Build:     getByID("/Groups", id, nil),
 		Expect: []scenario.Expectation{
 			wantStatus("the group must be readable (RFC 7644 §3.4.1)", 200),
-			scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
-				if ex.Status() != 200 {
-					return nil
-				}
-				doc, err := ex.JSON()
-				if err != nil {
-					return err
-				}
+			onDoc(func(doc map[string]any, v scenario.Vars) error {
 				wantIDs, ok := idsOf(v, names)
 				if !ok {
 					return scenario.Skipf("a member was not created")
@@ -220,13 +195,9 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 		Source:    "Entra TUT",
 		Clause:    "RFC 7644 §3.5.2.3",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return patch("/Groups/"+esc(x[0]), op(g.r.op("replace"), "displayName", gr.newName(prefixOf(v)))), nil
-		},
+		Build: byID("/Groups", id, func(path string, v scenario.Vars) client.Request {
+			return patch(path, op(g.r.op("replace"), "displayName", gr.newName(prefixOf(v))))
+		}),
 		Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
 	})
 	b.add(scenario.Step{
@@ -235,13 +206,7 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 		Source:    "Entra TUT",
 		Clause:    "RFC 7644 §3.4.1",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Groups/"+esc(x[0]), url.Values{"excludedAttributes": {"members"}}), nil
-		},
+		Build:     getByID("/Groups", id, url.Values{"excludedAttributes": {"members"}}),
 		Expect: []scenario.Expectation{
 			wantStatus("the group must be readable (RFC 7644 §3.4.1)", 200),
 			echo("displayName", scenario.Must, func(v scenario.Vars) any { return gr.newName(prefixOf(v)) }),

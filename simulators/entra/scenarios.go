@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -118,6 +119,31 @@ func ids(v scenario.Vars, names ...string) ([]string, error) {
 }
 
 func esc(id string) string { return url.PathEscape(id) }
+
+// byID builds the request for the resource whose id an earlier step
+// captured in var idVar (see ids): to gets its path, endpoint + "/" + the
+// escaped id, and the vars.
+func byID(endpoint, idVar string, to func(path string, v scenario.Vars) client.Request) func(scenario.Vars) (client.Request, error) {
+	return func(v scenario.Vars) (client.Request, error) {
+		x, err := ids(v, idVar)
+		if err != nil {
+			return client.Request{}, err
+		}
+		return to(endpoint+"/"+esc(x[0]), v), nil
+	}
+}
+
+// search queries endpoint with the filter the vars give.
+func search(endpoint string, filter func(scenario.Vars) string) func(scenario.Vars) (client.Request, error) {
+	return func(v scenario.Vars) (client.Request, error) {
+		return get(endpoint, url.Values{"filter": {filter(v)}}), nil
+	}
+}
+
+// getByID reads the resource whose id is in var idVar, with query q.
+func getByID(endpoint, idVar string, q url.Values) func(scenario.Vars) (client.Request, error) {
+	return byID(endpoint, idVar, func(path string, _ scenario.Vars) client.Request { return get(path, q) })
+}
 
 // quote writes a filter string literal (RFC 7644 §3.4.2.2: JSON string).
 func quote(s string) string {
@@ -321,10 +347,8 @@ func (g *gen) testConnection() scenario.Scenario {
 		Behaviour: `Test Connection sends GET /Users?filter=userName eq "<random GUID>" and needs 200 with an empty ListResponse; the same probe opens every provisioning run. A 404 quarantines the app.`,
 		Source:    "Entra TUT; QUAR; SCIMReferenceCode issue 63 (log)",
 		Clause:    "RFC 7644 §3.4.2",
-		Build: func(v scenario.Vars) (client.Request, error) {
-			return get("/Users", url.Values{"filter": {probe(v)}}), nil
-		},
-		Expect: expectNoMatch(probe, "user", ""),
+		Build:     search("/Users", probe),
+		Expect:    expectNoMatch(probe, "user", ""),
 	})
 	return *sc
 }
@@ -536,7 +560,7 @@ func (g *gen) duplicate() scenario.Scenario {
 					return nil // errorBody says so
 				}
 				if st, _ := doc["scimType"].(string); st != "uniqueness" {
-					return fmt.Errorf("the 409 carries scimType %s; RFC 7644 §3.12 and TUT give \"uniqueness\" for a duplicate", render(doc["scimType"]))
+					return fmt.Errorf("the 409 carries scimType %s; RFC 7644 §3.12 and TUT give \"uniqueness\" for a duplicate", judge.Render(doc["scimType"]))
 				}
 				return nil
 			}),
@@ -570,13 +594,7 @@ func (g *gen) stringBooleans() scenario.Scenario {
 		Source:    "SCIMReferenceCode issue 21; django-scim2 issue 35",
 		Clause:    "RFC 7643 §4.1.1",
 		When:      "st",
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, "st")
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Users/"+esc(x[0]), nil), nil
-		},
+		Build:     getByID("/Users", "st", nil),
 		Expect: []scenario.Expectation{
 			wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200),
 			echo("active", scenario.Must, func(scenario.Vars) any { return true }),
@@ -624,14 +642,8 @@ func (g *gen) stringBooleans() scenario.Scenario {
 		Clause:    "RFC 7643 §2.4",
 		Level:     scenario.Should,
 		When:      "sp",
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, "sp")
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Users/"+esc(x[0]), nil), nil
-		},
-		Expect: []scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200), primary()},
+		Build:     getByID("/Users", "sp", nil),
+		Expect:    []scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200), primary()},
 	})
 	return *sc
 }

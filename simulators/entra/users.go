@@ -6,10 +6,10 @@ package entra
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/judge"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -29,10 +29,8 @@ func (g *gen) initialUser(b *builder, p *person) {
 			Behaviour: behaviour,
 			Source:    "Entra HOW, TUT",
 			Clause:    "RFC 7644 §3.4.2.2",
-			Build: func(v scenario.Vars) (client.Request, error) {
-				return get("/Users", url.Values{"filter": {lookup(v)}}), nil
-			},
-			Expect: expectNoMatch(lookup, "user", found),
+			Build:     search("/Users", lookup),
+			Expect:    expectNoMatch(lookup, "user", found),
 		})
 	}
 	expect := []scenario.Expectation{
@@ -66,13 +64,7 @@ func (g *gen) initialUser(b *builder, p *person) {
 		Source:    "Entra HOW",
 		Clause:    "RFC 7644 §3.4.1",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Users/"+esc(x[0]), nil), nil
-		},
+		Build:     getByID("/Users", id, nil),
 		Expect: append([]scenario.Expectation{wantStatus("a user just created must be readable by its id (RFC 7644 §3.4.1)", 200)},
 			append(g.userExpectations(p, false, true), g.roleExpectations(p, g.r.mapping.roleMode(), false)...)...),
 	})
@@ -89,10 +81,8 @@ func (g *gen) rematch(b *builder, p *person) {
 		Source:    "Entra HOW",
 		Clause:    "RFC 7644 §3.4.2.2",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			return get("/Users", url.Values{"filter": {lookup(v)}}), nil
-		},
-		Expect: []scenario.Expectation{expectOneMatch(lookup, "user", id, "")},
+		Build:     search("/Users", lookup),
+		Expect:    []scenario.Expectation{expectOneMatch(lookup, "user", id, "")},
 	})
 	m := g.r.match
 	if !m.path.is("", "userName") && !strings.EqualFold(m.Target, workEmailTarget) {
@@ -108,9 +98,7 @@ func (g *gen) rematch(b *builder, p *person) {
 		Clause:     "RFC 7644 §3.4.2.2 (eq follows the attribute's caseExact)",
 		Unverified: true,
 		When:       id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			return get("/Users", url.Values{"filter": {swapped(v)}}), nil
-		},
+		Build:      search("/Users", swapped),
 		Expect: []scenario.Expectation{expectOneMatch(swapped, "user", id,
 			"the server compared "+m.Target+" case-sensitively; it is caseExact false (RFC 7643 §4.1), so Entra's match in another case must find the account, or Entra creates a duplicate (scimmy issue 7, wso2 issue 5140)")},
 	})
@@ -160,23 +148,10 @@ func (g *gen) readManager(b *builder, p *person, name, mid string) {
 		Source:    "Entra HOW; REF validation app",
 		Clause:    "RFC 7643 §4.3 (manager.value)",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Users/"+esc(x[0]), nil), nil
-		},
+		Build:     getByID("/Users", id, nil),
 		Expect: []scenario.Expectation{
 			wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200),
-			scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
-				if ex.Status() != 200 {
-					return nil
-				}
-				doc, err := ex.JSON()
-				if err != nil {
-					return err
-				}
+			onDoc(func(doc map[string]any, v scenario.Vars) error {
 				mp, _ := parsePath(managerTarget())
 				got, _ := valueAt(doc, mp)
 				gotID := ""
@@ -189,13 +164,13 @@ func (g *gen) readManager(b *builder, p *person, name, mid string) {
 				}
 				if mid == "" {
 					if gotID != "" {
-						return fmt.Errorf(`the manager still reads back %s after Entra removed it with "value":"" (REF validation app; SCIM-SDK issue 686)`, render(got))
+						return fmt.Errorf(`the manager still reads back %s after Entra removed it with "value":"" (REF validation app; SCIM-SDK issue 686)`, judge.Render(got))
 					}
 					return nil
 				}
 				want := fmt.Sprint(v[mid])
 				if gotID != want {
-					return fmt.Errorf(`manager reads back %s; Entra set it to %q with a raw string value ("value":"<id>"), which must be stored as manager.value (REF validation app; SCIM-SDK issue 686; go-scim issue 75)`, render(got), want)
+					return fmt.Errorf(`manager reads back %s; Entra set it to %q with a raw string value ("value":"<id>"), which must be stored as manager.value (REF validation app; SCIM-SDK issue 686; go-scim issue 75)`, judge.Render(got), want)
 				}
 				return nil
 			}),
@@ -284,14 +259,10 @@ func (g *gen) updateUser(b *builder, p *person) {
 		Source:    "Entra TUT, KNOWN; scimgateway issue 14 and Archer SCIM-343 (Add, log)",
 		Clause:    "RFC 7644 §3.5.2",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
+		Build: byID("/Users", id, func(path string, v scenario.Vars) client.Request {
 			ops, _, _ := g.updateOps(p, v)
-			return patch("/Users/"+esc(x[0]), ops...), nil
-		},
+			return patch(path, ops...)
+		}),
 		Expect: []scenario.Expectation{g.patchStatus(kinds, pathless)},
 	})
 	b.add(scenario.Step{
@@ -300,14 +271,8 @@ func (g *gen) updateUser(b *builder, p *person) {
 		Source:    "Entra TUT, KNOWN",
 		Clause:    "RFC 7644 §3.5.2",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Users/"+esc(x[0]), nil), nil
-		},
-		Expect: append([]scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200)}, g.userExpectations(p, true, true)...),
+		Build:     getByID("/Users", id, nil),
+		Expect:    append([]scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200)}, g.userExpectations(p, true, true)...),
 	})
 }
 
@@ -336,11 +301,7 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 		Source:    "Entra MAP; Humbol tutorial (seed 001: precisely one role)",
 		Clause:    "RFC 7644 §3.5.2; RFC 7643 §4.1.2 (roles)",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
+		Build: byID("/Users", id, func(path string, v scenario.Vars) client.Request {
 			var o map[string]any
 			switch mode {
 			case RoleSingle:
@@ -354,8 +315,8 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 				}
 				o = op(g.r.op("replace"), "roles", list)
 			}
-			return patch("/Users/"+esc(x[0]), o), nil
-		},
+			return patch(path, o)
+		}),
 		Expect: []scenario.Expectation{g.patchStatus([]string{kind}, false)},
 	})
 	b.add(scenario.Step{
@@ -364,14 +325,8 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 		Source:    "Entra MAP",
 		Clause:    "RFC 7643 §4.1.2",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Users/"+esc(x[0]), nil), nil
-		},
-		Expect: append([]scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200)}, g.roleExpectations(p, mode, true)...),
+		Build:     getByID("/Users", id, nil),
+		Expect:    append([]scenario.Expectation{wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200)}, g.roleExpectations(p, mode, true)...),
 	})
 }
 
@@ -390,14 +345,7 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 	if mode == RoleNone {
 		return nil
 	}
-	return []scenario.Expectation{scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
-		if ex.Status() != 200 {
-			return nil
-		}
-		doc, err := ex.JSON()
-		if err != nil {
-			return err
-		}
+	return []scenario.Expectation{onDoc(func(doc map[string]any, _ scenario.Vars) error {
 		rv, _ := field(doc, "roles")
 		list, _ := rv.([]any)
 		var rs []map[string]any
@@ -423,14 +371,14 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 				want = p.newRole
 			}
 			if len(rs) != 1 || has(want) == nil {
-				return fmt.Errorf("roles are %s; with SingleAppRoleAssignment every user has precisely one role, %q (MAP; Humbol tutorial)", render(rv), want)
+				return fmt.Errorf("roles are %s; with SingleAppRoleAssignment every user has precisely one role, %q (MAP; Humbol tutorial)", judge.Render(rv), want)
 			}
 			pr, _ := field(rs[0], "primary")
 			if s, isString := pr.(string); isString {
 				return fmt.Errorf("the server stored roles.primary as the string %q instead of the JSON boolean true (SCIMReferenceCode issue 21)", s)
 			}
 			if pr != true {
-				return fmt.Errorf("the role reads back with primary %s; Entra sent primary true and addresses it as roles[primary eq \"True\"] (MAP)", render(pr))
+				return fmt.Errorf("the role reads back with primary %s; Entra sent primary true and addresses it as roles[primary eq \"True\"] (MAP)", judge.Render(pr))
 			}
 		case mode == RoleComplex:
 			want := []string{p.role}
@@ -439,7 +387,7 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 			}
 			for _, w := range want {
 				if has(w) == nil {
-					return fmt.Errorf("roles are %s; expected the role %q Entra assigned (AppRoleAssignmentsComplex sends it as a JSON string in value, MAP)", render(rv), w)
+					return fmt.Errorf("roles are %s; expected the role %q Entra assigned (AppRoleAssignmentsComplex sends it as a JSON string in value, MAP)", judge.Render(rv), w)
 				}
 			}
 		case mode == RoleAssertive:
@@ -448,11 +396,11 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 				want = assertiveRoles(p)
 			}
 			if len(rs) != len(want) {
-				return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", render(rv), want)
+				return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", judge.Render(rv), want)
 			}
 			for _, w := range want {
 				if has(w) == nil {
-					return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", render(rv), want)
+					return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", judge.Render(rv), want)
 				}
 			}
 		}
@@ -491,13 +439,9 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
 		Clause:    "RFC 7644 §3.5.2.3",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return patch("/Users/"+esc(x[0]), op(g.r.op("replace"), managerTarget(), "")), nil
-		},
+		Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
+			return patch(path, op(g.r.op("replace"), managerTarget(), ""))
+		}),
 		Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
 	})
 	g.readManager(b, p, "incremental cycle: read back "+label(p)+" without a manager", "")
@@ -528,13 +472,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 			Clause:     "RFC 7643 §4.1.1 (active is a boolean)",
 			Unverified: unverified,
 			When:       id,
-			Build: func(v scenario.Vars) (client.Request, error) {
-				x, err := ids(v, id)
-				if err != nil {
-					return client.Request{}, err
-				}
-				return get("/Users/"+esc(x[0]), nil), nil
-			},
+			Build:      getByID("/Users", id, nil),
 			Expect: []scenario.Expectation{
 				wantStatus("inactive users must still be readable by id (TUT, KNOWN)", 200),
 				echo("active", scenario.Must, func(scenario.Vars) any { return active }),
@@ -549,13 +487,9 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 			Clause:     "RFC 7644 §3.5.2.3",
 			Unverified: unverified,
 			When:       id,
-			Build: func(v scenario.Vars) (client.Request, error) {
-				x, err := ids(v, id)
-				if err != nil {
-					return client.Request{}, err
-				}
-				return patch("/Users/"+esc(x[0]), op(g.r.op("replace"), "active", g.activeValue(active))), nil
-			},
+			Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
+				return patch(path, op(g.r.op("replace"), "active", g.activeValue(active)))
+			}),
 			Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
 		})
 	}
@@ -571,10 +505,8 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		Source:    "Entra TUT, KNOWN",
 		Clause:    "RFC 7644 §3.4.2.2",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			return get("/Users", url.Values{"filter": {lookup(v)}}), nil
-		},
-		Expect: []scenario.Expectation{expectOneMatch(lookup, "user", id, "")},
+		Build:     search("/Users", lookup),
+		Expect:    []scenario.Expectation{expectOneMatch(lookup, "user", id, "")},
 	})
 	setActive("incremental cycle: re-enable "+label(p)+" (re-assigned)",
 		"Re-assignment re-enables the existing account with PATCH active true (in the flag's form), not a new POST.",
@@ -587,13 +519,9 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		Source:    "Entra TUT, HOW",
 		Clause:    "RFC 7644 §3.6",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return client.Request{Method: http.MethodDelete, Path: "/Users/" + esc(x[0])}, nil
-		},
+		Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
+			return client.Request{Method: http.MethodDelete, Path: path}
+		}),
 		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
 	})
 	b.add(scenario.Step{
@@ -602,14 +530,8 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		Source:    "Entra TUT",
 		Clause:    "RFC 7644 §3.6, §3.12",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			x, err := ids(v, id)
-			if err != nil {
-				return client.Request{}, err
-			}
-			return get("/Users/"+esc(x[0]), nil), nil
-		},
-		Expect: []scenario.Expectation{wantStatus("a deleted user must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
+		Build:     getByID("/Users", id, nil),
+		Expect:    []scenario.Expectation{wantStatus("a deleted user must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
 	})
 	b.add(scenario.Step{
 		Name:      "incremental cycle: look up deleted " + label(p),
@@ -617,9 +539,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		Source:    "Entra HOW",
 		Clause:    "RFC 7644 §3.4.2.2",
 		When:      id,
-		Build: func(v scenario.Vars) (client.Request, error) {
-			return get("/Users", url.Values{"filter": {lookup(v)}}), nil
-		},
-		Expect: expectNoMatch(lookup, "user", ""),
+		Build:     search("/Users", lookup),
+		Expect:    expectNoMatch(lookup, "user", ""),
 	})
 }
