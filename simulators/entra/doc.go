@@ -37,6 +37,15 @@
 //   - Duplicates → 409 uniqueness with a SCIM error body (TUT), and
 //     "active":"True" / "primary":"True" strings stored as booleans
 //     (SCIMReferenceCode 21, the validator).
+//   - Legacy and validator shapes (scenario LegacyScenario): the legacy
+//     unquoted filter value `externalId eq jyoung-<prefix>` (a SHOULD: a
+//     400 invalidFilter is RFC-correct, informational in strict mode and a
+//     warning in compat mode; wrong matches fail); a PATCH with path
+//     emails[type eq "other"].Value (capital V) and its read-back; paging
+//     as account discovery and Microsoft's validator do it, startIndex=N
+//     &count=5 over the scenario's own users (filtered by
+//     userName sw "<prefix>."), judging the startIndex echoed, itemsPerPage
+//     ≤ 5, integer paging fields and no user on two pages.
 //   - Quarantine (Run): ≥40% failed operations, a 404 to Test Connection,
 //     persistent 401s (QUAR); a rate limit and concurrency like a tenant's.
 //

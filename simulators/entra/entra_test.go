@@ -151,6 +151,12 @@ func TestWireShapes(t *testing.T) {
 				`"active":"True"`,
 				`"primary":"True"`,
 				`"formatted":"`, // name.formatted is mapped by default
+				// legacy and validator shapes
+				`?filter=externalId+eq+jyoung-scimh-`,
+				`?filter=userName+sw+%22scimh-`,
+				`%22&startIndex=1&count=5 `,
+				`%22&startIndex=6&count=5 `,
+				`"op":"Replace","path":"emails[type eq \"other\"].Value"`,
 			}, absent: []string{`"op":"replace"`, `"op":"remove"`}}},
 		{"default mapping, aadOptscim062020", entra.Options{Users: 3, Groups: 1, Flag: true},
 			want{contains: []string{
@@ -159,6 +165,7 @@ func TestWireShapes(t *testing.T) {
 				`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"`,
 				`"op":"replace","path":"active","value":false`,
 				`"op":"remove","path":"members[value eq \"`,
+				`"op":"replace","path":"emails[type eq \"other\"].Value"`,
 			}, absent: []string{`"op":"Replace"`, `"op":"Remove"`, `"value":"False"`}}},
 		{"humbol mapping", entra.Options{Users: 3, Mapping: humbol(t)},
 			want{contains: []string{
@@ -645,3 +652,283 @@ func TestSafety(t *testing.T) {
 		})
 	}
 }
+
+// The legacy and validator shapes go on the wire exactly as documented.
+func TestLegacyShapesWire(t *testing.T) {
+	w, c := start(t, simtest.Reference(t))
+	const prefix = "scimh-wire0000"
+	results, _ := run(t, c, entra.Options{Users: 1}, scenario.Options{Prefix: prefix})
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Errorf("not all passed:\n%s", strings.Join(b, "\n"))
+	}
+	var lines []string
+	for _, r := range w.Requests() {
+		line := r.Method + " " + r.Path
+		if r.Query != "" {
+			line += "?" + r.Query
+		}
+		lines = append(lines, line)
+		if strings.Contains(r.Body, `emails[type eq \"other\"]`) {
+			lines = append(lines, r.Body)
+		}
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{
+		"GET /scim/v2/Users?filter=externalId+eq+jyoung-" + prefix + "\n",
+		"GET /scim/v2/Users?filter=userName+sw+%22" + prefix + ".%22&startIndex=1&count=5\n",
+		"GET /scim/v2/Users?filter=userName+sw+%22" + prefix + ".%22&startIndex=6&count=5\n",
+		`{"Operations":[{"op":"Replace","path":"emails[type eq \"other\"].Value","value":"jo.young.other2@` + prefix + `.fabrikam.example"}],"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}`,
+	} {
+		if !strings.Contains(all+"\n", want) {
+			t.Errorf("no request is\n  %s", want)
+		}
+	}
+	var steps []string
+	for _, r := range results {
+		if r.Scenario == entra.LegacyScenario && !r.Cleanup {
+			steps = append(steps, r.Status.String())
+		}
+	}
+	if len(steps) != 11 || strings.Join(steps, ",") != strings.TrimSuffix(strings.Repeat("pass,", 11), ",") {
+		t.Errorf("legacy scenario steps: %v, want 11 passes", steps)
+	}
+	if t.Failed() {
+		t.Log(all)
+	}
+}
+
+// scimError answers status with a SCIM error body.
+func scimError(w http.ResponseWriter, status int, scimType, detail string) {
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"%d","scimType":%q,"detail":%q}`, status, scimType, detail)
+}
+
+// unquoted reports whether a filter compares with a bare word that is not
+// true, false, null or a number.
+func unquoted(filter string) bool {
+	f := strings.Fields(filter)
+	for i := 1; i+1 < len(f); i++ {
+		if !strings.EqualFold(f[i], "eq") {
+			continue
+		}
+		v := f[i+1]
+		switch {
+		case strings.HasPrefix(v, `"`), v == "true", v == "false", v == "null":
+		case v[0] == '-' || (v[0] >= '0' && v[0] <= '9'):
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// legacyResults runs Entra against h and returns the results of the
+// legacy scenario's steps by step-name fragment.
+func legacyResults(t *testing.T, h http.Handler, mode scenario.Mode) []scenario.Result {
+	t.Helper()
+	_, c := start(t, h)
+	results, _ := run(t, c, entra.Options{Users: 1}, scenario.Options{Mode: mode})
+	var out []scenario.Result
+	for _, r := range results {
+		if r.Scenario == entra.LegacyScenario && !r.Cleanup {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func stepResult(t *testing.T, rs []scenario.Result, fragment string) scenario.Result {
+	t.Helper()
+	for _, r := range rs {
+		if strings.Contains(r.Step, fragment) {
+			return r
+		}
+	}
+	t.Fatalf("no step %q among %d results", fragment, len(rs))
+	return scenario.Result{}
+}
+
+// Each legacy and validator shape catches the server that mishandles it.
+func TestLegacyShapesCaught(t *testing.T) {
+	ref := simtest.Reference(t)
+
+	// A strict RFC server: unquoted values are refused with 400
+	// invalidFilter. Informational in strict mode, a warning in compat.
+	strictFilter := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if unquoted(r.URL.Query().Get("filter")) {
+			scimError(w, http.StatusBadRequest, "invalidFilter", "filter values must be JSON strings")
+			return
+		}
+		ref.ServeHTTP(w, r)
+	})
+	t.Run("unquoted refused, strict", func(t *testing.T) {
+		r := stepResult(t, legacyResults(t, strictFilter, scenario.Strict), "unquoted value")
+		if r.Status != scenario.Warn || !r.Info || !strings.Contains(r.Message, "correct under RFC 7644") {
+			t.Errorf("%s info=%v: %s", r.Status, r.Info, r.Message)
+		}
+		if s := scenario.Summarize([]scenario.Result{r}); s.Verdict != scenario.Pass {
+			t.Errorf("verdict %s, want pass: the refusal is RFC-correct", s.Verdict)
+		}
+	})
+	t.Run("unquoted refused, compat", func(t *testing.T) {
+		r := stepResult(t, legacyResults(t, strictFilter, scenario.Compat), "unquoted value")
+		if r.Status != scenario.Warn || r.Info || !strings.Contains(r.Message, "refused Entra's legacy unquoted filter externalId eq jyoung-") {
+			t.Errorf("%s info=%v: %s", r.Status, r.Info, r.Message)
+		}
+	})
+	// A 400 without invalidFilter is a SHOULD miss in either mode.
+	t.Run("unquoted refused without invalidFilter", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if unquoted(r.URL.Query().Get("filter")) {
+				scimError(w, http.StatusBadRequest, "invalidValue", "bad filter")
+				return
+			}
+			ref.ServeHTTP(w, r)
+		})
+		r := stepResult(t, legacyResults(t, h, scenario.Strict), "unquoted value")
+		if r.Status != scenario.Warn || r.Info || !strings.Contains(r.Message, `scimType "invalidFilter"`) {
+			t.Errorf("%s info=%v: %s", r.Status, r.Info, r.Message)
+		}
+	})
+	// Misreading the bare word (here: matching nothing) fails in both
+	// modes, as does a 500.
+	for _, mode := range []scenario.Mode{scenario.Strict, scenario.Compat} {
+		t.Run("unquoted misread/"+string(mode), func(t *testing.T) {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if unquoted(r.URL.Query().Get("filter")) {
+					w.Header().Set("Content-Type", "application/scim+json")
+					io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}`)
+					return
+				}
+				ref.ServeHTTP(w, r)
+			})
+			r := stepResult(t, legacyResults(t, h, mode), "unquoted value")
+			if r.Status != scenario.Fail || !strings.Contains(r.Message, "misread the bare word") {
+				t.Errorf("%s: %s", r.Status, r.Message)
+			}
+		})
+	}
+	t.Run("unquoted 500", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if unquoted(r.URL.Query().Get("filter")) {
+				scimError(w, http.StatusInternalServerError, "", "parse error")
+				return
+			}
+			ref.ServeHTTP(w, r)
+		})
+		r := stepResult(t, legacyResults(t, h, scenario.Compat), "unquoted value")
+		if r.Status != scenario.Fail || !strings.Contains(r.Message, "or 400 invalidFilter for Entra's legacy filter") {
+			t.Errorf("%s: %s", r.Status, r.Message)
+		}
+	})
+
+	// A server that ignores startIndex and always answers from 1.
+	t.Run("ignores startIndex", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if q := r.URL.Query(); q.Has("startIndex") {
+				q.Set("startIndex", "1")
+				r.URL.RawQuery = q.Encode()
+			}
+			ref.ServeHTTP(w, r)
+		})
+		rs := legacyResults(t, h, scenario.Compat)
+		if r := stepResult(t, rs, "page 1:"); r.Status != scenario.Pass {
+			t.Errorf("page 1: %s %s", r.Status, r.Message)
+		}
+		r := stepResult(t, rs, "page 2:")
+		for _, want := range []string{"startIndex is 1, but 6 was asked for: the server ignored startIndex", "5 users seen twice while paging: userName \"scimh-", "came back again on page 2"} {
+			if r.Status != scenario.Fail || !strings.Contains(r.Message, want) {
+				t.Errorf("page 2 %s, want a Fail saying %q: %s", r.Status, want, r.Message)
+			}
+		}
+	})
+	// A server without sw: paging is not judged (the harness's filter,
+	// not Entra's), and nothing fails.
+	t.Run("sw refused", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Query().Get("filter"), " sw ") {
+				scimError(w, http.StatusBadRequest, "invalidFilter", "sw is not supported")
+				return
+			}
+			ref.ServeHTTP(w, r)
+		})
+		rs := legacyResults(t, h, scenario.Strict)
+		if r := stepResult(t, rs, "page 1:"); r.Status != scenario.Skip || !strings.Contains(r.Message, "paging is not judged") {
+			t.Errorf("page 1: %s %s", r.Status, r.Message)
+		}
+		if r := stepResult(t, rs, "page 2:"); r.Status != scenario.Skip {
+			t.Errorf("page 2: %s %s", r.Status, r.Message)
+		}
+	})
+	// One that pages but drops the echo and sends itemsPerPage as a string.
+	t.Run("paging fields", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !r.URL.Query().Has("startIndex") {
+				ref.ServeHTTP(w, r)
+				return
+			}
+			rec := &recorder{header: http.Header{}}
+			ref.ServeHTTP(rec, r)
+			b := strings.Replace(rec.body.String(), `"itemsPerPage":5`, `"itemsPerPage":"5"`, 1)
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(rec.status)
+			io.WriteString(w, b)
+		})
+		r := stepResult(t, legacyResults(t, h, scenario.Compat), "page 1:")
+		if r.Status != scenario.Fail || !strings.Contains(r.Message, `itemsPerPage is "5", not a JSON number`) {
+			t.Errorf("%s: %s", r.Status, r.Message)
+		}
+	})
+
+	// A server that matches attribute names in paths case-sensitively.
+	t.Run("case-sensitive path", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch {
+				body, _ := io.ReadAll(r.Body)
+				if bytes.Contains(body, []byte(`].Value"`)) {
+					scimError(w, http.StatusBadRequest, "invalidPath", "no attribute Value")
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			ref.ServeHTTP(w, r)
+		})
+		for _, flag := range []bool{false, true} {
+			_, c := start(t, h)
+			results, _ := run(t, c, entra.Options{Users: 1, Flag: flag}, scenario.Options{})
+			var patchStep, readStep scenario.Result
+			for _, r := range results {
+				switch {
+				case r.Scenario != entra.LegacyScenario:
+				case strings.Contains(r.Step, "capital V"):
+					patchStep = r
+				case strings.Contains(r.Step, "read back the other email"):
+					readStep = r
+				}
+			}
+			if patchStep.Status != scenario.Fail || !strings.Contains(patchStep.Message, "matches attribute names case-sensitively (the capital V of .Value)") {
+				t.Errorf("flag=%v: PATCH step %s: %s", flag, patchStep.Status, patchStep.Message)
+			}
+			if readStep.Status != scenario.Fail || !strings.Contains(readStep.Message, `reads back "jo.young.other@`) {
+				t.Errorf("flag=%v: read-back step %s: %s", flag, readStep.Status, readStep.Message)
+			}
+		}
+	})
+}
+
+// recorder is a minimal http.ResponseWriter that keeps the answer.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(s int) { r.status = s }

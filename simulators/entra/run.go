@@ -3,6 +3,7 @@ package entra
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"sync"
 
@@ -55,6 +56,14 @@ func Run(ctx context.Context, c *client.Client, o Options, ro scenario.Options) 
 	if ro.Prefix == "" {
 		ro.Prefix = scenario.NewPrefix()
 	}
+	// The mode, for checks that grade by it (see modeVar); the caller's
+	// vars are copied, not changed.
+	vars := maps.Clone(ro.Vars)
+	if vars == nil {
+		vars = scenario.Vars{}
+	}
+	vars[modeVar] = ro.Mode
+	ro.Vars = vars
 	planned := 0
 	for _, sc := range scs {
 		planned += len(sc.Steps)

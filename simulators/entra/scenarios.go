@@ -35,6 +35,10 @@ const (
 //     disable, re-enable, hard delete).
 //  4. Duplicate create: a second POST of the same user must be 409.
 //  5. Booleans as strings: "active":"True" and "primary":"True" on POST.
+//  6. Legacy and validator shapes: the unquoted filter value
+//     (externalId eq jyoung-<prefix>), a PATCH with path
+//     emails[type eq "other"].Value and its read-back, and paging over
+//     the scenario's own users with startIndex=N&count=5.
 //
 // Every scenario builds its requests in code from the generated population
 // and the mapping, and reads ${prefix} from the runner, so the same
@@ -50,7 +54,7 @@ func Scenarios(o Options) ([]scenario.Scenario, error) {
 	for t := range g.pop.teams {
 		scs = append(scs, g.team(t))
 	}
-	scs = append(scs, g.duplicate(), g.stringBooleans())
+	scs = append(scs, g.duplicate(), g.stringBooleans(), g.legacyShapes())
 	for _, sc := range scs {
 		if err := sc.Validate(); err != nil {
 			return nil, fmt.Errorf("entra: harness error: %w", err)
