@@ -238,7 +238,7 @@ func (s *Server) runBulkOp(ctx context.Context, r *http.Request, tenant string, 
 		}
 		return m
 	})
-	rt, id, err := s.bulkTarget(path)
+	rt, id, err := s.bulkTarget(tenant, path)
 	if err != nil {
 		return bulkError(op, err)
 	}
@@ -289,9 +289,9 @@ func (s *Server) runBulkOp(ctx context.Context, r *http.Request, tenant string, 
 }
 
 // bulkTarget reads "/Users" or "/Users/{id}".
-func (s *Server) bulkTarget(path string) (*schema.ResourceType, string, error) {
+func (s *Server) bulkTarget(tenant, path string) (*schema.ResourceType, string, error) {
 	p := "/" + strings.Trim(path, "/")
-	for _, rt := range s.cfg.Registry.ResourceTypes() {
+	for _, rt := range s.registry(tenant).ResourceTypes() {
 		if strings.EqualFold(p, rt.Endpoint) {
 			return rt, "", nil
 		}

@@ -10,12 +10,16 @@ import (
 // serviceProviderConfig tells the truth about what this server does (RFC
 // 7643 §5): every feature advertised here is exercised by the tests.
 func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
+	bulk := true
+	if pr := s.profile(r); pr != nil {
+		bulk, _ = pr.Allows("/Bulk", http.MethodPost)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"schemas":          []any{schema.SPConfigURN},
 		"documentationUri": "https://github.com/scimharness/scimharness",
 		"patch":            map[string]any{"supported": true},
 		"bulk": map[string]any{
-			"supported":      true,
+			"supported":      bulk,
 			"maxOperations":  s.cfg.BulkMaxOperations,
 			"maxPayloadSize": s.cfg.MaxBodyBytes,
 		},
@@ -53,14 +57,14 @@ func (s *Server) schemaDoc(r *http.Request, sc *schema.Schema) map[string]any {
 
 func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) {
 	var out []any
-	for _, sc := range s.cfg.Registry.Schemas() {
+	for _, sc := range s.registry(tenantOf(r)).Schemas() {
 		out = append(out, s.schemaDoc(r, sc))
 	}
 	writeList(w, out)
 }
 
 func (s *Server) getSchema(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.cfg.Registry.Schema(r.PathValue("id"))
+	sc, ok := s.registry(tenantOf(r)).Schema(r.PathValue("id"))
 	if !ok {
 		writeError(w, schema.StatusError(http.StatusNotFound, "schema %q not found", r.PathValue("id")))
 		return
@@ -90,14 +94,14 @@ func (s *Server) resourceTypeDoc(r *http.Request, rt *schema.ResourceType) map[s
 
 func (s *Server) listResourceTypes(w http.ResponseWriter, r *http.Request) {
 	var out []any
-	for _, rt := range s.cfg.Registry.ResourceTypes() {
+	for _, rt := range s.registry(tenantOf(r)).ResourceTypes() {
 		out = append(out, s.resourceTypeDoc(r, rt))
 	}
 	writeList(w, out)
 }
 
 func (s *Server) getResourceType(w http.ResponseWriter, r *http.Request) {
-	rt, ok := s.cfg.Registry.ResourceType(r.PathValue("id"))
+	rt, ok := s.registry(tenantOf(r)).ResourceType(r.PathValue("id"))
 	if !ok {
 		writeError(w, schema.StatusError(http.StatusNotFound, "resource type %q not found", r.PathValue("id")))
 		return

@@ -86,7 +86,7 @@ func (s *Server) resolveGroups(ctx context.Context, r *http.Request, rt *schema.
 // groupsByUser maps each member id of the tenant's groups to its
 // User.groups value.
 func (s *Server) groupsByUser(ctx context.Context, r *http.Request) (map[string][]any, error) {
-	gt, ok := s.cfg.Registry.ResourceType("Group")
+	gt, ok := s.registry(tenantOf(r)).ResourceType("Group")
 	if !ok {
 		return nil, nil
 	}

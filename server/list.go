@@ -172,7 +172,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, rt *schema.Resou
 // searchAll is POST /.search at the root (RFC 7644 §3.4.3): every resource
 // type, Users first.
 func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) {
-	s.searchTypes(w, r, s.cfg.Registry.ResourceTypes())
+	s.searchTypes(w, r, s.registry(tenantOf(r)).ResourceTypes())
 }
 
 func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, types []*schema.ResourceType) {
@@ -196,6 +196,16 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	if pr := s.profile(r); pr != nil && pr.Filter != nil && q.Filter != nil {
+		// The service's own filter support comes first: a filter it does
+		// not support fails there even if the strict server could run it.
+		for _, rt := range types {
+			if err := pr.Filter(rt, q.Filter); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
 	}
 	if len(types) > 1 && q.Filter != nil {
 		if err := acceptedBySome(types, q.Filter); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/patch"
+	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -16,8 +17,31 @@ import (
 // typedHandler serves one resource type.
 type typedHandler func(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType)
 
+// withType serves rt, or the tenant's profile's resource type of the same
+// id: the profile's schema is the one documents are checked against. A type
+// the profile lacks (Groups of a users-only service) is not found.
 func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { h(w, r, rt) }
+	return func(w http.ResponseWriter, r *http.Request) {
+		if pr := s.profile(r); pr != nil && pr.Registry != nil {
+			prt, ok := pr.Registry.ResourceType(rt.ID)
+			if !ok {
+				writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
+				return
+			}
+			h(w, r, prt)
+			return
+		}
+		h(w, r, rt)
+	}
+}
+
+// check runs the tenant's profile's checks on a document about to be
+// stored; strict tenants have none.
+func (s *Server) check(tenant string, op profile.Op, rt *schema.ResourceType, old, doc map[string]any) error {
+	if pr := s.profileOf(tenant); pr != nil && pr.Check != nil {
+		return pr.Check(op, rt, old, doc)
+	}
+	return nil
 }
 
 // base is the SCIM base URL of the request's tenant, for meta.location.
@@ -62,7 +86,7 @@ func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.Resourc
 // groupsOf derives User.groups (readOnly, RFC 7643 §4.1.2) from the groups
 // whose members hold the user, so it can never disagree with them.
 func (s *Server) groupsOf(ctx context.Context, r *http.Request, userID string) ([]any, error) {
-	gt, ok := s.cfg.Registry.ResourceType("Group")
+	gt, ok := s.registry(tenantOf(r)).ResourceType("Group")
 	if !ok {
 		return nil, nil
 	}
@@ -141,6 +165,9 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 	if err != nil {
 		return store.Resource{}, err
 	}
+	if err := s.check(tenant, profile.Create, rt, nil, doc); err != nil {
+		return store.Resource{}, err
+	}
 	if err := s.resolveMembers(ctx, tenant, rt, doc, nil); err != nil {
 		return store.Resource{}, err
 	}
@@ -189,6 +216,9 @@ func (s *Server) replaceDoc(ctx context.Context, tenant string, rt *schema.Resou
 		}
 		n := schema.CopyDoc(next)
 		rt.KeepWriteOnly(old, n)
+		if err := s.check(tenant, profile.Replace, rt, old, n); err != nil {
+			return nil, err
+		}
 		return n, nil
 	})
 }
@@ -218,9 +248,38 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 	if err != nil {
 		return store.Resource{}, err
 	}
+	pr := s.profileOf(tenant)
+	if pr != nil && pr.IgnoreUnknownPatchPaths {
+		ops = knownPaths(rt, ops)
+	}
 	return s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
-		return patch.Apply(rt, old, ops)
+		next, err := patch.Apply(rt, old, ops)
+		if err != nil || pr == nil || pr.Check == nil {
+			return next, err
+		}
+		return next, pr.Check(profile.Patch, rt, old, next)
 	})
+}
+
+// knownPaths drops the operations whose path names an attribute rt lacks,
+// for profiles of services that ignore unknown fields silently. Operations
+// without a path are kept: Normalize already drops unknown keys of their
+// value. A path that does not parse is kept, so that it still fails.
+func knownPaths(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation {
+	kept := ops[:0:0]
+	for _, op := range ops {
+		if op.Path != "" {
+			if p, err := filter.ParsePath(op.Path); err == nil {
+				if _, ok := rt.Find(p.Attr.URN, p.Attr.Name, ""); !ok {
+					if _, isExt := rt.Extension(op.Path); !isExt {
+						continue
+					}
+				}
+			}
+		}
+		kept = append(kept, op)
+	}
+	return kept
 }
 
 // errRetry tells modify that the resource changed between its read and its
@@ -374,7 +433,7 @@ func (s *Server) resolveMembers(ctx context.Context, tenant string, rt *schema.R
 // memberType returns "User" or "Group" for the resource id names, or "".
 func (s *Server) memberType(ctx context.Context, tenant, id string) (string, error) {
 	for _, name := range []string{"User", "Group"} {
-		rt, ok := s.cfg.Registry.ResourceType(name)
+		rt, ok := s.registry(tenant).ResourceType(name)
 		if !ok {
 			continue
 		}

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -43,6 +44,10 @@ type Config struct {
 	// PatchNoContent answers a successful PATCH with 204 and no body instead
 	// of 200 with the resource (RFC 7644 §3.5.2 allows both).
 	PatchNoContent bool
+	// Profiles returns the service-provider profile of a tenant (package
+	// profile), or nil for the strict RFC behaviour. Nil: every tenant is
+	// strict, at the cost of one nil check per step.
+	Profiles func(tenant string) *profile.Profile
 }
 
 // Server is the reference SCIM server; it is an http.Handler.
@@ -83,23 +88,23 @@ func New(cfg Config) (*Server, error) {
 // rather than ServeMux's plain-text one.
 func (s *Server) routes() {
 	for _, p := range []string{"/scim/v2", "/t/{tenant}/scim/v2"} {
-		s.handle(p+"/ServiceProviderConfig", methods{http.MethodGet: s.serviceProviderConfig})
-		s.handle(p+"/Schemas", methods{http.MethodGet: s.listSchemas})
-		s.handle(p+"/Schemas/{id}", methods{http.MethodGet: s.getSchema})
-		s.handle(p+"/ResourceTypes", methods{http.MethodGet: s.listResourceTypes})
-		s.handle(p+"/ResourceTypes/{id}", methods{http.MethodGet: s.getResourceType})
-		s.handle(p+"/.search", methods{http.MethodPost: s.searchAll})
-		s.handle(p+"/Bulk", methods{http.MethodPost: s.bulk})
-		s.handle(p+"/Me", methods{"*": s.me})
-		s.handle(p+"/Me/{rest...}", methods{"*": s.me})
+		s.handle(p, "/ServiceProviderConfig", methods{http.MethodGet: s.serviceProviderConfig})
+		s.handle(p, "/Schemas", methods{http.MethodGet: s.listSchemas})
+		s.handle(p, "/Schemas/{id}", methods{http.MethodGet: s.getSchema})
+		s.handle(p, "/ResourceTypes", methods{http.MethodGet: s.listResourceTypes})
+		s.handle(p, "/ResourceTypes/{id}", methods{http.MethodGet: s.getResourceType})
+		s.handle(p, "/.search", methods{http.MethodPost: s.searchAll})
+		s.handle(p, "/Bulk", methods{http.MethodPost: s.bulk})
+		s.handle(p, "/Me", methods{"*": s.me})
+		s.handle(p, "/Me/{rest...}", methods{"*": s.me})
 		for _, rt := range s.cfg.Registry.ResourceTypes() {
 			rt := rt
-			s.handle(p+rt.Endpoint, methods{
+			s.handle(p, rt.Endpoint, methods{
 				http.MethodGet:  s.withType(rt, s.list),
 				http.MethodPost: s.withType(rt, s.create),
 			})
-			s.handle(p+rt.Endpoint+"/.search", methods{http.MethodPost: s.withType(rt, s.search)})
-			s.handle(p+rt.Endpoint+"/{id}", methods{
+			s.handle(p, rt.Endpoint+"/.search", methods{http.MethodPost: s.withType(rt, s.search)})
+			s.handle(p, rt.Endpoint+"/{id}", methods{
 				http.MethodGet:    s.withType(rt, s.get),
 				http.MethodPut:    s.withType(rt, s.replace),
 				http.MethodPatch:  s.withType(rt, s.patch),
@@ -121,8 +126,23 @@ func (s *Server) routes() {
 // methods maps an HTTP method to its handler; "*" takes every method.
 type methods map[string]http.HandlerFunc
 
-func (s *Server) handle(pattern string, m methods) {
-	s.mux.Handle(pattern, s.authed(func(w http.ResponseWriter, r *http.Request) {
+// handle registers the endpoint (a pattern below the base URL, as profiles
+// name it) under prefix. A tenant's profile may withhold the endpoint (404)
+// or some of its methods (405), before the strict dispatch below.
+func (s *Server) handle(prefix, endpoint string, m methods) {
+	s.mux.Handle(prefix+endpoint, s.authed(func(w http.ResponseWriter, r *http.Request) {
+		if pr := s.profile(r); pr != nil {
+			allowed, known := pr.Allows(endpoint, r.Method)
+			if !known {
+				writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
+				return
+			}
+			if !allowed {
+				w.Header().Set("Allow", pr.Allow(endpoint))
+				writeError(w, schema.StatusError(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
+				return
+			}
+		}
 		h, ok := m[r.Method]
 		if !ok && r.Method == http.MethodHead {
 			// RFC 9110 §9.1: a server supports HEAD wherever it supports
@@ -165,6 +185,31 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// profile is the profile of the request's tenant; nil is strict.
+func (s *Server) profile(r *http.Request) *profile.Profile {
+	if s.cfg.Profiles == nil {
+		return nil
+	}
+	return s.cfg.Profiles(tenantOf(r))
+}
+
+// profileOf is the profile of tenant; nil is strict.
+func (s *Server) profileOf(tenant string) *profile.Profile {
+	if s.cfg.Profiles == nil {
+		return nil
+	}
+	return s.cfg.Profiles(tenant)
+}
+
+// registry is the schema registry of tenant: its profile's, else the
+// server's.
+func (s *Server) registry(tenant string) *schema.Registry {
+	if pr := s.profileOf(tenant); pr != nil && pr.Registry != nil {
+		return pr.Registry
+	}
+	return s.cfg.Registry
 }
 
 func tenantOf(r *http.Request) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -102,7 +103,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError is the one error writer: any error becomes the RFC 7644 §3.12
 // body with its status.
+//
+// A profile's [profile.RawError] is the exception: its body is the one a
+// service's documentation quotes, written verbatim.
 func writeError(w http.ResponseWriter, err error) {
+	var raw *profile.RawError
+	if errors.As(err, &raw) {
+		w.Header().Set("Content-Type", ContentType)
+		w.WriteHeader(raw.Status)
+		w.Write(raw.Body)
+		return
+	}
 	se := schema.AsError(err)
 	if se.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)

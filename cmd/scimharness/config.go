@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/profile"
 )
 
 // fileConfig is the --config file. YAML, so JSON works too:
@@ -17,12 +18,67 @@ import (
 //	  - id: acme                 # served at /t/acme/scim/v2; "default" is /scim/v2
 //	    tokens: ["s3cret"]       # read once, kept only as hashes
 //	    token_sha256: ["9f86…"]  # or give the hashes: no secret in the file
+//	    profile: humbol          # service-provider profile; default --profile, else strict
 type fileConfig struct {
 	Tenants []struct {
 		ID          string   `yaml:"id"`
 		Tokens      []string `yaml:"tokens"`
 		TokenSHA256 []string `yaml:"token_sha256"`
+		Profile     string   `yaml:"profile"`
 	} `yaml:"tenants"`
+}
+
+// readFileConfig reads and decodes the --config file; unknown keys are
+// errors, so a misspelt key is not silently ignored.
+func readFileConfig(path string) (fileConfig, error) {
+	var fc fileConfig
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fc, fmt.Errorf("--config: %v", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fc); err != nil {
+		return fc, fmt.Errorf("--config %s: %v", path, err)
+	}
+	return fc, nil
+}
+
+// loadProfiles returns each tenant's service-provider profile: the
+// tenant's "profile:" in the config file, else def (--profile), else the
+// strict RFC behaviour (nil). Names are checked here, so a typo stops the
+// server at start rather than serving the wrong behaviour.
+func loadProfiles(def, path string) (func(tenant string) *profile.Profile, error) {
+	dp, err := profile.ByName(def)
+	if err != nil {
+		return nil, fmt.Errorf("--profile: %v", err)
+	}
+	per := map[string]*profile.Profile{}
+	if path != "" {
+		fc, err := readFileConfig(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, tc := range fc.Tenants {
+			if tc.Profile == "" {
+				continue
+			}
+			p, err := profile.ByName(tc.Profile)
+			if err != nil {
+				return nil, fmt.Errorf("--config %s: tenant %q: %v", path, tc.ID, err)
+			}
+			per[tc.ID] = p
+		}
+	}
+	if dp == nil && len(per) == 0 {
+		return nil, nil // every tenant strict: the server's zero-cost path
+	}
+	return func(tenant string) *profile.Profile {
+		if p, ok := per[tenant]; ok {
+			return p
+		}
+		return dp
+	}, nil
 }
 
 // loadTenants builds the tenant table from the default tenant's token and
@@ -38,15 +94,9 @@ func loadTenants(token, path string) (*server.Tenants, error) {
 		n++
 	}
 	if path != "" {
-		raw, err := os.ReadFile(path)
+		fc, err := readFileConfig(path)
 		if err != nil {
-			return nil, fmt.Errorf("--config: %v", err)
-		}
-		var fc fileConfig
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		if err := dec.Decode(&fc); err != nil {
-			return nil, fmt.Errorf("--config %s: %v", path, err)
+			return nil, err
 		}
 		for i, tc := range fc.Tenants {
 			if tc.ID == "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
@@ -24,6 +25,11 @@ const serveHelp = `Usage: scimharness serve [flags]
 Runs the reference SCIM 2.0 server. The default tenant is served at
 http://ADDR/scim/v2 with the bearer token of --token (or SCIM_TOKEN); more
 tenants, each at /t/{tenant}/scim/v2, come from --config.
+
+Profiles: every tenant behaves as a strict RFC 7643/7644 server unless it has
+a service-provider profile (--profile for all tenants, or "profile:" per tenant
+in --config): humbol and holaspirit reproduce those services' documented
+behaviour — endpoints, methods, required attributes, filters, error bodies.
 
 Storage: by default resources are kept IN MEMORY and are LOST when the server stops.
 The memory store is ephemeral by design: the server is a reference and a test
@@ -50,6 +56,7 @@ type serveConfig struct {
 	insecureListen bool
 	bug            string // --bug: a deliberate defect from package broken
 	databaseURL    string
+	profile        string // --profile: service-provider profile of every tenant without its own
 }
 
 func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *serveConfig) {
@@ -76,6 +83,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs)")
 	// No default from the environment here: -h prints defaults, and the URL
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
+	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
 	return fs, c
 }
@@ -110,6 +118,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitUsage
 	}
+	profiles, err := loadProfiles(c.profile, c.configFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
+		return exitUsage
+	}
 	if err := checkListen(c); err != nil {
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitUsage
@@ -140,6 +153,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		MaxResults:     c.maxResults,
 		MaxBodyBytes:   c.maxBodyBytes,
 		PatchNoContent: c.patchNoContent,
+		Profiles:       profiles,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)

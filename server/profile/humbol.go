@@ -1,0 +1,124 @@
+package profile
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
+)
+
+// HumbolRoles are Humbol's five organization roles (seed 000, "Application
+// roles"), carried in roles[primary eq "True"].value.
+var HumbolRoles = []string{"Admin", "External admin", "Member", "Light Member", "External member"}
+
+// Humbol is the profile of Humbol's SCIM API (seed 000, with Entra's Humbol
+// mapping of seed 001):
+//
+//   - Users only: /Groups, /Bulk, /.search, /ServiceProviderConfig and
+//     /ResourceTypes are not part of its API and answer 404;
+//   - the method matrix of its documentation: /Schemas GET, /Users POST and
+//     GET, /Users/{id} GET, PATCH and DELETE; any other method 405;
+//   - /Schemas lists exactly the attributes it supports (the 13 targets of
+//     Entra's Humbol mapping);
+//   - userName, active, name.givenName, name.familyName and one and only one
+//     emails[type eq "work"] are always required (400 otherwise);
+//   - roles are optional, but a user that has roles has exactly one, the
+//     primary one, and its value is one of [HumbolRoles];
+//   - the only filters are `userName eq "…"` and
+//     `emails[type eq "work"].value eq "…"` (400 invalidFilter otherwise).
+//
+// Its per-organization SCIM URL is the tenant's base URL,
+// /t/{organization}/scim/v2.
+func Humbol() *Profile {
+	return &Profile{
+		Name:        "humbol",
+		Description: "Humbol SCIM API (seed 000): users with one organization role, two filters, no groups",
+		Registry:    load("humbol"),
+		Methods: map[string][]string{
+			"/Schemas":      {http.MethodGet},
+			"/Schemas/{id}": {http.MethodGet},
+			"/Users":        {http.MethodGet, http.MethodPost},
+			"/Users/{id}":   {http.MethodGet, http.MethodPatch, http.MethodDelete},
+		},
+		Filter: humbolFilter,
+		Check:  humbolCheck,
+	}
+}
+
+// humbolFilter accepts the two filters Humbol documents and nothing else:
+// an IdP that relies on another (externalId eq, for matching) must learn it
+// from a 400 here rather than in production.
+func humbolFilter(_ *schema.ResourceType, f filter.Expr) error {
+	switch e := f.(type) {
+	case filter.Compare:
+		if isAttr(e.Path, "userName", "") && e.Op == filter.Eq {
+			if _, ok := str(e.Value); ok {
+				return nil
+			}
+		}
+	case filter.ValuePath:
+		// emails[type eq "work"].value eq "x" parses as
+		// emails[type eq "work" and value eq "x"].
+		if and, ok := e.Filter.(filter.And); ok && isAttr(e.Path, "emails", "") {
+			l, lok := and.Left.(filter.Compare)
+			r, rok := and.Right.(filter.Compare)
+			if lok && rok && isWorkType(l) && isValueEq(r) {
+				return nil
+			}
+		}
+	}
+	return schema.Errorf(schema.InvalidFilter,
+		`Humbol supports only the filters userName eq "…" and emails[type eq "work"].value eq "…"; got %s`, f)
+}
+
+func isWorkType(c filter.Compare) bool {
+	s, ok := str(c.Value)
+	return ok && c.Op == filter.Eq && strings.EqualFold(c.Path.Name, "type") && c.Path.Sub == "" && strings.EqualFold(s, "work")
+}
+
+func isValueEq(c filter.Compare) bool {
+	_, ok := str(c.Value)
+	return ok && c.Op == filter.Eq && strings.EqualFold(c.Path.Name, "value") && c.Path.Sub == ""
+}
+
+// humbolCheck enforces what Humbol's documentation says is "always
+// required" beyond the schema's top-level required flags, and its role rule.
+func humbolCheck(_ Op, rt *schema.ResourceType, _, doc map[string]any) error {
+	if rt.ID != "User" {
+		return nil
+	}
+	name, _ := doc["name"].(map[string]any)
+	for _, sub := range []string{"givenName", "familyName"} {
+		if s, _ := name[sub].(string); s == "" {
+			return schema.Errorf(schema.InvalidValue, "name.%s is required", sub)
+		}
+	}
+	if _, ok := doc["active"].(bool); !ok {
+		return schema.Errorf(schema.InvalidValue, "active is required")
+	}
+	work := workEmails(doc)
+	if len(work) != 1 {
+		return schema.Errorf(schema.InvalidValue, `exactly one emails[type eq "work"] is required, got %d`, len(work))
+	}
+	if v, _ := work[0]["value"].(string); v == "" {
+		return schema.Errorf(schema.InvalidValue, `emails[type eq "work"].value is required`)
+	}
+	roles := multi(doc, "roles")
+	switch {
+	case len(roles) == 0:
+		return nil // roles are optional: an admin sets them inside Humbol
+	case len(roles) > 1:
+		return schema.Errorf(schema.InvalidValue, "a Humbol user has exactly one role, got %d", len(roles))
+	}
+	v, _ := roles[0]["value"].(string)
+	if !slices.Contains(HumbolRoles, v) {
+		return schema.Errorf(schema.InvalidValue, "role %q is not a Humbol organization role; the roles are %s",
+			v, strings.Join(HumbolRoles, ", "))
+	}
+	// The one role is the primary one: Humbol reads it at
+	// roles[primary eq "True"], whatever the client sent.
+	roles[0]["primary"] = true
+	return nil
+}

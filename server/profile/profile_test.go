@@ -1,0 +1,87 @@
+package profile_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/profile"
+)
+
+// Every built-in profile loads from the embedded fixtures (load panics
+// otherwise) and has a User type; strict is nil, the server's default path.
+func TestBuiltins(t *testing.T) {
+	if p, err := profile.ByName("strict"); p != nil || err != nil {
+		t.Errorf("strict = %v, %v; want nil, nil", p, err)
+	}
+	if p, err := profile.ByName(""); p != nil || err != nil {
+		t.Errorf(`"" = %v, %v; want nil, nil`, p, err)
+	}
+	if _, err := profile.ByName("nope"); err == nil {
+		t.Error("an unknown profile was accepted")
+	}
+	for _, n := range profile.Names() {
+		if n == "strict" {
+			continue
+		}
+		p, err := profile.ByName(n)
+		if err != nil || p == nil || p.Name != n {
+			t.Fatalf("%s: %v, %v", n, p, err)
+		}
+		if _, ok := p.Registry.ResourceType("User"); !ok {
+			t.Errorf("%s has no User type", n)
+		}
+		if _, ok := p.Registry.ResourceType("Group"); ok {
+			t.Errorf("%s has groups; neither service does", n)
+		}
+	}
+	if !slices.Equal(profile.Names(), []string{"holaspirit", "humbol", "strict"}) {
+		t.Errorf("Names() = %v", profile.Names())
+	}
+}
+
+func TestAllows(t *testing.T) {
+	p := profile.Humbol()
+	for _, tc := range []struct {
+		endpoint, method string
+		allowed, known   bool
+	}{
+		{"/Users", http.MethodPost, true, true},
+		{"/Users", http.MethodHead, true, true},
+		{"/Users/{id}", http.MethodPut, false, true},
+		{"/Groups", http.MethodGet, false, false},
+	} {
+		a, k := p.Allows(tc.endpoint, tc.method)
+		if a != tc.allowed || k != tc.known {
+			t.Errorf("%s %s: %v %v, want %v %v", tc.method, tc.endpoint, a, k, tc.allowed, tc.known)
+		}
+	}
+	if got := p.Allow("/Users/{id}"); got != "DELETE, GET, HEAD, PATCH" {
+		t.Errorf("Allow = %q", got)
+	}
+	if a, k := (&profile.Profile{}).Allows("/anything", "PUT"); !a || !k {
+		t.Error("a profile without a method table must allow everything")
+	}
+}
+
+func TestHumbolFilterShapes(t *testing.T) {
+	p := profile.Humbol()
+	rt, _ := p.Registry.ResourceType("User")
+	for f, ok := range map[string]bool{
+		`userName eq "a"`:                                         true,
+		`emails[type eq "work"].value eq "a"`:                     true,
+		`emails[value eq "a" and type eq "work"]`:                 false, // not a documented shape
+		`userName eq 1`:                                           false,
+		`not (userName eq "a")`:                                   false,
+		`emails[type eq "work"].value eq "a" and userName eq "a"`: false,
+	} {
+		e, err := filter.Parse(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if got := p.Filter(rt, e) == nil; got != ok {
+			t.Errorf("%s: accepted %v, want %v", f, got, ok)
+		}
+	}
+}
