@@ -21,6 +21,7 @@ const usage = `scimharness — SCIM 2.0 reference server and conformance harness
 Usage:
   scimharness serve [flags]     run the reference SCIM server (see: scimharness serve -h)
   scimharness simulate [flags]  play an IdP (entra, google, okta) against a SCIM server (see: scimharness simulate -h)
+  scimharness conform [flags]   run the SCIM conformance checks against a server (see: scimharness conform -h)
   scimharness version           print the version
   scimharness help              print this help
 `
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return serve(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		return simulate(ctx, args[1:], stdout, stderr, getenv)
+	case "conform":
+		return conform(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "scimharness", versionString())
 		return exitOK

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/report"
+	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/suites/runner"
+	sutarget "github.com/scimharness/scimharness/suites/target"
+)
+
+const conformHelp = `Usage: scimharness conform --url URL [--token TOKEN] [flags]
+
+Runs the SCIM conformance checks (the same checks as go test ./suites/...)
+against the server at URL: discovery, CRUD and PUT, every PATCH form, the
+filter grammar, sort, paging, attributes, ETags, Bulk, /.search, /Me, media
+types and error bodies. Each check names the RFC clause it tests and its
+level: a failing MUST fails, a failing SHOULD warns. Checks for features the
+server's /ServiceProviderConfig does not declare are skipped, never failed
+(--features and --skip-features override it).
+
+Everything the run creates carries a run prefix and is deleted afterwards;
+existing data is never changed. A URL that is not on this machine is refused
+unless --yes consents.
+
+With --report-dir the certification report is written there: results.yaml,
+report.html (self-contained), report.json and junit.xml.
+
+Exit status: 0 when every MUST passed, 1 when a check failed or could not be
+judged, 2 for bad usage or a target that cannot be reached.
+
+Flags:
+`
+
+type conformConfig struct {
+	url, token, reportDir, features, skipFeatures, only, prefix string
+	yes, list                                                   bool
+	timeout                                                     time.Duration
+	oauth2                                                      client.OAuth2
+}
+
+func conform(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &conformConfig{}
+	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, conformHelp); fs.PrintDefaults() }
+	fs.StringVar(&c.url, "url", "", "SCIM base URL of the server under test, e.g. http://127.0.0.1:8080/scim/v2")
+	fs.StringVar(&c.token, "token", "", "bearer token (default $SCIM_TOKEN)")
+	fs.StringVar(&c.reportDir, "report-dir", "", "write results.yaml, report.html, report.json and junit.xml into this directory")
+	fs.StringVar(&c.features, "features", "", "features to test whatever the server declares, comma-separated: "+strings.Join(sutarget.Known, ","))
+	fs.StringVar(&c.skipFeatures, "skip-features", "", "features to skip whatever the server declares, comma-separated")
+	fs.StringVar(&c.only, "only", "", "run only the checks whose id starts with one of these, comma-separated (e.g. filter/,patch/atomic)")
+	fs.StringVar(&c.prefix, "prefix", "", "prefix of everything the run creates (default random, scimh-xxxxxxxx)")
+	fs.BoolVar(&c.yes, "yes", false, "consent to write to a server that is not on this machine")
+	fs.BoolVar(&c.list, "list", false, "list the checks and exit")
+	fs.DurationVar(&c.timeout, "timeout", client.DefaultTimeout, "timeout of each request")
+	fs.StringVar(&c.oauth2.TokenURL, "oauth2-token-url", "", "OAuth 2.0 token endpoint (client-credentials grant), instead of --token")
+	fs.StringVar(&c.oauth2.ClientID, "oauth2-client-id", "", "OAuth 2.0 client id")
+	fs.StringVar(&c.oauth2.ClientSecret, "oauth2-client-secret", "", "OAuth 2.0 client secret (default $SCIM_OAUTH2_CLIENT_SECRET)")
+	fs.StringVar(&c.oauth2.Scope, "oauth2-scope", "", "OAuth 2.0 scope")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "scimharness conform: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	selected := selectChecks(sutarget.SplitList(c.only))
+	if c.list {
+		for _, ch := range selected {
+			fmt.Fprintf(stdout, "%-40s %-6s %-8s %-22s %s\n", ch.ID, ch.LevelOf(), ch.ProfileOf(), strings.Join(ch.Features, ","), ch.Clause)
+		}
+		return exitOK
+	}
+	if len(selected) == 0 {
+		return usageErr("--only %q selects no check (see --list)", c.only)
+	}
+	if c.url == "" {
+		return usageErr("--url is required: the SCIM base URL of the server under test")
+	}
+	if c.token == "" {
+		c.token = getenv("SCIM_TOKEN")
+	}
+	if c.oauth2.ClientSecret == "" {
+		c.oauth2.ClientSecret = getenv("SCIM_OAUTH2_CLIENT_SECRET")
+	}
+	cfg := sutarget.Config{
+		BaseURL: c.url, Token: c.token, Yes: c.yes, Prefix: c.prefix, Timeout: c.timeout,
+		Features: sutarget.SplitList(c.features), SkipFeatures: sutarget.SplitList(c.skipFeatures),
+	}
+	if c.oauth2.TokenURL != "" {
+		o := c.oauth2
+		cfg.OAuth2, cfg.Token = &o, ""
+	}
+	if c.timeout <= 0 {
+		return usageErr("--timeout %v must be positive", c.timeout)
+	}
+	tg, err := sutarget.Open(ctx, cfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer tg.Close()
+
+	cert := runner.Certification{
+		Title:   "scimharness conform",
+		Target:  tg,
+		Command: conformCommand(fs, c),
+		Started: time.Now(),
+	}
+	var progress func(checks.Outcome)
+	if isTerminal(stderr) {
+		progress = func(o checks.Outcome) { fmt.Fprintf(stderr, "%-5s %s\n", o.Status(), o.Check.ID) }
+	}
+	cert.Outcomes = checks.RunAll(ctx, tg, selected, progress)
+	rep := cert.Report()
+	if err := report.WriteText(stdout, rep); err != nil {
+		fmt.Fprintf(stderr, "scimharness conform: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "features declared: %s; tested: %s\n", orNone(tg.Declared.List()), orNone(tg.Features.List()))
+	for _, p := range cert.Profiles() {
+		fmt.Fprintf(stdout, "profile %-8s %s\n", p.Profile, p.Verdict)
+	}
+	if c.reportDir != "" {
+		if err := cert.WriteDir(c.reportDir); err != nil {
+			fmt.Fprintf(stderr, "scimharness conform: writing the report: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stderr, "scimharness conform: report written to %s\n", c.reportDir)
+	}
+	sum := scenario.Summarize(rep.Results)
+	if ctx.Err() != nil || sum.Counts[scenario.Fail] > 0 || sum.Counts[scenario.Error] > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// selectChecks returns the checks whose ID starts with one of prefixes
+// (all of them when there is none).
+func selectChecks(prefixes []string) []checks.Check {
+	var out []checks.Check
+	for _, ch := range checks.All() {
+		if len(prefixes) == 0 {
+			out = append(out, ch)
+			continue
+		}
+		for _, p := range prefixes {
+			if strings.HasPrefix(ch.ID, p) {
+				out = append(out, ch)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// conformCommand is the command line that repeats the run; secrets are
+// named as environment variables, never written.
+func conformCommand(fs *flag.FlagSet, c *conformConfig) string {
+	var env []string
+	if c.oauth2.TokenURL == "" && c.token != "" {
+		env = append(env, "SCIM_TOKEN=…")
+	}
+	if c.oauth2.TokenURL != "" {
+		env = append(env, "SCIM_OAUTH2_CLIENT_SECRET=…")
+	}
+	args := []string{"scimharness", "conform"}
+	var names []string
+	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	for _, name := range names {
+		switch name {
+		case "token", "oauth2-client-secret", "prefix":
+			continue
+		case "url":
+			args = append(args, "--url", shellQuote(safeURL(c.url)))
+			continue
+		}
+		f := fs.Lookup(name)
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+			args = append(args, "--"+name+"="+f.Value.String())
+			continue
+		}
+		args = append(args, "--"+name, shellQuote(f.Value.String()))
+	}
+	return strings.Join(append(env, args...), " ")
+}

@@ -1,0 +1,97 @@
+package checks
+
+import (
+	"net/http"
+
+	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/suites/target"
+)
+
+// mixedCase is a userName whose case a server must keep: caseExact false
+// governs comparison, not storage (RFC 7643 §2.2).
+func mixedCase(tag string) string { return "${prefix}-" + tag + "-Ada.Lovelace@Example.COM" }
+
+func crud() []Check {
+	created := []scenario.Expectation{
+		status(http.StatusCreated), mediaType(),
+		bodyIs("userName", mixedCase("cr")), present("id"), bodyIs("meta.resourceType", "User"), present("meta.location"),
+		scenario.HeaderContains("Location", "/Users/").At(scenario.Should),
+	}
+	return []Check{
+		{
+			ID: "crud/create-user", Name: "POST /Users answers 201 with the user as sent", Clause: "RFC 7644 §3.3",
+			Steps: []scenario.Step{{
+				Name:    "create a user with a mixed-case userName",
+				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: map[string]any{"schemas": []any{userURN}, "userName": mixedCase("cr"), "displayName": "Ada Lovelace"}},
+				Capture: map[string]string{"u": "id"}, Expect: created,
+			}},
+		},
+		{
+			ID: "crud/get-user", Name: "GET /Users/{id} returns the user, userName case kept", Clause: "RFC 7644 §3.4.1",
+			Steps: []scenario.Step{
+				createUser("u", map[string]any{"schemas": []any{userURN}, "userName": mixedCase("gt"), "title": "Analyst"}),
+				get("read the user back", "/Users/${u}", status(http.StatusOK), mediaType(), bodyIs("id", "${u}"), bodyIs("userName", mixedCase("gt")), bodyIs("title", "Analyst")),
+			},
+		},
+		{
+			ID: "crud/duplicate-username", Name: "a duplicate userName is refused with 409 uniqueness", Clause: "RFC 7644 §3.3, §3.12",
+			Steps: []scenario.Step{
+				createUser("u", userBody("dup", "same", nil)),
+				step("create the same userName again", http.MethodPost, "/Users", userBody("dup", "same", nil), scimError(http.StatusConflict, "uniqueness")...),
+			},
+		},
+		{
+			ID: "crud/duplicate-username-case", Name: "userName uniqueness ignores case (caseExact false)", Clause: "RFC 7643 §4.1.1, §2.2",
+			Steps: []scenario.Step{
+				createUser("u", userBody("dupc", "alice", nil)),
+				step("create the userName upper-cased", http.MethodPost, "/Users", map[string]any{"schemas": []any{userURN}, "userName": "${prefix}-DUPC-ALICE"}, scimError(http.StatusConflict, "uniqueness")...),
+			},
+		},
+		{
+			ID: "crud/put-replaces", Name: "PUT replaces the resource: attributes left out are cleared", Clause: "RFC 7644 §3.5.1",
+			Steps: []scenario.Step{
+				createUser("u", userBody("put", "bob", map[string]any{"title": "Engineer", "displayName": "Bob"})),
+				step("PUT without title", http.MethodPut, "/Users/${u}", userBody("put", "bob", map[string]any{"displayName": "Robert"}),
+					status(http.StatusOK), bodyIs("id", "${u}"), bodyIs("displayName", "Robert"), absent("title")),
+				get("read back", "/Users/${u}", status(http.StatusOK), bodyIs("displayName", "Robert"), absent("title")),
+			},
+		},
+		{
+			ID: "crud/delete", Name: "DELETE answers 204 and the user is gone (404)", Clause: "RFC 7644 §3.6",
+			Steps: []scenario.Step{
+				createUser("u", userBody("del", "carol", nil)),
+				step("delete", http.MethodDelete, "/Users/${u}", nil, status(http.StatusNoContent)),
+				get("read the deleted user", "/Users/${u}", scimError(http.StatusNotFound, "")...),
+			},
+		},
+		{
+			ID: "crud/missing-username", Name: "a user without userName is refused with 400 invalidValue", Clause: "RFC 7643 §4.1.1; RFC 7644 §3.12",
+			Steps: []scenario.Step{
+				step("create without userName", http.MethodPost, "/Users", map[string]any{"schemas": []any{userURN}, "displayName": "${prefix} nameless"}, scimError(http.StatusBadRequest, "invalidValue")...),
+			},
+		},
+		{
+			ID: "crud/password-never-returned", Name: "a password is never returned", Clause: "RFC 7643 §4.1.1 (returned: never)",
+			Steps: []scenario.Step{
+				{
+					Name:    "create with a password",
+					Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: userBody("pw", "dan", map[string]any{"password": "t1tl3!Secret"})},
+					Capture: map[string]string{"u": "id"}, Expect: []scenario.Expectation{status(http.StatusCreated), absent("password")},
+				},
+				get("read back", "/Users/${u}", status(http.StatusOK), absent("password")),
+			},
+		},
+		{
+			ID: "crud/group-lifecycle", Name: "a group is created with members, read, renamed by PUT and deleted", Clause: "RFC 7644 §3.3, §3.5.1, §3.6",
+			Features: []string{target.Groups},
+			Steps: []scenario.Step{
+				createUser("u1", userBody("grp", "erin", nil)),
+				createGroup("g", "${prefix} grp team", "u1"),
+				get("read the group", "/Groups/${g}", status(http.StatusOK), bodyIs("displayName", "${prefix} grp team"), bodyIs("members.0.value", "${u1}")),
+				step("rename by PUT", http.MethodPut, "/Groups/${g}", map[string]any{"schemas": []any{groupURN}, "displayName": "${prefix} grp renamed", "members": []any{map[string]any{"value": "${u1}"}}},
+					status(http.StatusOK), bodyIs("displayName", "${prefix} grp renamed")),
+				step("delete the group", http.MethodDelete, "/Groups/${g}", nil, status(http.StatusNoContent)),
+			},
+		},
+	}
+}

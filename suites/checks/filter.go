@@ -1,0 +1,97 @@
+package checks
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/judge"
+
+	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/suites/target"
+)
+
+// people creates the three users the filter, sort and paging checks
+// search: alice, bob and carol under tag, each with distinct attributes.
+func people(tag string) []scenario.Step {
+	email := func(who, typ string) []any {
+		return []any{map[string]any{"value": "${prefix}-" + tag + "-" + who + "@example.com", "type": typ}}
+	}
+	return []scenario.Step{
+		createUser("alice", userBody(tag, "alice", map[string]any{"title": "Engineer", "active": true, "externalId": "${prefix}-" + tag + "-EXT-A", "emails": email("alice", "work"), "name": map[string]any{"familyName": "Zeta"}})),
+		createUser("bob", userBody(tag, "bob", map[string]any{"title": "Manager", "active": false, "externalId": "${prefix}-" + tag + "-EXT-B", "emails": email("bob", "home"), "name": map[string]any{"familyName": "Young"}})),
+		createUser("carol", userBody(tag, "carol", map[string]any{"active": true, "externalId": "${prefix}-" + tag + "-EXT-C", "emails": email("carol", "work"), "name": map[string]any{"familyName": "Xu"}})),
+	}
+}
+
+// filterCheck runs filter f, scoped to the check's three users, and expects
+// exactly the users who (by short name).
+func filterCheck(id, name, clause, f string, who ...string) Check {
+	tag := "f" + id[len("filter/"):]
+	scoped := `userName sw "${prefix}-` + tag + `-" and (` + f + `)`
+	var want []string
+	for _, w := range who {
+		want = append(want, uname(tag, w))
+	}
+	return Check{
+		ID: id, Name: name, Clause: clause, Features: []string{target.Filter},
+		Steps: append(people(tag), get("GET /Users?filter="+f, listPath("/Users", map[string]string{"filter": scoped}), status(http.StatusOK), mediaType(), namesAre(false, want...))),
+	}
+}
+
+func filters() []Check {
+	const c = "RFC 7644 §3.4.2.2"
+	cs := []Check{
+		filterCheck("filter/eq", "eq finds exactly the user", c, `title eq "Engineer"`, "alice"),
+		filterCheck("filter/ne", "ne", c, `title ne "Engineer"`, "bob", "carol"),
+		filterCheck("filter/co", "co", c, `title co "nag"`, "bob"),
+		filterCheck("filter/sw", "sw", c, `name.familyName sw "Y"`, "bob"),
+		filterCheck("filter/ew", "ew", c, `userName ew "-carol"`, "carol"),
+		filterCheck("filter/pr", "pr", c, `title pr`, "alice", "bob"),
+		filterCheck("filter/gt", "gt on strings", c, `name.familyName gt "Xu"`, "alice", "bob"),
+		filterCheck("filter/ge", "ge on strings", c, `name.familyName ge "Young"`, "alice", "bob"),
+		filterCheck("filter/lt", "lt on strings", c, `name.familyName lt "Young"`, "carol"),
+		filterCheck("filter/le", "le on strings", c, `name.familyName le "Young"`, "bob", "carol"),
+		filterCheck("filter/boolean", "eq on a boolean", c, `active eq false`, "bob"),
+		filterCheck("filter/and", "and", c, `active eq true and title pr`, "alice"),
+		filterCheck("filter/or", "or", c, `title eq "Manager" or name.familyName eq "Xu"`, "bob", "carol"),
+		filterCheck("filter/not", "not", c, `not (title eq "Engineer")`, "bob", "carol"),
+		filterCheck("filter/precedence", "and binds tighter than or", c, `title eq "Manager" or active eq true and name.familyName eq "Xu"`, "bob", "carol"),
+		filterCheck("filter/grouping", "parentheses override precedence", c, `(title eq "Manager" or active eq true) and name.familyName eq "Xu"`, "carol"),
+		filterCheck("filter/value-path", `value path emails[type eq "work" and value co "alice"]`, c, `emails[type eq "work" and value co "alice"]`, "alice"),
+		filterCheck("filter/sub-attribute", "emails.type eq (any value matches)", c, `emails.type eq "home"`, "bob"),
+		filterCheck("filter/attribute-case", "attribute names are case-insensitive", "RFC 7644 §3.4.2.2; RFC 7643 §2.1", `TITLE eq "Engineer" or NAME.FAMILYNAME eq "Xu"`, "alice", "carol"),
+		filterCheck("filter/operator-case", "operators are case-insensitive", c, `title EQ "Manager" OR title Eq "Engineer"`, "alice", "bob"),
+		filterCheck("filter/case-exact", "values of caseExact=true attributes compare with case (externalId)", "RFC 7643 §2.2, §3.1", `externalId eq "${prefix}-fcase-exact-ext-a" or externalId eq "${prefix}-fcase-exact-EXT-C"`, "carol"),
+		{
+			// Alone, not scoped by an "and": IdPs look users up with exactly
+			// this one comparison, and servers special-case it.
+			ID: "filter/value-case-insensitive", Name: "userName eq compares without case (caseExact false)", Clause: "RFC 7643 §2.2, §4.1.1", Features: []string{target.Filter},
+			Steps: append(people("fvci"), scenario.Step{
+				Name: "GET /Users?filter=userName eq <upper-cased>",
+				Build: func(v scenario.Vars) (client.Request, error) {
+					f := `userName eq "` + strings.ToUpper(judge.Expand(uname("fvci", "bob"), v)) + `"`
+					return client.Request{Method: http.MethodGet, Path: "/Users", Query: url.Values{"filter": {f}}}, nil
+				},
+				Expect: []scenario.Expectation{status(http.StatusOK), namesAre(false, uname("fvci", "bob"))},
+			}),
+		},
+		{
+			ID: "filter/no-match", Name: "a filter matching nobody answers 200 with totalResults 0", Clause: "RFC 7644 §3.4.2", Features: []string{target.Filter},
+			Steps: []scenario.Step{get("filter for nobody", listPath("/Users", map[string]string{"filter": `userName eq "${prefix}-nobody"`}), status(http.StatusOK), namesAre(false), listFields(0, 1, -1, 0).At(scenario.Should))},
+		},
+		{
+			ID: "filter/invalid", Name: "an unparsable filter is refused with 400 invalidFilter", Clause: "RFC 7644 §3.4.2.2, §3.12", Features: []string{target.Filter},
+			Steps: []scenario.Step{get("GET with a broken filter", listPath("/Users", map[string]string{"filter": `userName eq`}), scimError(http.StatusBadRequest, "invalidFilter")...)},
+		},
+		{
+			ID: "filter/groups-displayname", Name: "GET /Groups?filter=displayName eq finds the group", Clause: "RFC 7644 §3.4.2.2", Features: []string{target.Filter, target.Groups},
+			Steps: []scenario.Step{
+				createGroup("g", "${prefix} fgroup Team"),
+				get("filter groups", listPath("/Groups", map[string]string{"filter": `displayName eq "${prefix} fgroup Team"`}), status(http.StatusOK), listHas("id", "${g}"), listFields(1, 1, -1, 1)),
+			},
+		},
+	}
+	return cs
+}

@@ -1,0 +1,129 @@
+package conformance_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/suites/runner"
+	"github.com/scimharness/scimharness/suites/target"
+)
+
+func TestConformance(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "SCIM conformance")
+}
+
+var (
+	tg      *target.Target
+	started = time.Now()
+)
+
+// outcomeEntry names the report entry that carries a check's results from
+// the spec (in whichever parallel process ran it) to ReportAfterSuite.
+const outcomeEntry = "scimharness-results"
+
+// record attaches the check's results to the spec's report.
+func record(c checks.Check, rs []scenario.Result) {
+	b, err := json.Marshal(rs)
+	Expect(err).NotTo(HaveOccurred())
+	AddReportEntry(outcomeEntry, string(b), ReportEntryVisibilityNever)
+}
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	var err error
+	tg, err = target.Open(ctx, target.ConfigFromEnv(os.Getenv))
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(tg.Close)
+	AddReportEntry("target", fmt.Sprintf("%s (features: %s)", tg.BaseURL, strings.Join(tg.Features.List(), ", ")))
+})
+
+var _ = Describe("RFC 7643/7644 conformance", func() {
+	for _, c := range checks.All() {
+		It(c.ID+": "+c.Name, Label(c.Labels()...), func(ctx SpecContext) {
+			if missing := tg.Missing(c.Features); len(missing) > 0 {
+				record(c, c.Run(ctx, tg))
+				Skip("the target does not support " + strings.Join(missing, ", "))
+			}
+			rs := c.Run(context.WithoutCancel(ctx), tg)
+			record(c, rs)
+			var problems, warnings []string
+			for _, r := range rs {
+				line := fmt.Sprintf("%s / %s: %s [%s · %s]\n%s", r.Scenario, r.Step, r.Status, r.Level, r.Clause, r.Message)
+				switch {
+				case r.Status >= scenario.Fail:
+					problems = append(problems, line)
+				case r.Status == scenario.Warn:
+					warnings = append(warnings, line)
+				}
+			}
+			for _, w := range warnings {
+				AddReportEntry("warning", w) // a failing SHOULD or MAY: reported, never failed
+			}
+			Expect(problems).To(BeEmpty(), "%s (%s) failed:\n%s", c.ID, c.Clause, strings.Join(problems, "\n"))
+		})
+	}
+})
+
+// The certification report is written after the suite from the same
+// results the specs judged; Ginkgo's own JUnit/JSON reporters see specs.
+var _ = ReportAfterSuite("certification report", func(r Report) {
+	dir := os.Getenv("SCIM_REPORT_DIR")
+	if dir == "" || tg == nil {
+		return
+	}
+	byID := map[string][]scenario.Result{}
+	for _, sr := range r.SpecReports {
+		for _, e := range sr.ReportEntries {
+			if e.Name != outcomeEntry {
+				continue
+			}
+			var rs []scenario.Result
+			Expect(json.Unmarshal([]byte(e.Value.String()), &rs)).To(Succeed())
+			if len(rs) > 0 {
+				byID[rs[0].Scenario] = rs
+			}
+		}
+	}
+	var outcomes []checks.Outcome // in check order, whatever order the specs ran in
+	for _, c := range checks.All() {
+		if rs, ok := byID[c.ID]; ok {
+			outcomes = append(outcomes, checks.Outcome{Check: c, Results: rs})
+		}
+	}
+	cert := runner.Certification{
+		Title:    "scimharness conformance",
+		Target:   tg,
+		Command:  reproduce(),
+		Started:  started,
+		Outcomes: outcomes,
+	}
+	Expect(cert.WriteDir(dir)).To(Succeed())
+})
+
+// reproduce is the command that repeats this run; secrets are named as
+// environment variables, never written.
+func reproduce() string {
+	var env []string
+	for _, k := range []string{target.EnvBaseURL, target.EnvFeatures, target.EnvSkipFeatures, target.EnvStore, target.EnvYes} {
+		if v := os.Getenv(k); v != "" {
+			env = append(env, k+"="+target.SafeURL(v))
+		}
+	}
+	if os.Getenv(target.EnvToken) != "" {
+		env = append(env, target.EnvToken+"=…")
+	}
+	if os.Getenv(target.EnvClientSecret) != "" {
+		env = append(env, target.EnvTokenURL+"="+os.Getenv(target.EnvTokenURL), target.EnvClientID+"="+os.Getenv(target.EnvClientID), target.EnvClientSecret+"=…")
+	}
+	return strings.TrimSpace(strings.Join(env, " ") + " go test ./suites/conformance/")
+}

@@ -1,0 +1,12 @@
+// Package conformance is the Ginkgo suite of the SCIM RFC conformance
+// checks (suites/checks): one spec per check, labelled with its area,
+// features, level and profile, run against the target suites/target
+// chooses (the in-process reference server, or SCIM_BASE_URL).
+//
+//	go test ./suites/conformance/ -ginkgo.label-filter='filter && MUST'
+//	SCIM_BASE_URL=https://… SCIM_TOKEN=… SCIM_YES=1 SCIM_REPORT_DIR=out go test ./suites/conformance/
+//
+// Ginkgo's --junit-report and --json-report work as usual; with
+// SCIM_REPORT_DIR the suite also writes the certification report
+// (results.yaml, report.html) there.
+package conformance

@@ -1,0 +1,220 @@
+// Package runner turns the outcomes of a conformance run into the
+// certification report: results.yaml (for machines and for review in a
+// pull request), a self-contained report.html, and the report.json and
+// junit.xml every harness run writes. The Ginkgo suites (from a
+// ReportAfterSuite) and `scimharness conform` both write it, so a report
+// reads the same whichever ran the checks.
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/report"
+	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/suites/target"
+)
+
+// ResultsFile is the machine-readable certification report.
+const ResultsFile = "results.yaml"
+
+// Certification is one run of the conformance checks against one target.
+type Certification struct {
+	Title    string
+	Target   *target.Target
+	Command  string
+	Started  time.Time
+	Outcomes []checks.Outcome
+}
+
+// Results are every result, in check order.
+func (c Certification) Results() []scenario.Result {
+	var rs []scenario.Result
+	for _, o := range c.Outcomes {
+		rs = append(rs, o.Results...)
+	}
+	return rs
+}
+
+// Profiles gives the verdict of each profile that had checks.
+func (c Certification) Profiles() []ProfileVerdict {
+	var out []ProfileVerdict
+	for _, p := range checks.Profiles {
+		if v := checks.ProfileVerdict(c.Outcomes, p); v != "none" {
+			out = append(out, ProfileVerdict{Profile: p, Verdict: v})
+		}
+	}
+	return out
+}
+
+// ProfileVerdict is one profile's verdict: success, partial or fail.
+type ProfileVerdict struct {
+	Profile string `yaml:"profile"`
+	Verdict string `yaml:"verdict"`
+}
+
+// Report is the run as a report.Report, for the shared writers.
+func (c Certification) Report() report.Report {
+	r := report.Report{Title: c.Title, Command: c.Command, Started: c.Started, Mode: string(scenario.Strict), Results: c.Results()}
+	if c.Target != nil {
+		r.Target = c.Target.BaseURL
+	}
+	return r
+}
+
+type yamlDoc struct {
+	Title    string           `yaml:"title"`
+	Target   string           `yaml:"target"`
+	Store    string           `yaml:"store,omitempty"`
+	Started  time.Time        `yaml:"started"`
+	Command  string           `yaml:"command"`
+	Declared []string         `yaml:"declaredFeatures"`
+	Tested   []string         `yaml:"testedFeatures"`
+	Verdict  string           `yaml:"verdict"`
+	Summary  string           `yaml:"summary"`
+	Profiles []ProfileVerdict `yaml:"profiles"`
+	Checks   []yamlCheck      `yaml:"checks"`
+}
+
+type yamlCheck struct {
+	ID       string     `yaml:"id"`
+	Name     string     `yaml:"name"`
+	Clause   string     `yaml:"clause"`
+	Level    string     `yaml:"level"`
+	Profile  string     `yaml:"profile"`
+	Features []string   `yaml:"features,omitempty,flow"`
+	Status   string     `yaml:"status"`
+	Problems []yamlStep `yaml:"problems,omitempty"`
+}
+
+type yamlStep struct {
+	Step      string         `yaml:"step"`
+	Status    string         `yaml:"status"`
+	Clause    string         `yaml:"clause,omitempty"`
+	Message   string         `yaml:"message,omitempty"`
+	Exchanges []yamlExchange `yaml:"exchanges,omitempty"`
+}
+
+// yamlExchange is an exchange with bodies as text (already redacted by the
+// client).
+type yamlExchange struct {
+	Request  string `yaml:"request"`
+	Body     string `yaml:"body,omitempty"`
+	Status   int    `yaml:"status,omitempty"`
+	Response string `yaml:"response,omitempty"`
+	Error    string `yaml:"error,omitempty"`
+}
+
+func viewExchange(ex client.Exchange) yamlExchange {
+	y := yamlExchange{Request: ex.Request.Method + " " + ex.Request.URL, Body: string(ex.Request.Body), Error: ex.Err}
+	if ex.Response != nil {
+		y.Status, y.Response = ex.Response.Status, string(ex.Response.Body)
+	}
+	return y
+}
+
+// YAML renders results.yaml: the target, its declared and tested
+// features, a verdict per profile, and every check — with, for each one
+// that did not pass, the failing steps, their clause and exchanges.
+func (c Certification) YAML() ([]byte, error) {
+	sum := scenario.Summarize(c.Results())
+	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: sum.Verdict.String(), Summary: sum.String(), Profiles: c.Profiles()}
+	if t := c.Target; t != nil {
+		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
+		if t.InProcess {
+			d.Store = t.Store
+		}
+	}
+	for _, o := range c.Outcomes {
+		yc := yamlCheck{ID: o.Check.ID, Name: o.Check.Name, Clause: o.Check.Clause, Level: string(o.Check.LevelOf()), Profile: o.Check.ProfileOf(), Features: o.Check.Features, Status: o.Status().String()}
+		for _, r := range o.Results {
+			if r.Status < scenario.Warn || (r.Status == scenario.Warn && r.Info) {
+				continue
+			}
+			ys := yamlStep{Step: r.Step, Status: r.Status.String(), Clause: r.Clause, Message: r.Message}
+			for _, ex := range r.Exchanges {
+				ys.Exchanges = append(ys.Exchanges, viewExchange(ex))
+			}
+			yc.Problems = append(yc.Problems, ys)
+		}
+		d.Checks = append(d.Checks, yc)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+var headTemplate = template.Must(template.New("cert").Parse(`<section style="margin:16px 24px;padding:12px 16px;border:1px solid #ddd;border-radius:6px">
+<h2 style="margin:0 0 8px">Certification</h2>
+<p>Target <code>{{.Target}}</code>{{if .Store}} (reference server, {{.Store}} store){{end}}</p>
+<p>Declared features: {{range .Declared}}<code>{{.}}</code> {{else}}none{{end}}<br>Tested features: {{range .Tested}}<code>{{.}}</code> {{else}}none{{end}}</p>
+<table><tr><th style="text-align:left">profile</th><th style="text-align:left">verdict</th></tr>
+{{range .Profiles}}<tr><td>{{.Profile}}</td><td><span class="badge b-{{if eq .Verdict "success"}}pass{{else if eq .Verdict "partial"}}warn{{else}}fail{{end}}">{{.Verdict}}</span></td></tr>
+{{end}}</table>
+</section>
+`))
+
+// HTML renders report.html: the shared HTML report with the
+// certification summary (target, features, verdict per profile) on top.
+func (c Certification) HTML() ([]byte, error) {
+	var page, head bytes.Buffer
+	if err := report.WriteHTML(&page, c.Report()); err != nil {
+		return nil, err
+	}
+	d := yamlDoc{Profiles: c.Profiles()}
+	if t := c.Target; t != nil {
+		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
+		if t.InProcess {
+			d.Store = t.Store
+		}
+	}
+	if err := headTemplate.Execute(&head, d); err != nil {
+		return nil, err
+	}
+	s := page.String()
+	i := strings.Index(s, "<body>")
+	if i < 0 {
+		return nil, fmt.Errorf("runner: the HTML report has no <body>")
+	}
+	i += len("<body>")
+	return []byte(s[:i] + "\n" + head.String() + s[i:]), nil
+}
+
+// WriteDir writes results.yaml and report.html, and report.json and
+// junit.xml, into dir.
+func (c Certification) WriteDir(dir string) error {
+	if err := report.WriteDir(dir, c.Report()); err != nil {
+		return err
+	}
+	y, err := c.YAML()
+	if err != nil {
+		return err
+	}
+	h, err := c.HTML()
+	if err != nil {
+		return err
+	}
+	for name, b := range map[string][]byte{ResultsFile: y, report.HTMLFile: h} {
+		tmp := filepath.Join(dir, "."+name+".tmp")
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
