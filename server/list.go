@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,14 @@ type searchParams struct {
 }
 
 func paramsFromQuery(r *http.Request) (searchParams, error) {
-	q := r.URL.Query()
+	// url.ParseQuery, not r.URL.Query(): the latter silently drops a pair it
+	// cannot decode, and a dropped filter lists every user — the answer that
+	// makes an IdP update a stranger or create duplicates.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return searchParams{}, schema.Errorf(schema.InvalidFilter,
+			"the query string is not valid URL encoding (%v); encode %% as %%25", err)
+	}
 	p := searchParams{
 		filter:     q.Get("filter"),
 		sortBy:     q.Get("sortBy"),
@@ -34,7 +42,6 @@ func paramsFromQuery(r *http.Request) (searchParams, error) {
 		excluded:   splitList(q.Get("excludedAttributes")),
 		count:      -1,
 	}
-	var err error
 	if v := q.Get("startIndex"); v != "" {
 		if p.startIndex, err = pagingInt("startIndex", v); err != nil {
 			return p, err

@@ -46,6 +46,9 @@ func parseObject(raw []byte) (map[string]any, error) {
 	if !utf8.Valid(raw) {
 		return nil, schema.Errorf(schema.InvalidSyntax, "request body is not valid UTF-8")
 	}
+	if k, dup := duplicateKey(raw); dup {
+		return nil, schema.Errorf(schema.InvalidSyntax, "request body has the key %q twice in one object", k)
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var body any
@@ -122,4 +125,48 @@ func writeError(w http.ResponseWriter, err error) {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, se.Status, se)
+}
+
+// duplicateKey finds a key given twice in one JSON object. encoding/json
+// keeps the last one silently, so a proxy or an IdP that reads the first
+// would disagree with the server about what was sent (RFC 8259 §4: names
+// SHOULD be unique). Keys differing only in case are caught later, by the
+// schema, since SCIM attribute names are case-insensitive.
+func duplicateKey(raw []byte) (string, bool) {
+	type frame struct {
+		keys      map[string]bool // nil for an array
+		expectKey bool
+	}
+	var stack []*frame
+	d := json.NewDecoder(bytes.NewReader(raw))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", false // malformed input is reported by the real decode
+		}
+		if delim, ok := tok.(json.Delim); ok {
+			switch delim {
+			case '{':
+				stack = append(stack, &frame{keys: map[string]bool{}, expectKey: true})
+				continue
+			case '[':
+				stack = append(stack, &frame{})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		} else if k, ok := tok.(string); ok && len(stack) > 0 {
+			if top := stack[len(stack)-1]; top.keys != nil && top.expectKey {
+				if top.keys[k] {
+					return k, true
+				}
+				top.keys[k], top.expectKey = true, false
+				continue
+			}
+		}
+		// A value ended: the enclosing object expects a key next.
+		if len(stack) > 0 && stack[len(stack)-1].keys != nil {
+			stack[len(stack)-1].expectKey = true
+		}
+	}
 }
