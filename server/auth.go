@@ -101,6 +101,25 @@ func (t *Tenants) Allowed(tenant, token string) bool {
 	return ok == 1
 }
 
+// Known reports whether the token may act for any tenant: a token that is
+// known but not for the tenant it is used on is "not in the company" (403)
+// for profiles that say so, rather than unknown (401).
+func (t *Tenants) Known(token string) bool {
+	if token == "" {
+		return false
+	}
+	h := HashToken(token)
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	ok := 0
+	for _, hs := range t.tokens {
+		for _, x := range hs {
+			ok |= subtle.ConstantTimeCompare(h[:], x[:])
+		}
+	}
+	return ok == 1
+}
+
 // bearer extracts the token of an "Authorization: Bearer …" header; the
 // scheme name is case-insensitive (RFC 6750 §2.1, RFC 7235 §2.1).
 func bearer(r *http.Request) string {

@@ -54,6 +54,9 @@ func base(r *http.Request) string {
 	if t := r.PathValue("tenant"); t != "" {
 		p = "/t/" + t + "/scim/v2"
 	}
+	if u := r.URL.Path; u != p && !strings.HasPrefix(u, p+"/") && strings.HasPrefix(u, strings.TrimSuffix(p, "/v2")) {
+		p = strings.TrimSuffix(p, "/v2") // the short base of a ShortBase profile
+	}
 	return scheme + "://" + r.Host + p
 }
 
@@ -171,7 +174,11 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 	if err := s.resolveMembers(ctx, tenant, rt, doc, nil); err != nil {
 		return store.Resource{}, err
 	}
-	return s.cfg.Store.Create(ctx, tenant, rt, doc)
+	res, err := s.cfg.Store.Create(ctx, tenant, rt, doc)
+	if err == nil && rt.ID == "User" && s.cfg.Profiles != nil {
+		s.joinDefaultGroup(ctx, tenant, res.ID)
+	}
+	return res, err
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {

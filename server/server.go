@@ -20,6 +20,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimharness/scimharness/server/profile"
@@ -48,13 +49,19 @@ type Config struct {
 	// profile), or nil for the strict RFC behaviour. Nil: every tenant is
 	// strict, at the cost of one nil check per step.
 	Profiles func(tenant string) *profile.Profile
+	// Now is the clock of issued access tokens' expiry. Default time.Now.
+	Now func() time.Time
 }
 
 // Server is the reference SCIM server; it is an http.Handler.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
-	log *slog.Logger
+	cfg    Config
+	mux    *http.ServeMux
+	log    *slog.Logger
+	issued issuedTokens // access tokens of the tenants' token endpoints
+	groups sync.Map     // tenant → true once its profile's groups exist
+	// groupsMu serialises the creation of profiles' groups.
+	groupsMu sync.Mutex
 }
 
 // New returns a server for cfg.
@@ -83,11 +90,13 @@ func New(cfg Config) (*Server, error) {
 }
 
 // routes registers every endpoint twice: under the default tenant's
-// /scim/v2 and under /t/{tenant}/scim/v2. Methods are dispatched in the
+// /scim/v2 and under /t/{tenant}/scim/v2 — and twice more under /scim and
+// /t/{tenant}/scim, which answer only for tenants whose profile has
+// ShortBase (Board's /scim/Users). Methods are dispatched in the
 // handlers (not in the patterns) so that a wrong method gets a SCIM 405 body
 // rather than ServeMux's plain-text one.
 func (s *Server) routes() {
-	for _, p := range []string{"/scim/v2", "/t/{tenant}/scim/v2"} {
+	for _, p := range []string{"/scim/v2", "/t/{tenant}/scim/v2", "/scim", "/t/{tenant}/scim"} {
 		s.handle(p, "/ServiceProviderConfig", methods{http.MethodGet: s.serviceProviderConfig})
 		s.handle(p, "/Schemas", methods{http.MethodGet: s.listSchemas})
 		s.handle(p, "/Schemas/{id}", methods{http.MethodGet: s.getSchema})
@@ -114,14 +123,42 @@ func (s *Server) routes() {
 		notFound := s.authed(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
 		})
-		s.mux.Handle(p, notFound) // else ServeMux redirects the base URL to p+"/"
-		s.mux.Handle(p+"/", notFound)
+		s.register(p, "", notFound) // else ServeMux redirects the base URL to p+"/"
+		s.register(p, "/", notFound)
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, schema.StatusError(http.StatusNotFound,
-			"no SCIM endpoint at %s; the base URL is /scim/v2 or /t/{tenant}/scim/v2", r.URL.Path))
+	// OAuth2 client credentials, for tenants whose profile has clients.
+	s.mux.HandleFunc("/connect/token", s.token)
+	s.mux.HandleFunc("/t/{tenant}/connect/token", s.token)
+	// Huddle's company-scoped Users endpoint (profile.CompanyPath).
+	s.mux.HandleFunc("/people/companies/{company}/users", s.huddle)
+	s.mux.HandleFunc("/people/companies/{company}/users/{id}", s.huddle)
+	s.mux.HandleFunc("/", noEndpoint)
+}
+
+// noEndpoint answers a path outside every SCIM base URL.
+func noEndpoint(w http.ResponseWriter, r *http.Request) {
+	writeError(w, schema.StatusError(http.StatusNotFound,
+		"no SCIM endpoint at %s; the base URL is /scim/v2 or /t/{tenant}/scim/v2", r.URL.Path))
+}
+
+// register mounts h at prefix+pattern. Under a short base (no /v2) it
+// answers only for tenants whose profile has ShortBase; for every other
+// tenant the path is outside the SCIM API, exactly as without it.
+func (s *Server) register(prefix, pattern string, h http.HandlerFunc) {
+	if !isShortBase(prefix) {
+		s.mux.Handle(prefix+pattern, h)
+		return
+	}
+	s.mux.HandleFunc(prefix+pattern, func(w http.ResponseWriter, r *http.Request) {
+		if pr := s.profile(r); pr == nil || !pr.ShortBase {
+			noEndpoint(w, r)
+			return
+		}
+		h(w, r)
 	})
 }
+
+func isShortBase(prefix string) bool { return !strings.HasSuffix(prefix, "/v2") }
 
 // methods maps an HTTP method to its handler; "*" takes every method.
 type methods map[string]http.HandlerFunc
@@ -130,7 +167,7 @@ type methods map[string]http.HandlerFunc
 // name it) under prefix. A tenant's profile may withhold the endpoint (404)
 // or some of its methods (405), before the strict dispatch below.
 func (s *Server) handle(prefix, endpoint string, m methods) {
-	s.mux.Handle(prefix+endpoint, s.authed(func(w http.ResponseWriter, r *http.Request) {
+	s.register(prefix, endpoint, s.authed(func(w http.ResponseWriter, r *http.Request) {
 		if pr := s.profile(r); pr != nil {
 			allowed, known := pr.Allows(endpoint, r.Method)
 			if !known {
@@ -175,9 +212,22 @@ func (s *Server) handle(prefix, endpoint string, m methods) {
 func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t := tenantOf(r)
-		if !s.cfg.Tenants.Allowed(t, bearer(r)) {
-			writeError(w, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required"))
+		p, err := s.authenticate(t, bearer(r))
+		if err != nil {
+			writeError(w, err)
 			return
+		}
+		if pr := s.profileOf(t); pr != nil {
+			if pr.Authorize != nil {
+				if err := pr.Authorize(p); err != nil {
+					writeError(w, err)
+					return
+				}
+			}
+			if err := s.ensureGroups(r.Context(), t, pr); err != nil {
+				writeError(w, err)
+				return
+			}
 		}
 		if !acceptable(r) {
 			writeError(w, schema.StatusError(http.StatusNotAcceptable, "this server answers application/scim+json; Accept was %q", r.Header.Get("Accept")))
@@ -215,6 +265,9 @@ func (s *Server) registry(tenant string) *schema.Registry {
 func tenantOf(r *http.Request) string {
 	if t := r.PathValue("tenant"); t != "" {
 		return t
+	}
+	if c := r.PathValue("company"); c != "" { // Huddle: the company is the tenant
+		return c
 	}
 	return DefaultTenant
 }

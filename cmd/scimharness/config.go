@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -19,13 +20,91 @@ import (
 //	    tokens: ["s3cret"]       # read once, kept only as hashes
 //	    token_sha256: ["9f86…"]  # or give the hashes: no secret in the file
 //	    profile: humbol          # service-provider profile; default --profile, else strict
+//
+// Huddle and Board tenants take more (see docs of profile.HuddleWith and
+// profile.BoardWith):
+//
+//   - id: "123"                # Huddle: the company, /people/companies/123/users
+//     profile: huddle
+//     token_sha256: ["…"]      # plain tokens: actors with provisioning permission
+//     actors:                  # tokens with permissions (also tokens of the tenant)
+//   - {name: viewer, token_sha256: "…", provisioning: false}
+//     email_domains: [example.com]   # empty: every domain
+//     clients:                 # OAuth2 client credentials at /t/123/connect/token
+//   - {id: frootymcnooty, secret_sha256: "…", provisioning: true, token_minutes: 60}
+//   - id: hub                  # Board
+//     profile: board
+//     clients:                 # Client API users; scope board-scim
+//   - {id: idp, secret_sha256: "…", scim: true, token_minutes: 1440}  # at most 259200
+//     permission_groups:       # served as SCIM Groups
+//   - {name: Planners, default: true}
+//   - {name: Archived, disabled: true}
+//     metadata: [name.givenName, name.familyName, emails, active]  # SCIM attributes mapped to metadata
 type fileConfig struct {
-	Tenants []struct {
-		ID          string   `yaml:"id"`
-		Tokens      []string `yaml:"tokens"`
-		TokenSHA256 []string `yaml:"token_sha256"`
-		Profile     string   `yaml:"profile"`
-	} `yaml:"tenants"`
+	Tenants []tenantConfig `yaml:"tenants"`
+}
+
+type tenantConfig struct {
+	ID          string   `yaml:"id"`
+	Tokens      []string `yaml:"tokens"`
+	TokenSHA256 []string `yaml:"token_sha256"`
+	Profile     string   `yaml:"profile"`
+
+	Actors []struct {
+		Name         string `yaml:"name"`
+		TokenSHA256  string `yaml:"token_sha256"`
+		Provisioning bool   `yaml:"provisioning"`
+	} `yaml:"actors"`
+	EmailDomains []string `yaml:"email_domains"`
+	Clients      []struct {
+		ID           string `yaml:"id"`
+		SecretSHA256 string `yaml:"secret_sha256"`
+		SCIM         bool   `yaml:"scim"`
+		Provisioning bool   `yaml:"provisioning"`
+		TokenMinutes int    `yaml:"token_minutes"`
+	} `yaml:"clients"`
+	PermissionGroups []struct {
+		Name     string `yaml:"name"`
+		Default  bool   `yaml:"default"`
+		Disabled bool   `yaml:"disabled"`
+	} `yaml:"permission_groups"`
+	Metadata []string `yaml:"metadata"`
+}
+
+// settings is the tenant's profile settings.
+func (tc tenantConfig) settings() (profile.Settings, error) {
+	var s profile.Settings
+	for _, a := range tc.Actors {
+		h, err := server.ParseTokenHash(a.TokenSHA256)
+		if err != nil {
+			return s, fmt.Errorf("actor %q: %v", a.Name, err)
+		}
+		s.Actors = append(s.Actors, profile.Actor{Name: a.Name, TokenSHA256: h, Provisioning: a.Provisioning})
+	}
+	s.EmailDomains = tc.EmailDomains
+	for _, c := range tc.Clients {
+		h, err := server.ParseTokenHash(c.SecretSHA256)
+		if err != nil {
+			return s, fmt.Errorf("client %q: secret_sha256: %v", c.ID, err)
+		}
+		if c.TokenMinutes < 0 || c.TokenMinutes > 259200 {
+			return s, fmt.Errorf("client %q: token_minutes %d: use 1 to 259200 (180 days)", c.ID, c.TokenMinutes)
+		}
+		s.Clients = append(s.Clients, profile.Client{
+			ID: c.ID, SecretSHA256: h, Lifetime: time.Duration(c.TokenMinutes) * time.Minute,
+			Principal: profile.Principal{SCIM: c.SCIM, Provisioning: c.Provisioning},
+		})
+	}
+	for _, g := range tc.PermissionGroups {
+		s.PermissionGroups = append(s.PermissionGroups, profile.PermissionGroup{Name: g.Name, Default: g.Default, Disabled: g.Disabled})
+	}
+	s.Metadata = tc.Metadata
+	return s, nil
+}
+
+func (tc tenantConfig) hasSettings() bool {
+	return len(tc.Actors) > 0 || len(tc.EmailDomains) > 0 || len(tc.Clients) > 0 ||
+		len(tc.PermissionGroups) > 0 || tc.Metadata != nil
 }
 
 // readFileConfig reads and decodes the --config file; unknown keys are
@@ -60,10 +139,17 @@ func loadProfiles(def, path string) (func(tenant string) *profile.Profile, error
 			return nil, err
 		}
 		for _, tc := range fc.Tenants {
+			if tc.Profile == "" && tc.hasSettings() {
+				tc.Profile = def // actors, clients… go with --profile
+			}
 			if tc.Profile == "" {
 				continue
 			}
-			p, err := profile.ByName(tc.Profile)
+			set, err := tc.settings()
+			if err != nil {
+				return nil, fmt.Errorf("--config %s: tenant %q: %v", path, tc.ID, err)
+			}
+			p, err := profile.ByNameWith(tc.Profile, set)
 			if err != nil {
 				return nil, fmt.Errorf("--config %s: tenant %q: %v", path, tc.ID, err)
 			}
@@ -121,6 +207,20 @@ func loadTenants(token, path string) (*server.Tenants, error) {
 				}
 				n++
 			}
+			// An actor's token is a token of the tenant; its permissions
+			// are the profile's business.
+			for _, a := range tc.Actors {
+				h, err := server.ParseTokenHash(a.TokenSHA256)
+				if err != nil {
+					return nil, fmt.Errorf("--config %s: tenant %q: actor %q: %v", path, tc.ID, a.Name, err)
+				}
+				if err := t.Add(tc.ID, h); err != nil {
+					return nil, fmt.Errorf("--config %s: %v", path, err)
+				}
+				n++
+			}
+			// OAuth2 clients get their tokens from the token endpoint.
+			n += len(tc.Clients)
 		}
 	}
 	if n == 0 {

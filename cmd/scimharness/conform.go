@@ -18,10 +18,12 @@ import (
 	sutarget "github.com/scimharness/scimharness/suites/target"
 )
 
-const conformHelp = `Usage: scimharness conform --url URL [--token TOKEN] [flags]
+const conformHelp = `Usage: scimharness conform [--url URL [--token TOKEN]] [flags]
 
 Runs the SCIM conformance checks (the same checks as go test ./suites/...)
-against the server at URL: discovery, CRUD and PUT, every PATCH form, the
+against the server at URL or, without --url, against the reference server
+started in this process (memory store; --store postgres with --database-url
+keeps it in PostgreSQL, without it a throwaway PostgreSQL is started): discovery, CRUD and PUT, every PATCH form, the
 filter grammar, sort, paging, attributes, ETags, Bulk, /.search, /Me, media
 types and error bodies. Each check names the RFC clause it tests and its
 level: a failing MUST fails, a failing SHOULD warns. Checks for features the
@@ -43,6 +45,7 @@ Flags:
 
 type conformConfig struct {
 	url, token, reportDir, features, skipFeatures, only, prefix string
+	store, databaseURL                                          string
 	yes, list                                                   bool
 	timeout                                                     time.Duration
 	oauth2                                                      client.OAuth2
@@ -60,6 +63,8 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fs.StringVar(&c.skipFeatures, "skip-features", "", "features to skip whatever the server declares, comma-separated")
 	fs.StringVar(&c.only, "only", "", "run only the checks whose id starts with one of these, comma-separated (e.g. filter/,patch/atomic)")
 	fs.StringVar(&c.prefix, "prefix", "", "prefix of everything the run creates (default random, scimh-xxxxxxxx)")
+	fs.StringVar(&c.store, "store", "", "without --url: store of the in-process reference server, memory (default) or postgres")
+	fs.StringVar(&c.databaseURL, "database-url", "", "without --url, with --store postgres: PostgreSQL URL of the in-process server (default $SCIM_DATABASE_URL; a throwaway PostgreSQL if neither)")
 	fs.BoolVar(&c.yes, "yes", false, "consent to write to a server that is not on this machine")
 	fs.BoolVar(&c.list, "list", false, "list the checks and exit")
 	fs.DurationVar(&c.timeout, "timeout", client.DefaultTimeout, "timeout of each request")
@@ -90,10 +95,24 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if len(selected) == 0 {
 		return usageErr("--only %q selects no check (see --list)", c.only)
 	}
-	if c.url == "" {
-		return usageErr("--url is required: the SCIM base URL of the server under test")
+	if c.url == "" && (c.token != "" || c.oauth2.TokenURL != "") {
+		// Credentials without a URL are a forgotten --url, not a wish to
+		// test the in-process server.
+		return usageErr("--token and --oauth2-* need --url: without --url the reference server is started in process")
 	}
-	if c.token == "" {
+	if c.url != "" && (c.store != "" || c.databaseURL != "") {
+		return usageErr("--store and --database-url choose the store of the in-process reference server; they do not go with --url")
+	}
+	if c.store != "" && c.store != "memory" && c.store != "postgres" {
+		return usageErr("--store %q: use memory or postgres", c.store)
+	}
+	if c.url == "" && c.store == "postgres" && c.databaseURL == "" {
+		c.databaseURL = getenv("SCIM_DATABASE_URL")
+	}
+	if c.databaseURL != "" && c.store != "postgres" {
+		return usageErr("--database-url needs --store postgres")
+	}
+	if c.url != "" && c.token == "" {
 		c.token = getenv("SCIM_TOKEN")
 	}
 	if c.oauth2.ClientSecret == "" {
@@ -102,8 +121,10 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	cfg := sutarget.Config{
 		BaseURL: c.url, Token: c.token, Yes: c.yes, Prefix: c.prefix, Timeout: c.timeout,
 		Features: sutarget.SplitList(c.features), SkipFeatures: sutarget.SplitList(c.skipFeatures),
+		// Asked for by name, PostgreSQL is required: no silent fall-back.
+		Store: c.store, RequirePostgres: c.store == "postgres", DatabaseURL: c.databaseURL,
 	}
-	if c.oauth2.TokenURL != "" {
+	if c.oauth2.TokenURL != "" && c.url != "" {
 		o := c.oauth2
 		cfg.OAuth2, cfg.Token = &o, ""
 	}
@@ -131,6 +152,9 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if err := report.WriteText(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "scimharness conform: %v\n", err)
 		return exitFail
+	}
+	if tg.InProcess {
+		fmt.Fprintf(stdout, "target: the reference server, in process (%s store)\n", tg.Store)
 	}
 	fmt.Fprintf(stdout, "features declared: %s; tested: %s\n", orNone(tg.Declared.List()), orNone(tg.Features.List()))
 	for _, p := range cert.Profiles() {
@@ -186,17 +210,23 @@ func conformCommand(fs *flag.FlagSet, c *conformConfig) string {
 	if c.oauth2.TokenURL != "" {
 		env = append(env, "SCIM_OAUTH2_CLIENT_SECRET=…")
 	}
+	if c.databaseURL != "" {
+		// A PostgreSQL URL may carry a password, in its user part or its
+		// query: named, never written.
+		env = append(env, "SCIM_DATABASE_URL=…")
+	}
 	args := []string{"scimharness", "conform"}
 	var names []string
 	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
 	sort.Strings(names)
 	for _, name := range names {
 		switch name {
-		case "token", "oauth2-client-secret", "prefix":
+		case "token", "oauth2-client-secret", "prefix", "database-url":
 			continue
 		case "url":
 			args = append(args, "--url", shellQuote(safeURL(c.url)))
 			continue
+
 		}
 		f := fs.Lookup(name)
 		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {

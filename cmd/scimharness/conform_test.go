@@ -22,7 +22,11 @@ func TestConformUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no url", []string{"--token", "x"}, "--url is required"},
+		{"token without url", []string{"--token", "x"}, "need --url"},
+		{"store with url", []string{"--url", "http://127.0.0.1:1/scim/v2", "--token", "x", "--store", "memory"}, "do not go with --url"},
+		{"unknown store", []string{"--store", "sqlite"}, "use memory or postgres"},
+		{"database url without postgres", []string{"--database-url", "postgres://u@127.0.0.1:1/db"}, "needs --store postgres"},
+		{"postgres unreachable", []string{"--store", "postgres", "--database-url", "postgres://u:pw@127.0.0.1:1/db?connect_timeout=2"}, "postgres store"},
 		{"bad url", []string{"--url", "ftp://x", "--token", "x"}, "not an absolute http(s) URL"},
 		{"no credentials", []string{"--url", "http://127.0.0.1:1/scim/v2"}, "no credentials"},
 		{"no consent", []string{"--url", "https://scim.example.com/scim/v2", "--token", "x"}, "--yes"},
@@ -97,5 +101,24 @@ func TestConformList(t *testing.T) {
 	code, out, _ := runConform(t, "--list", "--only", "etag/")
 	if code != exitOK || !strings.Contains(out, "etag/if-match-stale") || strings.Contains(out, "filter/") {
 		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestConformInProcess: without --url the reference server is started in
+// process, so one command runs the same checks anywhere.
+func TestConformInProcess(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runConform(t, "--only", "discovery/,crud/", "--report-dir", dir)
+	if code != exitOK || !strings.Contains(out, "reference server, in process (memory store)") || !strings.Contains(out, "profile rfc      success") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	y, err := os.ReadFile(filepath.Join(dir, "results.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"store: memory", "command: scimharness conform --only discovery/,crud/ --report-dir"} {
+		if !bytes.Contains(y, []byte(want)) {
+			t.Errorf("results.yaml lacks %q:\n%s", want, y)
+		}
 	}
 }

@@ -22,6 +22,11 @@ Usage:
   scimharness serve [flags]     run the reference SCIM server (see: scimharness serve -h)
   scimharness simulate [flags]  play an IdP (entra, google, okta) against a SCIM server (see: scimharness simulate -h)
   scimharness conform [flags]   run the SCIM conformance checks against a server (see: scimharness conform -h)
+  scimharness certify DIR       grade a SCIM client from a recording of serve --record DIR (see: scimharness certify -h)
+  scimharness replay DIR --url URL
+                                replay a recording against a SCIM server (see: scimharness replay -h)
+  scimharness token create|revoke|list --config FILE
+                                manage tenant tokens: shown once, stored hashed (see: scimharness token -h)
   scimharness version           print the version
   scimharness help              print this help
 `
@@ -53,6 +58,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return simulate(ctx, args[1:], stdout, stderr, getenv)
 	case "conform":
 		return conform(ctx, args[1:], stdout, stderr, getenv)
+	case "certify":
+		return certifyCmd(args[1:], stdout, stderr)
+	case "replay":
+		return replayCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "token":
+		return token(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "scimharness", versionString())
 		return exitOK

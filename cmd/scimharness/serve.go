@@ -14,6 +14,7 @@ import (
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/record"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
@@ -28,8 +29,9 @@ tenants, each at /t/{tenant}/scim/v2, come from --config.
 
 Profiles: every tenant behaves as a strict RFC 7643/7644 server unless it has
 a service-provider profile (--profile for all tenants, or "profile:" per tenant
-in --config): humbol and holaspirit reproduce those services' documented
-behaviour — endpoints, methods, required attributes, filters, error bodies.
+in --config): humbol, holaspirit, huddle and board reproduce those services'
+documented behaviour — endpoints, methods, required attributes, filters,
+error bodies, OAuth2 client credentials (/t/{tenant}/connect/token).
 
 Storage: by default resources are kept IN MEMORY and are LOST when the server stops.
 The memory store is ephemeral by design: the server is a reference and a test
@@ -57,6 +59,7 @@ type serveConfig struct {
 	bug            string // --bug: a deliberate defect from package broken
 	databaseURL    string
 	profile        string // --profile: service-provider profile of every tenant without its own
+	recordDir      string // --record: write every exchange, redacted, as JSON lines into this directory
 }
 
 func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *serveConfig) {
@@ -85,6 +88,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
 	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
+	fs.StringVar(&c.recordDir, "record", "", "record every exchange (redacted: no tokens, cookies or passwords) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay")
 	return fs, c
 }
 
@@ -167,7 +171,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if c.bug != "" {
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
 	}
-	return runHTTP(ctx, ln, wrap(srv), c, logger)
+	h := wrap(srv)
+	if c.recordDir != "" {
+		rec, err := record.New(c.recordDir, record.Options{Secrets: []string{c.token}})
+		if err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "scimharness serve: --record: %v\n", err)
+			return exitFail
+		}
+		defer func() {
+			if err := rec.Close(); err != nil {
+				logger.Error("recording", "err", err)
+			}
+		}()
+		logger.Info("recording exchanges", "dir", c.recordDir)
+		h = rec.Wrap(h)
+	}
+	return runHTTP(ctx, ln, h, c, logger)
 }
 
 // runHTTP serves until ctx ends (SIGINT/SIGTERM), then drains requests in

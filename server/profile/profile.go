@@ -71,6 +71,37 @@ type Profile struct {
 	// with invalidPath: services that "ignore other fields silently" do so
 	// for PATCH too.
 	IgnoreUnknownPatchPaths bool
+
+	// Access holds the tenant's actors (tokens with permissions) and OAuth2
+	// clients; nil: every tenant token has every permission and there is
+	// no token endpoint.
+	Access *Access
+	// Authorize decides, after authentication, whether the principal may
+	// use the API: an error is a 403. Nil allows every principal.
+	Authorize func(p Principal) error
+	// CompanyPath serves the Users endpoint at Huddle's
+	// /people/companies/{company}/users, the company being the tenant,
+	// with JSON or XML bodies (seed 002).
+	CompanyPath bool
+	// ShortBase also serves the SCIM API at /scim (default tenant) and
+	// /t/{tenant}/scim, Board's base URL ("…/scim/Users/<user id>", seed
+	// 003); /scim/v2 keeps working. Strict tenants have no such path.
+	ShortBase bool
+	// PermissionGroups exist as SCIM Groups of the tenant from the start
+	// (Board, seed 003); the enabled default one receives every user
+	// created through SCIM.
+	PermissionGroups []PermissionGroup
+}
+
+// DefaultGroup is the name of the Permission Group a created user joins:
+// the one set as default, unless it is disabled; "" for none.
+func (p *Profile) DefaultGroup() string {
+	for _, g := range p.PermissionGroups {
+		if g.Default && !g.Disabled {
+			return g.Name
+		}
+	}
+	return ""
 }
 
 // Allows reports whether the profile serves method on endpoint; known is
@@ -131,6 +162,8 @@ func load(name string) *schema.Registry {
 var builtins = map[string]func() *Profile{
 	"humbol":     Humbol,
 	"holaspirit": Holaspirit,
+	"huddle":     Huddle,
+	"board":      Board,
 }
 
 // Names lists the built-in profiles, sorted; "strict" (the default) is

@@ -32,11 +32,11 @@ func TestBuiltins(t *testing.T) {
 		if _, ok := p.Registry.ResourceType("User"); !ok {
 			t.Errorf("%s has no User type", n)
 		}
-		if _, ok := p.Registry.ResourceType("Group"); ok {
-			t.Errorf("%s has groups; neither service does", n)
+		if _, ok := p.Registry.ResourceType("Group"); ok != (n == "board") {
+			t.Errorf("%s has groups: %v; only Board's Permission Groups are", n, ok)
 		}
 	}
-	if !slices.Equal(profile.Names(), []string{"holaspirit", "humbol", "strict"}) {
+	if !slices.Equal(profile.Names(), []string{"board", "holaspirit", "huddle", "humbol", "strict"}) {
 		t.Errorf("Names() = %v", profile.Names())
 	}
 }

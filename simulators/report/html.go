@@ -30,6 +30,7 @@ type htmlView struct {
 	Counts   []htmlCount
 	Groups   []htmlGroup
 	Problems int
+	Extra    []Section // Report.Sections, statuses checked
 }
 
 type htmlCount struct {
@@ -121,8 +122,22 @@ func WriteHTML(w io.Writer, r Report) error {
 		g.Verdict, g.Summary = s.Verdict.String(), strings.TrimPrefix(s.String(), s.Verdict.String()+": ")
 	}
 	v.Duration = ms(total)
+	for _, sec := range r.Sections {
+		rows := make([]SectionRow, len(sec.Rows))
+		for i, row := range sec.Rows {
+			if !badgeStatuses[row.Status] {
+				row.Status = ""
+			}
+			rows[i] = row
+		}
+		v.Extra = append(v.Extra, Section{Title: sec.Title, Rows: rows})
+	}
 	return htmlTemplate.Execute(w, v)
 }
+
+// badgeStatuses are the statuses a SectionRow may be shown as: the badge
+// colours of the stylesheet.
+var badgeStatuses = map[string]bool{"pass": true, "warn": true, "info": true, "fail": true, "error": true, "skip": true, "disabled": true}
 
 // withoutWireLines drops the "sent: …" and "received: …" summary lines
 // that end a scenario message: the page shows the full exchanges instead.

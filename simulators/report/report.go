@@ -39,6 +39,26 @@ type Report struct {
 	Results []scenario.Result `json:"results"`
 	// Summary is computed from Results when left zero.
 	Summary scenario.Summary `json:"summary"`
+	// Sections are extra summaries a caller adds (the conformance
+	// certification: target, features, verdict per profile). The HTML
+	// report shows them between the header and the results; JSON keeps
+	// them. Text and JUnit leave them out.
+	Sections []Section `json:"sections,omitempty"`
+}
+
+// Section is one extra summary: a titled list of label/value rows.
+type Section struct {
+	Title string       `json:"title"`
+	Rows  []SectionRow `json:"rows"`
+}
+
+// SectionRow is one row of a Section. With Status (a result status:
+// pass, warn, info, fail, error, skip, disabled) the value is shown as a
+// badge of that colour; an unknown Status shows plain text.
+type SectionRow struct {
+	Label  string `json:"label"`
+	Value  string `json:"value"`
+	Status string `json:"status,omitempty"`
 }
 
 // withSummary fills in a zero Summary.

@@ -354,3 +354,44 @@ func TestEmptyReport(t *testing.T) {
 		}
 	}
 }
+
+// TestSections: extra summaries are shown in the HTML (values with a
+// known status as badges, everything escaped) and kept in the JSON; a
+// report without them renders as before.
+func TestSections(t *testing.T) {
+	r := sampleReport(t)
+	if out := render(t, report.WriteHTML, r); strings.Contains(out, `class="extra"`) {
+		t.Error("a report without sections shows one")
+	}
+	r.Sections = []report.Section{{Title: "Certification", Rows: []report.SectionRow{
+		{Label: "Target", Value: "http://127.0.0.1/scim/v2"},
+		{Label: "profile rfc", Value: "success", Status: "pass"},
+		{Label: "profile okta", Value: "partial", Status: `warn" onclick="x`},
+		{Label: "<b>hostile</b>", Value: "<script>alert(1)</script>"},
+	}}}
+	out := render(t, report.WriteHTML, r)
+	for _, want := range []string{
+		`<section class="extra">`, "<h2>Certification</h2>", "<th>Target</th><td>http://127.0.0.1/scim/v2</td>",
+		`<th>profile rfc</th><td><span class="badge b-pass">success</span></td>`,
+		"<th>profile okta</th><td>partial</td>", // an unknown status: plain text
+		"&lt;b&gt;hostile&lt;/b&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<script") || strings.Contains(out, "onclick") {
+		t.Error("hostile section text survived")
+	}
+	js := render(t, report.WriteJSON, r)
+	back, err := report.ReadJSON(strings.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Sections) != 1 || len(back.Sections[0].Rows) != 4 || back.Sections[0].Rows[1] != (report.SectionRow{Label: "profile rfc", Value: "success", Status: "pass"}) {
+		t.Errorf("sections read back as %+v", back.Sections)
+	}
+	if js2 := render(t, report.WriteJSON, sampleReport(t)); strings.Contains(js2, `"sections"`) {
+		t.Error("report.json has sections it was not given")
+	}
+}

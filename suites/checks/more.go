@@ -151,9 +151,8 @@ func atAll(l scenario.Level, es []scenario.Expectation) []scenario.Expectation {
 
 // roles: the role edge cases the strict RFC profile defines. Roles are a
 // multi-valued complex attribute (RFC 7643 §4.1.2); "primary" is a boolean
-// true on at most one value (§2.4). What an IdP-specific profile accepts
-// beyond that (Entra's "True", JSON-string values) is judged by the IdP
-// suites, not here.
+// true on at most one value (§2.4). The edge cases IdPs send (Entra's
+// "True", JSON-string values, two primaries) are in rolesMore.
 func roles() []Check {
 	const c = "RFC 7643 §4.1.2, §2.4"
 	role := func(v string, primary any) map[string]any {
@@ -201,27 +200,5 @@ func roles() []Check {
 			Steps: []scenario.Step{createUser("u", userBody("rrm", "ro", map[string]any{"roles": []any{role("User", nil)}})),
 				step("PATCH remove roles", http.MethodPatch, "/Users/${u}", patchOp(op("remove", "roles", nil)), patched()),
 				get("read back", "/Users/${u}", status(http.StatusOK), absent("roles"))}},
-		{ID: "roles/two-primaries", Name: "two roles both primary are refused or reduced to one", Clause: "RFC 7643 §2.4 (primary: at most once)", Level: scenario.Should,
-			Steps: []scenario.Step{{
-				Name:    "create with two primary roles",
-				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: userBody("r2p", "ro", map[string]any{"roles": []any{role("A", true), role("B", true)}})},
-				Expect: []scenario.Expectation{status(http.StatusCreated, http.StatusBadRequest), scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
-					doc, err := ex.JSON()
-					if ex.Status() != http.StatusCreated || err != nil {
-						return nil
-					}
-					n := 0
-					list, _ := doc["roles"].([]any)
-					for _, r := range list {
-						if m, _ := r.(map[string]any); m["primary"] == true {
-							n++
-						}
-					}
-					if n > 1 {
-						return fmt.Errorf("%d roles are primary; RFC 7643 §2.4 allows one", n)
-					}
-					return nil
-				})},
-			}}},
 	}
 }

@@ -4,7 +4,7 @@
 // chooses (the in-process reference server, or SCIM_BASE_URL).
 //
 //	go test ./suites/conformance/ -ginkgo.label-filter='filter && MUST'
-//	SCIM_BASE_URL=https://… SCIM_TOKEN=… SCIM_YES=1 SCIM_REPORT_DIR=out go test ./suites/conformance/
+//	SCIM_BASE_URL=https://… SCIM_TOKEN=… SCIM_YES=1 SCIM_REPORT_DIR=$PWD/out go test ./suites/conformance/
 //
 // Ginkgo's --junit-report and --json-report work as usual; with
 // SCIM_REPORT_DIR the suite also writes the certification report

@@ -8,8 +8,6 @@ package runner
 
 import (
 	"bytes"
-	"fmt"
-	"html/template"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +66,7 @@ func (c Certification) Report() report.Report {
 	if c.Target != nil {
 		r.Target = c.Target.BaseURL
 	}
+	r.Sections = []report.Section{c.Section()}
 	return r
 }
 
@@ -157,44 +156,59 @@ func (c Certification) YAML() ([]byte, error) {
 	return buf.Bytes(), enc.Close()
 }
 
-var headTemplate = template.Must(template.New("cert").Parse(`<section style="margin:16px 24px;padding:12px 16px;border:1px solid #ddd;border-radius:6px">
-<h2 style="margin:0 0 8px">Certification</h2>
-<p>Target <code>{{.Target}}</code>{{if .Store}} (reference server, {{.Store}} store){{end}}</p>
-<p>Declared features: {{range .Declared}}<code>{{.}}</code> {{else}}none{{end}}<br>Tested features: {{range .Tested}}<code>{{.}}</code> {{else}}none{{end}}</p>
-<table><tr><th style="text-align:left">profile</th><th style="text-align:left">verdict</th></tr>
-{{range .Profiles}}<tr><td>{{.Profile}}</td><td><span class="badge b-{{if eq .Verdict "success"}}pass{{else if eq .Verdict "partial"}}warn{{else}}fail{{end}}">{{.Verdict}}</span></td></tr>
-{{end}}</table>
-</section>
-`))
+// Section is the certification summary the HTML report shows above the
+// results, and report.json keeps: the target, its declared and tested
+// features, and the verdict of each profile.
+func (c Certification) Section() report.Section {
+	sec := report.Section{Title: "Certification"}
+	add := func(label, value, status string) {
+		sec.Rows = append(sec.Rows, report.SectionRow{Label: label, Value: value, Status: status})
+	}
+	if t := c.Target; t != nil {
+		add("Target", t.BaseURL, "")
+		if t.InProcess {
+			add("Store", "reference server, "+t.Store+" store", "")
+		}
+		add("Declared features", listOrNone(t.Declared.List()), "")
+		add("Tested features", listOrNone(t.Features.List()), "")
+	}
+	for _, p := range c.Profiles() {
+		add("Profile "+p.Profile, p.Verdict, verdictStatus(p.Verdict))
+	}
+	return sec
+}
 
-// HTML renders report.html: the shared HTML report with the
-// certification summary (target, features, verdict per profile) on top.
+// verdictStatus is the badge colour of a profile verdict.
+func verdictStatus(v string) string {
+	switch v {
+	case "success":
+		return scenario.Pass.String()
+	case "partial":
+		return scenario.Warn.String()
+	}
+	return scenario.Fail.String()
+}
+
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// HTML renders report.html: the shared HTML report, the certification
+// summary (target, features, verdict per profile) on top of the results.
 func (c Certification) HTML() ([]byte, error) {
-	var page, head bytes.Buffer
+	var page bytes.Buffer
 	if err := report.WriteHTML(&page, c.Report()); err != nil {
 		return nil, err
 	}
-	d := yamlDoc{Profiles: c.Profiles()}
-	if t := c.Target; t != nil {
-		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
-		if t.InProcess {
-			d.Store = t.Store
-		}
-	}
-	if err := headTemplate.Execute(&head, d); err != nil {
-		return nil, err
-	}
-	s := page.String()
-	i := strings.Index(s, "<body>")
-	if i < 0 {
-		return nil, fmt.Errorf("runner: the HTML report has no <body>")
-	}
-	i += len("<body>")
-	return []byte(s[:i] + "\n" + head.String() + s[i:]), nil
+	return page.Bytes(), nil
 }
 
-// WriteDir writes results.yaml and report.html, and report.json and
-// junit.xml, into dir.
+// WriteDir writes results.yaml, and report.html, report.json and
+// junit.xml (the shared writers, with the certification summary), into
+// dir.
 func (c Certification) WriteDir(dir string) error {
 	if err := report.WriteDir(dir, c.Report()); err != nil {
 		return err
@@ -203,18 +217,9 @@ func (c Certification) WriteDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	h, err := c.HTML()
-	if err != nil {
+	tmp := filepath.Join(dir, "."+ResultsFile+".tmp")
+	if err := os.WriteFile(tmp, y, 0o644); err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{ResultsFile: y, report.HTMLFile: h} {
-		tmp := filepath.Join(dir, "."+name+".tmp")
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return os.Rename(tmp, filepath.Join(dir, ResultsFile))
 }

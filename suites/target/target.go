@@ -124,6 +124,10 @@ type Config struct {
 	// fall-back to memory.
 	Store           string
 	RequirePostgres bool
+	// DatabaseURL, with Store "postgres", is the PostgreSQL database the
+	// in-process server keeps its resources in; empty starts a throwaway
+	// one (pgtest: Docker or a local PostgreSQL).
+	DatabaseURL string
 	// Features are forced on and SkipFeatures forced off, whatever the
 	// target declares: a server whose /ServiceProviderConfig is wrong can
 	// still be tested for what it really does.
@@ -244,7 +248,14 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 func (t *Target) startReference(ctx context.Context, cfg Config) (base, token string, err error) {
 	var st store.Store = memory.New()
 	t.Store = "memory"
-	if cfg.Store == "postgres" {
+	if cfg.Store == "postgres" && cfg.DatabaseURL != "" {
+		pg, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return "", "", fmt.Errorf("target: postgres store: %w", err)
+		}
+		t.closers = append(t.closers, pg.Close)
+		st, t.Store = pg, "postgres"
+	} else if cfg.Store == "postgres" {
 		dbURL, _, stop, err := pgtest.Start(ctx)
 		switch {
 		case err == nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/scimharness/scimharness/suites/target"
@@ -56,5 +57,15 @@ func TestOverrides(t *testing.T) {
 	}
 	if m := tg.Missing([]string{target.Filter, target.Bulk}); !slices.Equal(m, []string{target.Bulk}) {
 		t.Errorf("missing %v", m)
+	}
+}
+
+// TestDatabaseURL: with a database URL the in-process server uses that
+// database, never a throwaway one, and an unreachable one is an error
+// that does not show the password.
+func TestDatabaseURL(t *testing.T) {
+	_, err := target.Open(context.Background(), target.Config{Store: "postgres", DatabaseURL: "postgres://u:pw-s3cret@127.0.0.1:1/db?connect_timeout=2"})
+	if err == nil || strings.Contains(err.Error(), "pw-s3cret") {
+		t.Fatalf("err = %v", err)
 	}
 }

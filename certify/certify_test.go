@@ -1,0 +1,280 @@
+package certify_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/scimharness/scimharness/certify"
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/record"
+	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/simulators/google"
+	"github.com/scimharness/scimharness/simulators/okta"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+const token = "certify-test-token-0123456789"
+
+// recording serves the reference server behind a recorder, lets drive
+// send traffic to its SCIM base URL, and returns the recording.
+func recording(t *testing.T, drive func(base string)) []record.Recording {
+	t.Helper()
+	tenants := server.NewTenants()
+	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rec, err := record.New(dir, record.Options{Secrets: []string{token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(rec.Wrap(srv))
+	drive(ts.URL + "/scim/v2")
+	ts.Close()
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := record.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func newClient(t *testing.T, cfg client.Config) *client.Client {
+	t.Helper()
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func failedSteps(rs []scenario.Result) []string {
+	var out []string
+	for _, r := range rs {
+		if r.Status >= scenario.Fail {
+			out = append(out, r.Scenario+" / "+r.Step+": "+r.Message)
+		}
+	}
+	return out
+}
+
+// checkProfile asserts a simulator's recording grades as that IdP: its
+// fingerprints found, no violation, and the given steps covered.
+func checkProfile(t *testing.T, res certify.Result, idp string, wantPrints []string, covered, never []certify.Step) {
+	t.Helper()
+	t.Log(res.Summary())
+	if res.IdP != idp {
+		t.Errorf("graded as %q, want %q (fingerprints %+v)", res.IdP, idp, res.Fingerprints)
+	}
+	got := strings.Join(res.FingerprintsOf(idp), "\n")
+	for _, w := range wantPrints {
+		if !strings.Contains(got, w) {
+			t.Errorf("fingerprint %q not found in:\n%s", w, got)
+		}
+	}
+	for _, f := range res.Findings {
+		if f.Level == certify.Violation {
+			t.Errorf("violation: %s: %s (%s) in %s", f.Rule, f.Message, f.Source, f.Request)
+		}
+	}
+	for _, s := range covered {
+		if !res.Covered(s) {
+			t.Errorf("step %q not covered", s)
+		}
+	}
+	for _, s := range never {
+		if res.Covered(s) {
+			t.Errorf("step %q covered, but %s never does it", s, idp)
+		}
+	}
+	if res.Verdict == certify.NotCertified {
+		t.Errorf("verdict %s", res.Verdict)
+	}
+}
+
+func TestEntraRecordingGradesAsEntra(t *testing.T) {
+	recs := recording(t, func(base string) {
+		c := newClient(t, entra.ClientConfig(client.Config{BaseURL: base, Token: token}))
+		rs, q := entra.Run(context.Background(), c, entra.Options{Users: 3, Groups: 1, Seed: 7}, scenario.Options{})
+		if q {
+			t.Errorf("quarantined")
+		}
+		if f := failedSteps(rs); len(f) > 0 {
+			t.Logf("simulator reported failures (not the grader's concern): %v", f)
+		}
+	})
+	res := certify.Grade(recs)
+	checkProfile(t, res, "entra",
+		[]string{"Test Connection", "capitalised PATCH ops", "ADSCIM"},
+		[]certify.Step{certify.StepConnection, certify.StepCreate, certify.StepUpdateSingle, certify.StepDisable, certify.StepGroups, certify.StepMemberAdd, certify.StepMemberRemove},
+		nil)
+	if !res.HasFinding("patch-op-case", certify.Quirk) {
+		t.Error("capitalised ops not reported as a tolerated quirk")
+	}
+	if res.Verdict != certify.CertifiedWithQuirks {
+		t.Errorf("verdict %s, want certified with quirks", res.Verdict)
+	}
+}
+
+func TestEntraFlagRecordingGradesAsEntra(t *testing.T) {
+	recs := recording(t, func(base string) {
+		c := newClient(t, entra.ClientConfig(client.Config{BaseURL: base, Token: token}))
+		entra.Run(context.Background(), c, entra.Options{Users: 2, Groups: 1, Flag: true, Seed: 3}, scenario.Options{})
+	})
+	res := certify.Grade(recs)
+	checkProfile(t, res, "entra", []string{"Test Connection", "ADSCIM"}, []certify.Step{certify.StepConnection, certify.StepCreate, certify.StepDisable}, nil)
+	if res.HasFinding("patch-op-case", certify.Quirk) {
+		t.Error("with aadOptscim062020 ops are lower case")
+	}
+}
+
+func TestGoogleRecordingGradesAsGoogle(t *testing.T) {
+	recs := recording(t, func(base string) {
+		c := newClient(t, google.ClientConfig(client.Config{BaseURL: base, Token: token}))
+		google.Run(context.Background(), c, google.Options{Users: 2, Update: "patch"}, scenario.Options{})
+	})
+	res := certify.Grade(recs)
+	checkProfile(t, res, "google",
+		[]string{"User-Agent Google-Auto-Provisioning", "SCIM 1.0 core URN", "Content-Type application/json"},
+		[]certify.Step{certify.StepCreate, certify.StepUpdateSingle, certify.StepDisable},
+		[]certify.Step{certify.StepGroups, certify.StepMemberAdd})
+	for _, rule := range []string{"content-type-json", "schemas-scim1-urn"} {
+		if !res.HasFinding(rule, certify.Quirk) {
+			t.Errorf("no %s quirk", rule)
+		}
+	}
+}
+
+func TestOktaRecordingGradesAsOkta(t *testing.T) {
+	recs := recording(t, func(base string) {
+		c := newClient(t, okta.ClientConfig(client.Config{BaseURL: base, Token: token}))
+		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1}, scenario.Options{Keep: true}) // Keep: no harness cleanup DELETEs; Okta never deletes users
+	})
+	res := certify.Grade(recs)
+	checkProfile(t, res, "okta",
+		[]string{"User-Agent \"Okta SCIM Client", "startIndex=1&count=100", "path-less replace {\"active\": false}"},
+		[]certify.Step{certify.StepCreate, certify.StepUpdateSingle, certify.StepDisable, certify.StepGroups, certify.StepMemberAdd, certify.StepMemberRemove},
+		[]certify.Step{certify.StepDelete})
+	if res.Verdict != certify.Certified {
+		t.Errorf("verdict %s, want certified: Okta sends RFC-conformant requests; findings %+v", res.Verdict, res.Findings)
+	}
+}
+
+// A deliberately faulty client: each request carries one known defect.
+func TestFaultyClientIsFlagged(t *testing.T) {
+	type bad struct {
+		method, path, ct, body string
+	}
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"faulty@example.com","active":true}`
+	patch := func(ops string) string {
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + ops + `]}`
+	}
+	reqs := []bad{
+		{"GET", "/Users?filter=" + urlq(`userName eq "faulty@example.com"`), "", ""},                                                                    // 1 clean
+		{"POST", "/Users", "application/scim+json", user},                                                                                               // 2 clean
+		{"GET", "/Users?filter=" + urlq(`userName eq`), "", ""},                                                                                         // 3 malformed filter
+		{"PATCH", "/Users/x", "application/scim+json", patch(`{"op":"frobnicate","path":"title","value":"x"}`)},                                         // 4 unknown op
+		{"POST", "/Users", "application/scim+json", strings.Replace(user, `"active":true`, `"active":1`, 1)},                                            // 5 numeric active
+		{"POST", "/Users", "text/plain", strings.Replace(user, "faulty@", "faulty2@", 1)},                                                               // 6 wrong content type
+		{"GET", "/Users?access_token=" + token, "", ""},                                                                                                 // 7 token in query
+		{"PATCH", "/Users/x", "application/scim+json", patch(`{"op":"replace","path":"emails[type eq ].value","value":"x"}`)},                           // 8 bad path
+		{"POST", "/Users", "application/scim+json", `{"userName":"noschemas@example.com"}`},                                                             // 9 no schemas
+		{"PATCH", "/Users/x", "application/scim+json", patch(`{"op":"Replace","path":"active","value":"False"}`)},                                       // 10 Entra quirks
+		{"POST", "/Users", "application/json", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"g@example.com","active":"True"}`}, // 11 Google/Entra quirks
+	}
+	recs := recording(t, func(base string) {
+		for _, r := range reqs {
+			var body io.Reader
+			if r.body != "" {
+				body = strings.NewReader(r.body)
+			}
+			hr, _ := http.NewRequest(r.method, base+r.path, body)
+			hr.Header.Set("Authorization", "Bearer "+token)
+			if r.ct != "" {
+				hr.Header.Set("Content-Type", r.ct)
+			}
+			resp, err := http.DefaultClient.Do(hr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	res := certify.Grade(recs)
+	t.Log(res.Summary())
+	if res.Verdict != certify.NotCertified {
+		t.Errorf("verdict %s, want not certified", res.Verdict)
+	}
+	want := map[int][]string{
+		1: nil, 2: nil,
+		3:  {"violation filter-syntax"},
+		4:  {"violation patch-op-unknown"},
+		5:  {"violation json-type"},
+		6:  {"violation content-type"},
+		7:  {"violation token-in-query"},
+		8:  {"violation patch-path"},
+		9:  {"violation schemas-missing"},
+		10: {"tolerated quirk patch-op-case", "tolerated quirk boolean-as-string"},
+		11: {"tolerated quirk content-type-json", "tolerated quirk boolean-as-string"},
+	}
+	got := map[int][]string{}
+	for _, f := range res.Findings {
+		got[f.Seq] = append(got[f.Seq], string(f.Level)+" "+f.Rule)
+		if f.Source == "" || f.Request == "" || f.File == "" {
+			t.Errorf("finding without source or request: %+v", f)
+		}
+	}
+	for seq, rules := range want {
+		if strings.Join(got[seq], ",") != strings.Join(rules, ",") {
+			t.Errorf("request #%d (%s): findings %v, want %v", seq, reqs[seq-1].method+" "+reqs[seq-1].path, got[seq], rules)
+		}
+	}
+	// The recording must not hold the token that was in the query string.
+	for _, rc := range recs {
+		for _, e := range rc.Entries {
+			if strings.Contains(e.Query, token) || strings.Contains(e.Request.URL, token) {
+				t.Errorf("token recorded in %s", e)
+			}
+		}
+	}
+	if !res.Covered(certify.StepCreate) || res.Covered(certify.StepGroups) || res.Covered(certify.StepPaging) {
+		t.Errorf("coverage %+v", res.Coverage)
+	}
+}
+
+func urlq(s string) string {
+	return strings.NewReplacer(" ", "%20", `"`, "%22").Replace(s)
+}
+
+func TestReportHasVerdictAndCoverage(t *testing.T) {
+	recs := recording(t, func(base string) {
+		c := newClient(t, okta.ClientConfig(client.Config{BaseURL: base, Token: token}))
+		okta.Run(context.Background(), c, okta.Options{Users: 1, Groups: 1}, scenario.Options{})
+	})
+	res := certify.Grade(recs)
+	rep := res.Report("scimharness certify DIR", recs[0].Entries[0].Time)
+	counts := map[string]int{}
+	for _, r := range rep.Results {
+		counts[r.Scenario]++
+	}
+	if counts[certify.ScenarioVerdict] != 1 || counts[certify.ScenarioCoverage] != len(certify.Steps) || counts[certify.ScenarioRequests] != res.Requests || counts[certify.ScenarioFingerprints] == 0 {
+		t.Errorf("report scenarios %v", counts)
+	}
+	if !strings.Contains(rep.Title, string(res.Verdict)) {
+		t.Errorf("title %q", rep.Title)
+	}
+}

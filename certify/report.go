@@ -1,0 +1,142 @@
+package certify
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/report"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+// Scenario names in the certification report.
+const (
+	ScenarioVerdict      = "certification"
+	ScenarioRequests     = "requests"
+	ScenarioFingerprints = "IdP fingerprints"
+	ScenarioCoverage     = "lifecycle coverage"
+)
+
+// Report turns a graded recording into the harness's report model, so that
+// report.WriteDir writes it as self-contained HTML, JSON and JUnit:
+//
+//   - "certification": one result, the verdict (pass: certified; warn:
+//     certified with quirks; fail: not certified).
+//   - "requests": one result per request — pass when clean, fail on a
+//     violation, warn on a quirk, info on a note — with every finding, its
+//     source, and the exchange.
+//   - "IdP fingerprints": one passing result per behaviour recognised.
+//   - "lifecycle coverage": one result per step; pass when exercised, skip
+//     ("never exercised") when not.
+func (r Result) Report(command string, started time.Time) report.Report {
+	rep := report.Report{
+		Title:   "SCIM client certification: " + string(r.Verdict),
+		Target:  strings.Join(baseNames(r.Files), ", "),
+		IdP:     r.IdP,
+		Mode:    "certify",
+		Command: command,
+		Started: started,
+	}
+	v := scenario.Result{Scenario: ScenarioVerdict, Step: "verdict: " + string(r.Verdict), Verified: true, Message: r.Summary(), Level: scenario.Must}
+	switch r.Verdict {
+	case Certified:
+		v.Status = scenario.Pass
+	case CertifiedWithQuirks:
+		v.Status = scenario.Warn
+		v.Level = scenario.Should
+	default:
+		v.Status = scenario.Fail
+	}
+	rep.Results = append(rep.Results, v)
+
+	multi := len(r.Files) > 1
+	for _, g := range r.graded {
+		name := fmt.Sprintf("#%d %s", g.entry.Seq, g.entry.String())
+		if multi {
+			name = filepath.Base(g.file) + " " + name
+		}
+		res := scenario.Result{Scenario: ScenarioRequests, Step: name, Status: scenario.Pass, Verified: true, Level: scenario.Must,
+			Exchanges: []client.Exchange{g.entry.Exchange()}}
+		worst := Level("")
+		var lines, clauses []string
+		for _, f := range g.fs {
+			lines = append(lines, fmt.Sprintf("[%s] %s: %s (%s)", f.Level, f.Rule, f.Message, f.Source))
+			clauses = appendOnce(clauses, f.Source)
+			if rank(f.Level) > rank(worst) {
+				worst = f.Level
+			}
+		}
+		switch worst {
+		case Violation:
+			res.Status = scenario.Fail
+		case Quirk:
+			res.Status, res.Level = scenario.Warn, scenario.Should
+		case Note:
+			res.Status, res.Level, res.Info = scenario.Warn, scenario.May, true
+		}
+		res.Message = strings.Join(lines, "\n")
+		res.Clause = strings.Join(clauses, "; ")
+		rep.Results = append(rep.Results, res)
+	}
+	for _, fp := range r.Fingerprints {
+		rep.Results = append(rep.Results, scenario.Result{
+			Scenario: ScenarioFingerprints, IdP: fp.IdP, Step: fp.IdP + ": " + fp.Behaviour, Status: scenario.Pass, Verified: true,
+			Behaviour: fp.Behaviour, Source: fp.Source,
+			Message: fmt.Sprintf("seen in %d request(s), e.g. #%s of %s", fp.Count, joinInts(fp.Seqs), filepath.Base(fp.File)),
+		})
+	}
+	for _, c := range r.Coverage {
+		res := scenario.Result{Scenario: ScenarioCoverage, Step: string(c.Step), Verified: true, Level: scenario.May}
+		if c.Exercised {
+			res.Status = scenario.Pass
+			res.Message = fmt.Sprintf("exercised by %d request(s), first #%d %s", c.Count, c.Seq, c.Example)
+			if c.Failed > 0 {
+				res.Message += fmt.Sprintf("; %d not answered 2xx", c.Failed)
+			}
+		} else {
+			res.Status = scenario.Skip
+			res.Message = "never exercised: the recording holds no request for this step"
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return rep
+}
+
+func rank(l Level) int {
+	switch l {
+	case Note:
+		return 1
+	case Quirk:
+		return 2
+	case Violation:
+		return 3
+	}
+	return 0
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", #")
+}
+
+func baseNames(files []string) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = filepath.Base(f)
+	}
+	return out
+}

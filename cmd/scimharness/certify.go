@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/scimharness/scimharness/certify"
+	"github.com/scimharness/scimharness/server/record"
+	"github.com/scimharness/scimharness/simulators/report"
+)
+
+const certifyHelp = `Usage: scimharness certify DIR|FILE [--report-dir OUT]
+
+Grades what a SCIM client (an identity provider being validated) sent, from
+a recording made by scimharness serve --record DIR: every *.jsonl file in DIR,
+or one FILE.
+
+Each request is graded for RFC 7643/7644 conformance — schemas and their
+URNs, PATCH op names and paths, filter syntax, media type, JSON types, no
+credential in the query string — and for the known behaviours of real IdPs
+(Entra, Google, Okta: the catalog idp-behaviour.md). Every finding is a
+violation, a tolerated quirk (what a known IdP sends and servers must
+accept) or a note, with its RFC clause or catalog source and the request.
+The lifecycle coverage lists the steps the client exercised (connection
+test, create, updates, disable, re-enable, delete, groups, membership,
+paging) and those it never did.
+
+Verdict: "not certified" on any violation, "certified with quirks" on any
+tolerated quirk, else "certified".
+
+With --report-dir the certification report is written there: report.html
+(self-contained), report.json, junit.xml and certification.json (the
+findings, fingerprints and coverage as data).
+
+Exit status: 0 certified (with or without quirks), 1 not certified, 2 bad
+usage or an unreadable recording.
+
+Flags:
+`
+
+func certifyCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("certify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, certifyHelp); fs.PrintDefaults() }
+	reportDir := fs.String("report-dir", "", "write report.html, report.json, junit.xml and certification.json here")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "scimharness certify: want one recording directory or file, got %d arguments\n", len(pos))
+		fs.Usage()
+		return exitUsage
+	}
+	recs, err := record.Read(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "scimharness certify: %v\n", err)
+		return exitUsage
+	}
+	res := certify.Grade(recs)
+	started := time.Now()
+	for _, rc := range recs {
+		if len(rc.Entries) > 0 {
+			started = rc.Entries[0].Time
+			break
+		}
+	}
+	rep := res.Report("scimharness certify "+pos[0], started)
+	writeCertifyText(stdout, res)
+	if *reportDir != "" {
+		if err := report.WriteDir(*reportDir, rep); err != nil {
+			fmt.Fprintf(stderr, "scimharness certify: %v\n", err)
+			return exitFail
+		}
+		raw, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			err = os.WriteFile(filepath.Join(*reportDir, "certification.json"), append(raw, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "scimharness certify: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, report.HTMLFile))
+	}
+	if res.Verdict == certify.NotCertified {
+		return exitFail
+	}
+	return exitOK
+}
+
+// writeCertifyText is the terminal summary: findings above notes, the
+// fingerprints, the coverage table and the verdict.
+func writeCertifyText(w io.Writer, res certify.Result) {
+	var b strings.Builder
+	for _, lv := range []certify.Level{certify.Violation, certify.Quirk, certify.Note} {
+		for _, f := range res.Findings {
+			if f.Level == lv {
+				fmt.Fprintf(&b, "%-15s #%d %s\n                %s: %s\n                source: %s\n", f.Level, f.Seq, f.Request, f.Rule, f.Message, f.Source)
+			}
+		}
+	}
+	for _, fp := range res.Fingerprints {
+		fmt.Fprintf(&b, "fingerprint     %s: %s (%d requests; %s)\n", fp.IdP, fp.Behaviour, fp.Count, fp.Source)
+	}
+	b.WriteString("\nlifecycle coverage\n")
+	for _, c := range res.Coverage {
+		mark, detail := "never", "the client never did this"
+		if c.Exercised {
+			mark, detail = "yes", fmt.Sprintf("%d requests, e.g. #%d %s", c.Count, c.Seq, c.Example)
+			if c.Failed > 0 {
+				detail += fmt.Sprintf(" (%d not 2xx)", c.Failed)
+			}
+		}
+		fmt.Fprintf(&b, "  %-32s %-6s %s\n", c.Step, mark, detail)
+	}
+	fmt.Fprintf(&b, "\n%s\n", res.Summary())
+	io.WriteString(w, b.String())
+}
+
+// parseInterleaved parses flags that may come before or after the
+// positional arguments ("certify DIR --report-dir OUT") and returns the
+// positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

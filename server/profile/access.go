@@ -1,0 +1,163 @@
+package profile
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Principal is who a request acts as, and what the service lets it do.
+// A tenant's plain bearer tokens act as a principal with every permission
+// unless [Access.Actors] lists the token with fewer.
+type Principal struct {
+	// Name is the actor's name or the OAuth2 client id; "" for a plain
+	// tenant token.
+	Name string
+	// Client is set for a token issued by the tenant's token endpoint.
+	Client bool
+	// Provisioning: the actor may provision users (Huddle, seed 002:
+	// "Actor does not have provisioning permissions" is a 403).
+	Provisioning bool
+	// SCIM: the Client API user has "enable SCIM endpoint" turned on
+	// (Board, seed 003).
+	SCIM bool
+}
+
+// Full is the principal of a plain tenant token: every permission.
+var Full = Principal{Provisioning: true, SCIM: true}
+
+// Client is an OAuth2 client of a tenant's token endpoint (RFC 6749 §4.4,
+// client credentials).
+type Client struct {
+	ID string
+	// SecretSHA256 is the SHA-256 of the client secret; the secret itself
+	// is never kept.
+	SecretSHA256 [sha256.Size]byte
+	// Lifetime of the access tokens issued to the client; zero is
+	// [DefaultTokenLifetime].
+	Lifetime time.Duration
+	// Principal is what the client's tokens may do; Name and Client are
+	// set from the client.
+	Principal Principal
+}
+
+// DefaultTokenLifetime is the lifetime of an issued access token when the
+// client has none configured: short-lived, as client-credentials tokens are.
+const DefaultTokenLifetime = time.Hour
+
+// MaxTokenLifetime is Board's limit on a Client API token's lifetime:
+// "259,200 minutes (180 days) and must be defined by minutes" (seed 003).
+const MaxTokenLifetime = 259200 * time.Minute
+
+// Access is the tenant's access configuration beyond plain bearer tokens:
+// actors with permissions and OAuth2 clients.
+type Access struct {
+	// Actors are tenant tokens (by SHA-256) with their permissions.
+	Actors map[[sha256.Size]byte]Principal
+	// Clients by client id; a tenant with clients has a token endpoint at
+	// /t/{tenant}/connect/token (/connect/token for the default tenant).
+	Clients map[string]Client
+	// Scope the token endpoint requires in the request ("" any).
+	Scope string
+}
+
+// Principal returns the principal of a plain tenant token with hash h.
+func (a *Access) Principal(h [sha256.Size]byte) Principal {
+	if a != nil {
+		if p, ok := a.Actors[h]; ok {
+			return p
+		}
+	}
+	return Full
+}
+
+// Settings is the per-tenant configuration of a profile (the tenant's
+// entry of the serve --config file). Each profile reads the settings it
+// documents; giving one to a profile that has no use for it is an error.
+type Settings struct {
+	// Actors: tenant tokens with permissions (Huddle).
+	Actors []Actor
+	// Clients: OAuth2 client-credentials clients (Huddle, Board).
+	Clients []Client
+	// EmailDomains the company may provision users in (Huddle); empty
+	// allows every domain.
+	EmailDomains []string
+	// PermissionGroups of the subscription (Board).
+	PermissionGroups []PermissionGroup
+	// Metadata lists the SCIM attributes mapped to a metadata field
+	// (Board): "name.givenName", "emails", "active", … userName is always
+	// kept (it is the login).
+	Metadata []string
+}
+
+// Actor is a tenant token with permissions.
+type Actor struct {
+	Name         string
+	TokenSHA256  [sha256.Size]byte
+	Provisioning bool
+}
+
+// PermissionGroup is a Board Permission Group, served as a SCIM Group.
+type PermissionGroup struct {
+	Name     string
+	Default  bool
+	Disabled bool
+}
+
+func (s Settings) empty() bool {
+	return len(s.Actors) == 0 && len(s.Clients) == 0 && len(s.EmailDomains) == 0 &&
+		len(s.PermissionGroups) == 0 && s.Metadata == nil
+}
+
+// access builds the Access of s with scope; nil when s has neither actors
+// nor clients.
+func (s Settings) access(scope string) (*Access, error) {
+	if len(s.Actors) == 0 && len(s.Clients) == 0 {
+		return nil, nil
+	}
+	a := &Access{Actors: map[[sha256.Size]byte]Principal{}, Clients: map[string]Client{}, Scope: scope}
+	for _, ac := range s.Actors {
+		a.Actors[ac.TokenSHA256] = Principal{Name: ac.Name, Provisioning: ac.Provisioning}
+	}
+	for _, c := range s.Clients {
+		if c.ID == "" {
+			return nil, fmt.Errorf("a client has no id")
+		}
+		if _, dup := a.Clients[c.ID]; dup {
+			return nil, fmt.Errorf("client %q is given twice", c.ID)
+		}
+		if c.Lifetime < 0 || c.Lifetime > MaxTokenLifetime {
+			return nil, fmt.Errorf("client %q: token lifetime %v: the limit is 259200 minutes (180 days)", c.ID, c.Lifetime)
+		}
+		if c.Lifetime == 0 {
+			c.Lifetime = DefaultTokenLifetime
+		}
+		c.Principal.Name, c.Principal.Client = c.ID, true
+		a.Clients[c.ID] = c
+	}
+	return a, nil
+}
+
+// ByNameWith returns the built-in profile called name configured with the
+// tenant's settings. Settings a profile does not use are refused, so a
+// misplaced key stops the server at start.
+func ByNameWith(name string, s Settings) (*Profile, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	switch n {
+	case "huddle":
+		if len(s.PermissionGroups) > 0 || s.Metadata != nil {
+			return nil, fmt.Errorf("profile huddle: permission_groups and metadata are Board settings")
+		}
+		return HuddleWith(s)
+	case "board":
+		if len(s.Actors) > 0 || len(s.EmailDomains) > 0 {
+			return nil, fmt.Errorf("profile board: actors and email_domains are Huddle settings; Board authenticates clients")
+		}
+		return BoardWith(s)
+	}
+	if !s.empty() {
+		return nil, fmt.Errorf("profile %q takes no actors, clients, email_domains, permission_groups or metadata (huddle and board do)", name)
+	}
+	return ByName(name)
+}

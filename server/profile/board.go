@@ -1,0 +1,154 @@
+package profile
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/scimharness/scimharness/server/schema"
+)
+
+// BoardScope is the scope Board's token endpoint requires (seed 003).
+const BoardScope = "board-scim"
+
+// BoardDefaultMetadata is the metadata mapping of a Board tenant whose
+// config gives none: the seed's example, "synchronize a User's familyName,
+// givenName and userName (email login) but not activeFlag".
+var BoardDefaultMetadata = []string{"name.familyName", "name.givenName"}
+
+// Board is the profile of Board's SCIM API (seed 003) with no tenant
+// settings; see [BoardWith].
+func Board() *Profile {
+	p, _ := BoardWith(Settings{})
+	return p
+}
+
+// BoardWith is the profile of the Board SCIM API service (seed 003):
+//
+//   - the SCIM API is at /t/{tenant}/scim (the seed's
+//     https://your-subscription-hub-url/scim/Users/<id>; /scim for the
+//     default tenant), and at the usual /t/{tenant}/scim/v2;
+//   - OAuth2 client credentials, sent in the form body, at
+//     /t/{tenant}/connect/token (/connect/token for the default tenant),
+//     scope "board-scim"; each Client API user's token lifetime is set in
+//     minutes, at most 259,200 (180 days); an expired token is a 401;
+//   - only Client API users with "enable SCIM endpoint" (scim: true) may
+//     call the SCIM API: another client's token is a 403;
+//   - Permission Groups are SCIM Groups: they are created in the
+//     Subscription Hub (the tenant's permission_groups), so /Groups serves
+//     GET and membership PATCH but no POST, PUT or DELETE;
+//   - a user created through SCIM joins the default Permission Group, unless
+//     it is disabled (then no group);
+//   - a user attribute is kept only when it is mapped to a metadata field
+//     (the tenant's metadata; userName, the login, and externalId always;
+//     by default [BoardDefaultMetadata]): others are
+//     ignored, as data the subscription does not synchronize;
+//   - Client API users are invisible to SCIM (never listed) and cannot be
+//     managed through it: a user named as one is refused (409).
+//
+// Plain tenant tokens keep working as a SCIM-enabled client would, so the
+// conformance harness can run against a Board tenant.
+func BoardWith(s Settings) (*Profile, error) {
+	acc, err := s.access(BoardScope)
+	if err != nil {
+		return nil, fmt.Errorf("profile board: %v", err)
+	}
+	defaults := 0
+	for _, g := range s.PermissionGroups {
+		if g.Name == "" {
+			return nil, fmt.Errorf("profile board: a permission group has no name")
+		}
+		if g.Default {
+			defaults++
+		}
+	}
+	if defaults > 1 {
+		return nil, fmt.Errorf("profile board: there can be only one default permission group, got %d", defaults)
+	}
+	meta := s.Metadata
+	if meta == nil {
+		meta = BoardDefaultMetadata
+	}
+	mapped := map[string]bool{}
+	for _, m := range meta {
+		mapped[strings.ToLower(m)] = true
+	}
+	var clients []string
+	if acc != nil {
+		for id := range acc.Clients {
+			clients = append(clients, id)
+		}
+	}
+	return &Profile{
+		Name:        "board",
+		Description: "Board SCIM API (seed 003): client-credentials tokens, SCIM-enabled clients, Permission Groups, metadata mapping",
+		Registry:    schema.Default(), // Users with the enterprise extension, and Groups
+		Methods: map[string][]string{
+			"/ServiceProviderConfig": {http.MethodGet},
+			"/Schemas":               {http.MethodGet},
+			"/Schemas/{id}":          {http.MethodGet},
+			"/ResourceTypes":         {http.MethodGet},
+			"/ResourceTypes/{id}":    {http.MethodGet},
+			"/Users":                 {http.MethodGet, http.MethodPost},
+			"/Users/{id}":            {http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			"/Groups":                {http.MethodGet},
+			"/Groups/{id}":           {http.MethodGet, http.MethodPatch},
+		},
+		Access:    acc,
+		ShortBase: true,
+		Authorize: func(p Principal) error {
+			if p.Client && !p.SCIM {
+				return schema.StatusError(http.StatusForbidden,
+					`Client API user %q does not have the "enable SCIM endpoint" option turned on`, p.Name)
+			}
+			return nil
+		},
+		PermissionGroups: s.PermissionGroups,
+		Check: func(_ Op, rt *schema.ResourceType, _, doc map[string]any) error {
+			if rt.ID != "User" {
+				return nil
+			}
+			if u, ok := doc["userName"].(string); ok {
+				for _, c := range clients {
+					if strings.EqualFold(c, u) {
+						return schema.Errorf(schema.Uniqueness,
+							"%q is a Client API user; Board SCIM does not manage Client API users", u)
+					}
+				}
+			}
+			keepMapped(doc, mapped)
+			return nil
+		},
+	}, nil
+}
+
+// keepMapped drops the attributes of doc that are not mapped to a metadata
+// field; userName (the login) and externalId (the IdP's key for the user)
+// are always kept. mapped holds lower-case paths: "title", "name.givenName",
+// "urn:…:User:department".
+func keepMapped(doc map[string]any, mapped map[string]bool) {
+	for k, v := range doc {
+		lk := strings.ToLower(k)
+		if lk == "username" || lk == "externalid" || lk == "schemas" || mapped[lk] {
+			continue
+		}
+		sub, ok := v.(map[string]any)
+		if !ok {
+			delete(doc, k)
+			continue
+		}
+		// A complex attribute or an extension: keep the mapped parts.
+		sep := "."
+		if strings.HasPrefix(lk, "urn:") {
+			sep = ":"
+		}
+		for sk := range sub {
+			if !mapped[lk+sep+strings.ToLower(sk)] {
+				delete(sub, sk)
+			}
+		}
+		if len(sub) == 0 {
+			delete(doc, k)
+		}
+	}
+}

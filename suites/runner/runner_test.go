@@ -1,0 +1,187 @@
+package runner_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/scimharness/scimharness/simulators/broken"
+	"github.com/scimharness/scimharness/simulators/report"
+	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/suites/runner"
+	"github.com/scimharness/scimharness/suites/target"
+)
+
+const token = "runner-s3cret-t0ken"
+
+// certify runs the checks selected by prefix against a server with bug
+// and writes the certification report into a new directory.
+func certify(t *testing.T, bug string, skip []string, prefixes ...string) (runner.Certification, string) {
+	t.Helper()
+	b, ok := broken.ByName(bug)
+	if !ok {
+		t.Fatalf("no bug %q", bug)
+	}
+	h, err := broken.Handler(&b, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	ctx := context.Background()
+	tg, err := target.Open(ctx, target.Config{BaseURL: ts.URL + "/scim/v2", Token: token, SkipFeatures: skip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tg.Close)
+	var selected []checks.Check
+	for _, c := range checks.All() {
+		for _, p := range prefixes {
+			if strings.HasPrefix(c.ID, p) {
+				selected = append(selected, c)
+				break
+			}
+		}
+	}
+	cert := runner.Certification{
+		Title: "runner test", Target: tg, Started: time.Now(),
+		Command:  "SCIM_TOKEN=… scimharness conform --url " + tg.BaseURL,
+		Outcomes: checks.RunAll(ctx, tg, selected, nil),
+	}
+	dir := t.TempDir()
+	if err := cert.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	return cert, dir
+}
+
+type resultsDoc struct {
+	Target   string   `yaml:"target"`
+	Command  string   `yaml:"command"`
+	Declared []string `yaml:"declaredFeatures"`
+	Tested   []string `yaml:"testedFeatures"`
+	Verdict  string   `yaml:"verdict"`
+	Profiles []struct {
+		Profile, Verdict string
+	} `yaml:"profiles"`
+	Checks []struct {
+		ID, Clause, Level, Profile, Status string
+		Problems                           []struct {
+			Step, Status, Clause, Message string
+			Exchanges                     []struct {
+				Request, Body, Response string
+				Status                  int
+			}
+		}
+	} `yaml:"checks"`
+}
+
+func TestResultsYAML(t *testing.T) {
+	cert, dir := certify(t, "500-on-duplicate", []string{target.Sort}, "crud/", "content/", "sort/")
+	y, err := os.ReadFile(filepath.Join(dir, runner.ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d resultsDoc
+	if err := yaml.Unmarshal(y, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Target != cert.Target.BaseURL || !strings.HasPrefix(d.Command, "SCIM_TOKEN=… scimharness conform --url http://127.0.0.1:") {
+		t.Errorf("target %q, command %q", d.Target, d.Command)
+	}
+	if !contains(d.Declared, target.Sort) || contains(d.Tested, target.Sort) || !contains(d.Tested, target.Filter) {
+		t.Errorf("declared %v, tested %v: sort is declared, and skipped by the override", d.Declared, d.Tested)
+	}
+	verdicts := map[string]string{}
+	for _, p := range d.Profiles {
+		verdicts[p.Profile] = p.Verdict
+	}
+	if verdicts[checks.RFC] != "fail" || verdicts[checks.Google] != "success" || d.Verdict != "fail" {
+		t.Errorf("verdict %s, profiles %v; want rfc fail (the duplicate), google success", d.Verdict, verdicts)
+	}
+	var dup, skipped bool
+	for _, c := range d.Checks {
+		switch {
+		case c.ID == "crud/duplicate-username":
+			dup = true
+			if c.Status != "fail" || c.Clause == "" || len(c.Problems) == 0 {
+				t.Fatalf("crud/duplicate-username: %+v", c)
+			}
+			p := c.Problems[0]
+			if p.Clause == "" || p.Message == "" || len(p.Exchanges) == 0 || p.Exchanges[0].Status != 500 || !strings.HasPrefix(p.Exchanges[0].Request, "POST http://127.0.0.1:") {
+				t.Errorf("the failing step lacks its clause, message or exchange: %+v", p)
+			}
+		case strings.HasPrefix(c.ID, "sort/"):
+			skipped = skipped || c.Status == "skip"
+		case c.Status == "pass" && len(c.Problems) > 0:
+			t.Errorf("%s passed but lists problems", c.ID)
+		}
+	}
+	if !dup || !skipped {
+		t.Errorf("checks listed: duplicate %v, a skipped sort check %v", dup, skipped)
+	}
+	noSecret(t, dir)
+}
+
+func TestReportHTMLAndJSON(t *testing.T) {
+	_, dir := certify(t, "500-on-duplicate", nil, "crud/", "content/")
+	h, err := os.ReadFile(filepath.Join(dir, report.HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<h2>Certification</h2>",
+		`<th>Profile rfc</th><td><span class="badge b-fail">fail</span></td>`,
+		`<th>Profile google</th><td><span class="badge b-pass">success</span></td>`,
+		"<th>Tested features</th>", "crud/duplicate-username", "scimharness conform --url",
+	} {
+		if !bytes.Contains(h, []byte(want)) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if n := bytes.Count(h, []byte("<body>")); n != 1 {
+		t.Errorf("report.html has %d <body>", n)
+	}
+	f, err := os.Open(filepath.Join(dir, report.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Sections) != 1 || r.Sections[0].Title != "Certification" {
+		t.Errorf("report.json sections: %+v", r.Sections)
+	}
+	noSecret(t, dir)
+}
+
+func noSecret(t *testing.T, dir string) {
+	t.Helper()
+	for _, f := range []string{runner.ResultsFile, report.HTMLFile, report.JSONFile, report.JUnitFile} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(token)) {
+			t.Errorf("%s holds the token", f)
+		}
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
