@@ -111,16 +111,7 @@ func (s *Server) getResourceType(w http.ResponseWriter, r *http.Request) {
 
 // writeList writes a complete, unpaged ListResponse (discovery endpoints).
 func writeList(w http.ResponseWriter, items []any) {
-	if items == nil {
-		items = []any{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"schemas":      []any{schema.ListResponseURN},
-		"totalResults": len(items),
-		"startIndex":   1,
-		"itemsPerPage": len(items),
-		"Resources":    items,
-	})
+	writeJSON(w, http.StatusOK, newListResponse(len(items), 1, items))
 }
 
 // me answers /Me (RFC 7644 §3.11): a bearer token here stands for a

@@ -266,13 +266,24 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 			resources = append(resources, out)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"schemas":      []any{schema.ListResponseURN},
-		"totalResults": total,
-		"startIndex":   q.StartIndex,
-		"itemsPerPage": len(resources),
-		"Resources":    resources,
-	})
+	writeJSON(w, http.StatusOK, newListResponse(total, q.StartIndex, resources))
+}
+
+// listResponse is the RFC 7644 §3.4.2 ListResponse, a struct so that its
+// fields come out in the RFC's order.
+type listResponse struct {
+	Schemas      []string `json:"schemas"`
+	TotalResults int      `json:"totalResults"`
+	StartIndex   int      `json:"startIndex"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Resources    []any    `json:"Resources"`
+}
+
+func newListResponse(total, startIndex int, resources []any) listResponse {
+	if resources == nil {
+		resources = []any{}
+	}
+	return listResponse{[]string{schema.ListResponseURN}, total, startIndex, len(resources), resources}
 }
 
 // sortPlan checks sortBy against each type and orders the types of a
