@@ -51,6 +51,9 @@ type Config struct {
 	Profiles func(tenant string) *profile.Profile
 	// Now is the clock of issued access tokens' expiry. Default time.Now.
 	Now func() time.Time
+	// RateLimit caps each tenant's requests (429 with Retry-After above
+	// it). The zero value is no limit.
+	RateLimit RateLimit
 }
 
 // Server is the reference SCIM server; it is an http.Handler.
@@ -62,6 +65,7 @@ type Server struct {
 	groups sync.Map     // tenant → true once its profile's groups exist
 	// groupsMu serialises the creation of profiles' groups.
 	groupsMu sync.Mutex
+	limiter  *rateLimiter // nil: no rate limit
 }
 
 // New returns a server for cfg.
@@ -84,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BulkMaxOperations <= 0 {
 		cfg.BulkMaxOperations = 1000
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil)}
 	s.routes()
 	return s, nil
 }
@@ -302,6 +306,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "tenant", tenantOf(r),
 			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 	}()
+	if s.limiter != nil && s.limiter.limit(rec, r) {
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 

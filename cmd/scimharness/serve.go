@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/inspect"
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/record"
 	"github.com/scimharness/scimharness/server/store"
@@ -58,8 +60,11 @@ type serveConfig struct {
 	insecureListen bool
 	bug            string // --bug: a deliberate defect from package broken
 	databaseURL    string
-	profile        string // --profile: service-provider profile of every tenant without its own
-	recordDir      string // --record: write every exchange, redacted, as JSON lines into this directory
+	profile        string  // --profile: service-provider profile of every tenant without its own
+	recordDir      string  // --record: write every exchange, redacted, as JSON lines into this directory
+	rateLimit      float64 // --rate-limit: requests per second per tenant; 0 is none
+	rateBurst      int     // --rate-limit-burst
+	inspect        bool    // --inspect: the live inspector at /_harness/
 }
 
 func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *serveConfig) {
@@ -89,6 +94,9 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
 	fs.StringVar(&c.recordDir, "record", "", "record every exchange (redacted: no tokens, cookies or passwords) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")
+	fs.IntVar(&c.rateBurst, "rate-limit-burst", 0, "requests a tenant may make at once under --rate-limit (default: the rate, rounded up)")
+	fs.BoolVar(&c.inspect, "inspect", false, "serve a live inspector at /_harness/ on the same listener: each tenant's requests as they arrive, graded by the certify rules, shown to whoever has that tenant's token (off by default, also with --record)")
 	return fs, c
 }
 
@@ -105,6 +113,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "scimharness serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if c.rateLimit < 0 || c.rateBurst < 0 || math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) {
+		fmt.Fprintf(stderr, "scimharness serve: --rate-limit and --rate-limit-burst must be finite and not negative\n")
 		return exitUsage
 	}
 	wrap, err := bugWrapper(c.bug)
@@ -158,6 +170,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		MaxBodyBytes:   c.maxBodyBytes,
 		PatchNoContent: c.patchNoContent,
 		Profiles:       profiles,
+		RateLimit:      server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
@@ -172,8 +185,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
 	}
 	h := wrap(srv)
+	var insp *inspect.Inspector
+	var observe func(record.Entry)
+	if c.inspect {
+		insp = inspect.New(inspect.Options{Authorize: tenants.Allowed})
+		observe = insp.Observe
+	}
+	if c.recordDir == "" && insp != nil {
+		obs, err := record.NewObserver(record.Options{Secrets: []string{c.token}, Observe: observe})
+		if err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "scimharness serve: --inspect: %v\n", err)
+			return exitFail
+		}
+		h = obs.Wrap(h)
+	}
 	if c.recordDir != "" {
-		rec, err := record.New(c.recordDir, record.Options{Secrets: []string{c.token}})
+		rec, err := record.New(c.recordDir, record.Options{Secrets: []string{c.token}, Observe: observe})
 		if err != nil {
 			ln.Close()
 			fmt.Fprintf(stderr, "scimharness serve: --record: %v\n", err)
@@ -186,6 +214,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		}()
 		logger.Info("recording exchanges", "dir", c.recordDir)
 		h = rec.Wrap(h)
+	}
+	if insp != nil {
+		// Outside the recorder: the inspector's own requests (and the
+		// view keys in their URLs) are neither recorded nor shown.
+		h = insp.Mount(h)
+		scheme := "http"
+		if c.tlsCert != "" {
+			scheme = "https"
+		}
+		logger.Info("live inspector", "url", scheme+"://"+ln.Addr().String()+inspect.Prefix)
 	}
 	return runHTTP(ctx, ln, h, c, logger)
 }

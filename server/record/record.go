@@ -87,6 +87,11 @@ type Options struct {
 	MaxBody int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Observe, if set, is called with every exchange once it is redacted
+	// (and written, when recording to a directory), on the request's
+	// goroutine: it must be quick and safe for concurrent use. The live
+	// inspector (package server/inspect) is fed this way.
+	Observe func(Entry)
 }
 
 // Recorder writes recordings into a directory. Close it when the server
@@ -100,6 +105,10 @@ type Recorder struct {
 	mu    sync.Mutex
 	files map[string]*file
 	err   error
+	// observe is Options.Observe; seqs numbers entries per tenant when
+	// there is no directory (NewObserver).
+	observe func(Entry)
+	seqs    map[string]int
 }
 
 type file struct {
@@ -134,6 +143,8 @@ func New(dir string, o Options) (*Recorder, error) {
 		max:   o.MaxBody,
 		now:   o.Now,
 		files: map[string]*file{},
+
+		observe: o.Observe,
 	}, nil
 }
 
@@ -214,23 +225,39 @@ func (rec *Recorder) write(e Entry, reqHeader http.Header, reqBody []byte, cw *c
 	hdr := cw.Header().Clone()
 	e.Response = *rec.red.Response(cw.status, hdr, cw.body.Bytes())
 
+	if rec.dir == "" { // NewObserver: nothing written
+		rec.mu.Lock()
+		rec.seqs[e.Tenant]++
+		e.Seq = rec.seqs[e.Tenant]
+		rec.mu.Unlock()
+		rec.observe(e)
+		return
+	}
 	f, err := rec.file(e.Tenant)
 	if err != nil {
 		rec.fail(err)
 		return
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.seq++
 	e.Seq = f.seq
-	line, err := json.Marshal(e)
+	err = f.append(e)
+	f.mu.Unlock()
 	if err != nil {
 		rec.fail(err)
-		return
 	}
-	if _, err := f.f.Write(append(line, '\n')); err != nil {
-		rec.fail(err)
+	if rec.observe != nil {
+		rec.observe(e)
 	}
+}
+
+func (f *file) append(e Entry) error {
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = f.f.Write(append(line, '\n'))
+	return err
 }
 
 func (rec *Recorder) fail(err error) {

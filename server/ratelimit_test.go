@@ -1,0 +1,114 @@
+package server
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// fakeClock is a settable clock for the limiter.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
+func newFakeClock() *fakeClock           { return &fakeClock{t: time.Unix(1_700_000_000, 0)} }
+func takes(l *rateLimiter, t string, n int) int {
+	ok := 0
+	for range n {
+		if a, _ := l.allow(t); a {
+			ok++
+		}
+	}
+	return ok
+}
+
+func TestRateLimiterBucket(t *testing.T) {
+	clk := newFakeClock()
+	l := newRateLimiter(RateLimit{PerSecond: 2, Burst: 4}, clk.now)
+	if got := takes(l, "a", 10); got != 4 {
+		t.Fatalf("a burst of 10 let %d through, want the burst of 4", got)
+	}
+	ok, wait := l.allow("a")
+	if ok || wait != 500*time.Millisecond {
+		t.Errorf("over the limit: allowed %v, wait %v; want refused, 500ms (one token at 2/s)", ok, wait)
+	}
+	if got := takes(l, "b", 4); got != 4 {
+		t.Errorf("tenant b got %d of 4: another tenant's bucket must not be touched", got)
+	}
+	clk.add(time.Second)
+	if got := takes(l, "a", 10); got != 2 {
+		t.Errorf("after 1s at 2/s, %d let through, want 2", got)
+	}
+	clk.add(time.Hour)
+	if got := takes(l, "a", 10); got != 4 {
+		t.Errorf("after an idle hour, %d let through, want the burst (4), not more", got)
+	}
+}
+
+func TestRateLimiterDefaultsAndOff(t *testing.T) {
+	for _, rl := range []RateLimit{{}, {PerSecond: -1}, {Burst: 5}} {
+		if newRateLimiter(rl, nil) != nil {
+			t.Errorf("%+v: a limiter, want none (off)", rl)
+		}
+	}
+	if l := newRateLimiter(RateLimit{PerSecond: 2.5}, nil); l.burst != 3 {
+		t.Errorf("default burst of 2.5/s is %v, want 3", l.burst)
+	}
+	if l := newRateLimiter(RateLimit{PerSecond: 0.1}, nil); l.burst != 1 {
+		t.Errorf("default burst of 0.1/s is %v, want 1", l.burst)
+	}
+}
+
+// Buckets of tenants named in URLs do not grow without bound: full ones
+// are dropped, busy ones kept.
+func TestRateLimiterEviction(t *testing.T) {
+	clk := newFakeClock()
+	l := newRateLimiter(RateLimit{PerSecond: 1, Burst: 2}, clk.now)
+	takes(l, "busy", 2)
+	for i := range maxBuckets - 1 {
+		l.allow(fmt.Sprint("t", i))
+	}
+	clk.add(time.Second) // t* are full again (1 of 2 taken, 1/s); busy (2 taken) is not
+	l.allow("newcomer")
+	if n := len(l.buckets); n != 2 {
+		t.Errorf("%d buckets after eviction, want 2 (busy and newcomer)", n)
+	}
+	if got := takes(l, "busy", 3); got != 1 {
+		t.Errorf("the busy tenant got %d of 3, want 1 (refilled for 1s): its bucket was evicted and it got a fresh burst", got)
+	}
+}
+
+func TestPathTenant(t *testing.T) {
+	for p, want := range map[string]string{
+		"/scim/v2/Users":               DefaultTenant,
+		"/t/acme/scim/v2/Users":        "acme",
+		"/t/acme":                      "acme",
+		"/t//scim":                     DefaultTenant,
+		"/people/companies/42/users/7": "42",
+		"/connect/token":               DefaultTenant,
+		"/t/other/connect/token":       "other",
+		"/scim/v2/Users/t/acme/x":      DefaultTenant,
+	} {
+		if got := pathTenant(p); got != want {
+			t.Errorf("pathTenant(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// The 429 is a SCIM error with Retry-After in whole seconds, at least 1.
+func TestRateLimitAnswer(t *testing.T) {
+	clk := newFakeClock()
+	l := newRateLimiter(RateLimit{PerSecond: 0.25, Burst: 1}, clk.now)
+	r := httptest.NewRequest("GET", "/t/acme/scim/v2/Users", nil)
+	if w := httptest.NewRecorder(); l.limit(w, r) {
+		t.Fatal("the first request was refused")
+	}
+	w := httptest.NewRecorder()
+	if !l.limit(w, r) {
+		t.Fatal("the second request was let through")
+	}
+	if w.Code != 429 || w.Header().Get("Retry-After") != "4" || w.Header().Get("Content-Type") != ContentType {
+		t.Errorf("status %d, Retry-After %q, Content-Type %q; want 429, 4, %s", w.Code, w.Header().Get("Retry-After"), w.Header().Get("Content-Type"), ContentType)
+	}
+}
