@@ -281,7 +281,7 @@ func (s *Server) runBulkOp(ctx context.Context, r *http.Request, tenant string, 
 	}
 	if res.ID != "" {
 		out["location"] = base(r) + rt.Endpoint + "/" + res.ID
-		out["version"] = etag(res.Version)
+		out["version"] = store.ETag(res.Version)
 	} else if id != "" {
 		out["location"] = base(r) + rt.Endpoint + "/" + id
 	}

@@ -92,7 +92,7 @@ func (s *Server) huddle(w http.ResponseWriter, r *http.Request) {
 	if meta, ok := doc["meta"].(map[string]any); ok {
 		meta["location"] = loc
 	}
-	w.Header().Set("ETag", etag(res.Version))
+	w.Header().Set("ETag", store.ETag(res.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", loc)
 	}

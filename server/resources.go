@@ -60,10 +60,6 @@ func base(r *http.Request) string {
 	return scheme + "://" + r.Host + p
 }
 
-// etag is the entity tag of a version (RFC 7644 §3.14); weak, because the
-// same version may be served in different projections.
-func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
-
 // render turns a stored resource into what is sent: "schemas",
 // meta.location and, for users, the derived "groups" attribute, then the
 // projection. The stored document is not changed.
@@ -141,7 +137,7 @@ func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, rt *schem
 		writeError(w, err)
 		return
 	}
-	w.Header().Set("ETag", etag(res.Version))
+	w.Header().Set("ETag", store.ETag(res.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", base(r)+rt.Endpoint+"/"+res.ID)
 	}
@@ -188,7 +184,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.Resource
 		return
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, res.Version) {
-		w.Header().Set("ETag", etag(res.Version))
+		w.Header().Set("ETag", store.ETag(res.Version))
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -242,7 +238,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *schema.Resour
 		return
 	}
 	if s.cfg.PatchNoContent {
-		w.Header().Set("ETag", etag(res.Version))
+		w.Header().Set("ETag", store.ETag(res.Version))
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -360,7 +356,7 @@ func (s *Server) deleteDoc(ctx context.Context, tenant string, rt *schema.Resour
 }
 
 func preconditionFailed(v int64) error {
-	return schema.StatusError(http.StatusPreconditionFailed, "the resource has changed: its version is now %s", etag(v))
+	return schema.StatusError(http.StatusPreconditionFailed, "the resource has changed: its version is now %s", store.ETag(v))
 }
 
 // etagMatches reads an If-Match / If-None-Match list: "*" matches any

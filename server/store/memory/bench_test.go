@@ -102,7 +102,7 @@ func BenchmarkGet(b *testing.B) {
 // BenchmarkCopyDoc is the deep copy every Get and every returned resource
 // pays, to compare with BenchmarkGet.
 func BenchmarkCopyDoc(b *testing.B) {
-	doc := withMeta(userDoc(1), "User", newID(), 1, time.Now(), time.Now())
+	doc := store.WithMeta(userDoc(1), "User", store.NewID(), 1, time.Now(), time.Now())
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = schema.CopyDoc(doc)

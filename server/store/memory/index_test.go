@@ -240,7 +240,7 @@ func FuzzFoldKey(f *testing.F) {
 func TestIDsAreUUIDv4(t *testing.T) {
 	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	for range 100 {
-		if id := newID(); !re.MatchString(id) {
+		if id := store.NewID(); !re.MatchString(id) {
 			t.Fatalf("id %q is not a UUID v4", id)
 		}
 	}

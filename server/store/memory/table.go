@@ -74,13 +74,13 @@ func (t *table) checkUnique(self *entry, doc map[string]any) error {
 // insert stores doc (already owned by the store, without id and meta) as a
 // new resource. The caller has checked uniqueness.
 func (t *table) insert(doc map[string]any, now time.Time) *entry {
-	id := newID()
+	id := store.NewID()
 	for t.byID[id] != nil { // a collision is astronomically unlikely; never reuse an id
-		id = newID()
+		id = store.NewID()
 	}
 	t.seq++
 	e := &entry{id: id, seq: t.seq, version: 1, created: now, modified: now, pos: len(t.order)}
-	e.doc = withMeta(doc, t.rt.ID, id, 1, now, now)
+	e.doc = store.WithMeta(doc, t.rt.ID, id, 1, now, now)
 	t.byID[id] = e
 	t.order = append(t.order, e)
 	for _, ix := range t.indexes {
@@ -97,7 +97,7 @@ func (t *table) replace(e *entry, doc map[string]any, now time.Time) {
 	}
 	e.version++
 	e.modified = later(now, e.modified)
-	e.doc = withMeta(doc, t.rt.ID, e.id, e.version, e.created, e.modified)
+	e.doc = store.WithMeta(doc, t.rt.ID, e.id, e.version, e.created, e.modified)
 	for _, ix := range t.indexes {
 		ix.add(e, e.doc)
 	}

@@ -2,57 +2,11 @@ package postgres
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/scimharness/scimharness/server/schema"
 )
-
-// TimeFormat is the layout of meta.created and meta.lastModified, the
-// memory store's: UTC with exactly three fractional digits, so that the
-// text order of two stamps is their time order.
-const TimeFormat = "2006-01-02T15:04:05.000Z"
-
-// newID returns a random (version 4) UUID; see the memory store for why
-// crypto/rand.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-// etag is the weak entity tag that meta.version carries (RFC 7644 §3.14).
-func etag(version int64) string {
-	return `W/"` + strconv.FormatInt(version, 10) + `"`
-}
-
-func stamp(t time.Time) string { return t.UTC().Format(TimeFormat) }
-
-// withMeta returns a shallow copy of doc with the store-owned "id" and
-// "meta" written over whatever the caller put there.
-func withMeta(doc map[string]any, rtID, id string, version int64, created, modified time.Time) map[string]any {
-	out := make(map[string]any, len(doc)+2)
-	for k, v := range doc {
-		out[k] = v
-	}
-	out["id"] = id
-	out["meta"] = metaOf(rtID, version, created, modified)
-	return out
-}
-
-func metaOf(rtID string, version int64, created, modified time.Time) map[string]any {
-	return map[string]any{
-		"resourceType": rtID,
-		"created":      stamp(created),
-		"lastModified": stamp(modified),
-		"version":      etag(version),
-	}
-}
 
 // encode returns the JSON text the store keeps for doc. A value JSON cannot
 // carry (NaN) is the client's invalid value, not an internal error.

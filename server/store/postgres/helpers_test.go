@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
 )
 
 // benchUser is the i-th user of a bulk load: unique userName, externalId
@@ -32,8 +33,8 @@ func bulkLoad(ctx context.Context, s *Store, tenant string, rt *schema.ResourceT
 	ids := make([]string, len(docs))
 	rows := make([][]any, len(docs))
 	for i, d := range docs {
-		ids[i] = newID()
-		body, err := encode(withMeta(d, rt.ID, ids[i], 1, now, now))
+		ids[i] = store.NewID()
+		body, err := encode(store.WithMeta(d, rt.ID, ids[i], 1, now, now))
 		if err != nil {
 			return nil, err
 		}
@@ -44,4 +45,4 @@ func bulkLoad(ctx context.Context, s *Store, tenant string, rt *schema.ResourceT
 	return ids, err
 }
 
-func randomSuffix() string { return newID()[:8] }
+func randomSuffix() string { return store.NewID()[:8] }

@@ -107,8 +107,8 @@ func (s *Store) Create(ctx context.Context, tenant string, rt *schema.ResourceTy
 	lock = lock && hasMembers(rt)
 	extra := extraUnique(rt)
 	for attempt := 0; ; attempt++ {
-		id := newID()
-		full := withMeta(own, rt.ID, id, 1, now, now)
+		id := store.NewID()
+		full := store.WithMeta(own, rt.ID, id, 1, now, now)
 		body, err := encode(full)
 		if err != nil {
 			return store.Resource{}, err
@@ -226,7 +226,7 @@ func (s *Store) Update(ctx context.Context, tenant string, rt *schema.ResourceTy
 		version, modified := c.version+1, later(s.clock(), c.modified)
 		// encode reads next before fn's caller can touch it again, so a
 		// shallow copy (to drop id and meta) keeps nothing of fn's document.
-		full := withMeta(stripMeta(next), rt.ID, id, version, c.created, modified)
+		full := store.WithMeta(stripMeta(next), rt.ID, id, version, c.created, modified)
 		uniq = uniqueness(rt, full)
 		body, err := encode(full)
 		if err != nil {
@@ -325,7 +325,7 @@ WHERE tenant = $1 AND scim.value_keys(doc -> 'members') @> $2::jsonb ORDER BY se
 	now := s.clock()
 	for _, g := range groups {
 		version, modified := g.version+1, later(now, g.modified)
-		body, changed, err := withoutMember(g.body, id, metaOf(g.rtype, version, g.created, modified))
+		body, changed, err := withoutMember(g.body, id, store.Meta(g.rtype, version, g.created, modified))
 		if err != nil {
 			return err
 		}
