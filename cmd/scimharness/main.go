@@ -21,6 +21,7 @@ const usage = `scimharness — SCIM 2.0 reference server and conformance harness
 Usage:
   scimharness serve [flags]     run the reference SCIM server (see: scimharness serve -h)
   scimharness simulate [flags]  play an IdP (entra, google, okta) against a SCIM server (see: scimharness simulate -h)
+  scimharness load [flags]      drive a provisioning mix and measure throughput and latency (see: scimharness load -h)
   scimharness conform [flags]   run the SCIM conformance checks against a server (see: scimharness conform -h)
   scimharness certify DIR       grade a SCIM client from a recording of serve --record DIR (see: scimharness certify -h)
   scimharness replay DIR --url URL
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return certifyCmd(args[1:], stdout, stderr)
 	case "replay":
 		return replayCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "load":
+		return loadCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "token":
 		return token(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":
