@@ -299,3 +299,46 @@ func TestHumbolLifecycle(t *testing.T) {
 	want(t, h.do("DELETE", id, ""), http.StatusNoContent, "")
 	want(t, h.do("GET", id, ""), http.StatusNotFound, "")
 }
+
+// TestHumbolRoleMapping: with the tenant's role mapping on, every user has
+// precisely one role (seed 001: "If you include roles[primary eq "True"].value
+// every user must have precisely one role"); without it, roles are optional.
+func TestHumbolRoleMapping(t *testing.T) {
+	on, err := profile.ByNameWith("humbol", profile.Settings{RoleMapping: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, func(cfg *server.Config) {
+		off := profile.Humbol()
+		cfg.Profiles = func(tenant string) *profile.Profile {
+			if tenant == "acme" {
+				return on
+			}
+			return off
+		}
+	})
+	mapped, unmapped := c.tenant("acme", acmeToken), c
+	noRole := with(humbolUser("norole@example.com"), "roles", nil)
+	tests := []struct {
+		name     string
+		c        *client
+		body     obj
+		status   int
+		scimType string
+	}{
+		{"mapping on: no role refused", mapped, noRole, http.StatusBadRequest, "invalidValue"},
+		{"mapping on: one role accepted", mapped, humbolUser("onerole@example.com"), http.StatusCreated, ""},
+		{"mapping off: no role accepted", unmapped, noRole, http.StatusCreated, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want(t, tc.c.do("POST", "/Users", js(tc.body)), tc.status, tc.scimType)
+		})
+	}
+	// Removing the one role by PATCH is refused too while mapping is on.
+	u := mapped.createUser("keeprole@example.com", with(humbolUser("x"), "userName", nil))
+	want(t, mapped.patch("/Users/"+str(u, "id"), obj{"op": "Remove", "path": "roles"}), http.StatusBadRequest, "invalidValue")
+	if _, err := profile.ByNameWith("strict", profile.Settings{RoleMapping: true}); err == nil {
+		t.Error("role_mapping was accepted for a profile other than humbol")
+	}
+}

@@ -69,6 +69,8 @@ type tenantConfig struct {
 		Disabled bool   `yaml:"disabled"`
 	} `yaml:"permission_groups"`
 	Metadata []string `yaml:"metadata"`
+	// RoleMapping (Humbol): the IdP maps roles, so every user has one.
+	RoleMapping bool `yaml:"role_mapping"`
 }
 
 // settings is the tenant's profile settings.
@@ -99,12 +101,13 @@ func (tc tenantConfig) settings() (profile.Settings, error) {
 		s.PermissionGroups = append(s.PermissionGroups, profile.PermissionGroup{Name: g.Name, Default: g.Default, Disabled: g.Disabled})
 	}
 	s.Metadata = tc.Metadata
+	s.RoleMapping = tc.RoleMapping
 	return s, nil
 }
 
 func (tc tenantConfig) hasSettings() bool {
 	return len(tc.Actors) > 0 || len(tc.EmailDomains) > 0 || len(tc.Clients) > 0 ||
-		len(tc.PermissionGroups) > 0 || tc.Metadata != nil
+		len(tc.PermissionGroups) > 0 || tc.Metadata != nil || tc.RoleMapping
 }
 
 // readFileConfig reads and decodes the --config file; unknown keys are

@@ -89,6 +89,10 @@ type Settings struct {
 	// (Board): "name.givenName", "emails", "active", … userName is always
 	// kept (it is the login).
 	Metadata []string
+	// RoleMapping says the IdP maps roles[primary eq "True"].value (Humbol):
+	// then every user has precisely one role (seed 001: "If you include
+	// roles[primary eq "True"].value every user must have precisely one role").
+	RoleMapping bool
 }
 
 // Actor is a tenant token with permissions.
@@ -107,7 +111,7 @@ type PermissionGroup struct {
 
 func (s Settings) empty() bool {
 	return len(s.Actors) == 0 && len(s.Clients) == 0 && len(s.EmailDomains) == 0 &&
-		len(s.PermissionGroups) == 0 && s.Metadata == nil
+		len(s.PermissionGroups) == 0 && s.Metadata == nil && !s.RoleMapping
 }
 
 // access builds the Access of s with scope; nil when s has neither actors
@@ -145,6 +149,13 @@ func (s Settings) access(scope string) (*Access, error) {
 func ByNameWith(name string, s Settings) (*Profile, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
 	switch n {
+	case "humbol":
+		rm := s.RoleMapping
+		s.RoleMapping = false
+		if !s.empty() {
+			return nil, fmt.Errorf("profile humbol takes only role_mapping")
+		}
+		return HumbolWith(Settings{RoleMapping: rm}), nil
 	case "huddle":
 		if len(s.PermissionGroups) > 0 || s.Metadata != nil {
 			return nil, fmt.Errorf("profile huddle: permission_groups and metadata are Board settings")
@@ -157,7 +168,7 @@ func ByNameWith(name string, s Settings) (*Profile, error) {
 		return BoardWith(s)
 	}
 	if !s.empty() {
-		return nil, fmt.Errorf("profile %q takes no actors, clients, email_domains, permission_groups or metadata (huddle and board do)", name)
+		return nil, fmt.Errorf("profile %q takes no actors, clients, email_domains, permission_groups, metadata or role_mapping (huddle, board and humbol do)", name)
 	}
 	return ByName(name)
 }

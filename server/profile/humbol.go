@@ -24,14 +24,33 @@ var HumbolRoles = []string{"Admin", "External admin", "Member", "Light Member", 
 //     Entra's Humbol mapping);
 //   - userName, active, name.givenName, name.familyName and one and only one
 //     emails[type eq "work"] are always required (400 otherwise);
-//   - roles are optional, but a user that has roles has exactly one, the
+//   - roles are optional unless the tenant's role_mapping is on (then
+//     every user has one), but a user that has roles has exactly one, the
 //     primary one, and its value is one of [HumbolRoles];
 //   - the only filters are `userName eq "…"` and
 //     `emails[type eq "work"].value eq "…"` (400 invalidFilter otherwise).
 //
 // Its per-organization SCIM URL is the tenant's base URL,
 // /t/{organization}/scim/v2.
-func Humbol() *Profile {
+func Humbol() *Profile { return HumbolWith(Settings{}) }
+
+// HumbolWith is Humbol with its tenant settings: with RoleMapping, a user
+// without a role is refused too.
+func HumbolWith(s Settings) *Profile {
+	check := humbolCheck
+	if s.RoleMapping {
+		check = func(op Op, rt *schema.ResourceType, old, doc map[string]any) error {
+			if err := humbolCheck(op, rt, old, doc); err != nil {
+				return err
+			}
+			if rt.ID == "User" && len(multi(doc, "roles")) == 0 {
+				return schema.Errorf(schema.InvalidValue,
+					`role mapping is on: every Humbol user has precisely one role in roles[primary eq "True"].value (%s)`,
+					strings.Join(HumbolRoles, ", "))
+			}
+			return nil
+		}
+	}
 	return &Profile{
 		Name:        "humbol",
 		Description: "Humbol SCIM API (seed 000): users with one organization role, two filters, no groups",
@@ -43,7 +62,7 @@ func Humbol() *Profile {
 			"/Users/{id}":   {http.MethodGet, http.MethodPatch, http.MethodDelete},
 		},
 		Filter: humbolFilter,
-		Check:  humbolCheck,
+		Check:  check,
 	}
 }
 
