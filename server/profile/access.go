@@ -153,7 +153,7 @@ func ByNameWith(name string, s Settings) (*Profile, error) {
 		rm := s.RoleMapping
 		s.RoleMapping = false
 		if !s.empty() {
-			return nil, fmt.Errorf("profile humbol takes only role_mapping")
+			return nil, fmt.Errorf("profile humbol takes no actors, clients, email_domains, permission_groups or metadata (only role_mapping)")
 		}
 		return HumbolWith(Settings{RoleMapping: rm}), nil
 	case "huddle":
