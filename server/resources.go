@@ -62,9 +62,11 @@ func base(r *http.Request) string {
 
 // render turns a stored resource into what is sent: "schemas",
 // meta.location and, for users, the derived "groups" attribute, then the
-// projection. The stored document is not changed.
+// projection. It writes into res.Doc, which is the caller's own: a store
+// hands out copies (package store), and Project copies again what it keeps,
+// so copying here too would only be a third copy on every read.
 func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (any, error) {
-	doc := schema.CopyDoc(res.Doc)
+	doc := res.Doc
 	if meta, ok := doc["meta"].(map[string]any); ok {
 		meta["location"] = base(r) + rt.Endpoint + "/" + res.ID
 	}

@@ -46,22 +46,25 @@ func (o Ordered) MarshalJSON() ([]byte, error) {
 	keys = append(keys, rest...)
 	add("meta")
 
+	// One encoder writes every key and value into one buffer; Encode ends
+	// each with a newline, which is cut before the next separator.
 	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
 	buf.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
+		if err := enc.Encode(k); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
 		buf.WriteByte(':')
-		var vb bytes.Buffer
-		enc := json.NewEncoder(&vb)
-		enc.SetEscapeHTML(false)
 		if err := enc.Encode(o.Doc[k]); err != nil {
 			return nil, err
 		}
-		buf.Write(bytes.TrimRight(vb.Bytes(), "\n"))
+		buf.Truncate(buf.Len() - 1)
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil

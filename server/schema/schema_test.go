@@ -305,7 +305,7 @@ func TestKeepWriteOnly(t *testing.T) {
 func TestOrderedKeys(t *testing.T) {
 	u := userType(t)
 	doc := map[string]any{
-		"meta": map[string]any{"resourceType": "User"}, "zzz": 1, "active": true, "userName": "a",
+		"meta": map[string]any{"resourceType": "User"}, "zzz": 1, "active": true, "userName": "userName",
 		"id": "1", "schemas": []any{UserURN}, "externalId": "e", EnterpriseUserURN: map[string]any{"department": "<R&D>"},
 	}
 	var buf bytes.Buffer
@@ -315,7 +315,7 @@ func TestOrderedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := bytes.TrimSpace(buf.Bytes())
-	want := `{"schemas":["` + UserURN + `"],"id":"1","externalId":"e","userName":"a","active":true,"` +
+	want := `{"schemas":["` + UserURN + `"],"id":"1","externalId":"e","userName":"userName","active":true,"` +
 		EnterpriseUserURN + `":{"department":"<R&D>"},"zzz":1,"meta":{"resourceType":"User"}}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
