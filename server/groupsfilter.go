@@ -28,7 +28,7 @@ func (s *Server) resolveGroups(ctx context.Context, r *http.Request, rt *schema.
 	}
 	var walk func(filter.Expr) (filter.Expr, error)
 	walk = func(e filter.Expr) (filter.Expr, error) {
-		switch x := deref(e).(type) {
+		switch x := filter.Value(e).(type) {
 		case filter.And:
 			l, err := walk(x.Left)
 			if err != nil {
@@ -110,7 +110,7 @@ func (s *Server) groupsByUser(ctx context.Context, r *http.Request) (map[string]
 }
 
 func mentionsGroups(rt *schema.ResourceType, e filter.Expr) bool {
-	switch x := deref(e).(type) {
+	switch x := filter.Value(e).(type) {
 	case filter.And:
 		return mentionsGroups(rt, x.Left) || mentionsGroups(rt, x.Right)
 	case filter.Or:
@@ -141,31 +141,4 @@ func idIn(ids []string) filter.Expr {
 		return filter.Compare{Path: filter.AttrPath{Name: "id"}, Op: filter.Eq, Value: ids[0]}
 	}
 	return filter.Or{Left: idIn(ids[:len(ids)/2]), Right: idIn(ids[len(ids)/2:])}
-}
-
-// deref reads a node built by address (&filter.And{…}) as its value.
-func deref(e filter.Expr) filter.Expr {
-	switch x := e.(type) {
-	case *filter.Compare:
-		if x != nil {
-			return *x
-		}
-	case *filter.And:
-		if x != nil {
-			return *x
-		}
-	case *filter.Or:
-		if x != nil {
-			return *x
-		}
-	case *filter.Not:
-		if x != nil {
-			return *x
-		}
-	case *filter.ValuePath:
-		if x != nil {
-			return *x
-		}
-	}
-	return e
 }

@@ -72,3 +72,22 @@ type Path struct {
 	Filter Expr     // nil without a value filter
 	Sub    string   // the sub-attribute after "]", "" if none
 }
+
+// Value returns a node built by address (&And{…}, which Compile accepts too)
+// as its value, so code that walks a tree switches on value types only. A nil
+// pointer gives nil; any other node is returned as it is.
+func Value(e Expr) Expr {
+	switch x := e.(type) {
+	case *Compare:
+		return deref(x)
+	case *And:
+		return deref(x)
+	case *Or:
+		return deref(x)
+	case *Not:
+		return deref(x)
+	case *ValuePath:
+		return deref(x)
+	}
+	return e
+}

@@ -147,17 +147,7 @@ func eqElement(e filter.Expr, a *schema.Attribute) map[string]any {
 }
 
 func collectEq(e filter.Expr, a *schema.Attribute, el map[string]any) bool {
-	switch x := e.(type) {
-	case *filter.Compare:
-		if x == nil {
-			return false
-		}
-		return collectEq(*x, a, el)
-	case *filter.And:
-		if x == nil {
-			return false
-		}
-		return collectEq(*x, a, el)
+	switch x := filter.Value(e).(type) {
 	case filter.And:
 		return collectEq(x.Left, a, el) && collectEq(x.Right, a, el)
 	case filter.Compare:

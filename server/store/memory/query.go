@@ -187,7 +187,7 @@ func (t *table) plan(f filter.Expr) (cands []*entry, planned bool) {
 // side of an "and" (the narrower one), both sides of an "or", or a value
 // path on an indexed multi-valued attribute whose filter pins "value".
 func (t *table) candidates(f filter.Expr) ([]*entry, bool) {
-	switch x := unptr(f).(type) {
+	switch x := filter.Value(f).(type) {
 	case filter.Compare:
 		return t.lookupEq(x.Path, x)
 	case filter.And:
@@ -220,7 +220,7 @@ func (t *table) candidates(f filter.Expr) ([]*entry, bool) {
 // valueEq finds `value eq "..."` in the filter of a value path, alone or
 // inside nested ands.
 func valueEq(f filter.Expr) (filter.Compare, bool) {
-	switch x := unptr(f).(type) {
+	switch x := filter.Value(f).(type) {
 	case filter.Compare:
 		if x.Op == filter.Eq && x.Path.URN == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, "value") {
 			return x, true
@@ -258,27 +258,4 @@ func (t *table) lookupEq(path filter.AttrPath, c filter.Compare) ([]*entry, bool
 		}
 	}
 	return nil, false
-}
-
-// unptr reads a node built by address (&filter.And{...}), which
-// filter.Compile accepts too, as its value.
-func unptr(f filter.Expr) filter.Expr {
-	switch x := f.(type) {
-	case *filter.Compare:
-		return deref(x)
-	case *filter.And:
-		return deref(x)
-	case *filter.Or:
-		return deref(x)
-	case *filter.ValuePath:
-		return deref(x)
-	}
-	return f
-}
-
-func deref[T filter.Expr](p *T) filter.Expr {
-	if p == nil {
-		return nil
-	}
-	return *p
 }

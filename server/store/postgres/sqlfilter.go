@@ -184,34 +184,6 @@ func (q *sqlQuery) any(f field, test func(val) string) string {
 
 func not(cond string) string { return "NOT coalesce(" + cond + ", false)" }
 
-func unptr(e filter.Expr) filter.Expr {
-	switch x := e.(type) {
-	case *filter.Compare:
-		if x != nil {
-			return *x
-		}
-	case *filter.And:
-		if x != nil {
-			return *x
-		}
-	case *filter.Or:
-		if x != nil {
-			return *x
-		}
-	case *filter.Not:
-		if x != nil {
-			return *x
-		}
-	case *filter.ValuePath:
-		if x != nil {
-			return *x
-		}
-	default:
-		return e
-	}
-	return nil
-}
-
 // where translates a filter that filter.Compile has accepted for rt. When
 // exact is false the condition is a superset and the caller must run the
 // matcher; when the filter needs too many parameters, the whole condition
@@ -230,7 +202,7 @@ func (q *sqlQuery) cond(e filter.Expr, sc scope, depth int) (string, bool) {
 	if depth > maxNesting {
 		return "TRUE", false
 	}
-	switch x := unptr(e).(type) {
+	switch x := filter.Value(e).(type) {
 	case filter.And, filter.Or:
 		_, isAnd := x.(filter.And)
 		var parts []string
@@ -273,7 +245,7 @@ func terms(e filter.Expr, isAnd bool) []filter.Expr {
 	var out []filter.Expr
 	var walk func(filter.Expr)
 	walk = func(e filter.Expr) {
-		switch x := unptr(e).(type) {
+		switch x := filter.Value(e).(type) {
 		case filter.And:
 			if isAnd {
 				walk(x.Left)
@@ -314,7 +286,7 @@ func (q *sqlQuery) valuePath(vp filter.ValuePath, sc scope, depth int) (string, 
 	// x: saying so lets the planner use the GIN index of the values; the
 	// EXISTS still decides.
 	for _, t := range terms(vp.Filter, true) {
-		cmp, ok := unptr(t).(filter.Compare)
+		cmp, ok := filter.Value(t).(filter.Compare)
 		if !ok || cmp.Op != filter.Eq || cmp.Value == nil {
 			continue
 		}
