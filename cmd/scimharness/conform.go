@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -215,25 +214,5 @@ func conformCommand(fs *flag.FlagSet, c *conformConfig) string {
 		// query: named, never written.
 		env = append(env, "SCIM_DATABASE_URL=…")
 	}
-	args := []string{"scimharness", "conform"}
-	var names []string
-	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
-	sort.Strings(names)
-	for _, name := range names {
-		switch name {
-		case "token", "oauth2-client-secret", "prefix", "database-url":
-			continue
-		case "url":
-			args = append(args, "--url", shellQuote(safeURL(c.url)))
-			continue
-
-		}
-		f := fs.Lookup(name)
-		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
-			args = append(args, "--"+name+"="+f.Value.String())
-			continue
-		}
-		args = append(args, "--"+name, shellQuote(f.Value.String()))
-	}
-	return strings.Join(append(env, args...), " ")
+	return commandLine("conform", fs, env, c.url, "token", "oauth2-client-secret", "prefix", "database-url")
 }

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -429,26 +428,7 @@ func reproduce(fs *flag.FlagSet, c *simConfig) string {
 	if c.oauth2Used {
 		env = append(env, "SCIM_OAUTH2_CLIENT_SECRET=…")
 	}
-	args := []string{"scimharness", "simulate"}
-	var names []string
-	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
-	sort.Strings(names)
-	for _, name := range names {
-		switch name {
-		case "token", "oauth2-client-secret", "prefix", "list-bugs":
-			continue
-		case "url":
-			args = append(args, "--url", shellQuote(safeURL(c.url)))
-			continue
-		}
-		f := fs.Lookup(name)
-		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
-			args = append(args, "--"+name+"="+f.Value.String())
-			continue
-		}
-		args = append(args, "--"+name, shellQuote(f.Value.String()))
-	}
-	return strings.Join(append(env, args...), " ")
+	return commandLine("simulate", fs, env, c.url, "token", "oauth2-client-secret", "prefix", "list-bugs")
 }
 
 func shellQuote(s string) string {
