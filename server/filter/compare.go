@@ -186,6 +186,11 @@ func boolTest(f *field, c Compare, op Op) (func(any) bool, error) {
 	}, nil
 }
 
+// Bool reads a boolean filter literal: true/false, or the strings "True" and
+// "False" in any case (Entra's roles[primary eq "True"]). Stores that
+// translate filters read literals with it, so they agree with [Compile].
+func Bool(v any) (bool, bool) { return boolOf(v) }
+
 func boolOf(v any) (bool, bool) {
 	switch t := v.(type) {
 	case bool:

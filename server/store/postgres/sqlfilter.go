@@ -373,7 +373,7 @@ func (q *sqlQuery) match(f field, op filter.Op, lit any) (string, bool) {
 		}
 		return q.any(f, q.stringTest(f, true, op, s)), true
 	case schema.TypeBoolean:
-		b, ok := boolOf(lit)
+		b, ok := filter.Bool(lit)
 		if !ok || op != filter.Eq {
 			return "", false
 		}
@@ -509,21 +509,6 @@ func stringLit(v any) (string, bool) {
 		return "", false
 	}
 	return s, utf8.ValidString(s) && !strings.ContainsRune(s, 0)
-}
-
-func boolOf(v any) (bool, bool) {
-	switch t := v.(type) {
-	case bool:
-		return t, true
-	case string:
-		switch {
-		case strings.EqualFold(t, "true"):
-			return true, true
-		case strings.EqualFold(t, "false"):
-			return false, true
-		}
-	}
-	return false, false
 }
 
 // numberArg returns the parameter of a number literal, as decimal text
