@@ -279,6 +279,25 @@ type listResponse struct {
 	Resources    []any    `json:"Resources"`
 }
 
+// AppendJSON implements schema.Appender: the fields in the RFC's order,
+// each resource through schema.AppendJSON.
+func (l listResponse) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"schemas":`...)
+	dst, _ = schema.AppendJSON(dst, l.Schemas)
+	dst = append(dst, `,"totalResults":`...)
+	dst = strconv.AppendInt(dst, int64(l.TotalResults), 10)
+	dst = append(dst, `,"startIndex":`...)
+	dst = strconv.AppendInt(dst, int64(l.StartIndex), 10)
+	dst = append(dst, `,"itemsPerPage":`...)
+	dst = strconv.AppendInt(dst, int64(l.ItemsPerPage), 10)
+	dst = append(dst, `,"Resources":`...)
+	dst, err := schema.AppendJSON(dst, l.Resources)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, '}'), nil
+}
+
 func newListResponse(total, startIndex int, resources []any) listResponse {
 	if resources == nil {
 		resources = []any{}

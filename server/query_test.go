@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 // seedUsers creates a small, varied population.
@@ -568,4 +571,32 @@ func TestFilterOnGroups(t *testing.T) {
 			t.Errorf("acme found %v", got)
 		}
 	})
+}
+
+// The memory store shares Query's documents with its own state (read-only,
+// store.Store.Query); rendering a list must add meta.location and the
+// derived groups to a copy, never to the stored document — which the next
+// reader, on another goroutine, would see half-written.
+func TestListLeavesStoredDocumentsAlone(t *testing.T) {
+	st := memory.New()
+	c := newClient(t, func(cfg *server.Config) { cfg.Store = st })
+	u := c.createUser("alice", nil)
+	c.createGroup("staff", u["id"].(string))
+	for range 2 {
+		if got := c.filterUserNames(`userName eq "alice"`); len(got) != 1 {
+			t.Fatalf("lookup: %v", got)
+		}
+	}
+	rt, _ := schema.Default().ResourceType("User")
+	page, err := st.Query(context.Background(), server.DefaultTenant, rt, store.Query{Count: -1})
+	if err != nil || len(page.Resources) != 1 {
+		t.Fatalf("query: %v %v", page, err)
+	}
+	doc := page.Resources[0].Doc
+	if _, ok := doc["groups"]; ok {
+		t.Errorf("stored document gained the derived groups: %v", doc["groups"])
+	}
+	if loc, ok := doc["meta"].(map[string]any)["location"]; ok {
+		t.Errorf("stored document gained meta.location %v", loc)
+	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -62,13 +63,16 @@ func base(r *http.Request) string {
 
 // render turns a stored resource into what is sent: "schemas",
 // meta.location and, for users, the derived "groups" attribute, then the
-// projection. It writes into res.Doc, which is the caller's own: a store
-// hands out copies (package store), and Project copies again what it keeps,
-// so copying here too would only be a third copy on every read.
+// projection.
 func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (any, error) {
-	doc := res.Doc
+	// res.Doc may be the store's own (Query's are shared, read-only,
+	// package store): the additions go into a shallow copy, and Project
+	// deep-copies what it keeps.
+	doc := maps.Clone(res.Doc)
 	if meta, ok := doc["meta"].(map[string]any); ok {
+		meta = maps.Clone(meta)
 		meta["location"] = base(r) + rt.Endpoint + "/" + res.ID
+		doc["meta"] = meta
 	}
 	if derivesGroups(rt) {
 		groups, err := s.groupsOf(ctx, r, res.ID)

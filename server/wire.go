@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/scimharness/scimharness/server/profile"
@@ -88,21 +89,30 @@ func acceptable(r *http.Request) bool {
 	return false
 }
 
-// writeJSON writes v as the SCIM JSON response body.
+// writeJSON writes v as the SCIM JSON response body, through
+// schema.AppendJSON into a pooled buffer: answers are mostly maps, which it
+// writes without encoding/json's reflection (the hot path of issue 8).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	bp := bodyPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 { // a huge page does not stay pinned
+			bodyPool.Put(bp)
+		}
+	}()
+	b, err := schema.AppendJSON((*bp)[:0], v)
+	if err != nil {
 		// Documents are built from JSON-shaped data, so this cannot happen
 		// unless a bug put a non-JSON value into one; say so plainly.
-		status, buf = http.StatusInternalServerError, *bytes.NewBufferString(
-			`{"schemas":["` + schema.ErrorURN + `"],"status":"500","detail":"internal error"}` + "\n")
+		status, b = http.StatusInternalServerError, []byte(
+			`{"schemas":["`+schema.ErrorURN+`"],"status":"500","detail":"internal error"}`)
 	}
+	*bp = append(b, '\n')
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(*bp)
 }
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // writeError is the one error writer: any error becomes the RFC 7644 §3.12
 // body with its status.

@@ -149,7 +149,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if c.maxErrors < 0 || c.maxErrors > 1 {
 		return usageErr("--max-errors %v: use 0 to 1", c.maxErrors)
 	}
-	if c.engine != load.EngineNetHTTP && c.engine != load.EngineResty {
+	if c.engine != load.EngineNetHTTP && c.engine != load.EngineResty && c.engine != load.EngineFast {
 		return usageErr("--client %q: use %s or %s", c.engine, load.EngineNetHTTP, load.EngineResty)
 	}
 	if c.cpuprofile != "" && c.fixture == "" {

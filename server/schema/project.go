@@ -15,7 +15,11 @@ type Projection struct {
 // combined; attributes wins). Unknown names are ignored, as returning less
 // than asked is better than failing a read.
 func (rt *ResourceType) NewProjection(attributes, excluded []string) *Projection {
-	p := &Projection{whole: map[string]bool{}, subs: map[string]map[string]bool{}}
+	p := &Projection{}
+	if len(attributes) == 0 && len(excluded) == 0 {
+		return p // the common read: every default attribute
+	}
+	p.whole, p.subs = map[string]bool{}, map[string]map[string]bool{}
 	names := excluded
 	if len(attributes) > 0 {
 		p.include, names = true, attributes
@@ -56,7 +60,12 @@ func key(urn, name string) string {
 // Project returns a new document holding what a read returns of doc:
 // returned "never" attributes (password) never, "always" ones (id) always,
 // "request" ones only when named in attributes, "default" ones unless
-// excluded or left out of attributes. doc itself is not changed.
+// excluded or left out of attributes. doc itself is not changed. The
+// result's maps and lists of complex values are its own (a caller may set
+// keys, as the Huddle profile does on meta); strings, numbers, booleans and
+// lists of simple values are shared with doc and read-only — projection is
+// on every read (Entra's lookups), and copying them was measured as a
+// tenth of a lookup's allocations.
 func (rt *ResourceType) Project(doc map[string]any, p *Projection) map[string]any {
 	out := make(map[string]any, len(doc))
 	project := func(attrs []*Attribute, src, dst map[string]any, urn string) {
@@ -92,7 +101,13 @@ func (p *Projection) value(a *Attribute, v any, urn string) any {
 	case ReturnedNever:
 		return nil
 	case ReturnedAlways:
-		return DeepCopy(v)
+		return v
+	}
+	if p.whole == nil { // neither attributes nor excludedAttributes
+		if a.Returned == ReturnedRequest {
+			return nil
+		}
+		return p.subValues(a, v, nil, false)
 	}
 	k := key(urn, a.Name)
 	wholeNamed := p.whole[k] || (urn != "" && p.whole[strings.ToLower(urn)])
@@ -116,12 +131,12 @@ func (p *Projection) value(a *Attribute, v any, urn string) any {
 // multi-valued one): keep=true keeps only names in set, keep=false drops them.
 func (p *Projection) subValues(a *Attribute, v any, set map[string]bool, keep bool) any {
 	if a.Type != TypeComplex {
-		return DeepCopy(v)
+		return v
 	}
 	one := func(x any) any {
 		m, ok := x.(map[string]any)
 		if !ok {
-			return DeepCopy(x)
+			return x
 		}
 		out := map[string]any{}
 		for _, sa := range a.SubAttributes {
@@ -131,7 +146,7 @@ func (p *Projection) subValues(a *Attribute, v any, set map[string]bool, keep bo
 			}
 			named := set[sa.Name]
 			if sa.Returned == ReturnedAlways || (keep && named) || (!keep && !named && sa.Returned != ReturnedRequest) {
-				out[sa.Name] = DeepCopy(sv)
+				out[sa.Name] = sv
 			}
 		}
 		if len(out) == 0 {

@@ -121,6 +121,9 @@ type ResourceType struct {
 
 	core *Schema
 	exts []*Schema
+	// rank is each top-level key's place in an answer (see Ordered), made
+	// once by Load.
+	rank map[string]int
 }
 
 // Core is the resource type's core schema.
@@ -287,6 +290,12 @@ func Load(fsys fs.FS) (*Registry, error) {
 				return nil, fmt.Errorf("schema: resource type %s: unknown extension %s", rt.ID, e.Schema)
 			}
 			rt.exts = append(rt.exts, s)
+		}
+		rt.rank = map[string]int{}
+		for _, k := range rt.keyOrder() {
+			if _, dup := rt.rank[k]; !dup {
+				rt.rank[k] = len(rt.rank)
+			}
 		}
 	}
 	return r, nil

@@ -90,6 +90,7 @@ func ParseMix(s string) (Mix, error) {
 const (
 	EngineNetHTTP = "net/http" // the default: see the package doc
 	EngineResty   = "resty"    // the harness's client, for comparison
+	EngineFast    = "fasthttp"
 )
 
 // Options configure a run.
@@ -347,6 +348,12 @@ func (r *runner) newSender() error {
 			s.auth = "Bearer " + r.o.Token
 		}
 		r.s = s
+	case EngineFast:
+		auth := ""
+		if r.o.Token != "" {
+			auth = "Bearer " + r.o.Token
+		}
+		r.s = newFastSender(u, strings.TrimRight(r.o.URL, "/"), auth, r.o.Concurrency, r.o.Timeout)
 	case EngineResty:
 		c, err := client.New(client.Config{BaseURL: r.o.URL, Token: r.o.Token, Timeout: r.o.Timeout, Transport: tr, UserAgent: "scimharness-load"})
 		if err != nil {
@@ -443,10 +450,16 @@ func lookupPath(userName string) string {
 func (r *runner) measure(ctx context.Context, res *Result) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// over reports the end of a timed run by the clock as well: under full
+	// load the context's timer can fire tens of milliseconds late, and a
+	// worker must neither start nor count a request after the end.
+	over := func() bool { return ctx.Err() != nil }
 	if r.o.Requests <= 0 {
 		var c2 context.CancelFunc
 		ctx, c2 = context.WithTimeout(ctx, r.o.Duration)
 		defer c2()
+		end := time.Now().Add(r.o.Duration)
+		over = func() bool { return ctx.Err() != nil || !time.Now().Before(end) }
 	}
 	// Pre-built lookup paths keep formatting out of the measured loop.
 	paths := make([]string, len(r.names))
@@ -523,12 +536,12 @@ func (r *runner) measure(ctx context.Context, res *Result) {
 						}
 					}
 				}
-				if ctx.Err() != nil {
+				if over() {
 					return
 				}
 				kind := table[i%int64(len(table))]
 				status, err := r.do(ctx, kind, i, w, &wk.member)
-				if err != nil && ctx.Err() != nil {
+				if err != nil && over() {
 					return // cut off by the end of the run: not measured
 				}
 				wk.h.Record(time.Since(due))

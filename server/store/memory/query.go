@@ -160,15 +160,10 @@ func (w *window) fillUnfiltered(t *table) int {
 	return t.live()
 }
 
-// resources deep-copies the window's snapshots; it runs after the lock is
-// released (stored documents are never changed in place).
-func (w *window) resources() []store.Resource {
-	out := make([]store.Resource, len(w.snaps))
-	for i, r := range w.snaps {
-		out[i] = resource(r)
-	}
-	return out
-}
+// resources are the window's snapshots, shared with the store and
+// read-only (store.Store.Query): stored documents are never changed in
+// place, so they stay valid after the lock is released.
+func (w *window) resources() []store.Resource { return w.snaps }
 
 // plan returns the candidate entries for f from an index, in creation
 // order, when f pins an indexed attribute to a value; planned is false when
