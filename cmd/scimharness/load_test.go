@@ -57,10 +57,16 @@ func runLoad(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestLoadShortRun(t *testing.T) {
+	for _, engine := range []string{load.EngineFast, load.EngineNetHTTP, load.EngineResty} {
+		t.Run(strings.ReplaceAll(engine, "/", "-"), func(t *testing.T) { testLoadShortRun(t, engine) })
+	}
+}
+
+func testLoadShortRun(t *testing.T, engine string) {
 	base := referenceTarget(t)
 	usersBefore, groupsBefore := totalOf(t, base, "/Users?count=0"), totalOf(t, base, "/Groups?count=0")
 	jsonFile := filepath.Join(t.TempDir(), "result.json")
-	code, out, errs := runLoad(t, "--url", base, "--token", testToken, "--requests", "200", "--concurrency", "4", "--json", jsonFile)
+	code, out, errs := runLoad(t, "--url", base, "--token", testToken, "--requests", "200", "--concurrency", "4", "--json", jsonFile, "--client", engine)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
@@ -71,6 +77,9 @@ func TestLoadShortRun(t *testing.T) {
 	var res load.Result
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatalf("result JSON: %v\n%s", err, b)
+	}
+	if res.Engine != engine {
+		t.Errorf("engine %q, want %q", res.Engine, engine)
 	}
 	if res.Requests != 200 || res.Errors != 0 {
 		t.Errorf("requests %d errors %d (%v), want 200 and 0\n%s", res.Requests, res.Errors, res.ErrorsByStatus, out)
@@ -158,6 +167,8 @@ func TestLoadUsage(t *testing.T) {
 		{"fixture syntax", []string{"--serve-fixture", "groups=5"}, "users=N"},
 		{"fixture with url", []string{"--serve-fixture", "users=5", "--url", "http://127.0.0.1:1"}, "does not go with"},
 		{"cpuprofile alone", []string{"--url", "http://127.0.0.1:1", "--cpuprofile", "x"}, "--serve-fixture"},
+		{"rounds alone", []string{"--url", "http://127.0.0.1:1", "--rounds", "2"}, "--serve-fixture"},
+		{"zero rounds", []string{"--serve-fixture", "users=5", "--rounds", "0"}, "--rounds"},
 		{"extra argument", []string{"--url", "http://127.0.0.1:1", "extra"}, "unexpected argument"},
 		{"non-loopback without --yes", []string{"--url", "https://scim.example.com/scim/v2", "--token", "x"}, "pass --yes"},
 		{"unreachable", []string{"--url", "http://127.0.0.1:1/scim/v2", "--token", "x", "--requests", "1"}, "cannot reach"},
@@ -199,5 +210,34 @@ func TestLoadFixture(t *testing.T) {
 	}
 	if !strings.Contains(out, "server/bare =") {
 		t.Errorf("no ratio in the output:\n%s", out)
+	}
+	if fr.Rounds != 4 || len(fr.RoundRatios) != 4 || !fr.Clean {
+		t.Errorf("rounds %d %v clean %v, want the 4 default rounds of a clean run", fr.Rounds, fr.RoundRatios, fr.Clean)
+	}
+}
+
+// The targets are judged on clean runs only: a server that answers errors
+// fast must not pass for a fast server.
+func TestFixtureVerdict(t *testing.T) {
+	res := func(throughput float64, requests, errs int64) *load.Result {
+		return &load.Result{Throughput: throughput, Requests: requests, Errors: errs}
+	}
+	tests := []struct {
+		name              string
+		server, bare      *load.Result
+		ratioMet, driveMe bool
+	}{
+		{"both met", res(25_000, 1000, 0), res(40_000, 1000, 0), true, true},
+		{"ratio below half", res(25_000, 1000, 0), res(60_000, 1000, 0), false, true},
+		{"too slow to drive", res(15_000, 1000, 0), res(20_000, 1000, 0), true, false},
+		{"server errors", res(90_000, 1000, 500), res(40_000, 1000, 0), false, false},
+		{"bare errors", res(25_000, 1000, 0), res(40_000, 1000, 20), false, false},
+		{"errors within --max-errors", res(25_000, 1000, 5), res(40_000, 1000, 0), true, true},
+	}
+	for _, tc := range tests {
+		fr := newFixtureResult(100, tc.server, tc.bare, nil, 0.01)
+		if fr.RatioMet != tc.ratioMet || fr.DriveMet != tc.driveMe {
+			t.Errorf("%s: ratio met %v drive met %v, want %v %v", tc.name, fr.RatioMet, fr.DriveMet, tc.ratioMet, tc.driveMe)
+		}
 	}
 }

@@ -63,6 +63,7 @@ type simConfig struct {
 	timeout    time.Duration
 	retries    int
 	listBugs   bool
+	evidence   string
 	oauth2     client.OAuth2
 	oauth2Used bool
 	// set holds the flags given on the command line.
@@ -76,6 +77,7 @@ type simConfig struct {
 	entraMapping         string
 	entraMatch           string
 	entraConcurrency     int
+	entraCycle           string
 	entraRate            float64
 	googleUpdate         string
 	googleStringBooleans bool
@@ -101,9 +103,11 @@ type plan struct {
 	// client is base dressed as the IdP's client: its User-Agent, headers.
 	client client.Config
 	// run, if set, runs the plan the IdP's own way (Entra: Test Connection
-	// first and alone, quarantine); otherwise each scenario runs in turn
-	// with scenario.Run.
-	run func(ctx context.Context, cl *client.Client, ro scenario.Options) []scenario.Result
+	// first and alone, quarantine) and returns the results and the timings
+	// it measured; otherwise each scenario runs in turn with scenario.Run.
+	run func(ctx context.Context, cl *client.Client, ro scenario.Options) ([]scenario.Result, []report.Timing)
+	// evidence is the default of --evidence for this plan.
+	evidence scenario.Evidence
 }
 
 // findIdP returns the simulator called name. It is a variable so tests can
@@ -155,6 +159,7 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	fs.DurationVar(&c.timeout, "timeout", client.DefaultTimeout, "timeout of each request")
 	fs.IntVar(&c.retries, "retries", 0, "retries on 429/503 and transport errors; 0 judges the first answer")
 	fs.BoolVar(&c.listBugs, "list-bugs", false, "list the deliberate bugs of scimharness serve --bug and exit")
+	fs.StringVar(&c.evidence, "evidence", "", "exchanges the results and reports keep: all, or problems (only those of results that did not pass) (default all; problems with --entra-cycle initial)")
 	fs.StringVar(&c.oauth2.TokenURL, "oauth2-token-url", "", "OAuth 2.0 token endpoint (client-credentials grant), instead of --token")
 	fs.StringVar(&c.oauth2.ClientID, "oauth2-client-id", "", "OAuth 2.0 client id")
 	fs.StringVar(&c.oauth2.ClientSecret, "oauth2-client-secret", "", "OAuth 2.0 client secret (default $SCIM_OAUTH2_CLIENT_SECRET)")
@@ -166,7 +171,8 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	fs.StringVar(&c.entraRoleMode, "entra-role-mode", "", "entra: app-role mapping: single, complex or assertive (default: the mapping's)")
 	fs.StringVar(&c.entraMapping, "entra-mapping", "", "entra: attribute mapping: a built-in name or a YAML file (default Entra's default mapping)")
 	fs.StringVar(&c.entraMatch, "entra-match", "", "entra: matching attribute: userName, externalId or email (default: the mapping's)")
-	fs.IntVar(&c.entraConcurrency, "entra-concurrency", 1, "entra: provisioning scenarios run at once (1 keeps the request order deterministic)")
+	fs.IntVar(&c.entraConcurrency, "entra-concurrency", 1, "entra: provisioning scenarios (teams of 5 users) run at once (1 keeps the request order deterministic)")
+	fs.StringVar(&c.entraCycle, "entra-cycle", "full", "entra: full (the whole judged lifecycle) or initial (Test Connection, then match and create every user, create every group and add its members; timed apart from cleanup)")
 	fs.Float64Var(&c.entraRate, "entra-rate", 0, "entra: requests per second at most (0: unlimited)")
 	fs.StringVar(&c.googleUpdate, "google-update", "none", "google: how users are updated: none, put or patch (unverified)")
 	fs.BoolVar(&c.googleStringBooleans, "google-string-booleans", false, "google: send active as a string (unverified)")
@@ -224,6 +230,12 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if len(pl.scenarios) == 0 {
 		return usageErr("--idp %s: these options give no scenarios", p.name)
 	}
+	planned := len(pl.scenarios)
+	if pl.run != nil {
+		// The IdP's run builds its own; a big population's steps need
+		// not be held twice.
+		pl.scenarios = nil
+	}
 	cl, err := client.New(pl.client)
 	if err != nil {
 		return usageErr("%v", err)
@@ -251,11 +263,15 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		Started: time.Now(),
 	}
 	opts := scenario.Options{
-		Mode:   scenario.Mode(c.mode),
-		Prefix: c.prefix,
-		Keep:   c.keep,
-		DryRun: c.dryRun,
-		Out:    stdout,
+		Mode:     scenario.Mode(c.mode),
+		Prefix:   c.prefix,
+		Keep:     c.keep,
+		DryRun:   c.dryRun,
+		Out:      stdout,
+		Evidence: pl.evidence,
+	}
+	if c.set["evidence"] {
+		opts.Evidence, _ = scenario.ParseEvidence(c.evidence) // checked by check
 	}
 	if !c.dryRun && isTerminal(stderr) {
 		var mu sync.Mutex // an IdP may run scenarios concurrently
@@ -266,7 +282,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 	if pl.run != nil {
-		rep.Results = pl.run(ctx, cl, opts)
+		rep.Results, rep.Timings = pl.run(ctx, cl, opts)
 	} else {
 		for _, sc := range pl.scenarios {
 			if ctx.Err() != nil {
@@ -279,7 +295,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	rep.Summary = scenario.Summarize(rep.Results)
 
 	if c.dryRun {
-		fmt.Fprintf(stderr, "scimharness simulate: dry run: %d scenarios printed, nothing sent\n", len(pl.scenarios))
+		fmt.Fprintf(stderr, "scimharness simulate: dry run: %d scenarios printed, nothing sent\n", planned)
 	} else if err := report.WriteText(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "scimharness simulate: %v\n", err)
 		return exitFail
@@ -332,6 +348,9 @@ func (c *simConfig) check(set map[string]bool) (idp, error) {
 	}
 	if c.timeout <= 0 {
 		return idp{}, fmt.Errorf("--timeout %v must be positive", c.timeout)
+	}
+	if _, err := scenario.ParseEvidence(c.evidence); err != nil {
+		return idp{}, fmt.Errorf("--evidence %q: use all or problems", c.evidence)
 	}
 
 	switch {

@@ -8,6 +8,7 @@ import (
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/okta"
+	"github.com/scimharness/scimharness/simulators/report"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
@@ -33,6 +34,18 @@ var idps = []idp{
 			if o.RoleMode, err = entra.ParseRoleMode(c.entraRoleMode); err != nil {
 				return plan{}, err
 			}
+			if o.Cycle, err = entra.ParseCycle(c.entraCycle); err != nil {
+				return plan{}, err
+			}
+			if c.entraConcurrency < 1 {
+				return plan{}, fmt.Errorf("--entra-concurrency %d: at least 1", c.entraConcurrency)
+			}
+			evidence := scenario.EvidenceAll
+			if o.Cycle == entra.CycleInitial {
+				// Tens of thousands of passing creates: their bodies are
+				// not needed to explain anything.
+				evidence = scenario.EvidenceProblems
+			}
 			if c.entraMapping != "" {
 				if o.Mapping, err = entra.OpenMapping(c.entraMapping); err != nil {
 					return plan{}, err
@@ -45,12 +58,21 @@ var idps = []idp{
 			return plan{
 				scenarios: scs,
 				client:    entra.ClientConfig(base),
+				evidence:  evidence,
 				// Entra's own order: Test Connection first and alone,
 				// then the cycles, stopping when Entra would quarantine
 				// the app (the quarantine is a Fail result).
-				run: func(ctx context.Context, cl *client.Client, ro scenario.Options) []scenario.Result {
-					rs, _ := entra.Run(ctx, cl, o, ro)
-					return rs
+				run: func(ctx context.Context, cl *client.Client, ro scenario.Options) ([]scenario.Result, []report.Timing) {
+					out := entra.Provision(ctx, cl, o, ro)
+					if out.Timing == nil || ro.DryRun {
+						return out.Results, nil
+					}
+					t := out.Timing
+					return out.Results, []report.Timing{{
+						Name: string(t.Cycle) + " cycle", Users: t.Users, Groups: t.Groups, Concurrency: t.Concurrency,
+						Requests: t.Requests, Duration: t.Duration, Seconds: t.Duration.Seconds(), RequestsPerSecond: t.PerSecond(),
+						CleanupRequests: t.CleanupRequests, Cleanup: t.Cleanup, Line: t.String(),
+					}}
 				},
 			}, nil
 		},

@@ -59,7 +59,7 @@ func errorBody() scenario.Expectation {
 		if ex.Status() < 400 {
 			return nil
 		}
-		doc, err := ex.JSON()
+		doc, err := scenario.ResponseJSON(ex)
 		if err != nil || !hasString(doc["schemas"], errorURN) {
 			ct := ex.Response.Header.Get("Content-Type")
 			return fmt.Errorf("the server answered %d without a SCIM error body (Content-Type %q; RFC 7644 §3.12 wants JSON with schemas [%q], status and detail): Entra cannot parse it and logs ServiceIncompatible (TUT)", ex.Status(), ct, errorURN)
@@ -76,7 +76,7 @@ func onDoc(check func(doc map[string]any, v scenario.Vars) error) scenario.Expec
 		if ex.Status() != 200 {
 			return nil
 		}
-		doc, err := ex.JSON()
+		doc, err := scenario.ResponseJSON(ex)
 		if err != nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func errorStatusString() scenario.Expectation {
 		if ex.Status() < 400 {
 			return nil
 		}
-		doc, err := ex.JSON()
+		doc, err := scenario.ResponseJSON(ex)
 		if err != nil || !hasString(doc["schemas"], errorURN) {
 			return nil // errorBody says so
 		}
@@ -111,7 +111,7 @@ func errorStatusString() scenario.Expectation {
 
 // listDoc decodes a ListResponse and checks its shape.
 func listDoc(ex *client.Exchange) (map[string]any, []map[string]any, int, error) {
-	doc, err := ex.JSON()
+	doc, err := scenario.ResponseJSON(ex)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("the answer is not a JSON ListResponse (%v): Entra cannot read it (TUT)", err)
 	}
@@ -297,7 +297,7 @@ func readBack(want []expected) []scenario.Expectation {
 			if ex.Status()/100 != 2 {
 				return nil // the status expectation reports it
 			}
-			doc, err := ex.JSON()
+			doc, err := scenario.ResponseJSON(ex)
 			if err != nil {
 				return fmt.Errorf("the answer is not a JSON resource: %v", err)
 			}

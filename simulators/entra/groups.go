@@ -14,46 +14,15 @@ import (
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
+// pushGroup is the group push of the full cycle: createGroup with all
+// members but the last (the incremental cycle adds them), then Entra's
+// reads without members and the harness's read-back of the members.
 func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
-	id, found := gvar(gr), "found_"+gvar(gr)
+	initial := g.createGroup(b, gr, people, true)
+	id := gvar(gr)
 	byName := func(v scenario.Vars) string { return "displayName eq " + quote(gr.displayName(prefixOf(v))) }
 	query := func(v scenario.Vars) client.Request {
 		return get("/Groups", url.Values{"excludedAttributes": {"members"}, "filter": {byName(v)}})
-	}
-	b.add(scenario.Step{
-		Name:      "groups: look up " + gr.label,
-		Behaviour: `Entra queries groups by displayName without members: GET /Groups?excludedAttributes=members&filter=displayName eq "…".`,
-		Source:    "Entra TUT",
-		Clause:    "RFC 7644 §3.4.2.2, §3.4.2.5",
-		Build:     func(v scenario.Vars) (client.Request, error) { return query(v), nil },
-		Expect:    expectNoMatch(byName, "group", found),
-	})
-	b.add(scenario.Step{
-		Name:      "groups: create " + gr.label + " without members",
-		Behaviour: "Groups are created empty, with the core Group schema and Microsoft's ADSCIM Group schema URN; members follow in PATCHes.",
-		Source:    "Entra TUT",
-		Clause:    "RFC 7644 §3.3",
-		Build: func(v scenario.Vars) (client.Request, error) {
-			if n, _ := v[found].(int); n > 0 {
-				return client.Request{}, scenario.Skipf("the lookup returned %d group(s); Entra would adopt that group — not done here, the harness changes only what it created", n)
-			}
-			prefix := prefixOf(v)
-			return client.Request{Method: http.MethodPost, Path: "/Groups", Body: map[string]any{
-				"schemas":     []any{groupURN, adscimGroupURN},
-				"externalId":  guid(g.r.Seed, prefix, "group", gr.idx),
-				"displayName": gr.displayName(prefix),
-				"meta":        map[string]any{"resourceType": "Group"},
-			}}, nil
-		},
-		Capture: map[string]string{id: "id"},
-		Expect: []scenario.Expectation{
-			wantStatus("Entra expects 201 Created with the group and caches its id (TUT); the ADSCIM schema URN next to the core one must be tolerated", http.StatusCreated),
-			echo("displayName", scenario.Must, func(v scenario.Vars) any { return gr.displayName(prefixOf(v)) }),
-		},
-	})
-	initial, _ := splitMembers(gr, people)
-	if len(initial) > 0 {
-		b.add(g.membersPatch(gr, "groups: add members to "+gr.label, initial, "Members are added after the group exists: {\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"$ref\":null,\"value\":\"<id>\"},…]}; 204 or 200."))
 	}
 	b.add(scenario.Step{
 		Name:      "groups: read " + gr.label + " without members",
@@ -92,19 +61,76 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 	g.readMembers(b, gr, "groups: read back "+gr.label+"'s members", initial, "members_"+id, "")
 }
 
+// createGroup is Entra's push of a new group: the displayName query, the
+// POST without members, then one PATCH adding its members — all of them,
+// or with later all but the last, whom the incremental cycle adds. It
+// returns the members added.
+func (g *gen) createGroup(b *builder, gr *group, people []*person, later bool) []*person {
+	id, found := gvar(gr), "found_"+gvar(gr)
+	byName := func(v scenario.Vars) string { return "displayName eq " + quote(gr.displayName(prefixOf(v))) }
+	query := func(v scenario.Vars) client.Request {
+		return get("/Groups", url.Values{"excludedAttributes": {"members"}, "filter": {byName(v)}})
+	}
+	b.add(scenario.Step{
+		Name:      "groups: look up " + gr.label,
+		Behaviour: `Entra queries groups by displayName without members: GET /Groups?excludedAttributes=members&filter=displayName eq "…".`,
+		Source:    "Entra TUT",
+		Clause:    "RFC 7644 §3.4.2.2, §3.4.2.5",
+		Build:     func(v scenario.Vars) (client.Request, error) { return query(v), nil },
+		Expect:    expectNoMatch(byName, "group", found),
+	})
+	b.add(scenario.Step{
+		Name:      "groups: create " + gr.label + " without members",
+		Behaviour: "Groups are created empty, with the core Group schema and Microsoft's ADSCIM Group schema URN; members follow in PATCHes.",
+		Source:    "Entra TUT",
+		Clause:    "RFC 7644 §3.3",
+		Build: func(v scenario.Vars) (client.Request, error) {
+			if n, _ := v[found].(int); n > 0 {
+				return client.Request{}, scenario.Skipf("the lookup returned %d group(s); Entra would adopt that group — not done here, the harness changes only what it created", n)
+			}
+			prefix := prefixOf(v)
+			return client.Request{Method: http.MethodPost, Path: "/Groups", Body: map[string]any{
+				"schemas":     []any{groupURN, adscimGroupURN},
+				"externalId":  guid(g.r.Seed, prefix, "group", gr.idx),
+				"displayName": gr.displayName(prefix),
+				"meta":        map[string]any{"resourceType": "Group"},
+			}}, nil
+		},
+		Capture: map[string]string{id: "id"},
+		Expect: []scenario.Expectation{
+			wantStatus("Entra expects 201 Created with the group and caches its id (TUT); the ADSCIM schema URN next to the core one must be tolerated", http.StatusCreated),
+			echo("displayName", scenario.Must, func(v scenario.Vars) any { return gr.displayName(prefixOf(v)) }),
+		},
+	})
+	initial := members(gr, people)
+	if later {
+		initial, _ = splitMembers(gr, people)
+	}
+	if len(initial) > 0 {
+		b.add(g.membersPatch(gr, "groups: add members to "+gr.label, initial, "Members are added after the group exists: {\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"$ref\":null,\"value\":\"<id>\"},…]}; 204 or 200."))
+	}
+	return initial
+}
+
+// members are the people of gr, in team order.
+func members(gr *group, people []*person) []*person {
+	var out []*person
+	for _, p := range people {
+		if slices.Contains(gr.members, p.idx) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // splitMembers: the first push adds all members but the last, whom the
 // incremental cycle adds; the second member is the one later removed.
 func splitMembers(gr *group, people []*person) (initial []*person, later *person) {
-	var members []*person
-	for _, p := range people {
-		if slices.Contains(gr.members, p.idx) {
-			members = append(members, p)
-		}
+	ms := members(gr, people)
+	if len(ms) < 2 {
+		return ms, nil
 	}
-	if len(members) < 2 {
-		return members, nil
-	}
-	return members[:len(members)-1], members[len(members)-1]
+	return ms[:len(ms)-1], ms[len(ms)-1]
 }
 
 func noMembers() scenario.Expectation {

@@ -147,7 +147,7 @@ func (g *gen) unquotedLookup(b *builder) {
 				if ex.Status() != http.StatusBadRequest {
 					return nil
 				}
-				doc, err := ex.JSON()
+				doc, err := scenario.ResponseJSON(ex)
 				if err != nil {
 					return nil // errorBody says so
 				}
@@ -310,7 +310,7 @@ func (g *gen) paging(b *builder) {
 					if ex.Status() != http.StatusBadRequest {
 						return nil
 					}
-					if doc, err := ex.JSON(); err == nil && strings.EqualFold(fmt.Sprint(doc["scimType"]), "invalidFilter") {
+					if doc, err := scenario.ResponseJSON(ex); err == nil && strings.EqualFold(fmt.Sprint(doc["scimType"]), "invalidFilter") {
 						return scenario.Skipf("the server refused the sw filter the harness uses to page over only its own users (400 invalidFilter); Entra itself filters only with eq, so paging is not judged")
 					}
 					return nil

@@ -42,6 +42,37 @@ func ParseRoleMode(s string) (RoleMode, error) {
 	return "", fmt.Errorf("entra: role mode %q: want none, single, complex or assertive", s)
 }
 
+// Cycle is what of Entra's provisioning job a run plays (Options.Cycle).
+type Cycle string
+
+const (
+	// CycleFull is the whole judged lifecycle: Test Connection, schema
+	// discovery, the initial and incremental cycles of every team,
+	// duplicates, string booleans, legacy shapes. The default.
+	CycleFull Cycle = "full"
+	// CycleInitial is Entra's initial cycle alone (HOW, TUT): Test
+	// Connection, then for each user the match query by the matching
+	// attribute(s), 0 results → POST /Users with Entra's body; for each
+	// group the displayName query → POST /Groups without members → PATCH
+	// adding its members. Every answer is judged as in the full cycle;
+	// the harness's read-backs, the manager pass (a later update, HOW)
+	// and everything after are not sent. Run times it apart from cleanup
+	// (Outcome.Timing): it is the load an initial cycle puts on a server.
+	CycleInitial Cycle = "initial"
+)
+
+// ParseCycle reads a cycle as a flag gives it: "full" (or empty) or
+// "initial", case-insensitively.
+func ParseCycle(s string) (Cycle, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", string(CycleFull):
+		return CycleFull, nil
+	case string(CycleInitial):
+		return CycleInitial, nil
+	}
+	return "", fmt.Errorf("entra: cycle %q: want full or initial", s)
+}
+
 // Matching attributes (Options.Match).
 const (
 	MatchUserName   = "userName"
@@ -100,8 +131,13 @@ type Options struct {
 	// Seed makes the population: the same seed gives the same names,
 	// departments, addresses and managers.
 	Seed int64
+	// Cycle is what Run plays: CycleFull (the default, also for "") or
+	// CycleInitial.
+	Cycle Cycle
 	// Concurrency is how many team scenarios Run runs at once; default 1,
-	// which keeps the order of requests deterministic.
+	// which keeps the order of requests deterministic. The catalog gives
+	// no figure for Entra's own concurrency (only the ≥25 requests/s a
+	// gallery app must take), so there is no other default.
 	Concurrency int
 	// Rate caps requests per second across all scenarios built by one
 	// Scenarios call (Entra gallery apps must take ≥25/s per tenant); 0 is
@@ -138,6 +174,13 @@ func (o Options) resolve() (*resolved, error) {
 	}
 	if o.Concurrency <= 0 {
 		r.Concurrency = 1
+	}
+	switch o.Cycle {
+	case "":
+		r.Cycle = CycleFull
+	case CycleFull, CycleInitial:
+	default:
+		return nil, fmt.Errorf("entra: Cycle %q: use CycleFull or CycleInitial (ParseCycle reads flag values)", o.Cycle)
 	}
 	if o.Rate < 0 {
 		return nil, fmt.Errorf("entra: Rate %v is negative", o.Rate)

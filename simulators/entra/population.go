@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // The generated directory: people with names, titles, departments, work
@@ -67,14 +69,42 @@ type person struct {
 	newRole string
 	// roles2 is the second role of the assertive full list.
 	role2 string
+	// cache holds the last values computed, for one prefix and seed: a
+	// run asks for them on every request and check about the person.
+	cache atomic.Pointer[valuesCache]
+}
+
+type valuesCache struct {
+	prefix string
+	seed   int64
+	v      [2]map[string]string // before, after the changes
 }
 
 func (p *person) name() string { return p.given + " " + p.surname }
 
 // values returns the person's Entra attributes, before (changed false) or
 // after the incremental cycle's changes, keyed by the canonical attribute
-// names of entraAttrs. Empty means unset.
+// names of entraAttrs. Empty means unset. The map is shared: read it only.
 func (p *person) values(prefix string, seed int64, changed bool) map[string]string {
+	i := 0
+	if changed {
+		i = 1
+	}
+	c := p.cache.Load()
+	if c != nil && c.prefix == prefix && c.seed == seed && c.v[i] != nil {
+		return c.v[i]
+	}
+	v := p.compute(prefix, seed, changed)
+	next := &valuesCache{prefix: prefix, seed: seed}
+	if c != nil && c.prefix == prefix && c.seed == seed {
+		next.v = c.v
+	}
+	next.v[i] = v
+	p.cache.Store(next)
+	return v
+}
+
+func (p *person) compute(prefix string, seed int64, changed bool) map[string]string {
 	surname, local, title, dept, loc := p.surname, p.local, p.title, p.dept, p.loc
 	if changed {
 		surname, local, title, dept, loc = p.newSurname, p.newLocal, p.newTitle, p.newDept, p.newLoc
@@ -143,11 +173,20 @@ func generate(users, groups int, seed int64, roles []string) *population {
 	pop := &population{}
 	nteams := (users + TeamSize - 1) / TeamSize
 	used := map[string]bool{}
+	// next remembers, per base, the first number not yet tried: every
+	// smaller one is taken (used only grows), so the names are those of
+	// counting from 2 each time, without the quadratic cost.
+	next := map[string]int{}
 	unique := func(given, surname string) string {
 		base := ascii(given) + "." + ascii(surname)
+		key := strings.ToLower(base)
 		l := base
-		for n := 2; used[strings.ToLower(l)]; n++ {
-			l = fmt.Sprintf("%s%d", base, n)
+		n := max(next[key], 2)
+		if used[key] {
+			for l = base + strconv.Itoa(n); used[strings.ToLower(l)]; n++ {
+				l = base + strconv.Itoa(n+1)
+			}
+			next[key] = n + 1
 		}
 		used[strings.ToLower(l)] = true
 		return l
@@ -222,9 +261,10 @@ func indexOf(locs []location, l location) int {
 // ascii folds the accents of the generated names for UPNs (Entra's
 // userPrincipalName is ASCII) and drops apostrophes.
 func ascii(s string) string {
-	r := strings.NewReplacer("é", "e", "ë", "e", "'", "", " ", "")
-	return r.Replace(s)
+	return asciiFolder.Replace(s)
 }
+
+var asciiFolder = strings.NewReplacer("é", "e", "ë", "e", "'", "", " ", "")
 
 // guid is a deterministic, version-4-shaped GUID: Entra object ids are
 // GUIDs, and the Test Connection probe queries a random one.

@@ -23,7 +23,10 @@ const (
 	SchemaDiscovery    = "entra: schema discovery"
 )
 
-// Scenarios returns Entra's provisioning job as scenarios, in order:
+// Scenarios returns Entra's provisioning job as scenarios. With
+// Options.Cycle CycleInitial they are Test Connection and one "initial
+// cycle" scenario per team (see CycleInitial and initialTeam); otherwise,
+// in order:
 //
 //  1. Test Connection: the random-GUID userName probe.
 //  2. Schema discovery: GET /Schemas, checked against the mapping.
@@ -50,11 +53,19 @@ func Scenarios(o Options) ([]scenario.Scenario, error) {
 		return nil, err
 	}
 	g := &gen{r: r, pop: generate(r.Users, r.Groups, r.Seed, r.Roles), lim: newLimiter(r.Rate)}
-	scs := []scenario.Scenario{g.testConnection(), g.schemaDiscovery()}
-	for t := range g.pop.teams {
-		scs = append(scs, g.team(t))
+	var scs []scenario.Scenario
+	if r.Cycle == CycleInitial {
+		scs = []scenario.Scenario{g.testConnection()}
+		for t := range g.pop.teams {
+			scs = append(scs, g.initialTeam(t))
+		}
+	} else {
+		scs = []scenario.Scenario{g.testConnection(), g.schemaDiscovery()}
+		for t := range g.pop.teams {
+			scs = append(scs, g.team(t))
+		}
+		scs = append(scs, g.duplicate(), g.stringBooleans(), g.legacyShapes())
 	}
-	scs = append(scs, g.duplicate(), g.stringBooleans(), g.legacyShapes())
 	for _, sc := range scs {
 		if err := sc.Validate(); err != nil {
 			return nil, fmt.Errorf("entra: harness error: %w", err)
@@ -151,8 +162,10 @@ func getByID(endpoint, idVar string, q url.Values) func(scenario.Vars) (client.R
 
 // quote writes a filter string literal (RFC 7644 §3.4.2.2: JSON string).
 func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	return `"` + quoter.Replace(s) + `"`
 }
+
+var quoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 func get(path string, q url.Values) client.Request {
 	return client.Request{Method: http.MethodGet, Path: path, Query: q}
@@ -443,32 +456,38 @@ func schemaAttrs(rs []map[string]any) map[string]map[string]bool {
 	return out
 }
 
-// team is one team's provisioning: initial cycle, manager pass, groups,
-// incremental cycle.
-func (g *gen) team(t int) scenario.Scenario {
-	var people []*person
-	var names []string
+// teamOf returns team t's people, their var names and the team's groups.
+func (g *gen) teamOf(t int) (people []*person, names []string, groups []*group) {
 	for _, i := range g.pop.teams[t] {
 		people = append(people, g.pop.people[i])
 		names = append(names, fmt.Sprintf("u%d", i+1))
 	}
-	var groups []*group
 	for _, gr := range g.pop.groups {
 		if gr.team == t {
 			groups = append(groups, gr)
 		}
 	}
-	flag := "without"
+	return people, names, groups
+}
+
+func (g *gen) flagWord() string {
 	if g.r.Flag {
-		flag = "with"
+		return "with"
 	}
+	return "without"
+}
+
+// team is one team's provisioning: initial cycle, manager pass, groups,
+// incremental cycle.
+func (g *gen) team(t int) scenario.Scenario {
+	people, names, groups := g.teamOf(t)
 	sc, b := g.newScenario(
 		fmt.Sprintf("entra: provisioning cycles, team %d (%s)", t+1, strings.Join(names, ", ")),
 		fmt.Sprintf("Entra provisions %d users and %d groups %s aadOptscim062020, matching on %s, mapping %s, roles %s.",
-			len(people), len(groups), flag, g.r.match.Target, g.r.mapping.Name, orNone(g.r.mapping.roleMode())))
+			len(people), len(groups), g.flagWord(), g.r.match.Target, g.r.mapping.Name, orNone(g.r.mapping.roleMode())))
 
 	for _, p := range people {
-		g.initialUser(b, p)
+		g.initialUser(b, p, true)
 	}
 	g.rematch(b, people[0])
 	if g.managerMapped() {
@@ -494,6 +513,25 @@ func (g *gen) team(t int) scenario.Scenario {
 		g.groupChanges(b, gr, people)
 	}
 	g.disableAndDelete(b, people[len(people)-1])
+	return *sc
+}
+
+// initialTeam is one team's share of Entra's initial cycle alone
+// (CycleInitial): each user matched, then created; each group matched,
+// created empty, then given all its members in one PATCH. Only what Entra
+// sends: no harness read-back.
+func (g *gen) initialTeam(t int) scenario.Scenario {
+	people, names, groups := g.teamOf(t)
+	sc, b := g.newScenario(
+		fmt.Sprintf("entra: initial cycle, team %d (%s)", t+1, strings.Join(names, ", ")),
+		fmt.Sprintf("Entra's initial cycle for %d users and %d groups %s aadOptscim062020, matching on %s, mapping %s, roles %s: match, create, add members.",
+			len(people), len(groups), g.flagWord(), g.r.match.Target, g.r.mapping.Name, orNone(g.r.mapping.roleMode())))
+	for _, p := range people {
+		g.initialUser(b, p, false)
+	}
+	for _, gr := range groups {
+		g.createGroup(b, gr, people, false)
+	}
 	return *sc
 }
 
@@ -559,7 +597,7 @@ func (g *gen) duplicate() scenario.Scenario {
 				if ex.Status() != http.StatusConflict {
 					return nil
 				}
-				doc, err := ex.JSON()
+				doc, err := scenario.ResponseJSON(ex)
 				if err != nil {
 					return nil // errorBody says so
 				}
@@ -610,7 +648,7 @@ func (g *gen) stringBooleans() scenario.Scenario {
 			if ex.Status()/100 != 2 {
 				return nil
 			}
-			doc, err := ex.JSON()
+			doc, err := scenario.ResponseJSON(ex)
 			if err != nil {
 				return err
 			}

@@ -132,6 +132,13 @@ func WriteHTML(w io.Writer, r Report) error {
 		}
 		v.Extra = append(v.Extra, Section{Title: sec.Title, Rows: rows})
 	}
+	for _, t := range r.Timings {
+		v.Extra = append(v.Extra, Section{Title: "Timing: " + t.Name, Rows: []SectionRow{
+			{Label: "users, groups", Value: fmt.Sprintf("%d, %d", t.Users, t.Groups)},
+			{Label: "requests", Value: fmt.Sprintf("%d in %.2f s (%.0f req/s), concurrency %d", t.Requests, t.Seconds, t.RequestsPerSecond, t.Concurrency)},
+			{Label: "cleanup (not counted)", Value: fmt.Sprintf("%d requests in %.2f s", t.CleanupRequests, t.Cleanup.Seconds())},
+		}})
+	}
 	return htmlTemplate.Execute(w, v)
 }
 

@@ -44,6 +44,32 @@ type Report struct {
 	// report shows them between the header and the results; JSON keeps
 	// them. Text and JUnit leave them out.
 	Sections []Section `json:"sections,omitempty"`
+	// Timings are measured cycles (simulate --entra-cycle initial): their
+	// own wall time and requests, cleanup apart. Text shows each Line
+	// before the verdict; HTML shows them as a section; JUnit leaves them
+	// out.
+	Timings []Timing `json:"timings,omitempty"`
+}
+
+// Timing is one measured provisioning cycle.
+type Timing struct {
+	// Name says what was timed: "initial cycle".
+	Name        string `json:"name"`
+	Users       int    `json:"users"`
+	Groups      int    `json:"groups"`
+	Concurrency int    `json:"concurrency"`
+	// Requests the cycle sent (retries included), in Duration: from the
+	// first request of the cycle to its last answer, cleanup excluded.
+	Requests          int           `json:"requests"`
+	Duration          time.Duration `json:"durationNs"`
+	Seconds           float64       `json:"seconds"`
+	RequestsPerSecond float64       `json:"requestsPerSecond"`
+	// CleanupRequests and Cleanup measure the removal of what the cycle
+	// created, which is not in Duration.
+	CleanupRequests int           `json:"cleanupRequests"`
+	Cleanup         time.Duration `json:"cleanupNs"`
+	// Line is the timing in one sentence, as text reports print it.
+	Line string `json:"line"`
 }
 
 // Section is one extra summary: a titled list of label/value rows.
@@ -144,6 +170,9 @@ func WriteText(w io.Writer, r Report) error {
 				fmt.Fprintf(&b, "      %s\n", line)
 			}
 		}
+	}
+	for _, t := range r.Timings {
+		fmt.Fprintf(&b, "%s\n", t.Line)
 	}
 	fmt.Fprintf(&b, "%s\n", r.Summary)
 	_, err := io.WriteString(w, b.String())

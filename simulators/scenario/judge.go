@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/scimharness/scimharness/simulators/client"
@@ -41,6 +42,28 @@ func failing(level Level, strictOnly bool, note string, mode Mode, sentence stri
 		o.sentence += " (compat mode tolerates this: " + note + ")"
 	}
 	return o
+}
+
+// judging maps each exchange being judged to its lazily decoded body, so
+// that the captures, path expectations and check functions of a step share
+// one decode (see ResponseJSON).
+var judging sync.Map // *client.Exchange → *body
+
+// ResponseJSON returns ex's response body as a JSON object with numbers as
+// json.Number, like ex.JSON. While Run judges the step that got ex, every
+// capture, path expectation and check shares one decode of the body, which
+// matters when a run judges tens of thousands of answers; otherwise, and
+// whenever the body is not a JSON object, it is ex.JSON (with its error).
+// The map is shared: a check must not modify it.
+func ResponseJSON(ex *client.Exchange) (map[string]any, error) {
+	if b, ok := judging.Load(ex); ok {
+		if doc, err := b.(*body).get(); err == nil {
+			if m, ok := doc.(map[string]any); ok {
+				return m, nil
+			}
+		}
+	}
+	return ex.JSON()
 }
 
 // body lazily decodes the response body once for all path expectations.

@@ -50,6 +50,35 @@ type Options struct {
 	// CleanupTimeout bounds cleanup, which runs on a fresh context so that
 	// a cancelled run still removes its data. Default DefaultCleanupTimeout.
 	CleanupTimeout time.Duration
+	// Evidence decides which exchanges the returned results keep; the
+	// default, EvidenceAll, keeps every one. Progress always sees them all.
+	Evidence Evidence
+}
+
+// Evidence is how much of the wire a run's results keep (Options.Evidence).
+type Evidence string
+
+const (
+	// EvidenceAll keeps every exchange in every result: the default, and
+	// what a report showing every request needs.
+	EvidenceAll Evidence = ""
+	// EvidenceProblems keeps the exchanges of results that did not pass
+	// (warnings, failures, errors, skips after an answer) and drops those
+	// of passing results, so that a run of tens of thousands of requests
+	// does not hold every body in memory. A report then shows the evidence
+	// of every problem, and passes without their exchanges.
+	EvidenceProblems Evidence = "problems"
+)
+
+// ParseEvidence reads an Evidence as a flag gives it: "all" or "problems".
+func ParseEvidence(s string) (Evidence, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "all":
+		return EvidenceAll, nil
+	case string(EvidenceProblems):
+		return EvidenceProblems, nil
+	}
+	return "", fmt.Errorf("scenario: evidence %q: want all or problems", s)
 }
 
 // NewPrefix returns a fresh run prefix such as "scimh-1a2b3c4d".
@@ -85,14 +114,32 @@ var ErrRefused = errors.New("refusing to modify a resource this run did not crea
 // bounded by CleanupTimeout). Cleanup results are appended with Cleanup set;
 // a 404 counts as done. With Keep they are reported as skipped instead.
 func Run(ctx context.Context, c *client.Client, sc Scenario, opts Options) []Result {
+	results, pending := RunDeferred(ctx, c, sc, opts)
+	return append(results, pending.Cleanup(ctx)...)
+}
+
+// Pending is the cleanup of a run started with RunDeferred: what the run
+// created, still to be deleted.
+type Pending struct {
+	r    *runner
+	done bool
+}
+
+// RunDeferred runs sc's steps as Run does but leaves the cleanup to the
+// returned Pending, so that a caller running many scenarios can time their
+// steps apart from their cleanup, or keep what a scenario created until the
+// others have run. The caller must call Cleanup — after a failure or a
+// cancellation too — or the run's data stays on the target; every safety
+// rule of Run holds for the deferred cleanup as well.
+func RunDeferred(ctx context.Context, c *client.Client, sc Scenario, opts Options) ([]Result, *Pending) {
 	r := newRunner(c, sc, opts)
 	if err := sc.Validate(); err != nil {
 		r.emit(Result{Scenario: sc.Name, IdP: sc.IdP, Step: "(scenario)", Status: Error, Verified: true, Message: "harness error: " + err.Error()})
-		return r.results
+		return r.take(), &Pending{r: r}
 	}
 	if c == nil && !opts.DryRun {
 		r.emit(Result{Scenario: sc.Name, IdP: sc.IdP, Step: "(scenario)", Status: Error, Verified: true, Message: "harness error: no client"})
-		return r.results
+		return r.take(), &Pending{r: r}
 	}
 	stopped := ""
 	for _, st := range sc.Steps {
@@ -111,8 +158,34 @@ func Run(ctx context.Context, c *client.Client, sc Scenario, opts Options) []Res
 			stopped = fmt.Sprintf("an earlier step (%q) ended with %s", st.Name, res.Status)
 		}
 	}
-	r.cleanup(ctx)
-	return r.results
+	return r.take(), &Pending{r: r}
+}
+
+// Cleanup deletes what the run created, newest first, and returns the
+// cleanup results (see Run). It runs on a fresh context derived from ctx
+// without its cancellation, bounded by Options.CleanupTimeout. A second
+// call does nothing.
+func (p *Pending) Cleanup(ctx context.Context) []Result {
+	if p == nil || p.done {
+		return nil
+	}
+	p.done = true
+	p.r.cleanup(ctx)
+	return p.r.take()
+}
+
+// Len is the number of cleanup requests still to send.
+func (p *Pending) Len() int {
+	if p == nil || p.done {
+		return 0
+	}
+	n := 0
+	for _, e := range p.r.cleanups {
+		if e.id == "" || !p.r.deleted[e.id] {
+			n++
+		}
+	}
+	return n
 }
 
 type cleanupEntry struct {
@@ -154,10 +227,20 @@ func newRunner(c *client.Client, sc Scenario, opts Options) *runner {
 }
 
 func (r *runner) emit(res Result) {
-	r.results = append(r.results, res)
 	if r.opts.Progress != nil {
 		r.opts.Progress(res)
 	}
+	if r.opts.Evidence == EvidenceProblems && res.Status == Pass {
+		res.Exchanges = nil
+	}
+	r.results = append(r.results, res)
+}
+
+// take returns the results emitted since the last take.
+func (r *runner) take() []Result {
+	out := r.results
+	r.results = nil
+	return out
 }
 
 func (r *runner) base(st Step) Result {
@@ -196,6 +279,16 @@ func (r *runner) step(ctx context.Context, st Step) (res Result) {
 		res.Status, res.Message = Skip, "dry run: not sent"
 		return res
 	}
+	if req.RawBody == nil && req.Body != nil {
+		// Encoded once, as the client would encode it, for the safety
+		// check and the wire alike.
+		raw, err := encodeBody(req.Body)
+		if err != nil {
+			res.Status, res.Message = Error, "harness error: encoding the request body: "+err.Error()
+			return res
+		}
+		req.RawBody = raw
+	}
 	if err := r.allowed(req); err != nil {
 		res.Status, res.Message = Error, err.Error()
 		return res
@@ -210,11 +303,13 @@ func (r *runner) step(ctx context.Context, st Step) (res Result) {
 		res.Message = "no answer from the target: " + err.Error() + "\n" + sentLine(ex)
 		return res
 	}
+	b := &body{ex: ex}
+	judging.Store(ex, b)
+	defer judging.Delete(ex)
 	r.track(req, ex)
 
 	level := st.Level.orMust()
 	var outs []outcome
-	b := &body{ex: ex}
 	for _, name := range sortedKeys(st.Capture) {
 		if s := r.capture(name, st.Capture[name], ex, b); s != "" {
 			outs = append(outs, failing(level, false, "", r.opts.Mode, s))
@@ -446,6 +541,18 @@ func (r *runner) allowedBulk(req client.Request) error {
 	return nil
 }
 
+// encodeBody encodes a request body as client.Client does: JSON without
+// HTML escaping, no trailing newline.
+func encodeBody(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func bodyText(req client.Request) string {
 	if req.RawBody != nil {
 		return string(req.RawBody)
@@ -472,7 +579,7 @@ func (r *runner) track(req client.Request, ex *client.Exchange) {
 		r.trackBulk(ex)
 	case len(segs) == 1:
 		id := ""
-		if doc, err := ex.JSON(); err == nil {
+		if doc, err := ResponseJSON(ex); err == nil {
 			id, _ = doc["id"].(string)
 		}
 		if id == "" {
@@ -483,7 +590,7 @@ func (r *runner) track(req client.Request, ex *client.Exchange) {
 }
 
 func (r *runner) trackBulk(ex *client.Exchange) {
-	doc, err := ex.JSON()
+	doc, err := ResponseJSON(ex)
 	if err != nil {
 		return
 	}

@@ -1,0 +1,36 @@
+package entra_test
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"testing"
+
+	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/simulators/scenario"
+)
+
+func TestZZProfExternal(t *testing.T) {
+	url := os.Getenv("PROF_URL")
+	if url == "" {
+		t.Skip()
+	}
+	conc, _ := strconv.Atoi(os.Getenv("PROF_CONC"))
+	c, err := client.New(entra.ClientConfig(client.Config{BaseURL: url, Token: "tok"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := entra.Provision(context.Background(), c, entra.Options{Users: 10000, Groups: 100, Cycle: entra.CycleInitial, Concurrency: conc}, scenario.Options{Evidence: scenario.EvidenceProblems})
+	t.Log(out.Timing.String(), len(out.Results))
+	runtime.GC()
+	f, _ := os.Create("/tmp/prof/heap.out")
+	pprof.WriteHeapProfile(f)
+	f.Close()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("heap inuse %d MB, numGC %d, pause total %v", ms.HeapInuse>>20, ms.NumGC, ms.PauseTotalNs/1e6)
+	runtime.KeepAlive(out)
+}
