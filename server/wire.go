@@ -95,7 +95,7 @@ func acceptable(r *http.Request) bool {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	bp := bodyPool.Get().(*[]byte)
 	defer func() {
-		if cap(*bp) <= 64<<10 { // a huge page does not stay pinned
+		if cap(*bp) <= 1<<20 { // a huge page does not stay pinned
 			bodyPool.Put(bp)
 		}
 	}()
