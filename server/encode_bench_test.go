@@ -20,13 +20,13 @@ func listPage(tb testing.TB, n int) listResponse {
 	resources := make([]any, n)
 	for i := range n {
 		doc, err := rt.Normalize(map[string]any{
-			"schemas":    []any{schema.UserURN, schema.EnterpriseUserURN},
-			"userName":   fmt.Sprintf("user%d@example.com", i),
-			"externalId": fmt.Sprintf("ext-%d", i),
-			"active":     true,
-			"name":       map[string]any{"givenName": "Given", "familyName": fmt.Sprintf("Family%d", i), "formatted": "Given Family"},
-			"emails":     []any{map[string]any{"value": fmt.Sprintf("user%d@example.com", i), "type": "work", "primary": true}},
-			"addresses":  []any{map[string]any{"type": "work", "streetAddress": "1 Main St", "locality": "Springfield", "country": "US"}},
+			"schemas":                []any{schema.UserURN, schema.EnterpriseUserURN},
+			"userName":               fmt.Sprintf("user%d@example.com", i),
+			"externalId":             fmt.Sprintf("ext-%d", i),
+			"active":                 true,
+			"name":                   map[string]any{"givenName": "Given", "familyName": fmt.Sprintf("Family%d", i), "formatted": "Given Family"},
+			"emails":                 []any{map[string]any{"value": fmt.Sprintf("user%d@example.com", i), "type": "work", "primary": true}},
+			"addresses":              []any{map[string]any{"type": "work", "streetAddress": "1 Main St", "locality": "Springfield", "country": "US"}},
 			schema.EnterpriseUserURN: map[string]any{"department": "R&D", "employeeNumber": fmt.Sprint(i)},
 		})
 		if err != nil {
