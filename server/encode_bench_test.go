@@ -50,7 +50,7 @@ func listPage(tb testing.TB, n int) listResponse {
 func BenchmarkEncodeListPage(b *testing.B) {
 	for _, n := range []int{1, 100} {
 		page := listPage(b, n)
-		b.Run(fmt.Sprintf("users=%d/writeJSON", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("page=%d/writeJSON", n), func(b *testing.B) {
 			b.ReportAllocs()
 			w := httptest.NewRecorder()
 			for b.Loop() {
@@ -64,7 +64,7 @@ func BenchmarkEncodeListPage(b *testing.B) {
 		for i, r := range page.Resources {
 			plain.Resources[i] = r.(schema.Ordered).Doc
 		}
-		b.Run(fmt.Sprintf("users=%d/encoding-json", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("page=%d/encoding-json", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var buf bytes.Buffer
 			for b.Loop() {

@@ -15,20 +15,24 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/simulators/load"
 	"github.com/scimharness/scimharness/simulators/scenario"
 )
 
 const loadHelp = `Usage: scimharness load --url URL [--token TOKEN] [flags]
-       scimharness load --serve-fixture users=N [flags]
+       scimharness load --serve-fixture users=N [--database-url URL] [flags]
 
 Drives a provisioning mix against the SCIM server at URL — by default
 Entra-like: 70% lookups by userName eq, 15% creates, 10% patches, 5% group
@@ -52,6 +56,18 @@ bare handler's (target: ≥ 0.5) and the requests per second driven at the
 server (target: ≥ 20,000). No target counts as met when the error rate is
 above --max-errors. --cpuprofile FILE profiles the process during the
 comparison.
+
+--database-url URL (with --serve-fixture) puts the reference server on the
+Postgres store at URL instead of the memory store, and reproduces the
+Postgres target: at least 5,000 userName eq lookups per second (the line
+"postgres    N lookups/s"). What it writes there: the store's schema "scim"
+if the database lacks it (its migrations, as scimharness serve applies
+them), and the N users in a tenant of the run's own (scimh-load-xxxxxxxx,
+addressed as /t/TENANT/scim/v2), loaded with one COPY per batch of 5,000 as
+the store's Create would store them; the tenant's rows are deleted at the
+end, also after Ctrl-C or a failure. Nothing else in the database is
+touched. A throwaway PostgreSQL to point it at:
+ci/pg-local.sh run -- scimharness load --serve-fixture users=100000 --database-url '$DATABASE_URL'
 
 Requests go out through fasthttp by default: on a 2-core machine it drives
 the server about 1.3 times as fast as net/http (see simulators/load). Use
@@ -84,6 +100,7 @@ type loadConfig struct {
 	cpuprofile   string
 	rounds       int
 	fixtureUsers int
+	databaseURL  string
 }
 
 func loadFlags(stderr io.Writer) (*flag.FlagSet, *loadConfig) {
@@ -112,6 +129,7 @@ func loadFlags(stderr io.Writer) (*flag.FlagSet, *loadConfig) {
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each request")
 	fs.StringVar(&c.fixture, "serve-fixture", "", "users=N: measure the in-process reference server against a bare handler (see above)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --serve-fixture: write a CPU profile of the measured comparison to this file")
+	fs.StringVar(&c.databaseURL, "database-url", "", "with --serve-fixture: PostgreSQL URL whose store the fixture server uses instead of the memory store (see above)")
 	fs.IntVar(&c.rounds, "rounds", 4, "with --serve-fixture: alternate the two targets this many times, --duration/rounds each")
 	return fs, c
 }
@@ -160,8 +178,11 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if c.engine != load.EngineNetHTTP && c.engine != load.EngineResty && c.engine != load.EngineFast {
 		return usageErr("--client %q: use %s, %s or %s", c.engine, load.EngineFast, load.EngineNetHTTP, load.EngineResty)
 	}
-	if (c.cpuprofile != "" || set["rounds"]) && c.fixture == "" {
-		return usageErr("--cpuprofile and --rounds go with --serve-fixture")
+	if (c.cpuprofile != "" || set["rounds"] || set["database-url"]) && c.fixture == "" {
+		return usageErr("--cpuprofile, --rounds and --database-url go with --serve-fixture")
+	}
+	if set["database-url"] && c.databaseURL == "" {
+		return usageErr("--database-url is empty (an unset variable?): give the PostgreSQL URL, or leave the flag out for the memory store")
 	}
 	if c.rounds < 1 || c.rounds > 100 {
 		return usageErr("--rounds %d: use 1 to 100", c.rounds)
@@ -335,7 +356,16 @@ type fixtureResult struct {
 	// Clean is false when either error rate is above --max-errors: such a
 	// run measured something else than lookups, and no target counts as met.
 	Clean bool `json:"clean"`
+	// Store is the reference server's store: "memory", or "postgres" with
+	// --database-url, whose target is PostgresTarget lookups per second.
+	Store          string  `json:"store"`
+	PostgresTarget float64 `json:"postgresTarget,omitempty"` // 5000
+	PostgresMet    bool    `json:"postgresMet,omitempty"`
 }
+
+// postgresTarget is issue 8's: userName eq lookups per second through the
+// reference server on the Postgres store.
+const postgresTarget = 5000
 
 func newFixtureResult(users int, server, bare *load.Result, roundRatios []float64, maxErrors float64) fixtureResult {
 	fr := fixtureResult{Users: users, Server: server, Bare: bare, DriveTarget: 20_000,
@@ -346,7 +376,15 @@ func newFixtureResult(users int, server, bare *load.Result, roundRatios []float6
 	fr.Clean = server.ErrorRate() <= maxErrors && bare.ErrorRate() <= maxErrors
 	fr.RatioMet = fr.Clean && fr.Ratio >= 0.5
 	fr.DriveMet = fr.Clean && server.Throughput >= fr.DriveTarget
+	fr.Store = "memory"
 	return fr
+}
+
+// forPostgres marks fr as a run on the Postgres store, judged by its target.
+func (fr *fixtureResult) forPostgres() {
+	fr.Store = "postgres"
+	fr.PostgresTarget = postgresTarget
+	fr.PostgresMet = fr.Clean && fr.Server.Throughput >= postgresTarget
 }
 
 func ratios(rs []float64) string {
@@ -366,9 +404,14 @@ func loadFixture(ctx context.Context, n int, c *loadConfig, opts load.Options, s
 	crand.Read(tok)
 	token := hex.EncodeToString(tok)
 
-	fmt.Fprintf(stderr, "scimharness load: loading %d users into the memory store…\n", n)
+	fx, code := openFixtureStore(ctx, c.databaseURL, stderr)
+	if fx == nil {
+		return code
+	}
+	defer fx.close(stderr)
+	fmt.Fprintf(stderr, "scimharness load: loading %d users into the %s store…\n", n, fx.kind)
 	t0 := time.Now()
-	srv, err := fixtureServer(ctx, n, token)
+	srv, err := fixtureServer(ctx, fx, n, token)
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness load: fixture: %v\n", err)
 		return exitUsage
@@ -380,6 +423,7 @@ func loadFixture(ctx context.Context, n int, c *loadConfig, opts load.Options, s
 		return exitUsage
 	}
 	defer stopSrv()
+	srvURL += fx.base
 	bareURL, stopBare, err := listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		w.Write(bareListResponse)
@@ -401,11 +445,11 @@ func loadFixture(ctx context.Context, n int, c *loadConfig, opts load.Options, s
 	warm := func(base string) error {
 		// A short warm-up: connections, caches, the heap's size.
 		w := opts
-		w.URL, w.Progress, w.Duration, w.Requests = base+"/scim/v2", nil, 0, 2000
+		w.URL, w.Progress, w.Duration, w.Requests = base, nil, 0, 2000
 		_, err := load.Run(ctx, w)
 		return err
 	}
-	if err := warm(bareURL); err != nil {
+	if err := warm(bareURL + "/scim/v2"); err != nil {
 		fmt.Fprintf(stderr, "scimharness load: bare handler: %v\n", err)
 		return exitUsage
 	}
@@ -440,7 +484,10 @@ func loadFixture(ctx context.Context, n int, c *loadConfig, opts load.Options, s
 		}
 		turn := func(base, what string) (*load.Result, error) {
 			o := o
-			o.URL = base + "/scim/v2"
+			o.URL = base
+			if base == bareURL {
+				o.URL += "/scim/v2"
+			}
 			res, err := load.Run(ctx, o)
 			if opts.Progress != nil {
 				fmt.Fprintln(stderr)
@@ -477,17 +524,30 @@ func loadFixture(ctx context.Context, n int, c *loadConfig, opts load.Options, s
 	}
 	bare, sres := load.Combine(bares...), load.Combine(servers...)
 	fr := newFixtureResult(n, sres, bare, roundRatios, c.maxErrors)
+	if fx.kind == "postgres" {
+		fr.forPostgres()
+	}
 	clean := fr.Clean
 	writeLoadSummary(stdout, "== bare net/http handler (fixed ListResponse)", bare)
 	fmt.Fprintln(stdout)
-	writeLoadSummary(stdout, fmt.Sprintf("== reference server, memory store, %d users", n), sres)
+	writeLoadSummary(stdout, fmt.Sprintf("== reference server, %s store, %d users", fx.kind, n), sres)
 	fmt.Fprintln(stdout)
 	met := map[bool]string{true: "met", false: "NOT met"}
-	fmt.Fprintf(stdout, "ratio       server/bare = %.2f (target ≥ 0.50: %s); by round %s\n", fr.Ratio, met[fr.RatioMet], ratios(roundRatios))
+	if fx.kind == "postgres" {
+		// The memory store's targets do not apply; the ratio is shown for
+		// what it tells.
+		fmt.Fprintf(stdout, "ratio       server/bare = %.2f; by round %s\n", fr.Ratio, ratios(roundRatios))
+	} else {
+		fmt.Fprintf(stdout, "ratio       server/bare = %.2f (target ≥ 0.50: %s); by round %s\n", fr.Ratio, met[fr.RatioMet], ratios(roundRatios))
+	}
 	if !clean {
 		fmt.Fprintf(stdout, "invalid     error rate above --max-errors %.2f: the targets are not met\n", c.maxErrors)
 	}
-	fmt.Fprintf(stdout, "drive       %.0f/s against the server (target ≥ 20000: %s)\n", sres.Throughput, met[fr.DriveMet])
+	if fx.kind == "postgres" {
+		fmt.Fprintf(stdout, "postgres    %.0f lookups/s (target ≥ %d: %s)\n", sres.Throughput, postgresTarget, met[fr.PostgresMet])
+	} else {
+		fmt.Fprintf(stdout, "drive       %.0f/s against the server (target ≥ 20000: %s)\n", sres.Throughput, met[fr.DriveMet])
+	}
 	if c.cpuprofile != "" {
 		fmt.Fprintf(stdout, "profile     %s, both targets (go tool pprof -top %s)\n", c.cpuprofile, c.cpuprofile)
 	}
@@ -503,35 +563,147 @@ func loadFixture(ctx context.Context, n int, c *loadConfig, opts load.Options, s
 	return exitOK
 }
 
+// fixtureStore is the store the fixture server runs on, the tenant the
+// users go into and the base path that addresses it.
+type fixtureStore struct {
+	kind   string // "memory" or "postgres"
+	st     store.Store
+	pg     *postgres.Store // with --database-url
+	tenant string
+	base   string // /scim/v2, or /t/TENANT/scim/v2
+}
+
+// openFixtureStore opens the memory store, or the Postgres store at dbURL
+// with a tenant of the run's own. A nil result comes with the exit status.
+func openFixtureStore(ctx context.Context, dbURL string, stderr io.Writer) (*fixtureStore, int) {
+	if dbURL == "" {
+		return &fixtureStore{kind: "memory", st: memory.New(), tenant: server.DefaultTenant, base: "/scim/v2"}, exitOK
+	}
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	pg, err := postgres.Open(octx, dbURL)
+	cancel()
+	if err != nil {
+		if errors.Is(err, postgres.ErrInvalidURL) {
+			fmt.Fprintf(stderr, "scimharness load: --database-url: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "scimharness load: %v\n", err)
+		}
+		return nil, exitUsage
+	}
+	tenant := scenario.NewPrefix()
+	tenant = "scimh-load-" + tenant[strings.LastIndexByte(tenant, '-')+1:]
+	return &fixtureStore{kind: "postgres", st: pg, pg: pg, tenant: tenant, base: "/t/" + tenant + "/scim/v2"}, exitOK
+}
+
+// close deletes what the run wrote into the database (its tenant), also
+// after Ctrl-C, and closes the store.
+func (f *fixtureStore) close(stderr io.Writer) {
+	if f.pg == nil {
+		return
+	}
+	defer f.pg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	n, err := f.pg.DeleteTenant(ctx, f.tenant)
+	if err != nil {
+		fmt.Fprintf(stderr, "scimharness load: cleanup: deleting tenant %s from the database: %v (delete its rows of scim.resources by hand)\n", f.tenant, err)
+		return
+	}
+	fmt.Fprintf(stderr, "scimharness load: cleanup: deleted the %d resources of tenant %s in %s\n", n, f.tenant, time.Since(t0).Round(time.Millisecond))
+}
+
+// fixtureUser is the i-th user of the fixture, as an IdP provisions one.
+func fixtureUser(rt *schema.ResourceType, i int) (map[string]any, error) {
+	return rt.Normalize(map[string]any{
+		"userName":   fmt.Sprintf("user%d@example.com", i),
+		"externalId": fmt.Sprintf("ext-%d", i),
+		"name":       map[string]any{"givenName": "Given", "familyName": fmt.Sprintf("Family%d", i)},
+		"emails":     []any{map[string]any{"value": fmt.Sprintf("user%d@example.com", i), "type": "work", "primary": true}},
+		"active":     true,
+	})
+}
+
 // fixtureServer is the reference server with n users loaded through the
-// store, as server/bench_test.go's benchServer.
-func fixtureServer(ctx context.Context, n int, token string) (http.Handler, error) {
-	st := memory.New()
+// store (as server/bench_test.go's benchServer) into f's tenant: one Create
+// each in memory, batches of CreateMany (COPY) from a few goroutines on
+// Postgres.
+func fixtureServer(ctx context.Context, f *fixtureStore, n int, token string) (http.Handler, error) {
 	rt, ok := schema.Default().ResourceType("User")
 	if !ok {
 		return nil, errors.New("no User resource type")
 	}
-	for i := range n {
-		if i%1000 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		doc, err := rt.Normalize(map[string]any{
-			"userName":   fmt.Sprintf("user%d@example.com", i),
-			"externalId": fmt.Sprintf("ext-%d", i),
-			"name":       map[string]any{"givenName": "Given", "familyName": fmt.Sprintf("Family%d", i)},
-			"emails":     []any{map[string]any{"value": fmt.Sprintf("user%d@example.com", i), "type": "work", "primary": true}},
-			"active":     true,
-		})
-		if err != nil {
+	if f.pg != nil {
+		if err := loadPostgres(ctx, f, rt, n); err != nil {
 			return nil, err
 		}
-		if _, err := st.Create(ctx, server.DefaultTenant, rt, doc); err != nil {
-			return nil, err
+	} else {
+		for i := range n {
+			if i%1000 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			doc, err := fixtureUser(rt, i)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := f.st.Create(ctx, f.tenant, rt, doc); err != nil {
+				return nil, err
+			}
 		}
 	}
 	tenants := server.NewTenants()
-	tenants.Add(server.DefaultTenant, server.HashToken(token))
-	return server.New(server.Config{Store: st, Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := tenants.Add(f.tenant, server.HashToken(token)); err != nil {
+		return nil, err
+	}
+	return server.New(server.Config{Store: f.st, Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+// loadPostgres loads the n users with CreateMany, a batch at a time from
+// as many goroutines as there are CPUs (the database's index updates are
+// most of the cost).
+func loadPostgres(ctx context.Context, f *fixtureStore, rt *schema.ResourceType, n int) error {
+	const batch = 5000
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for from := 0; from < n; from += batch {
+			select {
+			case next <- from:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range max(2, min(runtime.GOMAXPROCS(0), 8)) {
+		wg.Go(func() {
+			for from := range next {
+				docs := make([]map[string]any, 0, batch)
+				var err error
+				for i := from; i < min(from+batch, n) && err == nil; i++ {
+					var doc map[string]any
+					doc, err = fixtureUser(rt, i)
+					docs = append(docs, doc)
+				}
+				if err == nil {
+					_, err = f.pg.CreateMany(ctx, f.tenant, rt, docs)
+				}
+				if err != nil {
+					once.Do(func() { first = err; cancel() })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	return first
 }
 
 // listen serves h on a fresh loopback port.

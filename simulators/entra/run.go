@@ -108,11 +108,7 @@ func (t Timing) String() string {
 // starts "quarantined:", is appended. ro is passed to scenario.Run; its
 // Prefix defaults to o.Prefix, then to a new one, shared by all scenarios.
 func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Options) Outcome {
-	r, err := o.resolve()
-	var scs []scenario.Scenario
-	if err == nil {
-		scs, err = Scenarios(o)
-	}
+	j, err := newJob(o)
 	if err != nil {
 		return Outcome{Results: []scenario.Result{{Scenario: "entra", IdP: IdP, Step: "(options)", Status: scenario.Error, Verified: true, Message: "harness error: " + err.Error()}}}
 	}
@@ -130,10 +126,7 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	}
 	vars[modeVar] = ro.Mode
 	ro.Vars = vars
-	planned := 0
-	for _, sc := range scs {
-		planned += len(sc.Steps)
-	}
+	planned := j.planned
 	q := &quarantine{threshold: o.QuarantineThreshold, min: o.QuarantineMin}
 	if q.threshold <= 0 {
 		q.threshold = EntraQuarantineRatio
@@ -141,6 +134,7 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	if q.min <= 0 {
 		q.min, q.scaled = min(EntraQuarantineOps, planned), true
 	}
+	r := j.r
 	deferred := r.Cycle == CycleInitial
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -173,21 +167,22 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 		return q.reason, q.tripped
 	}
 
-	out := make([][]scenario.Result, len(scs))
-	pending := make([]*scenario.Pending, len(scs))
+	out := make([][]scenario.Result, j.n)
+	pending := make([]*scenario.Pending, j.n)
 	runOne := func(i int) {
+		sc := j.at(i)
 		if reason, stop := tripped(); stop {
-			out[i] = skipAll(scs[i], "quarantined: "+reason)
+			out[i] = skipAll(sc, "quarantined: "+reason)
 			for _, res := range out[i] {
 				ro.Progress(res)
 			}
 			return
 		}
 		if deferred {
-			out[i], pending[i] = scenario.RunDeferred(ctx, c, scs[i], ro)
+			out[i], pending[i] = scenario.RunDeferred(ctx, c, sc, ro)
 			return
 		}
-		out[i] = scenario.Run(ctx, c, scs[i], ro)
+		out[i] = scenario.Run(ctx, c, sc, ro)
 	}
 	workers := max(o.Concurrency, 1)
 	parallel := func(n int, do func(i int)) {
@@ -209,7 +204,7 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 
 	begin := time.Now()
 	runOne(0) // Test Connection: Entra starts nothing if it fails
-	parallel(len(scs)-1, func(i int) { runOne(i + 1) })
+	parallel(j.n-1, func(i int) { runOne(i + 1) })
 	cycle := time.Since(begin)
 
 	var cleanup time.Duration
@@ -218,8 +213,8 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 		// goes — also after a quarantine or a cancelled run (RunDeferred's
 		// cleanup runs on a context without the cancellation).
 		begin := time.Now()
-		cleaned := make([][]scenario.Result, len(scs))
-		parallel(len(scs), func(i int) { cleaned[i] = pending[i].Cleanup(ctx) })
+		cleaned := make([][]scenario.Result, j.n)
+		parallel(j.n, func(i int) { cleaned[i] = pending[i].Cleanup(ctx) })
 		cleanup = time.Since(begin)
 		for i := range out {
 			out[i] = append(out[i], cleaned[i]...)

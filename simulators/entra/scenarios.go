@@ -48,30 +48,61 @@ const (
 // scenarios work for any prefix. Requests wait for the Options.Rate limiter
 // shared by all scenarios of one call.
 func Scenarios(o Options) ([]scenario.Scenario, error) {
+	j, err := newJob(o)
+	if err != nil {
+		return nil, err
+	}
+	scs := make([]scenario.Scenario, j.n)
+	for i := range scs {
+		scs[i] = j.at(i)
+		if err := scs[i].Validate(); err != nil {
+			return nil, fmt.Errorf("entra: harness error: %w", err)
+		}
+	}
+	return scs, nil
+}
+
+// job is a provisioning job's scenarios, built when asked for: Provision
+// builds an initial cycle's team scenarios as it runs them, so that the
+// steps of 10,000 users are not all held at once.
+type job struct {
+	r *resolved
+	// n is the number of scenarios; at(i) builds scenario i.
+	n  int
+	at func(i int) scenario.Scenario
+	// planned is the number of steps of all n scenarios.
+	planned int
+}
+
+func newJob(o Options) (*job, error) {
 	r, err := o.resolve()
 	if err != nil {
 		return nil, err
 	}
 	g := &gen{r: r, pop: generate(r.Users, r.Groups, r.Seed, r.Roles), lim: newLimiter(r.Rate)}
-	var scs []scenario.Scenario
 	if r.Cycle == CycleInitial {
-		scs = []scenario.Scenario{g.testConnection()}
-		for t := range g.pop.teams {
-			scs = append(scs, g.initialTeam(t))
+		j := &job{r: r, n: 1 + len(g.pop.teams), planned: 1}
+		j.at = func(i int) scenario.Scenario {
+			if i == 0 {
+				return g.testConnection()
+			}
+			return g.initialTeam(i - 1)
 		}
-	} else {
-		scs = []scenario.Scenario{g.testConnection(), g.schemaDiscovery()}
 		for t := range g.pop.teams {
-			scs = append(scs, g.team(t))
+			j.planned += g.initialSteps(t)
 		}
-		scs = append(scs, g.duplicate(), g.stringBooleans(), g.legacyShapes())
+		return j, nil
 	}
+	scs := []scenario.Scenario{g.testConnection(), g.schemaDiscovery()}
+	for t := range g.pop.teams {
+		scs = append(scs, g.team(t))
+	}
+	scs = append(scs, g.duplicate(), g.stringBooleans(), g.legacyShapes())
+	j := &job{r: r, n: len(scs), at: func(i int) scenario.Scenario { return scs[i] }}
 	for _, sc := range scs {
-		if err := sc.Validate(); err != nil {
-			return nil, fmt.Errorf("entra: harness error: %w", err)
-		}
+		j.planned += len(sc.Steps)
 	}
-	return scs, nil
+	return j, nil
 }
 
 // gen builds the scenarios of one Scenarios call.
@@ -533,6 +564,20 @@ func (g *gen) initialTeam(t int) scenario.Scenario {
 		g.createGroup(b, gr, people, false)
 	}
 	return *sc
+}
+
+// initialSteps is the number of steps of initialTeam(t), without
+// building them.
+func (g *gen) initialSteps(t int) int {
+	people, _, groups := g.teamOf(t)
+	n := len(people) * (len(g.r.matches) + 1)
+	for _, gr := range groups {
+		n += 2
+		if len(members(gr, people)) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func orNone(m RoleMode) string {

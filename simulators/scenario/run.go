@@ -158,6 +158,9 @@ func RunDeferred(ctx context.Context, c *client.Client, sc Scenario, opts Option
 			stopped = fmt.Sprintf("an earlier step (%q) ended with %s", st.Name, res.Status)
 		}
 	}
+	// The cleanup needs the scenario's name, not its steps: a caller
+	// holding many Pendings should not hold every step too.
+	r.sc.Steps = nil
 	return r.take(), &Pending{r: r}
 }
 
