@@ -108,6 +108,10 @@ type plan struct {
 	run func(ctx context.Context, cl *client.Client, ro scenario.Options) ([]scenario.Result, []report.Timing)
 	// evidence is the default of --evidence for this plan.
 	evidence scenario.Evidence
+	// problemsOnly: progress lines only for results that did not pass (a
+	// run of tens of thousands of steps, whose terminal output would
+	// otherwise slow the run it times).
+	problemsOnly bool
 }
 
 // findIdP returns the simulator called name. It is a variable so tests can
@@ -276,6 +280,9 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if !c.dryRun && isTerminal(stderr) {
 		var mu sync.Mutex // an IdP may run scenarios concurrently
 		opts.Progress = func(r scenario.Result) {
+			if pl.problemsOnly && r.Status == scenario.Pass {
+				return
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			fmt.Fprint(stderr, progressLine(r))

@@ -58,9 +58,10 @@ var idps = []idp{
 				return plan{}, err
 			}
 			return plan{
-				scenarios: scs,
-				client:    entra.ClientConfig(base),
-				evidence:  evidence,
+				scenarios:    scs,
+				client:       entra.ClientConfig(base),
+				evidence:     evidence,
+				problemsOnly: o.Cycle == entra.CycleInitial,
 				// Entra's own order: Test Connection first and alone,
 				// then the cycles, stopping when Entra would quarantine
 				// the app (the quarantine is a Fail result).

@@ -143,6 +143,10 @@ func TestSimulateUsage(t *testing.T) {
 		{"bad entra role mode", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-role-mode", "many"}, "role mode"},
 		{"missing entra mapping", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-mapping", "/nonexistent.yaml"}, "mapping"},
 		{"bad entra match", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-match", "phone"}, "Match"},
+		{"bad entra cycle", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-cycle", "incremental"}, "cycle"},
+		{"zero entra concurrency", []string{"--idp", "entra", "--url", local, "--token", "x", "--entra-concurrency", "0"}, "--entra-concurrency"},
+		{"entra cycle for okta", []string{"--idp", "okta", "--url", local, "--token", "x", "--entra-cycle", "initial"}, "--entra-cycle applies to --idp entra"},
+		{"bad evidence", []string{"--idp", "fake", "--url", local, "--token", "x", "--evidence", "some"}, "--evidence"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -524,6 +528,63 @@ func TestSimulateIdPs(t *testing.T) {
 		if !covered[p.name] {
 			t.Errorf("--idp %s is not tested here", p.name)
 		}
+	}
+}
+
+// --entra-cycle initial runs Entra's initial cycle alone, prints its own
+// timing apart from cleanup and writes it into report.json; passing
+// results keep no exchanges unless --evidence all.
+func TestSimulateEntraInitialCycle(t *testing.T) {
+	cases := []struct {
+		name      string
+		extra     []string
+		exchanges bool // passing results keep their exchanges
+	}{
+		{"default evidence", nil, false},
+		{"evidence all", []string{"--evidence", "all"}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := newTarget(t, handler(t, ""))
+			dir := t.TempDir()
+			args := append([]string{"--idp", "entra", "--url", tg.base(), "--token", testToken, "--users", "6", "--groups", "2",
+				"--entra-cycle", "initial", "--entra-concurrency", "2", "--report-dir", dir}, tc.extra...)
+			code, out, errs := runSim(t, context.Background(), args...)
+			if code != exitOK {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			// 1 Test Connection + 6 × (match + POST) + 2 × (query + POST + PATCH)
+			line := regexp.MustCompile(`(?m)^initial cycle: 6 users, 2 groups, 19 requests in [0-9.]+ s \([0-9]+ req/s\), concurrency 2; cleanup \(not counted\) 8 requests in [0-9.]+ s$`)
+			if !line.MatchString(out) {
+				t.Errorf("no timing line in the output:\n%s", out)
+			}
+			if strings.Contains(out, "read back") || strings.Contains(out, "incremental") {
+				t.Errorf("more than the initial cycle ran:\n%s", out)
+			}
+			rep := readReport(t, dir)
+			if len(rep.Timings) != 1 {
+				t.Fatalf("report.json timings %+v", rep.Timings)
+			}
+			tm := rep.Timings[0]
+			if tm.Name != "initial cycle" || tm.Users != 6 || tm.Groups != 2 || tm.Requests != 19 || tm.CleanupRequests != 8 ||
+				tm.Concurrency != 2 || tm.Duration <= 0 || tm.Seconds <= 0 || tm.RequestsPerSecond <= 0 || !line.MatchString(tm.Line) {
+				t.Errorf("timing %+v", tm)
+			}
+			if len(rep.Results) != 19+8 || rep.Summary.Verdict != scenario.Pass {
+				t.Errorf("%d results, %s", len(rep.Results), rep.Summary)
+			}
+			for _, r := range rep.Results {
+				if got := len(r.Exchanges) > 0; got != tc.exchanges {
+					t.Errorf("%s: %d exchanges kept", r.Step, len(r.Exchanges))
+					break
+				}
+			}
+			html, err := os.ReadFile(filepath.Join(dir, report.HTMLFile))
+			if err != nil || !strings.Contains(string(html), "Timing: initial cycle") {
+				t.Errorf("report.html has no timing section (%v)", err)
+			}
+			assertNoSecret(t, dir, out+errs)
+		})
 	}
 }
 

@@ -395,3 +395,45 @@ func TestSections(t *testing.T) {
 		t.Error("report.json has sections it was not given")
 	}
 }
+
+// TestTimings: a measured cycle is one line before the verdict in text, a
+// section in HTML, and kept in JSON; JUnit and reports without timings
+// are unchanged.
+func TestTimings(t *testing.T) {
+	r := sampleReport(t)
+	plain := map[string]string{}
+	for name, w := range map[string]func(io.Writer, report.Report) error{"text": report.WriteText, "json": report.WriteJSON, "junit": report.WriteJUnit} {
+		plain[name] = render(t, w, r)
+	}
+	if strings.Contains(plain["json"], `"timings"`) || strings.Contains(render(t, report.WriteHTML, r), "Timing:") {
+		t.Error("a report without timings shows some")
+	}
+	tm := report.Timing{
+		Name: "initial cycle", Users: 10000, Groups: 100, Concurrency: 4, Requests: 20301,
+		Duration: 4210 * time.Millisecond, Seconds: 4.21, RequestsPerSecond: 4822,
+		CleanupRequests: 10100, Cleanup: 1900 * time.Millisecond,
+		Line: "initial cycle: 10000 users, 100 groups, 20301 requests in 4.21 s (4822 req/s), concurrency 4; cleanup (not counted) 10100 requests in 1.90 s",
+	}
+	r.Timings = []report.Timing{tm}
+	text := render(t, report.WriteText, r)
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	if n := len(lines); n < 2 || lines[n-2] != tm.Line || !strings.HasPrefix(lines[n-1], "error: ") {
+		t.Errorf("text does not end with the timing line and the verdict:\n%s", strings.Join(lines[max(0, len(lines)-3):], "\n"))
+	}
+	html := render(t, report.WriteHTML, r)
+	for _, want := range []string{"<h2>Timing: initial cycle</h2>", "20301 in 4.21 s (4822 req/s), concurrency 4", "10100 requests in 1.90 s"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	back, err := report.ReadJSON(strings.NewReader(render(t, report.WriteJSON, r)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Timings) != 1 || back.Timings[0] != tm {
+		t.Errorf("timings read back as %+v", back.Timings)
+	}
+	if junit := render(t, report.WriteJUnit, r); junit != plain["junit"] {
+		t.Error("JUnit changed with a timing")
+	}
+}

@@ -23,6 +23,25 @@ import (
 // DefaultCleanupTimeout bounds the whole cleanup phase.
 const DefaultCleanupTimeout = 30 * time.Second
 
+// CreateGrace is how long a POST already sent may still take after the run
+// is cancelled: its answer carries the id of what it created, which cleanup
+// needs. Without it, a Ctrl-C while creates are in flight (a concurrent
+// initial cycle has several) would leave those resources behind.
+const CreateGrace = 5 * time.Second
+
+// graceful returns a context for a request that may create something: it
+// is not cancelled with ctx at once but grace later, unless the returned
+// function (which must be called) ends it first. A deadline of ctx counts
+// as a cancellation; the client's own timeout bounds every attempt anyway.
+func graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return gctx, func() {
+		stop()
+		cancel()
+	}
+}
+
 // Options control a run.
 type Options struct {
 	// Mode is the judgement; empty means Strict.
@@ -158,9 +177,10 @@ func RunDeferred(ctx context.Context, c *client.Client, sc Scenario, opts Option
 			stopped = fmt.Sprintf("an earlier step (%q) ended with %s", st.Name, res.Status)
 		}
 	}
-	// The cleanup needs the scenario's name, not its steps: a caller
-	// holding many Pendings should not hold every step too.
-	r.sc.Steps = nil
+	// The cleanup needs the scenario's name and the requests registered,
+	// not the steps or the vars: a caller holding many Pendings should
+	// not hold those too.
+	r.sc.Steps, r.vars = nil, nil
 	return r.take(), &Pending{r: r}
 }
 
@@ -297,7 +317,13 @@ func (r *runner) step(ctx context.Context, st Step) (res Result) {
 		return res
 	}
 
-	ex, err := r.c.Do(ctx, req)
+	sendCtx := ctx
+	if strings.EqualFold(req.Method, http.MethodPost) {
+		var done context.CancelFunc
+		sendCtx, done = graceful(ctx, CreateGrace)
+		defer done()
+	}
+	ex, err := r.c.Do(sendCtx, req)
 	if ex != nil {
 		res.Exchanges = append(res.Exchanges, *ex)
 	}
