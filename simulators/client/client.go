@@ -184,6 +184,12 @@ func New(cfg Config) (*Client, error) {
 	hc := &http.Client{Timeout: cfg.Timeout}
 	if cfg.Transport != nil {
 		hc.Transport = cfg.Transport
+	} else {
+		// The default keeps 2 idle connections per host: simulators running
+		// scenarios at once would dial a new connection for most requests.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		hc.Transport = t
 	}
 	c.rc = resty.NewWithClient(hc).
 		SetLogger(discardLogger{}).

@@ -49,6 +49,13 @@ func TestRedactBodyFallbacks(t *testing.T) {
 		{"malformed JSON, bare value", ScimJSON, `{"Password": p1, "x":1`, `{"Password": "[REDACTED]", "x":1`},
 		{"form", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_secret=abc&password=p&scope=s", "grant_type=client_credentials&client_secret=[REDACTED]&password=[REDACTED]&scope=s"},
 		{"literal anywhere", "text/plain", "token literal-secret-value rejected; short stays", "token [REDACTED] rejected; short stays"},
+		// The fast path (mayNameSecret) skips the JSON walk only when no
+		// name could be a secret's.
+		{"plain SCIM body, literal still caught", ScimJSON, `{"userName":"a","title":"literal-secret-value"}`, `{"userName":"a","title":"[REDACTED]"}`},
+		{"plain SCIM body unchanged", ScimJSON, `{"userName":"a","name":{"givenName":"B"}}`, `{"userName":"a","name":{"givenName":"B"}}`},
+		{"upper-case name", ScimJSON, `{"PASSWORD":"p1"}`, `{"PASSWORD":"[REDACTED]"}`},
+		{"name spelt with an escape", ScimJSON, `{"pass\u0077ord":"p1"}`, `{"pass\u0077ord":"[REDACTED]"}`},
+		{"PATCH path naming the secret", ScimJSON, `{"Operations":[{"op":"replace","path":"password","value":"p1"}]}`, `{"Operations":[{"op":"replace","path":"password","value":"[REDACTED]"}]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
