@@ -22,12 +22,14 @@
 #   PG_LOCAL_PORT  the TCP port (default: a free one from 25432 on)
 #   PG_BIN         the directory of initdb, pg_ctl and postgres (default:
 #                  PATH, else the newest /usr/lib/postgresql/*/bin)
+#   PG_LOCAL_STATEMENTS=1  load pg_stat_statements (CREATE EXTENSION
+#                  pg_stat_statements to read it); off by default, since it
+#                  costs some throughput
 #
 # The cluster: PostgreSQL as found (15 here), UTF8, locale C, listening on
 # 127.0.0.1 only (and a unix socket in DIR), user postgres with a random
 # password (in the URL), fsync off (it is thrown away; lookups do not
-# write), max_connections 200, pg_stat_statements loaded (CREATE EXTENSION
-# pg_stat_statements to read it). initdb and postgres refuse to run as
+# write), max_connections 200, otherwise PostgreSQL's defaults. initdb and postgres refuse to run as
 # root: as root they run as the user "nobody", DIR chowned to it.
 set -euo pipefail
 
@@ -99,14 +101,15 @@ start() {
   fi
   rm -f "$dir/pwfile"
   port="${PG_LOCAL_PORT:-}"
-  local tries=0
+  local tries=0 extra=""
+  [ "${PG_LOCAL_STATEMENTS:-}" != 1 ] || extra="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
   while :; do
     if [ -z "${PG_LOCAL_PORT:-}" ]; then
       port=$((25432 + tries * 7 + RANDOM % 5))
       port_free "$port" || { tries=$((tries + 1)); [ "$tries" -lt 50 ] || die "no free port found"; continue; }
     fi
     if as_owner env LC_ALL=C "$bin/pg_ctl" start -D "$dir/data" -w -t 60 -l "$dir/postgres.log" \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements" >/dev/null; then
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $extra" >/dev/null; then
       break
     fi
     # Lost a race for the port, or a real failure: retry a few times only

@@ -170,6 +170,11 @@ func TestLoadUsage(t *testing.T) {
 		{"rounds alone", []string{"--url", "http://127.0.0.1:1", "--rounds", "2"}, "--serve-fixture"},
 		{"zero rounds", []string{"--serve-fixture", "users=5", "--rounds", "0"}, "--rounds"},
 		{"extra argument", []string{"--url", "http://127.0.0.1:1", "extra"}, "unexpected argument"},
+		{"database-url without fixture", []string{"--url", "http://127.0.0.1:1", "--database-url", "postgres://u@127.0.0.1:1/db"}, "go with --serve-fixture"},
+		{"empty database-url", []string{"--serve-fixture", "users=5", "--database-url", ""}, "--database-url is empty"},
+		{"malformed database-url", []string{"--serve-fixture", "users=5", "--database-url", "postgres://%zz"}, "--database-url"},
+		{"unexpanded database-url", []string{"--serve-fixture", "users=5", "--database-url", "$DATABASE_URL"}, "--database-url"},
+		{"unreachable database", []string{"--serve-fixture", "users=5", "--database-url", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=2"}, "127.0.0.1:1"},
 		{"non-loopback without --yes", []string{"--url", "https://scim.example.com/scim/v2", "--token", "x"}, "pass --yes"},
 		{"unreachable", []string{"--url", "http://127.0.0.1:1/scim/v2", "--token", "x", "--requests", "1"}, "cannot reach"},
 	}

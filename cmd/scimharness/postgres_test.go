@@ -6,11 +6,17 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
 )
 
@@ -90,5 +96,61 @@ func TestServePostgresSurvivesRestart(t *testing.T) {
 	code, got := call("GET", base+"/Users/"+u["id"].(string), "")
 	if code != http.StatusOK || got["userName"] != "persist@example.com" || got["active"] != true {
 		t.Errorf("after restart: %d %v", code, got)
+	}
+}
+
+// TestLoadFixturePostgres: --serve-fixture with --database-url loads the
+// users into a tenant of its own on the Postgres store, measures the
+// lookups and deletes the tenant's rows afterwards, touching nothing else.
+func TestLoadFixturePostgres(t *testing.T) {
+	dbURL := pgtest.ForTest(t)
+	ctx := context.Background()
+	// Someone else's data in the same database.
+	other, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	users, _ := schema.Default().ResourceType("User")
+	doc, _ := users.Normalize(map[string]any{"userName": "user1@example.com"})
+	if _, err := other.Create(ctx, server.DefaultTenant, users, doc); err != nil {
+		t.Fatal(err)
+	}
+
+	jsonFile := filepath.Join(t.TempDir(), "fixture.json")
+	code, out, errs := runLoad(t, "--serve-fixture", "users=12000", "--database-url", dbURL, "--requests", "400", "--concurrency", "4", "--rounds", "2", "--json", jsonFile)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	b, _ := os.ReadFile(jsonFile)
+	var fr fixtureResult
+	if err := json.Unmarshal(b, &fr); err != nil {
+		t.Fatal(err)
+	}
+	if fr.Store != "postgres" || fr.PostgresTarget != postgresTarget || fr.Server.Requests != 400 || fr.Server.Errors != 0 || !fr.Clean {
+		t.Errorf("fixture result: %+v", fr)
+	}
+	if fr.PostgresMet != (fr.Server.Throughput >= postgresTarget) {
+		t.Errorf("postgresMet %v with %.0f lookups/s", fr.PostgresMet, fr.Server.Throughput)
+	}
+	if !regexp.MustCompile(`(?m)^postgres    \d+ lookups/s \(target ≥ 5000: (met|NOT met)\)$`).MatchString(out) ||
+		!strings.Contains(out, "postgres store, 12000 users") {
+		t.Errorf("no postgres target line in the output:\n%s", out)
+	}
+	if strings.Contains(out, "drive ") || strings.Contains(out, "target ≥ 0.50") {
+		t.Errorf("the memory store's targets in a postgres run:\n%s", out)
+	}
+	m := regexp.MustCompile(`deleted the (\d+) resources of tenant (scimh-load-[0-9a-f]+)`).FindStringSubmatch(errs)
+	if m == nil || m[1] != "12000" {
+		t.Fatalf("no clean-up of the 12000 users reported:\n%s", errs)
+	}
+	for tenant, want := range map[string]int{m[2]: 0, server.DefaultTenant: 1} {
+		p, err := other.Query(ctx, tenant, users, store.Query{Count: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != want {
+			t.Errorf("tenant %s holds %d users after the run, want %d", tenant, p.Total, want)
+		}
 	}
 }

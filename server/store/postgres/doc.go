@@ -54,6 +54,22 @@
 // ascending and first when descending, as the memory store sorts) and
 // paging happen in SQL, the count and the page from one snapshot.
 //
+// # Plans
+//
+// The store's connections run with plan_cache_mode=force_generic_plan
+// unless the URL sets it: pgx prepares each statement once per connection,
+// and every condition the store generates compares with = or @> on indexed
+// expressions, so the generic plan is the right one whatever the values;
+// left to choose, PostgreSQL re-plans on every execution for a tenant the
+// statistics do not know yet, which made a `userName eq` lookup spend 0.3
+// ms planning for 0.04 ms executing.
+//
+// # Loading
+//
+// [Store.CreateMany] stores many resources as Create would, with one COPY
+// (fixtures, benchmarks: scimharness load --serve-fixture --database-url),
+// and [Store.DeleteTenant] removes a tenant's resources.
+//
 // # Writes and failures
 //
 // Update reads the row FOR UPDATE, calls fn, and writes the next version in
