@@ -11,15 +11,27 @@
 #   reference server with the memory store against a bare net/http handler
 #   under the same load generator and settings (lookups by userName eq, flat
 #   out). Targets: ratio ≥ 0.5, and ≥ 20,000 requests/s driven.
+# - scimharness load --serve-fixture users=100000 --database-url on a
+#   throwaway cluster (ci/pg-local.sh), when PostgreSQL binaries are at
+#   hand. Target: ≥ 5,000 lookups/s.
+# - the Entra initial cycle of 10,000 users and 100 groups against
+#   `scimharness serve` (memory store) in another process. Target: < 10 s.
 #
 # Knobs: BENCH_TIME (go test -benchtime, default 1s), BENCH_COUNT (go test
 # -count, default 3; the best run is reported), BENCH_USERS (default
-# "1000 100000"), BENCH_DURATION (default 10s), BENCH_CONCURRENCY (default 64).
+# "1000 100000"), BENCH_DURATION (default 10s), BENCH_CONCURRENCY (default 64),
+# BENCH_PG_USERS (100000), BENCH_PG_CONCURRENCY (32), BENCH_ENTRA_USERS
+# (10000), BENCH_ENTRA_GROUPS (100), BENCH_ENTRA_CONCURRENCY (4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 benchtime=${BENCH_TIME:-1s}
 count=${BENCH_COUNT:-3}
+pg_users=${BENCH_PG_USERS:-100000}
+pg_concurrency=${BENCH_PG_CONCURRENCY:-32}
+entra_users=${BENCH_ENTRA_USERS:-10000}
+entra_groups=${BENCH_ENTRA_GROUPS:-100}
+entra_concurrency=${BENCH_ENTRA_CONCURRENCY:-4}
 users=${BENCH_USERS:-1000 100000}
 duration=${BENCH_DURATION:-10s}
 concurrency=${BENCH_CONCURRENCY:-64}
@@ -111,3 +123,63 @@ print(f'| {r["users"]} | {b["throughput"]:.0f} | {s["throughput"]:.0f} | {r["rat
       f'| {s["p50Ms"]:.2f} ms | {s["p90Ms"]:.2f} ms | {s["p99Ms"]:.2f} ms | {s["maxMs"]:.2f} ms | {ok(r["driveMet"])} |')
 PY
 done
+
+echo
+echo "## Load: reference server on the PostgreSQL store"
+echo
+if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	echo "A throwaway cluster on the same machine (\`ci/pg-local.sh\`), $pg_users users in a fresh tenant, lookups by userName eq, flat out: \`ci/pg-local.sh run -- scimharness load --serve-fixture users=$pg_users --database-url '\$DATABASE_URL' --duration $duration --concurrency $pg_concurrency\`."
+	echo
+	echo "| users | concurrency | lookups/s (≥ 5,000) | p50 | p90 | p99 | max |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|"
+	echo "bench.sh: load --serve-fixture users=$pg_users --database-url (ci/pg-local.sh)" >&2
+	# shellcheck disable=SC2016
+	if ci/pg-local.sh run -- "$tmp/scimharness" load --serve-fixture "users=$pg_users" --database-url '$DATABASE_URL' \
+		--duration "$duration" --concurrency "$pg_concurrency" --json "$tmp/pg.json" >"$tmp/pg.txt" 2>&1; then
+		python3 - "$tmp/pg.json" "$pg_concurrency" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["server"]
+print(f'| {r["users"]} | {sys.argv[2]} | {s["throughput"]:.0f} {"yes" if r.get("postgresMet") else "**no**"} '
+      f'| {s["p50Ms"]:.2f} ms | {s["p90Ms"]:.2f} ms | {s["p99Ms"]:.2f} ms | {s["maxMs"]:.2f} ms |')
+PY
+	else
+		cat "$tmp/pg.txt" >&2
+		echo "| $pg_users | $pg_concurrency | FAILED (see stderr) | | | | |"
+	fi
+else
+	echo "Skipped: no PostgreSQL binaries (initdb) on this machine."
+fi
+
+echo
+echo "## Entra initial cycle against the memory store"
+echo
+echo "\`scimharness serve\` in its own process; \`scimharness simulate --idp entra --entra-cycle initial --users $entra_users --groups $entra_groups --entra-concurrency $entra_concurrency\`: Test Connection, then per user Entra's match query and create, per group its query, create and member PATCH, every answer judged; the cycle's own time, cleanup apart. Target: under 10 s."
+echo
+echo "| users | groups | concurrency | requests | seconds (< 10) | requests/s | verdict |"
+echo "|---:|---:|---:|---:|---:|---:|---|"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+tok=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+SCIM_TOKEN=$tok "$tmp/scimharness" serve --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 100); do
+	curl -s -o /dev/null "http://127.0.0.1:$port/scim/v2/ServiceProviderConfig" && break
+	sleep 0.1
+done
+echo "bench.sh: simulate --idp entra --entra-cycle initial --users $entra_users --groups $entra_groups" >&2
+if SCIM_TOKEN=$tok "$tmp/scimharness" simulate --idp entra --url "http://127.0.0.1:$port/scim/v2" --entra-cycle initial \
+	--users "$entra_users" --groups "$entra_groups" --entra-concurrency "$entra_concurrency" --report-dir "$tmp/entra" >"$tmp/entra.txt" 2>&1; then
+	verdict=pass
+else
+	verdict="**fail** (see stderr)"
+	tail -20 "$tmp/entra.txt" >&2
+fi
+python3 - "$tmp/entra/report.json" "$verdict" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for t in r.get("timings", []):
+    ok = "yes" if t["seconds"] < 10 else "**no**"
+    print(f'| {t["users"]} | {t["groups"]} | {t["concurrency"]} | {t["requests"]} | {t["seconds"]:.2f} {ok} | {t["requestsPerSecond"]:.0f} | {sys.argv[2]} |')
+PY
+kill "$serve_pid" 2>/dev/null || true
