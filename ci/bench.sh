@@ -19,7 +19,7 @@
 #
 # Knobs: BENCH_TIME (go test -benchtime, default 1s), BENCH_COUNT (go test
 # -count, default 3; the best run is reported), BENCH_USERS (default
-# "1000 100000"), BENCH_DURATION (default 10s), BENCH_CONCURRENCY (default 64),
+# "1000 100000"), BENCH_DURATION (default 20s), BENCH_CONCURRENCY (default 64),
 # BENCH_PG_USERS (100000), BENCH_PG_CONCURRENCY (32), BENCH_ENTRA_USERS
 # (10000), BENCH_ENTRA_GROUPS (100), BENCH_ENTRA_CONCURRENCY (4).
 set -euo pipefail
@@ -33,7 +33,7 @@ entra_users=${BENCH_ENTRA_USERS:-10000}
 entra_groups=${BENCH_ENTRA_GROUPS:-100}
 entra_concurrency=${BENCH_ENTRA_CONCURRENCY:-4}
 users=${BENCH_USERS:-1000 100000}
-duration=${BENCH_DURATION:-10s}
+duration=${BENCH_DURATION:-20s}
 concurrency=${BENCH_CONCURRENCY:-64}
 
 pkgs=(./server/ ./server/filter/ ./server/patch/ ./server/store/memory/)

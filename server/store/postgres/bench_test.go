@@ -16,12 +16,12 @@ import (
 
 // The benchmarks run against one PostgreSQL per process (pgtest.Shared,
 // stopped by TestMain) and one tenant per size, loaded once with COPY:
-// per-operation cost should not grow from 10,000 to 100,000 users, since
+// per-operation cost should not grow from 1,000 to 100,000 users, since
 // every operation is an index lookup or an insert into indexes.
 //
 //	go test -run '^$' -bench . -benchtime 2000x ./server/store/postgres/
 
-var benchSizes = []int{10_000, 100_000}
+var benchSizes = []int{1_000, 10_000, 100_000}
 
 var bench struct {
 	sync.Mutex
