@@ -72,7 +72,9 @@ var idps = []idp{
 						// encoding, decoding and redaction), so the default
 						// GOGC=100 collects every few MB and the collector
 						// takes CPU from the server being timed on the same
-						// machine. GOGC=400 keeps the peak near 100 MB.
+						// machine. GOGC=400 costs memory instead: measured at
+						// 10,000 users, a peak of 200–250 MB RSS against
+						// 114 MB with GOGC=100 (and 0.6 s more CPU).
 						defer debug.SetGCPercent(debug.SetGCPercent(400))
 					}
 					out := entra.Provision(ctx, cl, o, ro)
