@@ -12,7 +12,7 @@ import (
 // resolveGroups rewrites the parts of a User filter that name "groups"
 // (`groups.value eq "…"`, `groups[display sw "…"]`, `groups pr`) into
 // conditions on "id". User.groups is derived on output from the groups'
-// members (see groupsOf), so the store holds no value for those parts to
+// members (see groupsFor), so the store holds no value for those parts to
 // match: passed through, they would silently match no user — the wrong
 // answer that makes an IdP create duplicates. Each such part is evaluated
 // here, against each user's groups as render shows them, with the filter

@@ -257,8 +257,19 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 		skip = max(skip-page.Total, 0)
 		room -= len(page.Resources)
 		proj := rt.NewProjection(p.attributes, p.excluded)
+		var groups map[string][]any // the page's users' groups, in one query
+		if showsGroups(rt, proj) && len(page.Resources) > 0 {
+			ids := make([]string, len(page.Resources))
+			for i, res := range page.Resources {
+				ids[i] = res.ID
+			}
+			if groups, err = s.groupsFor(ctx, r, ids); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
 		for _, res := range page.Resources {
-			out, err := s.render(ctx, r, rt, res, proj)
+			out, err := s.renderWith(r, rt, res, proj, func() ([]any, error) { return groups[res.ID], nil })
 			if err != nil {
 				writeError(w, err)
 				return

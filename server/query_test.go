@@ -2,10 +2,13 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/scimharness/scimharness/server"
@@ -598,5 +601,71 @@ func TestListLeavesStoredDocumentsAlone(t *testing.T) {
 	}
 	if loc, ok := doc["meta"].(map[string]any)["location"]; ok {
 		t.Errorf("stored document gained meta.location %v", loc)
+	}
+}
+
+// groupQueries counts the store queries for groups, to check how many a
+// request costs.
+type groupQueries struct {
+	store.Store
+	n atomic.Int64
+}
+
+func (g *groupQueries) Query(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query) (store.Page, error) {
+	if rt.ID == "Group" {
+		g.n.Add(1)
+	}
+	return g.Store.Query(ctx, tenant, rt, q)
+}
+
+// A list page derives its users' groups in one store query, not one per
+// user, and not at all when the answer leaves groups out; each user still
+// gets exactly its own groups.
+func TestListDerivesGroupsInOneQuery(t *testing.T) {
+	st := &groupQueries{Store: memory.New()}
+	c := newClient(t, func(cfg *server.Config) { cfg.Store = st })
+	var ids []string
+	for i := range 6 {
+		ids = append(ids, c.createUser(fmt.Sprintf("page-user-%d", i), nil)["id"].(string))
+	}
+	c.createGroup("evens", ids[0], ids[2], ids[4])
+	c.createGroup("first", ids[0])
+	want := map[string][]string{ids[0]: {"evens", "first"}, ids[2]: {"evens"}, ids[4]: {"evens"}}
+
+	tests := []struct {
+		name    string
+		params  []string
+		queries int64
+		groups  bool
+	}{
+		{"a page of 6 users", []string{"filter", `userName sw "page-user-"`}, 1, true},
+		{"attributes without groups", []string{"filter", `userName sw "page-user-"`, "attributes", "userName"}, 0, false},
+		{"groups excluded", []string{"filter", `userName sw "page-user-"`, "excludedAttributes", "groups"}, 0, false},
+	}
+	for _, tc := range tests {
+		st.n.Store(0)
+		resp := c.list("/Users", tc.params...)
+		if got := st.n.Load(); got != tc.queries {
+			t.Errorf("%s: %d group queries, want %d", tc.name, got, tc.queries)
+		}
+		var body struct{ Resources []map[string]any }
+		if err := json.Unmarshal(resp.Raw, &body); err != nil || len(body.Resources) != 6 {
+			t.Fatalf("%s: %d resources, err %v: %s", tc.name, len(body.Resources), err, resp.Raw)
+		}
+		for _, u := range body.Resources {
+			var names []string
+			gs, _ := u["groups"].([]any)
+			for _, g := range gs {
+				names = append(names, g.(map[string]any)["display"].(string))
+			}
+			slices.Sort(names)
+			if w := want[u["id"].(string)]; !tc.groups {
+				if u["groups"] != nil {
+					t.Errorf("%s: groups shown: %v", tc.name, u["groups"])
+				}
+			} else if !slices.Equal(names, w) {
+				t.Errorf("%s: user %v has groups %v, want %v", tc.name, u["userName"], names, w)
+			}
+		}
 	}
 }

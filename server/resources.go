@@ -65,22 +65,32 @@ func base(r *http.Request) string {
 // meta.location and, for users, the derived "groups" attribute, then the
 // projection.
 func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (any, error) {
+	return s.renderWith(r, rt, res, p, func() ([]any, error) {
+		by, err := s.groupsFor(ctx, r, []string{res.ID})
+		return by[res.ID], err
+	})
+}
+
+// renderWith is render with the user's groups from groups, which it calls
+// only when the answer shows them (a list page derives them for all its
+// users at once: answerList).
+func (s *Server) renderWith(r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection, groups func() ([]any, error)) (any, error) {
 	// res.Doc may be the store's own (Query's are shared, read-only,
 	// package store): the additions go into a shallow copy, and Project
-	// deep-copies what it keeps.
+	// copies what it keeps.
 	doc := maps.Clone(res.Doc)
 	if meta, ok := doc["meta"].(map[string]any); ok {
 		meta = maps.Clone(meta)
 		meta["location"] = base(r) + rt.Endpoint + "/" + res.ID
 		doc["meta"] = meta
 	}
-	if derivesGroups(rt) {
-		groups, err := s.groupsOf(ctx, r, res.ID)
+	if showsGroups(rt, p) {
+		gs, err := groups()
 		if err != nil {
 			return nil, err
 		}
-		if len(groups) > 0 {
-			doc["groups"] = groups
+		if len(gs) > 0 {
+			doc["groups"] = gs
 		}
 	}
 	out := rt.Project(doc, p)
@@ -88,23 +98,45 @@ func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.Resourc
 	return schema.Ordered{Type: rt, Doc: out}, nil
 }
 
-// groupsOf derives User.groups (readOnly, RFC 7643 §4.1.2) from the groups
-// whose members hold the user, so it can never disagree with them.
-func (s *Server) groupsOf(ctx context.Context, r *http.Request, userID string) ([]any, error) {
+// groupsFor derives User.groups (readOnly, RFC 7643 §4.1.2) of the users
+// ids from the groups whose members hold them, so it can never disagree
+// with them: one store query for all of them ("members.value eq" each,
+// joined by "or"), so that a page of 100 users costs one query, not 100.
+func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (map[string][]any, error) {
 	gt, ok := s.registry(tenantOf(r)).ResourceType("Group")
-	if !ok {
+	if !ok || len(ids) == 0 {
 		return nil, nil
 	}
-	page, err := s.cfg.Store.Query(ctx, tenantOf(r), gt, store.Query{
-		Filter: filter.Compare{Path: filter.AttrPath{Name: "members", Sub: "value"}, Op: filter.Eq, Value: userID},
-		Count:  -1,
-	})
+	want := make(map[string]bool, len(ids))
+	var f filter.Expr
+	for _, id := range ids {
+		if want[id] {
+			continue
+		}
+		want[id] = true
+		c := filter.Compare{Path: filter.AttrPath{Name: "members", Sub: "value"}, Op: filter.Eq, Value: id}
+		if f == nil {
+			f = c
+		} else {
+			f = filter.Or{Left: f, Right: c}
+		}
+	}
+	page, err := s.cfg.Store.Query(ctx, tenantOf(r), gt, store.Query{Filter: f, Count: -1})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, 0, len(page.Resources))
+	out := make(map[string][]any, len(want))
 	for _, g := range page.Resources {
-		out = append(out, groupEntry(r, gt, g))
+		members, _ := g.Doc["members"].([]any)
+		seen := map[string]bool{}
+		for _, m := range members {
+			mm, _ := m.(map[string]any)
+			id, _ := mm["value"].(string)
+			if want[id] && !seen[id] { // ids are case-exact (RFC 7643 §3.1)
+				seen[id] = true
+				out[id] = append(out[id], groupEntry(r, gt, g))
+			}
+		}
 	}
 	return out, nil
 }
@@ -122,6 +154,12 @@ func groupEntry(r *http.Request, gt *schema.ResourceType, g store.Resource) map[
 // render rather than stored.
 func derivesGroups(rt *schema.ResourceType) bool {
 	return rt.ID == "User" && rt.Core().Attr("groups") != nil
+}
+
+// showsGroups reports whether an answer under p shows the derived groups:
+// attributes=userName, or excludedAttributes=groups, spares the query.
+func showsGroups(rt *schema.ResourceType, p *schema.Projection) bool {
+	return derivesGroups(rt) && p.Shows(rt.Core().Attr("groups"), "")
 }
 
 func projection(r *http.Request, rt *schema.ResourceType) *schema.Projection {

@@ -101,3 +101,47 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestProjectionShows(t *testing.T) {
+	u := userType(t)
+	groups, password, id := u.Core().Attr("groups"), u.Core().Attr("password"), Common("id")
+	dept, _ := u.Find(EnterpriseUserURN, "department", "")
+	tests := []struct {
+		name                string
+		attributes, exclude []string
+		a                   *Attribute
+		urn                 string
+		want                bool
+	}{
+		{"default read shows groups", nil, nil, groups, "", true},
+		{"never: password", nil, nil, password, "", false},
+		{"always: id, even when not asked", []string{"userName"}, nil, id, "", true},
+		{"attributes without it", []string{"userName"}, nil, groups, "", false},
+		{"attributes naming it", []string{"userName", "groups"}, nil, groups, "", true},
+		{"attributes naming a sub-attribute", []string{"groups.display"}, nil, groups, "", true},
+		{"excluded", nil, []string{"groups"}, groups, "", false},
+		{"a sub-attribute excluded", nil, []string{"groups.display"}, groups, "", true},
+		{"excluded in any case", nil, []string{"GROUPS"}, groups, "", false},
+		{"extension attribute by default", nil, nil, dept.Attr, EnterpriseUserURN, true},
+		{"extension named as a whole", []string{EnterpriseUserURN}, nil, dept.Attr, EnterpriseUserURN, true},
+		{"extension excluded as a whole", nil, []string{EnterpriseUserURN}, dept.Attr, EnterpriseUserURN, false},
+	}
+	for _, tc := range tests {
+		p := u.NewProjection(tc.attributes, tc.exclude)
+		if got := p.Shows(tc.a, tc.urn); got != tc.want {
+			t.Errorf("%s: Shows = %v, want %v", tc.name, got, tc.want)
+		}
+		// Shows must agree with what Project returns for a value.
+		doc := map[string]any{"id": "1", "userName": "u", "groups": []any{map[string]any{"value": "g", "display": "G"}},
+			"password": "p", EnterpriseUserURN: map[string]any{"department": "D"}}
+		out := u.Project(doc, p)
+		_, has := out[tc.a.Name]
+		if tc.urn != "" {
+			ext, _ := out[tc.urn].(map[string]any)
+			_, has = ext[tc.a.Name]
+		}
+		if has != tc.want {
+			t.Errorf("%s: Project returns it: %v, Shows says %v", tc.name, has, tc.want)
+		}
+	}
+}

@@ -95,6 +95,27 @@ func (rt *ResourceType) Project(doc map[string]any, p *Projection) map[string]an
 	return out
 }
 
+// Shows reports whether p returns any of attribute a (of the extension
+// urn, "" for core and common attributes) when a resource has a value for
+// it: what value decides, without a value.
+func (p *Projection) Shows(a *Attribute, urn string) bool {
+	switch a.Returned {
+	case ReturnedNever:
+		return false
+	case ReturnedAlways:
+		return true
+	}
+	if p.whole == nil {
+		return a.Returned != ReturnedRequest
+	}
+	k := key(urn, a.Name)
+	wholeNamed := p.whole[k] || (urn != "" && p.whole[strings.ToLower(urn)])
+	if p.include {
+		return wholeNamed || len(p.subs[k]) > 0
+	}
+	return a.Returned != ReturnedRequest && !wholeNamed
+}
+
 // value decides for one attribute value: nil drops it.
 func (p *Projection) value(a *Attribute, v any, urn string) any {
 	switch a.Returned {

@@ -87,6 +87,18 @@ func querySpecs(e *env) {
 			Expect(e.query(e.groups, fmt.Sprintf("members.value eq %q", carol.ID), all).Total).To(Equal(0))
 		})
 
+		g.It("finds groups by any of many members (the server derives a page's User.groups in one query)", func() {
+			both := e.createGroup("both", alice.ID, bob.ID)
+			onlyBob := e.createGroup("only-bob", bob.ID)
+			e.createGroup("only-carol", carol.ID)
+			terms := []string{fmt.Sprintf("members.value eq %q", alice.ID), fmt.Sprintf("members.value eq %q", bob.ID)}
+			for i := range 48 { // a page of 50 users, most in no group
+				terms = append(terms, fmt.Sprintf("members.value eq %q", fmt.Sprintf("no-such-user-%d", i)))
+			}
+			p := e.query(e.groups, strings.Join(terms, " or "), all)
+			Expect(pageIDs(p)).To(Equal(ids(both, onlyBob)))
+		})
+
 		g.It("follows updates and deletes in its answers", func() {
 			e.update(e.users, alice.ID, map[string]any{
 				"userName": "alicia",
