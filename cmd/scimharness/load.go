@@ -70,7 +70,7 @@ touched. A throwaway PostgreSQL to point it at:
 ci/pg-local.sh run -- scimharness load --serve-fixture users=100000 --database-url '$DATABASE_URL'
 
 Requests go out through fasthttp by default: on a 2-core machine it drives
-the server about 1.3 times as fast as net/http (see simulators/load). Use
+the server 1.4–1.5 times as fast as net/http (see simulators/load). Use
 --client net/http to go through an HTTP proxy from the environment.
 
 Exit status: 0 when the error rate is at most --max-errors, 1 above it, 2 for
