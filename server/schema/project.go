@@ -64,8 +64,8 @@ func key(urn, name string) string {
 // result's maps and lists of complex values are its own (a caller may set
 // keys, as the Huddle profile does on meta); strings, numbers, booleans and
 // lists of simple values are shared with doc and read-only — projection is
-// on every read (Entra's lookups), and copying them was measured as a
-// tenth of a lookup's allocations.
+// on every read (Entra's lookups), and copying them cost 4 of the 69
+// allocations of a lookup (BenchmarkListByUserName).
 func (rt *ResourceType) Project(doc map[string]any, p *Projection) map[string]any {
 	out := make(map[string]any, len(doc))
 	project := func(attrs []*Attribute, src, dst map[string]any, urn string) {
