@@ -51,26 +51,31 @@ func (o Ordered) AppendJSON(dst []byte) ([]byte, error) {
 		}
 		return unknown
 	}
-	var small [32]string
+	// Each key's rank is looked up once, not at every comparison.
+	type ranked struct {
+		k string
+		r int
+	}
+	var small [32]ranked
 	keys := small[:0]
 	for k := range o.Doc {
-		keys = append(keys, k)
+		keys = append(keys, ranked{k, rank(k)})
 	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+	slices.SortFunc(keys, func(a, b ranked) int {
+		if c := cmp.Compare(a.r, b.r); c != 0 {
 			return c
 		}
-		return strings.Compare(a, b) // unknown keys, sorted
+		return strings.Compare(a.k, b.k) // unknown keys, sorted
 	})
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = appendString(dst, k.k)
 		dst = append(dst, ':')
 		var err error
-		if dst, err = AppendJSON(dst, o.Doc[k]); err != nil {
+		if dst, err = AppendJSON(dst, o.Doc[k.k]); err != nil {
 			return nil, err
 		}
 	}
