@@ -1,6 +1,6 @@
 // Package certify grades what a SCIM client — an identity provider being
 // validated — sent to a server, from a recording made by package
-// server/record (`scimharness serve --record DIR`).
+// certify/record (`scimharness serve --record DIR`).
 //
 // Each recorded request is graded for RFC 7643/7644 conformance and for the
 // known IdP behaviours it shows (the catalog in idp-behaviour.md): every
@@ -20,7 +20,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/scimharness/scimharness/server/record"
+	"github.com/scimharness/scimharness/certify/record"
 )
 
 // Level is how much a finding weighs.

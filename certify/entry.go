@@ -1,9 +1,9 @@
 package certify
 
-import "github.com/scimharness/scimharness/server/record"
+import "github.com/scimharness/scimharness/certify/record"
 
 // GradeEntry grades one exchange on its own, as it arrives (the live
-// inspector, package server/inspect): the findings every rule of Rules
+// inspector, package certify/inspect): the findings every rule of Rules
 // gives the request. Fingerprints, lifecycle coverage and the verdict need
 // a whole recording and are left to Grade. The findings' File is empty.
 func GradeEntry(e record.Entry) []Finding {

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/scimharness/scimharness/server/record"
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // ReplayScenario turns a recording into a scenario that sends the same

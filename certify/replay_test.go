@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/certify"
-	"github.com/scimharness/scimharness/server/record"
-	"github.com/scimharness/scimharness/simulators/broken"
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/okta"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // replay replays recs against bug (nil: the reference server).

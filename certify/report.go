@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/report"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/report"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // Scenario names in the certification report.

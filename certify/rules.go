@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/server/filter"
-	"github.com/scimharness/scimharness/server/record"
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/harness/client"
 )
 
 // URNs (RFC 7643 §8.7, RFC 7644 §3.5.2) and the ones IdPs add.

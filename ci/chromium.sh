@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's chromium if no Chromium is on PATH, and prints its
-# version. The inspector's browser test (server/inspect) drives it headless
+# version. The inspector's browser test (certify/inspect) drives it headless
 # through chromedp; CI runs it with SCIM_REQUIRE_BROWSER=1 so that a missing
 # browser fails the build instead of skipping the test.
 set -euo pipefail

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/server/profile"
-	simclient "github.com/scimharness/scimharness/simulators/client"
+	simclient "github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // TestEntraProvisionsIntoHumbol runs the Entra simulator with the Humbol

@@ -25,9 +25,9 @@ import (
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
-	simclient "github.com/scimharness/scimharness/simulators/client"
+	simclient "github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // A burst over a tenant's limit gets 429 with the SCIM error body and

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/certify"
-	"github.com/scimharness/scimharness/server/record"
-	"github.com/scimharness/scimharness/simulators/report"
+	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/harness/report"
 )
 
 const certifyHelp = `Usage: scimharness certify DIR|FILE [--report-dir OUT]

@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/report"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/report"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/runner"
-	sutarget "github.com/scimharness/scimharness/suites/target"
+	sutarget "github.com/scimharness/scimharness/harness/target"
 )
 
 const conformHelp = `Usage: scimharness conform [--url URL [--token TOKEN]] [flags]

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // serverProc is a `scimharness serve` process.

@@ -28,7 +28,7 @@ import (
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/simulators/load"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 const loadHelp = `Usage: scimharness load --url URL [--token TOKEN] [flags]

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/certify"
-	"github.com/scimharness/scimharness/server/record"
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/report"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/report"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 const replayHelp = `Usage: scimharness replay DIR|FILE --url URL [--token TOKEN] [--yes] [flags]

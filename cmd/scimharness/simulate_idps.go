@@ -6,12 +6,12 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/okta"
-	"github.com/scimharness/scimharness/simulators/report"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/report"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // idps are the simulated identity providers, in the order help lists them.

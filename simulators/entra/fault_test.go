@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // faulty wraps a SCIM handler (the reference server) as an unreliable

@@ -9,9 +9,9 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/judge"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/judge"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // pushGroup is the group push of the full cycle: createGroup with all

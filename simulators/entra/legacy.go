@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/judge"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/judge"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // LegacyScenario is the name of the scenario with the legacy and validator

@@ -8,9 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/internal/simrun"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // UserAgent is the User-Agent the simulator sends. Entra's own is not

@@ -8,7 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/harness/client"
 )
 
 // fastSender sends through fasthttp's HostClient: one connection per

@@ -9,7 +9,7 @@
 // error or a cancelled context. The caller asks for consent before writing
 // to a server that is not on this machine.
 //
-// The hot loop does not go through the harness's client (simulators/client,
+// The hot loop does not go through the harness's client (harness/client,
 // resty): a load generator has no use for capturing and redacting every
 // exchange, and the client was measured to be the bottleneck. It sends
 // through fasthttp (fast.go) by default, with net/http and resty as
@@ -38,7 +38,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/harness/client"
 )
 
 // Mix weighs the operations; the zero value means DefaultMix.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/judge"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/judge"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // voice words the shared judgements (package judge) the way Okta depends

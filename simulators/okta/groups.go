@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"github.com/scimharness/scimharness/server/schema"
-	"github.com/scimharness/scimharness/simulators/judge"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/judge"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // group is one pushed group.

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/judge"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/judge"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // Vars the import pages share: the next startIndex, the ids seen (id → the

@@ -6,10 +6,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/scimharness/scimharness/simulators/broken"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/suites/checks"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 // brokenMatrix is, for each deliberately broken server, checks that must

@@ -16,8 +16,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/scimharness/scimharness/simulators/scenario"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 // Profiles a check belongs to. A verdict is given per profile: "rfc" is

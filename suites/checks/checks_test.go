@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/suites/checks"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 // TestReferenceServerPasses: every check passes against the reference

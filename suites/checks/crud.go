@@ -3,8 +3,8 @@ package checks
 import (
 	"net/http"
 
-	"github.com/scimharness/scimharness/simulators/scenario"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 // mixedCase is a userName whose case a server must keep: caseExact false

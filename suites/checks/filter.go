@@ -5,11 +5,11 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/judge"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/judge"
 
-	"github.com/scimharness/scimharness/simulators/scenario"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 // people creates the three users the filter, sort and paging checks

@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/judge"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/judge"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // URNs the checks send and expect.

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/scimharness/scimharness/simulators/scenario"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 // scopedList is a list of the three people of tag, with more query

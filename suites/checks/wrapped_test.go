@@ -16,12 +16,12 @@ import (
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/suites/checks"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
-// The broken servers of simulators/broken do not cover every check. These
+// The broken servers of server/broken do not cover every check. These
 // wrappers give the reference server one bug each, in front of it, so that
 // each remaining check is seen to fail against the bug it is meant to see.
 

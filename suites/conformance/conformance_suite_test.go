@@ -12,10 +12,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/runner"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 func TestConformance(t *testing.T) {

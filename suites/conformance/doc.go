@@ -1,6 +1,6 @@
 // Package conformance is the Ginkgo suite of the SCIM RFC conformance
 // checks (suites/checks): one spec per check, labelled with its area,
-// features, level and profile, run against the target suites/target
+// features, level and profile, run against the target harness/target
 // chooses (the in-process reference server, or SCIM_BASE_URL).
 //
 //	go test ./suites/conformance/ -ginkgo.label-filter='filter && MUST'

@@ -10,12 +10,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scimharness/scimharness/simulators/client"
+	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/okta"
-	"github.com/scimharness/scimharness/simulators/scenario"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 func TestIdPs(t *testing.T) {

@@ -12,11 +12,11 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/scimharness/scimharness/simulators/broken"
-	"github.com/scimharness/scimharness/simulators/report"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/runner"
-	"github.com/scimharness/scimharness/suites/target"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 const token = "runner-s3cret-t0ken"

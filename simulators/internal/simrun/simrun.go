@@ -12,8 +12,8 @@ import (
 	"maps"
 	"regexp"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // Dress returns base with User-Agent userAgent and headers set over base's

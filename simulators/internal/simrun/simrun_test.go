@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 func TestDress(t *testing.T) {

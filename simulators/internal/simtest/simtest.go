@@ -21,9 +21,9 @@ import (
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
-	"github.com/scimharness/scimharness/simulators/broken"
-	"github.com/scimharness/scimharness/simulators/client"
-	"github.com/scimharness/scimharness/simulators/scenario"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // Token is the bearer token of every server simtest starts.

@@ -1,0 +1,153 @@
+package judge
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+)
+
+// List is a decoded ListResponse (RFC 7644 §3.4.2).
+type List struct {
+	// Total is totalResults, which a ListResponse must have.
+	Total int64
+	// Start and PerPage are startIndex and itemsPerPage when HasStart and
+	// HasPerPage say they were there.
+	Start, PerPage       int64
+	HasStart, HasPerPage bool
+	// Resources are the resources of the page, in the order sent.
+	Resources []map[string]any
+}
+
+// Found is the number of resources the list says it holds: totalResults,
+// or the resources on the page when there are more of those.
+func (l List) Found() int64 { return max(l.Total, int64(len(l.Resources))) }
+
+// ReadList decodes the answer as a ListResponse. totalResults is required,
+// and the paging fields (totalResults, startIndex, itemsPerPage) must be
+// JSON integers when present: a server sending them as strings breaks
+// every client that pages.
+func (v Voice) ReadList(ex *client.Exchange) (List, error) {
+	var l List
+	doc, err := ex.JSON()
+	if err != nil {
+		return l, fmt.Errorf("the answer is not a SCIM ListResponse: %v", err)
+	}
+	total, ok, err := v.intField(doc, "totalResults")
+	switch {
+	case err != nil:
+		return l, err
+	case !ok:
+		return l, errors.New("the ListResponse has no totalResults (RFC 7644 §3.4.2: REQUIRED)")
+	}
+	l.Total = total
+	if l.Start, l.HasStart, err = v.intField(doc, "startIndex"); err != nil {
+		return l, err
+	}
+	if l.PerPage, l.HasPerPage, err = v.intField(doc, "itemsPerPage"); err != nil {
+		return l, err
+	}
+	r, found := scenario.Lookup(doc, "Resources")
+	if !found || r == nil {
+		return l, nil
+	}
+	list, ok := r.([]any)
+	if !ok {
+		return l, fmt.Errorf("Resources is %s, not an array", Render(r))
+	}
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return l, fmt.Errorf("Resources holds %s, not a resource object", Render(e))
+		}
+		l.Resources = append(l.Resources, m)
+	}
+	return l, nil
+}
+
+// intField reads a paging field, which must be a JSON integer; ok is false
+// when it is absent or null.
+func (v Voice) intField(doc map[string]any, name string) (n int64, ok bool, err error) {
+	val, found := scenario.Lookup(doc, name)
+	if !found || val == nil {
+		return 0, false, nil
+	}
+	num, isNum := val.(json.Number)
+	if !isNum {
+		return 0, true, fmt.Errorf("%s is %s, not a JSON number%s (RFC 7644 §3.4.2%s)", name, Render(val), because(v.CannotPage), cite(v.SpecTest))
+	}
+	n, err = strconv.ParseInt(num.String(), 10, 64)
+	if err != nil {
+		return 0, true, fmt.Errorf("%s is %s, not an integer (RFC 7644 §3.4.2%s)", name, num, cite(v.SpecTest))
+	}
+	return n, true, nil
+}
+
+// NobodyFound judges a lookup by a userName nobody has (with ${vars}): 200
+// with an empty ListResponse. It catches the server that answers 404 for an
+// empty result and the one that ignores the filter and returns everybody.
+// before says what the IdP is about to do with the answer ("before Okta
+// creates the user"); it may hold ${vars}.
+func (v Voice) NobodyFound(userName, before string) scenario.Expectation {
+	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+		want := Expand(userName, vars)
+		switch ex.Status() {
+		case 200:
+		case 404:
+			expects := "200 with an empty ListResponse (totalResults 0)"
+			if before != "" {
+				expects += " " + Expand(before, vars)
+			}
+			return fmt.Errorf("the server answered 404 for a filter that matches nobody; %s expects %s (RFC 7644 §3.4.2)", v.IdP, expects)
+		default:
+			return fmt.Errorf("expected 200 with an empty ListResponse for userName eq %q, got %d", want, ex.Status())
+		}
+		l, err := v.ReadList(ex)
+		if err != nil {
+			return err
+		}
+		if l.Total == 0 && len(l.Resources) == 0 {
+			return nil
+		}
+		consequence := ""
+		if v.WrongMatch != "" {
+			consequence = fmt.Sprintf("; %s would %s instead of creating %q", v.IdP, v.WrongMatch, want)
+		}
+		return fmt.Errorf("the filter userName eq %q matched %d resource(s) %s although no such user exists: the server ignored the filter%s",
+			want, l.Found(), UserNames(l.Resources), consequence)
+	})
+}
+
+// FoundOnce judges a lookup that must find exactly the user whose id was
+// captured as idVar. asked gives the userName the filter asked for (see
+// [Text]). missed is appended to the sentence for a lookup that found
+// nobody, "… found nobody although the user exists (id …)", and starts
+// with its own punctuation: ": Google would create it again".
+func (v Voice) FoundOnce(asked func(scenario.Vars) string, idVar, missed string) scenario.Expectation {
+	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+		asked := asked(vars)
+		if ex.Status() != 200 {
+			return fmt.Errorf("expected 200 with the user for userName eq %q, got %d", asked, ex.Status())
+		}
+		l, err := v.ReadList(ex)
+		if err != nil {
+			return err
+		}
+		id, _ := vars[idVar].(string)
+		switch {
+		case l.Total == 0 && len(l.Resources) == 0:
+			return fmt.Errorf("the filter userName eq %q found nobody although the user exists (id %s)%s", asked, id, missed)
+		case l.Total > 1 || len(l.Resources) > 1:
+			return fmt.Errorf("the filter userName eq %q matched %d resources %s, not just that user: the server ignored the filter", asked, l.Found(), UserNames(l.Resources))
+		case len(l.Resources) == 0:
+			return fmt.Errorf("totalResults is 1 but Resources is empty: %s cannot read the id of %q", v.IdP, asked)
+		}
+		if got, _ := l.Resources[0]["id"].(string); got != id {
+			return fmt.Errorf("the filter userName eq %q found id %q, not the user created (%s)", asked, got, id)
+		}
+		return nil
+	})
+}

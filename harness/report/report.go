@@ -1,0 +1,270 @@
+// Package report writes a run's results for people and machines: JSON (the
+// archive; ReadJSON reads it back), JUnit XML (for CI), one self-contained
+// HTML file (for people, and for certification), and plain text (for a
+// terminal). Every writer takes the same Report, so `simulate`, the Ginkgo
+// suites and `certify` produce reports that look and read the same.
+//
+// Exchanges in results are already redacted by the client; the writers add
+// nothing that could carry a secret.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+)
+
+// Report is one run: what was tested, how, and every result.
+type Report struct {
+	Title string `json:"title"`
+	// Target is the SCIM base URL tested.
+	Target string `json:"target"`
+	IdP    string `json:"idp,omitempty"`
+	// Mode is the judgement, "strict" or "compat".
+	Mode string `json:"mode,omitempty"`
+	// Command reproduces the run (secrets as environment variables, never
+	// inline).
+	Command string            `json:"command,omitempty"`
+	Started time.Time         `json:"started"`
+	Results []scenario.Result `json:"results"`
+	// Summary is computed from Results when left zero.
+	Summary scenario.Summary `json:"summary"`
+	// Sections are extra summaries a caller adds (the conformance
+	// certification: target, features, verdict per profile). The HTML
+	// report shows them between the header and the results; JSON keeps
+	// them. Text and JUnit leave them out.
+	Sections []Section `json:"sections,omitempty"`
+	// Timings are measured cycles (simulate --entra-cycle initial): their
+	// own wall time and requests, cleanup apart. Text shows each Line
+	// before the verdict; HTML shows them as a section; JUnit leaves them
+	// out.
+	Timings []Timing `json:"timings,omitempty"`
+}
+
+// Timing is one measured provisioning cycle.
+type Timing struct {
+	// Name says what was timed: "initial cycle".
+	Name        string `json:"name"`
+	Users       int    `json:"users"`
+	Groups      int    `json:"groups"`
+	Concurrency int    `json:"concurrency"`
+	// Requests the cycle sent (retries included), in Duration: from the
+	// first request of the cycle to its last answer, cleanup excluded.
+	Requests          int           `json:"requests"`
+	Duration          time.Duration `json:"durationNs"`
+	Seconds           float64       `json:"seconds"`
+	RequestsPerSecond float64       `json:"requestsPerSecond"`
+	// CleanupRequests and Cleanup measure the removal of what the cycle
+	// created, which is not in Duration.
+	CleanupRequests int           `json:"cleanupRequests"`
+	Cleanup         time.Duration `json:"cleanupNs"`
+	// Line is the timing in one sentence, as text reports print it.
+	Line string `json:"line"`
+}
+
+// Section is one extra summary: a titled list of label/value rows.
+type Section struct {
+	Title string       `json:"title"`
+	Rows  []SectionRow `json:"rows"`
+}
+
+// SectionRow is one row of a Section. With Status (a result status:
+// pass, warn, info, fail, error, skip, disabled) the value is shown as a
+// badge of that colour; an unknown Status shows plain text.
+type SectionRow struct {
+	Label  string `json:"label"`
+	Value  string `json:"value"`
+	Status string `json:"status,omitempty"`
+}
+
+// withSummary fills in a zero Summary.
+func (r Report) withSummary() Report {
+	if r.Summary.Counts == nil {
+		r.Summary = scenario.Summarize(r.Results)
+	}
+	return r
+}
+
+// WriteJSON writes r as indented JSON.
+func WriteJSON(w io.Writer, r Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r.withSummary())
+}
+
+// ReadJSON reads a report written by WriteJSON.
+func ReadJSON(rd io.Reader) (Report, error) {
+	var r Report
+	err := json.NewDecoder(rd).Decode(&r)
+	return r, err
+}
+
+// Files written by WriteDir.
+const (
+	JSONFile  = "report.json"
+	JUnitFile = "junit.xml"
+	HTMLFile  = "report.html"
+)
+
+// WriteDir writes report.json, junit.xml and report.html into dir,
+// creating it. Each file is written to a temporary name and renamed, so a
+// reader never sees half a report.
+func WriteDir(dir string, r Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	r = r.withSummary()
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer, Report) error
+	}{{JSONFile, WriteJSON}, {JUnitFile, WriteJUnit}, {HTMLFile, WriteHTML}} {
+		var buf bytes.Buffer
+		if err := f.write(&buf, r); err != nil {
+			return fmt.Errorf("report: %s: %w", f.name, err)
+		}
+		tmp := filepath.Join(dir, "."+f.name+".tmp")
+		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, f.name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteText writes a terminal summary: one line per result, the message of
+// anything that is not a pass, and the verdict.
+func WriteText(w io.Writer, r Report) error {
+	r = r.withSummary()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", r.Title)
+	if r.Target != "" {
+		fmt.Fprintf(&b, "target %s", r.Target)
+		if r.IdP != "" {
+			fmt.Fprintf(&b, " · idp %s", r.IdP)
+		}
+		if r.Mode != "" {
+			fmt.Fprintf(&b, " · mode %s", r.Mode)
+		}
+		b.WriteString("\n")
+	}
+	for _, res := range r.Results {
+		fmt.Fprintf(&b, "%-5s %s / %s", badge(res), res.Scenario, res.Step)
+		if tags := tagLine(res); tags != "" {
+			fmt.Fprintf(&b, "  [%s]", tags)
+		}
+		b.WriteString("\n")
+		if res.Status != scenario.Pass && res.Message != "" {
+			for _, line := range strings.Split(res.Message, "\n") {
+				fmt.Fprintf(&b, "      %s\n", line)
+			}
+		}
+	}
+	for _, t := range r.Timings {
+		fmt.Fprintf(&b, "%s\n", t.Line)
+	}
+	fmt.Fprintf(&b, "%s\n", r.Summary)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// badge is a result's label: its status, or "info" for a failing MAY.
+func badge(res scenario.Result) string {
+	if res.Status == scenario.Warn && res.Info {
+		return "info"
+	}
+	return res.Status.String()
+}
+
+func tagLine(res scenario.Result) string {
+	var tags []string
+	if res.Level != "" {
+		tags = append(tags, string(res.Level))
+	}
+	if res.Clause != "" {
+		tags = append(tags, res.Clause)
+	}
+	if !res.Verified {
+		tags = append(tags, "unverified")
+	}
+	return strings.Join(tags, " · ")
+}
+
+// formatExchange renders an exchange as text, curl -v style: "> " for the
+// request, "< " for the response, JSON bodies indented.
+func formatExchange(ex client.Exchange) string {
+	var b strings.Builder
+	for i, prev := range ex.Retried {
+		fmt.Fprintf(&b, "(attempt %d of %d)\n%s\n", i+1, ex.Attempts, formatExchange(prev))
+	}
+	fmt.Fprintf(&b, "> %s %s\n", ex.Request.Method, ex.Request.URL)
+	writeHeaders(&b, "> ", ex.Request.Header)
+	if len(ex.Request.Body) > 0 {
+		b.WriteString(">\n")
+		prefixLines(&b, "> ", scenario.Pretty(ex.Request.Body))
+	}
+	switch {
+	case ex.Response != nil:
+		fmt.Fprintf(&b, "< %d %s (%s)\n", ex.Response.Status, http.StatusText(ex.Response.Status), ms(ex.Duration))
+		writeHeaders(&b, "< ", ex.Response.Header)
+		if len(ex.Response.Body) > 0 {
+			b.WriteString("<\n")
+			prefixLines(&b, "< ", scenario.Pretty(ex.Response.Body))
+		}
+	case ex.Err != "":
+		fmt.Fprintf(&b, "! no answer: %s\n", ex.Err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func writeHeaders(b *strings.Builder, prefix string, h http.Header) {
+	for _, line := range headerLines(h) {
+		b.WriteString(prefix + line + "\n")
+	}
+}
+
+// headerLines lists headers sorted by name, one "Name: value" per line.
+func headerLines(h http.Header) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		for _, v := range h[k] {
+			out = append(out, k+": "+v)
+		}
+	}
+	return out
+}
+
+func prefixLines(b *strings.Builder, prefix, s string) {
+	for _, line := range strings.Split(s, "\n") {
+		b.WriteString(prefix + line + "\n")
+	}
+}
+
+// ms formats a duration for people: "12 ms", "1.4 s".
+func ms(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0 ms"
+	case d < time.Millisecond:
+		return "<1 ms"
+	case d < 10*time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}

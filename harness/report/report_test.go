@@ -1,0 +1,439 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/report"
+	"github.com/scimharness/scimharness/harness/scenario"
+)
+
+const (
+	secretToken    = "report-secret-token-XYZ"
+	secretPassword = "Pa55w0rd-never-shown"
+)
+
+// sampleReport runs a few scenarios against the reference server: passes,
+// a failure, a strict-only warning in compat mode, an informational MAY, an
+// unverified step, a skip, a transport error and cleanup.
+func sampleReport(t *testing.T) report.Report {
+	t.Helper()
+	tenants := server.NewTenants()
+	tenants.Add(server.DefaultTenant, server.HashToken(secretToken))
+	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	base := ts.URL + "/scim/v2"
+	c, err := client.New(client.Config{BaseURL: base, Token: secretToken, UserAgent: "Okta SCIM Client 1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := scenario.Options{Mode: scenario.Compat, Prefix: "scimh-5a3c9e"}
+	okta := scenario.Scenario{Name: "Okta: assign and deactivate", IdP: "okta", Steps: []scenario.Step{
+		{
+			Name: "look up by userName", Behaviour: "GET /Users?filter=userName eq … with startIndex=1&count=100", Source: "Okta SCIM 2.0 reference", Clause: "RFC 7644 §3.4.2",
+			Request: scenario.RequestTemplate{Method: "GET", Path: "/Users", Query: map[string]string{"filter": `userName eq "${prefix}-ada@example.com"`, "startIndex": "1", "count": "100"}},
+			Expect:  []scenario.Expectation{scenario.StatusIn(200), scenario.BodyEquals("totalResults", 0), scenario.BodyEquals("startIndex", 1)},
+		},
+		{
+			Name: "create with password", Behaviour: "POST /Users with password, groups: [] and locale", Source: "Okta SCIM 2.0 reference", Clause: "RFC 7644 §3.3",
+			Request: scenario.RequestTemplate{Method: "POST", Path: "/Users", Body: map[string]any{
+				"schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "${prefix}-ada@example.com",
+				"name": map[string]any{"givenName": "Ada", "familyName": "Lovelace"}, "password": secretPassword, "active": true, "locale": "en-US",
+				"emails": []any{map[string]any{"value": "${prefix}-ada@example.com", "type": "work", "primary": true}},
+			}},
+			Capture: map[string]string{"userId": "id"},
+			Expect:  []scenario.Expectation{scenario.StatusIn(201), scenario.BodyAbsent("password"), scenario.BodyExists("meta.location")},
+		},
+		{
+			Name: "deactivate with path-less replace", Behaviour: `{"op":"replace","value":{"active":false}}`, Source: "Okta SCIM 2.0 reference", Clause: "RFC 7644 §3.5.2.3",
+			Request: scenario.RequestTemplate{Method: "PATCH", Path: "/Users/${userId}", Body: map[string]any{
+				"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": false}}},
+			}},
+			Expect: []scenario.Expectation{
+				scenario.StatusIn(200, 204),
+				// A deliberately wrong expectation, to show a failure.
+				scenario.BodyEquals("name.givenName", "Augusta"),
+			},
+		},
+		{
+			Name: "answers application/json", Behaviour: "response Content-Type for a client that sent application/json", Source: "pond/scimitar issue 142", Clause: "RFC 7644 §3.1",
+			Request: scenario.RequestTemplate{Method: "GET", Path: "/Users/${userId}", Headers: map[string]string{"Accept": "application/json"}},
+			Expect:  []scenario.Expectation{scenario.HeaderContains("Content-Type", "application/json").StrictOnlyBecause("most IdPs accept application/scim+json")},
+		},
+		{
+			Name: "offers Cache-Control", Level: scenario.May, Behaviour: "caching hints on a resource", Clause: "RFC 7644 §3.14", Unverified: true,
+			Request: scenario.RequestTemplate{Method: "GET", Path: "/Users/${userId}"},
+			Expect:  []scenario.Expectation{{Header: "Cache-Control"}},
+		},
+		{
+			Name: "rename group", When: "groupId", Behaviour: "group push rename", Source: "Okta SCIM 2.0 reference",
+			Request: scenario.RequestTemplate{Method: "PATCH", Path: "/Groups/${groupId}"},
+		},
+	}}
+	results := scenario.Run(context.Background(), c, okta, opts)
+
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	dc, _ := client.New(client.Config{BaseURL: dead.URL + "/scim/v2", Token: secretToken})
+	results = append(results, scenario.Run(context.Background(), dc, scenario.Scenario{Name: "Entra: test connection", IdP: "entra", Steps: []scenario.Step{{
+		Name: "probe with a random userName", Behaviour: `GET /Users?filter=userName eq "<GUID>"`, Source: "Entra TUT", Clause: "RFC 7644 §3.4.2",
+		Request: scenario.RequestTemplate{Method: "GET", Path: "/Users", Query: map[string]string{"filter": `userName eq "7f2c1e9a-3b1d-4c55-9a51-2f0f3c6e8d10"`}},
+		Expect:  []scenario.Expectation{scenario.StatusIn(200)},
+	}}}, opts)...)
+
+	return report.Report{
+		Title:   "scimharness simulate — okta",
+		Target:  base,
+		IdP:     "okta",
+		Mode:    string(scenario.Compat),
+		Command: "SCIM_TOKEN=… scimharness simulate --idp okta --compat --base-url " + base,
+		Started: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC),
+		Results: results,
+	}
+}
+
+func render(t *testing.T, write func(io.Writer, report.Report) error, r report.Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestSampleHasEveryStatus(t *testing.T) {
+	r := sampleReport(t)
+	s := scenario.Summarize(r.Results)
+	for _, st := range []scenario.Status{scenario.Pass, scenario.Warn, scenario.Fail, scenario.Error, scenario.Skip} {
+		if s.Counts[st] == 0 {
+			t.Errorf("the sample has no %s result: %v", st, s)
+		}
+	}
+	if s.Info != 1 || s.Verdict != scenario.Error {
+		t.Errorf("summary %v", s)
+	}
+	// Render the sample for people to look at.
+	if out := os.Getenv("SCIMHARNESS_REPORT_SAMPLE"); out != "" {
+		if err := os.WriteFile(out, []byte(render(t, report.WriteHTML, r)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The JUnit document as a CI server reads it.
+type junitDoc struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Skipped  int `xml:"skipped,attr"`
+	Suites   []struct {
+		Name       string `xml:"name,attr"`
+		Tests      int    `xml:"tests,attr"`
+		Failures   int    `xml:"failures,attr"`
+		Errors     int    `xml:"errors,attr"`
+		Skipped    int    `xml:"skipped,attr"`
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name       string `xml:"name,attr"`
+			Classname  string `xml:"classname,attr"`
+			Properties []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Error   *struct{} `xml:"error"`
+			Skipped *struct{} `xml:"skipped"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func TestJUnit(t *testing.T) {
+	r := sampleReport(t)
+	out := render(t, report.WriteJUnit, r)
+	var doc junitDoc
+	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("invalid XML: %v\n%s", err, out)
+	}
+	s := scenario.Summarize(r.Results)
+	if doc.Tests != s.Total || doc.Failures != s.Counts[scenario.Fail] || doc.Errors != s.Counts[scenario.Error] || doc.Skipped != s.Counts[scenario.Skip] {
+		t.Errorf("totals %d/%d/%d/%d, summary %v", doc.Tests, doc.Failures, doc.Errors, doc.Skipped, s)
+	}
+	if len(doc.Suites) != 2 || doc.Suites[0].Name != "Okta: assign and deactivate" || doc.Suites[1].Errors != 1 {
+		t.Fatalf("suites %+v", doc.Suites)
+	}
+	cases, failures := 0, 0
+	for _, suite := range doc.Suites {
+		n, f := 0, 0
+		for _, c := range suite.Cases {
+			n++
+			if c.Failure != nil {
+				f++
+			}
+		}
+		if n != suite.Tests || f != suite.Failures {
+			t.Errorf("suite %s: attributes %d/%d, elements %d/%d", suite.Name, suite.Tests, suite.Failures, n, f)
+		}
+		cases += n
+		failures += f
+	}
+	if cases != doc.Tests || failures != doc.Failures {
+		t.Errorf("elements %d/%d", cases, failures)
+	}
+	fail := doc.Suites[0].Cases[2]
+	if fail.Failure == nil || !strings.Contains(fail.Failure.Message, `expected "name.givenName" to be "Augusta", got "Ada"`) || !strings.Contains(fail.Failure.Text, "> PATCH ") {
+		t.Errorf("failure %+v", fail.Failure)
+	}
+	props := map[string]string{}
+	for _, p := range fail.Properties {
+		props[p.Name] = p.Value
+	}
+	if props["level"] != "MUST" || props["clause"] != "RFC 7644 §3.5.2.3" || props["source"] != "Okta SCIM 2.0 reference" || props["status"] != "fail" {
+		t.Errorf("properties %v", props)
+	}
+	if fail.Classname != "okta.Okta: assign and deactivate" || doc.Suites[1].Cases[0].Classname != "entra.Entra: test connection" {
+		t.Errorf("classnames %q, %q", fail.Classname, doc.Suites[1].Cases[0].Classname)
+	}
+	if strings.Contains(out, secretToken) || strings.Contains(out, secretPassword) {
+		t.Error("junit.xml contains a secret")
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	r := sampleReport(t)
+	first := render(t, report.WriteJSON, r)
+	back, err := report.ReadJSON(strings.NewReader(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second := render(t, report.WriteJSON, back); second != first {
+		t.Errorf("round trip changed the report")
+	}
+	if len(back.Results) != len(r.Results) || back.Summary.Verdict != scenario.Error || back.Results[2].Status != scenario.Fail ||
+		back.Results[2].Exchanges[0].Response.Status != 200 || !back.Started.Equal(r.Started) {
+		t.Errorf("read back %+v", back.Summary)
+	}
+	var generic map[string]any
+	json.Unmarshal([]byte(first), &generic)
+	if generic["summary"].(map[string]any)["verdict"] != "error" {
+		t.Errorf("statuses are not written as names: %v", generic["summary"])
+	}
+	if strings.Contains(first, secretToken) || strings.Contains(first, secretPassword) {
+		t.Error("report.json contains a secret")
+	}
+}
+
+func TestHTML(t *testing.T) {
+	r := sampleReport(t)
+	out := render(t, report.WriteHTML, r)
+	for _, want := range []string{
+		"<title>scimharness simulate — okta — error</title>",
+		`expected &#34;name.givenName&#34; to be &#34;Augusta&#34;, got &#34;Ada&#34;`, // the failure message
+		"no answer from the target",                                                    // the transport error
+		"tolerated in compat mode",                                                     // the strict-only warning
+		`class="badge b-info"`,                                                         // the failing MAY
+		`class="unverified"`,
+		"RFC 7644 §3.5.2.3",
+		"scimharness simulate --idp okta --compat",
+		"Bearer [REDACTED]",
+		"&#34;password&#34;: &#34;[REDACTED]&#34;", // the request body, redacted and indented
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	for _, secret := range []string{secretToken, secretPassword} {
+		if strings.Contains(out, secret) {
+			t.Errorf("HTML contains %q", secret)
+		}
+	}
+	// Self-contained: nothing fetched, nothing run.
+	for _, bad := range []string{"<script", "<link", "src=", "@import", "url("} {
+		if strings.Contains(out, bad) {
+			t.Errorf("HTML contains %q", bad)
+		}
+	}
+	// The fail, the warning and the error are expanded; passes, the skip
+	// and the informational MAY are not.
+	if n := strings.Count(out, "<details open>"); n != 3 {
+		t.Errorf("%d expanded results, want 3", n)
+	}
+}
+
+func TestHTMLEscapesHostileStrings(t *testing.T) {
+	hostile := `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	r := report.Report{
+		Title:   hostile,
+		Target:  "http://example.test/scim/v2?<b>",
+		Command: hostile,
+		Results: []scenario.Result{{
+			Scenario: hostile, Step: hostile, Status: scenario.Fail, Behaviour: hostile, Source: hostile, Clause: hostile,
+			Message: "expected status 200, got 500; response body: " + hostile,
+			Exchanges: []client.Exchange{{
+				Request:  client.WireRequest{Method: "GET", URL: "http://example.test/" + hostile, Header: http.Header{"X-Evil": {hostile}}},
+				Response: &client.WireResponse{Status: 500, Header: http.Header{"Content-Type": {"text/html"}}, Body: client.Body(hostile)},
+			}},
+		}},
+	}
+	out := render(t, report.WriteHTML, r)
+	if strings.Contains(out, "<script") || strings.Contains(out, "<img") {
+		t.Errorf("hostile markup survived:\n%s", out)
+	}
+	if !strings.Contains(out, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Error("hostile text is not shown escaped")
+	}
+	junit := render(t, report.WriteJUnit, r)
+	if err := xml.Unmarshal([]byte(junit), new(junitDoc)); err != nil {
+		t.Errorf("JUnit with hostile strings is invalid: %v", err)
+	}
+}
+
+func TestWriteDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nested", "out")
+	r := sampleReport(t)
+	if err := report.WriteDir(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("files %v", entries)
+	}
+	for _, name := range []string{report.JSONFile, report.JUnitFile, report.HTMLFile} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+		if bytes.Contains(b, []byte(secretToken)) {
+			t.Errorf("%s contains the token", name)
+		}
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	out := render(t, report.WriteText, sampleReport(t))
+	for _, want := range []string{
+		"fail  Okta: assign and deactivate / deactivate with path-less replace  [MUST · RFC 7644 §3.5.2.3]",
+		`      expected "name.givenName" to be "Augusta", got "Ada"`,
+		"info  Okta: assign and deactivate / offers Cache-Control  [MAY · RFC 7644 §3.14 · unverified]",
+		"error: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestEmptyReport(t *testing.T) {
+	r := report.Report{Title: "nothing"}
+	for _, w := range []func(io.Writer, report.Report) error{report.WriteJSON, report.WriteJUnit, report.WriteHTML, report.WriteText} {
+		if err := w(io.Discard, r); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestSections: extra summaries are shown in the HTML (values with a
+// known status as badges, everything escaped) and kept in the JSON; a
+// report without them renders as before.
+func TestSections(t *testing.T) {
+	r := sampleReport(t)
+	if out := render(t, report.WriteHTML, r); strings.Contains(out, `class="extra"`) {
+		t.Error("a report without sections shows one")
+	}
+	r.Sections = []report.Section{{Title: "Certification", Rows: []report.SectionRow{
+		{Label: "Target", Value: "http://127.0.0.1/scim/v2"},
+		{Label: "profile rfc", Value: "success", Status: "pass"},
+		{Label: "profile okta", Value: "partial", Status: `warn" onclick="x`},
+		{Label: "<b>hostile</b>", Value: "<script>alert(1)</script>"},
+	}}}
+	out := render(t, report.WriteHTML, r)
+	for _, want := range []string{
+		`<section class="extra">`, "<h2>Certification</h2>", "<th>Target</th><td>http://127.0.0.1/scim/v2</td>",
+		`<th>profile rfc</th><td><span class="badge b-pass">success</span></td>`,
+		"<th>profile okta</th><td>partial</td>", // an unknown status: plain text
+		"&lt;b&gt;hostile&lt;/b&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<script") || strings.Contains(out, "onclick") {
+		t.Error("hostile section text survived")
+	}
+	js := render(t, report.WriteJSON, r)
+	back, err := report.ReadJSON(strings.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Sections) != 1 || len(back.Sections[0].Rows) != 4 || back.Sections[0].Rows[1] != (report.SectionRow{Label: "profile rfc", Value: "success", Status: "pass"}) {
+		t.Errorf("sections read back as %+v", back.Sections)
+	}
+	if js2 := render(t, report.WriteJSON, sampleReport(t)); strings.Contains(js2, `"sections"`) {
+		t.Error("report.json has sections it was not given")
+	}
+}
+
+// TestTimings: a measured cycle is one line before the verdict in text, a
+// section in HTML, and kept in JSON; JUnit and reports without timings
+// are unchanged.
+func TestTimings(t *testing.T) {
+	r := sampleReport(t)
+	plain := map[string]string{}
+	for name, w := range map[string]func(io.Writer, report.Report) error{"text": report.WriteText, "json": report.WriteJSON, "junit": report.WriteJUnit} {
+		plain[name] = render(t, w, r)
+	}
+	if strings.Contains(plain["json"], `"timings"`) || strings.Contains(render(t, report.WriteHTML, r), "Timing:") {
+		t.Error("a report without timings shows some")
+	}
+	tm := report.Timing{
+		Name: "initial cycle", Users: 10000, Groups: 100, Concurrency: 4, Requests: 20301,
+		Duration: 4210 * time.Millisecond, Seconds: 4.21, RequestsPerSecond: 4822,
+		CleanupRequests: 10100, Cleanup: 1900 * time.Millisecond,
+		Line: "initial cycle: 10000 users, 100 groups, 20301 requests in 4.21 s (4822 req/s), concurrency 4; cleanup (not counted) 10100 requests in 1.90 s",
+	}
+	r.Timings = []report.Timing{tm}
+	text := render(t, report.WriteText, r)
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	if n := len(lines); n < 2 || lines[n-2] != tm.Line || !strings.HasPrefix(lines[n-1], "error: ") {
+		t.Errorf("text does not end with the timing line and the verdict:\n%s", strings.Join(lines[max(0, len(lines)-3):], "\n"))
+	}
+	html := render(t, report.WriteHTML, r)
+	for _, want := range []string{"<h2>Timing: initial cycle</h2>", "20301 in 4.21 s (4822 req/s), concurrency 4", "10100 requests in 1.90 s"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	back, err := report.ReadJSON(strings.NewReader(render(t, report.WriteJSON, r)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Timings) != 1 || back.Timings[0] != tm {
+		t.Errorf("timings read back as %+v", back.Timings)
+	}
+	if junit := render(t, report.WriteJUnit, r); junit != plain["junit"] {
+		t.Error("JUnit changed with a timing")
+	}
+}

@@ -1,0 +1,415 @@
+package broken_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/scimharness/scimharness/server/broken"
+)
+
+const token = "t0ken"
+
+// answer is one HTTP answer, its body decoded when it is JSON.
+type answer struct {
+	status int
+	header http.Header
+	body   string
+	doc    map[string]any
+}
+
+func (a *answer) String() string {
+	return a.header.Get("Content-Type") + " " + http.StatusText(a.status) + " " + a.body
+}
+
+func (a *answer) id() string { s, _ := a.doc["id"].(string); return s }
+
+func (a *answer) total() float64 { n, _ := a.doc["totalResults"].(float64); return n }
+
+// isError reports whether a is an RFC 7644 §3.12 error with this status
+// and, if scimType is not empty, this scimType.
+func (a *answer) isError(status int, scimType string) bool {
+	schemas, _ := a.doc["schemas"].([]any)
+	return a.status == status && len(schemas) == 1 &&
+		schemas[0] == "urn:ietf:params:scim:api:messages:2.0:Error" &&
+		(scimType == "" || a.doc["scimType"] == scimType)
+}
+
+// conn sends raw requests to one server.
+type conn struct {
+	t    *testing.T
+	base string
+}
+
+// send sends one request; hdr are extra "Name", "value" pairs.
+func (c *conn) send(method, path, body string, hdr ...string) *answer {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+"/scim/v2"+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := &answer{status: resp.StatusCode, header: resp.Header, body: string(raw)}
+	_ = json.Unmarshal(raw, &a.doc)
+	return a
+}
+
+// mustCreate posts a resource and returns its id.
+func (c *conn) mustCreate(path, body string) string {
+	c.t.Helper()
+	a := c.send(http.MethodPost, path, body)
+	if a.status != http.StatusCreated || a.id() == "" {
+		c.t.Fatalf("setup: POST %s: %v", path, a)
+	}
+	return a.id()
+}
+
+func user(userName string) string {
+	return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `"}`
+}
+
+func patchOp(ops string) string {
+	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + ops + `]}`
+}
+
+// TestBugs proves each fixture carries its bug: the same exchange is
+// answered correctly by the reference server (Handler(nil)) and shows the
+// defect with the bug applied. A bug that the exchange could not tell apart
+// from the reference server would make every check run against it
+// worthless.
+func TestBugs(t *testing.T) {
+	tests := []struct {
+		bug, name string
+		// exchange sets up what it needs and returns the answer judged.
+		exchange func(c *conn) *answer
+		correct  func(a *answer) bool // what the reference server answers
+		broken   func(a *answer) bool // what the bug answers
+	}{
+		{
+			bug: "lowercases-username", name: "POST then GET",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodGet, "/Users/"+c.mustCreate("/Users", user("Ada@Example.com")), "")
+			},
+			correct: func(a *answer) bool { return a.doc["userName"] == "Ada@Example.com" },
+			broken:  func(a *answer) bool { return a.doc["userName"] == "ada@example.com" },
+		},
+		{
+			bug: "lowercases-username", name: "PATCH replace userName",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("first@example.com"))
+				return c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"Replace","path":"userName","value":"Grace@Example.com"}`))
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.doc["userName"] == "Grace@Example.com" },
+			broken:  func(a *answer) bool { return a.status == 200 && a.doc["userName"] == "grace@example.com" },
+		},
+		{
+			bug: "lowercases-username", name: "PATCH path-less replace",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("first@example.com"))
+				return c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","value":{"userName":"Grace@Example.com"}}`))
+			},
+			correct: func(a *answer) bool { return a.doc["userName"] == "Grace@Example.com" },
+			broken:  func(a *answer) bool { return a.doc["userName"] == "grace@example.com" },
+		},
+		{
+			bug: "ignores-filter", name: "filter by userName",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("a@example.com"))
+				c.mustCreate("/Users", user("b@example.com"))
+				return c.send(http.MethodGet, `/Users?filter=userName+eq+%22a@example.com%22`, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 2 },
+		},
+		{
+			bug: "ignores-filter", name: "filter groups by displayName",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Groups", `{"displayName":"Staff"}`)
+				return c.send(http.MethodGet, `/Groups?filter=displayName+eq+%22nobody%22`, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 0 },
+			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+		},
+		{
+			bug: "404-for-empty-list", name: "Entra test connection",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodGet, `/Users?filter=userName+eq+%22ebe3d8b2-7e4f-4a2c-9f0e-1c2b3d4e5f60%22`, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 0 },
+			broken:  func(a *answer) bool { return a.isError(404, "") },
+		},
+		{
+			bug: "remove-members-wipes-all", name: "Entra remove without the flag",
+			exchange: func(c *conn) *answer {
+				u1 := c.mustCreate("/Users", user("u1@example.com"))
+				u2 := c.mustCreate("/Users", user("u2@example.com"))
+				g := c.mustCreate("/Groups", `{"displayName":"Staff","members":[{"value":"`+u1+`"},{"value":"`+u2+`"}]}`)
+				if a := c.send(http.MethodPatch, "/Groups/"+g, patchOp(`{"op":"Remove","path":"members","value":[{"$ref":null,"value":"`+u1+`"}]}`)); a.status/100 != 2 {
+					c.t.Fatalf("PATCH: %v", a)
+				}
+				return c.send(http.MethodGet, "/Groups/"+g, "")
+			},
+			correct: func(a *answer) bool { m, _ := a.doc["members"].([]any); return len(m) == 1 },
+			broken:  func(a *answer) bool { m, _ := a.doc["members"].([]any); return a.status == 200 && len(m) == 0 },
+		},
+		{
+			bug: "rejects-capitalised-ops", name: "Replace",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("ada@example.com"))
+				return c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"Replace","path":"displayName","value":"Ada"}`))
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.doc["displayName"] == "Ada" },
+			broken:  func(a *answer) bool { return a.isError(400, "invalidSyntax") },
+		},
+		{
+			bug: "errors-without-scim-body", name: "404",
+			exchange: func(c *conn) *answer { return c.send(http.MethodGet, "/Users/no-such-id", "") },
+			correct:  func(a *answer) bool { return a.isError(404, "") },
+			broken: func(a *answer) bool {
+				return a.status == 404 && a.body == "error" && strings.HasPrefix(a.header.Get("Content-Type"), "text/plain")
+			},
+		},
+		{
+			bug: "errors-without-scim-body", name: "409",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("dup@example.com"))
+				return c.send(http.MethodPost, "/Users", user("dup@example.com"))
+			},
+			correct: func(a *answer) bool { return a.isError(409, "uniqueness") },
+			broken:  func(a *answer) bool { return a.status == 409 && a.body == "error" },
+		},
+		{
+			bug: "stores-false-as-string", name: "POST active True",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodPost, "/Users", `{"userName":"emp1@example.com","active":"True","emails":[{"value":"emp1@example.com","type":"work","primary":"True"}]}`)
+			},
+			correct: func(a *answer) bool {
+				e, _ := a.doc["emails"].([]any)
+				return a.status == 201 && a.doc["active"] == true && len(e) == 1 && e[0].(map[string]any)["primary"] == true
+			},
+			broken: func(a *answer) bool {
+				e, _ := a.doc["emails"].([]any)
+				return a.status == 201 && a.doc["active"] == "True" && len(e) == 1 && e[0].(map[string]any)["primary"] == "True"
+			},
+		},
+		{
+			bug: "stores-false-as-string", name: "PATCH active False then GET",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("ada@example.com"))
+				c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"Replace","path":"active","value":"False"}`))
+				return c.send(http.MethodGet, "/Users/"+id, "")
+			},
+			correct: func(a *answer) bool { return a.doc["active"] == false },
+			broken:  func(a *answer) bool { return a.doc["active"] == "False" },
+		},
+		{
+			bug: "stores-false-as-string", name: "in a list",
+			exchange: func(c *conn) *answer {
+				c.send(http.MethodPost, "/Users", `{"userName":"ada@example.com","active":"False"}`)
+				return c.send(http.MethodGet, "/Users", "")
+			},
+			correct: func(a *answer) bool {
+				r, _ := a.doc["Resources"].([]any)
+				return len(r) == 1 && r[0].(map[string]any)["active"] == false
+			},
+			broken: func(a *answer) bool {
+				r, _ := a.doc["Resources"].([]any)
+				return len(r) == 1 && r[0].(map[string]any)["active"] == "False"
+			},
+		},
+		{
+			bug: "500-on-duplicate", name: "duplicate userName",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("dup@example.com"))
+				return c.send(http.MethodPost, "/Users", user("dup@example.com"))
+			},
+			correct: func(a *answer) bool { return a.isError(409, "uniqueness") },
+			broken:  func(a *answer) bool { return a.isError(500, "") },
+		},
+		{
+			bug: "rejects-pathless-replace", name: "Okta deactivate",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("ada@example.com"))
+				return c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","value":{"active":false}}`))
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.doc["active"] == false },
+			broken:  func(a *answer) bool { return a.status == 400 },
+		},
+		{
+			bug: "case-sensitive-filter", name: "upper-case attribute",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("Ada@Example.com"))
+				return c.send(http.MethodGet, `/Users?filter=USERNAME+eq+%22Ada@Example.com%22`, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken:  func(a *answer) bool { return a.isError(400, "invalidFilter") },
+		},
+		{
+			bug: "case-sensitive-filter", name: "mixed-case operator",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("Ada@Example.com"))
+				return c.send(http.MethodGet, `/Users?filter=userName+Eq+%22Ada@Example.com%22`, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken:  func(a *answer) bool { return a.isError(400, "invalidFilter") },
+		},
+		{
+			bug: "case-sensitive-filter", name: "value-path sub-attribute",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", `{"userName":"ada@example.com","emails":[{"value":"ada@example.com","type":"work"}]}`)
+				return c.send(http.MethodGet, `/Users?filter=emails%5BTYPE+eq+%22work%22%5D`, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken:  func(a *answer) bool { return a.isError(400, "invalidFilter") },
+		},
+		{
+			bug: "case-sensitive-filter", name: "userName value in another case",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("Ada@Example.com"))
+				return c.send(http.MethodGet, `/Users?filter=userName+eq+%22ADA@EXAMPLE.COM%22`, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken: func(a *answer) bool {
+				r, _ := a.doc["Resources"].([]any)
+				return a.status == 200 && a.total() == 0 && len(r) == 0
+			},
+		},
+		{
+			bug: "rejects-application-json", name: "Google create",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodPost, "/Users", user("ada@example.com"), "Content-Type", "application/json")
+			},
+			correct: func(a *answer) bool { return a.status == 201 },
+			broken:  func(a *answer) bool { return a.isError(415, "") },
+		},
+	}
+	covered := map[string]bool{}
+	for _, tc := range tests {
+		covered[tc.bug] = true
+		t.Run(tc.bug+"/"+tc.name, func(t *testing.T) {
+			bug, ok := broken.ByName(tc.bug)
+			if !ok {
+				t.Fatalf("no bug %q", tc.bug)
+			}
+			ref := exchangeWith(t, nil, tc.exchange)
+			if !tc.correct(ref) {
+				t.Errorf("reference server: unexpected answer: %v", ref)
+			}
+			if tc.broken(ref) {
+				t.Errorf("reference server shows the bug: %v", ref)
+			}
+			got := exchangeWith(t, &bug, tc.exchange)
+			if !tc.broken(got) {
+				t.Errorf("with the bug: the defect does not show: %v", got)
+			}
+			if tc.correct(got) {
+				t.Errorf("with the bug: the answer is still correct: %v", got)
+			}
+		})
+	}
+	for _, b := range broken.All() {
+		if !covered[b.Name] {
+			t.Errorf("bug %q has no test exchange", b.Name)
+		}
+	}
+}
+
+func exchangeWith(t *testing.T, bug *broken.Bug, exchange func(c *conn) *answer) *answer {
+	t.Helper()
+	h, err := broken.Handler(bug, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	return exchange(&conn{t: t, base: ts.URL})
+}
+
+// TestBugsAreNarrow: every bug leaves the ordinary flow — create, read,
+// find by exact userName, delete — working, so a simulator run against it
+// fails only where the bug is, and the report names it.
+func TestBugsAreNarrow(t *testing.T) {
+	for _, bug := range broken.All() {
+		t.Run(bug.Name, func(t *testing.T) {
+			exchangeWith(t, &bug, func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("plain@example.com"))
+				if a := c.send(http.MethodGet, "/Users/"+id, ""); a.status != 200 || a.doc["userName"] != "plain@example.com" {
+					t.Errorf("GET: %v", a)
+				}
+				if a := c.send(http.MethodGet, `/Users?filter=userName+eq+%22plain@example.com%22`, ""); a.status != 200 || a.total() != 1 {
+					t.Errorf("filter: %v", a)
+				}
+				if a := c.send(http.MethodDelete, "/Users/"+id, ""); a.status != 204 {
+					t.Errorf("DELETE: %v", a)
+				}
+				if a := c.send(http.MethodGet, "/Users/"+id, ""); a.status != 404 {
+					t.Errorf("GET after DELETE: %v", a)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func TestCatalogue(t *testing.T) {
+	all := broken.All()
+	if len(all) < 10 {
+		t.Errorf("%d bugs, want at least 10", len(all))
+	}
+	seen := map[string]bool{}
+	for _, b := range all {
+		switch {
+		case b.Name == "" || b.Description == "" || b.Wrap == nil:
+			t.Errorf("incomplete bug %+v", b)
+		case seen[b.Name]:
+			t.Errorf("duplicate bug name %q", b.Name)
+		case !strings.Contains(b.Description, "("):
+			t.Errorf("bug %q: the description names no source", b.Name)
+		}
+		seen[b.Name] = true
+		if got, ok := broken.ByName(b.Name); !ok || got.Name != b.Name {
+			t.Errorf("ByName(%q) = %v, %v", b.Name, got.Name, ok)
+		}
+	}
+	if _, ok := broken.ByName("no-such-bug"); ok {
+		t.Error("ByName found a bug that does not exist")
+	}
+	if _, err := broken.Handler(nil, ""); err == nil {
+		t.Error("Handler without a token: no error")
+	}
+	if _, err := broken.Handler(&broken.Bug{Name: "x"}, "t"); err == nil {
+		t.Error("Handler with a bug without Wrap: no error")
+	}
+}
+
+// TestHandlerNeedsToken: the fixture is a real server, so it refuses a
+// wrong token like the reference server does.
+func TestHandlerNeedsToken(t *testing.T) {
+	bug, _ := broken.ByName("ignores-filter")
+	h, err := broken.Handler(&bug, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/scim/v2/Users", nil)
+	req.Header.Set("Authorization", "Bearer wrong")
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d", rec.Code)
+	}
+}
