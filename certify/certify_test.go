@@ -10,14 +10,14 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/certify"
-	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/certify/record"
-	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/okta"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 const token = "certify-test-token-0123456789"

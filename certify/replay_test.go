@@ -8,11 +8,11 @@ import (
 
 	"github.com/scimharness/scimharness/certify"
 	"github.com/scimharness/scimharness/certify/record"
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/okta"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // replay replays recs against bug (nil: the reference server).

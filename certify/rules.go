@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/server/filter"
 )
 
 // URNs (RFC 7643 §8.7, RFC 7644 §3.5.2) and the ones IdPs add.

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server/profile"
 	simclient "github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/simulators/entra"
 )
 
 // TestEntraProvisionsIntoHumbol runs the Entra simulator with the Humbol

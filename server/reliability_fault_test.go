@@ -20,14 +20,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	simclient "github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
-	simclient "github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/simulators/entra"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // A burst over a tenant's limit gets 429 with the SCIM error body and

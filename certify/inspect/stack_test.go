@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/certify/inspect"
 	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
 )
 

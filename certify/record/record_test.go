@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
 )
 

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/simulators/okta"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/simulators/okta"
 )
 
 const recordToken = "rec-T0ken-9f8e7d6c5b4a-distinctive"

@@ -12,9 +12,9 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/suites/checks"
-	"github.com/scimharness/scimharness/suites/runner"
 	sutarget "github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/suites/results"
 )
 
 const conformHelp = `Usage: scimharness conform [--url URL [--token TOKEN]] [flags]
@@ -136,7 +136,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	defer tg.Close()
 
-	cert := runner.Certification{
+	cert := results.Certification{
 		Title:   "scimharness conform",
 		Target:  tg,
 		Command: conformCommand(fs, c),

@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
 	"github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
+	"github.com/scimharness/scimharness/simulators/entra"
 )
 
 // serverProc is a `scimharness serve` process.

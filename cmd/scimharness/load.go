@@ -22,13 +22,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/simulators/load"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 const loadHelp = `Usage: scimharness load --url URL [--token TOKEN] [flags]

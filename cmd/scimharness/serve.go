@@ -13,14 +13,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/certify/inspect"
-	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
-	"github.com/scimharness/scimharness/server/broken"
 )
 
 const serveHelp = `Usage: scimharness serve [flags]

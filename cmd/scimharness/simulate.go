@@ -15,10 +15,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/broken"
 )
 
 const simulateHelp = `Usage: scimharness simulate --idp entra|google|okta --url URL [--token TOKEN] [flags]

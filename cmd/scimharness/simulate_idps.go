@@ -7,11 +7,11 @@ import (
 	"runtime/debug"
 
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/report"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/okta"
-	"github.com/scimharness/scimharness/harness/report"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // idps are the simulated identity providers, in the order help lists them.

@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/broken"
 )
 
 const testToken = "s3cret-t0ken"

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 const (

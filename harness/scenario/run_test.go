@@ -13,10 +13,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 const token = "scenario-test-token"

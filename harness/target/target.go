@@ -25,13 +25,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
-	"github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // Features a check may need. The first six are the capabilities of

@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // start serves h and returns the target and an Entra-configured client

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // faulty wraps a SCIM handler (the reference server) as an unreliable

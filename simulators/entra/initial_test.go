@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // BenchConcurrency is the team scenarios the benchmark runs at once; the

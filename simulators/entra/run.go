@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/simulators/internal/simrun"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/simulators/internal/simrun"
 )
 
 // UserAgent is the User-Agent the simulator sends. Entra's own is not

@@ -40,11 +40,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 
-	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/simulators/internal/simrun"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/simulators/internal/simrun"
 )
 
 const (

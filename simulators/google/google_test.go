@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 var variants = []simtest.Variant[google.Options]{

@@ -56,11 +56,11 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/simulators/internal/simrun"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/simulators/internal/simrun"
 )
 
 const (

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
 	"github.com/scimharness/scimharness/simulators/okta"
-	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // simulate runs Okta's simulation with o against tg.

@@ -6,10 +6,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/suites/checks"
 )
 
 // brokenMatrix is, for each deliberately broken server, checks that must

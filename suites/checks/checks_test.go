@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/suites/checks"
 )
 
 // TestReferenceServerPasses: every check passes against the reference

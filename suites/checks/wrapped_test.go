@@ -14,11 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
-	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/suites/checks"
-	"github.com/scimharness/scimharness/harness/target"
 )
 
 // The broken servers of server/broken do not cover every check. These

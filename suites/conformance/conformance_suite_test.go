@@ -13,9 +13,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/suites/checks"
-	"github.com/scimharness/scimharness/suites/runner"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/suites/results"
 )
 
 func TestConformance(t *testing.T) {
@@ -100,7 +100,7 @@ var _ = ReportAfterSuite("certification report", func(r Report) {
 			outcomes = append(outcomes, checks.Outcome{Check: c, Results: rs})
 		}
 	}
-	cert := runner.Certification{
+	cert := results.Certification{
 		Title:    "scimharness conformance",
 		Target:   tg,
 		Command:  reproduce(),

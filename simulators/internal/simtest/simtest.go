@@ -19,11 +19,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/store/memory"
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 // Token is the bearer token of every server simtest starts.

@@ -1,10 +1,10 @@
-// Package runner turns the outcomes of a conformance run into the
+// Package results turns the outcomes of a conformance run into the
 // certification report: results.yaml (for machines and for review in a
 // pull request), a self-contained report.html, and the report.json and
 // junit.xml every harness run writes. The Ginkgo suites (from a
 // ReportAfterSuite) and `scimharness conform` both write it, so a report
 // reads the same whichever ran the checks.
-package runner
+package results
 
 import (
 	"bytes"
@@ -18,8 +18,8 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/suites/checks"
 )
 
 // ResultsFile is the machine-readable certification report.

@@ -1,4 +1,4 @@
-package runner_test
+package results_test
 
 import (
 	"bytes"
@@ -12,18 +12,18 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/harness/report"
-	"github.com/scimharness/scimharness/suites/checks"
-	"github.com/scimharness/scimharness/suites/runner"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/suites/results"
 )
 
 const token = "runner-s3cret-t0ken"
 
 // certify runs the checks selected by prefix against a server with bug
 // and writes the certification report into a new directory.
-func certify(t *testing.T, bug string, skip []string, prefixes ...string) (runner.Certification, string) {
+func certify(t *testing.T, bug string, skip []string, prefixes ...string) (results.Certification, string) {
 	t.Helper()
 	b, ok := broken.ByName(bug)
 	if !ok {
@@ -50,7 +50,7 @@ func certify(t *testing.T, bug string, skip []string, prefixes ...string) (runne
 			}
 		}
 	}
-	cert := runner.Certification{
+	cert := results.Certification{
 		Title: "runner test", Target: tg, Started: time.Now(),
 		Command:  "SCIM_TOKEN=… scimharness conform --url " + tg.BaseURL,
 		Outcomes: checks.RunAll(ctx, tg, selected, nil),
@@ -85,7 +85,7 @@ type resultsDoc struct {
 
 func TestResultsYAML(t *testing.T) {
 	cert, dir := certify(t, "500-on-duplicate", []string{target.Sort}, "crud/", "content/", "sort/")
-	y, err := os.ReadFile(filepath.Join(dir, runner.ResultsFile))
+	y, err := os.ReadFile(filepath.Join(dir, results.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestReportHTMLAndJSON(t *testing.T) {
 
 func noSecret(t *testing.T, dir string) {
 	t.Helper()
-	for _, f := range []string{runner.ResultsFile, report.HTMLFile, report.JSONFile, report.JUnitFile} {
+	for _, f := range []string{results.ResultsFile, report.HTMLFile, report.JSONFile, report.JUnitFile} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
