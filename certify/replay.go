@@ -14,6 +14,7 @@ import (
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // ReplayScenario turns a recording into a scenario that sends the same
@@ -65,9 +66,9 @@ func ReplayScenario(rc record.Recording) scenario.Scenario {
 			Clause: "replay: as recorded",
 			Source: filepath.Base(rc.File),
 			Build:  func(v scenario.Vars) (client.Request, error) { return rp.build(e, rel, v) },
-			Check:  func(ex *client.Exchange, v scenario.Vars) error { return rp.check(e, ex, v) },
+			Check:  func(ex *wire.Exchange, v scenario.Vars) error { return rp.check(e, ex, v) },
 			Expect: []scenario.Expectation{
-				scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error { return checkTotal(e, ex) }).At(rp.totalLevel(e)),
+				scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error { return checkTotal(e, ex) }).At(rp.totalLevel(e)),
 			},
 		}
 		sc.Steps = append(sc.Steps, st)
@@ -228,7 +229,7 @@ func (rp *replayer) build(e record.Entry, rel string, v scenario.Vars) (client.R
 }
 
 // check judges the answer against the recorded one and learns ids.
-func (rp *replayer) check(e record.Entry, ex *client.Exchange, v scenario.Vars) error {
+func (rp *replayer) check(e record.Entry, ex *wire.Exchange, v scenario.Vars) error {
 	want, got := e.Response.Status, ex.Status()
 	var problems []string
 	if want/100 != got/100 {
@@ -260,7 +261,7 @@ func (rp *replayer) check(e record.Entry, ex *client.Exchange, v scenario.Vars) 
 }
 
 // checkTotal compares a list's totalResults with the recorded one.
-func checkTotal(e record.Entry, ex *client.Exchange) error {
+func checkTotal(e record.Entry, ex *wire.Exchange) error {
 	if e.Response.Status/100 != 2 || ex.Status()/100 != 2 {
 		return nil
 	}

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Scenario names in the certification report.
@@ -58,7 +58,7 @@ func (r Result) Report(command string, started time.Time) report.Report {
 			name = filepath.Base(g.file) + " " + name
 		}
 		res := scenario.Result{Scenario: ScenarioRequests, Step: name, Status: scenario.Pass, Verified: true, Level: scenario.Must,
-			Exchanges: []client.Exchange{g.entry.Exchange()}}
+			Exchanges: []wire.Exchange{g.entry.Exchange()}}
 		worst := Level("")
 		var lines, clauses []string
 		for _, f := range g.fs {

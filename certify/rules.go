@@ -14,6 +14,7 @@ import (
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // URNs (RFC 7643 §8.7, RFC 7644 §3.5.2) and the ones IdPs add.
@@ -157,7 +158,7 @@ func (g *grader) grade() {
 	// Credentials first: they matter wherever the request went.
 	if q, err := url.ParseQuery(e.Query); err == nil || len(q) > 0 {
 		for name := range q {
-			if client.SensitiveQueryName(name) {
+			if wire.SensitiveQueryName(name) {
 				g.find("token-in-query", "the query string carries %q: a credential in a URL ends up in access logs, proxies and browser history; send it in the Authorization header", name)
 			}
 		}

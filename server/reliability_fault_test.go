@@ -28,6 +28,7 @@ import (
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
 	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // A burst over a tenant's limit gets 429 with the SCIM error body and
@@ -306,7 +307,7 @@ func TestFaultPostgresOutageDuringEntraCycle(t *testing.T) {
 	ec, err := simclient.New(entra.ClientConfig(simclient.Config{
 		BaseURL: ts.URL + "/scim/v2", Token: defaultToken,
 		Retry: simclient.Retry{Max: 10, Base: 50 * time.Millisecond, MaxDelay: 2 * time.Second},
-		Capture: func(ex simclient.Exchange) {
+		Capture: func(ex wire.Exchange) {
 			rmu.Lock()
 			retried += len(ex.Retried)
 			rmu.Unlock()

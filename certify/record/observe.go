@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // NewObserver returns a Recorder that writes no files: it only redacts
@@ -22,7 +22,7 @@ func NewObserver(o Options) (*Recorder, error) {
 		o.MaxBody = DefaultMaxBody
 	}
 	return &Recorder{
-		red:     client.NewRedactor(o.Secrets...),
+		red:     wire.NewRedactor(o.Secrets...),
 		max:     o.MaxBody,
 		now:     o.Now,
 		files:   map[string]*file{},

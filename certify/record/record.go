@@ -5,7 +5,7 @@
 // them against another server.
 //
 // Nothing secret is written: each exchange goes through the harness's one
-// set of redaction rules (client.Redactor) before it reaches the file — the
+// set of redaction rules (wire.Redactor) before it reaches the file — the
 // Authorization header keeps only its scheme, cookies and token-like headers
 // and query parameters are replaced, secret body members (password,
 // client_secret…) are replaced, and the literal secrets the recorder is told
@@ -30,7 +30,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Ext is the extension of recording files: JSON lines.
@@ -56,17 +56,17 @@ type Entry struct {
 	Query string `json:"query,omitempty"`
 	// Request and Response are the exchange as it crossed the wire,
 	// redacted. Request.URL is Path?Query.
-	Request  client.WireRequest  `json:"request"`
-	Response client.WireResponse `json:"response"`
-	Duration time.Duration       `json:"durationNs"`
+	Request  wire.Request  `json:"request"`
+	Response wire.Response `json:"response"`
+	Duration time.Duration `json:"durationNs"`
 	// Truncated is set when a body was longer than the recorder keeps.
 	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Exchange returns e in the harness's results model, for reports.
-func (e Entry) Exchange() client.Exchange {
+func (e Entry) Exchange() wire.Exchange {
 	resp := e.Response
-	return client.Exchange{Request: e.Request, Response: &resp, Started: e.Time, Duration: e.Duration, Attempts: 1}
+	return wire.Exchange{Request: e.Request, Response: &resp, Started: e.Time, Duration: e.Duration, Attempts: 1}
 }
 
 // String is "POST /scim/v2/Users → 201".
@@ -99,7 +99,7 @@ type Options struct {
 type Recorder struct {
 	dir   string
 	run   string
-	red   *client.Redactor
+	red   *wire.Redactor
 	max   int
 	now   func() time.Time
 	mu    sync.Mutex
@@ -139,7 +139,7 @@ func New(dir string, o Options) (*Recorder, error) {
 	return &Recorder{
 		dir:   dir,
 		run:   o.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b),
-		red:   client.NewRedactor(o.Secrets...),
+		red:   wire.NewRedactor(o.Secrets...),
 		max:   o.MaxBody,
 		now:   o.Now,
 		files: map[string]*file{},

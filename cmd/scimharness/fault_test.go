@@ -19,6 +19,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
 	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // serverProc is a `scimharness serve` process.
@@ -135,7 +136,7 @@ func TestFaultSIGKILLMidCycle(t *testing.T) {
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	seen, killed := 0, false
-	capture := func(ex client.Exchange) {
+	capture := func(ex wire.Exchange) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen++
@@ -156,7 +157,7 @@ func TestFaultSIGKILLMidCycle(t *testing.T) {
 			_ = srv.cmd.Process.Kill() // SIGKILL: no drain, no pool close
 		}
 	}
-	newClient := func(base string, capture func(client.Exchange)) *client.Client {
+	newClient := func(base string, capture func(wire.Exchange)) *client.Client {
 		c, err := client.New(entra.ClientConfig(client.Config{BaseURL: base, Token: token, Capture: capture,
 			Retry: client.Retry{Max: 2, Base: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}}))
 		if err != nil {

@@ -8,9 +8,9 @@
 //     when no answer arrived (connection refused, timeout, DNS, a cancelled
 //     context, a token endpoint that would not give a token). Judging a 409 or
 //     a 500 is the caller's business.
-//   - Everything is captured: each Exchange holds the request and response as
+//   - Everything is captured: each wire.Exchange holds the request and response as
 //     they crossed the wire, so a report can show exactly what happened.
-//   - Nothing secret is ever stored: redaction happens when the Exchange is
+//   - Nothing secret is ever stored: redaction happens when the wire.Exchange is
 //     built, before any caller, recorder or report can see it (see redact.go).
 //
 // Requests go through github.com/go-resty/resty/v2. Retries are done here
@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // DefaultTimeout bounds one attempt; it is Okta's documented client timeout.
@@ -70,9 +71,9 @@ type Config struct {
 	// Retry is the retry policy. The zero value never retries, which is what
 	// judging wants: a 503 is then an answer to judge, not something to hide.
 	Retry Retry
-	// Capture, if set, receives every finished Exchange (already redacted),
+	// Capture, if set, receives every finished wire.Exchange (already redacted),
 	// including token-endpoint exchanges. A Recorder's Record method fits.
-	Capture func(Exchange)
+	Capture func(wire.Exchange)
 	// Transport, if set, replaces the default HTTP transport (custom CAs,
 	// an httptest TLS server's client transport).
 	Transport http.RoundTripper
@@ -136,7 +137,7 @@ type Client struct {
 	base   string
 	rc     *resty.Client
 	tokens *tokenSource
-	red    *redactor
+	red    *wire.Redactor
 
 	// Injected in tests; real time and randomness otherwise.
 	sleep  func(ctx context.Context, d time.Duration) error
@@ -168,17 +169,17 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		cfg:    cfg,
 		base:   strings.TrimRight(cfg.BaseURL, "/"),
-		red:    newRedactor(),
+		red:    wire.NewRedactor(),
 		sleep:  sleepCtx,
 		now:    time.Now,
 		jitter: rand.Float64,
 	}
-	c.red.addSecret(cfg.Token)
+	c.red.AddSecret(cfg.Token)
 	if cfg.OAuth2 != nil {
 		if cfg.OAuth2.TokenURL == "" {
 			return nil, errors.New("client: OAuth2.TokenURL is required")
 		}
-		c.red.addSecret(cfg.OAuth2.ClientSecret)
+		c.red.AddSecret(cfg.OAuth2.ClientSecret)
 		c.tokens = &tokenSource{cfg: *cfg.OAuth2, c: c}
 	}
 	hc := &http.Client{Timeout: cfg.Timeout}
@@ -337,41 +338,41 @@ func escapeInvalid(s string) string {
 	return b.String()
 }
 
-// Preview returns the Exchange that Do would start with — request only,
+// Preview returns the wire.Exchange that Do would start with — request only,
 // redacted — without sending anything or fetching a token. Dry runs print it.
-func (c *Client) Preview(req Request) (*Exchange, error) {
+func (c *Client) Preview(req Request) (*wire.Exchange, error) {
 	p, err := c.prepare(req)
 	if err != nil {
 		return nil, err
 	}
 	h := p.header.Clone()
 	if !p.authSet && (c.cfg.Token != "" || c.tokens != nil) {
-		h.Set("Authorization", "Bearer "+Redacted)
+		h.Set("Authorization", "Bearer "+wire.Redacted)
 	}
-	ex := &Exchange{Request: c.red.request(p.method, p.url, h, p.body)}
+	ex := &wire.Exchange{Request: c.red.Request(p.method, p.url, h, p.body)}
 	return ex, nil
 }
 
 // Do sends req and returns the exchange. The error is non-nil only when no
-// HTTP answer was obtained; the Exchange is then still returned, holding the
+// HTTP answer was obtained; the wire.Exchange is then still returned, holding the
 // request and Err, so that callers can report what was attempted.
-func (c *Client) Do(ctx context.Context, req Request) (*Exchange, error) {
+func (c *Client) Do(ctx context.Context, req Request) (*wire.Exchange, error) {
 	started := c.now()
 	p, err := c.prepare(req)
 	if err != nil {
-		ex := &Exchange{Started: started, Request: WireRequest{Method: req.Method, URL: c.red.url(req.Path)}, Err: err.Error()}
+		ex := &wire.Exchange{Started: started, Request: wire.Request{Method: req.Method, URL: c.red.URL(req.Path)}, Err: err.Error()}
 		c.capture(*ex)
 		return ex, err
 	}
 	var (
-		retried   []Exchange
+		retried   []wire.Exchange
 		retries   int
 		refreshed bool
 	)
 	for attempt := 1; ; attempt++ {
 		auth, err := c.authorization(ctx, p)
 		if err != nil {
-			ex := &Exchange{Started: started, Request: c.red.request(p.method, p.url, p.header, p.body), Attempts: attempt, Retried: retried, Err: err.Error()}
+			ex := &wire.Exchange{Started: started, Request: c.red.Request(p.method, p.url, p.header, p.body), Attempts: attempt, Retried: retried, Err: err.Error()}
 			c.capture(*ex)
 			return ex, err
 		}
@@ -446,8 +447,8 @@ func contains(list []string, k string) bool {
 	return false
 }
 
-// send makes one attempt. The Exchange is always non-nil.
-func (c *Client) send(ctx context.Context, p *prepared, auth string) (*Exchange, *resty.Response, error) {
+// send makes one attempt. The wire.Exchange is always non-nil.
+func (c *Client) send(ctx context.Context, p *prepared, auth string) (*wire.Exchange, *resty.Response, error) {
 	if len(p.remove) > 0 {
 		ctx = context.WithValue(ctx, removeKey{}, p.remove)
 	}
@@ -472,16 +473,16 @@ func (c *Client) send(ctx context.Context, p *prepared, auth string) (*Exchange,
 	if r.RawRequest != nil && r.RawRequest.URL != nil {
 		sentURL = r.RawRequest.URL.String()
 	}
-	ex := &Exchange{
+	ex := &wire.Exchange{
 		Started:  start,
-		Request:  c.red.request(p.method, sentURL, sentHeader, p.body),
+		Request:  c.red.Request(p.method, sentURL, sentHeader, p.body),
 		Duration: dur,
 	}
 	if err != nil {
 		ex.Err = err.Error()
 		return ex, resp, err
 	}
-	ex.Response = c.red.response(resp.StatusCode(), resp.Header(), resp.Body())
+	ex.Response = c.red.Response(resp.StatusCode(), resp.Header(), resp.Body())
 	return ex, resp, nil
 }
 
@@ -559,7 +560,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (c *Client) capture(ex Exchange) {
+func (c *Client) capture(ex wire.Exchange) {
 	if c.cfg.Capture != nil {
 		c.cfg.Capture(ex)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimharness/scimharness/wire"
 )
 
 // seen is what a test server observed of one request.
@@ -436,15 +438,15 @@ func TestPreviewSendsNothing(t *testing.T) {
 	if len(srv.requests()) != 0 {
 		t.Error("Preview sent a request")
 	}
-	if ex.Request.Header.Get("Authorization") != "Bearer "+Redacted || !strings.HasSuffix(ex.Request.URL, "/scim/v2/Users/x?access_token="+Redacted) {
+	if ex.Request.Header.Get("Authorization") != "Bearer "+wire.Redacted || !strings.HasSuffix(ex.Request.URL, "/scim/v2/Users/x?access_token="+wire.Redacted) {
 		t.Errorf("preview %+v", ex.Request)
 	}
 }
 
 func TestRecorderIsBounded(t *testing.T) {
-	r := NewRecorder(3)
+	r := wire.NewRing(3)
 	for i := range 5 {
-		r.Record(Exchange{Attempts: i})
+		r.Record(wire.Exchange{Attempts: i})
 	}
 	got := r.Exchanges()
 	if len(got) != 3 || got[0].Attempts != 2 || got[2].Attempts != 4 {
@@ -453,12 +455,12 @@ func TestRecorderIsBounded(t *testing.T) {
 }
 
 func TestBodyJSON(t *testing.T) {
-	for _, b := range []Body{nil, {}, Body(`{"a":"<b>"}`), {0xff, 0x00, 0x80}} {
+	for _, b := range []wire.Body{nil, {}, wire.Body(`{"a":"<b>"}`), {0xff, 0x00, 0x80}} {
 		data, err := json.Marshal(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back Body
+		var back wire.Body
 		if err := json.Unmarshal(data, &back); err != nil {
 			t.Fatal(err)
 		}
@@ -469,7 +471,7 @@ func TestBodyJSON(t *testing.T) {
 }
 
 func TestExchangeJSONKeepsNumbers(t *testing.T) {
-	ex := &Exchange{Response: &WireResponse{Status: 200, Body: Body(`{"totalResults":1,"startIndex":1.0}`)}}
+	ex := &wire.Exchange{Response: &wire.Response{Status: 200, Body: wire.Body(`{"totalResults":1,"startIndex":1.0}`)}}
 	m, err := ex.JSON()
 	if err != nil {
 		t.Fatal(err)
@@ -478,12 +480,12 @@ func TestExchangeJSONKeepsNumbers(t *testing.T) {
 		t.Errorf("%#v", m)
 	}
 	for _, bad := range []string{"", "[]", `{"a":1} {}`, "<html>"} {
-		ex.Response.Body = Body(bad)
+		ex.Response.Body = wire.Body(bad)
 		if _, err := ex.JSON(); err == nil {
 			t.Errorf("JSON() of %q succeeded", bad)
 		}
 	}
-	if _, err := (&Exchange{}).JSON(); err == nil {
+	if _, err := (&wire.Exchange{}).JSON(); err == nil {
 		t.Error("JSON() without response succeeded")
 	}
 }

@@ -81,7 +81,7 @@ func (t *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) 
 	ex.Attempts = 1
 	defer func() { t.c.capture(*ex) }()
 	if err != nil {
-		return "", 0, fmt.Errorf("oauth2: token request to %s: %w", t.c.red.url(t.cfg.TokenURL), err)
+		return "", 0, fmt.Errorf("oauth2: token request to %s: %w", t.c.red.URL(t.cfg.TokenURL), err)
 	}
 	var body struct {
 		AccessToken string          `json:"access_token"`
@@ -91,14 +91,14 @@ func (t *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) 
 	_ = json.Unmarshal(resp.Body(), &body)
 	if body.AccessToken != "" {
 		// Register before anything else could print it.
-		t.c.red.addSecret(body.AccessToken)
+		t.c.red.AddSecret(body.AccessToken)
 	}
 	if resp.StatusCode()/100 != 2 || body.AccessToken == "" {
 		detail := body.Error
 		if detail == "" {
 			detail = excerpt(ex.Response.Body, 200)
 		}
-		return "", 0, fmt.Errorf("oauth2: token endpoint %s answered %d without an access token: %s", t.c.red.url(t.cfg.TokenURL), resp.StatusCode(), detail)
+		return "", 0, fmt.Errorf("oauth2: token endpoint %s answered %d without an access token: %s", t.c.red.URL(t.cfg.TokenURL), resp.StatusCode(), detail)
 	}
 	return body.AccessToken, parseExpiresIn(body.ExpiresIn), nil
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimharness/scimharness/wire"
 )
 
 // tokenEndpoint issues "tok-1", "tok-2"... and records each form it got.
@@ -149,7 +151,7 @@ func TestOAuth2TokenEndpointFailure(t *testing.T) {
 	}))
 	defer te.Close()
 	srv := newServer(t, ok)
-	rec := NewRecorder(10)
+	rec := wire.NewRing(10)
 	c := newClient(t, Config{BaseURL: srv.URL, Capture: rec.Record, OAuth2: &OAuth2{TokenURL: te.URL, ClientID: "a", ClientSecret: "b"}})
 	ex, err := c.Do(context.Background(), Request{Path: "/Users"})
 	if err == nil || ex.Err == "" || len(srv.requests()) != 0 {

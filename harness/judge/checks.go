@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // The judgements of a resource's body are quiet when there is no body to
@@ -18,7 +18,7 @@ import (
 // Created judges a create: 201 Created with the resource. It is quiet about
 // the body when the status is already wrong.
 func (v Voice) Created() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		switch s := ex.Status(); {
 		case s == 201:
 		case (s == 406 || s == 415) && v.MediaRefused != "":
@@ -39,7 +39,7 @@ func (v Voice) Created() scenario.Expectation {
 // sent. A server that changes its case — lower-cases it, typically — is
 // named as such: userName matches case-insensitively but is kept as given.
 func (v Voice) UserNameKept(userName string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status()/100 != 2 || err != nil {
 			return nil
@@ -62,7 +62,7 @@ func (v Voice) UserNameKept(userName string) scenario.Expectation {
 // BooleanIs judges that the attribute at path is the JSON boolean want. A
 // boolean that comes back as a string is named as such.
 func (v Voice) BooleanIs(path string, want bool) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status()/100 != 2 || err != nil {
 			return nil
@@ -107,7 +107,7 @@ func (v Voice) DuplicateRefused() scenario.Expectation {
 	if retries == "" {
 		retries = "a client retries a 5xx forever"
 	}
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		switch s := ex.Status(); {
 		case s == 409:
 			return nil
@@ -128,7 +128,7 @@ func (v Voice) SCIMError(status int) scenario.Expectation {
 	if v.SpecTest != "" {
 		checks = "; the " + v.SpecTest + " checks the Error schema"
 	}
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if ex.Status() != status {
 			return nil
 		}
@@ -153,7 +153,7 @@ func (v Voice) SCIMError(status int) scenario.Expectation {
 // BodyIs judges that the body value at path (see scenario.Lookup) equals
 // want, compared as JSON; a string want may hold ${vars}.
 func BodyIs(path string, want any) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status()/100 != 2 || err != nil {
 			return nil

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // acme is a voice with every clause set; plain is the zero voice but for
@@ -26,14 +26,14 @@ var (
 	plain = judge.Voice{IdP: "Plain"}
 )
 
-func answer(status int, body string) *client.Exchange {
-	return &client.Exchange{Response: &client.WireResponse{Status: status, Body: client.Body(body)}}
+func answer(status int, body string) *wire.Exchange {
+	return &wire.Exchange{Response: &wire.Response{Status: status, Body: wire.Body(body)}}
 }
 
 var vars = scenario.Vars{"prefix": "run1", "u1_id": "42"}
 
 // verdict judges ex with e: "" for a pass, else the failure sentence.
-func verdict(t *testing.T, e scenario.Expectation, ex *client.Exchange) string {
+func verdict(t *testing.T, e scenario.Expectation, ex *wire.Exchange) string {
 	t.Helper()
 	if e.Check == nil {
 		t.Fatal("not a check expectation")

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // List is a decoded ListResponse (RFC 7644 §3.4.2).
@@ -30,7 +30,7 @@ func (l List) Found() int64 { return max(l.Total, int64(len(l.Resources))) }
 // and the paging fields (totalResults, startIndex, itemsPerPage) must be
 // JSON integers when present: a server sending them as strings breaks
 // every client that pages.
-func (v Voice) ReadList(ex *client.Exchange) (List, error) {
+func (v Voice) ReadList(ex *wire.Exchange) (List, error) {
 	var l List
 	doc, err := ex.JSON()
 	if err != nil {
@@ -92,7 +92,7 @@ func (v Voice) intField(doc map[string]any, name string) (n int64, ok bool, err 
 // before says what the IdP is about to do with the answer ("before Okta
 // creates the user"); it may hold ${vars}.
 func (v Voice) NobodyFound(userName, before string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		want := Expand(userName, vars)
 		switch ex.Status() {
 		case 200:
@@ -127,7 +127,7 @@ func (v Voice) NobodyFound(userName, before string) scenario.Expectation {
 // nobody, "… found nobody although the user exists (id …)", and starts
 // with its own punctuation: ": Google would create it again".
 func (v Voice) FoundOnce(asked func(scenario.Vars) string, idVar, missed string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		asked := asked(vars)
 		if ex.Status() != 200 {
 			return fmt.Errorf("expected 200 with the user for userName eq %q, got %d", asked, ex.Status())

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 //go:embed report.html.tmpl
@@ -158,7 +158,7 @@ func withoutWireLines(msg string) string {
 	return strings.Join(keep, "\n")
 }
 
-func viewExchange(ex client.Exchange) htmlExchange {
+func viewExchange(ex wire.Exchange) htmlExchange {
 	v := htmlExchange{
 		Method:     ex.Request.Method,
 		URL:        ex.Request.URL,

@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Report is one run: what was tested, how, and every result.
@@ -203,7 +203,7 @@ func tagLine(res scenario.Result) string {
 
 // formatExchange renders an exchange as text, curl -v style: "> " for the
 // request, "< " for the response, JSON bodies indented.
-func formatExchange(ex client.Exchange) string {
+func formatExchange(ex wire.Exchange) string {
 	var b strings.Builder
 	for i, prev := range ex.Retried {
 		fmt.Fprintf(&b, "(attempt %d of %d)\n%s\n", i+1, ex.Attempts, formatExchange(prev))

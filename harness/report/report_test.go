@@ -20,6 +20,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/wire"
 )
 
 const (
@@ -292,9 +293,9 @@ func TestHTMLEscapesHostileStrings(t *testing.T) {
 		Results: []scenario.Result{{
 			Scenario: hostile, Step: hostile, Status: scenario.Fail, Behaviour: hostile, Source: hostile, Clause: hostile,
 			Message: "expected status 200, got 500; response body: " + hostile,
-			Exchanges: []client.Exchange{{
-				Request:  client.WireRequest{Method: "GET", URL: "http://example.test/" + hostile, Header: http.Header{"X-Evil": {hostile}}},
-				Response: &client.WireResponse{Status: 500, Header: http.Header{"Content-Type": {"text/html"}}, Body: client.Body(hostile)},
+			Exchanges: []wire.Exchange{{
+				Request:  wire.Request{Method: "GET", URL: "http://example.test/" + hostile, Header: http.Header{"X-Evil": {hostile}}},
+				Response: &wire.Response{Status: 500, Header: http.Header{"Content-Type": {"text/html"}}, Body: wire.Body(hostile)},
 			}},
 		}},
 	}

@@ -7,8 +7,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // RunDeferred leaves what the steps created in place until Cleanup, which
@@ -152,7 +152,7 @@ func TestParseEvidence(t *testing.T) {
 func TestResponseJSONSharesOneDecode(t *testing.T) {
 	_, c := newTarget(t)
 	var docs []map[string]any
-	keep := func(ex *client.Exchange, _ scenario.Vars) error {
+	keep := func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := scenario.ResponseJSON(ex)
 		if err != nil {
 			return err
@@ -178,7 +178,7 @@ func TestResponseJSONSharesOneDecode(t *testing.T) {
 		t.Errorf("outside a run: %v, %v", outside["id"], err)
 	}
 	for _, body := range []string{"", "[1]", "{", "{} {}"} {
-		ex := &client.Exchange{Response: &client.WireResponse{Status: http.StatusOK, Body: client.Body(body)}}
+		ex := &wire.Exchange{Response: &wire.Response{Status: http.StatusOK, Body: wire.Body(body)}}
 		_, want := ex.JSON()
 		if _, err := scenario.ResponseJSON(ex); err == nil || want == nil || err.Error() != want.Error() {
 			t.Errorf("body %q: error %v, want %v", body, err, want)

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // outcome is the judgement of one expectation, capture or check.
@@ -47,7 +47,7 @@ func failing(level Level, strictOnly bool, note string, mode Mode, sentence stri
 // judging maps each exchange being judged to its lazily decoded body, so
 // that the captures, path expectations and check functions of a step share
 // one decode (see ResponseJSON).
-var judging sync.Map // *client.Exchange → *body
+var judging sync.Map // *wire.Exchange → *body
 
 // ResponseJSON returns ex's response body as a JSON object with numbers as
 // json.Number, like ex.JSON. While Run judges the step that got ex, every
@@ -55,7 +55,7 @@ var judging sync.Map // *client.Exchange → *body
 // matters when a run judges tens of thousands of answers; otherwise, and
 // whenever the body is not a JSON object, it is ex.JSON (with its error).
 // The map is shared: a check must not modify it.
-func ResponseJSON(ex *client.Exchange) (map[string]any, error) {
+func ResponseJSON(ex *wire.Exchange) (map[string]any, error) {
 	if b, ok := judging.Load(ex); ok {
 		if doc, err := b.(*body).get(); err == nil {
 			if m, ok := doc.(map[string]any); ok {
@@ -68,7 +68,7 @@ func ResponseJSON(ex *client.Exchange) (map[string]any, error) {
 
 // body lazily decodes the response body once for all path expectations.
 type body struct {
-	ex   *client.Exchange
+	ex   *wire.Exchange
 	done bool
 	doc  any
 	err  error
@@ -88,7 +88,7 @@ func (b *body) get() (any, error) {
 
 // judge returns "" when e holds, else the sentence saying why not. err
 // wraps ErrSkip when a check asked to skip.
-func judge(e Expectation, ex *client.Exchange, b *body, x *expander, vars Vars) (string, error) {
+func judge(e Expectation, ex *wire.Exchange, b *body, x *expander, vars Vars) (string, error) {
 	switch {
 	case len(e.Status) > 0:
 		if slices.Contains(e.Status, ex.Status()) {
@@ -110,7 +110,7 @@ func judge(e Expectation, ex *client.Exchange, b *body, x *expander, vars Vars) 
 	return "", nil
 }
 
-func judgeHeader(e Expectation, ex *client.Exchange, x *expander) string {
+func judgeHeader(e Expectation, ex *wire.Exchange, x *expander) string {
 	vals := ex.Response.Header.Values(e.Header)
 	got := strings.Join(vals, ", ")
 	switch {

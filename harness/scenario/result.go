@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Status is the outcome of one check. The order matters: a summary's verdict
@@ -122,9 +122,9 @@ type Result struct {
 	Cleanup bool `json:"cleanup,omitempty"`
 	// Message explains anything but a plain pass, readable on its own: what
 	// was expected, what was sent, what came back.
-	Message   string            `json:"message,omitempty"`
-	Exchanges []client.Exchange `json:"exchanges,omitempty"`
-	Duration  time.Duration     `json:"durationNs"`
+	Message   string          `json:"message,omitempty"`
+	Exchanges []wire.Exchange `json:"exchanges,omitempty"`
+	Duration  time.Duration   `json:"durationNs"`
 }
 
 // counted is the status a result contributes to a verdict.

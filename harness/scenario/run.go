@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // DefaultCleanupTimeout bounds the whole cleanup phase.
@@ -430,7 +431,7 @@ func (r *runner) build(st Step, x *expander) (client.Request, error) {
 
 // capture stores one var; it returns a failure sentence if the value is
 // missing.
-func (r *runner) capture(name, from string, ex *client.Exchange, b *body) string {
+func (r *runner) capture(name, from string, ex *wire.Exchange, b *body) string {
 	if h, ok := strings.CutPrefix(from, "header:"); ok {
 		v := ex.Response.Header.Get(h)
 		if v == "" {
@@ -594,7 +595,7 @@ func bodyText(req client.Request) string {
 }
 
 // track records resources created and deleted by an answered request.
-func (r *runner) track(req client.Request, ex *client.Exchange) {
+func (r *runner) track(req client.Request, ex *wire.Exchange) {
 	segs := r.segments(req.Path)
 	if len(segs) == 0 {
 		return
@@ -618,7 +619,7 @@ func (r *runner) track(req client.Request, ex *client.Exchange) {
 	}
 }
 
-func (r *runner) trackBulk(ex *client.Exchange) {
+func (r *runner) trackBulk(ex *wire.Exchange) {
 	doc, err := ResponseJSON(ex)
 	if err != nil {
 		return
@@ -720,7 +721,7 @@ var escapedPlaceholder = regexp.MustCompile(`\$%7B([A-Za-z_][A-Za-z0-9_.-]*)%7D`
 func (r *runner) print(st Step, req client.Request) {
 	w := r.opts.Out
 	fmt.Fprintf(w, "# %s / %s\n", r.sc.Name, st.Name)
-	var ex *client.Exchange
+	var ex *wire.Exchange
 	if r.c != nil {
 		ex, _ = r.c.Preview(req)
 	}
@@ -754,7 +755,7 @@ func Pretty(b []byte) string {
 	return buf.String()
 }
 
-func sentLine(ex *client.Exchange) string {
+func sentLine(ex *wire.Exchange) string {
 	if ex == nil {
 		return "sent: nothing"
 	}
@@ -765,7 +766,7 @@ func sentLine(ex *client.Exchange) string {
 	return s
 }
 
-func receivedLine(ex *client.Exchange) string {
+func receivedLine(ex *wire.Exchange) string {
 	if ex == nil || ex.Response == nil {
 		return "received: no answer"
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/wire"
 )
 
 const token = "scenario-test-token"
@@ -210,7 +211,7 @@ func TestCleanupRunsAfterFailure(t *testing.T) {
 	}{
 		{"failed expectation", scenario.Step{Name: "break", Request: scenario.RequestTemplate{Method: "GET", Path: "/Users/${userId}"}, Expect: []scenario.Expectation{scenario.StatusIn(418)}}, scenario.Fail},
 		{"panicking check", scenario.Step{Name: "break", Request: scenario.RequestTemplate{Method: "GET", Path: "/Users/${userId}"},
-			Check: func(*client.Exchange, scenario.Vars) error { panic("boom") }}, scenario.Error},
+			Check: func(*wire.Exchange, scenario.Vars) error { panic("boom") }}, scenario.Error},
 		{"panicking build", scenario.Step{Name: "break", Build: func(scenario.Vars) (client.Request, error) { panic("boom") }}, scenario.Error},
 	}
 	for _, tt := range tests {
@@ -448,7 +449,7 @@ func TestSkips(t *testing.T) {
 			return client.Request{}, scenario.Skipf("bulk not supported by %s", "the target")
 		}},
 		{Name: "check skips", Request: scenario.RequestTemplate{Method: "GET", Path: "/ServiceProviderConfig"},
-			Check: func(*client.Exchange, scenario.Vars) error {
+			Check: func(*wire.Exchange, scenario.Vars) error {
 				return scenario.Skipf("no etag")
 			}},
 	}}
@@ -474,7 +475,7 @@ func TestCaptureBuildAndCheck(t *testing.T) {
 				return client.Request{Method: "GET", Path: "/Users/" + v["userId"].(string), Query: map[string][]string{"attributes": {"userName,meta"}}}, nil
 			},
 			Capture: map[string]string{"etag": "header:ETag", "version": "meta.version", "name": "userName"},
-			Check: func(ex *client.Exchange, v scenario.Vars) error {
+			Check: func(ex *wire.Exchange, v scenario.Vars) error {
 				if v["etag"] != v["version"] {
 					return errors.New("ETag header differs from meta.version")
 				}
@@ -483,7 +484,7 @@ func TestCaptureBuildAndCheck(t *testing.T) {
 			},
 		},
 		{Name: "uses typed var", When: "checked", Request: scenario.RequestTemplate{Method: "GET", Path: "/Users/${userId}"},
-			Expect: []scenario.Expectation{scenario.BodyEquals("userName", "${name}"), scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+			Expect: []scenario.Expectation{scenario.BodyEquals("userName", "${name}"), scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 				if ex.Status() != 200 {
 					return errors.New("not 200")
 				}

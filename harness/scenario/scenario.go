@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Scenario is an ordered list of steps reproducing one IdP flow.
@@ -62,7 +63,7 @@ type Step struct {
 	Expect []Expectation `yaml:"expect,omitempty"`
 	// Check, if set, judges the answer in code after Expect; an error is a
 	// failure at the step's Level (ErrSkip: a skip). It may add vars.
-	Check func(ex *client.Exchange, vars Vars) error `yaml:"-"`
+	Check func(ex *wire.Exchange, vars Vars) error `yaml:"-"`
 
 	// Cleanup undoes what this step changed, beyond the resources it
 	// created (those are deleted automatically). It is expanded when the
@@ -116,7 +117,7 @@ type Expectation struct {
 	// failure.
 	Note string `yaml:"note,omitempty"`
 
-	Check func(ex *client.Exchange, vars Vars) error `yaml:"-"`
+	Check func(ex *wire.Exchange, vars Vars) error `yaml:"-"`
 }
 
 // ErrSkip, wrapped in an error from Build or a check, skips the step; the
@@ -150,7 +151,7 @@ func BodyAbsent(path string) Expectation { return Expectation{Path: path, Absent
 func BodyLength(path string, n int) Expectation { return Expectation{Path: path, Length: &n} }
 
 // Func expects check to return nil.
-func Func(check func(ex *client.Exchange, vars Vars) error) Expectation {
+func Func(check func(ex *wire.Exchange, vars Vars) error) Expectation {
 	return Expectation{Check: check}
 }
 

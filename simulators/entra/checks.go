@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Wire constants (RFC 7643/7644 and Entra's group schema). Kept here rather
@@ -32,7 +32,7 @@ const (
 
 // wantStatus expects one of codes; why says what Entra does otherwise.
 func wantStatus(why string, codes ...int) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if slices.Contains(codes, ex.Status()) {
 			return nil
 		}
@@ -55,7 +55,7 @@ func orList(codes []int) string {
 // schemas hold the Error URN. Entra parses it into its provisioning logs; a
 // body it cannot parse is logged as ServiceIncompatible (TUT).
 func errorBody() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if ex.Status() < 400 {
 			return nil
 		}
@@ -72,7 +72,7 @@ func errorBody() scenario.Expectation {
 // left to the status expectation, and a body that is not a JSON object
 // fails.
 func onDoc(check func(doc map[string]any, v scenario.Vars) error) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 		if ex.Status() != 200 {
 			return nil
 		}
@@ -87,7 +87,7 @@ func onDoc(check func(doc map[string]any, v scenario.Vars) error) scenario.Expec
 // errorStatusString: §3.12's status is a string ("409"), as TUT's examples
 // show; many servers send a number.
 func errorStatusString() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if ex.Status() < 400 {
 			return nil
 		}
@@ -110,7 +110,7 @@ func errorStatusString() scenario.Expectation {
 }
 
 // listDoc decodes a ListResponse and checks its shape.
-func listDoc(ex *client.Exchange) (map[string]any, []map[string]any, int, error) {
+func listDoc(ex *wire.Exchange) (map[string]any, []map[string]any, int, error) {
 	doc, err := scenario.ResponseJSON(ex)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("the answer is not a JSON ListResponse (%v): Entra cannot read it (TUT)", err)
@@ -140,7 +140,7 @@ func listDoc(ex *client.Exchange) (map[string]any, []map[string]any, int, error)
 func expectNoMatch(filterOf func(scenario.Vars) string, kind string, found string) []scenario.Expectation {
 	return []scenario.Expectation{
 		wantStatus("a query that matches nothing must answer 200 with an empty ListResponse (totalResults 0); Entra reads a 404 as a failure and quarantines an app whose Test Connection gets one (TUT, QUAR)", 200),
-		scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+		scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 			if ex.Status() != 200 {
 				return nil
 			}
@@ -167,7 +167,7 @@ func expectNoMatch(filterOf func(scenario.Vars) string, kind string, found strin
 // expectOneMatch judges a lookup that must find exactly the resource
 // whose id is in var idVar.
 func expectOneMatch(filterOf func(scenario.Vars) string, kind, idVar, caseNote string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		filter := filterOf(vars)
 		if ex.Status() != 200 {
 			return fmt.Errorf("expected 200 with the %s %s matches, got %d (RFC 7644 §3.4.2)", kind, filter, ex.Status())
@@ -293,7 +293,7 @@ type expected struct {
 func readBack(want []expected) []scenario.Expectation {
 	var out []scenario.Expectation
 	for _, w := range want {
-		out = append(out, scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+		out = append(out, scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 			if ex.Status()/100 != 2 {
 				return nil // the status expectation reports it
 			}

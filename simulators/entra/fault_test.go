@@ -11,6 +11,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // faulty wraps a SCIM handler (the reference server) as an unreliable
@@ -79,7 +80,7 @@ func retryingClient(t *testing.T, tg *simtest.Target, r client.Retry) (*client.C
 	var mu sync.Mutex
 	retried := 0
 	c, err := client.New(entra.ClientConfig(client.Config{BaseURL: tg.Base(), Token: simtest.Token, Retry: r,
-		Capture: func(ex client.Exchange) {
+		Capture: func(ex wire.Exchange) {
 			mu.Lock()
 			retried += len(ex.Retried)
 			mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // pushGroup is the group push of the full cycle: createGroup with all
@@ -46,7 +47,7 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 		Build:     func(v scenario.Vars) (client.Request, error) { return query(v), nil },
 		Expect: []scenario.Expectation{
 			expectOneMatch(byName, "group", id, ""),
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				_, rs, _, err := listDoc(ex)
 				if err != nil || len(rs) == 0 {
 					return nil
@@ -283,8 +284,8 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 }
 
 // succeeded returns a Check that sets name when the answer is 2xx.
-func succeeded(name string) func(*client.Exchange, scenario.Vars) error {
-	return func(ex *client.Exchange, v scenario.Vars) error {
+func succeeded(name string) func(*wire.Exchange, scenario.Vars) error {
+	return func(ex *wire.Exchange, v scenario.Vars) error {
 		if ex.Status()/100 == 2 {
 			v[name] = true
 		}

@@ -33,7 +33,7 @@ func provision(t testing.TB, c *client.Client, o entra.Options, ro scenario.Opti
 
 // wire counts the requests a target got, by "METHOD /Endpoint" (the
 // resource id dropped, "?" added when there was a filter).
-func wire(reqs []simtest.Request) map[string]int {
+func wireCounts(reqs []simtest.Request) map[string]int {
 	out := map[string]int{}
 	for _, r := range reqs {
 		segs := strings.Split(strings.TrimPrefix(r.Path, "/scim/v2/"), "/")
@@ -100,7 +100,7 @@ func TestInitialCycle(t *testing.T) {
 					delete(want, k)
 				}
 			}
-			got := wire(tg.Requests())
+			got := wireCounts(tg.Requests())
 			for _, r := range out.Results {
 				if r.Cleanup {
 					got["(results: cleanup)"]++

@@ -17,6 +17,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // LegacyScenario is the name of the scenario with the legacy and validator
@@ -119,7 +120,7 @@ func (g *gen) unquotedLookup(b *builder) {
 		When:      varLegacy,
 		Build:     search("/Users", filter),
 		Expect: []scenario.Expectation{
-			scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 				f := filter(v)
 				switch s := ex.Status(); {
 				case s == http.StatusOK:
@@ -143,7 +144,7 @@ func (g *gen) unquotedLookup(b *builder) {
 					return fmt.Errorf("expected 200 (the unquoted value read as a string) or 400 invalidFilter for Entra's legacy filter %s, got %d (RFC 7644 §3.4.2.2, §3.12)", f, s)
 				}
 			}).At(scenario.Must),
-			scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 				if ex.Status() != http.StatusBadRequest {
 					return nil
 				}
@@ -158,13 +159,13 @@ func (g *gen) unquotedLookup(b *builder) {
 			}),
 			// The refusal itself: RFC-correct, so informational in strict
 			// mode; in compat mode, which judges what Entra needs, a warning.
-			scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 				if ex.Status() != http.StatusBadRequest || compatMode(v) {
 					return nil
 				}
 				return fmt.Errorf("the server refused the unquoted value in %s with 400: correct under RFC 7644 §3.4.2.2, but Entra's legacy lookup (catalog \"Filters\") would fail against it", filter(v))
 			}).At(scenario.May),
-			scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 				if ex.Status() != http.StatusBadRequest || !compatMode(v) {
 					return nil
 				}
@@ -186,7 +187,7 @@ func (g *gen) capitalValue(b *builder, p *person) {
 			return patch(path, op(g.r.op("Replace"), otherEmailPath, otherEmail(p, v, true)))
 		}),
 		Expect: []scenario.Expectation{
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				switch s := ex.Status(); {
 				case s == http.StatusOK || s == http.StatusNoContent:
 					return nil
@@ -306,7 +307,7 @@ func (g *gen) paging(b *builder) {
 				return get(fmt.Sprintf("/Users?filter=%s&startIndex=%s&count=%d", f, start, pageSize), nil), nil
 			},
 			Expect: []scenario.Expectation{
-				scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+				scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 					if ex.Status() != http.StatusBadRequest {
 						return nil
 					}
@@ -316,7 +317,7 @@ func (g *gen) paging(b *builder) {
 					return nil
 				}),
 				wantStatus(fmt.Sprintf("Entra's account discovery and the validator page with startIndex=N&count=%d (catalog \"Paging\"; RFC 7644 §3.4.2.4)", pageSize), 200),
-				scenario.Func(func(ex *client.Exchange, v scenario.Vars) error {
+				scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 					if ex.Status() != 200 {
 						return nil
 					}
@@ -334,7 +335,7 @@ var pagingVoice = judge.Voice{
 }
 
 // judgePage judges one page and records what it held.
-func judgePage(ex *client.Exchange, v scenario.Vars, page int) error {
+func judgePage(ex *wire.Exchange, v scenario.Vars, page int) error {
 	start, count := requested(ex)
 	l, err := pagingVoice.ReadList(ex)
 	if err != nil {
@@ -417,7 +418,7 @@ func pagerNames() []string {
 }
 
 // requested reads startIndex and count back from the request sent.
-func requested(ex *client.Exchange) (start, count int) {
+func requested(ex *wire.Exchange) (start, count int) {
 	u, err := url.Parse(ex.Request.URL)
 	if err != nil {
 		return 0, 0

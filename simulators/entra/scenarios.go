@@ -11,6 +11,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // IdP is the scenarios' IdP name.
@@ -412,7 +413,7 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 		Build:     func(scenario.Vars) (client.Request, error) { return get("/Schemas", nil), nil },
 		Expect: []scenario.Expectation{
 			wantStatus("/Schemas is how Entra learns which attributes the app supports (RFC 7644 §4)", 200),
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				if ex.Status() != 200 {
 					return nil
 				}
@@ -426,7 +427,7 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 				}
 				return nil
 			}),
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				if ex.Status() != 200 {
 					return nil
 				}
@@ -626,7 +627,7 @@ func (g *gen) duplicate() scenario.Scenario {
 		When:      "dup",
 		Build:     body,
 		Expect: []scenario.Expectation{
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				switch s := ex.Status(); {
 				case s == http.StatusConflict:
 					return nil
@@ -638,7 +639,7 @@ func (g *gen) duplicate() scenario.Scenario {
 					return fmt.Errorf("expected 409 with scimType uniqueness for a duplicate userName, got %d (RFC 7644 §3.3; TUT)", s)
 				}
 			}),
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				if ex.Status() != http.StatusConflict {
 					return nil
 				}
@@ -689,7 +690,7 @@ func (g *gen) stringBooleans() scenario.Scenario {
 	})
 	q := g.extraPerson(2, "Primary", "String")
 	primary := func() scenario.Expectation {
-		return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 			if ex.Status()/100 != 2 {
 				return nil
 			}

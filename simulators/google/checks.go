@@ -3,9 +3,9 @@ package google
 import (
 	"fmt"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // voice words the shared judgements (package judge) the way Google's
@@ -25,7 +25,7 @@ var voice = judge.Voice{
 
 // patched accepts the two successes RFC 7644 allows for a PATCH.
 func patched() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		switch s := ex.Status(); s {
 		case 200, 204:
 			return nil

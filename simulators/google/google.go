@@ -45,6 +45,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/simulators/internal/simrun"
+	"github.com/scimharness/scimharness/wire"
 )
 
 const (
@@ -266,7 +267,7 @@ func (b builder) probe() scenario.Step {
 		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users?count=1"},
 		Expect: []scenario.Expectation{
 			scenario.StatusIn(200),
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				if ex.Status() != 200 {
 					return nil
 				}

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // voice words the shared judgements (package judge) the way Okta depends
@@ -31,7 +31,7 @@ var voice = judge.Voice{
 // noPassword judges that a password never comes back (RFC 7643 §4.1.1:
 // returned "never").
 func noPassword() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
 		if err != nil {
 			return nil
@@ -47,7 +47,7 @@ func noPassword() scenario.Expectation {
 // 204, as RFC 7644 §3.5.2 allows. A rejected path-less replace is named as
 // such.
 func patchedWith(what string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		switch s := ex.Status(); {
 		case s == 200 || s == 204:
 			return nil
@@ -63,7 +63,7 @@ func patchedWith(what string) scenario.Expectation {
 }
 
 // pathless reports whether the PATCH sent holds a replace without a path.
-func pathless(ex *client.Exchange) bool {
+func pathless(ex *wire.Exchange) bool {
 	var body struct {
 		Operations []map[string]any
 	}
@@ -82,7 +82,7 @@ func pathless(ex *client.Exchange) bool {
 // in wantVars. removed names the ids a PATCH removed, to tell a lost member
 // from one that was never added.
 func membersAre(wantVars, removedVars []string, after string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		if ex.Status() != http.StatusOK {
 			return nil // the status expectation says so
 		}
@@ -150,7 +150,7 @@ func membersAre(wantVars, removedVars []string, after string) scenario.Expectati
 
 // fast reports steps slower than the Okta spec test likes (MAY: informational).
 func fast() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if ex.Duration > 600*time.Millisecond {
 			return fmt.Errorf("the answer took %v; the Okta spec test expects most steps under 600 ms", ex.Duration.Round(time.Millisecond))
 		}

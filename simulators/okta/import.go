@@ -10,6 +10,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Vars the import pages share: the next startIndex, the ids seen (id → the
@@ -69,14 +70,14 @@ func importPage(o Options, k int, users []user) scenario.Step {
 			return client.Request{}, scenario.Skipf("dry run: later pages follow page 2's shape until every user is read")
 		},
 		Expect: []scenario.Expectation{scenario.StatusIn(200)},
-		Check: func(ex *client.Exchange, vars scenario.Vars) error {
+		Check: func(ex *wire.Exchange, vars scenario.Vars) error {
 			return judgePage(ex, vars, k, o, users)
 		},
 	}
 }
 
 // judgePage checks one import page and records what it saw for the next.
-func judgePage(ex *client.Exchange, vars scenario.Vars, k int, o Options, users []user) error {
+func judgePage(ex *wire.Exchange, vars scenario.Vars, k int, o Options, users []user) error {
 	if ex.Status() != 200 {
 		return nil // the status expectation says so; later pages skip
 	}
@@ -148,7 +149,7 @@ func judgePage(ex *client.Exchange, vars scenario.Vars, k int, o Options, users 
 }
 
 // requested reads startIndex and count back from the request sent.
-func requested(ex *client.Exchange) (start, count int) {
+func requested(ex *wire.Exchange) (start, count int) {
 	u, err := url.Parse(ex.Request.URL)
 	if err != nil {
 		return 0, 0

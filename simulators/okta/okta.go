@@ -61,6 +61,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/simulators/internal/simrun"
+	"github.com/scimharness/scimharness/wire"
 )
 
 const (
@@ -289,7 +290,7 @@ func createStep(u user, name string) scenario.Step {
 			judge.BodyIs("name.familyName", u.family),
 			judge.BodyIs("locale", "en-US"),
 			voice.BooleanIs("active", true),
-			scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 				doc, err := ex.JSON()
 				if ex.Status() != 201 || err != nil {
 					return nil
@@ -343,7 +344,7 @@ func readForUpdate(u user) scenario.Step {
 		Clause:    "RFC 7644 §3.4.1",
 		Request:   scenario.RequestTemplate{Method: http.MethodGet, Path: u.path()},
 		Expect:    []scenario.Expectation{scenario.StatusIn(200), judge.BodyIs("id", u.idRef()), voice.UserNameKept(u.userName()), noPassword()},
-		Check: func(ex *client.Exchange, vars scenario.Vars) error {
+		Check: func(ex *wire.Exchange, vars scenario.Vars) error {
 			if ex.Status() != http.StatusOK {
 				return nil // the status expectation says so; the PUT skips
 			}
@@ -430,7 +431,7 @@ func deactivate(u user) scenario.Step {
 		)},
 		Expect: []scenario.Expectation{
 			patchedWith("deactivate"),
-			scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 				if ex.Status() == http.StatusNoContent {
 					return errors.New("the deactivate was answered 204; Okta's reference shows 200 with the user, though RFC 7644 §3.5.2 allows 204")
 				}

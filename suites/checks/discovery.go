@@ -5,15 +5,15 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // listHas expects a ListResponse with a resource whose key equals value.
 func listHas(key, value string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		value := judge.Expand(value, vars)
 		_, rs, err := resources(ex)
 		if err != nil {
@@ -29,7 +29,7 @@ func listHas(key, value string) scenario.Expectation {
 }
 
 func discovery() []Check {
-	spcShape := scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	spcShape := scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status() != http.StatusOK || err != nil {
 			return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // maxBulkProbe bounds the request bulk/max-operations sends: a server
@@ -17,7 +18,7 @@ const maxBulkProbe = 10000
 
 // bulkOps reads the Operations of a 200 BulkResponse; the error is the
 // failure sentence.
-func bulkOps(ex *client.Exchange) ([]map[string]any, error) {
+func bulkOps(ex *wire.Exchange) ([]map[string]any, error) {
 	if ex.Status() != http.StatusOK {
 		return nil, fmt.Errorf("POST /Bulk answers 200 with a BulkResponse (RFC 7644 §3.7.3), not %d; body: %s", ex.Status(), judge.Excerpt(ex.Response.Body))
 	}
@@ -101,7 +102,7 @@ func bulkMore() []Check {
 						map[string]any{"method": "DELETE", "path": "/Users/${prefix}-bfoe-no-such-user"},
 						map[string]any{"method": "POST", "path": "/Users", "bulkId": "u1", "data": userBody("bfoe", "kim", nil)},
 					)},
-					Expect: []scenario.Expectation{status(http.StatusOK), scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+					Expect: []scenario.Expectation{status(http.StatusOK), scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 						ops, err := bulkOps(ex)
 						if err != nil {
 							return err
@@ -127,7 +128,7 @@ func bulkMore() []Check {
 				{
 					Name: "read bulk.maxOperations", Clause: "RFC 7643 §5", Request: scenario.RequestTemplate{Method: http.MethodGet, Path: "/ServiceProviderConfig"},
 					Expect: []scenario.Expectation{status(http.StatusOK)},
-					Check: func(ex *client.Exchange, vars scenario.Vars) error {
+					Check: func(ex *wire.Exchange, vars scenario.Vars) error {
 						doc, err := ex.JSON()
 						if err != nil {
 							return err
@@ -171,7 +172,7 @@ func bulkMore() []Check {
 						map[string]any{"method": "POST", "path": "/Groups", "bulkId": "gb", "data": groupData("${prefix} bcirc b", "bulkId:ga")},
 					)},
 					Expect: []scenario.Expectation{status(http.StatusOK, http.StatusConflict)},
-					Check: func(ex *client.Exchange, _ scenario.Vars) error {
+					Check: func(ex *wire.Exchange, _ scenario.Vars) error {
 						if ex.Status() == http.StatusConflict {
 							return nil
 						}
@@ -190,7 +191,7 @@ func bulkMore() []Check {
 					},
 				},
 				get("list the groups: none, or both with resolved members", listPath("/Groups", map[string]string{"filter": `displayName sw "${prefix} bcirc"`}),
-					status(http.StatusOK), scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+					status(http.StatusOK), scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 						_, rs, err := resources(ex)
 						if err != nil {
 							return err
@@ -222,7 +223,7 @@ func bulkMore() []Check {
 						map[string]any{"method": "POST", "path": "/Users", "bulkId": "u1", "data": userBody("border", "lee", nil)},
 					)},
 					Expect: []scenario.Expectation{status(http.StatusOK)},
-					Check: func(ex *client.Exchange, vars scenario.Vars) error {
+					Check: func(ex *wire.Exchange, vars scenario.Vars) error {
 						ops, err := bulkOps(ex)
 						if err != nil {
 							return err
@@ -258,7 +259,7 @@ func searchMore() []Check {
 			createGroup("g", "${prefix} gsrch team"),
 			step("POST /Groups/.search", http.MethodPost, "/Groups/.search",
 				map[string]any{"schemas": []any{searchURN}, "filter": `displayName eq "${prefix} gsrch team"`},
-				status(http.StatusOK), mediaType(), scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+				status(http.StatusOK), mediaType(), scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 					_, rs, err := resources(ex)
 					if err != nil {
 						return err
@@ -322,7 +323,7 @@ func rolesMore() []Check {
 					Name:    `create with roles [{"value":"Admin","primary":"True"}]`,
 					Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: userBody("rpst", "ro", map[string]any{"roles": []any{map[string]any{"value": "Admin", "primary": "True"}}})},
 					Expect:  []scenario.Expectation{status(http.StatusCreated, http.StatusBadRequest)},
-					Check: func(ex *client.Exchange, vars scenario.Vars) error {
+					Check: func(ex *wire.Exchange, vars scenario.Vars) error {
 						if ex.Status() == http.StatusCreated {
 							doc, err := ex.JSON()
 							if err != nil {
@@ -344,7 +345,7 @@ func rolesMore() []Check {
 				Expect: append([]scenario.Expectation{
 					status(http.StatusCreated, http.StatusBadRequest),
 					status(http.StatusBadRequest).At(scenario.Should),
-					scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+					scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 						doc, err := ex.JSON()
 						if ex.Status()/100 != 2 || err != nil {
 							return nil
@@ -379,7 +380,7 @@ func rolesMore() []Check {
 					Name:    `PATCH replace roles[primary eq "True"].value`,
 					Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: "/Users/${u}", Body: patchOp(op("replace", `roles[primary eq "True"].value`, "Admin"))},
 					Expect:  []scenario.Expectation{status(http.StatusOK, http.StatusNoContent, http.StatusBadRequest)},
-					Check: func(ex *client.Exchange, vars scenario.Vars) error {
+					Check: func(ex *wire.Exchange, vars scenario.Vars) error {
 						if ex.Status()/100 == 2 {
 							vars["changed"] = true
 						}
@@ -389,7 +390,7 @@ func rolesMore() []Check {
 				{
 					Name: "read back: the primary role changed, the other kept", When: "changed",
 					Request: scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users/${u}"},
-					Expect: []scenario.Expectation{status(http.StatusOK), scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+					Expect: []scenario.Expectation{status(http.StatusOK), scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 						doc, err := ex.JSON()
 						if err != nil {
 							return err

@@ -12,6 +12,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // URNs the checks send and expect.
@@ -127,7 +128,7 @@ func bodyIs(path string, want any) scenario.Expectation { return judge.BodyIs(pa
 
 // absent expects no value at path in a 2xx body.
 func absent(path string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status()/100 != 2 || err != nil {
 			return nil
@@ -141,7 +142,7 @@ func absent(path string) scenario.Expectation {
 
 // present expects a non-null value at path in a 2xx body.
 func present(path string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status()/100 != 2 {
 			return nil
@@ -158,7 +159,7 @@ func present(path string) scenario.Expectation {
 
 // scimType expects the error body's scimType to be want (RFC 7644 §3.12).
 func scimType(want string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if ex.Status() < 400 {
 			return nil
 		}
@@ -181,7 +182,7 @@ func scimError(code int, typ string) []scenario.Expectation {
 	es := []scenario.Expectation{
 		status(code),
 		judge.Voice{}.SCIMError(code),
-		scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 			if ex.Status() != code {
 				return nil
 			}
@@ -195,7 +196,7 @@ func scimError(code int, typ string) []scenario.Expectation {
 			return nil
 		}),
 		mediaType(),
-		scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 			doc, err := ex.JSON()
 			if ex.Status() != code || err != nil {
 				return nil
@@ -215,7 +216,7 @@ func scimError(code int, typ string) []scenario.Expectation {
 // mediaType expects a body to be sent as application/scim+json (RFC 7644
 // §3.1, §8.1).
 func mediaType() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if ex.Response == nil || len(ex.Response.Body) == 0 {
 			return nil
 		}
@@ -228,7 +229,7 @@ func mediaType() scenario.Expectation {
 }
 
 // resources reads a ListResponse; the error is the failure sentence.
-func resources(ex *client.Exchange) (map[string]any, []map[string]any, error) {
+func resources(ex *wire.Exchange) (map[string]any, []map[string]any, error) {
 	if ex.Status() != http.StatusOK {
 		return nil, nil, fmt.Errorf("a list answers 200 (RFC 7644 §3.4.2), not %d; body: %s", ex.Status(), judge.Excerpt(ex.Response.Body))
 	}
@@ -263,7 +264,7 @@ func namesAre(ordered bool, want ...string) scenario.Expectation {
 func pageNames(want ...string) scenario.Expectation { return names1(true, false, want) }
 
 func names1(ordered, all bool, want []string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		doc, rs, err := resources(ex)
 		if err != nil {
 			return err
@@ -299,7 +300,7 @@ func show(s []string) string {
 
 // listFields expects the paging fields of a ListResponse.
 func listFields(total, start, perPage, n int) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, rs, err := resources(ex)
 		if err != nil {
 			return err
@@ -337,7 +338,7 @@ func at(l scenario.Level, st scenario.Step) scenario.Step {
 	return st
 }
 
-// number reads a JSON integer (client.Exchange.JSON keeps json.Numbers).
+// number reads a JSON integer (wire.Exchange.JSON keeps json.Numbers).
 func number(v any) (int, bool) {
 	switch n := v.(type) {
 	case json.Number:

@@ -9,11 +9,12 @@ import (
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // etagMatchesVersion expects an ETag header equal to meta.version.
 func etagMatchesVersion() scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status() != http.StatusOK || err != nil {
 			return nil
@@ -55,7 +56,7 @@ func etag() []Check {
 }
 
 func bulk() []Check {
-	bulkOK := scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+	bulkOK := scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status() != http.StatusOK || err != nil {
 			return nil
@@ -163,7 +164,7 @@ func roles() []Check {
 		return m
 	}
 	rolesAre := func(want ...string) scenario.Expectation {
-		return scenario.Func(func(ex *client.Exchange, _ scenario.Vars) error {
+		return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 			doc, err := ex.JSON()
 			if ex.Status() != http.StatusOK || err != nil {
 				return nil

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // patched accepts either success answer of a PATCH: 200 with the resource
@@ -27,7 +27,7 @@ func patchUser(tag string) scenario.Step {
 
 // emailsAre expects the user's emails, by type → value, to be exactly want.
 func emailsAre(want map[string]string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status() != http.StatusOK || err != nil {
 			return nil
@@ -51,7 +51,7 @@ func emailsAre(want map[string]string) scenario.Expectation {
 
 // membersAre expects the group's member ids to be exactly the vars'.
 func membersAre(idVars ...string) scenario.Expectation {
-	return scenario.Func(func(ex *client.Exchange, vars scenario.Vars) error {
+	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		doc, err := ex.JSON()
 		if ex.Status() != http.StatusOK || err != nil {
 			return nil

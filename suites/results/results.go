@@ -15,11 +15,11 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // ResultsFile is the machine-readable certification report.
@@ -113,7 +113,7 @@ type yamlExchange struct {
 	Error    string `yaml:"error,omitempty"`
 }
 
-func viewExchange(ex client.Exchange) yamlExchange {
+func viewExchange(ex wire.Exchange) yamlExchange {
 	y := yamlExchange{Request: ex.Request.Method + " " + ex.Request.URL, Body: string(ex.Request.Body), Error: ex.Err}
 	if ex.Response != nil {
 		y.Status, y.Response = ex.Response.Status, string(ex.Response.Body)

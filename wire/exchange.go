@@ -1,4 +1,4 @@
-package client
+package wire
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 // Exchange is one request and its answer as they crossed the wire, already
 // redacted. It is what results and reports carry as evidence.
 type Exchange struct {
-	Request WireRequest `json:"request"`
+	Request Request `json:"request"`
 	// Response is nil when no answer arrived (see Err).
-	Response *WireResponse `json:"response,omitempty"`
+	Response *Response `json:"response,omitempty"`
 	// Started is when the first attempt began.
 	Started time.Time `json:"started"`
 	// Duration is the round trip of the final attempt (what the server
@@ -33,16 +33,16 @@ type Exchange struct {
 	Retried []Exchange `json:"retried,omitempty"`
 }
 
-// WireRequest is a request as sent.
-type WireRequest struct {
+// Request is a request as sent.
+type Request struct {
 	Method string      `json:"method"`
 	URL    string      `json:"url"`
 	Header http.Header `json:"header,omitempty"`
 	Body   Body        `json:"body,omitempty"`
 }
 
-// WireResponse is a response as received.
-type WireResponse struct {
+// Response is a response as received.
+type Response struct {
 	Status int         `json:"status"`
 	Header http.Header `json:"header,omitempty"`
 	Body   Body        `json:"body,omitempty"`
@@ -139,22 +139,22 @@ func (b *Body) UnmarshalJSON(data []byte) error {
 	return err
 }
 
-// Recorder keeps the last Max exchanges in memory: a bounded wire log for a
+// Ring keeps the last Max exchanges in memory: a bounded wire log for a
 // run. Pass its Record method as Config.Capture.
-type Recorder struct {
+type Ring struct {
 	mu   sync.Mutex
 	max  int
 	next int
 	buf  []Exchange
 }
 
-// NewRecorder returns a Recorder keeping at most n exchanges (n ≥ 1).
-func NewRecorder(n int) *Recorder {
-	return &Recorder{max: max(n, 1)}
+// NewRing returns a Ring keeping at most n exchanges (n ≥ 1).
+func NewRing(n int) *Ring {
+	return &Ring{max: max(n, 1)}
 }
 
 // Record adds ex, dropping the oldest exchange when full.
-func (r *Recorder) Record(ex Exchange) {
+func (r *Ring) Record(ex Exchange) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.buf) < r.max {
@@ -166,7 +166,7 @@ func (r *Recorder) Record(ex Exchange) {
 }
 
 // Exchanges returns the kept exchanges, oldest first.
-func (r *Recorder) Exchanges() []Exchange {
+func (r *Ring) Exchanges() []Exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Exchange, 0, len(r.buf))

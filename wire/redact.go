@@ -1,4 +1,11 @@
-package client
+// Package wire holds what travels between a SCIM client and a server: a
+// request and its response as they crossed the wire (Exchange), a bounded
+// ring of recent exchanges (Ring), and the one set of redaction rules
+// (Redactor) that every capture goes through — the harness's client and
+// the server's recorder alike — so no token, password or Authorization
+// header reaches a log, recording or report. It imports no package of the
+// module.
+package wire
 
 import (
 	"bytes"
@@ -82,15 +89,26 @@ func sensitiveMember(name string) bool {
 	return sensitiveMembers[strings.ToLower(name)]
 }
 
-// redactor applies the rules above; it knows the client's literal secrets.
-type redactor struct {
+// Redactor applies the rules above; it also knows literal secrets (the
+// client's token, the server's tenants' tokens) to replace wherever they
+// appear. It is safe for concurrent use.
+type Redactor struct {
 	mu      sync.RWMutex
 	secrets []string
 }
 
-func newRedactor() *redactor { return &redactor{} }
+// NewRedactor returns a Redactor that also replaces the given literal
+// secrets. Secrets shorter than 8 bytes are not searched for.
+func NewRedactor(secrets ...string) *Redactor {
+	r := &Redactor{}
+	for _, s := range secrets {
+		r.AddSecret(s)
+	}
+	return r
+}
 
-func (r *redactor) addSecret(s string) {
+// AddSecret adds a literal secret to replace.
+func (r *Redactor) AddSecret(s string) {
 	if len(s) < 8 {
 		return
 	}
@@ -106,7 +124,7 @@ func (r *redactor) addSecret(s string) {
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
 }
 
-func (r *redactor) literals(s string) string {
+func (r *Redactor) literals(s string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, x := range r.secrets {
@@ -115,7 +133,7 @@ func (r *redactor) literals(s string) string {
 	return s
 }
 
-func (r *redactor) literalBytes(b []byte) []byte {
+func (r *Redactor) literalBytes(b []byte) []byte {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, x := range r.secrets {
@@ -124,20 +142,23 @@ func (r *redactor) literalBytes(b []byte) []byte {
 	return b
 }
 
-func (r *redactor) request(method, rawURL string, h http.Header, body []byte) WireRequest {
-	return WireRequest{
+// Request returns the redacted form of a request: credentials in headers,
+// token-like query parameters and secret body members replaced.
+func (r *Redactor) Request(method, rawURL string, h http.Header, body []byte) Request {
+	return Request{
 		Method: method,
-		URL:    r.url(rawURL),
+		URL:    r.URL(rawURL),
 		Header: r.header(h),
 		Body:   r.body(body, h.Get("Content-Type")),
 	}
 }
 
-func (r *redactor) response(status int, h http.Header, body []byte) *WireResponse {
-	return &WireResponse{Status: status, Header: r.header(h), Body: r.body(body, h.Get("Content-Type"))}
+// Response returns the redacted form of a response.
+func (r *Redactor) Response(status int, h http.Header, body []byte) *Response {
+	return &Response{Status: status, Header: r.header(h), Body: r.body(body, h.Get("Content-Type"))}
 }
 
-func (r *redactor) header(h http.Header) http.Header {
+func (r *Redactor) header(h http.Header) http.Header {
 	if len(h) == 0 {
 		return nil
 	}
@@ -169,7 +190,8 @@ func (r *redactor) header(h http.Header) http.Header {
 	return out
 }
 
-func (r *redactor) url(raw string) string {
+// URL returns rawURL with credentials in its user info and query replaced.
+func (r *Redactor) URL(raw string) string {
 	base, frag, hasFrag := strings.Cut(raw, "#")
 	path, query, hasQuery := strings.Cut(base, "?")
 	if u, err := url.Parse(path); err == nil && u.User != nil {
@@ -207,7 +229,7 @@ func redactPairs(s string) string {
 	return strings.Join(pairs, "&")
 }
 
-func (r *redactor) body(b []byte, contentType string) Body {
+func (r *Redactor) body(b []byte, contentType string) Body {
 	if b == nil {
 		return nil
 	}
@@ -385,3 +407,7 @@ func (w *jsonWalker) value(tok json.Token, start int) (int, error) {
 	}
 	return int(w.dec.InputOffset()), nil
 }
+
+// SensitiveQueryName reports whether a query or form parameter of this name
+// is redacted as a credential (access_token, client_secret, api_key…).
+func SensitiveQueryName(name string) bool { return sensitiveName(name) }
