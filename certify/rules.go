@@ -12,21 +12,9 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/certify/record"
-	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/wire"
-)
-
-// URNs (RFC 7643 §8.7, RFC 7644 §3.5.2) and the ones IdPs add.
-const (
-	urnUser    = "urn:ietf:params:scim:schemas:core:2.0:User"
-	urnGroup   = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	urnEntUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-	urnPatchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	urnSearch  = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-	urnBulk    = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
-	urnSCIM1   = "urn:scim:schemas:core:1.0"
-	urnADSCIM  = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 )
 
 // Sources cited by findings and fingerprints.
@@ -201,14 +189,14 @@ func (g *grader) grade() {
 		case method == http.MethodPatch:
 			g.patch(doc)
 		case method == http.MethodPost && strings.HasSuffix(g.last(), ".search"):
-			g.schemas(doc, urnSearch)
+			g.schemas(doc, scim.SearchRequestURN)
 		case method == http.MethodPost && strings.EqualFold(g.resource, "Bulk"):
-			g.schemas(doc, urnBulk)
+			g.schemas(doc, scim.BulkRequestURN)
 		case strings.EqualFold(g.resource, "Users"):
-			g.schemas(doc, urnUser)
+			g.schemas(doc, scim.UserURN)
 			g.types(doc)
 		case strings.EqualFold(g.resource, "Groups"):
-			g.schemas(doc, urnGroup)
+			g.schemas(doc, scim.GroupURN)
 			g.types(doc)
 		}
 	}
@@ -311,7 +299,7 @@ func (g *grader) contentType() {
 		g.find("content-type", "a body without Content-Type; send application/scim+json")
 	case err != nil:
 		g.find("content-type", "Content-Type %q does not parse: %v", ct, err)
-	case mt == client.ScimJSON:
+	case mt == scim.MediaType:
 	case mt == "application/json":
 		g.find("content-type-json", "Content-Type %s, not application/scim+json; servers must accept it (Google sends it)", ct)
 		g.print("google", "Content-Type application/json", srcGoogleCT)
@@ -360,13 +348,13 @@ func (g *grader) schemas(doc map[string]any, want string) {
 		switch {
 		case strings.EqualFold(s, want):
 			found = true
-		case strings.EqualFold(s, urnSCIM1):
-			g.find("schemas-scim1-urn", "\"schemas\" carries the SCIM 1.0 URN %s", urnSCIM1)
+		case strings.EqualFold(s, scim.SCIM1CoreURN):
+			g.find("schemas-scim1-urn", "\"schemas\" carries the SCIM 1.0 URN %s", scim.SCIM1CoreURN)
 			g.print("google", "SCIM 1.0 core URN next to the 2.0 one", srcGoogleURN)
-		case s == urnADSCIM:
-			g.find("schemas-adscim", "\"schemas\" carries %s", urnADSCIM)
+		case s == scim.ADSCIMGroupURN:
+			g.find("schemas-adscim", "\"schemas\" carries %s", scim.ADSCIMGroupURN)
 			g.print("entra", "ADSCIM group schema URN", srcEntraTUT)
-		case strings.EqualFold(s, urnEntUser) && want == urnUser:
+		case strings.EqualFold(s, scim.EnterpriseUserURN) && want == scim.UserURN:
 		default:
 			g.find("schemas-unknown-urn", "\"schemas\" carries %q", s)
 		}
@@ -378,7 +366,7 @@ func (g *grader) schemas(doc map[string]any, want string) {
 
 // patch grades a PatchOp body.
 func (g *grader) patch(doc map[string]any) {
-	g.schemas(doc, urnPatchOp)
+	g.schemas(doc, scim.PatchOpURN)
 	raw, _ := lookupCI(doc, "Operations")
 	ops, _ := raw.([]any)
 	if len(ops) == 0 {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -109,7 +110,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			out = append(out, res)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"schemas": []any{schema.BulkResponseURN}, "Operations": out})
+	writeJSON(w, http.StatusOK, map[string]any{"schemas": []any{scim.BulkResponseURN}, "Operations": out})
 }
 
 func (s *Server) parseBulk(body map[string]any) ([]bulkOp, int, error) {

@@ -7,15 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/schema"
 )
 
 // bulk POSTs a BulkRequest and returns the operation results, checking the
 // BulkResponse shape and each failed operation's error body.
 func (c *client) bulk(failOnErrors int, ops ...obj) []map[string]any {
 	c.tb.Helper()
-	body := obj{"schemas": []any{schema.BulkRequestURN}, "Operations": ops}
+	body := obj{"schemas": []any{scim.BulkRequestURN}, "Operations": ops}
 	if failOnErrors > 0 {
 		body["failOnErrors"] = failOnErrors
 	}
@@ -23,7 +23,7 @@ func (c *client) bulk(failOnErrors int, ops ...obj) []map[string]any {
 	if r.Status != http.StatusOK {
 		c.tb.Fatalf("bulk: status %d: %s", r.Status, r.Raw)
 	}
-	if !slices.Contains(strs(r.Body["schemas"]), schema.BulkResponseURN) {
+	if !slices.Contains(strs(r.Body["schemas"]), scim.BulkResponseURN) {
 		c.tb.Errorf("bulk: schemas %v", r.Body["schemas"])
 	}
 	var out []map[string]any
@@ -59,10 +59,10 @@ func TestBulkCreateWithForwardReferences(t *testing.T) {
 	// The group comes first and refers to users created after it.
 	res := c.bulk(0,
 		obj{"method": "POST", "path": "/Groups", "bulkId": "g1", "data": obj{
-			"schemas": []any{schema.GroupURN}, "displayName": "Bulk Group",
+			"schemas": []any{scim.GroupURN}, "displayName": "Bulk Group",
 			"members": []any{obj{"type": "User", "value": "bulkId:u1"}, obj{"type": "User", "value": "bulkId:u2"}}}},
-		obj{"method": "POST", "path": "/Users", "bulkId": "u1", "data": obj{"schemas": []any{schema.UserURN}, "userName": "bulk1"}},
-		obj{"method": "POST", "path": "/Users", "bulkId": "u2", "data": obj{"schemas": []any{schema.UserURN}, "userName": "bulk2"}},
+		obj{"method": "POST", "path": "/Users", "bulkId": "u1", "data": obj{"schemas": []any{scim.UserURN}, "userName": "bulk1"}},
+		obj{"method": "POST", "path": "/Users", "bulkId": "u2", "data": obj{"schemas": []any{scim.UserURN}, "userName": "bulk2"}},
 	)
 	if got := opStatuses(res); !slices.Equal(got, []string{"201", "201", "201"}) {
 		t.Fatalf("statuses %v: %v", got, res)
@@ -87,7 +87,7 @@ func TestBulkCreateWithForwardReferences(t *testing.T) {
 
 	t.Run("reference in a PATCH path and value", func(t *testing.T) {
 		res := c.bulk(0,
-			obj{"method": "PATCH", "path": "/Groups/bulkId:g2", "data": obj{"schemas": []any{schema.PatchOpURN},
+			obj{"method": "PATCH", "path": "/Groups/bulkId:g2", "data": obj{"schemas": []any{scim.PatchOpURN},
 				"Operations": []any{obj{"op": "add", "path": "members", "value": []any{obj{"value": "bulkId:u3"}}}}}},
 			obj{"method": "POST", "path": "/Groups", "bulkId": "g2", "data": obj{"displayName": "Second"}},
 			obj{"method": "POST", "path": "/Users", "bulkId": "u3", "data": obj{"userName": "bulk3"}},
@@ -107,7 +107,7 @@ func TestBulkPutPatchDelete(t *testing.T) {
 	b := str(c.createUser("b", nil), "id")
 	res := c.bulk(0,
 		obj{"method": "PUT", "path": "/Users/" + a, "data": obj{"userName": "a", "displayName": "A"}},
-		obj{"method": "PATCH", "path": "/Users/" + b, "data": obj{"schemas": []any{schema.PatchOpURN},
+		obj{"method": "PATCH", "path": "/Users/" + b, "data": obj{"schemas": []any{scim.PatchOpURN},
 			"Operations": []any{obj{"op": "add", "path": "title", "value": "patched"}}}},
 		obj{"method": "delete", "path": "/Users/" + a},
 	)
@@ -256,7 +256,7 @@ func TestBulkLimits(t *testing.T) {
 	op := func(i int) obj {
 		return obj{"method": "POST", "path": "/Users", "bulkId": strconv.Itoa(i), "data": obj{"userName": "lim" + strconv.Itoa(i)}}
 	}
-	r := c.do("POST", "/Bulk", js(obj{"schemas": []any{schema.BulkRequestURN}, "Operations": []any{op(1), op(2), op(3)}}))
+	r := c.do("POST", "/Bulk", js(obj{"schemas": []any{scim.BulkRequestURN}, "Operations": []any{op(1), op(2), op(3)}}))
 	want(t, r, http.StatusRequestEntityTooLarge, "")
 	if c.total("/Users") != 0 {
 		t.Error("a rejected bulk request ran operations")
@@ -270,7 +270,7 @@ func TestBulkLimits(t *testing.T) {
 	}
 
 	bad := []struct{ name, body, scimType string }{
-		{"no Operations", `{"schemas":["` + schema.BulkRequestURN + `"]}`, "invalidSyntax"},
+		{"no Operations", `{"schemas":["` + scim.BulkRequestURN + `"]}`, "invalidSyntax"},
 		{"empty Operations", `{"Operations":[]}`, "invalidSyntax"},
 		{"Operations not an array", `{"Operations":"x"}`, "invalidSyntax"},
 		{"operation not an object", `{"Operations":[1]}`, "invalidSyntax"},

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
 )
@@ -14,15 +15,15 @@ import (
 func TestCreateUser(t *testing.T) {
 	c := newClient(t)
 	r := c.do("POST", "/Users", js(obj{
-		"schemas":                []any{schema.UserURN, schema.EnterpriseUserURN},
-		"id":                     "chosen-by-client",
-		"meta":                   obj{"created": "2000-01-01T00:00:00Z", "version": `W/"99"`},
-		"userName":               "bjensen",
-		"password":               "t1meMa$heen",
-		"name":                   obj{"givenName": "Barbara", "familyName": "Jensen"},
-		"emails":                 []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}},
-		"active":                 true,
-		schema.EnterpriseUserURN: obj{"employeeNumber": "701984", "department": "Tour Operations"},
+		"schemas":              []any{scim.UserURN, scim.EnterpriseUserURN},
+		"id":                   "chosen-by-client",
+		"meta":                 obj{"created": "2000-01-01T00:00:00Z", "version": `W/"99"`},
+		"userName":             "bjensen",
+		"password":             "t1meMa$heen",
+		"name":                 obj{"givenName": "Barbara", "familyName": "Jensen"},
+		"emails":               []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}},
+		"active":               true,
+		scim.EnterpriseUserURN: obj{"employeeNumber": "701984", "department": "Tour Operations"},
 	}))
 	want(t, r, http.StatusCreated, "")
 	u := r.Body
@@ -49,12 +50,12 @@ func TestCreateUser(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339Nano, str(u, "meta", "lastModified")); err != nil {
 		t.Errorf("meta.lastModified = %q: %v", str(u, "meta", "lastModified"), err)
 	}
-	if s := strs(u["schemas"]); !slices.Equal(s, []string{schema.UserURN, schema.EnterpriseUserURN}) {
+	if s := strs(u["schemas"]); !slices.Equal(s, []string{scim.UserURN, scim.EnterpriseUserURN}) {
 		t.Errorf("schemas = %v", s)
 	}
 	if str(u, "userName") != "bjensen" || str(u, "name", "givenName") != "Barbara" ||
 		str(u, "emails", 0, "value") != "bjensen@example.com" || get(u, "active") != true ||
-		str(u, schema.EnterpriseUserURN, "employeeNumber") != "701984" {
+		str(u, scim.EnterpriseUserURN, "employeeNumber") != "701984" {
 		t.Errorf("attributes not echoed: %v", u)
 	}
 	if _, ok := u["password"]; ok {
@@ -67,7 +68,7 @@ func TestCreateUser(t *testing.T) {
 		if r.Header.Get("ETag") != str(r.Body, "meta", "version") {
 			t.Errorf("ETag %q != meta.version %q", r.Header.Get("ETag"), str(r.Body, "meta", "version"))
 		}
-		for _, k := range []string{"id", "userName", "name", "emails", "active", "meta", schema.EnterpriseUserURN} {
+		for _, k := range []string{"id", "userName", "name", "emails", "active", "meta", scim.EnterpriseUserURN} {
 			if !schema.Equal(r.Body[k], u[k]) {
 				t.Errorf("GET %s = %v, POST answered %v", k, r.Body[k], u[k])
 			}
@@ -276,7 +277,7 @@ func TestPatchWiring(t *testing.T) {
 	}
 	t.Run("not a PatchOp", func(t *testing.T) {
 		want(t, c.do("PATCH", "/Users/"+id, `{"displayName":"x"}`), http.StatusBadRequest, "")
-		want(t, c.do("PATCH", "/Users/"+id, `{"schemas":["`+schema.PatchOpURN+`"],"Operations":[]}`+"x"), http.StatusBadRequest, "invalidSyntax")
+		want(t, c.do("PATCH", "/Users/"+id, `{"schemas":["`+scim.PatchOpURN+`"],"Operations":[]}`+"x"), http.StatusBadRequest, "invalidSyntax")
 	})
 	t.Run("unknown id", func(t *testing.T) {
 		want(t, c.patch("/Users/nope", obj{"op": "replace", "path": "displayName", "value": "x"}), http.StatusNotFound, "")
@@ -323,7 +324,7 @@ func TestGroupsAndMembership(t *testing.T) {
 	u1 := str(c.createUser("m1", nil), "id")
 	u2 := str(c.createUser("m2", nil), "id")
 	u3 := str(c.createUser("m3", nil), "id")
-	r := c.do("POST", "/Groups", js(obj{"schemas": []any{schema.GroupURN}, "displayName": "Team",
+	r := c.do("POST", "/Groups", js(obj{"schemas": []any{scim.GroupURN}, "displayName": "Team",
 		"members": []any{obj{"value": u1}, obj{"value": u2, "display": "m2"}, obj{"value": "no-such-id"}}}))
 	want(t, r, http.StatusCreated, "")
 	g := r.Body
@@ -339,7 +340,7 @@ func TestGroupsAndMembership(t *testing.T) {
 			t.Errorf("member %v: type must be set to User", m)
 		}
 	}
-	if s := strs(g["schemas"]); !slices.Equal(s, []string{schema.GroupURN}) {
+	if s := strs(g["schemas"]); !slices.Equal(s, []string{scim.GroupURN}) {
 		t.Errorf("schemas = %v", s)
 	}
 
@@ -410,7 +411,7 @@ func TestOktaGroupFlow(t *testing.T) {
 	u2 := str(c.createUser("o2", nil), "id")
 	u3 := str(c.createUser("o3", nil), "id")
 
-	r := c.do("POST", "/Groups", js(obj{"schemas": []any{schema.GroupURN}, "displayName": "Okta Group", "members": []any{}}),
+	r := c.do("POST", "/Groups", js(obj{"schemas": []any{scim.GroupURN}, "displayName": "Okta Group", "members": []any{}}),
 		"User-Agent", "Okta SCIM Client 1.0.0", "Content-Type", "application/scim+json; charset=utf-8")
 	want(t, r, http.StatusCreated, "")
 	gid := str(r.Body, "id")

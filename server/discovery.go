@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -15,7 +16,7 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 		bulk, _ = pr.Allows("/Bulk", http.MethodPost)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"schemas":          []any{schema.SPConfigURN},
+		"schemas":          []any{scim.SPConfigURN},
 		"documentationUri": "https://github.com/scimharness/scimharness",
 		"patch":            map[string]any{"supported": true},
 		"bulk": map[string]any{
@@ -43,7 +44,7 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) schemaDoc(r *http.Request, sc *schema.Schema) map[string]any {
 	return map[string]any{
-		"schemas":     []any{schema.SchemaURN},
+		"schemas":     []any{scim.SchemaURN},
 		"id":          sc.ID,
 		"name":        sc.Name,
 		"description": sc.Description,
@@ -78,7 +79,7 @@ func (s *Server) resourceTypeDoc(r *http.Request, rt *schema.ResourceType) map[s
 		exts = append(exts, map[string]any{"schema": e.Schema, "required": e.Required})
 	}
 	return map[string]any{
-		"schemas":          []any{schema.ResourceTypeURN},
+		"schemas":          []any{scim.ResourceTypeURN},
 		"id":               rt.ID,
 		"name":             rt.Name,
 		"endpoint":         rt.Endpoint,

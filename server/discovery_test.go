@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/schema"
 )
 
 func TestServiceProviderConfig(t *testing.T) {
@@ -19,7 +19,7 @@ func TestServiceProviderConfig(t *testing.T) {
 	r := c.do("GET", "/ServiceProviderConfig", "")
 	want(t, r, http.StatusOK, "")
 	spc := r.Body
-	if s := strs(spc["schemas"]); !slices.Equal(s, []string{schema.SPConfigURN}) {
+	if s := strs(spc["schemas"]); !slices.Equal(s, []string{scim.SPConfigURN}) {
 		t.Errorf("schemas = %v", s)
 	}
 	for _, f := range []string{"patch", "bulk", "filter", "sort", "etag", "changePassword"} {
@@ -69,14 +69,14 @@ func TestSchemas(t *testing.T) {
 	if intField(t, r.Body, "totalResults") != 3 || len(rs) != 3 {
 		t.Fatalf("%d schemas: %s", len(rs), r.Raw)
 	}
-	if got := sorted(values(rs, "id")); !slices.Equal(got, sorted([]string{schema.UserURN, schema.GroupURN, schema.EnterpriseUserURN})) {
+	if got := sorted(values(rs, "id")); !slices.Equal(got, sorted([]string{scim.UserURN, scim.GroupURN, scim.EnterpriseUserURN})) {
 		t.Errorf("schema ids %v", got)
 	}
 	for _, s := range rs {
 		if len(asSlice(s["attributes"])) == 0 || str(s, "name") == "" {
 			t.Errorf("schema %s has no name or attributes", str(s, "id"))
 		}
-		if !slices.Equal(strs(s["schemas"]), []string{schema.SchemaURN}) {
+		if !slices.Equal(strs(s["schemas"]), []string{scim.SchemaURN}) {
 			t.Errorf("schema %s: schemas %v", str(s, "id"), s["schemas"])
 		}
 		if str(s, "meta", "location") != c.url("/Schemas/"+str(s, "id")) || str(s, "meta", "resourceType") != "Schema" {
@@ -94,7 +94,7 @@ func TestSchemas(t *testing.T) {
 		return nil
 	}
 	t.Run("User attribute characteristics", func(t *testing.T) {
-		user := c.mustGet("/Schemas/" + schema.UserURN)
+		user := c.mustGet("/Schemas/" + scim.UserURN)
 		un := attr(user, "userName")
 		if un["required"] != true || un["uniqueness"] != "server" || un["caseExact"] != false || un["type"] != "string" {
 			t.Errorf("userName = %v", un)
@@ -112,9 +112,9 @@ func TestSchemas(t *testing.T) {
 		}
 	})
 	t.Run("enterprise extension by id", func(t *testing.T) {
-		r := c.do("GET", "/Schemas/"+schema.EnterpriseUserURN, "")
+		r := c.do("GET", "/Schemas/"+scim.EnterpriseUserURN, "")
 		want(t, r, http.StatusOK, "")
-		if str(r.Body, "id") != schema.EnterpriseUserURN {
+		if str(r.Body, "id") != scim.EnterpriseUserURN {
 			t.Errorf("id = %q", str(r.Body, "id"))
 		}
 		if m := attr(r.Body, "manager"); m["type"] != "complex" {
@@ -122,11 +122,11 @@ func TestSchemas(t *testing.T) {
 		}
 		attr(r.Body, "employeeNumber")
 		// Encoded colons name the same schema.
-		r = c.do("GET", "/Schemas/"+url.PathEscape(schema.EnterpriseUserURN), "")
+		r = c.do("GET", "/Schemas/"+url.PathEscape(scim.EnterpriseUserURN), "")
 		want(t, r, http.StatusOK, "")
 	})
 	t.Run("Group", func(t *testing.T) {
-		g := c.mustGet("/Schemas/" + schema.GroupURN)
+		g := c.mustGet("/Schemas/" + scim.GroupURN)
 		if m := attr(g, "members"); m["multiValued"] != true {
 			t.Errorf("members = %v", m)
 		}
@@ -146,18 +146,18 @@ func TestResourceTypes(t *testing.T) {
 		t.Fatalf("resource types %s", r.Raw)
 	}
 	u := c.mustGet("/ResourceTypes/User")
-	if str(u, "endpoint") != "/Users" || str(u, "schema") != schema.UserURN || str(u, "name") != "User" {
+	if str(u, "endpoint") != "/Users" || str(u, "schema") != scim.UserURN || str(u, "name") != "User" {
 		t.Errorf("User = %v", u)
 	}
 	exts := asSlice(u["schemaExtensions"])
-	if len(exts) != 1 || str(exts[0], "schema") != schema.EnterpriseUserURN || get(exts[0], "required") != false {
+	if len(exts) != 1 || str(exts[0], "schema") != scim.EnterpriseUserURN || get(exts[0], "required") != false {
 		t.Errorf("schemaExtensions = %v", u["schemaExtensions"])
 	}
-	if !slices.Equal(strs(u["schemas"]), []string{schema.ResourceTypeURN}) || str(u, "meta", "location") != c.url("/ResourceTypes/User") {
+	if !slices.Equal(strs(u["schemas"]), []string{scim.ResourceTypeURN}) || str(u, "meta", "location") != c.url("/ResourceTypes/User") {
 		t.Errorf("schemas %v, meta %v", u["schemas"], u["meta"])
 	}
 	g := c.mustGet("/ResourceTypes/Group")
-	if str(g, "endpoint") != "/Groups" || str(g, "schema") != schema.GroupURN {
+	if str(g, "endpoint") != "/Groups" || str(g, "schema") != scim.GroupURN {
 		t.Errorf("Group = %v", g)
 	}
 	if e, ok := g["schemaExtensions"].([]any); !ok || len(e) != 0 {
@@ -169,7 +169,7 @@ func TestResourceTypes(t *testing.T) {
 func TestDiscoveryPerTenant(t *testing.T) {
 	c := newClient(t)
 	acme := c.tenant("acme", acmeToken)
-	for _, p := range []string{"/ServiceProviderConfig", "/Schemas", "/ResourceTypes", "/ResourceTypes/User", "/Schemas/" + schema.UserURN} {
+	for _, p := range []string{"/ServiceProviderConfig", "/Schemas", "/ResourceTypes", "/ResourceTypes/User", "/Schemas/" + scim.UserURN} {
 		t.Run(p, func(t *testing.T) {
 			acme.mustGet(p)
 			want(t, c.tenant("acme", defaultToken).do("GET", p, ""), http.StatusUnauthorized, "")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -20,14 +21,14 @@ func listPage(tb testing.TB, n int) listResponse {
 	resources := make([]any, n)
 	for i := range n {
 		doc, err := rt.Normalize(map[string]any{
-			"schemas":                []any{schema.UserURN, schema.EnterpriseUserURN},
-			"userName":               fmt.Sprintf("user%d@example.com", i),
-			"externalId":             fmt.Sprintf("ext-%d", i),
-			"active":                 true,
-			"name":                   map[string]any{"givenName": "Given", "familyName": fmt.Sprintf("Family%d", i), "formatted": "Given Family"},
-			"emails":                 []any{map[string]any{"value": fmt.Sprintf("user%d@example.com", i), "type": "work", "primary": true}},
-			"addresses":              []any{map[string]any{"type": "work", "streetAddress": "1 Main St", "locality": "Springfield", "country": "US"}},
-			schema.EnterpriseUserURN: map[string]any{"department": "R&D", "employeeNumber": fmt.Sprint(i)},
+			"schemas":              []any{scim.UserURN, scim.EnterpriseUserURN},
+			"userName":             fmt.Sprintf("user%d@example.com", i),
+			"externalId":           fmt.Sprintf("ext-%d", i),
+			"active":               true,
+			"name":                 map[string]any{"givenName": "Given", "familyName": fmt.Sprintf("Family%d", i), "formatted": "Given Family"},
+			"emails":               []any{map[string]any{"value": fmt.Sprintf("user%d@example.com", i), "type": "work", "primary": true}},
+			"addresses":            []any{map[string]any{"type": "work", "streetAddress": "1 Main St", "locality": "Springfield", "country": "US"}},
+			scim.EnterpriseUserURN: map[string]any{"department": "R&D", "employeeNumber": fmt.Sprint(i)},
 		})
 		if err != nil {
 			tb.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
 )
@@ -108,7 +109,7 @@ func TestErrors(t *testing.T) {
 		{name: "userName object", method: "POST", path: "/Users", body: `{"userName":{"a":1}}`, status: 400, scimType: "invalidValue"},
 		{name: "name a string", method: "POST", path: "/Users", body: `{"userName":"typed","name":"Bob"}`, status: 400, scimType: "invalidValue"},
 		{name: "emails an array of arrays", method: "POST", path: "/Users", body: `{"userName":"typed","emails":[["x"]]}`, status: 400, scimType: "invalidValue"},
-		{name: "extension not an object", method: "POST", path: "/Users", body: `{"userName":"typed","` + schema.EnterpriseUserURN + `":"x"}`, status: 400, scimType: "invalidValue"},
+		{name: "extension not an object", method: "POST", path: "/Users", body: `{"userName":"typed","` + scim.EnterpriseUserURN + `":"x"}`, status: 400, scimType: "invalidValue"},
 		{name: "bad dateTime filter value is fine, bad binary is not", method: "POST", path: "/Users", body: `{"userName":"typed","x509Certificates":[{"value":"%%%"}]}`, status: 400, scimType: "invalidValue"},
 		{name: "PUT wrong type", method: "PUT", path: "/Users/" + id, body: `{"userName":"existing","active":"maybe"}`, status: 400, scimType: "invalidValue"},
 		{name: "unknown id GET", method: "GET", path: "/Users/does-not-exist", status: 404},

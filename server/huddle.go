@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -161,7 +162,7 @@ func huddleWantsXML(r *http.Request) (xml, ok bool) {
 		switch {
 		case isXMLType(mt):
 			return true, true
-		case mt == ContentType || mt == "application/json" || mt == "*/*" || mt == "application/*":
+		case mt == scim.MediaType || mt == "application/json" || mt == "*/*" || mt == "application/*":
 			return false, true
 		}
 	}

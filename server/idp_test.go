@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -34,7 +35,7 @@ func TestEntraTestConnectionEmptyList(t *testing.T) {
 func TestEntraSchemaDiscovery(t *testing.T) {
 	c := newClient(t)
 	rs := resources(t, c.list("/Schemas"))
-	if !slices.Contains(values(rs, "id"), schema.EnterpriseUserURN) {
+	if !slices.Contains(values(rs, "id"), scim.EnterpriseUserURN) {
 		t.Errorf("schemas %v lack the enterprise extension Entra maps to", values(rs, "id"))
 	}
 }
@@ -43,7 +44,7 @@ func TestEntraSchemaDiscovery(t *testing.T) {
 // userName, active, a primary work email, meta.resourceType, name, roles [].
 func entraUser(userName, externalID string) obj {
 	return obj{
-		"schemas":    []any{schema.UserURN, schema.EnterpriseUserURN},
+		"schemas":    []any{scim.UserURN, scim.EnterpriseUserURN},
 		"externalId": externalID,
 		"userName":   userName,
 		"active":     true,
@@ -62,7 +63,7 @@ func TestEntraCreateUserBody(t *testing.T) {
 	body["nickName"] = nil
 	body["title"] = nil
 	body["phoneNumbers"] = nil
-	body[schema.EnterpriseUserURN] = obj{"department": nil, "manager": nil, "employeeNumber": "42"}
+	body[scim.EnterpriseUserURN] = obj{"department": nil, "manager": nil, "employeeNumber": "42"}
 	r := c.do("POST", "/Users", js(body))
 	want(t, r, http.StatusCreated, "")
 	u := r.Body
@@ -75,8 +76,8 @@ func TestEntraCreateUserBody(t *testing.T) {
 			t.Errorf("%s = %v: null and [] are unassigned", k, u[k])
 		}
 	}
-	if !schema.Equal(u[schema.EnterpriseUserURN], obj{"employeeNumber": "42"}) {
-		t.Errorf("enterprise = %v", u[schema.EnterpriseUserURN])
+	if !schema.Equal(u[scim.EnterpriseUserURN], obj{"employeeNumber": "42"}) {
+		t.Errorf("enterprise = %v", u[scim.EnterpriseUserURN])
 	}
 	if str(u, "meta", "resourceType") != "User" || str(u, "meta", "created") == "" {
 		t.Errorf("meta = %v", u["meta"])
@@ -196,8 +197,8 @@ func TestEntraManagerRawString(t *testing.T) {
 	boss1 := str(c.createUser("boss1@contoso.com", nil), "id")
 	boss2 := str(c.createUser("boss2@contoso.com", nil), "id")
 	id := str(c.createUser("emp@contoso.com", entraUser("emp@contoso.com", "emp")), "id")
-	mgr := schema.EnterpriseUserURN + ":manager"
-	manager := func() any { return get(c.mustGet("/Users/"+id), schema.EnterpriseUserURN, "manager") }
+	mgr := scim.EnterpriseUserURN + ":manager"
+	manager := func() any { return get(c.mustGet("/Users/"+id), scim.EnterpriseUserURN, "manager") }
 
 	c.patchOK("/Users/"+id, obj{"op": "Add", "path": mgr, "value": boss1})
 	if m := manager(); str(m, "value") != boss1 {
@@ -228,7 +229,7 @@ func TestEntraManagerRawString(t *testing.T) {
 func TestEntraGroupCreateWithADSCIMSchema(t *testing.T) {
 	c := newClient(t)
 	r := c.do("POST", "/Groups", js(obj{
-		"schemas":     []any{schema.GroupURN, adscimGroupURN},
+		"schemas":     []any{scim.GroupURN, adscimGroupURN},
 		"externalId":  "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
 		"displayName": "Group1DisplayName",
 		"meta":        obj{"resourceType": "Group"},
@@ -237,7 +238,7 @@ func TestEntraGroupCreateWithADSCIMSchema(t *testing.T) {
 	if str(r.Body, "displayName") != "Group1DisplayName" || str(r.Body, "externalId") != "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159" {
 		t.Errorf("created %v", r.Body)
 	}
-	if !slices.Contains(strs(r.Body["schemas"]), schema.GroupURN) {
+	if !slices.Contains(strs(r.Body["schemas"]), scim.GroupURN) {
 		t.Errorf("schemas = %v", r.Body["schemas"])
 	}
 }
@@ -329,12 +330,12 @@ func TestEntraOptscimPathlessDottedReplace(t *testing.T) {
 	c.patchOK("/Users/"+id, obj{"op": "replace", "value": obj{
 		"displayName":    "Dotted Name",
 		"name.givenName": "NewGiven",
-		schema.EnterpriseUserURN + ":employeeNumber": "12345",
-		"emails[type eq \"work\"].value":             "dots2@contoso.com",
+		scim.EnterpriseUserURN + ":employeeNumber": "12345",
+		"emails[type eq \"work\"].value":           "dots2@contoso.com",
 	}})
 	u := c.mustGet("/Users/" + id)
 	if str(u, "displayName") != "Dotted Name" || str(u, "name", "givenName") != "NewGiven" ||
-		str(u, schema.EnterpriseUserURN, "employeeNumber") != "12345" {
+		str(u, scim.EnterpriseUserURN, "employeeNumber") != "12345" {
 		t.Errorf("after replace: %v", u)
 	}
 	if str(u, "name", "familyName") != "Family" {
@@ -520,7 +521,7 @@ func TestEntraDuplicateUser409(t *testing.T) {
 	r := c.do("POST", "/Users", js(entraUser("dup@contoso.com", "d2")))
 	want(t, r, http.StatusConflict, "uniqueness")
 	want(t, c.do("POST", "/Groups", js(obj{"displayName": "G"})), http.StatusCreated, "")
-	want(t, c.do("POST", "/Groups", js(obj{"schemas": []any{schema.GroupURN, adscimGroupURN}, "displayName": "G"})), http.StatusConflict, "uniqueness")
+	want(t, c.do("POST", "/Groups", js(obj{"schemas": []any{scim.GroupURN, adscimGroupURN}, "displayName": "G"})), http.StatusConflict, "uniqueness")
 }
 
 // Entra account discovery and validation page with startIndex=N&count=5
@@ -564,7 +565,7 @@ func TestGoogleLookupStartIndexWithoutCount(t *testing.T) {
 func TestGoogleCreateLegacyURNAndJSONContentType(t *testing.T) {
 	c := newClient(t)
 	r := c.do("POST", "/Users", js(obj{
-		"schemas":     []any{"urn:scim:schemas:core:1.0", schema.UserURN},
+		"schemas":     []any{"urn:scim:schemas:core:1.0", scim.UserURN},
 		"userName":    "g.user@domain.com",
 		"emails":      []any{obj{"primary": true, "type": "work", "value": "g.user@domain.com"}},
 		"displayName": "G User",
@@ -621,7 +622,7 @@ func TestOktaLookupStartIndexCount(t *testing.T) {
 func TestOktaCreateUser(t *testing.T) {
 	c := newClient(t)
 	r := c.do("POST", "/Users", js(obj{
-		"schemas":     []any{schema.UserURN},
+		"schemas":     []any{scim.UserURN},
 		"userName":    "okta.user@example.com",
 		"name":        obj{"givenName": "Okta", "familyName": "User"},
 		"emails":      []any{obj{"primary": true, "value": "okta.user@example.com", "type": "work"}},
@@ -735,7 +736,7 @@ func TestOktaBadToken401(t *testing.T) {
 	c := newClient(t)
 	r := c.withToken("not-the-token").do("GET", "/Users?filter="+`userName%20eq%20%22x%22`, "", "User-Agent", "Okta SCIM Client 1.0.0")
 	want(t, r, http.StatusUnauthorized, "")
-	if !slices.Contains(strs(r.Body["schemas"]), schema.ErrorURN) {
+	if !slices.Contains(strs(r.Body["schemas"]), scim.ErrorURN) {
 		t.Errorf("body %s", r.Raw)
 	}
 }
@@ -831,7 +832,7 @@ func TestRipplingMinimalUser(t *testing.T) {
 	c := newClient(t)
 	r := c.do("POST", "/Users", `{"userName":"min@example.com"}`)
 	want(t, r, http.StatusCreated, "")
-	if !slices.Equal(strs(r.Body["schemas"]), []string{schema.UserURN}) {
+	if !slices.Equal(strs(r.Body["schemas"]), []string{scim.UserURN}) {
 		t.Errorf("schemas = %v", r.Body["schemas"])
 	}
 }
@@ -844,12 +845,12 @@ func TestSchemasMissingOnPost(t *testing.T) {
 		`{"userName":"noschemas"}`,
 		`{"schemas":[],"userName":"emptyschemas"}`,
 		`{"schemas":null,"userName":"nullschemas"}`,
-		`{"schemas":["urn:example:custom","` + schema.UserURN + `"],"userName":"extraschemas"}`,
-		`{"SCHEMAS":["` + schema.UserURN + `"],"userName":"capschemas"}`,
+		`{"schemas":["urn:example:custom","` + scim.UserURN + `"],"userName":"extraschemas"}`,
+		`{"SCHEMAS":["` + scim.UserURN + `"],"userName":"capschemas"}`,
 	} {
 		r := c.do("POST", "/Users", body)
 		want(t, r, http.StatusCreated, "")
-		if !slices.Equal(strs(r.Body["schemas"]), []string{schema.UserURN}) {
+		if !slices.Equal(strs(r.Body["schemas"]), []string{scim.UserURN}) {
 			t.Errorf("body %d: schemas = %v", i, r.Body["schemas"])
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -313,7 +314,7 @@ func newListResponse(total, startIndex int, resources []any) listResponse {
 	if resources == nil {
 		resources = []any{}
 	}
-	return listResponse{[]string{schema.ListResponseURN}, total, startIndex, len(resources), resources}
+	return listResponse{[]string{scim.ListResponseURN}, total, startIndex, len(resources), resources}
 }
 
 // sortPlan checks sortBy against each type and orders the types of a

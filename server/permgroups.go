@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
@@ -36,7 +37,7 @@ func (s *Server) ensureGroups(ctx context.Context, tenant string, pr *profile.Pr
 		if id != "" {
 			continue
 		}
-		doc, err := gt.Normalize(map[string]any{"schemas": []any{schema.GroupURN}, "displayName": g.Name})
+		doc, err := gt.Normalize(map[string]any{"schemas": []any{scim.GroupURN}, "displayName": g.Name})
 		if err != nil {
 			return err
 		}

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/profile"
-	"github.com/scimharness/scimharness/server/schema"
 )
 
 // Board's subscription hubs (seed 003): "hub" has a SCIM-enabled Client API
@@ -228,7 +228,7 @@ func TestBoardSCIMFlag(t *testing.T) {
 		{idp, "GET", "/Groups", "", 200},
 		{reporting, "GET", "/Users", "", 403},
 		{reporting, "GET", "/Groups", "", 403},
-		{reporting, "POST", "/Users", js(obj{"schemas": []any{schema.UserURN}, "userName": "r@example.com"}), 403},
+		{reporting, "POST", "/Users", js(obj{"schemas": []any{scim.UserURN}, "userName": "r@example.com"}), 403},
 		{reporting, "GET", "/Schemas", "", 403},
 		{idp.withToken("forged"), "GET", "/Users", "", 401},
 	} {
@@ -275,7 +275,7 @@ func TestBoardPermissionGroups(t *testing.T) {
 		{"PUT", "/Groups/" + groupID["Viewers"], 405},
 		{"DELETE", "/Groups/" + groupID["Viewers"], 405},
 	} {
-		r := hub.do(tc.method, tc.path, js(obj{"schemas": []any{schema.GroupURN}, "displayName": "New"}))
+		r := hub.do(tc.method, tc.path, js(obj{"schemas": []any{scim.GroupURN}, "displayName": "New"}))
 		if r.Status != tc.status {
 			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, r.Status, tc.status)
 		}
@@ -341,7 +341,7 @@ func TestBoardClientAPIUsers(t *testing.T) {
 		t.Fatalf("a Client API user is visible: %d", n)
 	}
 	for _, name := range []string{"idp", "Reporting"} {
-		r := hub.do("POST", "/Users", js(obj{"schemas": []any{schema.UserURN}, "userName": name}))
+		r := hub.do("POST", "/Users", js(obj{"schemas": []any{scim.UserURN}, "userName": name}))
 		want(t, r, 409, "uniqueness")
 		if !strings.Contains(str(r.Body, "detail"), "Client API user") {
 			t.Errorf("detail %q", str(r.Body, "detail"))

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/profile"
-	"github.com/scimharness/scimharness/server/schema"
 )
 
 // holaspiritClient is a client of a Holaspirit-profile tenant (acme) and
@@ -20,7 +20,7 @@ func holaspiritClient(t *testing.T) (hola, strict *client) {
 
 func holaspiritUser(userName string) obj {
 	return obj{
-		"schemas":           []any{schema.UserURN, schema.EnterpriseUserURN},
+		"schemas":           []any{scim.UserURN, scim.EnterpriseUserURN},
 		"userName":          userName,
 		"name":              obj{"givenName": "Ada", "familyName": "Lovelace"},
 		"emails":            []any{obj{"type": "work", "value": userName, "primary": true}},
@@ -30,9 +30,9 @@ func holaspiritUser(userName string) obj {
 		"addresses":         []any{obj{"type": "work", "locality": "Paris"}, obj{"type": "home", "locality": "Lyon"}},
 		"privilege":         "member",
 		// Fields Holaspirit does not keep: ignored silently.
-		"title":                  "Engineer",
-		"nickName":               "Ada",
-		schema.EnterpriseUserURN: obj{"department": "R&D"},
+		"title":                "Engineer",
+		"nickName":             "Ada",
+		scim.EnterpriseUserURN: obj{"department": "R&D"},
 	}
 }
 
@@ -42,7 +42,7 @@ func holaspiritUser(userName string) obj {
 func TestHolaspiritSavedFields(t *testing.T) {
 	h, _ := holaspiritClient(t)
 	u := h.createUser("ada@example.com", with(holaspiritUser("ada@example.com"), "userName", nil))
-	for _, k := range []string{"title", "nickName", schema.EnterpriseUserURN} {
+	for _, k := range []string{"title", "nickName", scim.EnterpriseUserURN} {
 		if u[k] != nil {
 			t.Errorf("%s was kept: %s", k, js(u))
 		}
@@ -65,7 +65,7 @@ func TestHolaspiritSavedFields(t *testing.T) {
 		obj{"op": "Replace", "path": "timezone", "value": "Europe/Berlin"},
 		obj{"op": "Replace", "value": obj{"nickName": "A", "privilege": "inactive"}})
 	got := h.mustGet(id)
-	if got["title"] != nil || got[schema.EnterpriseUserURN] != nil || got["nickName"] != nil ||
+	if got["title"] != nil || got[scim.EnterpriseUserURN] != nil || got["nickName"] != nil ||
 		str(got, "timezone") != "Europe/Berlin" || str(got, "privilege") != "inactive" {
 		t.Errorf("after PATCH: %s", js(got))
 	}

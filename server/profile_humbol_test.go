@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/profile"
-	"github.com/scimharness/scimharness/server/schema"
 )
 
 // withProfile gives tenant "acme" the built-in profile name; the default
@@ -41,7 +41,7 @@ func humbolClient(t *testing.T) (humbol, strict *client) {
 // humbolUser is a user carrying everything Humbol always requires.
 func humbolUser(userName string) obj {
 	return obj{
-		"schemas":  []any{schema.UserURN},
+		"schemas":  []any{scim.UserURN},
 		"userName": userName,
 		"active":   true,
 		"name":     obj{"givenName": "Ada", "familyName": "Lovelace"},
@@ -247,9 +247,9 @@ func TestHumbolSchemas(t *testing.T) {
 		}
 	}
 	wantAttrs := map[string][]string{
-		schema.UserURN: {"userName", "name.familyName.givenName", "title", "preferredLanguage", "active",
+		scim.UserURN: {"userName", "name.familyName.givenName", "title", "preferredLanguage", "active",
 			"emails.value.type.primary", "addresses.locality.region.country.type.primary", "roles.value.display.type.primary"},
-		schema.EnterpriseUserURN: {"department", "manager.value.$ref.displayName"},
+		scim.EnterpriseUserURN: {"department", "manager.value.$ref.displayName"},
 	}
 	for urn, w := range wantAttrs {
 		g := slices.Clone(got[urn])
@@ -263,7 +263,7 @@ func TestHumbolSchemas(t *testing.T) {
 	if len(got) != len(wantAttrs) {
 		t.Errorf("schemas %v, want exactly User and EnterpriseUser", got)
 	}
-	sc := h.mustGet("/Schemas/" + schema.UserURN)
+	sc := h.mustGet("/Schemas/" + scim.UserURN)
 	roles := ""
 	for _, a := range asSlice(sc["attributes"]) {
 		if str(a, "name") == "roles" {
@@ -275,7 +275,7 @@ func TestHumbolSchemas(t *testing.T) {
 			t.Errorf("the roles attribute does not list %q as a canonical value: %s", role, roles)
 		}
 	}
-	want(t, h.do("GET", "/Schemas/"+schema.GroupURN, ""), http.StatusNotFound, "")
+	want(t, h.do("GET", "/Schemas/"+scim.GroupURN, ""), http.StatusNotFound, "")
 }
 
 // TestHumbolLifecycle: what an IdP does to a Humbol user — create, update,

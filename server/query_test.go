@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -26,13 +27,13 @@ func seedUsers(tb testing.TB, c *client) map[string]string {
 		extra obj
 	}{
 		{"bjensen", obj{"externalId": "Ext-B", "title": "Tour Guide", "active": true,
-			"name":                   obj{"givenName": "Barbara", "familyName": "Jensen"},
-			"emails":                 []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}, obj{"value": "babs@home.example.org", "type": "home"}},
-			schema.EnterpriseUserURN: obj{"department": "Sales", "employeeNumber": "701984"}}},
+			"name":                 obj{"givenName": "Barbara", "familyName": "Jensen"},
+			"emails":               []any{obj{"value": "bjensen@example.com", "type": "work", "primary": true}, obj{"value": "babs@home.example.org", "type": "home"}},
+			scim.EnterpriseUserURN: obj{"department": "Sales", "employeeNumber": "701984"}}},
 		{"jsmith", obj{"externalId": "ext-j", "active": true,
-			"name":                   obj{"givenName": "John", "familyName": "Smith"},
-			"emails":                 []any{obj{"value": "jsmith@example.org", "type": "home"}},
-			schema.EnterpriseUserURN: obj{"department": "Engineering"}}},
+			"name":                 obj{"givenName": "John", "familyName": "Smith"},
+			"emails":               []any{obj{"value": "jsmith@example.org", "type": "home"}},
+			scim.EnterpriseUserURN: obj{"department": "Engineering"}}},
 		{"Alice", obj{"active": false, "title": "CEO", "name": obj{"familyName": "Adams"},
 			"emails": []any{obj{"value": "alice@example.com", "type": "work"}}}},
 		{"carol two", obj{"active": true, "name": obj{"familyName": "Zeta"}}},
@@ -149,7 +150,7 @@ func TestInvalidFilters(t *testing.T) {
 		})
 	}
 	t.Run("search body", func(t *testing.T) {
-		r := c.do("POST", "/Users/.search", js(obj{"schemas": []any{schema.SearchRequestURN}, "filter": `userName eq`}))
+		r := c.do("POST", "/Users/.search", js(obj{"schemas": []any{scim.SearchRequestURN}, "filter": `userName eq`}))
 		want(t, r, http.StatusBadRequest, "invalidFilter")
 	})
 }
@@ -279,7 +280,7 @@ func TestSort(t *testing.T) {
 	})
 	t.Run("unsortable attributes", func(t *testing.T) {
 		// Sorting by password would reveal the order of the passwords.
-		for _, by := range []string{"password", "PASSWORD", schema.UserURN + ":password", "groups.display", "groups", "nosuch", "name.nosuch"} {
+		for _, by := range []string{"password", "PASSWORD", scim.UserURN + ":password", "groups.display", "groups", "nosuch", "name.nosuch"} {
 			want(t, c.list("/Users", "sortBy", by), http.StatusBadRequest, "invalidValue")
 		}
 		want(t, c.do("POST", "/.search", js(obj{"sortBy": "password"})), http.StatusBadRequest, "invalidValue")
@@ -319,12 +320,12 @@ func TestProjection(t *testing.T) {
 		if str(u, "userName") != "bjensen" || str(u, "id") != ids["bjensen"] {
 			t.Errorf("attributes=userName: %v", u)
 		}
-		for _, k := range []string{"name", "emails", "title", "active", "meta", schema.EnterpriseUserURN} {
+		for _, k := range []string{"name", "emails", "title", "active", "meta", scim.EnterpriseUserURN} {
 			if _, ok := u[k]; ok {
 				t.Errorf("attributes=userName returned %s", k)
 			}
 		}
-		if s := strs(u["schemas"]); !slices.Equal(s, []string{schema.UserURN}) {
+		if s := strs(u["schemas"]); !slices.Equal(s, []string{scim.UserURN}) {
 			t.Errorf("schemas = %v", s)
 		}
 	})
@@ -338,11 +339,11 @@ func TestProjection(t *testing.T) {
 		}
 	})
 	t.Run("extension attribute", func(t *testing.T) {
-		u := c.mustGet(bj + "?attributes=" + schema.EnterpriseUserURN + ":department")
-		if !schema.Equal(u[schema.EnterpriseUserURN], obj{"department": "Sales"}) || u["userName"] != nil {
+		u := c.mustGet(bj + "?attributes=" + scim.EnterpriseUserURN + ":department")
+		if !schema.Equal(u[scim.EnterpriseUserURN], obj{"department": "Sales"}) || u["userName"] != nil {
 			t.Errorf("got %v", u)
 		}
-		if s := strs(u["schemas"]); !slices.Contains(s, schema.EnterpriseUserURN) {
+		if s := strs(u["schemas"]); !slices.Contains(s, scim.EnterpriseUserURN) {
 			t.Errorf("schemas = %v", s)
 		}
 	})
@@ -411,7 +412,7 @@ func TestSearch(t *testing.T) {
 
 	t.Run("POST /Users/.search", func(t *testing.T) {
 		r := c.do("POST", "/Users/.search", js(obj{
-			"schemas": []any{schema.SearchRequestURN}, "filter": `userName sw "j"`,
+			"schemas": []any{scim.SearchRequestURN}, "filter": `userName sw "j"`,
 			"attributes": []any{"userName"}, "startIndex": 1, "count": 10}))
 		rs := resources(t, r)
 		if got := sorted(values(rs, "userName")); !slices.Equal(got, []string{"jsmith"}) {
@@ -435,7 +436,7 @@ func TestSearch(t *testing.T) {
 		}
 	})
 	t.Run("root search covers every type", func(t *testing.T) {
-		r := c.do("POST", "/.search", js(obj{"schemas": []any{schema.SearchRequestURN}}))
+		r := c.do("POST", "/.search", js(obj{"schemas": []any{scim.SearchRequestURN}}))
 		rs := resources(t, r)
 		if intField(t, r.Body, "totalResults") != 6 || len(rs) != 6 {
 			t.Fatalf("totalResults %v with %d resources, want 6", r.Body["totalResults"], len(rs))

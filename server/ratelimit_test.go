@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/scimharness/scimharness/scim"
 )
 
 // fakeClock is a settable clock for the limiter.
@@ -108,7 +110,7 @@ func TestRateLimitAnswer(t *testing.T) {
 	if !l.limit(w, r) {
 		t.Fatal("the second request was let through")
 	}
-	if w.Code != 429 || w.Header().Get("Retry-After") != "4" || w.Header().Get("Content-Type") != ContentType {
-		t.Errorf("status %d, Retry-After %q, Content-Type %q; want 429, 4, %s", w.Code, w.Header().Get("Retry-After"), w.Header().Get("Content-Type"), ContentType)
+	if w.Code != 429 || w.Header().Get("Retry-After") != "4" || w.Header().Get("Content-Type") != scim.MediaType {
+		t.Errorf("status %d, Retry-After %q, Content-Type %q; want 429, 4, %s", w.Code, w.Header().Get("Retry-After"), w.Header().Get("Content-Type"), scim.MediaType)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/store"
 )
 
@@ -63,7 +63,7 @@ func loadBadInputs(t *testing.T) []badInput {
 
 // genBody builds the bodies too big or too deep to keep in the corpus file.
 func genBody(kind string, n int) string {
-	u := `{"schemas":["` + schema.UserURN + `"],`
+	u := `{"schemas":["` + scim.UserURN + `"],`
 	switch kind {
 	case "huge":
 		return u + `"userName":"huge","title":"` + strings.Repeat("A", n) + `"}`
@@ -91,7 +91,7 @@ func genBody(kind string, n int) string {
 	case "deepObject":
 		return u + `"userName":"deep","name":` + strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) + "}"
 	case "deepPatch":
-		return `{"schemas":["` + schema.PatchOpURN + `"],"Operations":[{"op":"add","path":"name","value":` +
+		return `{"schemas":["` + scim.PatchOpURN + `"],"Operations":[{"op":"add","path":"name","value":` +
 			strings.Repeat(`{"givenName":`, n) + `"x"` + strings.Repeat("}", n) + "}]}"
 	case "bulkMany":
 		var b strings.Builder

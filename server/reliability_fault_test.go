@@ -22,8 +22,8 @@ import (
 
 	simclient "github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
@@ -46,7 +46,7 @@ func TestRateLimitPerTenant(t *testing.T) {
 			ok++
 		case http.StatusTooManyRequests:
 			limited++
-			if !slices.Equal(strs(r.Body["schemas"]), []string{schema.ErrorURN}) || str(r.Body, "status") != "429" || str(r.Body, "detail") == "" {
+			if !slices.Equal(strs(r.Body["schemas"]), []string{scim.ErrorURN}) || str(r.Body, "status") != "429" || str(r.Body, "detail") == "" {
 				t.Errorf("429 body is not a SCIM error: %s", r.Raw)
 			}
 			if ra := r.Header.Get("Retry-After"); ra != "1" {
@@ -78,7 +78,7 @@ func TestRateLimitPerTenant(t *testing.T) {
 	retried := 0
 	for i := range 10 {
 		ex, err := sc.Do(context.Background(), simclient.Request{Method: "POST", Path: "/Users",
-			Body: obj{"schemas": []any{schema.UserURN}, "userName": "limited-" + string(rune('a'+i))}})
+			Body: obj{"schemas": []any{scim.UserURN}, "userName": "limited-" + string(rune('a'+i))}})
 		if err != nil || ex.Status() != http.StatusCreated {
 			t.Fatalf("POST %d through the retrying client: %v, status %d", i, err, ex.Status())
 		}
@@ -150,7 +150,7 @@ func (a *ackLog) observe(r *http.Request, rec *httptest.ResponseRecorder) {
 	switch {
 	case rec.Code == http.StatusServiceUnavailable:
 		a.n503++
-		if slices.Equal(strs(body["schemas"]), []string{schema.ErrorURN}) && str(body, "status") == "503" {
+		if slices.Equal(strs(body["schemas"]), []string{scim.ErrorURN}) && str(body, "status") == "503" {
 			a.n503scim++
 		}
 	case r.Method == http.MethodPost && rec.Code == http.StatusCreated && (rest == "/Users" || rest == "/Groups"):

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/store"
 )
 
@@ -34,7 +34,7 @@ func TestRaceCreateSameUserName(t *testing.T) {
 				if i%2 == 1 {
 					name = "RACER@example.com"
 				}
-				r := c.do("POST", "/Users", js(obj{"schemas": []any{schema.UserURN}, "userName": name, "externalId": strconv.Itoa(i)}))
+				r := c.do("POST", "/Users", js(obj{"schemas": []any{scim.UserURN}, "userName": name, "externalId": strconv.Itoa(i)}))
 				switch {
 				case r.Status == http.StatusCreated:
 					created.Add(1)
@@ -67,8 +67,8 @@ func TestRaceIfMatchCounter(t *testing.T) {
 	const workers, each = 8, 8
 	forEachStore(t, func(t *testing.T, st store.Store) {
 		c := relServer(t, st)
-		id := str(c.createUser("counter", obj{"schemas": []any{schema.UserURN, schema.EnterpriseUserURN},
-			schema.EnterpriseUserURN: obj{"employeeNumber": "0"}}), "id")
+		id := str(c.createUser("counter", obj{"schemas": []any{scim.UserURN, scim.EnterpriseUserURN},
+			scim.EnterpriseUserURN: obj{"employeeNumber": "0"}}), "id")
 		var successes, retries atomic.Int64
 		var mu sync.Mutex
 		seen := map[int]bool{}
@@ -83,13 +83,13 @@ func TestRaceIfMatchCounter(t *testing.T) {
 						t.Errorf("worker %d: GET: status %d: %s", w, r.Status, r.Raw)
 						return
 					}
-					n, err := strconv.Atoi(str(r.Body, schema.EnterpriseUserURN, "employeeNumber"))
+					n, err := strconv.Atoi(str(r.Body, scim.EnterpriseUserURN, "employeeNumber"))
 					if err != nil {
 						t.Errorf("worker %d: employeeNumber: %v: %s", w, err, r.Raw)
 						return
 					}
 					p := c.do("PATCH", "/Users/"+id, patchBody(obj{"op": "replace",
-						"path": schema.EnterpriseUserURN + ":employeeNumber", "value": strconv.Itoa(n + 1)}),
+						"path": scim.EnterpriseUserURN + ":employeeNumber", "value": strconv.Itoa(n + 1)}),
 						"If-Match", r.Header.Get("ETag"))
 					switch p.Status {
 					case http.StatusOK, http.StatusNoContent:
@@ -111,7 +111,7 @@ func TestRaceIfMatchCounter(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		final, _ := strconv.Atoi(str(c.mustGet("/Users/"+id), schema.EnterpriseUserURN, "employeeNumber"))
+		final, _ := strconv.Atoi(str(c.mustGet("/Users/"+id), scim.EnterpriseUserURN, "employeeNumber"))
 		if int64(final) != successes.Load() || final != workers*each {
 			t.Errorf("counter %d after %d successful PATCHes (want %d)", final, successes.Load(), workers*each)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -29,10 +30,10 @@ func allRoutes() []route {
 		{method: "GET", path: ""},
 		{method: "GET", path: "/ServiceProviderConfig"},
 		{method: "GET", path: "/Schemas"},
-		{method: "GET", path: "/Schemas/" + schema.UserURN},
+		{method: "GET", path: "/Schemas/" + scim.UserURN},
 		{method: "GET", path: "/ResourceTypes"},
 		{method: "GET", path: "/ResourceTypes/User"},
-		{method: "POST", path: "/.search", body: js(obj{"schemas": []any{schema.SearchRequestURN}, "filter": `id eq "{id}"`})},
+		{method: "POST", path: "/.search", body: js(obj{"schemas": []any{scim.SearchRequestURN}, "filter": `id eq "{id}"`})},
 		{method: "GET", path: "/Me"},
 		{method: "GET", path: "/Me/x"},
 		{method: "GET", path: "/NoSuchEndpoint"},
@@ -49,7 +50,7 @@ func allRoutes() []route {
 			route{method: "GET", path: e, endpoint: e},
 			route{method: "GET", path: e + "?filter=" + url.QueryEscape(`id eq "{id}"`), endpoint: e},
 			route{method: "POST", path: e, body: body, endpoint: e},
-			route{method: "POST", path: e + "/.search", body: js(obj{"schemas": []any{schema.SearchRequestURN}, "filter": `id eq "{id}"`}), endpoint: e},
+			route{method: "POST", path: e + "/.search", body: js(obj{"schemas": []any{scim.SearchRequestURN}, "filter": `id eq "{id}"`}), endpoint: e},
 			route{method: "GET", path: e + "/{id}", endpoint: e},
 			route{method: "HEAD", path: e + "/{id}", endpoint: e},
 			route{method: "PUT", path: e + "/{id}", body: body, endpoint: e},
@@ -58,7 +59,7 @@ func allRoutes() []route {
 			route{method: "POST", path: "/Bulk", endpoint: e, body: js(obj{
 				"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
 				"Operations": []any{
-					obj{"method": "PATCH", "path": e + "/{id}", "data": obj{"schemas": []any{schema.PatchOpURN},
+					obj{"method": "PATCH", "path": e + "/{id}", "data": obj{"schemas": []any{scim.PatchOpURN},
 						"Operations": []any{obj{"op": "replace", "path": "displayName", "value": "pwned"}}}},
 					obj{"method": "PUT", "path": e + "/{id}", "data": obj{"schemas": []any{rt.Schema}, "displayName": "pwned", "userName": "pwned"}},
 					obj{"method": "DELETE", "path": e + "/{id}"},

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store/memory"
 )
 
@@ -224,8 +224,8 @@ func checkResponse(tb testing.TB, what string, r *response, serverErrorsExpected
 // checkErrorBody checks an RFC 7644 §3.12 error body for status.
 func checkErrorBody(tb testing.TB, what string, status int, b map[string]any) {
 	tb.Helper()
-	if !slices.Contains(strs(b["schemas"]), schema.ErrorURN) {
-		tb.Errorf("%s: status %d: schemas %v lacks %s", what, status, b["schemas"], schema.ErrorURN)
+	if !slices.Contains(strs(b["schemas"]), scim.ErrorURN) {
+		tb.Errorf("%s: status %d: schemas %v lacks %s", what, status, b["schemas"], scim.ErrorURN)
 	}
 	if s, ok := b["status"].(string); !ok || s != strconv.Itoa(status) {
 		tb.Errorf("%s: error status %#v, want the string %q", what, b["status"], strconv.Itoa(status))
@@ -336,8 +336,8 @@ func resources(tb testing.TB, r response) []map[string]any {
 	if r.Status != http.StatusOK {
 		tb.Fatalf("list: status %d: %s", r.Status, r.Raw)
 	}
-	if !slices.Contains(strs(r.Body["schemas"]), schema.ListResponseURN) {
-		tb.Errorf("list: schemas %v lacks %s", r.Body["schemas"], schema.ListResponseURN)
+	if !slices.Contains(strs(r.Body["schemas"]), scim.ListResponseURN) {
+		tb.Errorf("list: schemas %v lacks %s", r.Body["schemas"], scim.ListResponseURN)
 	}
 	var out []map[string]any
 	for _, x := range asSlice(r.Body["Resources"]) {
@@ -387,7 +387,7 @@ func want(tb testing.TB, r response, status int, scimType string) {
 // returns the created resource.
 func (c *client) createUser(userName string, extra obj) map[string]any {
 	c.tb.Helper()
-	body := obj{"schemas": []any{schema.UserURN}, "userName": userName}
+	body := obj{"schemas": []any{scim.UserURN}, "userName": userName}
 	for k, v := range extra {
 		body[k] = v
 	}
@@ -405,7 +405,7 @@ func (c *client) createGroup(displayName string, memberIDs ...string) map[string
 	for _, id := range memberIDs {
 		members = append(members, obj{"value": id})
 	}
-	r := c.do("POST", "/Groups", js(obj{"schemas": []any{schema.GroupURN}, "displayName": displayName, "members": members}))
+	r := c.do("POST", "/Groups", js(obj{"schemas": []any{scim.GroupURN}, "displayName": displayName, "members": members}))
 	if r.Status != http.StatusCreated {
 		c.tb.Fatalf("creating group %q: status %d: %s", displayName, r.Status, r.Raw)
 	}
@@ -442,7 +442,7 @@ func patchBody(ops ...obj) string {
 	for i, o := range ops {
 		list[i] = o
 	}
-	return js(obj{"schemas": []any{schema.PatchOpURN}, "Operations": list})
+	return js(obj{"schemas": []any{scim.PatchOpURN}, "Operations": list})
 }
 
 // total returns totalResults of GET endpoint?query.
@@ -488,23 +488,23 @@ func memberIDs(g map[string]any) []string {
 // TestCheckResponseCatchesBrokenAnswers makes sure the response checks
 // every test relies on can fail.
 func TestCheckResponseCatchesBrokenAnswers(t *testing.T) {
-	scim := http.Header{"Content-Type": {"application/scim+json"}}
+	scimHeader := http.Header{"Content-Type": {"application/scim+json"}}
 	tests := []struct {
 		name string
 		r    response
 	}{
-		{"500", response{Status: 500, Header: scim, Raw: []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":"500"}`)}},
+		{"500", response{Status: 500, Header: scimHeader, Raw: []byte(`{"schemas":["` + scim.ErrorURN + `"],"status":"500"}`)}},
 		{"plain JSON content type", response{Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}, Raw: []byte(`{}`)}},
-		{"error without schemas", response{Status: 404, Header: scim, Raw: []byte(`{"status":"404"}`)}},
-		{"numeric status", response{Status: 404, Header: scim, Raw: []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":404}`)}},
-		{"status mismatch", response{Status: 404, Header: scim, Raw: []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":"400"}`)}},
-		{"unknown scimType", response{Status: 400, Header: scim, Raw: []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":"400","scimType":"bad"}`)}},
-		{"uniqueness with 400", response{Status: 400, Header: scim, Raw: []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":"400","scimType":"uniqueness"}`)}},
-		{"password returned", response{Status: 200, Header: scim, Raw: []byte(`{"userName":"x","password":"p"}`)}},
-		{"numeric version", response{Status: 200, Header: scim, Raw: []byte(`{"meta":{"version":3}}`)}},
-		{"body on 204", response{Status: 204, Header: scim, Raw: []byte(`{}`)}},
-		{"not JSON", response{Status: 200, Header: scim, Raw: []byte(`<html>`)}},
-		{"empty 400", response{Status: 400, Header: scim}},
+		{"error without schemas", response{Status: 404, Header: scimHeader, Raw: []byte(`{"status":"404"}`)}},
+		{"numeric status", response{Status: 404, Header: scimHeader, Raw: []byte(`{"schemas":["` + scim.ErrorURN + `"],"status":404}`)}},
+		{"status mismatch", response{Status: 404, Header: scimHeader, Raw: []byte(`{"schemas":["` + scim.ErrorURN + `"],"status":"400"}`)}},
+		{"unknown scimType", response{Status: 400, Header: scimHeader, Raw: []byte(`{"schemas":["` + scim.ErrorURN + `"],"status":"400","scimType":"bad"}`)}},
+		{"uniqueness with 400", response{Status: 400, Header: scimHeader, Raw: []byte(`{"schemas":["` + scim.ErrorURN + `"],"status":"400","scimType":"uniqueness"}`)}},
+		{"password returned", response{Status: 200, Header: scimHeader, Raw: []byte(`{"userName":"x","password":"p"}`)}},
+		{"numeric version", response{Status: 200, Header: scimHeader, Raw: []byte(`{"meta":{"version":3}}`)}},
+		{"body on 204", response{Status: 204, Header: scimHeader, Raw: []byte(`{}`)}},
+		{"not JSON", response{Status: 200, Header: scimHeader, Raw: []byte(`<html>`)}},
+		{"empty 400", response{Status: 400, Header: scimHeader}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -517,7 +517,7 @@ func TestCheckResponseCatchesBrokenAnswers(t *testing.T) {
 	}
 	t.Run("good error", func(t *testing.T) {
 		rec := &recordingTB{TB: t}
-		r := response{Status: 409, Header: scim, Raw: []byte(`{"schemas":["` + schema.ErrorURN + `"],"status":"409","scimType":"uniqueness","detail":"dup"}`)}
+		r := response{Status: 409, Header: scimHeader, Raw: []byte(`{"schemas":["` + scim.ErrorURN + `"],"status":"409","scimType":"uniqueness","detail":"dup"}`)}
 		checkResponse(rec, "test", &r, false)
 		if rec.failed {
 			t.Error("checkResponse rejected a valid error body")

@@ -11,12 +11,10 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 )
-
-// ContentType is the media type of every SCIM response (RFC 7644 §3.1).
-const ContentType = "application/scim+json"
 
 // decodeBody reads a JSON object request body. It enforces the body limit
 // (413), accepts application/scim+json and application/json (Google sends the
@@ -26,7 +24,7 @@ const ContentType = "application/scim+json"
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64) (map[string]any, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != ContentType && mt != "application/json") {
+		if err != nil || (mt != scim.MediaType && mt != "application/json") {
 			return nil, schema.StatusError(http.StatusUnsupportedMediaType,
 				"Content-Type %q is not supported; send application/scim+json or application/json", ct)
 		}
@@ -82,7 +80,7 @@ func acceptable(r *http.Request) bool {
 			continue
 		}
 		switch mt {
-		case ContentType, "application/json", "*/*", "application/*":
+		case scim.MediaType, "application/json", "*/*", "application/*":
 			return true
 		}
 	}
@@ -104,10 +102,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		// Documents are built from JSON-shaped data, so this cannot happen
 		// unless a bug put a non-JSON value into one; say so plainly.
 		status, b = http.StatusInternalServerError, []byte(
-			`{"schemas":["`+schema.ErrorURN+`"],"status":"500","detail":"internal error"}`)
+			`{"schemas":["`+scim.ErrorURN+`"],"status":"500","detail":"internal error"}`)
 	}
 	*bp = append(b, '\n')
-	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("Content-Type", scim.MediaType)
 	w.WriteHeader(status)
 	w.Write(*bp)
 }
@@ -122,7 +120,7 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 func writeError(w http.ResponseWriter, err error) {
 	var raw *profile.RawError
 	if errors.As(err, &raw) {
-		w.Header().Set("Content-Type", ContentType)
+		w.Header().Set("Content-Type", scim.MediaType)
 		w.WriteHeader(raw.Status)
 		w.Write(raw.Body)
 		return

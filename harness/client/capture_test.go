@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -19,7 +20,7 @@ func TestNoSecretIsCaptured(t *testing.T) {
 	echo := func(w http.ResponseWriter, r *http.Request, _ int) {
 		b, _ := io.ReadAll(r.Body)
 		w.Header().Set("Set-Cookie", "session=cookie-VALUE-5")
-		w.Header().Set("Content-Type", ScimJSON)
+		w.Header().Set("Content-Type", scim.MediaType)
 		// A careless server echoes everything, including the token.
 		json.NewEncoder(w).Encode(map[string]any{
 			"detail":   "you sent " + r.Header.Get("Authorization") + " with " + string(b),

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -44,10 +45,6 @@ const maxResponseBytes = 64 << 20
 
 // DefaultUserAgent is sent when Config.UserAgent is empty.
 const DefaultUserAgent = "scimharness"
-
-// ScimJSON is the SCIM media type (RFC 7644 §3.1); it is the default
-// Content-Type of request bodies and the default Accept.
-const ScimJSON = "application/scim+json"
 
 // Config configures a Client. Only BaseURL is required.
 type Config struct {
@@ -253,10 +250,10 @@ func (c *Client) prepare(req Request) (*prepared, error) {
 		p.header.Set(k, v)
 		p.remove = without(p.remove, k)
 	}
-	set("Accept", ScimJSON)
+	set("Accept", scim.MediaType)
 	set("User-Agent", c.cfg.UserAgent)
 	if p.hasBody {
-		set("Content-Type", ScimJSON)
+		set("Content-Type", scim.MediaType)
 	}
 	for k, v := range c.cfg.Headers {
 		if !p.hasBody && http.CanonicalHeaderKey(k) == "Content-Type" {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -52,7 +53,7 @@ func (s *recordingServer) requests() []seen {
 }
 
 func ok(w http.ResponseWriter, _ *http.Request, _ int) {
-	w.Header().Set("Content-Type", ScimJSON)
+	w.Header().Set("Content-Type", scim.MediaType)
 	io.WriteString(w, `{"id":"1"}`)
 }
 
@@ -103,13 +104,13 @@ func TestHeaders(t *testing.T) {
 			name: "defaults with bearer",
 			cfg:  Config{Token: "tok"},
 			req:  Request{Method: "POST", Path: "/Users", Body: map[string]any{"userName": "a"}},
-			want: map[string]string{"Authorization": "Bearer tok", "Accept": ScimJSON, "Content-Type": ScimJSON, "User-Agent": DefaultUserAgent},
+			want: map[string]string{"Authorization": "Bearer tok", "Accept": scim.MediaType, "Content-Type": scim.MediaType, "User-Agent": DefaultUserAgent},
 		},
 		{
 			name: "no body, no content type",
 			cfg:  Config{Token: "tok"},
 			req:  Request{Method: "GET", Path: "/Users"},
-			want: map[string]string{"Authorization": "Bearer tok", "Accept": ScimJSON, "Content-Type": ""},
+			want: map[string]string{"Authorization": "Bearer tok", "Accept": scim.MediaType, "Content-Type": ""},
 		},
 		{
 			name: "google: application/json and its user agent",
@@ -203,7 +204,7 @@ func TestURLAndBody(t *testing.T) {
 
 func TestAnyStatusIsAnExchange(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		w.Header().Set("Content-Type", ScimJSON)
+		w.Header().Set("Content-Type", scim.MediaType)
 		w.WriteHeader(http.StatusConflict)
 		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness"}`)
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -120,7 +121,7 @@ func (v Voice) DuplicateRefused() scenario.Expectation {
 }
 
 // SCIMError judges the body of an answer with status code status: a SCIM
-// error (RFC 7644 §3.12) whose schemas hold [ErrorURN] and whose status
+// error (RFC 7644 §3.12) whose schemas hold [scim.ErrorURN] and whose status
 // is the HTTP status, as a string or a number. Answers with another status
 // are left to the status judgement.
 func (v Voice) SCIMError(status int) scenario.Expectation {
@@ -135,12 +136,12 @@ func (v Voice) SCIMError(status int) scenario.Expectation {
 		doc, err := ex.JSON()
 		if err != nil {
 			return fmt.Errorf("the %d answer has no SCIM error body (RFC 7644 §3.12: schemas [%q], status, detail%s): %v; body: %s",
-				status, ErrorURN, checks, err, Excerpt(ex.Response.Body))
+				status, scim.ErrorURN, checks, err, Excerpt(ex.Response.Body))
 		}
 		schemas, _ := scenario.Lookup(doc, "schemas")
 		list, _ := schemas.([]any)
-		if !slices.Contains(list, any(ErrorURN)) {
-			return fmt.Errorf("the %d answer has no SCIM error body: its schemas %s lack %q (RFC 7644 §3.12)", status, Render(schemas), ErrorURN)
+		if !slices.Contains(list, any(scim.ErrorURN)) {
+			return fmt.Errorf("the %d answer has no SCIM error body: its schemas %s lack %q (RFC 7644 §3.12)", status, Render(schemas), scim.ErrorURN)
 		}
 		got, _ := scenario.Lookup(doc, "status")
 		if fmt.Sprint(got) != strconv.Itoa(status) {

@@ -29,9 +29,6 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 )
 
-// ErrorURN is the schema of a SCIM error body (RFC 7644 §3.12).
-const ErrorURN = "urn:ietf:params:scim:api:messages:2.0:Error"
-
 // Voice is how one IdP's judgements word a failure: its name and, for each
 // check, what goes wrong for that IdP and which of its documents says so.
 // A field left empty leaves its clause out of the sentence.

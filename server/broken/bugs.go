@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
@@ -717,7 +718,7 @@ func replay(w http.ResponseWriter, rec *httptest.ResponseRecorder, body []byte) 
 // writeError writes the RFC 7644 §3.12 error body, as the reference server
 // does: the bugs differ from it only in what they are about.
 func writeError(w http.ResponseWriter, e *schema.Error) {
-	w.Header().Set("Content-Type", server.ContentType)
+	w.Header().Set("Content-Type", scim.MediaType)
 	w.WriteHeader(e.Status)
 	w.Write(marshal(e))
 }

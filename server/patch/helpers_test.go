@@ -6,10 +6,11 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
-const enterprise = schema.EnterpriseUserURN
+const enterprise = scim.EnterpriseUserURN
 
 // baseUser is the starting user of the tests: name, work (primary) and home
 // emails, a primary role, and the enterprise extension with a manager.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -128,11 +129,11 @@ func checkSchemas(v any) error {
 		return nil
 	}
 	for _, s := range list {
-		if u, ok := s.(string); ok && strings.EqualFold(u, schema.PatchOpURN) {
+		if u, ok := s.(string); ok && strings.EqualFold(u, scim.PatchOpURN) {
 			return nil
 		}
 	}
-	return schema.Errorf(schema.InvalidSyntax, "\"schemas\" must contain %s", schema.PatchOpURN)
+	return schema.Errorf(schema.InvalidSyntax, "\"schemas\" must contain %s", scim.PatchOpURN)
 }
 
 // parseOperation reads operation number idx (1-based).

@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/fixtures"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
 )
@@ -218,7 +219,7 @@ func multi(doc map[string]any, name string) []map[string]any {
 // isAttr reports whether p names attribute name (no URN or the core URN,
 // case-insensitive) with sub-attribute sub.
 func isAttr(p filter.AttrPath, name, sub string) bool {
-	return (p.URN == "" || strings.EqualFold(p.URN, schema.UserURN)) &&
+	return (p.URN == "" || strings.EqualFold(p.URN, scim.UserURN)) &&
 		strings.EqualFold(p.Name, name) && strings.EqualFold(p.Sub, sub)
 }
 

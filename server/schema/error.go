@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-)
 
-// ErrorURN is the schema of every error body (RFC 7644 §3.12).
-const ErrorURN = "urn:ietf:params:scim:api:messages:2.0:Error"
+	"github.com/scimharness/scimharness/scim"
+)
 
 // The scimType values of RFC 7644 §3.12, Table 9.
 const (
@@ -60,7 +59,7 @@ func (e *Error) Error() string {
 // examples show and as Entra ID requires.
 func (e *Error) Body() map[string]any {
 	b := map[string]any{
-		"schemas": []any{ErrorURN},
+		"schemas": []any{scim.ErrorURN},
 		"status":  strconv.Itoa(e.Status),
 	}
 	if e.ScimType != "" {
@@ -80,7 +79,7 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 		Status   string   `json:"status"`
 		ScimType string   `json:"scimType,omitempty"`
 		Detail   string   `json:"detail,omitempty"`
-	}{[]string{ErrorURN}, strconv.Itoa(e.Status), e.ScimType, e.Detail})
+	}{[]string{scim.ErrorURN}, strconv.Itoa(e.Status), e.ScimType, e.Detail})
 }
 
 // Errorf returns a 4xx error of the given scimType, its status from the RFC table.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	"github.com/scimharness/scimharness/scim"
 )
 
 // stdJSON is what the server wrote before AppendJSON: encoding/json without
@@ -105,7 +107,7 @@ func FuzzAppendJSON(f *testing.F) {
 func TestProjectionShows(t *testing.T) {
 	u := userType(t)
 	groups, password, id := u.Core().Attr("groups"), u.Core().Attr("password"), Common("id")
-	dept, _ := u.Find(EnterpriseUserURN, "department", "")
+	dept, _ := u.Find(scim.EnterpriseUserURN, "department", "")
 	tests := []struct {
 		name                string
 		attributes, exclude []string
@@ -122,9 +124,9 @@ func TestProjectionShows(t *testing.T) {
 		{"excluded", nil, []string{"groups"}, groups, "", false},
 		{"a sub-attribute excluded", nil, []string{"groups.display"}, groups, "", true},
 		{"excluded in any case", nil, []string{"GROUPS"}, groups, "", false},
-		{"extension attribute by default", nil, nil, dept.Attr, EnterpriseUserURN, true},
-		{"extension named as a whole", []string{EnterpriseUserURN}, nil, dept.Attr, EnterpriseUserURN, true},
-		{"extension excluded as a whole", nil, []string{EnterpriseUserURN}, dept.Attr, EnterpriseUserURN, false},
+		{"extension attribute by default", nil, nil, dept.Attr, scim.EnterpriseUserURN, true},
+		{"extension named as a whole", []string{scim.EnterpriseUserURN}, nil, dept.Attr, scim.EnterpriseUserURN, true},
+		{"extension excluded as a whole", nil, []string{scim.EnterpriseUserURN}, dept.Attr, scim.EnterpriseUserURN, false},
 	}
 	for _, tc := range tests {
 		p := u.NewProjection(tc.attributes, tc.exclude)
@@ -133,7 +135,7 @@ func TestProjectionShows(t *testing.T) {
 		}
 		// Shows must agree with what Project returns for a value.
 		doc := map[string]any{"id": "1", "userName": "u", "groups": []any{map[string]any{"value": "g", "display": "G"}},
-			"password": "p", EnterpriseUserURN: map[string]any{"department": "D"}}
+			"password": "p", scim.EnterpriseUserURN: map[string]any{"department": "D"}}
 		out := u.Project(doc, p)
 		_, has := out[tc.a.Name]
 		if tc.urn != "" {

@@ -23,21 +23,6 @@ import (
 	"github.com/scimharness/scimharness/fixtures"
 )
 
-// Schema URNs used across the project.
-const (
-	UserURN           = "urn:ietf:params:scim:schemas:core:2.0:User"
-	GroupURN          = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	EnterpriseUserURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-	SchemaURN         = "urn:ietf:params:scim:schemas:core:2.0:Schema"
-	ResourceTypeURN   = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
-	SPConfigURN       = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
-	ListResponseURN   = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-	PatchOpURN        = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	SearchRequestURN  = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-	BulkRequestURN    = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
-	BulkResponseURN   = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
-)
-
 // Attribute types (RFC 7643 §2.3).
 const (
 	TypeString    = "string"

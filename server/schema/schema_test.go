@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/scimharness/scimharness/scim"
 )
 
 func decode(t testing.TB, s string) map[string]any {
@@ -31,7 +33,7 @@ func userType(t testing.TB) *ResourceType {
 
 func TestDefaultRegistry(t *testing.T) {
 	r := Default()
-	for _, id := range []string{UserURN, GroupURN, EnterpriseUserURN} {
+	for _, id := range []string{scim.UserURN, scim.GroupURN, scim.EnterpriseUserURN} {
 		if _, ok := r.Schema(id); !ok {
 			t.Errorf("schema %s missing", id)
 		}
@@ -61,8 +63,8 @@ func TestFind(t *testing.T) {
 		{"name.GivenName", "name.givenName", true},
 		{"urn:ietf:params:scim:schemas:core:2.0:User:userName", "userName", true},
 		{"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:name.familyName", "name.familyName", true},
-		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", EnterpriseUserURN + ":manager.value", true},
-		{"employeeNumber", EnterpriseUserURN + ":employeeNumber", true},
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", scim.EnterpriseUserURN + ":manager.value", true},
+		{"employeeNumber", scim.EnterpriseUserURN + ":employeeNumber", true},
 		{"meta.lastModified", "meta.lastModified", true},
 		{"id", "id", true},
 		{"emails.value", "emails.value", true},
@@ -199,7 +201,7 @@ func TestProject(t *testing.T) {
 		"name":     map[string]any{"givenName": "B", "familyName": "J"},
 		"emails":   []any{map[string]any{"value": "a@x", "type": "work"}},
 		"meta":     map[string]any{"resourceType": "User"},
-		EnterpriseUserURN: map[string]any{
+		scim.EnterpriseUserURN: map[string]any{
 			"department": "D", "employeeNumber": "7",
 		},
 	}
@@ -212,18 +214,18 @@ func TestProject(t *testing.T) {
 		wantExtKeys   []string
 	}{
 		{"default drops password", nil, nil,
-			[]string{"id", "userName", "name", "emails", "meta", EnterpriseUserURN}, []string{"givenName", "familyName"}, []string{"value", "type"}, []string{"department", "employeeNumber"}},
+			[]string{"id", "userName", "name", "emails", "meta", scim.EnterpriseUserURN}, []string{"givenName", "familyName"}, []string{"value", "type"}, []string{"department", "employeeNumber"}},
 		{"attributes keeps id", []string{"userName"}, nil,
 			[]string{"id", "userName"}, nil, nil, nil},
 		{"attributes sub-attribute", []string{"name.givenName", "emails.value"}, nil,
 			[]string{"id", "name", "emails"}, []string{"givenName"}, []string{"value"}, nil},
-		{"attributes case-insensitive and qualified", []string{"URN:ietf:params:scim:schemas:core:2.0:User:USERNAME", EnterpriseUserURN + ":department"}, nil,
-			[]string{"id", "userName", EnterpriseUserURN}, nil, nil, []string{"department"}},
-		{"whole extension", []string{EnterpriseUserURN}, nil,
-			[]string{"id", EnterpriseUserURN}, nil, nil, []string{"department", "employeeNumber"}},
+		{"attributes case-insensitive and qualified", []string{"URN:ietf:params:scim:schemas:core:2.0:User:USERNAME", scim.EnterpriseUserURN + ":department"}, nil,
+			[]string{"id", "userName", scim.EnterpriseUserURN}, nil, nil, []string{"department"}},
+		{"whole extension", []string{scim.EnterpriseUserURN}, nil,
+			[]string{"id", scim.EnterpriseUserURN}, nil, nil, []string{"department", "employeeNumber"}},
 		{"password never, even when asked", []string{"password"}, nil, []string{"id"}, nil, nil, nil},
 		{"excluded", nil, []string{"emails", "name.familyName", "id"},
-			[]string{"id", "userName", "name", "meta", EnterpriseUserURN}, []string{"givenName"}, nil, []string{"department", "employeeNumber"}},
+			[]string{"id", "userName", "name", "meta", scim.EnterpriseUserURN}, []string{"givenName"}, nil, []string{"department", "employeeNumber"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,7 +238,7 @@ func TestProject(t *testing.T) {
 				checkKeys(t, "emails[0]", got["emails"].([]any)[0].(map[string]any), tc.wantEmailKeys)
 			}
 			if tc.wantExtKeys != nil {
-				checkKeys(t, "enterprise", got[EnterpriseUserURN].(map[string]any), tc.wantExtKeys)
+				checkKeys(t, "enterprise", got[scim.EnterpriseUserURN].(map[string]any), tc.wantExtKeys)
 			}
 		})
 	}
@@ -272,7 +274,7 @@ func TestErrorBody(t *testing.T) {
 		t.Fatalf("status %d", e.Status)
 	}
 	b := e.Body()
-	if b["status"] != "409" || b["scimType"] != "uniqueness" || b["schemas"].([]any)[0] != ErrorURN {
+	if b["status"] != "409" || b["scimType"] != "uniqueness" || b["schemas"].([]any)[0] != scim.ErrorURN {
 		t.Errorf("body %v", b)
 	}
 	if got := AsError(errors.New("pq: connection refused at 10.0.0.1")); got.Status != 500 || got.Detail != "internal error" {
@@ -306,7 +308,7 @@ func TestOrderedKeys(t *testing.T) {
 	u := userType(t)
 	doc := map[string]any{
 		"meta": map[string]any{"resourceType": "User"}, "zzz": 1, "active": true, "userName": "userName",
-		"id": "1", "schemas": []any{UserURN}, "externalId": "e", EnterpriseUserURN: map[string]any{"department": "<R&D>"},
+		"id": "1", "schemas": []any{scim.UserURN}, "externalId": "e", scim.EnterpriseUserURN: map[string]any{"department": "<R&D>"},
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf) // as the server encodes: no HTML escaping
@@ -315,8 +317,8 @@ func TestOrderedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := bytes.TrimSpace(buf.Bytes())
-	want := `{"schemas":["` + UserURN + `"],"id":"1","externalId":"e","userName":"userName","active":true,"` +
-		EnterpriseUserURN + `":{"department":"<R&D>"},"zzz":1,"meta":{"resourceType":"User"}}`
+	want := `{"schemas":["` + scim.UserURN + `"],"id":"1","externalId":"e","userName":"userName","active":true,"` +
+		scim.EnterpriseUserURN + `":{"department":"<R&D>"},"zzz":1,"meta":{"resourceType":"User"}}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}

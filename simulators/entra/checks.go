@@ -10,6 +10,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -17,13 +18,7 @@ import (
 // than imported from the reference server: the simulator is a client and
 // must not depend on the server it judges.
 const (
-	userURN         = "urn:ietf:params:scim:schemas:core:2.0:User"
-	groupURN        = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	adscimGroupURN  = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
-	patchOpURN      = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	listResponseURN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-	errorURN        = "urn:ietf:params:scim:api:messages:2.0:Error"
-	roleType        = "WindowsAzureActiveDirectoryRole"
+	roleType = "WindowsAzureActiveDirectoryRole"
 )
 
 // Every check below returns a sentence that can stand alone in a report:
@@ -60,9 +55,9 @@ func errorBody() scenario.Expectation {
 			return nil
 		}
 		doc, err := scenario.ResponseJSON(ex)
-		if err != nil || !hasString(doc["schemas"], errorURN) {
+		if err != nil || !hasString(doc["schemas"], scim.ErrorURN) {
 			ct := ex.Response.Header.Get("Content-Type")
-			return fmt.Errorf("the server answered %d without a SCIM error body (Content-Type %q; RFC 7644 §3.12 wants JSON with schemas [%q], status and detail): Entra cannot parse it and logs ServiceIncompatible (TUT)", ex.Status(), ct, errorURN)
+			return fmt.Errorf("the server answered %d without a SCIM error body (Content-Type %q; RFC 7644 §3.12 wants JSON with schemas [%q], status and detail): Entra cannot parse it and logs ServiceIncompatible (TUT)", ex.Status(), ct, scim.ErrorURN)
 		}
 		return nil
 	})
@@ -92,7 +87,7 @@ func errorStatusString() scenario.Expectation {
 			return nil
 		}
 		doc, err := scenario.ResponseJSON(ex)
-		if err != nil || !hasString(doc["schemas"], errorURN) {
+		if err != nil || !hasString(doc["schemas"], scim.ErrorURN) {
 			return nil // errorBody says so
 		}
 		switch s := doc["status"].(type) {
@@ -115,8 +110,8 @@ func listDoc(ex *wire.Exchange) (map[string]any, []map[string]any, int, error) {
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("the answer is not a JSON ListResponse (%v): Entra cannot read it (TUT)", err)
 	}
-	if !hasString(doc["schemas"], listResponseURN) {
-		return doc, nil, 0, fmt.Errorf("the answer's schemas %s lack %q (RFC 7644 §3.4.2)", judge.Render(doc["schemas"]), listResponseURN)
+	if !hasString(doc["schemas"], scim.ListResponseURN) {
+		return doc, nil, 0, fmt.Errorf("the answer's schemas %s lack %q (RFC 7644 §3.4.2)", judge.Render(doc["schemas"]), scim.ListResponseURN)
 	}
 	n, ok := doc["totalResults"].(json.Number)
 	total, err := strconv.Atoi(string(n))

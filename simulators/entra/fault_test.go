@@ -9,6 +9,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
 	"github.com/scimharness/scimharness/wire"
@@ -58,7 +59,7 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case limited:
 		f.count(&f.tooMny)
-		w.Header().Set("Content-Type", client.ScimJSON)
+		w.Header().Set("Content-Type", scim.MediaType)
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusTooManyRequests)
 		w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"429","detail":"slow down"}`))

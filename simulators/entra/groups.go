@@ -12,6 +12,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -91,7 +92,7 @@ func (g *gen) createGroup(b *builder, gr *group, people []*person, later bool) [
 			}
 			prefix := prefixOf(v)
 			return client.Request{Method: http.MethodPost, Path: "/Groups", Body: map[string]any{
-				"schemas":     []any{groupURN, adscimGroupURN},
+				"schemas":     []any{scim.GroupURN, scim.ADSCIMGroupURN},
 				"externalId":  guid(g.r.Seed, prefix, "group", gr.idx),
 				"displayName": gr.displayName(prefix),
 				"meta":        map[string]any{"resourceType": "Group"},

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/scimharness/scimharness/fixtures"
+	"github.com/scimharness/scimharness/scim"
 )
 
 // Mapping is an Entra attribute mapping: which Entra user attribute (or
@@ -64,10 +65,6 @@ type Attribute struct {
 	path path
 	src  source
 }
-
-// EnterpriseURN is the enterprise User extension, where Entra maps
-// department, employeeNumber and manager.
-const EnterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
 // path is a parsed mapping target.
 type path struct {
@@ -361,7 +358,7 @@ func (m *Mapping) validate() error {
 	return nil
 }
 
-func (a *Attribute) isManager() bool { return a.path.is(EnterpriseURN, "manager") }
+func (a *Attribute) isManager() bool { return a.path.is(scim.EnterpriseUserURN, "manager") }
 
 func (a *Attribute) rolesTarget(r RoleMode) bool {
 	p := a.path

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/simulators/internal/simrun"
 )
 
@@ -25,7 +26,7 @@ const QuarantineScenario = "entra: quarantine"
 // application/scim+json (TUT's requests) and the simulator's User-Agent.
 // Everything else in base (URL, credentials, retries) is kept.
 func ClientConfig(base client.Config) client.Config {
-	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": client.ScimJSON})
+	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": scim.MediaType})
 }
 
 // Run runs Scenarios(o) through c the way Entra runs a provisioning job,

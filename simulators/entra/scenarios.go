@@ -11,6 +11,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -205,7 +206,7 @@ func get(path string, q url.Values) client.Request {
 
 func patch(path string, ops ...any) client.Request {
 	return client.Request{Method: http.MethodPatch, Path: path, Body: map[string]any{
-		"schemas":    []any{patchOpURN},
+		"schemas":    []any{scim.PatchOpURN},
 		"Operations": ops,
 	}}
 }
@@ -263,7 +264,7 @@ func (g *gen) filterBy(m *Attribute, p *person, v scenario.Vars, changed bool) s
 	return m.Target + " eq " + quote(attrValue(m, g.vals(p, v, changed)))
 }
 
-func (g *gen) managerMapped() bool { return g.r.mapping.find(EnterpriseURN+":manager") != nil }
+func (g *gen) managerMapped() bool { return g.r.mapping.find(scim.EnterpriseUserURN+":manager") != nil }
 
 // set writes value at a mapping target into a resource body, as Entra
 // builds it: extension attributes under their URN, filtered multi-valued
@@ -336,7 +337,7 @@ func roles(mode RoleMode, p *person) []any {
 func (g *gen) userBody(p *person, v scenario.Vars) map[string]any {
 	vals := g.vals(p, v, false)
 	body := map[string]any{
-		"schemas": []any{userURN, EnterpriseURN},
+		"schemas": []any{scim.UserURN, scim.EnterpriseUserURN},
 		"meta":    map[string]any{"resourceType": "User"},
 		"roles":   []any{},
 	}
@@ -422,8 +423,8 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 					return err
 				}
 				declared := schemaAttrs(rs)
-				if declared[strings.ToLower(userURN)] == nil {
-					return fmt.Errorf("/Schemas does not list the core User schema %s (RFC 7643 §8.7.1)", userURN)
+				if declared[strings.ToLower(scim.UserURN)] == nil {
+					return fmt.Errorf("/Schemas does not list the core User schema %s (RFC 7643 §8.7.1)", scim.UserURN)
 				}
 				return nil
 			}),
@@ -443,7 +444,7 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 					}
 					urn := a.path.URN
 					if urn == "" {
-						urn = userURN
+						urn = scim.UserURN
 					}
 					attrs := declared[strings.ToLower(urn)]
 					sub := a.path.Sub

@@ -11,6 +11,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 )
 
 // initialUser: Entra's match query (one per matching attribute) and its
@@ -122,7 +123,7 @@ func swapCase(s string) string {
 	}, s)
 }
 
-func managerTarget() string { return EnterpriseURN + ":manager" }
+func managerTarget() string { return scim.EnterpriseUserURN + ":manager" }
 
 func (g *gen) setManager(b *builder, p, mgr *person) {
 	id, mid := uvar(p), uvar(mgr)

@@ -43,7 +43,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/simulators/internal/simrun"
 	"github.com/scimharness/scimharness/wire"
 )
@@ -244,7 +244,7 @@ func (b builder) boolean(v bool) any {
 // body is Google's user representation (log).
 func (b builder) body(u user, family string, active bool) map[string]any {
 	return map[string]any{
-		"schemas":     []any{LegacyCoreURN, schema.UserURN},
+		"schemas":     []any{LegacyCoreURN, scim.UserURN},
 		"userName":    u.userName(),
 		"emails":      []any{map[string]any{"primary": b.boolean(true), "type": "work", "value": u.userName()}},
 		"displayName": u.given + " " + family,
@@ -462,5 +462,5 @@ func patchOp(ops ...map[string]any) map[string]any {
 	for i, op := range ops {
 		list[i] = op
 	}
-	return map[string]any{"schemas": []any{schema.PatchOpURN}, "Operations": list}
+	return map[string]any{"schemas": []any{scim.PatchOpURN}, "Operations": list}
 }

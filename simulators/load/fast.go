@@ -6,9 +6,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/valyala/fasthttp"
-
-	"github.com/scimharness/scimharness/harness/client"
 )
 
 // fastSender sends through fasthttp's HostClient: one connection per
@@ -54,13 +53,13 @@ func (s *fastSender) send(ctx context.Context, method, path string, body []byte,
 	defer fasthttp.ReleaseResponse(resp)
 	req.SetRequestURI(s.base + path)
 	req.Header.SetMethod(method)
-	req.Header.Set("Accept", client.ScimJSON)
+	req.Header.Set("Accept", scim.MediaType)
 	req.Header.Set("User-Agent", "scimharness-load")
 	if s.auth != "" {
 		req.Header.Set("Authorization", s.auth)
 	}
 	if body != nil {
-		req.Header.SetContentType(client.ScimJSON)
+		req.Header.SetContentType(scim.MediaType)
 		req.SetBodyRaw(body)
 	}
 	timeout := s.timeout

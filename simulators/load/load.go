@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/scim"
 )
 
 // Mix weighs the operations; the zero value means DefaultMix.
@@ -227,13 +228,13 @@ func (s *netSender) send(ctx context.Context, method, path string, body []byte, 
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header["Accept"] = []string{client.ScimJSON}
+	req.Header["Accept"] = []string{scim.MediaType}
 	req.Header["User-Agent"] = []string{"scimharness-load"}
 	if s.auth != "" {
 		req.Header["Authorization"] = []string{s.auth}
 	}
 	if body != nil {
-		req.Header["Content-Type"] = []string{client.ScimJSON}
+		req.Header["Content-Type"] = []string{scim.MediaType}
 	}
 	resp, err := s.hc.Do(req)
 	if err != nil {

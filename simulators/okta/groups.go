@@ -6,7 +6,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/scim"
 )
 
 // group is one pushed group.
@@ -47,7 +47,7 @@ func groupPush(o Options, gen *gen) scenario.Scenario {
 				Source:    srcGroups,
 				Clause:    "RFC 7644 §3.3",
 				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Groups", Body: map[string]any{
-					"schemas":     []any{schema.GroupURN},
+					"schemas":     []any{scim.GroupURN},
 					"displayName": g.name(),
 					"members":     []any{},
 				}},

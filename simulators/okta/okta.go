@@ -59,7 +59,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/simulators/internal/simrun"
 	"github.com/scimharness/scimharness/wire"
 )
@@ -232,7 +232,7 @@ func (u user) label() string { return fmt.Sprintf("user %d", u.n) }
 // body is Okta's create body (Okta SCIM reference).
 func (u user) body() map[string]any {
 	return map[string]any{
-		"schemas":     []any{schema.UserURN},
+		"schemas":     []any{scim.UserURN},
 		"userName":    u.userName(),
 		"name":        map[string]any{"givenName": u.given, "familyName": u.family},
 		"emails":      []any{map[string]any{"primary": true, "value": u.userName(), "type": "work"}},
@@ -447,7 +447,7 @@ func patchOp(ops ...map[string]any) map[string]any {
 	for i, op := range ops {
 		list[i] = op
 	}
-	return map[string]any{"schemas": []any{schema.PatchOpURN}, "Operations": list}
+	return map[string]any{"schemas": []any{scim.PatchOpURN}, "Operations": list}
 }
 
 // expandAll substitutes string-valued ${name}s in the strings of v.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/scim"
 )
 
 // mixedCase is a userName whose case a server must keep: caseExact false
@@ -22,14 +23,14 @@ func crud() []Check {
 			ID: "crud/create-user", Name: "POST /Users answers 201 with the user as sent", Clause: "RFC 7644 §3.3",
 			Steps: []scenario.Step{{
 				Name:    "create a user with a mixed-case userName",
-				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: map[string]any{"schemas": []any{userURN}, "userName": mixedCase("cr"), "displayName": "Ada Lovelace"}},
+				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: map[string]any{"schemas": []any{scim.UserURN}, "userName": mixedCase("cr"), "displayName": "Ada Lovelace"}},
 				Capture: map[string]string{"u": "id"}, Expect: created,
 			}},
 		},
 		{
 			ID: "crud/get-user", Name: "GET /Users/{id} returns the user, userName case kept", Clause: "RFC 7644 §3.4.1",
 			Steps: []scenario.Step{
-				createUser("u", map[string]any{"schemas": []any{userURN}, "userName": mixedCase("gt"), "title": "Analyst"}),
+				createUser("u", map[string]any{"schemas": []any{scim.UserURN}, "userName": mixedCase("gt"), "title": "Analyst"}),
 				get("read the user back", "/Users/${u}", status(http.StatusOK), mediaType(), bodyIs("id", "${u}"), bodyIs("userName", mixedCase("gt")), bodyIs("title", "Analyst")),
 			},
 		},
@@ -44,7 +45,7 @@ func crud() []Check {
 			ID: "crud/duplicate-username-case", Name: "userName uniqueness ignores case (caseExact false)", Clause: "RFC 7643 §4.1.1, §2.2",
 			Steps: []scenario.Step{
 				createUser("u", userBody("dupc", "alice", nil)),
-				step("create the userName upper-cased", http.MethodPost, "/Users", map[string]any{"schemas": []any{userURN}, "userName": "${prefix}-DUPC-ALICE"}, scimError(http.StatusConflict, "uniqueness")...),
+				step("create the userName upper-cased", http.MethodPost, "/Users", map[string]any{"schemas": []any{scim.UserURN}, "userName": "${prefix}-DUPC-ALICE"}, scimError(http.StatusConflict, "uniqueness")...),
 			},
 		},
 		{
@@ -67,7 +68,7 @@ func crud() []Check {
 		{
 			ID: "crud/missing-username", Name: "a user without userName is refused with 400 invalidValue", Clause: "RFC 7643 §4.1.1; RFC 7644 §3.12",
 			Steps: []scenario.Step{
-				step("create without userName", http.MethodPost, "/Users", map[string]any{"schemas": []any{userURN}, "displayName": "${prefix} nameless"}, scimError(http.StatusBadRequest, "invalidValue")...),
+				step("create without userName", http.MethodPost, "/Users", map[string]any{"schemas": []any{scim.UserURN}, "displayName": "${prefix} nameless"}, scimError(http.StatusBadRequest, "invalidValue")...),
 			},
 		},
 		{
@@ -88,7 +89,7 @@ func crud() []Check {
 				createUser("u1", userBody("grp", "erin", nil)),
 				createGroup("g", "${prefix} grp team", "u1"),
 				get("read the group", "/Groups/${g}", status(http.StatusOK), bodyIs("displayName", "${prefix} grp team"), bodyIs("members.0.value", "${u1}")),
-				step("rename by PUT", http.MethodPut, "/Groups/${g}", map[string]any{"schemas": []any{groupURN}, "displayName": "${prefix} grp renamed", "members": []any{map[string]any{"value": "${u1}"}}},
+				step("rename by PUT", http.MethodPut, "/Groups/${g}", map[string]any{"schemas": []any{scim.GroupURN}, "displayName": "${prefix} grp renamed", "members": []any{map[string]any{"value": "${u1}"}}},
 					status(http.StatusOK), bodyIs("displayName", "${prefix} grp renamed")),
 				step("delete the group", http.MethodDelete, "/Groups/${g}", nil, status(http.StatusNoContent)),
 			},

@@ -8,6 +8,7 @@ import (
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -35,8 +36,8 @@ func discovery() []Check {
 			return nil
 		}
 		schemas, _ := doc["schemas"].([]any)
-		if !slices.Contains(schemas, any(spcURN)) {
-			return fmt.Errorf("schemas %s lack %q", judge.Render(doc["schemas"]), spcURN)
+		if !slices.Contains(schemas, any(scim.SPConfigURN)) {
+			return fmt.Errorf("schemas %s lack %q", judge.Render(doc["schemas"]), scim.SPConfigURN)
 		}
 		for _, k := range []string{target.Patch, target.Bulk, target.Filter, target.ChangePassword, target.Sort, target.ETag} {
 			m, ok := doc[k].(map[string]any)
@@ -61,14 +62,14 @@ func discovery() []Check {
 		{
 			ID: "discovery/resource-types", Name: "GET /ResourceTypes lists User at /Users",
 			Clause: "RFC 7643 §6; RFC 7644 §4",
-			Steps: []scenario.Step{get("list resource types", "/ResourceTypes", status(http.StatusOK), listHas("endpoint", "/Users"), listHas("schema", userURN)),
+			Steps: []scenario.Step{get("list resource types", "/ResourceTypes", status(http.StatusOK), listHas("endpoint", "/Users"), listHas("schema", scim.UserURN)),
 				at(scenario.Should, get("read the User resource type", "/ResourceTypes/User", status(http.StatusOK), bodyIs("endpoint", "/Users")))},
 		},
 		{
 			ID: "discovery/schemas", Name: "GET /Schemas holds the core User schema",
 			Clause: "RFC 7643 §7; RFC 7644 §4",
-			Steps: []scenario.Step{get("list schemas", "/Schemas", status(http.StatusOK), listHas("id", userURN)),
-				at(scenario.Should, get("read the User schema", "/Schemas/"+userURN, status(http.StatusOK), bodyIs("id", userURN), present("attributes")))},
+			Steps: []scenario.Step{get("list schemas", "/Schemas", status(http.StatusOK), listHas("id", scim.UserURN)),
+				at(scenario.Should, get("read the User schema", "/Schemas/"+scim.UserURN, status(http.StatusOK), bodyIs("id", scim.UserURN), present("attributes")))},
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -54,7 +55,7 @@ func lastSegment(loc string) string {
 }
 
 func bulkRequest(failOnErrors int, ops ...any) map[string]any {
-	b := map[string]any{"schemas": []any{bulkURN}, "Operations": ops}
+	b := map[string]any{"schemas": []any{scim.BulkRequestURN}, "Operations": ops}
 	if failOnErrors > 0 {
 		b["failOnErrors"] = failOnErrors
 	}
@@ -64,7 +65,7 @@ func bulkRequest(failOnErrors int, ops ...any) map[string]any {
 // groupData is a Group for a bulk operation, its members given as values
 // ("bulkId:u1", "${u}").
 func groupData(displayName string, members ...string) map[string]any {
-	g := map[string]any{"schemas": []any{groupURN}, "displayName": displayName}
+	g := map[string]any{"schemas": []any{scim.GroupURN}, "displayName": displayName}
 	var ms []any
 	for _, m := range members {
 		ms = append(ms, map[string]any{"value": m})
@@ -258,7 +259,7 @@ func searchMore() []Check {
 		Steps: []scenario.Step{
 			createGroup("g", "${prefix} gsrch team"),
 			step("POST /Groups/.search", http.MethodPost, "/Groups/.search",
-				map[string]any{"schemas": []any{searchURN}, "filter": `displayName eq "${prefix} gsrch team"`},
+				map[string]any{"schemas": []any{scim.SearchRequestURN}, "filter": `displayName eq "${prefix} gsrch team"`},
 				status(http.StatusOK), mediaType(), scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 					_, rs, err := resources(ex)
 					if err != nil {

@@ -9,23 +9,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
-)
-
-// URNs the checks send and expect.
-const (
-	userURN       = "urn:ietf:params:scim:schemas:core:2.0:User"
-	groupURN      = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	patchURN      = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	listURN       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-	searchURN     = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-	bulkURN       = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
-	bulkRespURN   = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
-	spcURN        = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
-	enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 )
 
 // uname is the userName of a check's user: unique per run (the prefix) and
@@ -34,7 +21,7 @@ func uname(tag, who string) string { return "${prefix}-" + tag + "-" + who }
 
 // userBody is a User with userName uname(tag, who) and the extra attributes.
 func userBody(tag, who string, extra map[string]any) map[string]any {
-	b := map[string]any{"schemas": []any{userURN}, "userName": uname(tag, who)}
+	b := map[string]any{"schemas": []any{scim.UserURN}, "userName": uname(tag, who)}
 	for k, v := range extra {
 		b[k] = v
 	}
@@ -60,7 +47,7 @@ func createGroup(idVar, displayName string, memberVars ...string) scenario.Step 
 	for _, m := range memberVars {
 		members = append(members, map[string]any{"value": "${" + m + "}"})
 	}
-	body := map[string]any{"schemas": []any{groupURN}, "displayName": displayName}
+	body := map[string]any{"schemas": []any{scim.GroupURN}, "displayName": displayName}
 	if members != nil {
 		body["members"] = members
 	}
@@ -89,7 +76,7 @@ func patchOp(ops ...map[string]any) map[string]any {
 	for i, o := range ops {
 		list[i] = o
 	}
-	return map[string]any{"schemas": []any{patchURN}, "Operations": list}
+	return map[string]any{"schemas": []any{scim.PatchOpURN}, "Operations": list}
 }
 
 func op(kind, path string, value any) map[string]any {
@@ -221,8 +208,8 @@ func mediaType() scenario.Expectation {
 			return nil
 		}
 		ct := ex.Response.Header.Get("Content-Type")
-		if !strings.HasPrefix(strings.ToLower(ct), client.ScimJSON) {
-			return fmt.Errorf("the answer's Content-Type is %q, not %s (RFC 7644 §3.1, §8.1)", ct, client.ScimJSON)
+		if !strings.HasPrefix(strings.ToLower(ct), scim.MediaType) {
+			return fmt.Errorf("the answer's Content-Type is %q, not %s (RFC 7644 §3.1, §8.1)", ct, scim.MediaType)
 		}
 		return nil
 	})
@@ -238,8 +225,8 @@ func resources(ex *wire.Exchange) (map[string]any, []map[string]any, error) {
 		return nil, nil, fmt.Errorf("the list is not JSON: %v", err)
 	}
 	schemas, _ := doc["schemas"].([]any)
-	if !slices.Contains(schemas, any(listURN)) {
-		return nil, nil, fmt.Errorf("the list's schemas %s lack %q (RFC 7644 §3.4.2)", judge.Render(doc["schemas"]), listURN)
+	if !slices.Contains(schemas, any(scim.ListResponseURN)) {
+		return nil, nil, fmt.Errorf("the list's schemas %s lack %q (RFC 7644 §3.4.2)", judge.Render(doc["schemas"]), scim.ListResponseURN)
 	}
 	if _, ok := number(doc["totalResults"]); !ok {
 		return nil, nil, fmt.Errorf("the list's totalResults is %s, not a number (RFC 7644 §3.4.2)", judge.Render(doc["totalResults"]))

@@ -9,6 +9,7 @@ import (
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -81,14 +82,14 @@ func bulk() []Check {
 			{
 				Name: "POST /Bulk",
 				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Bulk", Body: map[string]any{
-					"schemas": []any{bulkURN},
+					"schemas": []any{scim.BulkRequestURN},
 					"Operations": []any{
 						map[string]any{"method": "POST", "path": "/Users", "bulkId": "u1", "data": userBody("bulk", "fay", nil)},
-						map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g1", "data": map[string]any{"schemas": []any{groupURN}, "displayName": "${prefix} bulk team", "members": []any{map[string]any{"value": "bulkId:u1"}}}},
+						map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g1", "data": map[string]any{"schemas": []any{scim.GroupURN}, "displayName": "${prefix} bulk team", "members": []any{map[string]any{"value": "bulkId:u1"}}}},
 					},
 				}},
 				Capture: map[string]string{"g": "Operations.1.location"},
-				Expect:  []scenario.Expectation{status(http.StatusOK), bodyIs("schemas", []any{bulkRespURN}), bulkOK},
+				Expect:  []scenario.Expectation{status(http.StatusOK), bodyIs("schemas", []any{scim.BulkResponseURN}), bulkOK},
 			},
 			{Name: "read the group at its location", Build: func(v scenario.Vars) (client.Request, error) {
 				// The location is absolute: sent as is, not as a template

@@ -6,6 +6,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/scim"
 )
 
 // scopedList is a list of the three people of tag, with more query
@@ -93,13 +94,13 @@ func query() []Check {
 	add(Check{
 		ID: "search/post", Name: "POST /Users/.search finds like GET with a filter", Clause: "RFC 7644 §3.4.3", Features: []string{target.Filter},
 		Steps: append(people("srch"), step("POST /Users/.search", http.MethodPost, "/Users/.search",
-			map[string]any{"schemas": []any{searchURN}, "filter": `userName eq "` + uname("srch", "bob") + `"`, "attributes": []any{"userName"}},
+			map[string]any{"schemas": []any{scim.SearchRequestURN}, "filter": `userName eq "` + uname("srch", "bob") + `"`, "attributes": []any{"userName"}},
 			status(http.StatusOK), namesAre(false, uname("srch", "bob")), absent("Resources.0.title"))),
 	})
 	add(Check{
 		ID: "search/root", Name: "POST /.search searches every resource type", Clause: "RFC 7644 §3.4.3", Features: []string{target.Filter}, Level: scenario.May,
 		Steps: append(people("rsrch"), step("POST /.search", http.MethodPost, "/.search",
-			map[string]any{"schemas": []any{searchURN}, "filter": `userName eq "` + uname("rsrch", "carol") + `"`},
+			map[string]any{"schemas": []any{scim.SearchRequestURN}, "filter": `userName eq "` + uname("rsrch", "carol") + `"`},
 			status(http.StatusOK), namesAre(false, uname("rsrch", "carol")))),
 	})
 	return cs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -38,7 +39,7 @@ func userDoc(i int) map[string]any {
 			map[string]any{"value": fmt.Sprintf("user%d@example.com", i), "type": "work", "primary": true},
 			map[string]any{"value": fmt.Sprintf("user%d@home.example", i), "type": "home"},
 		},
-		schema.EnterpriseUserURN: map[string]any{"employeeNumber": fmt.Sprint(i), "department": "R&D"},
+		scim.EnterpriseUserURN: map[string]any{"employeeNumber": fmt.Sprint(i), "department": "R&D"},
 	}
 }
 

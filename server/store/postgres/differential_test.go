@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -250,7 +251,7 @@ func (g *gen) literal(a *schema.Attribute, docs []store.Resource) any {
 		return id
 	}
 	if a.Name == "schemas" {
-		return g.pick([]string{schema.UserURN, strings.ToUpper(schema.EnterpriseUserURN), "urn:example:scim:schemas:extension:Widget", "urn:"})
+		return g.pick([]string{scim.UserURN, strings.ToUpper(scim.EnterpriseUserURN), "urn:example:scim:schemas:extension:Widget", "urn:"})
 	}
 	s := g.pick(strPool)
 	if g.chance(0.3) {

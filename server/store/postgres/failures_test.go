@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -96,7 +97,7 @@ WHERE datname = $1 AND application_name = 'scimharness'`, dbName).Scan(&n)).To(S
 		for range 3 {
 			code, body = get()
 			Expect(code).To(Equal(503), "body %v", body)
-			Expect(body["schemas"]).To(ConsistOf(schema.ErrorURN))
+			Expect(body["schemas"]).To(ConsistOf(scim.ErrorURN))
 			Expect(body["status"]).To(Equal("503"))
 		}
 		doc, _ := users.Normalize(map[string]any{"userName": "bob"})

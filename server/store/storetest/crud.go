@@ -7,6 +7,7 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -21,8 +22,8 @@ func aliceAttrs() map[string]any {
 			map[string]any{"value": "alice@example.com", "type": "work", "primary": true},
 			map[string]any{"value": "alice@home.example", "type": "home"},
 		},
-		"active":                 true,
-		schema.EnterpriseUserURN: map[string]any{"employeeNumber": "42"},
+		"active":               true,
+		scim.EnterpriseUserURN: map[string]any{"employeeNumber": "42"},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -17,8 +18,8 @@ func querySpecs(e *env) {
 		g.BeforeEach(func() {
 			alice = e.createUser("alice", map[string]any{
 				"title": "Engineer", "active": true, "externalId": "ext-A",
-				"emails":                 []any{map[string]any{"value": "alice@example.com", "type": "work", "primary": true}},
-				schema.EnterpriseUserURN: map[string]any{"employeeNumber": "42"},
+				"emails":               []any{map[string]any{"value": "alice@example.com", "type": "work", "primary": true}},
+				scim.EnterpriseUserURN: map[string]any{"employeeNumber": "42"},
 			})
 			bob = e.createUser("bob", map[string]any{
 				"title": "Engineering Manager", "active": false, "externalId": "ext-b",
