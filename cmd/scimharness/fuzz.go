@@ -40,7 +40,8 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	tok := fs.String("token", "", "bearer token (default $SCIM_TOKEN)")
 	yes := fs.Bool("yes", false, "consent to write to a server that is not on this machine")
 	seed := fs.Uint64("seed", 0, "seed of the generator: the same seed sends the same requests (default: from the clock, printed)")
-	requests := fs.Int("requests", 500, "generated requests to compare")
+	requests := fs.Int("requests", 500, "generated requests to compare (with --duration: at most)")
+	duration := fs.Duration("duration", 0, "stop after this long, e.g. 10m (with --requests 0: only by time)")
 	users := fs.Int("users", 12, "users seeded on both sides")
 	prefix := fs.String("prefix", "", "prefix of every userName the run creates (default random, scimh-xxxxxxxx)")
 	save := fs.String("save", "", "write the disagreement as a JSON regression case into this directory")
@@ -55,8 +56,8 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		fmt.Fprintf(stderr, "scimharness fuzz: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if *requests <= 0 || *users <= 0 || *timeout <= 0 {
-		fmt.Fprintln(stderr, "scimharness fuzz: --requests, --users and --timeout must be positive")
+	if *requests < 0 || (*requests == 0 && *duration <= 0) || *users <= 0 || *timeout <= 0 || *duration < 0 {
+		fmt.Fprintln(stderr, "scimharness fuzz: --users and --timeout must be positive, and --requests too unless --duration bounds the run")
 		return exitUsage
 	}
 	if *tok == "" {
@@ -87,17 +88,20 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	res, err := differential.Run(ctx, differential.Config{
 		Target: tg.Client, Reference: ref.Client,
 		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch),
-		Seed: *seed, Requests: *requests, Users: *users, Prefix: *prefix,
+		Seed: *seed, Requests: *requests, Duration: *duration, Users: *users, Prefix: *prefix,
 		Progress: func(done, total int) {
-			if done%100 == 0 || done == total {
-				fmt.Fprintf(stderr, "fuzz: %d/%d requests, 0 disagreements, %s\n", done, total, time.Since(started).Round(100*time.Millisecond))
+			if done%1000 == 0 {
+				fmt.Fprintf(stderr, "fuzz: %d requests, 0 disagreements, %s\n", done, time.Since(started).Round(100*time.Millisecond))
 			}
 		},
 	})
 	for _, e := range resultCleanup(res) {
 		fmt.Fprintf(stderr, "fuzz: cleanup: %s\n", e)
 	}
-	reproduce := fmt.Sprintf("scimharness fuzz --url %s --seed %d --users %d --requests %d", sutarget.SafeURL(tg.BaseURL), *seed, *users, *requests)
+	if res == nil {
+		res = &differential.Result{}
+	}
+	reproduce := fmt.Sprintf("scimharness fuzz --url %s --seed %d --users %d --requests %d", sutarget.SafeURL(tg.BaseURL), *seed, *users, res.Requests)
 	switch {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(stdout, "fuzz: interrupted after %d of %d requests: no verdict\n", res.Requests, *requests)

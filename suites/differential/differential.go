@@ -23,10 +23,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
 )
@@ -41,8 +43,11 @@ type Config struct {
 	Sort, Patch bool
 	// Seed makes the run reproducible: the same seed, the same requests.
 	Seed uint64
-	// Requests bounds the run (default 200); Users is the population (default 12).
+	// Requests bounds the run (default 200, unless Duration is set);
+	// Duration, if set, bounds it by time as well. Users is the population
+	// (default 12).
 	Requests, Users int
+	Duration        time.Duration
 	// Prefix starts every userName this run creates.
 	Prefix string
 	// Progress, if set, is called after every request.
@@ -92,6 +97,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Requests <= 0 {
 		cfg.Requests = 200
+		if cfg.Duration > 0 {
+			cfg.Requests = math.MaxInt
+		}
+	}
+	var deadline time.Time
+	if cfg.Duration > 0 {
+		deadline = time.Now().Add(cfg.Duration)
 	}
 	if cfg.Users <= 0 {
 		cfg.Users = 12
@@ -117,6 +129,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for i := 0; i < cfg.Requests; i++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			break
 		}
 		d, err := r.step()
 		if err != nil {

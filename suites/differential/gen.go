@@ -35,18 +35,30 @@ func (c compare) String() string {
 func (c compare) smaller() []expr { return nil }
 
 type logical struct {
-	op   string // and, or (any case)
-	l, r expr
+	op    string // and, or (any case)
+	l, r  expr
+	paren bool // parenthesised even where precedence does not need it
 }
 
-func (l logical) String() string { return "(" + l.l.String() + " " + l.op + " " + l.r.String() + ")" }
+// String writes only the parentheses precedence needs (RFC 7644 §3.4.2.2:
+// "and" binds tighter than "or"), plus the ones paren asks for: servers
+// that get precedence wrong are only caught by filters that lean on it.
+func (l logical) String() string {
+	side := func(e expr) string {
+		if c, ok := e.(logical); ok && (c.paren || strings.EqualFold(c.op, "or") && strings.EqualFold(l.op, "and")) {
+			return "(" + c.String() + ")"
+		}
+		return e.String()
+	}
+	return side(l.l) + " " + l.op + " " + side(l.r)
+}
 func (l logical) smaller() []expr {
 	out := []expr{l.l, l.r}
 	for _, s := range l.l.smaller() {
-		out = append(out, logical{l.op, s, l.r})
+		out = append(out, logical{l.op, s, l.r, l.paren})
 	}
 	for _, s := range l.r.smaller() {
-		out = append(out, logical{l.op, l.l, s})
+		out = append(out, logical{l.op, l.l, s, l.paren})
 	}
 	return out
 }
@@ -139,7 +151,7 @@ func (g *filters) next(depth int) expr {
 			if g.rnd.IntN(2) == 0 {
 				op = "or"
 			}
-			return logical{g.caseOf(op), g.next(depth - 1), g.next(depth - 1)}
+			return logical{g.caseOf(op), g.next(depth - 1), g.next(depth - 1), g.rnd.IntN(3) == 0}
 		}
 	}
 	return g.compare(attributes[g.rnd.IntN(len(attributes))], "")
@@ -149,7 +161,7 @@ func (g *filters) next(depth int) expr {
 func (g *filters) emailPath() expr {
 	var e expr = g.compare(emailAttributes[g.rnd.IntN(len(emailAttributes))], "emails.")
 	if g.rnd.IntN(2) == 0 {
-		e = logical{g.caseOf("and"), e, g.compare(emailAttributes[g.rnd.IntN(len(emailAttributes))], "emails.")}
+		e = logical{g.caseOf("and"), e, g.compare(emailAttributes[g.rnd.IntN(len(emailAttributes))], "emails."), false}
 	}
 	return valuePath{g.caseOf("emails"), e}
 }
