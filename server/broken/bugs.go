@@ -23,7 +23,7 @@ import (
 // All returns every bug, in a stable order. The slice is new on each call,
 // so callers may keep or change it.
 func All() []Bug {
-	return []Bug{
+	return append([]Bug{
 		{
 			Name:        "lowercases-username",
 			Description: "stores userName lower-cased: a client that created \"Ada@Example.com\" reads back \"ada@example.com\", and IdPs loop sending updates (PostHog 42253, langfuse 13528)",
@@ -79,7 +79,7 @@ func All() []Bug {
 			Description: "rejects request bodies sent as Content-Type application/json (as Google Workspace sends them) with 415 (indigo-iam 1285, pond/scimitar issue 142)",
 			Wrap:        rejectsApplicationJSON,
 		},
-	}
+	}, combinationBugs()...)
 }
 
 // ByName returns the bug called name.

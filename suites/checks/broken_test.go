@@ -27,6 +27,13 @@ var brokenMatrix = map[string][]string{
 	"rejects-pathless-replace": {"patch/replace-no-path", "patch/okta-group-rename"},
 	"case-sensitive-filter":    {"filter/attribute-case", "filter/operator-case", "filter/value-case-insensitive"},
 	"rejects-application-json": {"content/request-application-json"},
+	"first-clause-only":        {"filter/and", "filter/or"},
+	"ignores-not":              {"filter/not"},
+	"value-path-first-term":    {"filter/value-path"},
+	"ignores-sort-order":       {"sort/descending"},
+	"zero-based-start-index":   {"paging/start-index"},
+	"ignores-attributes":       {"attributes/list"},
+	"add-replaces-multivalued": {"patch/add-multivalued"},
 }
 
 func TestBrokenServersFailNamingTheBug(t *testing.T) {

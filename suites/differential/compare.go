@@ -3,6 +3,7 @@ package differential
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -24,9 +25,74 @@ type listed struct {
 	keys  []string       // sort keys of the page, in order
 }
 
-// compareList sends req to both sides and compares the lists; sortKey, if
-// set, extracts the key the page must be ordered by.
-func (r *run) compareList(req client.Request, kind, clause string, sortKey func(map[string]any) string) (*Disagreement, error) {
+// listRequest is a generated GET /Users: a filter (nil for none) scoped to
+// the run's users, and the other parameters (sortBy, sortOrder,
+// startIndex, count, attributes, excludedAttributes).
+type listRequest struct {
+	filter expr
+	params url.Values
+}
+
+func (lr listRequest) has(k string) bool { return lr.params.Get(k) != "" }
+
+// kind and clause name what the request exercises, from its parameters.
+func (lr listRequest) kind() (string, string) {
+	switch {
+	case lr.has("sortBy") && lr.has("startIndex"):
+		return "sort", "RFC 7644 §3.4.2.3 (sorting), RFC 7644 §3.4.2.4 (pagination)"
+	case lr.has("sortBy"):
+		return "sort", "RFC 7644 §3.4.2.3"
+	case lr.has("startIndex") || lr.has("count"):
+		return "paging", "RFC 7644 §3.4.2.4"
+	case lr.has("attributes") || lr.has("excludedAttributes"):
+		return "projection", "RFC 7644 §3.4.2.5"
+	}
+	return "filter", "RFC 7644 §3.4.2.2"
+}
+
+// smaller lists requests with one parameter fewer or a smaller filter.
+func (lr listRequest) smaller() []listRequest {
+	var out []listRequest
+	if lr.filter != nil {
+		out = append(out, listRequest{nil, lr.params})
+		for _, f := range lr.filter.smaller() {
+			out = append(out, listRequest{f, lr.params})
+		}
+	}
+	for k := range lr.params {
+		p := maps.Clone(lr.params)
+		delete(p, k)
+		if k == "sortBy" {
+			delete(p, "sortOrder")
+		}
+		out = append(out, listRequest{lr.filter, p})
+	}
+	slices.SortStableFunc(out, func(a, b listRequest) int { return len(a.params) - len(b.params) })
+	return out
+}
+
+func (r *run) request(lr listRequest) client.Request {
+	f := ""
+	if lr.filter != nil {
+		f = lr.filter.String()
+	}
+	q := url.Values{"filter": {r.scope(f)}}
+	for k, v := range lr.params {
+		q[k] = v
+	}
+	if q.Get("count") == "" {
+		q.Set("count", strconv.Itoa(len(r.users)+10)) // one page holds every user of the run
+	}
+	return client.Request{Method: http.MethodGet, Path: "/Users", Query: q}
+}
+
+// compareList sends lr to both sides and compares the lists by what the
+// RFC fixes: the status class, totalResults; unpaged, the set of users and
+// each user's attributes; sorted, the sequence of sort keys (ties may come
+// in any order); paged but unsorted, only how many came back (the order,
+// and so a page's members, is the server's).
+func (r *run) compareList(lr listRequest) (*Disagreement, error) {
+	req := r.request(lr)
 	ta, tdoc, err := r.tgt.send(r.ctx, req)
 	if err != nil {
 		return nil, err
@@ -35,6 +101,7 @@ func (r *run) compareList(req client.Request, kind, clause string, sortKey func(
 	if err != nil {
 		return nil, err
 	}
+	kind, clause := lr.kind()
 	d := &Disagreement{Kind: kind, Clause: clause, Requests: []Sent{sent(req)}, Target: ta, Reference: ra}
 	if ta.Status/100 != ra.Status/100 {
 		d.Why = fmt.Sprintf("the target answered %d, the reference %d", ta.Status, ra.Status)
@@ -43,25 +110,39 @@ func (r *run) compareList(req client.Request, kind, clause string, sortKey func(
 	if ra.Status/100 != 2 {
 		return nil, nil
 	}
+	var sortKey func(map[string]any) string
+	if by := lr.params.Get("sortBy"); by != "" {
+		sortKey = func(m map[string]any) string {
+			v := any(m)
+			for _, part := range strings.Split(by, ".") {
+				mm, _ := v.(map[string]any)
+				v = lookup(mm, part)
+			}
+			return strings.ToLower(fmt.Sprint(v)) // caseExact false: case-insensitive order
+		}
+	}
+	paged := lr.has("startIndex") || lr.has("count")
 	tl, rl := readList(tdoc, sortKey), readList(rdoc, sortKey)
 	switch {
 	case !tl.ok:
-		d.Why = "the target's answer is not a ListResponse (RFC 7644 §3.4.2)"
+		d.Why = "the target's answer is not a ListResponse with totalResults (RFC 7644 §3.4.2)"
 	case tl.total != rl.total:
 		d.Why = fmt.Sprintf("totalResults: the target says %d, the reference %d", tl.total, rl.total)
+	case len(tl.names) != len(rl.names):
+		d.Why = fmt.Sprintf("the target returned %d resources, the reference %d", len(tl.names), len(rl.names))
 	case sortKey != nil && !slices.Equal(tl.keys, rl.keys):
 		d.Why = fmt.Sprintf("the page is not in sort order: the target's keys %q, the reference's %q", tl.keys, rl.keys)
+	case sortKey == nil && paged:
+		return nil, nil
 	case sortKey == nil && !sameSet(tl.names, rl.names):
 		d.Why = fmt.Sprintf("the target returned %s, the reference %s", setDiff(tl.names, rl.names), setDiff(rl.names, tl.names))
-	case sortKey == nil:
+	default:
 		for name, rd := range rl.docs {
-			if td := tl.docs[name]; !reflect.DeepEqual(td, rd) {
+			if td, ok := tl.docs[name]; ok && !reflect.DeepEqual(td, rd) {
 				d.Why = fmt.Sprintf("%s differs: the target returned %s, the reference %s", name, canonical(td), canonical(rd))
 				return d, nil
 			}
 		}
-		return nil, nil
-	default:
 		return nil, nil
 	}
 	return d, nil
@@ -175,27 +256,15 @@ var sortable = []string{"userName", "displayName", "title", "name.familyName"}
 
 // sorted sends a sorted page: sortBy, maybe sortOrder, startIndex, count.
 func (r *run) sorted() (*Disagreement, error) {
-	by := sortable[r.rnd.IntN(len(sortable))]
-	q := url.Values{"sortBy": {by}}
+	q := url.Values{"sortBy": {sortable[r.rnd.IntN(len(sortable))]}}
 	if o := r.rnd.IntN(3); o > 0 {
 		q.Set("sortOrder", []string{"", "ascending", "descending"}[o])
 	}
-	q.Set("startIndex", strconv.Itoa(1+r.rnd.IntN(len(r.users))))
-	q.Set("count", strconv.Itoa(1+r.rnd.IntN(len(r.users))))
-	req := r.listQuery("", nil)
-	for k, v := range q {
-		req.Query[k] = v
+	if r.rnd.IntN(3) > 0 {
+		q.Set("startIndex", strconv.Itoa(1+r.rnd.IntN(len(r.users))))
+		q.Set("count", strconv.Itoa(1+r.rnd.IntN(len(r.users))))
 	}
-	key := func(m map[string]any) string {
-		v := any(m)
-		for _, part := range strings.Split(by, ".") {
-			mm, _ := v.(map[string]any)
-			v = lookup(mm, part)
-		}
-		return strings.ToLower(fmt.Sprint(v)) // caseExact false: case-insensitive order
-	}
-	clause := "RFC 7644 §3.4.2.3, §3.4.2.4"
-	return r.compareList(req, "sort", clause, key)
+	return r.list(listRequest{params: q})
 }
 
 // projections are attributes/excludedAttributes values (RFC 7644 §3.4.2.5).
@@ -203,18 +272,16 @@ var projections = []string{"userName", "displayName", "emails", "name.givenName"
 
 // projected sends a list with attributes or excludedAttributes.
 func (r *run) projected() (*Disagreement, error) {
-	p := projections[r.rnd.IntN(len(projections))]
 	param := "attributes"
 	if r.rnd.IntN(2) == 0 {
 		param = "excludedAttributes"
 	}
-	g := &filters{rnd: r.rnd, users: r.users}
-	f := ""
+	lr := listRequest{params: url.Values{param: {projections[r.rnd.IntN(len(projections))]}}}
 	if r.rnd.IntN(2) == 0 {
-		f = g.next(1).String()
+		g := &filters{rnd: r.rnd, users: r.users}
+		lr.filter = g.next(1)
 	}
-	req := r.listQuery(f, url.Values{param: {p}})
-	return r.compareList(req, "projection", "RFC 7644 §3.4.2.5", nil)
+	return r.list(lr)
 }
 
 // patch sends a sequence of one to three operations to one user on both
@@ -265,6 +332,9 @@ func (r *run) patchOps() []any {
 func (r *run) comparePatch(userName string, ops []any, before *client.Request) (*Disagreement, error) {
 	body := map[string]any{"schemas": []any{scim.PatchOpURN}, "Operations": ops}
 	d := &Disagreement{Kind: "patch", Clause: "RFC 7644 §3.5.2"}
+	if len(ops) == 0 {
+		d.Kind, d.Clause = "create", "RFC 7644 §3.3 (the created resource as stored), RFC 7643 §2.1"
+	}
 	if before != nil {
 		d.Requests = append(d.Requests, sent(*before))
 	}
@@ -272,20 +342,22 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 	var docs [2]map[string]any
 	for i, s := range []*side{r.tgt, r.ref} {
 		id := s.ids[userName]
-		req := client.Request{Method: http.MethodPatch, Path: "/Users/" + id, Body: body}
-		a, _, err := s.send(r.ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		ans[i] = a
-		if i == 1 {
-			d.Requests = append(d.Requests, sent(client.Request{Method: http.MethodPatch, Path: "/Users/{id}", Body: body}))
+		if len(ops) > 0 {
+			req := client.Request{Method: http.MethodPatch, Path: "/Users/" + id, Body: body}
+			a, _, err := s.send(r.ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			ans[i] = a
+			if i == 1 {
+				d.Requests = append(d.Requests, sent(client.Request{Method: http.MethodPatch, Path: "/Users/{id}", Body: body}))
+			}
 		}
 		g, doc, err := s.send(r.ctx, client.Request{Method: http.MethodGet, Path: "/Users/" + id})
 		if err != nil {
 			return nil, err
 		}
-		if g.Status != http.StatusOK {
+		if g.Status != http.StatusOK || len(ops) == 0 {
 			ans[i] = g
 		}
 		docs[i] = doc
@@ -298,7 +370,10 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 	d.Requests = append(d.Requests, Sent{Method: http.MethodGet, Path: "/Users/{id}"})
 	tn, rn := normalise(docs[0]), normalise(docs[1])
 	if !reflect.DeepEqual(tn, rn) {
-		d.Why = fmt.Sprintf("after the PATCH the target holds %s, the reference %s", canonical(tn), canonical(rn))
+		d.Why = fmt.Sprintf("read back, the target holds %s, the reference %s", canonical(tn), canonical(rn))
+		if len(ops) > 0 {
+			d.Why = "after the PATCH, " + d.Why
+		}
 		return d, nil
 	}
 	return nil, nil
@@ -307,6 +382,13 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 // shrinkPatch looks for a shorter operation list that still disagrees, each
 // try on a fresh copy of the user as the reference held it before.
 func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagreement, error) {
+	// A copy that disagrees before any PATCH: the create is the defect.
+	if sd, err := r.onFreshCopy(userName, nil); err != nil || sd != nil {
+		if sd != nil {
+			sd.Shrunk = true
+		}
+		return sd, err
+	}
 	for len(ops) > 1 {
 		progressed := false
 		for i := range ops {
@@ -324,6 +406,15 @@ func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagre
 			break
 		}
 	}
+	// The reported case starts from its own POST, so it reproduces without
+	// the rest of the population.
+	if d.Requests[0].Method != http.MethodPost {
+		if sd, err := r.onFreshCopy(userName, ops); err != nil {
+			return nil, err
+		} else if sd != nil {
+			d = sd
+		}
+	}
 	d.Shrunk = true
 	return d, nil
 }
@@ -338,7 +429,7 @@ func (r *run) onFreshCopy(userName string, ops []any) (*Disagreement, error) {
 		}
 	}
 	r.fresh++
-	u.UserName = fmt.Sprintf("%s-shrink%d", r.cfg.Prefix, r.fresh)
+	u.UserName = fmt.Sprintf("%s-Shrink%d", r.cfg.Prefix, r.fresh)
 	req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u.doc()}
 	for _, s := range []*side{r.tgt, r.ref} {
 		a, err := s.create(r.ctx, u.UserName, req)

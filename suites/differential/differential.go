@@ -26,8 +26,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
@@ -225,42 +223,33 @@ func (r *run) scope(f string) string {
 	return s + " and (" + f + ")"
 }
 
-func (r *run) listQuery(filter string, extra url.Values) client.Request {
-	q := url.Values{"filter": {r.scope(filter)}, "count": {strconv.Itoa(len(r.users) + 10)}}
-	for k, v := range extra {
-		q[k] = v
-	}
-	return client.Request{Method: http.MethodGet, Path: "/Users", Query: q}
-}
-
 // filtered sends one generated filter.
 func (r *run) filtered() (*Disagreement, error) {
 	g := &filters{rnd: r.rnd, users: r.users}
-	f := g.next(3)
-	d, err := r.compareFilter(f)
+	return r.list(listRequest{filter: g.next(3)})
+}
+
+// list sends lr to both sides, and shrinks it when they disagree.
+func (r *run) list(lr listRequest) (*Disagreement, error) {
+	d, err := r.compareList(lr)
 	if err != nil || d == nil {
 		return d, err
 	}
-	return r.shrinkFilter(f, d)
+	return r.shrinkList(lr, d)
 }
 
-func (r *run) compareFilter(f expr) (*Disagreement, error) {
-	req := r.listQuery(f.String(), nil)
-	return r.compareList(req, "filter", "RFC 7644 §3.4.2.2", nil)
-}
-
-// shrinkFilter replaces f by smaller filters while they still disagree.
-func (r *run) shrinkFilter(f expr, d *Disagreement) (*Disagreement, error) {
+// shrinkList replaces lr by smaller requests while they still disagree.
+func (r *run) shrinkList(lr listRequest, d *Disagreement) (*Disagreement, error) {
 	for tries := 0; tries < 200; {
 		progressed := false
-		for _, s := range f.smaller() {
+		for _, s := range lr.smaller() {
 			tries++
-			sd, err := r.compareFilter(s)
+			sd, err := r.compareList(s)
 			if err != nil {
 				return nil, err
 			}
 			if sd != nil {
-				f, d, progressed = s, sd, true
+				lr, d, progressed = s, sd, true
 				break
 			}
 		}

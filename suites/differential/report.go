@@ -81,7 +81,7 @@ func (d *Disagreement) Format(baseURL string) string {
 	}
 	fmt.Fprintf(&b, "  target:    %d %s\n", d.Target.Status, oneLine(d.Target.Body))
 	fmt.Fprintf(&b, "  reference: %d %s\n", d.Reference.Status, oneLine(d.Reference.Body))
-	b.WriteString("  reproduce:\n")
+	b.WriteString("  reproduce (with {id} the id the POST answered; every other user of the run is deleted when it ends):\n")
 	for _, s := range d.Requests {
 		b.WriteString("    " + s.curl(baseURL) + "\n")
 	}
