@@ -288,7 +288,7 @@ func (r *run) projected() (*Disagreement, error) {
 // sides, then reads the user back from both.
 func (r *run) patch() (*Disagreement, error) {
 	u := r.users[r.rnd.IntN(len(r.users))]
-	ops := r.patchOps()
+	ops := r.patchOps(u.UserName)
 	d, err := r.comparePatch(u.UserName, ops, nil)
 	if err != nil || d == nil {
 		return d, err
@@ -296,7 +296,7 @@ func (r *run) patch() (*Disagreement, error) {
 	return r.shrinkPatch(u.UserName, ops, d)
 }
 
-func (r *run) patchOps() []any {
+func (r *run) patchOps(userName string) []any {
 	g := &filters{rnd: r.rnd, users: r.users}
 	n := 1 + r.rnd.IntN(3)
 	var ops []any
@@ -308,6 +308,13 @@ func (r *run) patchOps() []any {
 		case 1:
 			op = map[string]any{"op": "replace", "value": map[string]any{"displayName": "Renamed " + strconv.Itoa(r.rnd.IntN(100))}}
 		case 2:
+			// Each add grows the user: a long run keeps users small.
+			if r.adds[userName] >= 3 {
+				op = map[string]any{"op": "remove", "path": `emails[type eq "other"]`}
+				r.adds[userName] = 0
+				break
+			}
+			r.adds[userName]++
 			op = map[string]any{"op": "add", "path": "emails", "value": []any{map[string]any{"value": fmt.Sprintf("extra%d@other.example.net", r.rnd.IntN(1000)), "type": "other"}}}
 		case 3:
 			op = map[string]any{"op": "remove", "path": `emails[type eq "home"]`}

@@ -79,6 +79,7 @@ type run struct {
 	users       []user
 	tgt, ref    *side
 	fresh       int
+	adds        map[string]int // emails added to a user since its last removal
 	ctx         context.Context
 	cleanupErrs []string
 }
@@ -108,9 +109,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r := &run{
 		cfg: cfg, ctx: ctx,
-		rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5c1a)),
-		tgt: &side{name: "target", c: cfg.Target, ids: map[string]string{}},
-		ref: &side{name: "reference", c: cfg.Reference, ids: map[string]string{}},
+		rnd:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5c1a)),
+		adds: map[string]int{},
+		tgt:  &side{name: "target", c: cfg.Target, ids: map[string]string{}},
+		ref:  &side{name: "reference", c: cfg.Reference, ids: map[string]string{}},
 	}
 	r.users = population(r.rnd, cfg.Prefix, cfg.Users)
 	res := &Result{}
