@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -14,10 +13,9 @@ import (
 	"sync"
 
 	"github.com/scimharness/scimharness/scim"
-	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
-	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/server/servertest"
 )
 
 // All returns every bug, in a stable order. The slice is new on each call,
@@ -101,33 +99,27 @@ func Names() []string {
 	return names
 }
 
-// Handler returns the reference server — memory store, the default tenant
-// at /scim/v2 with bearer token token, logs discarded — wrapped by bug.Wrap.
-// A nil bug gives the plain reference server, which tests use to show that
-// the same exchange is answered correctly without the bug.
+// Handler returns the reference server of server/servertest — memory
+// store, the default tenant at /scim/v2 with bearer token token, logs
+// discarded — wrapped by bug.Wrap. A nil bug gives the plain reference
+// server, which tests use to show that the same exchange is answered
+// correctly without the bug.
 func Handler(bug *Bug, token string) (http.Handler, error) {
 	if token == "" {
 		return nil, errors.New("broken: a token is required")
 	}
-	tenants := server.NewTenants()
-	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
-		return nil, err
+	opts := []servertest.Option{servertest.WithToken(token)}
+	if bug != nil {
+		if bug.Wrap == nil {
+			return nil, fmt.Errorf("broken: bug %q has no Wrap", bug.Name)
+		}
+		opts = append(opts, servertest.WithWrap(bug.Wrap))
 	}
-	srv, err := server.New(server.Config{
-		Store:   memory.New(),
-		Tenants: tenants,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	s, err := servertest.NewUnstartedServer(opts...)
 	if err != nil {
 		return nil, err
 	}
-	if bug == nil {
-		return srv, nil
-	}
-	if bug.Wrap == nil {
-		return nil, fmt.Errorf("broken: bug %q has no Wrap", bug.Name)
-	}
-	return bug.Wrap(srv), nil
+	return s.Handler, nil
 }
 
 // lowercasesUsername lower-cases userName in what clients send, so the
