@@ -2,6 +2,7 @@ package servertest_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -227,5 +228,38 @@ func TestTokensDiffer(t *testing.T) {
 func TestRefused(t *testing.T) {
 	if _, err := servertest.NewServer(servertest.WithTenant("no/slashes")); err == nil {
 		t.Error("a tenant id with a slash: no error")
+	}
+}
+
+// TestLoadFixture is the load command's fixture: users put into a store
+// first, then served for a tenant of the run's own with a token of its
+// own, on a listener of the caller's (Handler).
+func TestLoadFixture(t *testing.T) {
+	ctx := context.Background()
+	st := memory.New()
+	rt, _ := schema.Default().ResourceType("User")
+	doc, err := rt.Normalize(map[string]any{"userName": "user0@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Create(ctx, "scimh-load-1", rt, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := servertest.NewUnstartedServer(servertest.WithStore(st), servertest.WithTenant("scimh-load-1"), servertest.WithToken("load-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler)
+	defer ts.Close()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+s.BasePath+`/Users?filter=userName+eq+%22user0@example.com%22`, nil)
+	req.Header.Set("Authorization", "Bearer load-token")
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct{ TotalResults int }
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != http.StatusOK || list.TotalResults != 1 {
+		t.Errorf("GET %s/Users?filter=…: %d, %d results, %v; want 200 and the 1 user loaded", s.BasePath, resp.StatusCode, list.TotalResults, err)
 	}
 }
