@@ -88,7 +88,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
 	fs.BoolVar(&c.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
-	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs)")
+	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs); list: print each bug with the checks that must see it, and exit")
 	// No default from the environment here: -h prints defaults, and the URL
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
 	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
@@ -118,6 +118,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if c.rateLimit < 0 || c.rateBurst < 0 || math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) {
 		fmt.Fprintf(stderr, "scimharness serve: --rate-limit and --rate-limit-burst must be finite and not negative\n")
 		return exitUsage
+	}
+	if c.bug == "list" {
+		// The catalog for ci/conform-process.sh: every bug, with the
+		// checks that must fail or warn against it.
+		for _, b := range broken.All() {
+			fmt.Fprintf(stdout, "%s\tfails=%s\twarns=%s\n", b.Name, strings.Join(b.Fails, ","), strings.Join(b.Warns, ","))
+		}
+		return exitOK
 	}
 	wrap, err := bugWrapper(c.bug)
 	if err != nil {
