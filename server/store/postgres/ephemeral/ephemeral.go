@@ -8,8 +8,10 @@
 //  1. SCIM_TEST_DATABASE_URL: a server someone runs; ephemeral creates a
 //     fresh database on it for the run (so runs do not collide) and drops
 //     it at the end. The role needs CREATEDB.
-//  2. Docker, through testcontainers-go's postgres module, when a Docker
-//     engine answers within a few seconds: image postgres:16-alpine, or
+//  2. Docker, through the engine's API (docker.go says why not
+//     testcontainers-go, the library this used before: it links testing and
+//     testify into every binary that imports it), when a Docker engine
+//     answers within a few seconds: image postgres:16-alpine, or
 //     SCIM_TEST_POSTGRES_IMAGE. When the image is not present and cannot be
 //     pulled (no registry), ephemeral goes on to 3 with a log line saying
 //     so; when SCIM_TEST_POSTGRES_IMAGE names the image, it fails instead:
