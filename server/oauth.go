@@ -16,6 +16,7 @@ import (
 
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // issued is an access token the token endpoint gave out; only its hash is
@@ -78,6 +79,24 @@ func (s *Server) authenticate(tenant, token string) (profile.Principal, error) {
 		return t.p, nil
 	}
 	return profile.Principal{}, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required")
+}
+
+// identify reports the tenant the request's path names (pathTenant, on the
+// clean path) and whether its bearer token authenticates for it: a token of
+// the tenant, or an access token issued to one of its clients (also once
+// expired: it is still that tenant's client). It decides whose rate limit a
+// request spends and whether the recorder keeps it, before routing.
+func (s *Server) identify(r *http.Request) (string, bool) {
+	t := pathTenant(r.URL.Path)
+	tok := bearer(r)
+	if tok == "" {
+		return t, false
+	}
+	if s.cfg.Tenants.Allowed(t, tok) {
+		return t, true
+	}
+	it, ok := s.issued.get(tok)
+	return t, ok && it.tenant == t
 }
 
 // knownElsewhere reports whether token acts for a tenant other than this
@@ -159,6 +178,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 		return
 	}
+	// The client authenticated: its exchange is the tenant's (recorded).
+	wire.AuthenticationFrom(r.Context()).Set(tenant)
 	scope := form.Get("scope")
 	if want := pr.Access.Scope; want != "" && !slices.Contains(strings.Fields(scope), want) {
 		oauthError(w, http.StatusBadRequest, "invalid_scope", "the scope must be "+want)
@@ -170,6 +191,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := base64.RawURLEncoding.EncodeToString(b)
+	if s.cfg.Issued != nil {
+		s.cfg.Issued(tok) // before it is sent: the recorder must know it first
+	}
 	now := s.now()
 	s.issued.add(HashToken(tok), issued{tenant: tenant, p: c.Principal, expires: now.Add(c.Lifetime)}, now)
 	out := map[string]any{

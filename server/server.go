@@ -26,6 +26,7 @@ import (
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Config configures a [Server]. Zero values take the defaults noted.
@@ -54,6 +55,12 @@ type Config struct {
 	// RateLimit caps each tenant's requests (429 with Retry-After above
 	// it). The zero value is no limit.
 	RateLimit RateLimit
+	// Issued, if set, is called with every access token the token endpoint
+	// issues, before the response carries it, so that a recorder can
+	// redact it as a literal wherever a client later puts it (a query
+	// parameter, an odd header, the path). It must be quick and safe for
+	// concurrent use.
+	Issued func(token string)
 }
 
 // Server is the reference SCIM server; it is an http.Handler.
@@ -217,6 +224,13 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t := tenantOf(r)
 		p, err := s.authenticate(t, bearer(r))
+		note := wire.AuthenticationFrom(r.Context())
+		switch {
+		case err == nil, err == errExpired: // an expired token is still this tenant's client
+			note.Set(t)
+		default:
+			note.Clear()
+		}
 		if err != nil {
 			writeError(w, err)
 			return
@@ -307,7 +321,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("path", r.URL.Path), slog.String("tenant", tenantOf(r)),
 			slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	}()
-	if s.limiter != nil && s.limiter.limit(rec, r) {
+	// Who sent it, before anything spends or records on a tenant's behalf:
+	// a path naming a tenant proves nothing. The recorder (package
+	// certify/record) keeps only exchanges noted here; authed refines the
+	// note once routing has named the tenant.
+	tenant, authenticated := s.identify(r)
+	if authenticated {
+		wire.AuthenticationFrom(r.Context()).Set(tenant)
+	}
+	if s.limiter != nil && s.limiter.limit(rec, r, tenant, authenticated) {
 		return
 	}
 	s.mux.ServeHTTP(rec, r)

@@ -162,6 +162,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		defer pg.Close()
 		st = pg
 	}
+	// The recorder (or, for --inspect alone, the observer) exists before
+	// the server, which tells it every access token it issues.
+	var insp *inspect.Inspector
+	var rec *record.Recorder
+	ro := record.Options{Secrets: literalSecrets(c.token, c.configFile), MaxBody: int(min(c.maxBodyBytes, math.MaxInt32)), Logger: logger}
+	if c.inspect {
+		insp = inspect.New(inspect.Options{Authorize: tenants.Allowed})
+		ro.Observe = insp.Observe
+	}
+	switch {
+	case c.recordDir != "":
+		if rec, err = record.New(c.recordDir, ro); err != nil {
+			fmt.Fprintf(stderr, "scimharness serve: --record: %v\n", err)
+			return exitFail
+		}
+		defer func() {
+			if err := rec.Close(); err != nil {
+				logger.Error("recording", "err", err)
+			}
+			logger.Info("recording closed", "dir", c.recordDir, "not_recorded_without_valid_token", rec.Anonymous(), "dropped", rec.Dropped())
+		}()
+		logger.Info("recording exchanges", "dir", c.recordDir)
+	case insp != nil:
+		if rec, err = record.NewObserver(ro); err != nil {
+			fmt.Fprintf(stderr, "scimharness serve: --inspect: %v\n", err)
+			return exitFail
+		}
+	}
+	var issued func(string)
+	if rec != nil {
+		issued = rec.AddSecret
+	}
 	srv, err := server.New(server.Config{
 		Store:          st,
 		Tenants:        tenants,
@@ -171,6 +203,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		PatchNoContent: c.patchNoContent,
 		Profiles:       profiles,
 		RateLimit:      server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst},
+		Issued:         issued,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
@@ -185,34 +218,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
 	}
 	h := wrap(srv)
-	var insp *inspect.Inspector
-	var observe func(record.Entry)
-	if c.inspect {
-		insp = inspect.New(inspect.Options{Authorize: tenants.Allowed})
-		observe = insp.Observe
-	}
-	if c.recordDir == "" && insp != nil {
-		obs, err := record.NewObserver(record.Options{Secrets: []string{c.token}, Observe: observe})
-		if err != nil {
-			ln.Close()
-			fmt.Fprintf(stderr, "scimharness serve: --inspect: %v\n", err)
-			return exitFail
-		}
-		h = obs.Wrap(h)
-	}
-	if c.recordDir != "" {
-		rec, err := record.New(c.recordDir, record.Options{Secrets: []string{c.token}, Observe: observe})
-		if err != nil {
-			ln.Close()
-			fmt.Fprintf(stderr, "scimharness serve: --record: %v\n", err)
-			return exitFail
-		}
-		defer func() {
-			if err := rec.Close(); err != nil {
-				logger.Error("recording", "err", err)
-			}
-		}()
-		logger.Info("recording exchanges", "dir", c.recordDir)
+	if rec != nil {
 		h = rec.Wrap(h)
 	}
 	if insp != nil {
@@ -226,6 +232,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		logger.Info("live inspector", "url", scheme+"://"+ln.Addr().String()+inspect.Prefix)
 	}
 	return runHTTP(ctx, ln, h, c, logger)
+}
+
+// literalSecrets are the tokens serve knows in plain text, --token and every
+// tenant's "tokens:" in --config, for the recorder to redact as literals
+// wherever a client puts them. Tokens given only as hashes (token_sha256)
+// are learnt by the recorder from the first request they authenticate.
+// loadTenants has read the file already, so an error here cannot happen.
+func literalSecrets(token, configFile string) []string {
+	out := []string{token}
+	if configFile == "" {
+		return out
+	}
+	fc, err := readFileConfig(configFile)
+	if err != nil {
+		return out
+	}
+	for _, tc := range fc.Tenants {
+		out = append(out, tc.Tokens...)
+	}
+	return out
 }
 
 // runHTTP serves until ctx ends (SIGINT/SIGTERM), then drains requests in
