@@ -13,6 +13,7 @@
 package server
 
 import (
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -61,15 +62,24 @@ type Config struct {
 	// parameter, an odd header, the path). It must be quick and safe for
 	// concurrent use.
 	Issued func(token string)
+	// TokenKey signs the OAuth2 access tokens the token endpoints issue
+	// (HMAC-SHA256, with each client's stored secret hash mixed in), so
+	// that they need not be kept: servers given the same key and client
+	// configuration — replicas on one database — accept each other's
+	// tokens. Empty: a random key, so tokens die with the process. Give at
+	// least 32 random bytes.
+	TokenKey []byte
 }
 
 // Server is the reference SCIM server; it is an http.Handler.
 type Server struct {
-	cfg    Config
-	mux    *http.ServeMux
-	log    *slog.Logger
-	issued issuedTokens // access tokens of the tenants' token endpoints
-	groups sync.Map     // tenant → true once its profile's groups exist
+	cfg Config
+	mux *http.ServeMux
+	log *slog.Logger
+	// tokenKey signs the access tokens of the tenants' token endpoints
+	// (Config.TokenKey, or random).
+	tokenKey []byte
+	groups   sync.Map // tenant → true once its profile's groups exist
 	// groupsMu serialises the creation of profiles' groups.
 	groupsMu sync.Mutex
 	limiter  *rateLimiter // nil: no rate limit
@@ -95,7 +105,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BulkMaxOperations <= 0 {
 		cfg.BulkMaxOperations = 1000
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil), tokenKey: cfg.TokenKey}
+	if len(s.tokenKey) == 0 {
+		s.tokenKey = make([]byte, 32)
+		if _, err := rand.Read(s.tokenKey); err != nil {
+			return nil, fmt.Errorf("server: no randomness for the token key: %w", err)
+		}
+	}
 	s.routes()
 	return s, nil
 }

@@ -42,6 +42,12 @@ they are kept in PostgreSQL instead (12 or later, UTF8 database) and survive
 restarts; the server creates or migrates its tables (schema "scim") when it
 starts, and exits 1 if the database cannot be reached.
 
+OAuth2 access tokens (the token endpoints of Huddle and Board tenants) are
+signed, not stored: replicas that share SCIM_TOKEN_KEY (at least 32 bytes,
+from the environment so that it is not in ps output) and the --config accept
+each other's tokens. Without it each process signs with a random key, and its
+tokens end with it.
+
 Flags:
 `
 
@@ -143,6 +149,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitUsage
 	}
+	tokenKey := getenv("SCIM_TOKEN_KEY")
+	if tokenKey != "" && len(tokenKey) < 32 {
+		fmt.Fprintf(stderr, "scimharness serve: SCIM_TOKEN_KEY has %d bytes; give at least 32 random ones\n", len(tokenKey))
+		return exitUsage
+	}
 	if c.databaseURL == "" {
 		c.databaseURL = getenv("SCIM_DATABASE_URL")
 	}
@@ -204,6 +215,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Profiles:       profiles,
 		RateLimit:      server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst},
 		Issued:         issued,
+		TokenKey:       []byte(tokenKey),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)

@@ -169,3 +169,47 @@ func TestServeRecordKeepsOnlyAuthenticatedAndRedacted(t *testing.T) {
 		t.Errorf("the log does not count the %d anonymous exchanges:\n%s", anonymous+1, logs)
 	}
 }
+
+// Two `serve` processes sharing SCIM_TOKEN_KEY and --config accept each
+// other's OAuth2 access tokens (issue 14, "Several replicas"); a key too
+// short to be a secret is refused.
+func TestServeReplicasShareAccessTokens(t *testing.T) {
+	sum := server.HashToken("board-idp-secret")
+	cfg := filepath.Join(t.TempDir(), "tenants.yaml")
+	if err := os.WriteFile(cfg, []byte("tenants:\n  - id: hub\n    profile: board\n    clients:\n      - {id: idp, secret_sha256: \""+hex.EncodeToString(sum[:])+"\", scim: true, token_minutes: 60}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "SCIM_TOKEN_KEY" {
+			return "replica-key-0123456789abcdef0123456789"
+		}
+		return ""
+	}
+	a, _ := startRecordingServe(t, []string{"--config", cfg}, env)
+	b, _ := startRecordingServe(t, []string{"--config", cfg}, env)
+	resp, err := http.PostForm(a+"/t/hub/connect/token", map[string][]string{"grant_type": {"client_credentials"},
+		"client_id": {"idp"}, "client_secret": {"board-idp-secret"}, "scope": {"board-scim"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`"access_token":"([^"]+)"`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatalf("token from replica a: %d %s", resp.StatusCode, raw)
+	}
+	if code := do(t, "GET", b+"/t/hub/scim/Users", string(m[1]), nil, ""); code != http.StatusOK {
+		t.Errorf("replica b with replica a's token: %d, want 200", code)
+	}
+
+	var stderr bytes.Buffer
+	short := func(k string) string {
+		if k == "SCIM_TOKEN_KEY" {
+			return "short"
+		}
+		return ""
+	}
+	if code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--config", cfg}, io.Discard, &stderr, short); code != exitUsage || !strings.Contains(stderr.String(), "SCIM_TOKEN_KEY") {
+		t.Errorf("a 5-byte SCIM_TOKEN_KEY: exit %d, %s; want a usage error", code, stderr.String())
+	}
+}
