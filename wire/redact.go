@@ -134,6 +134,10 @@ func sensitiveMember(name string) bool {
 type Redactor struct {
 	mu      sync.RWMutex
 	secrets []string
+	// rep replaces every secret in one pass; nil until needed after a
+	// change (a recorder learns many tokens, and a pass per secret per
+	// header would cost that many scans).
+	rep *strings.Replacer
 }
 
 // NewRedactor returns a Redactor that also replaces the given literal
@@ -159,8 +163,10 @@ func (r *Redactor) AddSecret(s string) {
 		}
 	}
 	r.secrets = append(r.secrets, s)
-	// Longest first, so a secret containing another is replaced whole.
+	// Longest first, so a secret containing another is replaced whole
+	// (strings.Replacer tries its pairs in argument order).
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	r.rep = nil
 }
 
 // RemoveSecret forgets a literal secret added before, e.g. an access token
@@ -171,27 +177,49 @@ func (r *Redactor) RemoveSecret(s string) {
 	for i, x := range r.secrets {
 		if x == s {
 			r.secrets = append(r.secrets[:i], r.secrets[i+1:]...)
+			r.rep = nil
 			return
 		}
 	}
 }
 
-func (r *Redactor) literals(s string) string {
+// replacer returns the one-pass replacer of the secrets, or nil if none.
+func (r *Redactor) replacer() *strings.Replacer {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, x := range r.secrets {
-		s = strings.ReplaceAll(s, x, Redacted)
+	rep, n := r.rep, len(r.secrets)
+	r.mu.RUnlock()
+	if rep != nil || n == 0 {
+		return rep
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rep == nil && len(r.secrets) > 0 {
+		pairs := make([]string, 0, 2*len(r.secrets))
+		for _, x := range r.secrets {
+			pairs = append(pairs, x, Redacted)
+		}
+		r.rep = strings.NewReplacer(pairs...)
+	}
+	return r.rep
+}
+
+func (r *Redactor) literals(s string) string {
+	if rep := r.replacer(); rep != nil {
+		return rep.Replace(s)
 	}
 	return s
 }
 
 func (r *Redactor) literalBytes(b []byte) []byte {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, x := range r.secrets {
-		b = bytes.ReplaceAll(b, []byte(x), []byte(Redacted))
+	rep := r.replacer()
+	if rep == nil {
+		return b
 	}
-	return b
+	out := rep.Replace(string(b))
+	if len(out) == len(b) && out == string(b) {
+		return b
+	}
+	return []byte(out)
 }
 
 // Request returns the redacted form of a request: credentials in headers,

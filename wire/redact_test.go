@@ -145,3 +145,20 @@ func TestRedactLookalikeNames(t *testing.T) {
 		t.Errorf("query %q, header %q", req.URL, req.Header.Get("X-Pa\u017Fsword"))
 	}
 }
+
+// Literal secrets are replaced in one pass, the longest first, and a
+// removed one is no longer searched for.
+func TestRedactLiterals(t *testing.T) {
+	r := NewRedactor("abcdefgh", "abcdefgh12", "short")
+	if got := r.literals("xabcdefgh12y abcdefghz short"); got != "x[REDACTED]y [REDACTED]z short" {
+		t.Errorf("literals: %q", got)
+	}
+	r.RemoveSecret("abcdefgh12")
+	if got := r.literals("xabcdefgh12y"); got != "x[REDACTED]12y" {
+		t.Errorf("after RemoveSecret: %q", got)
+	}
+	r.AddSecret("zzzzzzzzzz")
+	if got := string(r.literalBytes([]byte("zzzzzzzzzz abcdefgh"))); got != "[REDACTED] [REDACTED]" {
+		t.Errorf("after AddSecret: %q", got)
+	}
+}
