@@ -136,6 +136,9 @@ func (s *Server) authenticate(tenant, token string) (profile.Principal, error) {
 func (s *Server) identify(r *http.Request) (string, bool) {
 	t := pathTenant(r.URL.Path)
 	tok := bearer(r)
+	if strings.HasPrefix(r.URL.Path, "/people/companies/") {
+		tok = huddleToken(r) // Huddle's endpoints also take "OAuth2 <token>"
+	}
 	if tok == "" {
 		return t, false
 	}

@@ -317,13 +317,13 @@ func cleanPath(p string) string {
 }
 
 func (rec *Recorder) write(e Entry, reqHeader http.Header, reqBody []byte, cw *captureWriter) {
-	// The request authenticated, so its bearer token is one of the
-	// tenant's — possibly one known only by its hash (token_sha256):
+	// The request authenticated, so its credential (a bearer token) is one
+	// of the tenant's — possibly one known only by its hash (token_sha256):
 	// learn it before redacting, so that it is replaced also where the
 	// rules do not look (a query parameter of any name, an odd header,
 	// the path).
-	if scheme, tok, ok := strings.Cut(reqHeader.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
-		rec.AddSecret(strings.TrimSpace(tok))
+	if _, cred, ok := strings.Cut(reqHeader.Get("Authorization"), " "); ok {
+		rec.AddSecret(strings.TrimSpace(cred)) // Bearer, Huddle's OAuth2, Basic client credentials
 	}
 	raw := e.Path
 	if e.Query != "" {

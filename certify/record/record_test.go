@@ -476,3 +476,44 @@ func TestRecordRedactsEveryTenantsTokenAsALiteral(t *testing.T) {
 		t.Errorf("%d entries, want 9", entries)
 	}
 }
+
+// Huddle's company endpoints take "Authorization: OAuth2 <token>": such a
+// request is the company's, recorded under it with its token redacted as
+// a literal; a token of another company is nobody's there.
+func TestRecordHuddleCompanyExchanges(t *testing.T) {
+	const admin, other = "huddle-admin-token-0123", "huddle-other-token-4567"
+	ts, rec, dir := recordedServer(t, record.Options{}, func(c *server.Config) {
+		for tenant, tok := range map[string]string{"123": admin, "456": other} {
+			if err := c.Tenants.Add(tenant, server.HashToken(tok)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		huddle := profile.Huddle()
+		c.Profiles = func(tenant string) *profile.Profile {
+			if tenant == "123" || tenant == "456" {
+				return huddle
+			}
+			return nil
+		}
+	})
+	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"h@example.com","name":{"givenName":"H","familyName":"K"},"emails":[{"value":"h@example.com","primary":true}],"ref":"` + admin + `"}`
+	send(t, ts, "POST", "/people/companies/123/users", "", map[string]string{"Authorization": "OAuth2 " + admin, "Accept": "application/json"}, body)
+	send(t, ts, "GET", "/people/companies/123/users/nope", "", map[string]string{"Authorization": "OAuth2 " + other}, "")
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := record.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Tenant != "123" || len(recs[0].Entries) != 1 {
+		t.Fatalf("want company 123's one exchange, got %+v", recs)
+	}
+	raw, _ := os.ReadFile(recs[0].File)
+	if bytes.Contains(raw, []byte(admin)) {
+		t.Errorf("the recording holds the OAuth2-scheme token:\n%s", raw)
+	}
+	if rec.Anonymous() != 1 {
+		t.Errorf("Anonymous() = %d, want 1 (456's token on 123)", rec.Anonymous())
+	}
+}
