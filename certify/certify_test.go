@@ -173,6 +173,45 @@ func TestOktaRecordingGradesAsOkta(t *testing.T) {
 	}
 }
 
+// Issue 14 #7: requests without a valid token — an attacker's, a scanner's,
+// another tenant's client — are not the tenant's client and must not change
+// its grade: three anonymous 401s used to turn Okta's "certified" into "not
+// certified". The recorder keeps only exchanges the server authenticated.
+func TestAnonymousTrafficDoesNotChangeTheVerdict(t *testing.T) {
+	recs := recording(t, func(base string) {
+		anonymous := func() {
+			for _, tok := range []string{"", "guess-" + token, "Basic " + token} {
+				hr, _ := http.NewRequest("DELETE", base+"/Users/x?filter=bogus%20eq", strings.NewReader("{not json"))
+				if tok != "" {
+					hr.Header.Set("Authorization", "Bearer "+tok)
+				}
+				hr.Header.Set("Content-Type", "text/plain")
+				resp, err := http.DefaultClient.Do(hr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+		anonymous()
+		c := newClient(t, okta.ClientConfig(client.Config{BaseURL: base, Token: token}))
+		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1}, scenario.Options{Keep: true})
+		anonymous()
+	})
+	res := certify.Grade(recs)
+	if res.Verdict != certify.Certified {
+		t.Errorf("verdict %s, want certified (as without the anonymous requests); findings %+v", res.Verdict, res.Findings)
+	}
+	for _, rc := range recs {
+		for _, e := range rc.Entries {
+			if e.Response.Status == http.StatusUnauthorized {
+				t.Errorf("an unauthenticated exchange was recorded: %s", e)
+			}
+		}
+	}
+}
+
 // A deliberately faulty client: each request carries one known defect.
 func TestFaultyClientIsFlagged(t *testing.T) {
 	type bad struct {

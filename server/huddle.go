@@ -11,6 +11,7 @@ import (
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // huddle serves Huddle's company-scoped Users endpoint (seed 002):
@@ -22,6 +23,11 @@ func (s *Server) huddle(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r)
 	tok := huddleToken(r)
 	p, err := s.authenticate(tenant, tok)
+	if note := wire.AuthenticationFrom(r.Context()); err == nil || err == errExpired {
+		note.Set(tenant)
+	} else {
+		note.Clear()
+	}
 	if err != nil {
 		if se := schema.AsError(err); se.Status == http.StatusUnauthorized && err != errExpired && s.knownElsewhere(tok) {
 			err = schema.StatusError(http.StatusForbidden, "the actor is not in company %q", tenant)

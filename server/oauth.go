@@ -1,59 +1,107 @@
 package server
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/wire"
 )
 
-// issued is an access token the token endpoint gave out; only its hash is
-// kept, as for tenant tokens.
+// Access tokens are self-contained and signed, not kept: any server that
+// has the same Config.TokenKey and the tenant's client configuration
+// accepts a token another issued — replicas on one database behind a load
+// balancer, or a restarted server — and nothing grows with the tokens
+// issued. A token is
+//
+//	"sat1." base64url(claims) "." base64url(HMAC-SHA256(k, claims))
+//
+// where claims is the JSON {"t": tenant, "c": client id, "e": expiry (Unix
+// seconds), "n": 16 random bytes} and k = HMAC-SHA256(TokenKey, label ‖
+// tenant ‖ client id ‖ the client's stored secret hash): changing a client's
+// secret, or removing the client, ends its tokens. The principal is the
+// client's as configured when the token is used.
+const accessTokenPrefix = "sat1."
+
+var accessTokenLabel = []byte("scimharness access token v1\x00")
+
+type accessClaims struct {
+	Tenant  string `json:"t"`
+	Client  string `json:"c"`
+	Expires int64  `json:"e"`
+	Nonce   []byte `json:"n"`
+}
+
+// issued is what a valid access token says.
 type issued struct {
 	tenant  string
 	p       profile.Principal
 	expires time.Time
 }
 
-// issuedTokens are the live access tokens of every tenant.
-type issuedTokens struct {
-	mu sync.Mutex
-	m  map[TokenHash]issued
+// tokenMAC signs claims for client c of tenant.
+func (s *Server) tokenMAC(tenant string, c profile.Client, claims []byte) []byte {
+	kd := hmac.New(sha256.New, s.tokenKey)
+	kd.Write(accessTokenLabel)
+	kd.Write([]byte(tenant + "\x00" + c.ID + "\x00"))
+	kd.Write(c.SecretSHA256[:])
+	m := hmac.New(sha256.New, kd.Sum(nil))
+	m.Write(claims)
+	return m.Sum(nil)
 }
 
-func (it *issuedTokens) add(h TokenHash, t issued, now time.Time) {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	if it.m == nil {
-		it.m = map[TokenHash]issued{}
+// issue returns a new access token for client c of tenant.
+func (s *Server) issue(tenant string, c profile.Client, expires time.Time) (string, error) {
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
 	}
-	for k, v := range it.m { // expired tokens go when new ones come
-		if !now.Before(v.expires) {
-			delete(it.m, k)
-		}
+	claims, err := json.Marshal(accessClaims{Tenant: tenant, Client: c.ID, Expires: expires.Unix(), Nonce: nonce})
+	if err != nil {
+		return "", err
 	}
-	it.m[h] = t
+	enc := base64.RawURLEncoding
+	return accessTokenPrefix + enc.EncodeToString(claims) + "." + enc.EncodeToString(s.tokenMAC(tenant, c, claims)), nil
 }
 
-func (it *issuedTokens) get(token string) (issued, bool) {
-	if token == "" {
+// verify returns what token says when this server issued it (or one with
+// the same key and client configuration did), expired or not.
+func (s *Server) verify(token string) (issued, bool) {
+	rest, ok := strings.CutPrefix(token, accessTokenPrefix)
+	if !ok || len(rest) > 1024 {
 		return issued{}, false
 	}
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	t, ok := it.m[HashToken(token)]
-	return t, ok
+	c64, m64, ok := strings.Cut(rest, ".")
+	if !ok {
+		return issued{}, false
+	}
+	enc := base64.RawURLEncoding
+	claims, err1 := enc.DecodeString(c64)
+	mac, err2 := enc.DecodeString(m64)
+	var cl accessClaims
+	if err1 != nil || err2 != nil || json.Unmarshal(claims, &cl) != nil {
+		return issued{}, false
+	}
+	pr := s.profileOf(cl.Tenant)
+	if pr == nil || pr.Access == nil {
+		return issued{}, false
+	}
+	c, ok := pr.Access.Clients[cl.Client]
+	if !ok || !hmac.Equal(mac, s.tokenMAC(cl.Tenant, c, claims)) {
+		return issued{}, false
+	}
+	return issued{tenant: cl.Tenant, p: c.Principal, expires: time.Unix(cl.Expires, 0)}, true
 }
 
 // errExpired is the 401 of an issued token past its lifetime.
@@ -71,7 +119,7 @@ func (s *Server) authenticate(tenant, token string) (profile.Principal, error) {
 		}
 		return profile.Full, nil
 	}
-	if t, ok := s.issued.get(token); ok && t.tenant == tenant {
+	if t, ok := s.verify(token); ok && t.tenant == tenant {
 		if !s.now().Before(t.expires) {
 			return profile.Principal{}, errExpired
 		}
@@ -80,13 +128,34 @@ func (s *Server) authenticate(tenant, token string) (profile.Principal, error) {
 	return profile.Principal{}, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required")
 }
 
+// identify reports the tenant the request's path names (pathTenant, on the
+// clean path) and whether its bearer token authenticates for it: a token of
+// the tenant, or an access token issued to one of its clients (also once
+// expired: it is still that tenant's client). It decides whose rate limit a
+// request spends and whether the recorder keeps it, before routing.
+func (s *Server) identify(r *http.Request) (string, bool) {
+	t := pathTenant(r.URL.Path)
+	tok := bearer(r)
+	if strings.HasPrefix(r.URL.Path, "/people/companies/") {
+		tok = huddleToken(r) // Huddle's endpoints also take "OAuth2 <token>"
+	}
+	if tok == "" {
+		return t, false
+	}
+	if s.cfg.Tenants.Allowed(t, tok) {
+		return t, true
+	}
+	it, ok := s.verify(tok)
+	return t, ok && it.tenant == t
+}
+
 // knownElsewhere reports whether token acts for a tenant other than this
 // one: for Huddle, an actor who is not in the company.
 func (s *Server) knownElsewhere(token string) bool {
 	if s.cfg.Tenants.Known(token) {
 		return true
 	}
-	t, ok := s.issued.get(token)
+	t, ok := s.verify(token)
 	return ok && s.now().Before(t.expires)
 }
 
@@ -159,19 +228,22 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 		return
 	}
+	// The client authenticated: its exchange is the tenant's (recorded).
+	wire.AuthenticationFrom(r.Context()).Set(tenant)
 	scope := form.Get("scope")
 	if want := pr.Access.Scope; want != "" && !slices.Contains(strings.Fields(scope), want) {
 		oauthError(w, http.StatusBadRequest, "invalid_scope", "the scope must be "+want)
 		return
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		writeError(w, errors.New("no randomness for a token"))
+	now := s.now()
+	tok, err := s.issue(tenant, c, now.Add(c.Lifetime))
+	if err != nil {
+		writeError(w, fmt.Errorf("issuing a token: %w", err))
 		return
 	}
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	now := s.now()
-	s.issued.add(HashToken(tok), issued{tenant: tenant, p: c.Principal, expires: now.Add(c.Lifetime)}, now)
+	if s.cfg.Issued != nil {
+		s.cfg.Issued(tok) // before it is sent: the recorder must know it first
+	}
 	out := map[string]any{
 		"access_token": tok,
 		"token_type":   "Bearer",

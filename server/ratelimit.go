@@ -2,6 +2,7 @@ package server
 
 import (
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,10 +23,10 @@ type RateLimit struct {
 	Burst int
 }
 
-// maxBuckets bounds the limiter's memory: the tenant comes from the URL,
-// before authentication, so a client can name any number of them. Above
-// it, buckets that are full again (idle tenants, indistinguishable from a
-// tenant never seen) are dropped.
+// maxBuckets bounds the limiter's memory: tenants are the configured ones,
+// but clients without a token are keyed by address, and there may be many.
+// Above it, buckets that are full again (idle, indistinguishable from a key
+// never seen) are dropped.
 const maxBuckets = 10000
 
 // rateLimiter holds one token bucket per tenant. It is hand-rolled rather
@@ -95,24 +96,49 @@ func (l *rateLimiter) evict(now time.Time) {
 }
 
 // limit answers 429 with a SCIM error and Retry-After (whole seconds,
-// rounded up, RFC 9110 §10.2.3) when the tenant of r is over its rate, and
-// reports whether it did.
-func (l *rateLimiter) limit(w http.ResponseWriter, r *http.Request) bool {
-	ok, wait := l.allow(pathTenant(r.URL.Path))
+// rounded up, RFC 9110 §10.2.3) when r is over its rate, and reports
+// whether it did. A request whose token authenticates for the tenant of its
+// path (identify) spends that tenant's bucket; any other request — no
+// token, a wrong one, another tenant's — spends the bucket of its remote
+// address, so that nobody without a tenant's token can spend the tenant's
+// rate and get its real client refused.
+func (l *rateLimiter) limit(w http.ResponseWriter, r *http.Request, tenant string, authenticated bool) bool {
+	key := tenant
+	if !authenticated {
+		key = anonymousKey(r)
+	}
+	ok, wait := l.allow(key)
 	if ok {
 		return false
 	}
 	secs := max(1, int64(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	who := "this tenant"
+	if !authenticated {
+		who = "a client without a valid token for this tenant, per address,"
+	}
 	writeError(w, schema.StatusError(http.StatusTooManyRequests,
-		"too many requests: this tenant may make %g per second (burst %g); retry after %d s", l.rate, l.burst, secs))
+		"too many requests: %s may make %g per second (burst %g); retry after %d s", who, l.rate, l.burst, secs))
 	return true
+}
+
+// anonymousKey is the bucket of requests that did not authenticate: their
+// remote host. It starts with a NUL byte, which no tenant id holds, so it
+// never shares a bucket with a tenant.
+func anonymousKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "\x00" + host
 }
 
 // pathTenant is the tenant a request path names, as tenantOf reads it
 // after routing: /t/{tenant}/..., Huddle's /people/companies/{company}/...,
-// else the default tenant. The limit applies before routing, so that a
-// refused request costs no authentication and no store work.
+// else the default tenant, read from the clean path (ServeHTTP cleans it
+// first, so /t/globex/../acme is acme's). The limit applies before routing,
+// so that a refused request costs no store work; telling whose bucket it
+// spends costs one hash of its token (identify).
 func pathTenant(p string) string {
 	for _, pre := range []string{"/t/", "/people/companies/"} {
 		if rest, ok := strings.CutPrefix(p, pre); ok {

@@ -2,11 +2,15 @@ package server
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/scimharness/scimharness/scim"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 // fakeClock is a settable clock for the limiter.
@@ -103,14 +107,72 @@ func TestRateLimitAnswer(t *testing.T) {
 	clk := newFakeClock()
 	l := newRateLimiter(RateLimit{PerSecond: 0.25, Burst: 1}, clk.now)
 	r := httptest.NewRequest("GET", "/t/acme/scim/v2/Users", nil)
-	if w := httptest.NewRecorder(); l.limit(w, r) {
+	if w := httptest.NewRecorder(); l.limit(w, r, "acme", true) {
 		t.Fatal("the first request was refused")
 	}
 	w := httptest.NewRecorder()
-	if !l.limit(w, r) {
+	if !l.limit(w, r, "acme", true) {
 		t.Fatal("the second request was let through")
 	}
 	if w.Code != 429 || w.Header().Get("Retry-After") != "4" || w.Header().Get("Content-Type") != scim.MediaType {
 		t.Errorf("status %d, Retry-After %q, Content-Type %q; want 429, 4, %s", w.Code, w.Header().Get("Retry-After"), w.Header().Get("Content-Type"), scim.MediaType)
+	}
+}
+
+// Requests that do not authenticate for the tenant of their path — no
+// token, a wrong one, another tenant's, or a path that only names the
+// tenant after "..": /t/globex/../acme — spend the bucket of their remote
+// address, never the tenant's: an attacker without acme's token cannot get
+// acme's real client refused (issue 14 #7: 12 of 16 were 429 before).
+func TestRateLimitAnonymousDoNotSpendTheTenant(t *testing.T) {
+	tenants := NewTenants()
+	for name, tok := range map[string]string{"acme": "acme-token-1234", "globex": "globex-token-1234"} {
+		if err := tenants.Add(name, HashToken(tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := New(Config{Store: memory.New(), Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		RateLimit: RateLimit{PerSecond: 0.001, Burst: 16}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(path, token, remote string) int {
+		r := httptest.NewRequest("GET", path, nil)
+		r.RemoteAddr = remote
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		return w.Code
+	}
+	attacks := []struct{ name, path, token string }{
+		{"no token", "/t/acme/scim/v2/Users", ""},
+		{"a wrong token", "/t/acme/scim/v2/Users", "guess-guess-guess"},
+		{"another tenant's token", "/t/acme/scim/v2/Users", "globex-token-1234"},
+		{"a dotted path", "/t/globex/../acme/scim/v2/Users", ""},
+	}
+	attackerLimited := 0
+	for _, a := range attacks {
+		for range 16 {
+			if do(a.path, a.token, "192.0.2.7:4000") == http.StatusTooManyRequests {
+				attackerLimited++
+			}
+		}
+	}
+	// 64 anonymous requests from one address with a burst of 16: 48 refused.
+	if attackerLimited != 48 {
+		t.Errorf("the attacker's address got %d × 429 of 64, want 48: its own bucket, burst 16", attackerLimited)
+	}
+	for i := range 16 {
+		if code := do("/t/acme/scim/v2/Users", "acme-token-1234", "192.0.2.7:4001"); code != http.StatusOK {
+			t.Errorf("acme's real client, request %d of its burst of 16 after the attack: %d, want 200", i+1, code)
+		}
+	}
+	if code := do("/t/acme/scim/v2/Users", "acme-token-1234", "192.0.2.8:1"); code != http.StatusTooManyRequests {
+		t.Errorf("acme's 17th request: %d, want 429 (its own limit still applies)", code)
+	}
+	if code := do("/t/acme/scim/v2/Users", "", "198.51.100.1:1"); code != http.StatusUnauthorized {
+		t.Errorf("an anonymous request from another address: %d, want 401 (its own bucket is full)", code)
 	}
 }

@@ -13,6 +13,7 @@
 package server
 
 import (
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Config configures a [Server]. Zero values take the defaults noted.
@@ -54,15 +56,30 @@ type Config struct {
 	// RateLimit caps each tenant's requests (429 with Retry-After above
 	// it). The zero value is no limit.
 	RateLimit RateLimit
+	// Issued, if set, is called with every access token the token endpoint
+	// issues, before the response carries it, so that a recorder can
+	// redact it as a literal wherever a client later puts it (a query
+	// parameter, an odd header, the path). It must be quick and safe for
+	// concurrent use.
+	Issued func(token string)
+	// TokenKey signs the OAuth2 access tokens the token endpoints issue
+	// (HMAC-SHA256, with each client's stored secret hash mixed in), so
+	// that they need not be kept: servers given the same key and client
+	// configuration — replicas on one database — accept each other's
+	// tokens. Empty: a random key, so tokens die with the process. Give at
+	// least 32 random bytes.
+	TokenKey []byte
 }
 
 // Server is the reference SCIM server; it is an http.Handler.
 type Server struct {
-	cfg    Config
-	mux    *http.ServeMux
-	log    *slog.Logger
-	issued issuedTokens // access tokens of the tenants' token endpoints
-	groups sync.Map     // tenant → true once its profile's groups exist
+	cfg Config
+	mux *http.ServeMux
+	log *slog.Logger
+	// tokenKey signs the access tokens of the tenants' token endpoints
+	// (Config.TokenKey, or random).
+	tokenKey []byte
+	groups   sync.Map // tenant → true once its profile's groups exist
 	// groupsMu serialises the creation of profiles' groups.
 	groupsMu sync.Mutex
 	limiter  *rateLimiter // nil: no rate limit
@@ -88,7 +105,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BulkMaxOperations <= 0 {
 		cfg.BulkMaxOperations = 1000
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil), tokenKey: cfg.TokenKey}
+	if len(s.tokenKey) == 0 {
+		s.tokenKey = make([]byte, 32)
+		if _, err := rand.Read(s.tokenKey); err != nil {
+			return nil, fmt.Errorf("server: no randomness for the token key: %w", err)
+		}
+	}
 	s.routes()
 	return s, nil
 }
@@ -217,6 +240,13 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t := tenantOf(r)
 		p, err := s.authenticate(t, bearer(r))
+		note := wire.AuthenticationFrom(r.Context())
+		switch {
+		case err == nil, err == errExpired: // an expired token is still this tenant's client
+			note.Set(t)
+		default:
+			note.Clear()
+		}
 		if err != nil {
 			writeError(w, err)
 			return
@@ -307,7 +337,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("path", r.URL.Path), slog.String("tenant", tenantOf(r)),
 			slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	}()
-	if s.limiter != nil && s.limiter.limit(rec, r) {
+	// Who sent it, before anything spends or records on a tenant's behalf:
+	// a path naming a tenant proves nothing. The recorder (package
+	// certify/record) keeps only exchanges noted here; authed refines the
+	// note once routing has named the tenant.
+	tenant, authenticated := s.identify(r)
+	if authenticated {
+		wire.AuthenticationFrom(r.Context()).Set(tenant)
+	}
+	if s.limiter != nil && s.limiter.limit(rec, r, tenant, authenticated) {
 		return
 	}
 	s.mux.ServeHTTP(rec, r)

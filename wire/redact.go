@@ -54,8 +54,47 @@ var sensitiveMembers = map[string]bool{
 
 var sensitiveFragments = []string{"token", "secret", "password", "passwd", "api-key", "apikey", "api_key"}
 
+// foldName is the comparison form of a member, header or parameter name:
+// ASCII letters lower-cased, which is the whole of RFC 7643 §2.1's rule
+// (attribute names are ASCII, ATTRNAME = ALPHA *(nameChar), and
+// case-insensitive) and the one the reference server applies. Nothing else
+// is folded — strings.ToLower would also turn the Kelvin sign into "k" and
+// not "ſ" into "s", one rule for neither side — except the two non-ASCII
+// letters whose Unicode case folding reaches an ASCII letter, ſ (U+017F,
+// s) and K (U+212A, k): a name spelled with them is not a SCIM attribute
+// name at all, but a server that folds Unicode (as this one did, and as
+// servers under test may) would take "paſsword" as the password, so the
+// redactor reads it as the name it looks like. Redacting a lookalike costs
+// nothing; missing one stores a password in clear.
+func foldName(name string) string {
+	ascii := true
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 0x80 || ('A' <= c && c <= 'Z') {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return name // already folded: no allocation for the common name
+	}
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, r := range name {
+		switch {
+		case 'A' <= r && r <= 'Z':
+			r += 'a' - 'A'
+		case r == '\u017F':
+			r = 's'
+		case r == '\u212A':
+			r = 'k'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 func sensitiveName(name string) bool {
-	n := strings.ToLower(name)
+	n := foldName(name)
 	for _, f := range sensitiveFragments {
 		if strings.Contains(n, f) {
 			return true
@@ -65,7 +104,7 @@ func sensitiveName(name string) bool {
 }
 
 func sensitiveHeader(name string) bool {
-	switch strings.ToLower(name) {
+	switch foldName(name) {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie":
 		return true
 	}
@@ -86,7 +125,7 @@ func sensitiveMember(name string) bool {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		name = name[i+1:]
 	}
-	return sensitiveMembers[strings.ToLower(name)]
+	return sensitiveMembers[foldName(name)]
 }
 
 // Redactor applies the rules above; it also knows literal secrets (the
@@ -95,6 +134,10 @@ func sensitiveMember(name string) bool {
 type Redactor struct {
 	mu      sync.RWMutex
 	secrets []string
+	// rep replaces every secret in one pass; nil until needed after a
+	// change (a recorder learns many tokens, and a pass per secret per
+	// header would cost that many scans).
+	rep *strings.Replacer
 }
 
 // NewRedactor returns a Redactor that also replaces the given literal
@@ -120,26 +163,63 @@ func (r *Redactor) AddSecret(s string) {
 		}
 	}
 	r.secrets = append(r.secrets, s)
-	// Longest first, so a secret containing another is replaced whole.
+	// Longest first, so a secret containing another is replaced whole
+	// (strings.Replacer tries its pairs in argument order).
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	r.rep = nil
+}
+
+// RemoveSecret forgets a literal secret added before, e.g. an access token
+// learnt long ago, so that the list of literals stays bounded.
+func (r *Redactor) RemoveSecret(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, x := range r.secrets {
+		if x == s {
+			r.secrets = append(r.secrets[:i], r.secrets[i+1:]...)
+			r.rep = nil
+			return
+		}
+	}
+}
+
+// replacer returns the one-pass replacer of the secrets, or nil if none.
+func (r *Redactor) replacer() *strings.Replacer {
+	r.mu.RLock()
+	rep, n := r.rep, len(r.secrets)
+	r.mu.RUnlock()
+	if rep != nil || n == 0 {
+		return rep
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rep == nil && len(r.secrets) > 0 {
+		pairs := make([]string, 0, 2*len(r.secrets))
+		for _, x := range r.secrets {
+			pairs = append(pairs, x, Redacted)
+		}
+		r.rep = strings.NewReplacer(pairs...)
+	}
+	return r.rep
 }
 
 func (r *Redactor) literals(s string) string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, x := range r.secrets {
-		s = strings.ReplaceAll(s, x, Redacted)
+	if rep := r.replacer(); rep != nil {
+		return rep.Replace(s)
 	}
 	return s
 }
 
 func (r *Redactor) literalBytes(b []byte) []byte {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, x := range r.secrets {
-		b = bytes.ReplaceAll(b, []byte(x), []byte(Redacted))
+	rep := r.replacer()
+	if rep == nil {
+		return b
 	}
-	return b
+	out := rep.Replace(string(b))
+	if len(out) == len(b) && out == string(b) {
+		return b
+	}
+	return []byte(out)
 }
 
 // Request returns the redacted form of a request: credentials in headers,
@@ -256,8 +336,8 @@ func (r *Redactor) body(b []byte, contentType string) Body {
 // and skipping the JSON walk for them was measured as a quarter of the
 // harness's CPU in a 10,000-user Entra cycle.
 func mayNameSecret(b []byte) bool {
-	if bytes.IndexByte(b, '\\') >= 0 {
-		return true
+	if bytes.IndexByte(b, '\\') >= 0 || bytes.Contains(b, longS) || bytes.Contains(b, kelvin) {
+		return true // an escape, or a lookalike letter (foldName)
 	}
 	lower := bytes.ToLower(b)
 	for _, f := range secretFragments {
@@ -267,6 +347,10 @@ func mayNameSecret(b []byte) bool {
 	}
 	return false
 }
+
+// longS and kelvin are ſ and K in UTF-8: the letters foldName maps to s
+// and k.
+var longS, kelvin = []byte("\u017F"), []byte("\u212A")
 
 // secretFragments cover every name in sensitiveMembers and
 // sensitiveFragments, and "secret" and "token" any suffix of them.
@@ -376,7 +460,7 @@ func (w *jsonWalker) value(tok json.Token, start int) (int, error) {
 		}
 		secretPath := false
 		for _, m := range members {
-			if strings.EqualFold(m.key, "path") && m.isStr && sensitiveMember(m.str) {
+			if foldName(m.key) == "path" && m.isStr && sensitiveMember(m.str) {
 				secretPath = true
 			}
 		}
@@ -384,7 +468,7 @@ func (w *jsonWalker) value(tok json.Token, start int) (int, error) {
 			if m.isNull {
 				continue
 			}
-			if sensitiveMember(m.key) || (secretPath && strings.EqualFold(m.key, "value")) {
+			if sensitiveMember(m.key) || (secretPath && foldName(m.key) == "value") {
 				w.spans = append(w.spans, span{m.start, m.end})
 			}
 		}

@@ -100,3 +100,65 @@ func TestRedactHeadersAndURL(t *testing.T) {
 		}
 	}
 }
+
+// RFC 7643 §2.1: attribute names are ASCII and case-insensitive, so names
+// compare with ASCII case folding — the reference server's rule. The two
+// letters whose Unicode folding reaches ASCII, ſ (s) and K (k), are read as
+// the letters they look like: a server that folds Unicode would take
+// "paſsword" as the password (issue 14 #6: the reference server did, and
+// stored and recorded one in clear), so the redactor must never be the side
+// that folds less. No other non-ASCII letter is folded.
+func TestFoldName(t *testing.T) {
+	for in, want := range map[string]string{
+		"password":       "password",
+		"PassWord":       "password",
+		"pa\u017Fsword":  "password",
+		"PA\u017FSWORD":  "password",
+		"api_\u212Aey":   "api_key",
+		"p\u00E4ssword":  "p\u00E4ssword",  // ä is not a:
+		"PASSWORD\u0130": "password\u0130", // İ stays
+		"\u0130D":        "\u0130d",
+	} {
+		if got := foldName(in); got != want {
+			t.Errorf("foldName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRedactLookalikeNames(t *testing.T) {
+	r := NewRedactor()
+	for _, c := range []struct{ name, in, want string }{
+		{"raw long s", `{"userName":"a","pa` + "\u017F" + `sword":"hunter2"}`, `{"userName":"a","pa` + "\u017F" + `sword":"[REDACTED]"}`},
+		{"escaped long s", `{"userName":"a","pa\u017Fsword":"hunter2"}`, `{"userName":"a","pa\u017Fsword":"[REDACTED]"}`},
+		{"kelvin in api_key", `{"api_` + "\u212A" + `ey":"k"}`, `{"api_` + "\u212A" + `ey":"[REDACTED]"}`},
+		{"urn attribute", `{"urn:ietf:params:scim:schemas:core:2.0:User:PA` + "\u017F" + `SWORD":"x"}`, `{"urn:ietf:params:scim:schemas:core:2.0:User:PA` + "\u017F" + `SWORD":"[REDACTED]"}`},
+		{"patch path", `{"Operations":[{"op":"replace","path":"pa` + "\u017F" + `sword","value":"x"}]}`, `{"Operations":[{"op":"replace","path":"pa` + "\u017F" + `sword","value":"[REDACTED]"}]}`},
+		{"not JSON", `{"pa` + "\u017F" + `sword":"x",`, `{"pa` + "\u017F" + `sword":"[REDACTED]",`},
+		{"other letters are not folded", `{"p` + "\u00E4" + `ssword":"kept"}`, `{"p` + "\u00E4" + `ssword":"kept"}`},
+	} {
+		if got := string(r.body([]byte(c.in), "application/scim+json")); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	req := r.Request("GET", "/Users?pa\u017Fsword=x&pa%C5%BFsword=y&n=1", http.Header{"X-Pa\u017Fsword": {"v"}}, nil)
+	if req.URL != "/Users?pa\u017Fsword=[REDACTED]&pa%C5%BFsword=[REDACTED]&n=1" || req.Header.Get("X-Pa\u017Fsword") != Redacted {
+		t.Errorf("query %q, header %q", req.URL, req.Header.Get("X-Pa\u017Fsword"))
+	}
+}
+
+// Literal secrets are replaced in one pass, the longest first, and a
+// removed one is no longer searched for.
+func TestRedactLiterals(t *testing.T) {
+	r := NewRedactor("abcdefgh", "abcdefgh12", "short")
+	if got := r.literals("xabcdefgh12y abcdefghz short"); got != "x[REDACTED]y [REDACTED]z short" {
+		t.Errorf("literals: %q", got)
+	}
+	r.RemoveSecret("abcdefgh12")
+	if got := r.literals("xabcdefgh12y"); got != "x[REDACTED]12y" {
+		t.Errorf("after RemoveSecret: %q", got)
+	}
+	r.AddSecret("zzzzzzzzzz")
+	if got := string(r.literalBytes([]byte("zzzzzzzzzz abcdefgh"))); got != "[REDACTED] [REDACTED]" {
+		t.Errorf("after AddSecret: %q", got)
+	}
+}

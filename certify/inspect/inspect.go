@@ -4,7 +4,7 @@
 // they click "provision on demand" in an IdP console.
 //
 // It is fed by the recording middleware (record.Options.Observe), so it
-// only ever sees exchanges after redaction, and it keeps none of their
+// only ever sees exchanges the server authenticated, after redaction, and it keeps none of their
 // bodies: an Event is the method, path, query (redacted), status, time,
 // tenant and findings of one exchange.
 //
@@ -23,10 +23,11 @@
 // itself stays in the tab's sessionStorage, so a new key can be minted when
 // one expires.
 //
-// The last Options.Buffer events (default 500, all tenants together) are
-// kept in a ring and replayed, for the key's tenant only, to every new
-// stream; a reconnecting EventSource sends Last-Event-ID and gets only what
-// it missed. A subscriber that falls behind is disconnected and catches up
+// The last Options.Buffer events of each tenant (default 500) are kept in
+// the tenant's own ring and replayed to every new stream of its key; a
+// reconnecting EventSource sends Last-Event-ID and gets only what it missed.
+// Failed attempts to open a session or a stream are throttled per remote
+// address (Options.GuessBurst). A subscriber that falls behind is disconnected and catches up
 // from the ring when it reconnects.
 package inspect
 
@@ -63,7 +64,8 @@ type Options struct {
 	// Authorize reports whether token may act for tenant (server.Tenants'
 	// Allowed). Required.
 	Authorize func(tenant, token string) bool
-	// Buffer is how many events are kept for replay; default DefaultBuffer.
+	// Buffer is how many events of each tenant are kept for replay;
+	// default DefaultBuffer.
 	Buffer int
 	// KeyTTL is how long a view key lives; default DefaultKeyTTL.
 	KeyTTL time.Duration
@@ -72,6 +74,11 @@ type Options struct {
 	Heartbeat time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// GuessBurst and GuessEvery throttle failed attempts per remote
+	// address (see DefaultGuessBurst); defaults DefaultGuessBurst and
+	// DefaultGuessEvery.
+	GuessBurst int
+	GuessEvery time.Duration
 }
 
 // Finding is one certify finding of an event.
@@ -104,13 +111,32 @@ type Event struct {
 type Inspector struct {
 	o Options
 
+	guesses *throttle
+
 	mu     sync.Mutex
 	nextID uint64
-	ring   []Event // ring[(start+i)%len] for i < n
-	start  int
-	n      int
-	subs   map[*sub]struct{}
-	keys   map[string]session
+	// rings holds each tenant's recent events: a busy tenant cannot
+	// evict another's. Only authenticated exchanges reach Observe (the
+	// recorder keeps no others), so the tenants are the configured ones.
+	rings map[string]*ring
+	subs  map[*sub]struct{}
+	keys  map[string]session
+}
+
+// ring is the last events of one tenant: ev[(start+i)%len] for i < n.
+type ring struct {
+	ev       []Event
+	start, n int
+}
+
+func (r *ring) push(ev Event) {
+	if r.n < len(r.ev) {
+		r.ev[(r.start+r.n)%len(r.ev)] = ev
+		r.n++
+		return
+	}
+	r.ev[r.start] = ev
+	r.start = (r.start + 1) % len(r.ev)
 }
 
 type session struct {
@@ -141,7 +167,14 @@ func New(o Options) *Inspector {
 	if o.Authorize == nil {
 		o.Authorize = func(string, string) bool { return false }
 	}
-	return &Inspector{o: o, ring: make([]Event, o.Buffer), subs: map[*sub]struct{}{}, keys: map[string]session{}}
+	if o.GuessBurst <= 0 {
+		o.GuessBurst = DefaultGuessBurst
+	}
+	if o.GuessEvery <= 0 {
+		o.GuessEvery = DefaultGuessEvery
+	}
+	return &Inspector{o: o, rings: map[string]*ring{}, subs: map[*sub]struct{}{}, keys: map[string]session{},
+		guesses: newThrottle(o.GuessBurst, o.GuessEvery, o.Now)}
 }
 
 // levelName is the short name the page shows.
@@ -177,13 +210,12 @@ func (in *Inspector) publish(ev Event) {
 	defer in.mu.Unlock()
 	in.nextID++
 	ev.ID = in.nextID
-	if in.n < len(in.ring) {
-		in.ring[(in.start+in.n)%len(in.ring)] = ev
-		in.n++
-	} else {
-		in.ring[in.start] = ev
-		in.start = (in.start + 1) % len(in.ring)
+	rg := in.rings[ev.Tenant]
+	if rg == nil {
+		rg = &ring{ev: make([]Event, in.o.Buffer)}
+		in.rings[ev.Tenant] = rg
 	}
+	rg.push(ev)
 	for s := range in.subs {
 		if s.tenant != ev.Tenant {
 			continue
@@ -208,10 +240,13 @@ func (in *Inspector) Recent(tenant string, after uint64) []Event {
 }
 
 func (in *Inspector) recentLocked(tenant string, after uint64) []Event {
+	rg := in.rings[tenant]
+	if rg == nil {
+		return nil
+	}
 	var out []Event
-	for i := 0; i < in.n; i++ {
-		ev := in.ring[(in.start+i)%len(in.ring)]
-		if ev.Tenant == tenant && ev.ID > after {
+	for i := 0; i < rg.n; i++ {
+		if ev := rg.ev[(rg.start+i)%len(rg.ev)]; ev.ID > after {
 			out = append(out, ev)
 		}
 	}
@@ -274,8 +309,12 @@ func (in *Inspector) session(w http.ResponseWriter, r *http.Request) {
 	if req.Tenant == "" {
 		req.Tenant = record.DefaultTenant
 	}
+	if in.guesses.refuse(w, r) {
+		return
+	}
 	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "Bearer") || !in.o.Authorize(req.Tenant, strings.TrimSpace(tok)) {
+		in.guesses.fail(remoteHost(r))
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scimharness inspector"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "this token does not open tenant " + strconv.Quote(req.Tenant)})
 		return
@@ -323,9 +362,13 @@ func (in *Inspector) lookup(key string) (session, bool) {
 // events streams a tenant's events: the buffered ones after Last-Event-ID,
 // then each as it arrives, until the client leaves or the key expires.
 func (in *Inspector) events(w http.ResponseWriter, r *http.Request) {
+	if in.guesses.refuse(w, r) {
+		return
+	}
 	q := r.URL.Query()
 	s, ok := in.lookup(q.Get("key"))
 	if !ok {
+		in.guesses.fail(remoteHost(r))
 		http.Error(w, "no such view key, or it expired: open a new session", http.StatusUnauthorized)
 		return
 	}

@@ -3,6 +3,7 @@ package inspect_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -94,11 +95,13 @@ func TestEventsAreGradedAsTheyArrive(t *testing.T) {
 		t.Errorf("token in query: grade %s, findings %+v", ev.Grade, ev.Findings)
 	}
 
-	s.scim(t, http.MethodGet, "/scim/v2/Users", "", "")
-	ev = st.next(t)
-	if ev.Status != http.StatusUnauthorized || !hasFinding(ev, "no-credentials", "note") || ev.Grade != "note" {
-		t.Errorf("no credentials: %+v", ev)
+	// Requests that authenticate as nobody are not the tenant's: not shown
+	// (issue 14 #7), however many.
+	for range 3 {
+		s.scim(t, http.MethodGet, "/scim/v2/Users", "", "")
+		s.scim(t, http.MethodGet, "/scim/v2/Users", "wrong-"+tokDefault, "")
 	}
+	st.none(t, 200*time.Millisecond)
 
 	// Nothing secret ever reaches the stream.
 	raw := st.text()
@@ -119,7 +122,12 @@ func TestTenantsAreSeparate(t *testing.T) {
 
 	s.scim(t, http.MethodGet, "/scim/v2/Users", tokDefault, "")
 	s.scim(t, http.MethodGet, "/t/acme/scim/v2/Users", tokAcme, "")
-	s.scim(t, http.MethodGet, "/t/acme/scim/v2/Users", tokDefault, "") // default's token on acme: acme's traffic
+	// default's token on acme authenticates as nobody: neither acme's nor
+	// default's traffic, shown to neither.
+	s.scim(t, http.MethodGet, "/t/acme/scim/v2/Users", tokDefault, "")
+	// A path that names acme only after "..": acme's (the server serves
+	// it as /t/acme/...), not globex's.
+	s.scim(t, http.MethodGet, "/t/globex/../acme/scim/v2/Users", tokAcme, "")
 
 	for i := 0; i < 2; i++ {
 		if ev := acme.next(t); ev.Tenant != "acme" || !strings.HasPrefix(ev.Path, "/t/acme/") {
@@ -234,5 +242,84 @@ func TestPage(t *testing.T) {
 	}
 	if code := s.scim(t, http.MethodGet, "/scim/v2/ServiceProviderConfig", tokDefault, ""); code != http.StatusOK {
 		t.Errorf("SCIM behind the inspector: %d", code)
+	}
+}
+
+// Issue 14 #10: guessing tokens or view keys is throttled per remote
+// address. After GuessBurst failures an address gets 429 with Retry-After
+// for every attempt — a right token too, so the answer tells nothing — until
+// its failures drain (one per GuessEvery); other addresses are not affected.
+func TestGuessingIsThrottled(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	var skew atomic.Int64
+	in := inspect.New(inspect.Options{
+		Authorize:  func(tenant, token string) bool { return tenant == "acme" && token == "right-token" },
+		GuessBurst: 3, GuessEvery: time.Minute,
+		Now: func() time.Time { return now.Add(time.Duration(skew.Load())) },
+	})
+	try := func(addr, path, token string) *httptest.ResponseRecorder {
+		var r *http.Request
+		if path == "/_harness/session" {
+			r = httptest.NewRequest("POST", path, strings.NewReader(`{"tenant":"acme"}`))
+		} else {
+			r = httptest.NewRequest("GET", path, nil)
+		}
+		r.RemoteAddr = addr
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		in.ServeHTTP(w, r)
+		return w
+	}
+	const guesser, other = "192.0.2.9:5555", "198.51.100.4:80"
+	for i, c := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/_harness/session", "guess-1", 401},
+		{"/_harness/events?key=" + strings.Repeat("ab", 32), "", 401}, // a made-up view key counts too
+		{"/_harness/session", "guess-2", 401},
+		{"/_harness/session", "guess-3", 429},
+		{"/_harness/session", "right-token", 429},
+		{"/_harness/events?key=" + strings.Repeat("cd", 32), "", 429},
+	} {
+		w := try(guesser, c.path, c.token)
+		if w.Code != c.want {
+			t.Errorf("attempt %d (%s): %d, want %d", i+1, c.token, w.Code, c.want)
+		}
+		if w.Code == 429 && w.Header().Get("Retry-After") != "60" {
+			t.Errorf("attempt %d: Retry-After %q, want 60 (one failure drains per minute)", i+1, w.Header().Get("Retry-After"))
+		}
+	}
+	if w := try(other, "/_harness/session", "right-token"); w.Code != 200 {
+		t.Errorf("another address with the right token: %d, want 200", w.Code)
+	}
+	skew.Store(int64(time.Minute))
+	if w := try(guesser, "/_harness/session", "right-token"); w.Code != 200 {
+		t.Errorf("a minute later, the right token: %d, want 200", w.Code)
+	}
+	if w := try(guesser, "/_harness/session", "guess-4"); w.Code != 401 {
+		t.Errorf("then a wrong one: %d, want 401", w.Code)
+	}
+	if w := try(guesser, "/_harness/session", "guess-5"); w.Code != 429 {
+		t.Errorf("and another: %d, want 429 (no burst until the failures drain)", w.Code)
+	}
+}
+
+// Issue 14 #7: each tenant has its own ring: however busy another tenant
+// is, a tenant's recent events stay there to be replayed.
+func TestRingsArePerTenant(t *testing.T) {
+	s := newStack(t, inspect.Options{Buffer: 3})
+	s.scim(t, http.MethodGet, "/t/acme/scim/v2/Users", tokAcme, "")
+	s.scim(t, http.MethodGet, "/t/acme/scim/v2/Groups", tokAcme, "")
+	for range 10 {
+		s.scim(t, http.MethodGet, "/scim/v2/Users", tokDefault, "")
+	}
+	if got := s.insp.Recent("acme", 0); len(got) != 2 || got[0].Path != "/t/acme/scim/v2/Users" {
+		t.Errorf("acme's ring after default's 10 requests: %+v, want its 2 events", got)
+	}
+	if got := s.insp.Recent("default", 0); len(got) != 3 || got[2].Seq != 10 {
+		t.Errorf("default's ring: %d events, want its last 3", len(got))
 	}
 }

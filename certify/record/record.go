@@ -1,6 +1,7 @@
 // Package record records what a SCIM client sends to a server and what it
-// got back: an http.Handler middleware that appends every exchange, as one
-// JSON line, to a file per tenant per run in a directory. Certification
+// got back: an http.Handler middleware that appends every exchange the
+// server authenticated, as one JSON line, to a file per tenant per run in a
+// directory. Certification
 // (package certify) grades such recordings and `scimharness replay` plays
 // them against another server.
 //
@@ -9,7 +10,9 @@
 // Authorization header keeps only its scheme, cookies and token-like headers
 // and query parameters are replaced, secret body members (password,
 // client_secret…) are replaced, and the literal secrets the recorder is told
-// about (the tenants' tokens) are replaced wherever they appear.
+// about (the tenants' tokens, the access tokens the server issues, and the
+// bearer token of every request it authenticated) are replaced wherever they
+// appear.
 package record
 
 import (
@@ -21,13 +24,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scimharness/scimharness/wire"
@@ -36,13 +42,25 @@ import (
 // Ext is the extension of recording files: JSON lines.
 const Ext = ".jsonl"
 
-// DefaultTenant names exchanges whose path is not under /t/{tenant}/.
+// DefaultTenant names exchanges of the tenant served at /scim/v2.
 const DefaultTenant = "default"
 
-// DefaultMaxBody bounds the bytes of one body kept in a recording; the rest
-// is dropped and the entry marked truncated. The request itself is passed on
-// whole.
-const DefaultMaxBody = 4 << 20
+// DefaultMaxBody bounds the bytes of one body kept in a recording when
+// Options.MaxBody is not set: the reference server's default request limit
+// (server.Config.MaxBodyBytes), since a longer body is refused unread. The
+// rest is dropped and the entry marked truncated; the request itself is
+// passed on whole.
+const DefaultMaxBody = 1 << 20
+
+// DefaultMaxOpenFiles bounds the recording files open at once when
+// Options.MaxOpenFiles is not set: above it the least recently written is
+// closed, and reopened (appending) when its tenant speaks again.
+const DefaultMaxOpenFiles = 32
+
+// maxLearnt bounds the literal secrets learnt while recording (tokens of
+// authenticated requests, issued access tokens); above it the oldest learnt
+// one is forgotten, and learnt again the next time a request carries it.
+const maxLearnt = 1024
 
 // Entry is one recorded exchange: one line of a recording.
 type Entry struct {
@@ -51,7 +69,8 @@ type Entry struct {
 	Time   time.Time `json:"time"`
 	Tenant string    `json:"tenant"`
 	Method string    `json:"method"`
-	// Path is the request path; Query its raw query (redacted).
+	// Path is the request path, clean (as the server served it: no dot or
+	// empty segments); Query its raw query (redacted).
 	Path  string `json:"path"`
 	Query string `json:"query,omitempty"`
 	// Request and Response are the exchange as it crossed the wire,
@@ -83,8 +102,12 @@ type Options struct {
 	// Secrets are literal secrets (bearer tokens) replaced wherever they
 	// appear, in addition to the rule-based redaction.
 	Secrets []string
-	// MaxBody bounds a kept body; default DefaultMaxBody.
+	// MaxBody bounds a kept body; default DefaultMaxBody. Give it the
+	// server's limit on request bodies.
 	MaxBody int
+	// MaxOpenFiles bounds the recording files open at once; default
+	// DefaultMaxOpenFiles.
+	MaxOpenFiles int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Observe, if set, is called with every exchange once it is redacted
@@ -92,29 +115,50 @@ type Options struct {
 	// goroutine: it must be quick and safe for concurrent use. The live
 	// inspector (package certify/inspect) is fed this way.
 	Observe func(Entry)
+	// Logger, if set, is told of exchanges that could not be recorded
+	// (the first, then at each power of two), besides Dropped.
+	Logger *slog.Logger
 }
 
-// Recorder writes recordings into a directory. Close it when the server
-// stops.
+// Recorder records the exchanges of authenticated clients, each under the
+// tenant its credentials authenticated as — noted by the server on the
+// request's wire.Authentication, since anyone can name a tenant in a path.
+// Exchanges nobody authenticated are counted (Anonymous), not kept: a
+// client without a token can neither fill a tenant's recording nor open
+// files. Close it when the server stops.
 type Recorder struct {
-	dir   string
-	run   string
-	red   *wire.Redactor
-	max   int
-	now   func() time.Time
+	dir     string
+	run     string
+	red     *wire.Redactor
+	max     int
+	maxOpen int
+	now     func() time.Time
+	log     *slog.Logger
+	// observe is Options.Observe.
+	observe func(Entry)
+
+	anonymous, dropped atomic.Int64
+
+	// mu guards everything below, and the writing of lines: one line is
+	// written whole, in Seq order, and files are closed and reopened under
+	// it.
 	mu    sync.Mutex
 	files map[string]*file
+	open  int
+	tick  uint64
 	err   error
-	// observe is Options.Observe; seqs numbers entries per tenant when
-	// there is no directory (NewObserver).
-	observe func(Entry)
-	seqs    map[string]int
+	// learnt are the literals learnt while recording, oldest first.
+	learnt   []string
+	isLearnt map[string]bool
 }
 
+// file is one tenant's recording; f is nil while it is closed to keep
+// within MaxOpenFiles.
 type file struct {
-	mu  sync.Mutex
-	f   *os.File
-	seq int
+	path string
+	f    *os.File
+	seq  int
+	used uint64
 }
 
 // New returns a Recorder writing into dir (created if missing). Each tenant
@@ -128,36 +172,76 @@ func New(dir string, o Options) (*Recorder, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
+	return newRecorder(dir, o), nil
+}
+
+func newRecorder(dir string, o Options) *Recorder {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
 	}
+	if o.MaxOpenFiles <= 0 {
+		o.MaxOpenFiles = DefaultMaxOpenFiles
+	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	return &Recorder{
-		dir:   dir,
-		run:   o.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b),
-		red:   wire.NewRedactor(o.Secrets...),
-		max:   o.MaxBody,
-		now:   o.Now,
-		files: map[string]*file{},
-
-		observe: o.Observe,
-	}, nil
+		dir:      dir,
+		run:      o.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b),
+		red:      wire.NewRedactor(o.Secrets...),
+		max:      o.MaxBody,
+		maxOpen:  o.MaxOpenFiles,
+		now:      o.Now,
+		log:      o.Logger,
+		observe:  o.Observe,
+		files:    map[string]*file{},
+		isLearnt: map[string]bool{},
+	}
 }
 
 // Dir is the directory recorded into.
 func (rec *Recorder) Dir() string { return rec.dir }
 
+// AddSecret adds a literal secret to redact wherever it appears, e.g. an
+// access token the server issued (server.Config.Issued). Such secrets are
+// learnt ones: at most a bounded number are kept, the oldest forgotten.
+func (rec *Recorder) AddSecret(s string) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.learnLocked(s)
+}
+
+func (rec *Recorder) learnLocked(s string) {
+	if s == "" || rec.isLearnt[s] {
+		return
+	}
+	rec.red.AddSecret(s)
+	rec.learnt = append(rec.learnt, s)
+	rec.isLearnt[s] = true
+	if len(rec.learnt) > maxLearnt {
+		old := rec.learnt[0]
+		rec.learnt = rec.learnt[1:]
+		delete(rec.isLearnt, old)
+		rec.red.RemoveSecret(old)
+	}
+}
+
 // Err returns the first write error, if any: recording never fails a
-// request, so errors are kept here (and the exchange is lost).
+// request, so errors are kept here, counted (Dropped) and logged.
 func (rec *Recorder) Err() error {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return rec.err
 }
+
+// Anonymous is how many exchanges were not recorded because no credentials
+// in them authenticated for a tenant.
+func (rec *Recorder) Anonymous() int64 { return rec.anonymous.Load() }
+
+// Dropped is how many authenticated exchanges could not be recorded.
+func (rec *Recorder) Dropped() int64 { return rec.dropped.Load() }
 
 // Close closes every file.
 func (rec *Recorder) Close() error {
@@ -165,18 +249,22 @@ func (rec *Recorder) Close() error {
 	defer rec.mu.Unlock()
 	var errs []error
 	for _, f := range rec.files {
-		f.mu.Lock()
-		errs = append(errs, f.f.Close())
-		f.mu.Unlock()
+		if f.f != nil {
+			errs = append(errs, f.f.Close())
+			f.f = nil
+		}
 	}
 	rec.files = map[string]*file{}
+	rec.open = 0
 	return errors.Join(append(errs, rec.err)...)
 }
 
-// Wrap returns next recording every exchange.
+// Wrap returns next recording every authenticated exchange.
 func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := rec.now()
+		ctx, auth := wire.WithAuthentication(r.Context())
+		r = r.WithContext(ctx)
 		var reqBody []byte
 		truncated := false
 		if r.Body != nil && r.Body != http.NoBody {
@@ -194,15 +282,23 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 			reqBody = buf[:min(len(buf), rec.max)]
 		}
 		reqHeader := r.Header.Clone()
+		// The path as the server serves it (server.ServeHTTP cleans it
+		// the same way): /t/globex/../acme/Users is acme's /Users.
+		p := cleanPath(r.URL.Path)
 		cw := &captureWriter{ResponseWriter: w, max: rec.max, status: http.StatusOK}
 		defer func() {
 			// Record even if the handler panics (the server's own
 			// recovery sits inside), then let the panic go on.
+			tenant, ok := auth.Tenant()
+			if !ok {
+				rec.anonymous.Add(1)
+				return
+			}
 			rec.write(Entry{
 				Time:      start,
-				Tenant:    TenantOf(r.URL.Path),
+				Tenant:    tenant,
 				Method:    r.Method,
-				Path:      r.URL.Path,
+				Path:      p,
 				Query:     r.URL.RawQuery,
 				Duration:  rec.now().Sub(start),
 				Truncated: truncated || cw.truncated,
@@ -212,7 +308,23 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 	})
 }
 
+// cleanPath is path.Clean for a URL path, as the server applies it.
+func cleanPath(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return path.Clean(p)
+}
+
 func (rec *Recorder) write(e Entry, reqHeader http.Header, reqBody []byte, cw *captureWriter) {
+	// The request authenticated, so its credential (a bearer token) is one
+	// of the tenant's — possibly one known only by its hash (token_sha256):
+	// learn it before redacting, so that it is replaced also where the
+	// rules do not look (a query parameter of any name, an odd header,
+	// the path).
+	if _, cred, ok := strings.Cut(reqHeader.Get("Authorization"), " "); ok {
+		rec.AddSecret(strings.TrimSpace(cred)) // Bearer, Huddle's OAuth2, Basic client credentials
+	}
 	raw := e.Path
 	if e.Query != "" {
 		raw += "?" + e.Query
@@ -225,24 +337,9 @@ func (rec *Recorder) write(e Entry, reqHeader http.Header, reqBody []byte, cw *c
 	hdr := cw.Header().Clone()
 	e.Response = *rec.red.Response(cw.status, hdr, cw.body.Bytes())
 
-	if rec.dir == "" { // NewObserver: nothing written
-		rec.mu.Lock()
-		rec.seqs[e.Tenant]++
-		e.Seq = rec.seqs[e.Tenant]
-		rec.mu.Unlock()
-		rec.observe(e)
-		return
-	}
-	f, err := rec.file(e.Tenant)
-	if err != nil {
-		rec.fail(err)
-		return
-	}
-	f.mu.Lock()
-	f.seq++
-	e.Seq = f.seq
-	err = f.append(e)
-	f.mu.Unlock()
+	rec.mu.Lock()
+	err := rec.appendLocked(&e)
+	rec.mu.Unlock()
 	if err != nil {
 		rec.fail(err)
 	}
@@ -251,7 +348,36 @@ func (rec *Recorder) write(e Entry, reqHeader http.Header, reqBody []byte, cw *c
 	}
 }
 
-func (f *file) append(e Entry) error {
+// appendLocked numbers e in its tenant's file and, when recording to a
+// directory, appends it.
+func (rec *Recorder) appendLocked(e *Entry) error {
+	f := rec.files[e.Tenant]
+	if f == nil {
+		name := unsafeName.ReplaceAllString(e.Tenant, "_")
+		if name == "" || name == "." || name == ".." {
+			name = "_"
+		}
+		f = &file{path: filepath.Join(rec.dir, name+"-"+rec.run+Ext)}
+		rec.files[e.Tenant] = f
+	}
+	f.seq++
+	e.Seq = f.seq
+	if rec.dir == "" { // NewObserver: nothing written
+		return nil
+	}
+	rec.tick++
+	f.used = rec.tick
+	if f.f == nil {
+		if rec.open >= rec.maxOpen {
+			rec.closeLeastRecentLocked()
+		}
+		osf, err := os.OpenFile(f.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		f.f = osf
+		rec.open++
+	}
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -260,46 +386,39 @@ func (f *file) append(e Entry) error {
 	return err
 }
 
+func (rec *Recorder) closeLeastRecentLocked() {
+	var lru *file
+	for _, f := range rec.files {
+		if f.f != nil && (lru == nil || f.used < lru.used) {
+			lru = f
+		}
+	}
+	if lru == nil {
+		return
+	}
+	if err := lru.f.Close(); err != nil && rec.err == nil {
+		rec.err = fmt.Errorf("record: %w", err)
+	}
+	lru.f = nil
+	rec.open--
+}
+
+// fail counts an exchange that was not recorded, keeps the first error and
+// logs the first failure and then each power of two, so that a full disk
+// is heard of without a log line per request.
 func (rec *Recorder) fail(err error) {
+	n := rec.dropped.Add(1)
 	rec.mu.Lock()
-	defer rec.mu.Unlock()
 	if rec.err == nil {
 		rec.err = fmt.Errorf("record: %w", err)
+	}
+	rec.mu.Unlock()
+	if rec.log != nil && n&(n-1) == 0 {
+		rec.log.Error("an exchange could not be recorded", "dropped", n, "err", err)
 	}
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-func (rec *Recorder) file(tenant string) (*file, error) {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if f := rec.files[tenant]; f != nil {
-		return f, nil
-	}
-	name := unsafeName.ReplaceAllString(tenant, "_")
-	if name == "" || name == "." || name == ".." {
-		name = "_"
-	}
-	p := filepath.Join(rec.dir, name+"-"+rec.run+Ext)
-	osf, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	f := &file{f: osf}
-	rec.files[tenant] = f
-	return f, nil
-}
-
-// TenantOf is the tenant a request path names: {tenant} in /t/{tenant}/…,
-// else DefaultTenant.
-func TenantOf(path string) string {
-	if rest, ok := strings.CutPrefix(path, "/t/"); ok {
-		if t, _, _ := strings.Cut(rest, "/"); t != "" {
-			return t
-		}
-	}
-	return DefaultTenant
-}
 
 type errReader struct{ err error }
 
@@ -366,7 +485,10 @@ func ReadFile(path string) (Recording, error) {
 	defer f.Close()
 	rc := Recording{File: path}
 	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 4*DefaultMaxBody+1<<20)
+	// A line holds two bodies of at most the recorder's MaxBody, which a
+	// server with a large --max-body-bytes may set high; the buffer only
+	// grows as far as the longest line.
+	sc.Buffer(make([]byte, 64<<10), 1<<30)
 	n := 0
 	for sc.Scan() {
 		n++

@@ -2,19 +2,25 @@ package record_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/profile"
 	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/wire"
 )
 
 const (
@@ -120,8 +126,9 @@ func TestRecordRedactsAndKeepsEveryExchange(t *testing.T) {
 	for _, rc := range recs {
 		perTenant[rc.Tenant] = append(perTenant[rc.Tenant], rc.Entries...)
 	}
-	if n := len(perTenant["default"]); n != 6 {
-		t.Errorf("default tenant: %d entries, want 6", n)
+	// The request with a wrong token authenticated as nobody: not recorded.
+	if n := len(perTenant["default"]); n != 5 {
+		t.Errorf("default tenant: %d entries, want 5", n)
 	}
 	if n := len(perTenant["acme"]); n != 2 {
 		t.Errorf("acme tenant: %d entries, want 2", n)
@@ -152,21 +159,8 @@ func TestRecordRedactsAndKeepsEveryExchange(t *testing.T) {
 			}
 		}
 	}
-	if statuses["POST /t/acme/scim/v2/Users"] != 1 || statuses["GET /scim/v2/Users"] != 4 {
+	if statuses["POST /t/acme/scim/v2/Users"] != 1 || statuses["GET /scim/v2/Users"] != 3 {
 		t.Errorf("exchanges: %v", statuses)
-	}
-}
-
-func TestTenantOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"/scim/v2/Users":        "default",
-		"/t/acme/scim/v2/Users": "acme",
-		"/t/":                   "default",
-		"/other":                "default",
-	} {
-		if got := record.TenantOf(in); got != want {
-			t.Errorf("TenantOf(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -178,6 +172,7 @@ func TestRecordPassesBodyOnAndTruncates(t *testing.T) {
 	}
 	var got string
 	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.AuthenticationFrom(r.Context()).Set("default")
 		b, _ := io.ReadAll(r.Body)
 		got = string(b)
 		w.WriteHeader(http.StatusTeapot)
@@ -196,5 +191,329 @@ func TestRecordPassesBodyOnAndTruncates(t *testing.T) {
 	e := recs[0].Entries[0]
 	if !e.Truncated || string(e.Request.Body) != "0123456789" || e.Response.Status != 418 || string(e.Response.Body) != "a long ans" {
 		t.Errorf("entry %+v", e)
+	}
+}
+
+// recordedServer is the reference server (tenants default and acme) behind
+// a recorder in a fresh directory; mods adjust the server.
+func recordedServer(t *testing.T, o record.Options, mods ...func(*server.Config)) (*httptest.Server, *record.Recorder, string) {
+	t.Helper()
+	dir := t.TempDir()
+	rec, err := record.New(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenants := server.NewTenants()
+	for name, tok := range map[string]string{server.DefaultTenant: tokenDefault, "acme": tokenAcme} {
+		if err := tenants.Add(name, server.HashToken(tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := server.Config{Store: memory.New(), Tenants: tenants, Logger: slog.New(slog.DiscardHandler), Issued: rec.AddSecret}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(rec.Wrap(srv))
+	t.Cleanup(ts.Close)
+	return ts, rec, dir
+}
+
+func send(t *testing.T, ts *httptest.Server, method, path, token string, hdr map[string]string, body string) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	r, err := http.NewRequest(method, ts.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" && r.Header.Get("Content-Type") == "" {
+		r.Header.Set("Content-Type", "application/scim+json")
+	}
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	resp, err := ts.Client().Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// openIn counts this process's open descriptors on files in dir.
+func openIn(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if p, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.HasPrefix(p, dir+string(filepath.Separator)) {
+			n++
+		}
+	}
+	return n
+}
+
+// Issue 14 #4 and #7: clients without a valid token — naming any tenant,
+// with a wrong token, another tenant's, or a dotted path — open no file and
+// add nothing to a tenant's recording; they are counted. The real tenants'
+// exchanges are all kept, under the tenant the server authenticated (the
+// clean path's), not the one the raw path names first.
+func TestRecordKeepsOnlyAuthenticatedExchanges(t *testing.T) {
+	ts, rec, dir := recordedServer(t, record.Options{})
+	const flood = 600
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range flood {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var tok string
+			switch i % 3 {
+			case 1:
+				tok = "guess-" + tokenAcme
+			case 2:
+				tok = tokenDefault // another tenant's
+			}
+			send(t, ts, "GET", "/t/anon"+strconv.Itoa(i)+"/../acme/scim/v2/Users", tok, nil, "")
+		}()
+	}
+	send(t, ts, "GET", "/t/acme/scim/v2/Users", tokenAcme, nil, "")
+	send(t, ts, "GET", "/t/globex/../acme/scim/v2/ServiceProviderConfig", tokenAcme, nil, "")
+	wg.Wait()
+	if n := openIn(t, dir); n != 1 {
+		t.Errorf("%d recording files open after %d anonymous requests, want 1 (acme's)", n, flood)
+	}
+	if got := rec.Anonymous(); got != flood {
+		t.Errorf("Anonymous() = %d, want %d", got, flood)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := record.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Tenant != "acme" || len(recs[0].Entries) != 2 {
+		for _, rc := range recs[:min(len(recs), 5)] {
+			t.Logf("%s: %s, %d entries", rc.File, rc.Tenant, len(rc.Entries))
+		}
+		t.Fatalf("want one recording, acme's, with its 2 exchanges; got %d files", len(recs))
+	}
+	if p := recs[0].Entries[1].Path; p != "/t/acme/scim/v2/ServiceProviderConfig" {
+		t.Errorf("the dotted path is recorded as %q, want the clean /t/acme/scim/v2/ServiceProviderConfig", p)
+	}
+}
+
+// Issue 14 #4: however many tenants speak, at most MaxOpenFiles recording
+// files are open; a closed one is reopened and appended to, in order.
+func TestRecordBoundsOpenFiles(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := record.New(dir, record.Options{MaxOpenFiles: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.AuthenticationFrom(r.Context()).Set(r.URL.Query().Get("tenant"))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	most := 0
+	for round := range 3 {
+		for _, tenant := range []string{"a", "b", "c", "d", "e"} {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x?round="+strconv.Itoa(round)+"&tenant="+tenant, nil))
+			most = max(most, openIn(t, dir))
+		}
+	}
+	if most > 2 {
+		t.Errorf("%d files open at once, want at most 2", most)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := openIn(t, dir); n != 0 {
+		t.Errorf("%d files open after Close", n)
+	}
+	recs, err := record.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 5 {
+		t.Fatalf("%d recordings, want 5", len(recs))
+	}
+	for _, rc := range recs {
+		for i, e := range rc.Entries {
+			if e.Seq != i+1 || !strings.Contains(e.Query, "round="+strconv.Itoa(i)) {
+				t.Errorf("%s entry %d: seq %d, query %q", rc.Tenant, i, e.Seq, e.Query)
+			}
+		}
+		if len(rc.Entries) != 3 {
+			t.Errorf("%s: %d entries, want 3", rc.Tenant, len(rc.Entries))
+		}
+	}
+}
+
+// Issue 14 #4: an exchange that cannot be written is counted and logged,
+// not lost in silence.
+func TestRecordDroppedIsCountedAndLogged(t *testing.T) {
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	dir := t.TempDir()
+	rec, err := record.New(dir, record.Options{Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logged}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil { // nowhere to write
+		t.Fatal(err)
+	}
+	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.AuthenticationFrom(r.Context()).Set("acme")
+	}))
+	for range 5 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/t/acme/scim/v2/Users", nil))
+	}
+	if rec.Dropped() != 5 || rec.Err() == nil {
+		t.Errorf("Dropped() = %d, Err() = %v; want 5 and the error", rec.Dropped(), rec.Err())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Logged at the 1st, 2nd and 4th: a full disk is heard of, without a
+	// line per request.
+	if n := strings.Count(logged.String(), "could not be recorded"); n != 3 {
+		t.Errorf("%d log lines, want 3 (1st, 2nd, 4th drop):\n%s", n, logged.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// Issue 14 #8: a tenant's token is replaced wherever a client puts it —
+// a query parameter of any name, an odd header, the path, the body — also
+// when the recorder was told no token (a token_sha256 tenant): the token
+// of every request the server authenticated is learnt before its exchange
+// is redacted. An access token the server issued is replaced too, before
+// any request carries it (server.Config.Issued).
+func TestRecordRedactsEveryTenantsTokenAsALiteral(t *testing.T) {
+	secretHash := sha256.Sum256([]byte("client-secret-0123456789"))
+	board, err := profile.BoardWith(profile.Settings{Clients: []profile.Client{{ID: "idp", SecretSHA256: secretHash, Principal: profile.Principal{SCIM: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, rec, dir := recordedServer(t, record.Options{}, func(c *server.Config) {
+		if err := c.Tenants.Add("hub", server.HashToken("hub-tenant-token-0123")); err != nil {
+			t.Fatal(err)
+		}
+		c.Profiles = func(tenant string) *profile.Profile {
+			if tenant == "hub" {
+				return board
+			}
+			return nil
+		}
+	})
+	// The access token, fetched with a plain client (not through the
+	// recorder's eyes: it only sees the response).
+	resp, err := ts.Client().PostForm(ts.URL+"/t/hub/connect/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {"idp"}, "client_secret": {"client-secret-0123456789"}, "scope": {profile.BoardScope}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	if tr.AccessToken == "" {
+		t.Fatalf("no access token: %d", resp.StatusCode)
+	}
+	for _, c := range []struct{ tenant, base, token string }{
+		{"acme", "/t/acme/scim/v2", tokenAcme},
+		{"hub", "/t/hub/scim", tr.AccessToken},
+	} {
+		send(t, ts, "GET", c.base+"/Users?filter=userName%20eq%20%22x%22&sig="+c.token, c.token, nil, "")
+		send(t, ts, "GET", c.base+"/Users", c.token, map[string]string{"X-Client-Ref": "ref " + c.token}, "")
+		send(t, ts, "GET", c.base+"/Users/"+c.token, c.token, nil, "")
+		send(t, ts, "POST", c.base+"/Users", c.token, nil, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u-`+c.token+`"}`)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"+record.Ext))
+	if len(files) != 2 {
+		t.Errorf("recordings %v, want acme's and hub's", files)
+	}
+	entries := 0
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		entries += bytes.Count(raw, []byte("\n"))
+		for _, secret := range []string{tokenAcme, tr.AccessToken, "client-secret-0123456789"} {
+			if bytes.Contains(raw, []byte(secret)) {
+				t.Errorf("%s holds the secret %q:\n%s", f, secret, raw)
+			}
+		}
+	}
+	if entries != 9 { // 4 + token request + 4
+		t.Errorf("%d entries, want 9", entries)
+	}
+}
+
+// Huddle's company endpoints take "Authorization: OAuth2 <token>": such a
+// request is the company's, recorded under it with its token redacted as
+// a literal; a token of another company is nobody's there.
+func TestRecordHuddleCompanyExchanges(t *testing.T) {
+	const admin, other = "huddle-admin-token-0123", "huddle-other-token-4567"
+	ts, rec, dir := recordedServer(t, record.Options{}, func(c *server.Config) {
+		for tenant, tok := range map[string]string{"123": admin, "456": other} {
+			if err := c.Tenants.Add(tenant, server.HashToken(tok)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		huddle := profile.Huddle()
+		c.Profiles = func(tenant string) *profile.Profile {
+			if tenant == "123" || tenant == "456" {
+				return huddle
+			}
+			return nil
+		}
+	})
+	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"h@example.com","name":{"givenName":"H","familyName":"K"},"emails":[{"value":"h@example.com","primary":true}],"ref":"` + admin + `"}`
+	send(t, ts, "POST", "/people/companies/123/users", "", map[string]string{"Authorization": "OAuth2 " + admin, "Accept": "application/json"}, body)
+	send(t, ts, "GET", "/people/companies/123/users/nope", "", map[string]string{"Authorization": "OAuth2 " + other}, "")
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := record.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Tenant != "123" || len(recs[0].Entries) != 1 {
+		t.Fatalf("want company 123's one exchange, got %+v", recs)
+	}
+	raw, _ := os.ReadFile(recs[0].File)
+	if bytes.Contains(raw, []byte(admin)) {
+		t.Errorf("the recording holds the OAuth2-scheme token:\n%s", raw)
+	}
+	if rec.Anonymous() != 1 {
+		t.Errorf("Anonymous() = %d, want 1 (456's token on 123)", rec.Anonymous())
 	}
 }

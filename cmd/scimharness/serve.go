@@ -42,6 +42,12 @@ they are kept in PostgreSQL instead (12 or later, UTF8 database) and survive
 restarts; the server creates or migrates its tables (schema "scim") when it
 starts, and exits 1 if the database cannot be reached.
 
+OAuth2 access tokens (the token endpoints of Huddle and Board tenants) are
+signed, not stored: replicas that share SCIM_TOKEN_KEY (at least 32 bytes,
+from the environment so that it is not in ps output) and the --config accept
+each other's tokens. Without it each process signs with a random key, and its
+tokens end with it.
+
 Flags:
 `
 
@@ -93,7 +99,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
 	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
-	fs.StringVar(&c.recordDir, "record", "", "record every exchange (redacted: no tokens, cookies or passwords) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay")
+	fs.StringVar(&c.recordDir, "record", "", "record every exchange the server authenticated (redacted: no tokens, cookies or passwords; bodies up to --max-body-bytes) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay; requests without a valid token are counted, not recorded")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-limit-burst", 0, "requests a tenant may make at once under --rate-limit (default: the rate, rounded up)")
 	fs.BoolVar(&c.inspect, "inspect", false, "serve a live inspector at /_harness/ on the same listener: each tenant's requests as they arrive, graded by the certify rules, shown to whoever has that tenant's token (off by default, also with --record)")
@@ -151,6 +157,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitUsage
 	}
+	tokenKey := getenv("SCIM_TOKEN_KEY")
+	if tokenKey != "" && len(tokenKey) < 32 {
+		fmt.Fprintf(stderr, "scimharness serve: SCIM_TOKEN_KEY has %d bytes; give at least 32 random ones\n", len(tokenKey))
+		return exitUsage
+	}
 	if c.databaseURL == "" {
 		c.databaseURL = getenv("SCIM_DATABASE_URL")
 	}
@@ -170,6 +181,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		defer pg.Close()
 		st = pg
 	}
+	// The recorder (or, for --inspect alone, the observer) exists before
+	// the server, which tells it every access token it issues.
+	var insp *inspect.Inspector
+	var rec *record.Recorder
+	ro := record.Options{Secrets: literalSecrets(c.token, c.configFile), MaxBody: int(min(c.maxBodyBytes, math.MaxInt32)), Logger: logger}
+	if c.inspect {
+		insp = inspect.New(inspect.Options{Authorize: tenants.Allowed})
+		ro.Observe = insp.Observe
+	}
+	switch {
+	case c.recordDir != "":
+		if rec, err = record.New(c.recordDir, ro); err != nil {
+			fmt.Fprintf(stderr, "scimharness serve: --record: %v\n", err)
+			return exitFail
+		}
+		defer func() {
+			if err := rec.Close(); err != nil {
+				logger.Error("recording", "err", err)
+			}
+			logger.Info("recording closed", "dir", c.recordDir, "not_recorded_without_valid_token", rec.Anonymous(), "dropped", rec.Dropped())
+		}()
+		logger.Info("recording exchanges", "dir", c.recordDir)
+	case insp != nil:
+		if rec, err = record.NewObserver(ro); err != nil {
+			fmt.Fprintf(stderr, "scimharness serve: --inspect: %v\n", err)
+			return exitFail
+		}
+	}
+	var issued func(string)
+	if rec != nil {
+		issued = rec.AddSecret
+	}
 	srv, err := server.New(server.Config{
 		Store:          st,
 		Tenants:        tenants,
@@ -179,6 +222,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		PatchNoContent: c.patchNoContent,
 		Profiles:       profiles,
 		RateLimit:      server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst},
+		Issued:         issued,
+		TokenKey:       []byte(tokenKey),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
@@ -193,34 +238,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
 	}
 	h := wrap(srv)
-	var insp *inspect.Inspector
-	var observe func(record.Entry)
-	if c.inspect {
-		insp = inspect.New(inspect.Options{Authorize: tenants.Allowed})
-		observe = insp.Observe
-	}
-	if c.recordDir == "" && insp != nil {
-		obs, err := record.NewObserver(record.Options{Secrets: []string{c.token}, Observe: observe})
-		if err != nil {
-			ln.Close()
-			fmt.Fprintf(stderr, "scimharness serve: --inspect: %v\n", err)
-			return exitFail
-		}
-		h = obs.Wrap(h)
-	}
-	if c.recordDir != "" {
-		rec, err := record.New(c.recordDir, record.Options{Secrets: []string{c.token}, Observe: observe})
-		if err != nil {
-			ln.Close()
-			fmt.Fprintf(stderr, "scimharness serve: --record: %v\n", err)
-			return exitFail
-		}
-		defer func() {
-			if err := rec.Close(); err != nil {
-				logger.Error("recording", "err", err)
-			}
-		}()
-		logger.Info("recording exchanges", "dir", c.recordDir)
+	if rec != nil {
 		h = rec.Wrap(h)
 	}
 	if insp != nil {
@@ -234,6 +252,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		logger.Info("live inspector", "url", scheme+"://"+ln.Addr().String()+inspect.Prefix)
 	}
 	return runHTTP(ctx, ln, h, c, logger)
+}
+
+// literalSecrets are the tokens serve knows in plain text, --token and every
+// tenant's "tokens:" in --config, for the recorder to redact as literals
+// wherever a client puts them. Tokens given only as hashes (token_sha256)
+// are learnt by the recorder from the first request they authenticate.
+// loadTenants has read the file already, so an error here cannot happen.
+func literalSecrets(token, configFile string) []string {
+	out := []string{token}
+	if configFile == "" {
+		return out
+	}
+	fc, err := readFileConfig(configFile)
+	if err != nil {
+		return out
+	}
+	for _, tc := range fc.Tenants {
+		out = append(out, tc.Tokens...)
+	}
+	return out
 }
 
 // runHTTP serves until ctx ends (SIGINT/SIGTERM), then drains requests in
