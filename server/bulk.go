@@ -281,10 +281,10 @@ func (s *Server) runBulkOp(ctx context.Context, r *http.Request, tenant string, 
 		out["bulkId"] = op.bulkID
 	}
 	if res.ID != "" {
-		out["location"] = base(r) + rt.Endpoint + "/" + res.ID
+		out["location"] = s.base(r) + rt.Endpoint + "/" + res.ID
 		out["version"] = store.ETag(res.Version)
 	} else if id != "" {
-		out["location"] = base(r) + rt.Endpoint + "/" + id
+		out["location"] = s.base(r) + rt.Endpoint + "/" + id
 	}
 	return out
 }
