@@ -202,6 +202,7 @@ func TestBadInputs(t *testing.T) {
 					t.Errorf("%s %s: the answer holds the id of tenant acme's %s: %.300s", in.Method, p, k, r.Raw)
 				}
 			}
+			checkWrite(t, c, in.Method, fill(in.Path), r)
 			if in.KnownBug != "" {
 				if statusFits(in.Expect, r.Status) {
 					t.Logf("known bug no longer seen (drop knownBug from the corpus): %s", in.KnownBug)
@@ -255,8 +256,29 @@ func TestBadInputs(t *testing.T) {
 		if after := snapshot(acme); after != acmeBefore {
 			t.Errorf("tenant acme changed by the default tenant's requests: %s", firstDiff(acmeBefore, after))
 		}
+		checkAllValid(t, c, "after the bad-input corpus")
+		checkAllValid(t, acme, "after the bad-input corpus")
 		t.Logf("%d bad inputs tried over HTTP on this store", n)
 	})
+}
+
+// checkWrite validates against its schema the resource a successful write
+// stored (issue 14, #3: every stored document is an instance of its schema):
+// POST's new resource, PUT's and PATCH's target, read back with GET.
+func checkWrite(t *testing.T, c *client, method, path string, r response) {
+	t.Helper()
+	if r.Status/100 != 2 || typeOfPath(path) == nil {
+		return
+	}
+	path, _, _ = strings.Cut(path, "?")
+	switch method {
+	case "POST":
+		if id := str(r.Body, "id"); id != "" && !strings.Contains(path, ".search") {
+			checkStoredValid(t, c, method+" "+path, strings.TrimSuffix(path, "/")+"/"+id)
+		}
+	case "PUT", "PATCH":
+		checkStoredValid(t, c, method+" "+path, path)
+	}
 }
 
 // withT is the client reporting to another test (a subtest).
