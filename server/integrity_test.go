@@ -266,4 +266,3 @@ func TestMemberRefNotStoredVerbatim(t *testing.T) {
 		}
 	})
 }
-

@@ -44,7 +44,7 @@ var createSeeds = []string{
 	// Issue 14: dotted keys, "ſ" spellings, conflicting name forms.
 	`{"userName":"d1","emails.value":"a@x"}`, `{"userName":"d2","name":{"familyName":"A"},"name.familyName":"B"}`,
 	`{"userName":"d3","paſsword":"x","emails":"x@y","active":"True","department":12}`,
-		"{\"userName\":\"\xff\"}", `{"userName":"x\ud800"}`, `{"userName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`,
+	"{\"userName\":\"\xff\"}", `{"userName":"x\ud800"}`, `{"userName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`,
 }
 
 // FuzzCreateUser POSTs arbitrary bodies to /Users through the server's
