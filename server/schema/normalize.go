@@ -66,14 +66,18 @@ type Normalizer struct {
 // order (issue 14, #3). Keys are read in sorted order, so that a request
 // with several faults always gets the same answer.
 //
-// "schemas" is not checked: servers compute it, and IdPs send missing or
-// legacy URNs (Google sends the SCIM 1.0 core URN).
+// "schemas" is not checked, beyond its type under TolerateNone: servers
+// compute it, and IdPs send missing or legacy URNs (Google sends the SCIM
+// 1.0 core URN).
 func (n *Normalizer) Document(rt *ResourceType, in map[string]any) (map[string]any, error) {
 	out := map[string]any{}
 	seen := map[string]string{}
 	for _, key := range sortedKeys(in) {
 		v := in[key]
 		if EqualName(key, "schemas") {
+			if n.Tolerate == TolerateNone && !isURNList(v) {
+				return nil, Errorf(InvalidValue, "\"schemas\" must be an array of schema URNs (RFC 7643 §3), got %s", describe(v))
+			}
 			continue
 		}
 		if ext, ok := rt.Extension(key); ok {
@@ -132,6 +136,24 @@ func (n *Normalizer) Document(rt *ResourceType, in map[string]any) (map[string]a
 		}
 	}
 	return out, nil
+}
+
+// isURNList reports whether v is a JSON array of strings, the type of
+// "schemas" (RFC 7643 §3); missing (nil) passes, as IdPs leave it out.
+func isURNList(v any) bool {
+	if v == nil {
+		return true
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return false
+	}
+	for _, x := range list {
+		if _, ok := x.(string); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // nested is the body form of the path ref, for the message that refuses it.

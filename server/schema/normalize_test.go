@@ -128,6 +128,10 @@ func TestTolerances(t *testing.T) {
 			[]Applied{{TolScalarAsValue, ext + ":manager"}}, InvalidValue},
 		{"extension attribute at the top", `{"userName":"a","department":"D"}`, `{"userName":"a","` + ext + `":{"department":"D"}}`,
 			[]Applied{{TolExtensionAttributeAtTop, ext + ":department"}}, InvalidSyntax},
+		{"schemas not an array (ignored; strict refuses its type)", `{"schemas":"` + scim.UserURN + `","userName":"a"}`, `{"userName":"a"}`,
+			nil, InvalidValue},
+		{"legacy schemas URN is no mismatch", `{"schemas":["urn:scim:schemas:core:1.0"],"userName":"a"}`, `{"userName":"a"}`,
+			nil, ""},
 		{"no mismatch", `{"userName":"a","active":false,"emails":[{"value":"x","type":"Work"}]}`, `{"userName":"a","active":false,"emails":[{"value":"x","type":"work"}]}`,
 			nil, ""},
 	}
