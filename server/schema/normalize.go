@@ -261,7 +261,7 @@ func (n *Normalizer) Value(a *Attribute, v any) (any, error) {
 
 // value normalises v for a; path names it in messages and in Applied.
 func (n *Normalizer) value(a *Attribute, v any, path string) (any, error) {
-	if v == nil {
+	if v == nil || v == "" { // unassigned, whatever the type (RFC 7643 §2.5)
 		return nil, nil
 	}
 	if !a.MultiValued {

@@ -132,6 +132,8 @@ func TestTolerances(t *testing.T) {
 			nil, InvalidValue},
 		{"legacy schemas URN is no mismatch", `{"schemas":["urn:scim:schemas:core:1.0"],"userName":"a"}`, `{"userName":"a"}`,
 			nil, ""},
+		{"empty string for a list is unassigned, not a lone value", `{"userName":"a","emails":"","active":""}`, `{"userName":"a"}`,
+			nil, ""},
 		{"no mismatch", `{"userName":"a","active":false,"emails":[{"value":"x","type":"Work"}]}`, `{"userName":"a","active":false,"emails":[{"value":"x","type":"work"}]}`,
 			nil, ""},
 	}
