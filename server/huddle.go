@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/scim"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -29,7 +29,7 @@ func (s *Server) huddle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	pr := s.profileOf(tenant)
+	pr := s.providerOf(tenant)
 	if pr == nil || !pr.CompanyPath {
 		writeError(w, schema.StatusError(http.StatusNotFound, "no endpoint at %s", r.URL.Path))
 		return
@@ -98,9 +98,9 @@ func (s *Server) huddle(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", loc)
 	}
 	if asXML {
-		w.Header().Set("Content-Type", profile.HuddleXMLType)
+		w.Header().Set("Content-Type", provider.HuddleXMLType)
 		w.WriteHeader(status)
-		w.Write(profile.EncodeHuddleXML(doc))
+		w.Write(provider.EncodeHuddleXML(doc))
 		return
 	}
 	writeJSON(w, status, out)
@@ -142,7 +142,7 @@ func (s *Server) huddleBody(w http.ResponseWriter, r *http.Request) (map[string]
 		}
 		return nil, schema.Errorf(schema.InvalidSyntax, "reading the request body: %v", err)
 	}
-	return profile.DecodeHuddleXML(raw)
+	return provider.DecodeHuddleXML(raw)
 }
 
 // huddleWantsXML picks the answer's format from Accept: the first of its

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -22,7 +22,7 @@ import (
 // kept, as for tenant tokens.
 type issued struct {
 	tenant  string
-	p       profile.Principal
+	p       provider.Principal
 	expires time.Time
 }
 
@@ -63,21 +63,21 @@ var errExpired = schema.StatusError(http.StatusUnauthorized, "the access token h
 // tenant token (with its actor's permissions, if the profile lists them) or
 // a live token issued to one of the tenant's clients. Any other token is a
 // 401 (an expired one says so).
-func (s *Server) authenticate(tenant, token string) (profile.Principal, error) {
-	pr := s.profileOf(tenant)
+func (s *Server) authenticate(tenant, token string) (provider.Principal, error) {
+	pr := s.providerOf(tenant)
 	if s.cfg.Tenants.Allowed(tenant, token) {
 		if pr != nil && pr.Access != nil {
 			return pr.Access.Principal(HashToken(token)), nil
 		}
-		return profile.Full, nil
+		return provider.Full, nil
 	}
 	if t, ok := s.issued.get(token); ok && t.tenant == tenant {
 		if !s.now().Before(t.expires) {
-			return profile.Principal{}, errExpired
+			return provider.Principal{}, errExpired
 		}
 		return t.p, nil
 	}
-	return profile.Principal{}, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required")
+	return provider.Principal{}, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required")
 }
 
 // knownElsewhere reports whether token acts for a tenant other than this
@@ -121,7 +121,7 @@ func writeOAuth(w http.ResponseWriter, status int, v any) {
 // A tenant without clients has no token endpoint (404).
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r)
-	pr := s.profileOf(tenant)
+	pr := s.providerOf(tenant)
 	if pr == nil || pr.Access == nil || len(pr.Access.Clients) == 0 {
 		writeError(w, schema.StatusError(http.StatusNotFound, "no token endpoint at %s: the tenant has no OAuth2 clients", r.URL.Path))
 		return

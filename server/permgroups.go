@@ -5,7 +5,7 @@ import (
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -13,7 +13,7 @@ import (
 // ensureGroups creates, once per tenant, the Groups its profile says exist
 // from the start (Board's Permission Groups, made in the Subscription Hub
 // rather than through SCIM).
-func (s *Server) ensureGroups(ctx context.Context, tenant string, pr *profile.Profile) error {
+func (s *Server) ensureGroups(ctx context.Context, tenant string, pr *provider.Provider) error {
 	if len(pr.PermissionGroups) == 0 {
 		return nil
 	}
@@ -65,7 +65,7 @@ func (s *Server) groupID(ctx context.Context, tenant string, gt *schema.Resource
 // Permission Group, if there is one and it is not disabled. The user
 // exists by then, so a failure is logged rather than failing the create.
 func (s *Server) joinDefaultGroup(ctx context.Context, tenant, userID string) {
-	pr := s.profileOf(tenant)
+	pr := s.providerOf(tenant)
 	if pr == nil {
 		return
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/patch"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -23,7 +23,7 @@ type typedHandler func(w http.ResponseWriter, r *http.Request, rt *schema.Resour
 // the profile lacks (Groups of a users-only service) is not found.
 func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if pr := s.profile(r); pr != nil && pr.Registry != nil {
+		if pr := s.provider(r); pr != nil && pr.Registry != nil {
 			prt, ok := pr.Registry.ResourceType(rt.ID)
 			if !ok {
 				writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
@@ -38,8 +38,8 @@ func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerF
 
 // check runs the tenant's profile's checks on a document about to be
 // stored; strict tenants have none.
-func (s *Server) check(tenant string, op profile.Op, rt *schema.ResourceType, old, doc map[string]any) error {
-	if pr := s.profileOf(tenant); pr != nil && pr.Check != nil {
+func (s *Server) check(tenant string, op provider.Op, rt *schema.ResourceType, old, doc map[string]any) error {
+	if pr := s.providerOf(tenant); pr != nil && pr.Check != nil {
 		return pr.Check(op, rt, old, doc)
 	}
 	return nil
@@ -208,14 +208,14 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 	if err != nil {
 		return store.Resource{}, err
 	}
-	if err := s.check(tenant, profile.Create, rt, nil, doc); err != nil {
+	if err := s.check(tenant, provider.Create, rt, nil, doc); err != nil {
 		return store.Resource{}, err
 	}
 	if err := s.resolveMembers(ctx, tenant, rt, doc, nil); err != nil {
 		return store.Resource{}, err
 	}
 	res, err := s.cfg.Store.Create(ctx, tenant, rt, doc)
-	if err == nil && rt.ID == "User" && s.cfg.Profiles != nil {
+	if err == nil && rt.ID == "User" && s.cfg.Providers != nil {
 		s.joinDefaultGroup(ctx, tenant, res.ID)
 	}
 	return res, err
@@ -263,7 +263,7 @@ func (s *Server) replaceDoc(ctx context.Context, tenant string, rt *schema.Resou
 		}
 		n := schema.CopyDoc(next)
 		rt.KeepWriteOnly(old, n)
-		if err := s.check(tenant, profile.Replace, rt, old, n); err != nil {
+		if err := s.check(tenant, provider.Replace, rt, old, n); err != nil {
 			return nil, err
 		}
 		return n, nil
@@ -295,7 +295,7 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 	if err != nil {
 		return store.Resource{}, err
 	}
-	pr := s.profileOf(tenant)
+	pr := s.providerOf(tenant)
 	if pr != nil && pr.IgnoreUnknownPatchPaths {
 		ops = knownPaths(rt, ops)
 	}
@@ -304,7 +304,7 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 		if err != nil || pr == nil || pr.Check == nil {
 			return next, err
 		}
-		return next, pr.Check(profile.Patch, rt, old, next)
+		return next, pr.Check(provider.Patch, rt, old, next)
 	})
 }
 

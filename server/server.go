@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -45,10 +45,10 @@ type Config struct {
 	// PatchNoContent answers a successful PATCH with 204 and no body instead
 	// of 200 with the resource (RFC 7644 §3.5.2 allows both).
 	PatchNoContent bool
-	// Profiles returns the service-provider profile of a tenant (package
-	// profile), or nil for the strict RFC behaviour. Nil: every tenant is
+	// Providers returns the service provider of a tenant (package
+	// provider), or nil for the strict RFC behaviour. Nil: every tenant is
 	// strict, at the cost of one nil check per step.
-	Profiles func(tenant string) *profile.Profile
+	Providers func(tenant string) *provider.Provider
 	// Now is the clock of issued access tokens' expiry. Default time.Now.
 	Now func() time.Time
 	// RateLimit caps each tenant's requests (429 with Retry-After above
@@ -133,7 +133,7 @@ func (s *Server) routes() {
 	// OAuth2 client credentials, for tenants whose profile has clients.
 	s.mux.HandleFunc("/connect/token", s.token)
 	s.mux.HandleFunc("/t/{tenant}/connect/token", s.token)
-	// Huddle's company-scoped Users endpoint (profile.CompanyPath).
+	// Huddle's company-scoped Users endpoint (provider.CompanyPath).
 	s.mux.HandleFunc("/people/companies/{company}/users", s.huddle)
 	s.mux.HandleFunc("/people/companies/{company}/users/{id}", s.huddle)
 	s.mux.HandleFunc("/", noEndpoint)
@@ -154,7 +154,7 @@ func (s *Server) register(prefix, pattern string, h http.HandlerFunc) {
 		return
 	}
 	s.mux.HandleFunc(prefix+pattern, func(w http.ResponseWriter, r *http.Request) {
-		if pr := s.profile(r); pr == nil || !pr.ShortBase {
+		if pr := s.provider(r); pr == nil || !pr.ShortBase {
 			noEndpoint(w, r)
 			return
 		}
@@ -172,7 +172,7 @@ type methods map[string]http.HandlerFunc
 // or some of its methods (405), before the strict dispatch below.
 func (s *Server) handle(prefix, endpoint string, m methods) {
 	s.register(prefix, endpoint, s.authed(func(w http.ResponseWriter, r *http.Request) {
-		if pr := s.profile(r); pr != nil {
+		if pr := s.provider(r); pr != nil {
 			allowed, known := pr.Allows(endpoint, r.Method)
 			if !known {
 				writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
@@ -221,7 +221,7 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		if pr := s.profileOf(t); pr != nil {
+		if pr := s.providerOf(t); pr != nil {
 			if pr.Authorize != nil {
 				if err := pr.Authorize(p); err != nil {
 					writeError(w, err)
@@ -242,25 +242,25 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // profile is the profile of the request's tenant; nil is strict.
-func (s *Server) profile(r *http.Request) *profile.Profile {
-	if s.cfg.Profiles == nil {
+func (s *Server) provider(r *http.Request) *provider.Provider {
+	if s.cfg.Providers == nil {
 		return nil
 	}
-	return s.cfg.Profiles(tenantOf(r))
+	return s.cfg.Providers(tenantOf(r))
 }
 
 // profileOf is the profile of tenant; nil is strict.
-func (s *Server) profileOf(tenant string) *profile.Profile {
-	if s.cfg.Profiles == nil {
+func (s *Server) providerOf(tenant string) *provider.Provider {
+	if s.cfg.Providers == nil {
 		return nil
 	}
-	return s.cfg.Profiles(tenant)
+	return s.cfg.Providers(tenant)
 }
 
 // registry is the schema registry of tenant: its profile's, else the
 // server's.
 func (s *Server) registry(tenant string) *schema.Registry {
-	if pr := s.profileOf(tenant); pr != nil && pr.Registry != nil {
+	if pr := s.providerOf(tenant); pr != nil && pr.Registry != nil {
 		return pr.Registry
 	}
 	return s.cfg.Registry

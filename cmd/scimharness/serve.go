@@ -17,7 +17,7 @@ import (
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/broken"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
@@ -29,7 +29,7 @@ Runs the reference SCIM 2.0 server. The default tenant is served at
 http://ADDR/scim/v2 with the bearer token of --token (or SCIM_TOKEN); more
 tenants, each at /t/{tenant}/scim/v2, come from --config.
 
-Profiles: every tenant behaves as a strict RFC 7643/7644 server unless it has
+Providers: every tenant behaves as a strict RFC 7643/7644 server unless it has
 a service-provider profile (--profile for all tenants, or "profile:" per tenant
 in --config): humbol, holaspirit, huddle and board reproduce those services'
 documented behaviour — endpoints, methods, required attributes, filters,
@@ -91,7 +91,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs)")
 	// No default from the environment here: -h prints defaults, and the URL
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
-	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
+	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(provider.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
 	fs.StringVar(&c.recordDir, "record", "", "record every exchange (redacted: no tokens, cookies or passwords) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")
@@ -169,7 +169,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		MaxResults:     c.maxResults,
 		MaxBodyBytes:   c.maxBodyBytes,
 		PatchNoContent: c.patchNoContent,
-		Profiles:       profiles,
+		Providers:      profiles,
 		RateLimit:      server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst},
 	})
 	if err != nil {

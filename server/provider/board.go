@@ -1,4 +1,4 @@
-package profile
+package provider
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ var BoardDefaultMetadata = []string{"name.familyName", "name.givenName"}
 
 // Board is the profile of Board's SCIM API (seed 003) with no tenant
 // settings; see [BoardWith].
-func Board() *Profile {
+func Board() *Provider {
 	p, _ := BoardWith(Settings{})
 	return p
 }
@@ -48,7 +48,7 @@ func Board() *Profile {
 //
 // Plain tenant tokens keep working as a SCIM-enabled client would, so the
 // conformance harness can run against a Board tenant.
-func BoardWith(s Settings) (*Profile, error) {
+func BoardWith(s Settings) (*Provider, error) {
 	acc, err := s.access(BoardScope)
 	if err != nil {
 		return nil, fmt.Errorf("profile board: %v", err)
@@ -79,7 +79,7 @@ func BoardWith(s Settings) (*Profile, error) {
 			clients = append(clients, id)
 		}
 	}
-	return &Profile{
+	return &Provider{
 		Name:        "board",
 		Description: "Board SCIM API (seed 003): client-credentials tokens, SCIM-enabled clients, Permission Groups, metadata mapping",
 		Registry:    schema.Default(), // Users with the enterprise extension, and Groups

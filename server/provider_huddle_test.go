@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 )
 
 // Huddle's companies and actors (seed 002): company 123 authorises
@@ -31,18 +31,18 @@ const (
 func huddleServer(t *testing.T) string {
 	t.Helper()
 	sum := func(s string) [32]byte { return server.HashToken(s) }
-	p123, err := profile.ByNameWith("huddle", profile.Settings{
-		Actors:       []profile.Actor{{Name: "viewer", TokenSHA256: sum(huddleViewer), Provisioning: false}},
+	p123, err := provider.ByNameWith("huddle", provider.Settings{
+		Actors:       []provider.Actor{{Name: "viewer", TokenSHA256: sum(huddleViewer), Provisioning: false}},
 		EmailDomains: []string{"example.com"},
-		Clients: []profile.Client{
-			{ID: huddleClient, SecretSHA256: sum(huddleSecret), Principal: profile.Principal{Provisioning: true}},
-			{ID: huddleNoPerms, SecretSHA256: sum("s"), Principal: profile.Principal{Provisioning: false}},
+		Clients: []provider.Client{
+			{ID: huddleClient, SecretSHA256: sum(huddleSecret), Principal: provider.Principal{Provisioning: true}},
+			{ID: huddleNoPerms, SecretSHA256: sum("s"), Principal: provider.Principal{Provisioning: false}},
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p456 := profile.Huddle()
+	p456 := provider.Huddle()
 	ts := newServer(t, func(c *server.Config) {
 		for tenant, tok := range map[string]string{"123": huddleAdmin, "456": huddleOther} {
 			if err := c.Tenants.Add(tenant, server.HashToken(tok)); err != nil {
@@ -52,7 +52,7 @@ func huddleServer(t *testing.T) string {
 		if err := c.Tenants.Add("123", server.HashToken(huddleViewer)); err != nil {
 			t.Fatal(err)
 		}
-		c.Profiles = func(tenant string) *profile.Profile {
+		c.Providers = func(tenant string) *provider.Provider {
 			switch tenant {
 			case "123":
 				return p123
@@ -368,7 +368,7 @@ func TestHuddleEndpoints(t *testing.T) {
 // TestHuddleXMLCodec: the codec reads exactly the seed's document and
 // writes one that reads back the same.
 func TestHuddleXMLCodec(t *testing.T) {
-	doc, err := profile.DecodeHuddleXML([]byte(huddleXML("codec@example.com")))
+	doc, err := provider.DecodeHuddleXML([]byte(huddleXML("codec@example.com")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +378,7 @@ func TestHuddleXMLCodec(t *testing.T) {
 	}
 	doc["id"] = "78579b5f"
 	doc["meta"] = map[string]any{"location": "https://api.huddle.net/people/companies/123/users/78579b5f"}
-	back, err := profile.DecodeHuddleXML(profile.EncodeHuddleXML(doc))
+	back, err := provider.DecodeHuddleXML(provider.EncodeHuddleXML(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +387,7 @@ func TestHuddleXMLCodec(t *testing.T) {
 	if js(back) != js(doc) {
 		t.Fatalf("round trip\n%s\nwant\n%s", js(back), js(doc))
 	}
-	out := string(profile.EncodeHuddleXML(map[string]any{"id": "1", "meta": map[string]any{"location": "L"}}))
+	out := string(provider.EncodeHuddleXML(map[string]any{"id": "1", "meta": map[string]any{"location": "L"}}))
 	for _, s := range []string{`xmlns:xsd="http://www.w3.org/2001/XMLSchema"`, `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`, "<id>1</id>", "<meta>", "<location>L</location>"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("encoded document lacks %s:\n%s", s, out)

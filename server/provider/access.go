@@ -1,4 +1,4 @@
-package profile
+package provider
 
 import (
 	"crypto/sha256"
@@ -146,7 +146,7 @@ func (s Settings) access(scope string) (*Access, error) {
 // ByNameWith returns the built-in profile called name configured with the
 // tenant's settings. Settings a profile does not use are refused, so a
 // misplaced key stops the server at start.
-func ByNameWith(name string, s Settings) (*Profile, error) {
+func ByNameWith(name string, s Settings) (*Provider, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
 	switch n {
 	case "humbol":

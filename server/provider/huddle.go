@@ -1,4 +1,4 @@
-package profile
+package provider
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 // Huddle is the profile of Huddle's SCIM user provisioning (seed 002) with
 // no tenant settings: every email domain authorised, no OAuth2 clients.
 // See [HuddleWith].
-func Huddle() *Profile {
+func Huddle() *Provider {
 	p, _ := HuddleWith(Settings{})
 	return p
 }
@@ -38,7 +38,7 @@ func Huddle() *Profile {
 //   - authentication is "Authorization: OAuth2 <token>" (the seed's scheme)
 //     or Bearer, with a tenant token or one issued by the client-credentials
 //     token endpoint /t/{company}/connect/token.
-func HuddleWith(s Settings) (*Profile, error) {
+func HuddleWith(s Settings) (*Provider, error) {
 	acc, err := s.access("")
 	if err != nil {
 		return nil, fmt.Errorf("profile huddle: %v", err)
@@ -47,7 +47,7 @@ func HuddleWith(s Settings) (*Profile, error) {
 	for _, d := range s.EmailDomains {
 		domains = append(domains, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@")))
 	}
-	return &Profile{
+	return &Provider{
 		Name:        "huddle",
 		Description: "Huddle (seed 002): /people/companies/{company}/users, JSON or XML, actor permissions and email domains",
 		Registry:    load("huddle"),

@@ -1,4 +1,4 @@
-package profile
+package provider
 
 import (
 	"net/http"
@@ -32,11 +32,11 @@ var HumbolRoles = []string{"Admin", "External admin", "Member", "Light Member", 
 //
 // Its per-organization SCIM URL is the tenant's base URL,
 // /t/{organization}/scim/v2.
-func Humbol() *Profile { return HumbolWith(Settings{}) }
+func Humbol() *Provider { return HumbolWith(Settings{}) }
 
 // HumbolWith is Humbol with its tenant settings: with RoleMapping, a user
 // without a role is refused too.
-func HumbolWith(s Settings) *Profile {
+func HumbolWith(s Settings) *Provider {
 	check := humbolCheck
 	if s.RoleMapping {
 		check = func(op Op, rt *schema.ResourceType, old, doc map[string]any) error {
@@ -51,7 +51,7 @@ func HumbolWith(s Settings) *Profile {
 			return nil
 		}
 	}
-	return &Profile{
+	return &Provider{
 		Name:        "humbol",
 		Description: "Humbol SCIM API (seed 000): users with one organization role, two filters, no groups",
 		Registry:    load("humbol"),

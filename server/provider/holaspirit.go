@@ -1,4 +1,4 @@
-package profile
+package provider
 
 import (
 	"encoding/json"
@@ -29,8 +29,8 @@ const HolaspiritMissingEmails = `{"schemas":["urn:ietf:params:scim:api:messages:
 //
 // The seed does not list the methods; the profile serves the strict set for
 // Users and the discovery endpoints, and no /Bulk or /.search.
-func Holaspirit() *Profile {
-	return &Profile{
+func Holaspirit() *Provider {
+	return &Provider{
 		Name:        "holaspirit",
 		Description: "Holaspirit SCIM 2.0 (seed 004): users only, unknown fields ignored, quoted missing-emails error",
 		Registry:    load("holaspirit"),

@@ -1,4 +1,4 @@
-// Package profile holds service-provider profiles: what a real SCIM service
+// Package provider holds service-provider profiles: what a real SCIM service
 // (Humbol, Holaspirit, …) accepts, requires and answers, written as
 // configuration of the reference server's request steps rather than as forks
 // of its handlers. The server looks up a tenant's profile at each step —
@@ -10,7 +10,7 @@
 // Profiles are data plus small pure functions; none of them touches HTTP or
 // the store, so each can be tested on its own and a new service is a new
 // value, not a new handler.
-package profile
+package provider
 
 import (
 	"encoding/json"
@@ -27,7 +27,7 @@ import (
 	"github.com/scimharness/scimharness/server/schema"
 )
 
-// Op names the write a [Profile.Check] is asked about.
+// Op names the write a [Provider.Check] is asked about.
 type Op int
 
 // The writes that store a document.
@@ -37,9 +37,9 @@ const (
 	Patch             // PATCH (the document after the operations)
 )
 
-// Profile is one service provider's behaviour. The zero value of every field
+// Provider is one service provider's behaviour. The zero value of every field
 // keeps the strict server's behaviour for that step.
-type Profile struct {
+type Provider struct {
 	// Name is what --profile and the config file's "profile:" key take.
 	Name string
 	// Description says which service this reproduces and from which seed.
@@ -96,7 +96,7 @@ type Profile struct {
 
 // DefaultGroup is the name of the Permission Group a created user joins:
 // the one set as default, unless it is disabled; "" for none.
-func (p *Profile) DefaultGroup() string {
+func (p *Provider) DefaultGroup() string {
 	for _, g := range p.PermissionGroups {
 		if g.Default && !g.Disabled {
 			return g.Name
@@ -108,7 +108,7 @@ func (p *Profile) DefaultGroup() string {
 // Allows reports whether the profile serves method on endpoint; known is
 // false when the endpoint does not exist in the profile. A profile without
 // a method table allows everything.
-func (p *Profile) Allows(endpoint, method string) (allowed, known bool) {
+func (p *Provider) Allows(endpoint, method string) (allowed, known bool) {
 	if p.Methods == nil {
 		return true, true
 	}
@@ -123,7 +123,7 @@ func (p *Profile) Allows(endpoint, method string) (allowed, known bool) {
 }
 
 // Allow is the Allow header value for endpoint (RFC 9110 §10.2.1).
-func (p *Profile) Allow(endpoint string) string {
+func (p *Provider) Allow(endpoint string) string {
 	ms := slices.Clone(p.Methods[endpoint])
 	if slices.Contains(ms, http.MethodGet) {
 		ms = append(ms, http.MethodHead)
@@ -160,7 +160,7 @@ func load(name string) *schema.Registry {
 }
 
 // builtins are the profiles by name, built once on first use.
-var builtins = map[string]func() *Profile{
+var builtins = map[string]func() *Provider{
 	"humbol":     Humbol,
 	"holaspirit": Holaspirit,
 	"huddle":     Huddle,
@@ -181,7 +181,7 @@ func Names() []string {
 // ByName returns the built-in profile called name. "strict" and "" are the
 // strict RFC behaviour, returned as nil: the server's default path, with no
 // per-request cost.
-func ByName(name string) (*Profile, error) {
+func ByName(name string) (*Provider, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
 	if n == "" || n == "strict" {
 		return nil, nil

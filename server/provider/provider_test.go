@@ -1,4 +1,4 @@
-package profile_test
+package provider_test
 
 import (
 	"net/http"
@@ -6,26 +6,26 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/server/filter"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 )
 
 // Every built-in profile loads from the embedded fixtures (load panics
 // otherwise) and has a User type; strict is nil, the server's default path.
 func TestBuiltins(t *testing.T) {
-	if p, err := profile.ByName("strict"); p != nil || err != nil {
+	if p, err := provider.ByName("strict"); p != nil || err != nil {
 		t.Errorf("strict = %v, %v; want nil, nil", p, err)
 	}
-	if p, err := profile.ByName(""); p != nil || err != nil {
+	if p, err := provider.ByName(""); p != nil || err != nil {
 		t.Errorf(`"" = %v, %v; want nil, nil`, p, err)
 	}
-	if _, err := profile.ByName("nope"); err == nil {
+	if _, err := provider.ByName("nope"); err == nil {
 		t.Error("an unknown profile was accepted")
 	}
-	for _, n := range profile.Names() {
+	for _, n := range provider.Names() {
 		if n == "strict" {
 			continue
 		}
-		p, err := profile.ByName(n)
+		p, err := provider.ByName(n)
 		if err != nil || p == nil || p.Name != n {
 			t.Fatalf("%s: %v, %v", n, p, err)
 		}
@@ -36,13 +36,13 @@ func TestBuiltins(t *testing.T) {
 			t.Errorf("%s has groups: %v; only Board's Permission Groups are", n, ok)
 		}
 	}
-	if !slices.Equal(profile.Names(), []string{"board", "holaspirit", "huddle", "humbol", "strict"}) {
-		t.Errorf("Names() = %v", profile.Names())
+	if !slices.Equal(provider.Names(), []string{"board", "holaspirit", "huddle", "humbol", "strict"}) {
+		t.Errorf("Names() = %v", provider.Names())
 	}
 }
 
 func TestAllows(t *testing.T) {
-	p := profile.Humbol()
+	p := provider.Humbol()
 	for _, tc := range []struct {
 		endpoint, method string
 		allowed, known   bool
@@ -60,13 +60,13 @@ func TestAllows(t *testing.T) {
 	if got := p.Allow("/Users/{id}"); got != "DELETE, GET, HEAD, PATCH" {
 		t.Errorf("Allow = %q", got)
 	}
-	if a, k := (&profile.Profile{}).Allows("/anything", "PUT"); !a || !k {
+	if a, k := (&provider.Provider{}).Allows("/anything", "PUT"); !a || !k {
 		t.Error("a profile without a method table must allow everything")
 	}
 }
 
 func TestHumbolFilterShapes(t *testing.T) {
-	p := profile.Humbol()
+	p := provider.Humbol()
 	rt, _ := p.Registry.ResourceType("User")
 	for f, ok := range map[string]bool{
 		`userName eq "a"`:                                         true,
