@@ -56,9 +56,6 @@ func (it *issuedTokens) get(token string) (issued, bool) {
 	return t, ok
 }
 
-// errExpired is the 401 of an issued token past its lifetime.
-var errExpired = schema.StatusError(http.StatusUnauthorized, "the access token has expired; request a new one from the token endpoint")
-
 // authenticate returns who the request's token acts as for tenant: a
 // tenant token (with its actor's permissions, if the profile lists them) or
 // a live token issued to one of the tenant's clients. Any other token is a
@@ -73,21 +70,11 @@ func (s *Server) authenticate(tenant, token string) (provider.Principal, error) 
 	}
 	if t, ok := s.issued.get(token); ok && t.tenant == tenant {
 		if !s.now().Before(t.expires) {
-			return provider.Principal{}, errExpired
+			return provider.Principal{}, provider.ErrExpired
 		}
 		return t.p, nil
 	}
 	return provider.Principal{}, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required")
-}
-
-// knownElsewhere reports whether token acts for a tenant other than this
-// one: for Huddle, an actor who is not in the company.
-func (s *Server) knownElsewhere(token string) bool {
-	if s.cfg.Tenants.Known(token) {
-		return true
-	}
-	t, ok := s.issued.get(token)
-	return ok && s.now().Before(t.expires)
 }
 
 func (s *Server) now() time.Time {

@@ -13,6 +13,7 @@ import (
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 )
 
 // Board's subscription hubs (seed 003): "hub" has a SCIM-enabled Client API
@@ -40,7 +41,7 @@ func (c *fakeClock) Add(d time.Duration) {
 func boardServer(t *testing.T) (root string, clock *fakeClock) {
 	t.Helper()
 	sum := func(s string) [32]byte { return server.HashToken(s) }
-	hub, err := provider.ByNameWith("board", provider.Settings{
+	hub, err := builtin.ByNameWith("board", provider.Settings{
 		Clients: []provider.Client{
 			{ID: "idp", SecretSHA256: sum(boardSecret), Lifetime: 60 * time.Minute, Principal: provider.Principal{SCIM: true}},
 			{ID: "reporting", SecretSHA256: sum(boardOtherSecret), Principal: provider.Principal{SCIM: false}},
@@ -55,7 +56,7 @@ func boardServer(t *testing.T) (root string, clock *fakeClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub2, err := provider.ByNameWith("board", provider.Settings{
+	hub2, err := builtin.ByNameWith("board", provider.Settings{
 		Clients:          []provider.Client{{ID: "idp", SecretSHA256: sum(boardSecret), Principal: provider.Principal{SCIM: true}}},
 		PermissionGroups: []provider.PermissionGroup{{Name: "Planners", Default: true, Disabled: true}},
 	})
@@ -65,15 +66,7 @@ func boardServer(t *testing.T) (root string, clock *fakeClock) {
 	clock = &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	ts := newServer(t, func(c *server.Config) {
 		c.Now = clock.Now
-		c.Providers = func(tenant string) *provider.Provider {
-			switch tenant {
-			case "hub":
-				return hub
-			case "hub2":
-				return hub2
-			}
-			return nil
-		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"hub": hub, "hub2": hub2}}
 	})
 	return ts.URL, clock
 }
@@ -205,7 +198,7 @@ func TestBoardTokenLifetime(t *testing.T) {
 		{259201 * time.Minute, false},
 		{-time.Minute, false},
 	} {
-		_, err := provider.ByNameWith("board", provider.Settings{Clients: []provider.Client{{ID: "x", Lifetime: tc.lifetime}}})
+		_, err := builtin.ByNameWith("board", provider.Settings{Clients: []provider.Client{{ID: "x", Lifetime: tc.lifetime}}})
 		if (err == nil) != tc.ok {
 			t.Errorf("lifetime %v: err %v, want ok=%v", tc.lifetime, err, tc.ok)
 		}

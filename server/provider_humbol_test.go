@@ -9,6 +9,7 @@ import (
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 )
 
 // withProfile gives tenant "acme" the built-in profile name; the default
@@ -16,17 +17,12 @@ import (
 // per tenant.
 func withProfile(tb testing.TB, name string) func(*server.Config) {
 	tb.Helper()
-	p, err := provider.ByName(name)
+	p, err := builtin.ByName(name)
 	if err != nil || p == nil {
 		tb.Fatalf("profile %q: %v", name, err)
 	}
 	return func(c *server.Config) {
-		c.Providers = func(tenant string) *provider.Provider {
-			if tenant == "acme" {
-				return p
-			}
-			return nil
-		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"acme": p}}
 	}
 }
 
@@ -304,18 +300,13 @@ func TestHumbolLifecycle(t *testing.T) {
 // precisely one role (seed 001: "If you include roles[primary eq "True"].value
 // every user must have precisely one role"); without it, roles are optional.
 func TestHumbolRoleMapping(t *testing.T) {
-	on, err := provider.ByNameWith("humbol", provider.Settings{RoleMapping: true})
+	on, err := builtin.ByNameWith("humbol", provider.Settings{RoleMapping: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, func(cfg *server.Config) {
 		off := provider.Humbol()
-		cfg.Providers = func(tenant string) *provider.Provider {
-			if tenant == "acme" {
-				return on
-			}
-			return off
-		}
+		cfg.Providers = &provider.Map{Default: off, Tenants: map[string]*provider.Provider{"acme": on}}
 	})
 	mapped, unmapped := c.tenant("acme", acmeToken), c
 	noRole := with(humbolUser("norole@example.com"), "roles", nil)
@@ -338,7 +329,7 @@ func TestHumbolRoleMapping(t *testing.T) {
 	// Removing the one role by PATCH is refused too while mapping is on.
 	u := mapped.createUser("keeprole@example.com", with(humbolUser("x"), "userName", nil))
 	want(t, mapped.patch("/Users/"+str(u, "id"), obj{"op": "Remove", "path": "roles"}), http.StatusBadRequest, "invalidValue")
-	if _, err := provider.ByNameWith("strict", provider.Settings{RoleMapping: true}); err == nil {
+	if _, err := builtin.ByNameWith("strict", provider.Settings{RoleMapping: true}); err == nil {
 		t.Error("role_mapping was accepted for a profile other than humbol")
 	}
 }

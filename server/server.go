@@ -45,10 +45,11 @@ type Config struct {
 	// PatchNoContent answers a successful PATCH with 204 and no body instead
 	// of 200 with the resource (RFC 7644 §3.5.2 allows both).
 	PatchNoContent bool
-	// Providers returns the service provider of a tenant (package
-	// provider), or nil for the strict RFC behaviour. Nil: every tenant is
-	// strict, at the cost of one nil check per step.
-	Providers func(tenant string) *provider.Provider
+	// Providers gives each tenant its service provider (package provider;
+	// nil is the strict RFC behaviour). The providers' own routes are
+	// mounted once, at New. Nil: every tenant is strict, at the cost of one
+	// nil check per step.
+	Providers *provider.Map
 	// Now is the clock of issued access tokens' expiry. Default time.Now.
 	Now func() time.Time
 	// RateLimit caps each tenant's requests (429 with Retry-After above
@@ -89,7 +90,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.BulkMaxOperations = 1000
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil)}
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -98,8 +101,15 @@ func New(cfg Config) (*Server, error) {
 // /t/{tenant}/scim, which answer only for tenants whose profile has
 // ShortBase (Board's /scim/Users). Methods are dispatched in the
 // handlers (not in the patterns) so that a wrong method gets a SCIM 405 body
-// rather than ServeMux's plain-text one.
-func (s *Server) routes() {
+// rather than ServeMux's plain-text one. The providers' own routes come
+// last; one that clashes with another route is an error (ServeMux panics on
+// it).
+func (s *Server) routes() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("server: a provider's route: %v", p)
+		}
+	}()
 	for _, p := range []string{"/scim/v2", "/t/{tenant}/scim/v2", "/scim", "/t/{tenant}/scim"} {
 		s.handle(p, "/ServiceProviderConfig", methods{http.MethodGet: s.serviceProviderConfig})
 		s.handle(p, "/Schemas", methods{http.MethodGet: s.listSchemas})
@@ -133,10 +143,32 @@ func (s *Server) routes() {
 	// OAuth2 client credentials, for tenants whose profile has clients.
 	s.mux.HandleFunc("/connect/token", s.token)
 	s.mux.HandleFunc("/t/{tenant}/connect/token", s.token)
-	// Huddle's company-scoped Users endpoint (provider.CompanyPath).
-	s.mux.HandleFunc("/people/companies/{company}/users", s.huddle)
-	s.mux.HandleFunc("/people/companies/{company}/users/{id}", s.huddle)
+	s.providerRoutes()
 	s.mux.HandleFunc("/", noEndpoint)
+	return nil
+}
+
+// providerRoutes mounts each pattern of the providers' Routes once. It
+// answers for a tenant whose provider has the route; for every other tenant
+// the path is outside the SCIM API, exactly as without it.
+func (s *Server) providerRoutes() {
+	seen := map[string]bool{}
+	for _, pr := range s.cfg.Providers.All() {
+		for _, rt := range pr.Routes {
+			if seen[rt.Pattern] {
+				continue
+			}
+			seen[rt.Pattern] = true
+			pattern := rt.Pattern
+			s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+				if own := s.provider(r).Route(pattern); own != nil {
+					own.Serve(host{s}, w, r)
+					return
+				}
+				noEndpoint(w, r)
+			})
+		}
+	}
 }
 
 // noEndpoint answers a path outside every SCIM base URL.
@@ -241,23 +273,17 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// profile is the profile of the request's tenant; nil is strict.
+// provider is the provider of the request's tenant; nil is strict.
 func (s *Server) provider(r *http.Request) *provider.Provider {
-	if s.cfg.Providers == nil {
-		return nil
-	}
-	return s.cfg.Providers(tenantOf(r))
+	return s.cfg.Providers.Of(tenantOf(r))
 }
 
-// profileOf is the profile of tenant; nil is strict.
+// providerOf is the provider of tenant; nil is strict.
 func (s *Server) providerOf(tenant string) *provider.Provider {
-	if s.cfg.Providers == nil {
-		return nil
-	}
-	return s.cfg.Providers(tenant)
+	return s.cfg.Providers.Of(tenant)
 }
 
-// registry is the schema registry of tenant: its profile's, else the
+// registry is the schema registry of tenant: its provider's, else the
 // server's.
 func (s *Server) registry(tenant string) *schema.Registry {
 	if pr := s.providerOf(tenant); pr != nil && pr.Registry != nil {
@@ -269,9 +295,6 @@ func (s *Server) registry(tenant string) *schema.Registry {
 func tenantOf(r *http.Request) string {
 	if t := r.PathValue("tenant"); t != "" {
 		return t
-	}
-	if c := r.PathValue("company"); c != "" { // Huddle: the company is the tenant
-		return c
 	}
 	return DefaultTenant
 }

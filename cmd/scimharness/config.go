@@ -11,6 +11,7 @@ import (
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 )
 
 // fileConfig is the --config file. YAML, so JSON works too:
@@ -21,8 +22,8 @@ import (
 //	    token_sha256: ["9f86…"]  # or give the hashes: no secret in the file
 //	    profile: humbol          # service-provider profile; default --profile, else strict
 //
-// Huddle and Board tenants take more (see docs of provider.HuddleWith and
-// provider.BoardWith):
+// Huddle and Board tenants take more (see the docs of huddle.New and
+// board.New, packages server/provider/…):
 //
 //   - id: "123"                # Huddle: the company, /people/companies/123/users
 //     profile: huddle
@@ -130,8 +131,8 @@ func readFileConfig(path string) (fileConfig, error) {
 // tenant's "profile:" in the config file, else def (--profile), else the
 // strict RFC behaviour (nil). Names are checked here, so a typo stops the
 // server at start rather than serving the wrong behaviour.
-func loadProfiles(def, path string) (func(tenant string) *provider.Provider, error) {
-	dp, err := provider.ByName(def)
+func loadProfiles(def, path string) (*provider.Map, error) {
+	dp, err := builtin.ByName(def)
 	if err != nil {
 		return nil, fmt.Errorf("--profile: %v", err)
 	}
@@ -152,7 +153,7 @@ func loadProfiles(def, path string) (func(tenant string) *provider.Provider, err
 			if err != nil {
 				return nil, fmt.Errorf("--config %s: tenant %q: %v", path, tc.ID, err)
 			}
-			p, err := provider.ByNameWith(tc.Profile, set)
+			p, err := builtin.ByNameWith(tc.Profile, set)
 			if err != nil {
 				return nil, fmt.Errorf("--config %s: tenant %q: %v", path, tc.ID, err)
 			}
@@ -162,12 +163,7 @@ func loadProfiles(def, path string) (func(tenant string) *provider.Provider, err
 	if dp == nil && len(per) == 0 {
 		return nil, nil // every tenant strict: the server's zero-cost path
 	}
-	return func(tenant string) *provider.Provider {
-		if p, ok := per[tenant]; ok {
-			return p
-		}
-		return dp
-	}, nil
+	return &provider.Map{Default: dp, Tenants: per}, nil
 }
 
 // loadTenants builds the tenant table from the default tenant's token and

@@ -17,7 +17,7 @@ import (
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/broken"
-	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
@@ -91,7 +91,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs)")
 	// No default from the environment here: -h prints defaults, and the URL
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
-	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(provider.Names(), ", "))
+	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(builtin.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
 	fs.StringVar(&c.recordDir, "record", "", "record every exchange (redacted: no tokens, cookies or passwords) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")

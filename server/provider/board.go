@@ -49,7 +49,10 @@ func Board() *Provider {
 // Plain tenant tokens keep working as a SCIM-enabled client would, so the
 // conformance harness can run against a Board tenant.
 func BoardWith(s Settings) (*Provider, error) {
-	acc, err := s.access(BoardScope)
+	if len(s.Actors) > 0 || len(s.EmailDomains) > 0 {
+		return nil, fmt.Errorf("profile board: actors and email_domains are Huddle settings; Board authenticates clients")
+	}
+	acc, err := s.Access(BoardScope)
 	if err != nil {
 		return nil, fmt.Errorf("profile board: %v", err)
 	}

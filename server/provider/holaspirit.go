@@ -33,7 +33,7 @@ func Holaspirit() *Provider {
 	return &Provider{
 		Name:        "holaspirit",
 		Description: "Holaspirit SCIM 2.0 (seed 004): users only, unknown fields ignored, quoted missing-emails error",
-		Registry:    load("holaspirit"),
+		Registry:    FixtureRegistry("holaspirit"),
 		Methods: map[string][]string{
 			"/ServiceProviderConfig": {http.MethodGet},
 			"/Schemas":               {http.MethodGet},
@@ -52,7 +52,7 @@ func holaspiritCheck(op Op, rt *schema.ResourceType, _, doc map[string]any) erro
 	if rt.ID != "User" {
 		return nil
 	}
-	if len(multi(doc, "emails")) == 0 {
+	if len(Values(doc, "emails")) == 0 {
 		return &RawError{Status: http.StatusBadRequest, Body: json.RawMessage(HolaspiritMissingEmails)}
 	}
 	if p, ok := doc["privilege"].(string); ok && p != "member" && p != "inactive" {

@@ -43,7 +43,7 @@ func HumbolWith(s Settings) *Provider {
 			if err := humbolCheck(op, rt, old, doc); err != nil {
 				return err
 			}
-			if rt.ID == "User" && len(multi(doc, "roles")) == 0 {
+			if rt.ID == "User" && len(Values(doc, "roles")) == 0 {
 				return schema.Errorf(schema.InvalidValue,
 					`role mapping is on: every Humbol user has precisely one role in roles[primary eq "True"].value (%s)`,
 					strings.Join(HumbolRoles, ", "))
@@ -54,7 +54,7 @@ func HumbolWith(s Settings) *Provider {
 	return &Provider{
 		Name:        "humbol",
 		Description: "Humbol SCIM API (seed 000): users with one organization role, two filters, no groups",
-		Registry:    load("humbol"),
+		Registry:    FixtureRegistry("humbol"),
 		Methods: map[string][]string{
 			"/Schemas":      {http.MethodGet},
 			"/Schemas/{id}": {http.MethodGet},
@@ -124,7 +124,7 @@ func humbolCheck(_ Op, rt *schema.ResourceType, _, doc map[string]any) error {
 	if v, _ := work[0]["value"].(string); v == "" {
 		return schema.Errorf(schema.InvalidValue, `emails[type eq "work"].value is required`)
 	}
-	roles := multi(doc, "roles")
+	roles := Values(doc, "roles")
 	switch {
 	case len(roles) == 0:
 		return nil // roles are optional: an admin sets them inside Humbol

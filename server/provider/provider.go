@@ -1,15 +1,20 @@
-// Package provider holds service-provider profiles: what a real SCIM service
-// (Humbol, Holaspirit, …) accepts, requires and answers, written as
-// configuration of the reference server's request steps rather than as forks
-// of its handlers. The server looks up a tenant's profile at each step —
-// routing (which endpoints and methods exist), schema (the profile's own
-// [schema.Registry]), filter (which filter shapes the service supports) and
-// the write path (extra checks on the normalised document) — and a nil
-// profile means the strict RFC 7643/7644 behaviour, unchanged.
+// Package provider holds the service providers the reference server can
+// reproduce: what a real SCIM service (Humbol, Holaspirit, Huddle, Board)
+// accepts, requires and answers, written as configuration of the server's
+// request steps and as small hooks, not as forks of its handlers. The server
+// looks up a tenant's provider at each step — routing (which endpoints and
+// methods exist, and the service's own endpoints and base URLs), schema (the
+// provider's own [schema.Registry]), filter (which filter shapes the service
+// supports), authorisation, and the write path (extra checks on the
+// normalised document) — and a nil provider means the strict RFC 7643/7644
+// behaviour, unchanged.
 //
-// Profiles are data plus small pure functions; none of them touches HTTP or
-// the store, so each can be tested on its own and a new service is a new
-// value, not a new handler.
+// This package holds the hooks and what every provider shares (tenant
+// settings, principals, OAuth2 clients); each service lives in its own
+// package below (provider/huddle, provider/board, …) and package
+// provider/builtin names them for --profile and the config file's
+// "profile:" key. A hook that needs the server (a vendor's own endpoint)
+// gets it as a [Host], so no provider imports package server.
 package provider
 
 import (
@@ -80,10 +85,11 @@ type Provider struct {
 	// Authorize decides, after authentication, whether the principal may
 	// use the API: an error is a 403. Nil allows every principal.
 	Authorize func(p Principal) error
-	// CompanyPath serves the Users endpoint at Huddle's
-	// /people/companies/{company}/users, the company being the tenant,
-	// with JSON or XML bodies (seed 002).
-	CompanyPath bool
+	// Routes are the service's own endpoints, outside the SCIM base URL
+	// (Huddle's /people/companies/{tenant}/users). Each answers only for
+	// tenants whose provider lists it; for every other tenant the path is
+	// outside the API.
+	Routes []Route
 	// ShortBase also serves the SCIM API at /scim (default tenant) and
 	// /t/{tenant}/scim, Board's base URL ("…/scim/Users/<user id>", seed
 	// 003); /scim/v2 keeps working. Strict tenants have no such path.
@@ -145,9 +151,10 @@ func (e *RawError) Error() string {
 	return fmt.Sprintf("profile: %d: %s", e.Status, e.Body)
 }
 
-// load reads fixtures/profiles/<name> into a registry. The fixtures are
-// embedded, so a failure is a bug that the package's tests catch; it panics.
-func load(name string) *schema.Registry {
+// FixtureRegistry reads fixtures/profiles/<name> into a registry: the
+// schemas and resource types of a service. The fixtures are embedded, so a
+// failure is a bug that the providers' tests catch; it panics.
+func FixtureRegistry(name string) *schema.Registry {
 	sub, err := fs.Sub(fixtures.FS, "profiles/"+name)
 	if err != nil {
 		panic(err)
@@ -159,44 +166,10 @@ func load(name string) *schema.Registry {
 	return r
 }
 
-// builtins are the profiles by name, built once on first use.
-var builtins = map[string]func() *Provider{
-	"humbol":     Humbol,
-	"holaspirit": Holaspirit,
-	"huddle":     Huddle,
-	"board":      Board,
-}
-
-// Names lists the built-in profiles, sorted; "strict" (the default) is
-// included.
-func Names() []string {
-	out := []string{"strict"}
-	for n := range builtins {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ByName returns the built-in profile called name. "strict" and "" are the
-// strict RFC behaviour, returned as nil: the server's default path, with no
-// per-request cost.
-func ByName(name string) (*Provider, error) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	if n == "" || n == "strict" {
-		return nil, nil
-	}
-	mk, ok := builtins[n]
-	if !ok {
-		return nil, fmt.Errorf("profile %q: unknown; the profiles are %s", name, strings.Join(Names(), ", "))
-	}
-	return mk(), nil
-}
-
 // workEmails returns the emails of doc whose type is "work".
 func workEmails(doc map[string]any) []map[string]any {
 	var out []map[string]any
-	for _, e := range multi(doc, "emails") {
+	for _, e := range Values(doc, "emails") {
 		if t, _ := e["type"].(string); strings.EqualFold(t, "work") {
 			out = append(out, e)
 		}
@@ -204,8 +177,8 @@ func workEmails(doc map[string]any) []map[string]any {
 	return out
 }
 
-// multi returns the values of a multi-valued complex attribute of doc.
-func multi(doc map[string]any, name string) []map[string]any {
+// Values returns the values of a multi-valued complex attribute of doc.
+func Values(doc map[string]any, name string) []map[string]any {
 	vs, _ := doc[name].([]any)
 	out := make([]map[string]any, 0, len(vs))
 	for _, v := range vs {
@@ -227,4 +200,70 @@ func isAttr(p filter.AttrPath, name, sub string) bool {
 func str(v any) (string, bool) {
 	s, ok := v.(string)
 	return s, ok
+}
+
+// Route is an endpoint of a service outside the SCIM base URL. Pattern is
+// a [net/http.ServeMux] pattern whose {tenant} wildcard names the tenant
+// ("/people/companies/{tenant}/users"); Serve answers it, with the server
+// lent as h.
+type Route struct {
+	Pattern string
+	Serve   func(h Host, w http.ResponseWriter, r *http.Request)
+}
+
+// Route returns the route of p with pattern, or nil; a nil provider (strict)
+// has none.
+func (p *Provider) Route(pattern string) *Route {
+	if p == nil {
+		return nil
+	}
+	for i := range p.Routes {
+		if p.Routes[i].Pattern == pattern {
+			return &p.Routes[i]
+		}
+	}
+	return nil
+}
+
+// Map gives each tenant its provider: Tenants[tenant] if the tenant is
+// listed (nil there is strict), else Default (nil: strict). A nil *Map
+// makes every tenant strict.
+type Map struct {
+	Default *Provider
+	Tenants map[string]*Provider
+}
+
+// Of is the provider of tenant; nil is the strict RFC behaviour.
+func (m *Map) Of(tenant string) *Provider {
+	if m == nil {
+		return nil
+	}
+	if p, ok := m.Tenants[tenant]; ok {
+		return p
+	}
+	return m.Default
+}
+
+// All lists the providers of m (without nil), Default first, then the
+// tenants' in the order of their names: what the server sets up once, such
+// as the providers' own routes, comes from them.
+func (m *Map) All() []*Provider {
+	if m == nil {
+		return nil
+	}
+	var out []*Provider
+	if m.Default != nil {
+		out = append(out, m.Default)
+	}
+	names := make([]string, 0, len(m.Tenants))
+	for n := range m.Tenants {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if p := m.Tenants[n]; p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }

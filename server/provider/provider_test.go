@@ -2,44 +2,11 @@ package provider_test
 
 import (
 	"net/http"
-	"slices"
 	"testing"
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/provider"
 )
-
-// Every built-in profile loads from the embedded fixtures (load panics
-// otherwise) and has a User type; strict is nil, the server's default path.
-func TestBuiltins(t *testing.T) {
-	if p, err := provider.ByName("strict"); p != nil || err != nil {
-		t.Errorf("strict = %v, %v; want nil, nil", p, err)
-	}
-	if p, err := provider.ByName(""); p != nil || err != nil {
-		t.Errorf(`"" = %v, %v; want nil, nil`, p, err)
-	}
-	if _, err := provider.ByName("nope"); err == nil {
-		t.Error("an unknown profile was accepted")
-	}
-	for _, n := range provider.Names() {
-		if n == "strict" {
-			continue
-		}
-		p, err := provider.ByName(n)
-		if err != nil || p == nil || p.Name != n {
-			t.Fatalf("%s: %v, %v", n, p, err)
-		}
-		if _, ok := p.Registry.ResourceType("User"); !ok {
-			t.Errorf("%s has no User type", n)
-		}
-		if _, ok := p.Registry.ResourceType("Group"); ok != (n == "board") {
-			t.Errorf("%s has groups: %v; only Board's Permission Groups are", n, ok)
-		}
-	}
-	if !slices.Equal(provider.Names(), []string{"board", "holaspirit", "huddle", "humbol", "strict"}) {
-		t.Errorf("Names() = %v", provider.Names())
-	}
-}
 
 func TestAllows(t *testing.T) {
 	p := provider.Humbol()
