@@ -35,6 +35,9 @@ const maxBuckets = 10000
 type rateLimiter struct {
 	rate, burst float64
 	now         func() time.Time
+	// prefixes are the path prefixes that precede a tenant name
+	// (pathTenant); New sets them from the providers' routes.
+	prefixes []string
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -57,7 +60,7 @@ func newRateLimiter(rl RateLimit, now func() time.Time) *rateLimiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &rateLimiter{rate: rl.PerSecond, burst: burst, now: now, buckets: map[string]*bucket{}}
+	return &rateLimiter{rate: rl.PerSecond, burst: burst, now: now, prefixes: []string{tenantPrefix}, buckets: map[string]*bucket{}}
 }
 
 // allow takes a token from tenant's bucket. When there is none it reports
@@ -98,7 +101,7 @@ func (l *rateLimiter) evict(now time.Time) {
 // rounded up, RFC 9110 §10.2.3) when the tenant of r is over its rate, and
 // reports whether it did.
 func (l *rateLimiter) limit(w http.ResponseWriter, r *http.Request) bool {
-	ok, wait := l.allow(pathTenant(r.URL.Path))
+	ok, wait := l.allow(pathTenant(r.URL.Path, l.prefixes))
 	if ok {
 		return false
 	}
@@ -110,11 +113,12 @@ func (l *rateLimiter) limit(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // pathTenant is the tenant a request path names, as tenantOf reads it
-// after routing: /t/{tenant}/..., Huddle's /people/companies/{company}/...,
-// else the default tenant. The limit applies before routing, so that a
-// refused request costs no authentication and no store work.
-func pathTenant(p string) string {
-	for _, pre := range []string{"/t/", "/people/companies/"} {
+// after routing: the segment after one of prefixes (/t/{tenant}/..., a
+// provider route's, such as Huddle's /people/companies/{tenant}/...), else
+// the default tenant. The limit applies before routing, so that a refused
+// request costs no authentication and no store work.
+func pathTenant(p string, prefixes []string) string {
+	for _, pre := range prefixes {
 		if rest, ok := strings.CutPrefix(p, pre); ok {
 			if t, _, _ := strings.Cut(rest, "/"); t != "" {
 				return t

@@ -45,18 +45,20 @@ func (s *Server) check(tenant string, op provider.Op, rt *schema.ResourceType, o
 	return nil
 }
 
-// base is the SCIM base URL of the request's tenant, for meta.location.
+// base is the SCIM base URL the request came in at, for meta.location:
+// the tenant's /scim/v2, or the provider's base path register saw (Board's
+// /scim).
 func base(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	p := "/scim/v2"
-	if t := r.PathValue("tenant"); t != "" {
-		p = "/t/" + t + "/scim/v2"
+	p, _ := r.Context().Value(baseKey{}).(string)
+	if p == "" {
+		p = strictBase
 	}
-	if u := r.URL.Path; u != p && !strings.HasPrefix(u, p+"/") && strings.HasPrefix(u, strings.TrimSuffix(p, "/v2")) {
-		p = strings.TrimSuffix(p, "/v2") // the short base of a ShortBase profile
+	if t := r.PathValue("tenant"); t != "" {
+		p = "/t/" + t + p
 	}
 	return scheme + "://" + r.Host + p
 }
@@ -215,8 +217,8 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 		return store.Resource{}, err
 	}
 	res, err := s.cfg.Store.Create(ctx, tenant, rt, doc)
-	if err == nil && rt.ID == "User" && s.cfg.Providers != nil {
-		s.joinDefaultGroup(ctx, tenant, res.ID)
+	if err == nil {
+		s.created(ctx, tenant, rt, res)
 	}
 	return res, err
 }

@@ -13,6 +13,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -63,10 +64,10 @@ type Server struct {
 	mux    *http.ServeMux
 	log    *slog.Logger
 	issued issuedTokens // access tokens of the tenants' token endpoints
-	groups sync.Map     // tenant → true once its profile's groups exist
-	// groupsMu serialises the creation of profiles' groups.
-	groupsMu sync.Mutex
-	limiter  *rateLimiter // nil: no rate limit
+	seeded sync.Map     // tenant → true once its provider's Seed ran
+	// seedMu serialises the providers' Seed hooks.
+	seedMu  sync.Mutex
+	limiter *rateLimiter // nil: no rate limit
 }
 
 // New returns a server for cfg.
@@ -93,13 +94,16 @@ func New(cfg Config) (*Server, error) {
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
+	if s.limiter != nil {
+		s.limiter.prefixes = s.tenantPrefixes()
+	}
 	return s, nil
 }
 
 // routes registers every endpoint twice: under the default tenant's
-// /scim/v2 and under /t/{tenant}/scim/v2 — and twice more under /scim and
-// /t/{tenant}/scim, which answer only for tenants whose profile has
-// ShortBase (Board's /scim/Users). Methods are dispatched in the
+// /scim/v2 and under /t/{tenant}/scim/v2 — and twice more for each other
+// base path of a provider (Board's /scim: /scim and /t/{tenant}/scim),
+// which answer only for tenants whose provider has that base. Methods are dispatched in the
 // handlers (not in the patterns) so that a wrong method gets a SCIM 405 body
 // rather than ServeMux's plain-text one. The providers' own routes come
 // last; one that clashes with another route is an error (ServeMux panics on
@@ -110,7 +114,11 @@ func (s *Server) routes() (err error) {
 			err = fmt.Errorf("server: a provider's route: %v", p)
 		}
 	}()
-	for _, p := range []string{"/scim/v2", "/t/{tenant}/scim/v2", "/scim", "/t/{tenant}/scim"} {
+	var prefixes []string
+	for _, b := range s.bases() {
+		prefixes = append(prefixes, b, tenantRoot+b)
+	}
+	for _, p := range prefixes {
 		s.handle(p, "/ServiceProviderConfig", methods{http.MethodGet: s.serviceProviderConfig})
 		s.handle(p, "/Schemas", methods{http.MethodGet: s.listSchemas})
 		s.handle(p, "/Schemas/{id}", methods{http.MethodGet: s.getSchema})
@@ -140,35 +148,12 @@ func (s *Server) routes() (err error) {
 		s.register(p, "", notFound) // else ServeMux redirects the base URL to p+"/"
 		s.register(p, "/", notFound)
 	}
-	// OAuth2 client credentials, for tenants whose profile has clients.
+	// OAuth2 client credentials, for tenants whose provider has clients.
 	s.mux.HandleFunc("/connect/token", s.token)
 	s.mux.HandleFunc("/t/{tenant}/connect/token", s.token)
 	s.providerRoutes()
 	s.mux.HandleFunc("/", noEndpoint)
 	return nil
-}
-
-// providerRoutes mounts each pattern of the providers' Routes once. It
-// answers for a tenant whose provider has the route; for every other tenant
-// the path is outside the SCIM API, exactly as without it.
-func (s *Server) providerRoutes() {
-	seen := map[string]bool{}
-	for _, pr := range s.cfg.Providers.All() {
-		for _, rt := range pr.Routes {
-			if seen[rt.Pattern] {
-				continue
-			}
-			seen[rt.Pattern] = true
-			pattern := rt.Pattern
-			s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-				if own := s.provider(r).Route(pattern); own != nil {
-					own.Serve(host{s}, w, r)
-					return
-				}
-				noEndpoint(w, r)
-			})
-		}
-	}
 }
 
 // noEndpoint answers a path outside every SCIM base URL.
@@ -177,24 +162,36 @@ func noEndpoint(w http.ResponseWriter, r *http.Request) {
 		"no SCIM endpoint at %s; the base URL is /scim/v2 or /t/{tenant}/scim/v2", r.URL.Path))
 }
 
-// register mounts h at prefix+pattern. Under a short base (no /v2) it
-// answers only for tenants whose profile has ShortBase; for every other
-// tenant the path is outside the SCIM API, exactly as without it.
+// register mounts h at prefix+pattern. Under a provider's base path it
+// answers only for tenants whose provider has that base, and tells base()
+// which one the request came in at; for every other tenant the path is
+// outside the SCIM API, exactly as without it.
 func (s *Server) register(prefix, pattern string, h http.HandlerFunc) {
-	if !isShortBase(prefix) {
+	b := strings.TrimPrefix(prefix, tenantRoot)
+	if b == strictBase {
 		s.mux.Handle(prefix+pattern, h)
 		return
 	}
 	s.mux.HandleFunc(prefix+pattern, func(w http.ResponseWriter, r *http.Request) {
-		if pr := s.provider(r); pr == nil || !pr.ShortBase {
+		if !s.provider(r).ServesBase(b) {
 			noEndpoint(w, r)
 			return
 		}
-		h(w, r)
+		h(w, r.WithContext(context.WithValue(r.Context(), baseKey{}, b)))
 	})
 }
 
-func isShortBase(prefix string) bool { return !strings.HasSuffix(prefix, "/v2") }
+// strictBase is the SCIM base path of every tenant, below its root: "" for
+// the default tenant, tenantRoot for the others.
+const (
+	strictBase   = "/scim/v2"
+	tenantRoot   = "/t/{tenant}"
+	tenantPrefix = "/t/" // tenantRoot as a path prefix
+)
+
+// baseKey is the context key of the base path a request came in at, when
+// it is not strictBase.
+type baseKey struct{}
 
 // methods maps an HTTP method to its handler; "*" takes every method.
 type methods map[string]http.HandlerFunc
@@ -260,7 +257,7 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 					return
 				}
 			}
-			if err := s.ensureGroups(r.Context(), t, pr); err != nil {
+			if err := s.seed(r.Context(), t, pr); err != nil {
 				writeError(w, err)
 				return
 			}

@@ -25,8 +25,13 @@ type Host interface {
 	// Create is POST without HTTP (RFC 7644 §3.3): body is normalised
 	// against rt, checked by the tenant's provider and stored.
 	Create(ctx context.Context, tenant string, rt *schema.ResourceType, body map[string]any) (store.Resource, error)
-	// Get reads one resource of the tenant (404 when there is none).
-	Get(ctx context.Context, tenant string, rt *schema.ResourceType, id string) (store.Resource, error)
+	// Modify changes one resource of the tenant with the server's
+	// optimistic concurrency (read, change, write if unchanged, else again)
+	// and its member checks.
+	Modify(ctx context.Context, tenant string, rt *schema.ResourceType, id string, change func(old map[string]any) (map[string]any, error)) (store.Resource, error)
+	// Store is the server's store, for what the service holds outside its
+	// SCIM API (Board's Permission Groups) and for reads.
+	Store() store.Store
 	// Render is res as the SCIM API answers r: meta.location under the
 	// SCIM base URL, and the projection of r's attributes and
 	// excludedAttributes (RFC 7644 §3.9).

@@ -18,6 +18,7 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -30,6 +31,7 @@ import (
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
 )
 
 // Op names the write a [Provider.Check] is asked about.
@@ -90,25 +92,27 @@ type Provider struct {
 	// tenants whose provider lists it; for every other tenant the path is
 	// outside the API.
 	Routes []Route
-	// ShortBase also serves the SCIM API at /scim (default tenant) and
-	// /t/{tenant}/scim, Board's base URL ("…/scim/Users/<user id>", seed
-	// 003); /scim/v2 keeps working. Strict tenants have no such path.
-	ShortBase bool
-	// PermissionGroups exist as SCIM Groups of the tenant from the start
-	// (Board, seed 003); the enabled default one receives every user
-	// created through SCIM.
-	PermissionGroups []PermissionGroup
+	// Bases are base paths the service also serves its SCIM API at,
+	// besides /scim/v2: "/scim" serves /scim (default tenant) and
+	// /t/{tenant}/scim (Board's "…/scim/Users/<user id>", seed 003).
+	// meta.location follows the base a request came in at. Tenants whose
+	// provider does not list a base have no such path.
+	Bases []string
+	// Seed creates what the service has before any SCIM call (Board's
+	// Permission Groups, made in its Subscription Hub). The server runs it
+	// once per tenant, after authorisation of the tenant's first request;
+	// an error fails that request, and the next one tries again.
+	Seed func(ctx context.Context, h Host, tenant string) error
+	// Created runs after a resource is created through SCIM (Board: a user
+	// joins the default Permission Group). The resource exists by then, so
+	// an error does not fail the create: the server logs it.
+	Created func(ctx context.Context, h Host, tenant string, rt *schema.ResourceType, res store.Resource) error
 }
 
-// DefaultGroup is the name of the Permission Group a created user joins:
-// the one set as default, unless it is disabled; "" for none.
-func (p *Provider) DefaultGroup() string {
-	for _, g := range p.PermissionGroups {
-		if g.Default && !g.Disabled {
-			return g.Name
-		}
-	}
-	return ""
+// ServesBase reports whether p serves its SCIM API at base, besides
+// /scim/v2 ([Provider.Bases]); a nil provider (strict) serves none.
+func (p *Provider) ServesBase(base string) bool {
+	return p != nil && slices.Contains(p.Bases, base)
 }
 
 // Allows reports whether the profile serves method on endpoint; known is

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/board"
 	"github.com/scimharness/scimharness/server/provider/huddle"
 )
 
@@ -19,7 +20,7 @@ var builtins = map[string]func(provider.Settings) (*provider.Provider, error){
 	"humbol":     humbol,
 	"holaspirit": holaspirit,
 	"huddle":     huddle.New,
-	"board":      provider.BoardWith,
+	"board":      board.New,
 }
 
 func humbol(s provider.Settings) (*provider.Provider, error) {

@@ -67,7 +67,7 @@ func serveUsers(h provider.Host, w http.ResponseWriter, r *http.Request) {
 		}
 		status = http.StatusCreated
 	case id != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		if res, err = h.Get(r.Context(), tenant, rt, id); err != nil {
+		if res, err = h.Store().Get(r.Context(), tenant, rt, id); err != nil {
 			h.WriteError(w, err)
 			return
 		}
