@@ -10,6 +10,7 @@ import (
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/provider/builtin"
+	"github.com/scimharness/scimharness/server/provider/humbol"
 )
 
 // withProfile gives tenant "acme" the built-in profile name; the default
@@ -98,7 +99,7 @@ func TestHumbolRequiredAttributes(t *testing.T) {
 // "True"]; a user with roles has exactly one, of the five.
 func TestHumbolRoles(t *testing.T) {
 	h, _ := humbolClient(t)
-	for i, role := range provider.HumbolRoles {
+	for i, role := range humbol.Roles {
 		u := with(humbolUser("r"+string(rune('a'+i))+"@example.com"), "roles", []any{obj{"primary": "True", "value": role}})
 		r := h.do("POST", "/Users", js(u))
 		want(t, r, http.StatusCreated, "")
@@ -266,7 +267,7 @@ func TestHumbolSchemas(t *testing.T) {
 			roles = js(a)
 		}
 	}
-	for _, role := range provider.HumbolRoles {
+	for _, role := range humbol.Roles {
 		if !strings.Contains(roles, `"`+role+`"`) {
 			t.Errorf("the roles attribute does not list %q as a canonical value: %s", role, roles)
 		}
@@ -305,7 +306,10 @@ func TestHumbolRoleMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClient(t, func(cfg *server.Config) {
-		off := provider.Humbol()
+		off, err := humbol.New(provider.Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		cfg.Providers = &provider.Map{Default: off, Tenants: map[string]*provider.Provider{"acme": on}}
 	})
 	mapped, unmapped := c.tenant("acme", acmeToken), c

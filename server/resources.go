@@ -298,8 +298,8 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 		return store.Resource{}, err
 	}
 	pr := s.providerOf(tenant)
-	if pr != nil && pr.IgnoreUnknownPatchPaths {
-		ops = knownPaths(rt, ops)
+	if pr != nil && pr.PatchOps != nil {
+		ops = pr.PatchOps(rt, ops)
 	}
 	return s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
 		next, err := patch.Apply(rt, old, ops)
@@ -308,27 +308,6 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 		}
 		return next, pr.Check(provider.Patch, rt, old, next)
 	})
-}
-
-// knownPaths drops the operations whose path names an attribute rt lacks,
-// for profiles of services that ignore unknown fields silently. Operations
-// without a path are kept: Normalize already drops unknown keys of their
-// value. A path that does not parse is kept, so that it still fails.
-func knownPaths(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation {
-	kept := ops[:0:0]
-	for _, op := range ops {
-		if op.Path != "" {
-			if p, err := filter.ParsePath(op.Path); err == nil {
-				if _, ok := rt.Find(p.Attr.URN, p.Attr.Name, ""); !ok {
-					if _, isExt := rt.Extension(op.Path); !isExt {
-						continue
-					}
-				}
-			}
-		}
-		kept = append(kept, op)
-	}
-	return kept
 }
 
 // errRetry tells modify that the resource changed between its read and its

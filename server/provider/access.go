@@ -150,3 +150,9 @@ func (s Settings) Access(scope string) (*Access, error) {
 	}
 	return a, nil
 }
+
+// NoSettings is the error of settings given to a provider that takes none
+// (name is what the config file's "profile:" said).
+func NoSettings(name string) error {
+	return fmt.Errorf("profile %q takes no actors, clients, email_domains, permission_groups, metadata or role_mapping (huddle, board and humbol do)", name)
+}

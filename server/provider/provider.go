@@ -28,8 +28,8 @@ import (
 	"strings"
 
 	"github.com/scimharness/scimharness/fixtures"
-	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/patch"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -74,11 +74,11 @@ type Provider struct {
 	// not keep). It may change doc in place. old is the stored document
 	// (without id and meta) for Replace and Patch, nil for Create.
 	Check func(op Op, rt *schema.ResourceType, old, doc map[string]any) error
-	// IgnoreUnknownPatchPaths drops PATCH operations whose path names an
-	// attribute the profile's schema lacks, instead of failing the request
-	// with invalidPath: services that "ignore other fields silently" do so
-	// for PATCH too.
-	IgnoreUnknownPatchPaths bool
+	// PatchOps rewrites the parsed operations of a PATCH request (RFC 7644
+	// §3.5.2) before they are applied: Holaspirit drops those whose path
+	// names an attribute its schema lacks, instead of failing with
+	// invalidPath, since it "ignores other fields silently" in PATCH too.
+	PatchOps func(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation
 
 	// Access holds the tenant's actors (tokens with permissions) and OAuth2
 	// clients; nil: every tenant token has every permission and there is
@@ -170,17 +170,6 @@ func FixtureRegistry(name string) *schema.Registry {
 	return r
 }
 
-// workEmails returns the emails of doc whose type is "work".
-func workEmails(doc map[string]any) []map[string]any {
-	var out []map[string]any
-	for _, e := range Values(doc, "emails") {
-		if t, _ := e["type"].(string); strings.EqualFold(t, "work") {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // Values returns the values of a multi-valued complex attribute of doc.
 func Values(doc map[string]any, name string) []map[string]any {
 	vs, _ := doc[name].([]any)
@@ -191,19 +180,6 @@ func Values(doc map[string]any, name string) []map[string]any {
 		}
 	}
 	return out
-}
-
-// isAttr reports whether p names attribute name (no URN or the core URN,
-// case-insensitive) with sub-attribute sub.
-func isAttr(p filter.AttrPath, name, sub string) bool {
-	return (p.URN == "" || strings.EqualFold(p.URN, scim.UserURN)) &&
-		strings.EqualFold(p.Name, name) && strings.EqualFold(p.Sub, sub)
-}
-
-// str is v as a string; ok is false if v is not one.
-func str(v any) (string, bool) {
-	s, ok := v.(string)
-	return s, ok
 }
 
 // Route is an endpoint of a service outside the SCIM base URL. Pattern is

@@ -11,36 +11,18 @@ import (
 
 	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/provider/board"
+	"github.com/scimharness/scimharness/server/provider/holaspirit"
 	"github.com/scimharness/scimharness/server/provider/huddle"
+	"github.com/scimharness/scimharness/server/provider/humbol"
 )
 
 // builtins are the providers by name; each refuses the settings it does
 // not use.
 var builtins = map[string]func(provider.Settings) (*provider.Provider, error){
-	"humbol":     humbol,
-	"holaspirit": holaspirit,
+	"humbol":     humbol.New,
+	"holaspirit": holaspirit.New,
 	"huddle":     huddle.New,
 	"board":      board.New,
-}
-
-func humbol(s provider.Settings) (*provider.Provider, error) {
-	rm := s.RoleMapping
-	s.RoleMapping = false
-	if !s.Empty() {
-		return nil, fmt.Errorf("profile humbol takes no actors, clients, email_domains, permission_groups or metadata (only role_mapping)")
-	}
-	return provider.HumbolWith(provider.Settings{RoleMapping: rm}), nil
-}
-
-func holaspirit(s provider.Settings) (*provider.Provider, error) {
-	if !s.Empty() {
-		return nil, noSettings("holaspirit")
-	}
-	return provider.Holaspirit(), nil
-}
-
-func noSettings(name string) error {
-	return fmt.Errorf("profile %q takes no actors, clients, email_domains, permission_groups, metadata or role_mapping (huddle, board and humbol do)", name)
 }
 
 // Names lists the built-in providers, sorted; "strict" (the default) is
@@ -68,14 +50,14 @@ func ByNameWith(name string, s provider.Settings) (*provider.Provider, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
 	if n == "" || n == "strict" {
 		if !s.Empty() {
-			return nil, noSettings(name)
+			return nil, provider.NoSettings(name)
 		}
 		return nil, nil
 	}
 	mk, ok := builtins[n]
 	if !ok {
 		if !s.Empty() {
-			return nil, noSettings(name)
+			return nil, provider.NoSettings(name)
 		}
 		return nil, fmt.Errorf("profile %q: unknown; the profiles are %s", name, strings.Join(Names(), ", "))
 	}
