@@ -57,7 +57,7 @@ func (it *issuedTokens) get(token string) (issued, bool) {
 }
 
 // authenticate returns who the request's token acts as for tenant: a
-// tenant token (with its actor's permissions, if the profile lists them) or
+// tenant token (with its actor's permissions, if the provider lists them) or
 // a live token issued to one of the tenant's clients. Any other token is a
 // 401 (an expired one says so).
 func (s *Server) authenticate(tenant, token string) (provider.Principal, error) {

@@ -18,9 +18,9 @@ import (
 // typedHandler serves one resource type.
 type typedHandler func(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType)
 
-// withType serves rt, or the tenant's profile's resource type of the same
-// id: the profile's schema is the one documents are checked against. A type
-// the profile lacks (Groups of a users-only service) is not found.
+// withType serves rt, or the tenant's provider's resource type of the same
+// id: the provider's schema is the one documents are checked against. A
+// type the provider lacks (Groups of a users-only service) is not found.
 func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if pr := s.provider(r); pr != nil && pr.Registry != nil {
@@ -36,7 +36,7 @@ func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerF
 	}
 }
 
-// check runs the tenant's profile's checks on a document about to be
+// check runs the tenant's provider's checks on a document about to be
 // stored; strict tenants have none.
 func (s *Server) check(tenant string, op provider.Op, rt *schema.ResourceType, old, doc map[string]any) error {
 	if pr := s.providerOf(tenant); pr != nil && pr.Check != nil {

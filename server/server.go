@@ -196,8 +196,8 @@ type baseKey struct{}
 // methods maps an HTTP method to its handler; "*" takes every method.
 type methods map[string]http.HandlerFunc
 
-// handle registers the endpoint (a pattern below the base URL, as profiles
-// name it) under prefix. A tenant's profile may withhold the endpoint (404)
+// handle registers the endpoint (a pattern below the base URL, as providers
+// name it) under prefix. A tenant's provider may withhold the endpoint (404)
 // or some of its methods (405), before the strict dispatch below.
 func (s *Server) handle(prefix, endpoint string, m methods) {
 	s.register(prefix, endpoint, s.authed(func(w http.ResponseWriter, r *http.Request) {

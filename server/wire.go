@@ -115,7 +115,7 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 // writeError is the one error writer: any error becomes the RFC 7644 §3.12
 // body with its status.
 //
-// A profile's [provider.RawError] is the exception: its body is the one a
+// A provider's [provider.RawError] is the exception: its body is the one a
 // service's documentation quotes, written verbatim.
 func writeError(w http.ResponseWriter, err error) {
 	var raw *provider.RawError

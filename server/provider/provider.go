@@ -115,8 +115,8 @@ func (p *Provider) ServesBase(base string) bool {
 	return p != nil && slices.Contains(p.Bases, base)
 }
 
-// Allows reports whether the profile serves method on endpoint; known is
-// false when the endpoint does not exist in the profile. A profile without
+// Allows reports whether the provider serves method on endpoint; known is
+// false when the endpoint does not exist in the provider. A provider without
 // a method table allows everything.
 func (p *Provider) Allows(endpoint, method string) (allowed, known bool) {
 	if p.Methods == nil {
@@ -145,14 +145,14 @@ func (p *Provider) Allow(endpoint string) string {
 // RawError is an error whose body is given verbatim, for services whose
 // documentation quotes an error body that differs from RFC 7644 §3.12 (a
 // numeric "status", a detail in another format): clients are written against
-// that exact body, so the profile reproduces it byte for byte.
+// that exact body, so the provider reproduces it byte for byte.
 type RawError struct {
 	Status int
 	Body   json.RawMessage
 }
 
 func (e *RawError) Error() string {
-	return fmt.Sprintf("profile: %d: %s", e.Status, e.Body)
+	return fmt.Sprintf("provider: %d: %s", e.Status, e.Body)
 }
 
 // FixtureRegistry reads fixtures/profiles/<name> into a registry: the
@@ -165,7 +165,7 @@ func FixtureRegistry(name string) *schema.Registry {
 	}
 	r, err := schema.Load(sub)
 	if err != nil {
-		panic(fmt.Sprintf("profile %s: %v", name, err))
+		panic(fmt.Sprintf("provider %s: %v", name, err))
 	}
 	return r
 }

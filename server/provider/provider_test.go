@@ -31,6 +31,6 @@ func TestAllows(t *testing.T) {
 		t.Errorf("Allow = %q", got)
 	}
 	if a, k := (&provider.Provider{}).Allows("/anything", "PUT"); !a || !k {
-		t.Error("a profile without a method table must allow everything")
+		t.Error("a provider without a method table must allow everything")
 	}
 }

@@ -7,8 +7,9 @@ import (
 	"github.com/scimharness/scimharness/server/provider/builtin"
 )
 
-// Every built-in profile loads from the embedded fixtures (load panics
-// otherwise) and has a User type; strict is nil, the server's default path.
+// Every built-in provider loads from the embedded fixtures
+// (FixtureRegistry panics otherwise) and has a User type; strict is nil, the
+// server's default path.
 func TestBuiltins(t *testing.T) {
 	if p, err := builtin.ByName("strict"); p != nil || err != nil {
 		t.Errorf("strict = %v, %v; want nil, nil", p, err)
@@ -17,7 +18,7 @@ func TestBuiltins(t *testing.T) {
 		t.Errorf(`"" = %v, %v; want nil, nil`, p, err)
 	}
 	if _, err := builtin.ByName("nope"); err == nil {
-		t.Error("an unknown profile was accepted")
+		t.Error("an unknown provider was accepted")
 	}
 	for _, n := range builtin.Names() {
 		if n == "strict" {

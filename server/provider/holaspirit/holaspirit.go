@@ -34,7 +34,7 @@ const MissingEmails = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"
 //   - no soft delete: DELETE removes the member;
 //   - a user without emails gets exactly the 400 body the seed quotes.
 //
-// The seed does not list the methods; the profile serves the strict set for
+// The seed does not list the methods; the provider serves the strict set for
 // Users and the discovery endpoints, and no /Bulk or /.search.
 func New(s provider.Settings) (*provider.Provider, error) {
 	if !s.Empty() {
