@@ -3,7 +3,11 @@
 // operations (CRUD, PATCH, list and search with filter, sort and paging,
 // ETags, Bulk, discovery). It holds no SCIM semantics of its own: documents
 // are checked and shaped by package schema, filters by package filter, PATCH
-// by package patch, and kept by a [store.Store].
+// by package patch, and kept by a [store.Store]. Nor does it hold any
+// vendor's behaviour: a tenant's service provider (package provider) shapes
+// each step through hooks — its method table, schema, checks, extra routes
+// and base URLs — and the vendors' own endpoints live in their packages
+// below server/provider, which reach the server through [provider.Host].
 //
 // One request: recover → log → auth (token hash → tenant) → route → decode
 // (size limit, UTF-8, one JSON object) → normalise → operation → store →
