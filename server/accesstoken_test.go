@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 )
@@ -16,8 +17,8 @@ import (
 // whose client idp has secret, signing access tokens with key.
 func replica(t *testing.T, st store.Store, key []byte, secret string, clock *fakeClock) string {
 	t.Helper()
-	hub, err := profile.ByNameWith("board", profile.Settings{Clients: []profile.Client{
-		{ID: "idp", SecretSHA256: server.HashToken(secret), Lifetime: time.Hour, Principal: profile.Principal{SCIM: true}},
+	hub, err := builtin.ByNameWith("board", provider.Settings{Clients: []provider.Client{
+		{ID: "idp", SecretSHA256: server.HashToken(secret), Lifetime: time.Hour, Principal: provider.Principal{SCIM: true}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -26,12 +27,7 @@ func replica(t *testing.T, st store.Store, key []byte, secret string, clock *fak
 		c.Store = st
 		c.TokenKey = key
 		c.Now = clock.Now
-		c.Profiles = func(tenant string) *profile.Profile {
-			if tenant == "hub" {
-				return hub
-			}
-			return nil
-		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"hub": hub}}
 	}).URL
 }
 

@@ -103,7 +103,8 @@ func (t *Tenants) Allowed(tenant, token string) bool {
 
 // Known reports whether the token may act for any tenant: a token that is
 // known but not for the tenant it is used on is "not in the company" (403)
-// for profiles that say so, rather than unknown (401).
+// for providers that say so (Huddle, through provider.Host), rather than
+// unknown (401).
 func (t *Tenants) Known(token string) bool {
 	if token == "" {
 		return false

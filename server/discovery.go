@@ -12,7 +12,7 @@ import (
 // 7643 §5): every feature advertised here is exercised by the tests.
 func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 	bulk := true
-	if pr := s.profile(r); pr != nil {
+	if pr := s.provider(r); pr != nil {
 		bulk, _ = pr.Allows("/Bulk", http.MethodPost)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{

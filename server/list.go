@@ -205,7 +205,7 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 		writeError(w, err)
 		return
 	}
-	if pr := s.profile(r); pr != nil && pr.Filter != nil && q.Filter != nil {
+	if pr := s.provider(r); pr != nil && pr.Filter != nil && q.Filter != nil {
 		// The service's own filter support comes first: a filter it does
 		// not support fails there even if the strict server could run it.
 		for _, rt := range types {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/wire"
 )
@@ -46,12 +46,12 @@ type accessClaims struct {
 // issued is what a valid access token says.
 type issued struct {
 	tenant  string
-	p       profile.Principal
+	p       provider.Principal
 	expires time.Time
 }
 
 // tokenMAC signs claims for client c of tenant.
-func (s *Server) tokenMAC(tenant string, c profile.Client, claims []byte) []byte {
+func (s *Server) tokenMAC(tenant string, c provider.Client, claims []byte) []byte {
 	kd := hmac.New(sha256.New, s.tokenKey)
 	kd.Write(accessTokenLabel)
 	kd.Write([]byte(tenant + "\x00" + c.ID + "\x00"))
@@ -62,7 +62,7 @@ func (s *Server) tokenMAC(tenant string, c profile.Client, claims []byte) []byte
 }
 
 // issue returns a new access token for client c of tenant.
-func (s *Server) issue(tenant string, c profile.Client, expires time.Time) (string, error) {
+func (s *Server) issue(tenant string, c provider.Client, expires time.Time) (string, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
@@ -93,7 +93,7 @@ func (s *Server) verify(token string) (issued, bool) {
 	if err1 != nil || err2 != nil || json.Unmarshal(claims, &cl) != nil {
 		return issued{}, false
 	}
-	pr := s.profileOf(cl.Tenant)
+	pr := s.providerOf(cl.Tenant)
 	if pr == nil || pr.Access == nil {
 		return issued{}, false
 	}
@@ -104,28 +104,25 @@ func (s *Server) verify(token string) (issued, bool) {
 	return issued{tenant: cl.Tenant, p: c.Principal, expires: time.Unix(cl.Expires, 0)}, true
 }
 
-// errExpired is the 401 of an issued token past its lifetime.
-var errExpired = schema.StatusError(http.StatusUnauthorized, "the access token has expired; request a new one from the token endpoint")
-
 // authenticate returns who the request's token acts as for tenant: a
-// tenant token (with its actor's permissions, if the profile lists them) or
+// tenant token (with its actor's permissions, if the provider lists them) or
 // a live token issued to one of the tenant's clients. Any other token is a
 // 401 (an expired one says so).
-func (s *Server) authenticate(tenant, token string) (profile.Principal, error) {
-	pr := s.profileOf(tenant)
+func (s *Server) authenticate(tenant, token string) (provider.Principal, error) {
+	pr := s.providerOf(tenant)
 	if s.cfg.Tenants.Allowed(tenant, token) {
 		if pr != nil && pr.Access != nil {
 			return pr.Access.Principal(HashToken(token)), nil
 		}
-		return profile.Full, nil
+		return provider.Full, nil
 	}
 	if t, ok := s.verify(token); ok && t.tenant == tenant {
 		if !s.now().Before(t.expires) {
-			return profile.Principal{}, errExpired
+			return provider.Principal{}, provider.ErrExpired
 		}
 		return t.p, nil
 	}
-	return profile.Principal{}, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required")
+	return provider.Principal{}, schema.StatusError(http.StatusUnauthorized, "a valid bearer token for this tenant is required")
 }
 
 // identify reports the tenant the request's path names (pathTenant, on the
@@ -134,11 +131,8 @@ func (s *Server) authenticate(tenant, token string) (profile.Principal, error) {
 // expired: it is still that tenant's client). It decides whose rate limit a
 // request spends and whether the recorder keeps it, before routing.
 func (s *Server) identify(r *http.Request) (string, bool) {
-	t := pathTenant(r.URL.Path)
-	tok := bearer(r)
-	if strings.HasPrefix(r.URL.Path, "/people/companies/") {
-		tok = huddleToken(r) // Huddle's endpoints also take "OAuth2 <token>"
-	}
+	t := pathTenant(r.URL.Path, s.prefixes)
+	tok := s.requestToken(r)
 	if tok == "" {
 		return t, false
 	}
@@ -147,16 +141,6 @@ func (s *Server) identify(r *http.Request) (string, bool) {
 	}
 	it, ok := s.verify(tok)
 	return t, ok && it.tenant == t
-}
-
-// knownElsewhere reports whether token acts for a tenant other than this
-// one: for Huddle, an actor who is not in the company.
-func (s *Server) knownElsewhere(token string) bool {
-	if s.cfg.Tenants.Known(token) {
-		return true
-	}
-	t, ok := s.verify(token)
-	return ok && s.now().Before(t.expires)
 }
 
 func (s *Server) now() time.Time {
@@ -190,7 +174,7 @@ func writeOAuth(w http.ResponseWriter, status int, v any) {
 // A tenant without clients has no token endpoint (404).
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	tenant := tenantOf(r)
-	pr := s.profileOf(tenant)
+	pr := s.providerOf(tenant)
 	if pr == nil || pr.Access == nil || len(pr.Access.Clients) == 0 {
 		writeError(w, schema.StatusError(http.StatusNotFound, "no token endpoint at %s: the tenant has no OAuth2 clients", r.URL.Path))
 		return

@@ -8,7 +8,8 @@ import (
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -22,19 +23,14 @@ import (
 // Before, Holaspirit's schema said emails was optional while the profile
 // refused users without it.
 func TestProfileSchemasAgreeWithChecks(t *testing.T) {
-	for _, name := range profile.Names() {
+	for _, name := range builtin.Names() {
 		t.Run(name, func(t *testing.T) {
-			pr, err := profile.ByName(name)
+			pr, err := builtin.ByName(name)
 			if err != nil {
 				t.Fatal(err)
 			}
 			c := newClient(t, func(cfg *server.Config) {
-				cfg.Profiles = func(tenant string) *profile.Profile {
-					if tenant == "acme" {
-						return pr
-					}
-					return nil
-				}
+				cfg.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"acme": pr}}
 			}).tenant("acme", acmeToken)
 			reg := schema.Default()
 			if pr != nil && pr.Registry != nil {
@@ -50,7 +46,7 @@ func TestProfileSchemasAgreeWithChecks(t *testing.T) {
 				// Unchecked: a profile's error body may be its service's
 				// own (Holaspirit's numeric status), not RFC 7644 §3.12.
 				u := c.url("/Users")
-				if pr != nil && pr.CompanyPath { // Huddle: the company path, not /scim/v2
+				if pr != nil && len(pr.Routes) > 0 { // Huddle: its company path, not /scim/v2
 					u = c.root + "/people/companies/acme/users"
 				}
 				r := rawDo(t, "POST", u, js(body),
@@ -79,7 +75,7 @@ func TestProfileSchemasAgreeWithChecks(t *testing.T) {
 // publishedSchema is the User schema as the tenant publishes it: GET
 // /Schemas/{urn} where the tenant serves it, else the registry's (its JSON,
 // round-tripped, so both are read the same way).
-func publishedSchema(t *testing.T, c *client, pr *profile.Profile, rt *schema.ResourceType) *schema.Schema {
+func publishedSchema(t *testing.T, c *client, pr *provider.Provider, rt *schema.ResourceType) *schema.Schema {
 	t.Helper()
 	var raw []byte
 	served := pr == nil

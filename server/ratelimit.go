@@ -134,13 +134,14 @@ func anonymousKey(r *http.Request) string {
 }
 
 // pathTenant is the tenant a request path names, as tenantOf reads it
-// after routing: /t/{tenant}/..., Huddle's /people/companies/{company}/...,
-// else the default tenant, read from the clean path (ServeHTTP cleans it
-// first, so /t/globex/../acme is acme's). The limit applies before routing,
-// so that a refused request costs no store work; telling whose bucket it
+// after routing: the segment after one of prefixes (/t/{tenant}/..., a
+// provider route's, such as Huddle's /people/companies/{tenant}/...), else
+// the default tenant, read from the clean path (ServeHTTP cleans it first,
+// so /t/globex/../acme is acme's). The limit applies before routing, so
+// that a refused request costs no store work; telling whose bucket it
 // spends costs one hash of its token (identify).
-func pathTenant(p string) string {
-	for _, pre := range []string{"/t/", "/people/companies/"} {
+func pathTenant(p string, prefixes []string) string {
+	for _, pre := range prefixes {
 		if rest, ok := strings.CutPrefix(p, pre); ok {
 			if t, _, _ := strings.Cut(rest, "/"); t != "" {
 				return t

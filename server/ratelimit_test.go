@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/scim"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/huddle"
 	"github.com/scimharness/scimharness/server/store/memory"
 )
 
@@ -96,8 +98,32 @@ func TestPathTenant(t *testing.T) {
 		"/t/other/connect/token":       "other",
 		"/scim/v2/Users/t/acme/x":      DefaultTenant,
 	} {
-		if got := pathTenant(p); got != want {
+		if got := pathTenant(p, []string{"/t/", "/people/companies/"}); got != want {
 			t.Errorf("pathTenant(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// The limiter reads the tenant of a provider's route (Huddle's company) as
+// routing will: the prefix comes from the route, not from a list of vendors.
+func TestTenantPrefixes(t *testing.T) {
+	hp, err := huddle.New(provider.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		providers *provider.Map
+		want      string
+	}{
+		{nil, "/t/"},
+		{&provider.Map{Tenants: map[string]*provider.Provider{"123": hp}}, "/t/ /people/companies/"},
+	} {
+		s, err := New(Config{Store: memory.New(), Tenants: NewTenants(), Providers: tc.providers, RateLimit: RateLimit{PerSecond: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(s.prefixes); got != "["+tc.want+"]" {
+			t.Errorf("prefixes %s, want [%s]", got, tc.want)
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/patch"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -19,12 +19,12 @@ import (
 // typedHandler serves one resource type.
 type typedHandler func(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType)
 
-// withType serves rt, or the tenant's profile's resource type of the same
-// id: the profile's schema is the one documents are checked against. A type
-// the profile lacks (Groups of a users-only service) is not found.
+// withType serves rt, or the tenant's provider's resource type of the same
+// id: the provider's schema is the one documents are checked against. A
+// type the provider lacks (Groups of a users-only service) is not found.
 func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if pr := s.profile(r); pr != nil && pr.Registry != nil {
+		if pr := s.provider(r); pr != nil && pr.Registry != nil {
 			prt, ok := pr.Registry.ResourceType(rt.ID)
 			if !ok {
 				writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
@@ -37,28 +37,29 @@ func (s *Server) withType(rt *schema.ResourceType, h typedHandler) http.HandlerF
 	}
 }
 
-// check runs the tenant's profile's checks on a document about to be
+// check runs the tenant's provider's checks on a document about to be
 // stored; strict tenants have none.
-func (s *Server) check(tenant string, op profile.Op, rt *schema.ResourceType, old, doc map[string]any) error {
-	if pr := s.profileOf(tenant); pr != nil && pr.Check != nil {
+func (s *Server) check(tenant string, op provider.Op, rt *schema.ResourceType, old, doc map[string]any) error {
+	if pr := s.providerOf(tenant); pr != nil && pr.Check != nil {
 		return pr.Check(op, rt, old, doc)
 	}
 	return nil
 }
 
-// base is the SCIM base URL of the request's tenant, for meta.location,
-// Location and $ref. With Config.PublicBaseURL it is that URL followed by
-// the tenant's base path; without it, the scheme and Host header of the
+// base is the SCIM base URL the request came in at, for meta.location,
+// Location and $ref: the tenant's /scim/v2, or the provider's base path
+// register saw (Board's /scim), under origin. With Config.PublicBaseURL the
+// origin is that URL; without it, the scheme and Host header of the
 // request, which a client can set to anything (issue 14, #10): a server
 // behind a proxy or reachable by several names should be given its public
 // URL.
 func (s *Server) base(r *http.Request) string {
-	p := "/scim/v2"
-	if t := r.PathValue("tenant"); t != "" {
-		p = "/t/" + t + "/scim/v2"
+	p, _ := r.Context().Value(baseKey{}).(string)
+	if p == "" {
+		p = strictBase
 	}
-	if u := r.URL.Path; u != p && !strings.HasPrefix(u, p+"/") && strings.HasPrefix(u, strings.TrimSuffix(p, "/v2")) {
-		p = strings.TrimSuffix(p, "/v2") // the short base of a ShortBase profile
+	if t := r.PathValue("tenant"); t != "" {
+		p = "/t/" + t + p
 	}
 	return s.origin(r) + p
 }
@@ -251,7 +252,7 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 	if err != nil {
 		return store.Resource{}, err
 	}
-	if err := s.check(tenant, profile.Create, rt, nil, doc); err != nil {
+	if err := s.check(tenant, provider.Create, rt, nil, doc); err != nil {
 		return store.Resource{}, err
 	}
 	if err := rt.CheckRequired(doc); err != nil {
@@ -262,8 +263,8 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 		return store.Resource{}, err
 	}
 	res, err := s.cfg.Store.Create(ctx, tenant, rt, doc)
-	if err == nil && rt.ID == "User" && s.cfg.Profiles != nil {
-		s.joinDefaultGroup(ctx, tenant, res.ID)
+	if err == nil {
+		s.created(ctx, tenant, rt, res)
 	}
 	return res, err
 }
@@ -311,7 +312,7 @@ func (s *Server) replaceDoc(ctx context.Context, tenant string, rt *schema.Resou
 		}
 		n := schema.CopyDoc(next)
 		rt.KeepWriteOnly(old, n)
-		if err := s.check(tenant, profile.Replace, rt, old, n); err != nil {
+		if err := s.check(tenant, provider.Replace, rt, old, n); err != nil {
 			return nil, err
 		}
 		return n, rt.CheckRequired(n)
@@ -369,9 +370,9 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 	if err != nil {
 		return store.Resource{}, err
 	}
-	pr := s.profileOf(tenant)
-	if pr != nil && pr.IgnoreUnknownPatchPaths {
-		ops = knownPaths(rt, ops)
+	pr := s.providerOf(tenant)
+	if pr != nil && pr.PatchOps != nil {
+		ops = pr.PatchOps(rt, ops)
 	}
 	opts := s.normalizer().Options
 	var applied []schema.Applied
@@ -382,7 +383,7 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 		}
 		applied = a
 		if pr != nil && pr.Check != nil {
-			if err := pr.Check(profile.Patch, rt, old, next); err != nil {
+			if err := pr.Check(provider.Patch, rt, old, next); err != nil {
 				return nil, err
 			}
 		}
@@ -396,27 +397,6 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 		s.tolerated(ctx, tenant, rt, applied)
 	}
 	return res, err
-}
-
-// knownPaths drops the operations whose path names an attribute rt lacks,
-// for profiles of services that ignore unknown fields silently. Operations
-// without a path are kept: Normalize already drops unknown keys of their
-// value. A path that does not parse is kept, so that it still fails.
-func knownPaths(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation {
-	kept := ops[:0:0]
-	for _, op := range ops {
-		if op.Path != "" {
-			if p, err := filter.ParsePath(op.Path); err == nil {
-				if _, ok := rt.Find(p.Attr.URN, p.Attr.Name, ""); !ok {
-					if _, isExt := rt.Extension(op.Path); !isExt {
-						continue
-					}
-				}
-			}
-		}
-		kept = append(kept, op)
-	}
-	return kept
 }
 
 // errRetry tells modify that the resource changed between its read and its

@@ -3,7 +3,11 @@
 // operations (CRUD, PATCH, list and search with filter, sort and paging,
 // ETags, Bulk, discovery). It holds no SCIM semantics of its own: documents
 // are checked and shaped by package schema, filters by package filter, PATCH
-// by package patch, and kept by a [store.Store].
+// by package patch, and kept by a [store.Store]. Nor does it hold any
+// vendor's behaviour: a tenant's service provider (package provider) shapes
+// each step through hooks — its method table, schema, checks, extra routes
+// and base URLs — and the vendors' own endpoints live in their packages
+// below server/provider, which reach the server through [provider.Host].
 //
 // One request: recover → log → auth (token hash → tenant) → route → decode
 // (size limit, UTF-8, one JSON object) → normalise → operation → store →
@@ -13,6 +17,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -25,7 +30,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/wire"
@@ -48,10 +53,11 @@ type Config struct {
 	// PatchNoContent answers a successful PATCH with 204 and no body instead
 	// of 200 with the resource (RFC 7644 §3.5.2 allows both).
 	PatchNoContent bool
-	// Profiles returns the service-provider profile of a tenant (package
-	// profile), or nil for the strict RFC behaviour. Nil: every tenant is
-	// strict, at the cost of one nil check per step.
-	Profiles func(tenant string) *profile.Profile
+	// Providers gives each tenant its service provider (package provider;
+	// nil is the strict RFC behaviour). The providers' own routes are
+	// mounted once, at New. Nil: every tenant is strict, at the cost of one
+	// nil check per step.
+	Providers *provider.Map
 	// Now is the clock of issued access tokens' expiry. Default time.Now.
 	Now func() time.Time
 	// RateLimit caps each tenant's requests (429 with Retry-After above
@@ -90,10 +96,12 @@ type Server struct {
 	// tokenKey signs the access tokens of the tenants' token endpoints
 	// (Config.TokenKey, or random).
 	tokenKey []byte
-	groups   sync.Map // tenant → true once its profile's groups exist
-	// groupsMu serialises the creation of profiles' groups.
-	groupsMu sync.Mutex
-	limiter  *rateLimiter // nil: no rate limit
+	seeded   sync.Map // tenant → true once its provider's Seed ran
+	// seedMu serialises the providers' Seed hooks.
+	seedMu  sync.Mutex
+	limiter *rateLimiter // nil: no rate limit
+	// prefixes precede a tenant's name in a path (pathTenant).
+	prefixes []string
 }
 
 // New returns a server for cfg.
@@ -134,18 +142,32 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: no randomness for the token key: %w", err)
 		}
 	}
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	s.prefixes = s.tenantPrefixes()
 	return s, nil
 }
 
 // routes registers every endpoint twice: under the default tenant's
-// /scim/v2 and under /t/{tenant}/scim/v2 — and twice more under /scim and
-// /t/{tenant}/scim, which answer only for tenants whose profile has
-// ShortBase (Board's /scim/Users). Methods are dispatched in the
+// /scim/v2 and under /t/{tenant}/scim/v2 — and twice more for each other
+// base path of a provider (Board's /scim: /scim and /t/{tenant}/scim),
+// which answer only for tenants whose provider has that base. Methods are dispatched in the
 // handlers (not in the patterns) so that a wrong method gets a SCIM 405 body
-// rather than ServeMux's plain-text one.
-func (s *Server) routes() {
-	for _, p := range []string{"/scim/v2", "/t/{tenant}/scim/v2", "/scim", "/t/{tenant}/scim"} {
+// rather than ServeMux's plain-text one. The providers' own routes come
+// last; one that clashes with another route is an error (ServeMux panics on
+// it).
+func (s *Server) routes() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("server: a provider's route: %v", p)
+		}
+	}()
+	var prefixes []string
+	for _, b := range s.bases() {
+		prefixes = append(prefixes, b, tenantRoot+b)
+	}
+	for _, p := range prefixes {
 		s.handle(p, "/ServiceProviderConfig", methods{http.MethodGet: s.serviceProviderConfig})
 		s.handle(p, "/Schemas", methods{http.MethodGet: s.listSchemas})
 		s.handle(p, "/Schemas/{id}", methods{http.MethodGet: s.getSchema})
@@ -175,13 +197,12 @@ func (s *Server) routes() {
 		s.register(p, "", notFound) // else ServeMux redirects the base URL to p+"/"
 		s.register(p, "/", notFound)
 	}
-	// OAuth2 client credentials, for tenants whose profile has clients.
+	// OAuth2 client credentials, for tenants whose provider has clients.
 	s.mux.HandleFunc("/connect/token", s.token)
 	s.mux.HandleFunc("/t/{tenant}/connect/token", s.token)
-	// Huddle's company-scoped Users endpoint (profile.CompanyPath).
-	s.mux.HandleFunc("/people/companies/{company}/users", s.huddle)
-	s.mux.HandleFunc("/people/companies/{company}/users/{id}", s.huddle)
+	s.providerRoutes()
 	s.mux.HandleFunc("/", noEndpoint)
+	return nil
 }
 
 // noEndpoint answers a path outside every SCIM base URL.
@@ -190,34 +211,46 @@ func noEndpoint(w http.ResponseWriter, r *http.Request) {
 		"no SCIM endpoint at %s; the base URL is /scim/v2 or /t/{tenant}/scim/v2", r.URL.Path))
 }
 
-// register mounts h at prefix+pattern. Under a short base (no /v2) it
-// answers only for tenants whose profile has ShortBase; for every other
-// tenant the path is outside the SCIM API, exactly as without it.
+// register mounts h at prefix+pattern. Under a provider's base path it
+// answers only for tenants whose provider has that base, and tells base()
+// which one the request came in at; for every other tenant the path is
+// outside the SCIM API, exactly as without it.
 func (s *Server) register(prefix, pattern string, h http.HandlerFunc) {
-	if !isShortBase(prefix) {
+	b := strings.TrimPrefix(prefix, tenantRoot)
+	if b == strictBase {
 		s.mux.Handle(prefix+pattern, h)
 		return
 	}
 	s.mux.HandleFunc(prefix+pattern, func(w http.ResponseWriter, r *http.Request) {
-		if pr := s.profile(r); pr == nil || !pr.ShortBase {
+		if !s.provider(r).ServesBase(b) {
 			noEndpoint(w, r)
 			return
 		}
-		h(w, r)
+		h(w, r.WithContext(context.WithValue(r.Context(), baseKey{}, b)))
 	})
 }
 
-func isShortBase(prefix string) bool { return !strings.HasSuffix(prefix, "/v2") }
+// strictBase is the SCIM base path of every tenant, below its root: "" for
+// the default tenant, tenantRoot for the others.
+const (
+	strictBase   = "/scim/v2"
+	tenantRoot   = "/t/{tenant}"
+	tenantPrefix = "/t/" // tenantRoot as a path prefix
+)
+
+// baseKey is the context key of the base path a request came in at, when
+// it is not strictBase.
+type baseKey struct{}
 
 // methods maps an HTTP method to its handler; "*" takes every method.
 type methods map[string]http.HandlerFunc
 
-// handle registers the endpoint (a pattern below the base URL, as profiles
-// name it) under prefix. A tenant's profile may withhold the endpoint (404)
+// handle registers the endpoint (a pattern below the base URL, as providers
+// name it) under prefix. A tenant's provider may withhold the endpoint (404)
 // or some of its methods (405), before the strict dispatch below.
 func (s *Server) handle(prefix, endpoint string, m methods) {
 	s.register(prefix, endpoint, s.authed(func(w http.ResponseWriter, r *http.Request) {
-		if pr := s.profile(r); pr != nil {
+		if pr := s.provider(r); pr != nil {
 			allowed, known := pr.Allows(endpoint, r.Method)
 			if !known {
 				writeError(w, schema.StatusError(http.StatusNotFound, "no SCIM endpoint at %s", r.URL.Path))
@@ -264,7 +297,7 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 		p, err := s.authenticate(t, bearer(r))
 		note := wire.AuthenticationFrom(r.Context())
 		switch {
-		case err == nil, err == errExpired: // an expired token is still this tenant's client
+		case err == nil, err == provider.ErrExpired: // an expired token is still this tenant's client
 			note.Set(t)
 		default:
 			note.Clear()
@@ -273,14 +306,14 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		if pr := s.profileOf(t); pr != nil {
+		if pr := s.providerOf(t); pr != nil {
 			if pr.Authorize != nil {
 				if err := pr.Authorize(p); err != nil {
 					writeError(w, err)
 					return
 				}
 			}
-			if err := s.ensureGroups(r.Context(), t, pr); err != nil {
+			if err := s.seed(r.Context(), t, pr); err != nil {
 				writeError(w, err)
 				return
 			}
@@ -293,26 +326,20 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// profile is the profile of the request's tenant; nil is strict.
-func (s *Server) profile(r *http.Request) *profile.Profile {
-	if s.cfg.Profiles == nil {
-		return nil
-	}
-	return s.cfg.Profiles(tenantOf(r))
+// provider is the provider of the request's tenant; nil is strict.
+func (s *Server) provider(r *http.Request) *provider.Provider {
+	return s.cfg.Providers.Of(tenantOf(r))
 }
 
-// profileOf is the profile of tenant; nil is strict.
-func (s *Server) profileOf(tenant string) *profile.Profile {
-	if s.cfg.Profiles == nil {
-		return nil
-	}
-	return s.cfg.Profiles(tenant)
+// providerOf is the provider of tenant; nil is strict.
+func (s *Server) providerOf(tenant string) *provider.Provider {
+	return s.cfg.Providers.Of(tenant)
 }
 
-// registry is the schema registry of tenant: its profile's, else the
+// registry is the schema registry of tenant: its provider's, else the
 // server's.
 func (s *Server) registry(tenant string) *schema.Registry {
-	if pr := s.profileOf(tenant); pr != nil && pr.Registry != nil {
+	if pr := s.providerOf(tenant); pr != nil && pr.Registry != nil {
 		return pr.Registry
 	}
 	return s.cfg.Registry
@@ -321,9 +348,6 @@ func (s *Server) registry(tenant string) *schema.Registry {
 func tenantOf(r *http.Request) string {
 	if t := r.PathValue("tenant"); t != "" {
 		return t
-	}
-	if c := r.PathValue("company"); c != "" { // Huddle: the company is the tenant
-		return c
 	}
 	return DefaultTenant
 }

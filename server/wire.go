@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimharness/scimharness/scim"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -115,10 +115,10 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 // writeError is the one error writer: any error becomes the RFC 7644 §3.12
 // body with its status.
 //
-// A profile's [profile.RawError] is the exception: its body is the one a
+// A provider's [provider.RawError] is the exception: its body is the one a
 // service's documentation quotes, written verbatim.
 func writeError(w http.ResponseWriter, err error) {
-	var raw *profile.RawError
+	var raw *provider.RawError
 	if errors.As(err, &raw) {
 		w.Header().Set("Content-Type", scim.MediaType)
 		w.WriteHeader(raw.Status)

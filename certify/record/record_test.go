@@ -18,7 +18,9 @@ import (
 
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/board"
+	"github.com/scimharness/scimharness/server/provider/huddle"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/wire"
 )
@@ -416,7 +418,7 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 // any request carries it (server.Config.Issued).
 func TestRecordRedactsEveryTenantsTokenAsALiteral(t *testing.T) {
 	secretHash := sha256.Sum256([]byte("client-secret-0123456789"))
-	board, err := profile.BoardWith(profile.Settings{Clients: []profile.Client{{ID: "idp", SecretSHA256: secretHash, Principal: profile.Principal{SCIM: true}}}})
+	hub, err := board.New(provider.Settings{Clients: []provider.Client{{ID: "idp", SecretSHA256: secretHash, Principal: provider.Principal{SCIM: true}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,17 +426,12 @@ func TestRecordRedactsEveryTenantsTokenAsALiteral(t *testing.T) {
 		if err := c.Tenants.Add("hub", server.HashToken("hub-tenant-token-0123")); err != nil {
 			t.Fatal(err)
 		}
-		c.Profiles = func(tenant string) *profile.Profile {
-			if tenant == "hub" {
-				return board
-			}
-			return nil
-		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"hub": hub}}
 	})
 	// The access token, fetched with a plain client (not through the
 	// recorder's eyes: it only sees the response).
 	resp, err := ts.Client().PostForm(ts.URL+"/t/hub/connect/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {"idp"}, "client_secret": {"client-secret-0123456789"}, "scope": {profile.BoardScope}})
+		"client_id": {"idp"}, "client_secret": {"client-secret-0123456789"}, "scope": {board.Scope}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,13 +485,11 @@ func TestRecordHuddleCompanyExchanges(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		huddle := profile.Huddle()
-		c.Profiles = func(tenant string) *profile.Profile {
-			if tenant == "123" || tenant == "456" {
-				return huddle
-			}
-			return nil
+		hud, err := huddle.New(provider.Settings{})
+		if err != nil {
+			t.Fatal(err)
 		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"123": hud, "456": hud}}
 	})
 	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"h@example.com","name":{"givenName":"H","familyName":"K"},"emails":[{"value":"h@example.com","primary":true}],"ref":"` + admin + `"}`
 	send(t, ts, "POST", "/people/companies/123/users", "", map[string]string{"Authorization": "OAuth2 " + admin, "Accept": "application/json"}, body)

@@ -10,7 +10,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 )
 
 // fileConfig is the --config file. YAML, so JSON works too:
@@ -21,8 +22,8 @@ import (
 //	    token_sha256: ["9f86…"]  # or give the hashes: no secret in the file
 //	    profile: humbol          # service-provider profile; default --profile, else strict
 //
-// Huddle and Board tenants take more (see docs of profile.HuddleWith and
-// profile.BoardWith):
+// Huddle and Board tenants take more (see the docs of huddle.New and
+// board.New, packages server/provider/…):
 //
 //   - id: "123"                # Huddle: the company, /people/companies/123/users
 //     profile: huddle
@@ -74,14 +75,14 @@ type tenantConfig struct {
 }
 
 // settings is the tenant's profile settings.
-func (tc tenantConfig) settings() (profile.Settings, error) {
-	var s profile.Settings
+func (tc tenantConfig) settings() (provider.Settings, error) {
+	var s provider.Settings
 	for _, a := range tc.Actors {
 		h, err := server.ParseTokenHash(a.TokenSHA256)
 		if err != nil {
 			return s, fmt.Errorf("actor %q: %v", a.Name, err)
 		}
-		s.Actors = append(s.Actors, profile.Actor{Name: a.Name, TokenSHA256: h, Provisioning: a.Provisioning})
+		s.Actors = append(s.Actors, provider.Actor{Name: a.Name, TokenSHA256: h, Provisioning: a.Provisioning})
 	}
 	s.EmailDomains = tc.EmailDomains
 	for _, c := range tc.Clients {
@@ -92,13 +93,13 @@ func (tc tenantConfig) settings() (profile.Settings, error) {
 		if c.TokenMinutes < 0 || c.TokenMinutes > 259200 {
 			return s, fmt.Errorf("client %q: token_minutes %d: use 1 to 259200 (180 days)", c.ID, c.TokenMinutes)
 		}
-		s.Clients = append(s.Clients, profile.Client{
+		s.Clients = append(s.Clients, provider.Client{
 			ID: c.ID, SecretSHA256: h, Lifetime: time.Duration(c.TokenMinutes) * time.Minute,
-			Principal: profile.Principal{SCIM: c.SCIM, Provisioning: c.Provisioning},
+			Principal: provider.Principal{SCIM: c.SCIM, Provisioning: c.Provisioning},
 		})
 	}
 	for _, g := range tc.PermissionGroups {
-		s.PermissionGroups = append(s.PermissionGroups, profile.PermissionGroup{Name: g.Name, Default: g.Default, Disabled: g.Disabled})
+		s.PermissionGroups = append(s.PermissionGroups, provider.PermissionGroup{Name: g.Name, Default: g.Default, Disabled: g.Disabled})
 	}
 	s.Metadata = tc.Metadata
 	s.RoleMapping = tc.RoleMapping
@@ -130,12 +131,12 @@ func readFileConfig(path string) (fileConfig, error) {
 // tenant's "profile:" in the config file, else def (--profile), else the
 // strict RFC behaviour (nil). Names are checked here, so a typo stops the
 // server at start rather than serving the wrong behaviour.
-func loadProfiles(def, path string) (func(tenant string) *profile.Profile, error) {
-	dp, err := profile.ByName(def)
+func loadProfiles(def, path string) (*provider.Map, error) {
+	dp, err := builtin.ByName(def)
 	if err != nil {
 		return nil, fmt.Errorf("--profile: %v", err)
 	}
-	per := map[string]*profile.Profile{}
+	per := map[string]*provider.Provider{}
 	if path != "" {
 		fc, err := readFileConfig(path)
 		if err != nil {
@@ -152,7 +153,7 @@ func loadProfiles(def, path string) (func(tenant string) *profile.Profile, error
 			if err != nil {
 				return nil, fmt.Errorf("--config %s: tenant %q: %v", path, tc.ID, err)
 			}
-			p, err := profile.ByNameWith(tc.Profile, set)
+			p, err := builtin.ByNameWith(tc.Profile, set)
 			if err != nil {
 				return nil, fmt.Errorf("--config %s: tenant %q: %v", path, tc.ID, err)
 			}
@@ -162,12 +163,7 @@ func loadProfiles(def, path string) (func(tenant string) *profile.Profile, error
 	if dp == nil && len(per) == 0 {
 		return nil, nil // every tenant strict: the server's zero-cost path
 	}
-	return func(tenant string) *profile.Profile {
-		if p, ok := per[tenant]; ok {
-			return p
-		}
-		return dp
-	}, nil
+	return &provider.Map{Default: dp, Tenants: per}, nil
 }
 
 // loadTenants builds the tenant table from the default tenant's token and

@@ -52,7 +52,7 @@ func TestConfigHuddleBoard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, Profiles: profiles,
+	srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, Providers: profiles,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/broken"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
@@ -30,7 +30,7 @@ Runs the reference SCIM 2.0 server. The default tenant is served at
 http://ADDR/scim/v2 with the bearer token of --token (or SCIM_TOKEN); more
 tenants, each at /t/{tenant}/scim/v2, come from --config.
 
-Profiles: every tenant behaves as a strict RFC 7643/7644 server unless it has
+Providers: every tenant behaves as a strict RFC 7643/7644 server unless it has
 a service-provider profile (--profile for all tenants, or "profile:" per tenant
 in --config): humbol, holaspirit, huddle and board reproduce those services'
 documented behaviour — endpoints, methods, required attributes, filters,
@@ -100,7 +100,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs); list: print each bug with the checks that must see it, and exit")
 	// No default from the environment here: -h prints defaults, and the URL
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
-	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
+	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(builtin.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
 	fs.StringVar(&c.recordDir, "record", "", "record every exchange the server authenticated (redacted: no tokens, cookies or passwords; bodies up to --max-body-bytes) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay; requests without a valid token are counted, not recorded")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")
@@ -229,7 +229,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		MaxResults:     c.maxResults,
 		MaxBodyBytes:   c.maxBodyBytes,
 		PatchNoContent: c.patchNoContent,
-		Profiles:       profiles,
+		Providers:      profiles,
 		RateLimit:      server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst},
 		Issued:         issued,
 		TokenKey:       []byte(tokenKey),

@@ -1,29 +1,27 @@
-package profile
+// Package board is the provider of Board's SCIM API (seed 003): the short
+// base URL, client-credentials tokens for SCIM-enabled Client API users,
+// Permission Groups served as SCIM Groups, and the metadata mapping.
+package board
 
 import (
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
-// BoardScope is the scope Board's token endpoint requires (seed 003).
-const BoardScope = "board-scim"
+// Scope is the scope Board's token endpoint requires (seed 003).
+const Scope = "board-scim"
 
-// BoardDefaultMetadata is the metadata mapping of a Board tenant whose
+// DefaultMetadata is the metadata mapping of a Board tenant whose
 // config gives none: the seed's example, "synchronize a User's familyName,
 // givenName and userName (email login) but not activeFlag".
-var BoardDefaultMetadata = []string{"name.familyName", "name.givenName"}
+var DefaultMetadata = []string{"name.familyName", "name.givenName"}
 
-// Board is the profile of Board's SCIM API (seed 003) with no tenant
-// settings; see [BoardWith].
-func Board() *Profile {
-	p, _ := BoardWith(Settings{})
-	return p
-}
-
-// BoardWith is the profile of the Board SCIM API service (seed 003):
+// New is the provider of the Board SCIM API service (seed 003), with the
+// subscription's settings (clients, permission_groups, metadata):
 //
 //   - the SCIM API is at /t/{tenant}/scim (the seed's
 //     https://your-subscription-hub-url/scim/Users/<id>; /scim for the
@@ -41,15 +39,18 @@ func Board() *Profile {
 //     it is disabled (then no group);
 //   - a user attribute is kept only when it is mapped to a metadata field
 //     (the tenant's metadata; userName, the login, and externalId always;
-//     by default [BoardDefaultMetadata]): others are
+//     by default [DefaultMetadata]): others are
 //     ignored, as data the subscription does not synchronize;
 //   - Client API users are invisible to SCIM (never listed) and cannot be
 //     managed through it: a user named as one is refused (409).
 //
 // Plain tenant tokens keep working as a SCIM-enabled client would, so the
 // conformance harness can run against a Board tenant.
-func BoardWith(s Settings) (*Profile, error) {
-	acc, err := s.access(BoardScope)
+func New(s provider.Settings) (*provider.Provider, error) {
+	if len(s.Actors) > 0 || len(s.EmailDomains) > 0 {
+		return nil, fmt.Errorf("profile board: actors and email_domains are Huddle settings; Board authenticates clients")
+	}
+	acc, err := s.Access(Scope)
 	if err != nil {
 		return nil, fmt.Errorf("profile board: %v", err)
 	}
@@ -67,7 +68,7 @@ func BoardWith(s Settings) (*Profile, error) {
 	}
 	meta := s.Metadata
 	if meta == nil {
-		meta = BoardDefaultMetadata
+		meta = DefaultMetadata
 	}
 	mapped := map[string]bool{}
 	for _, m := range meta {
@@ -79,7 +80,8 @@ func BoardWith(s Settings) (*Profile, error) {
 			clients = append(clients, id)
 		}
 	}
-	return &Profile{
+	groups := &permissionGroups{groups: s.PermissionGroups}
+	return &provider.Provider{
 		Name:        "board",
 		Description: "Board SCIM API (seed 003): client-credentials tokens, SCIM-enabled clients, Permission Groups, metadata mapping",
 		Registry:    schema.Default(), // Users with the enterprise extension, and Groups
@@ -94,17 +96,19 @@ func BoardWith(s Settings) (*Profile, error) {
 			"/Groups":                {http.MethodGet},
 			"/Groups/{id}":           {http.MethodGet, http.MethodPatch},
 		},
-		Access:    acc,
-		ShortBase: true,
-		Authorize: func(p Principal) error {
+		Access: acc,
+		// "…/scim/Users/<user id>"; /scim/v2 keeps working.
+		Bases: []string{"/scim"},
+		Authorize: func(p provider.Principal) error {
 			if p.Client && !p.SCIM {
 				return schema.StatusError(http.StatusForbidden,
 					`Client API user %q does not have the "enable SCIM endpoint" option turned on`, p.Name)
 			}
 			return nil
 		},
-		PermissionGroups: s.PermissionGroups,
-		Check: func(_ Op, rt *schema.ResourceType, _, doc map[string]any) error {
+		Seed:    groups.seed,
+		Created: groups.join,
+		Check: func(_ provider.Op, rt *schema.ResourceType, _, doc map[string]any) error {
 			if rt.ID != "User" {
 				return nil
 			}

@@ -1,19 +1,25 @@
-package profile
+// Package humbol is the provider of Humbol's SCIM API (seed 000, with
+// Entra's Humbol mapping of seed 001): users with one organization role,
+// two filters, no groups.
+package humbol
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
-// HumbolRoles are Humbol's five organization roles (seed 000, "Application
+// Roles are Humbol's five organization roles (seed 000, "Application
 // roles"), carried in roles[primary eq "True"].value.
-var HumbolRoles = []string{"Admin", "External admin", "Member", "Light Member", "External member"}
+var Roles = []string{"Admin", "External admin", "Member", "Light Member", "External member"}
 
-// Humbol is the profile of Humbol's SCIM API (seed 000, with Entra's Humbol
+// New is the provider of Humbol's SCIM API (seed 000, with Entra's Humbol
 // mapping of seed 001):
 //
 //   - Users only: /Groups, /Bulk, /.search, /ServiceProviderConfig and
@@ -26,35 +32,39 @@ var HumbolRoles = []string{"Admin", "External admin", "Member", "Light Member", 
 //     emails[type eq "work"] are always required (400 otherwise);
 //   - roles are optional unless the tenant's role_mapping is on (then
 //     every user has one), but a user that has roles has exactly one, the
-//     primary one, and its value is one of [HumbolRoles];
+//     primary one, and its value is one of [Roles];
 //   - the only filters are `userName eq "…"` and
 //     `emails[type eq "work"].value eq "…"` (400 invalidFilter otherwise).
 //
 // Its per-organization SCIM URL is the tenant's base URL,
 // /t/{organization}/scim/v2.
-func Humbol() *Profile { return HumbolWith(Settings{}) }
-
-// HumbolWith is Humbol with its tenant settings: with RoleMapping, a user
-// without a role is refused too.
-func HumbolWith(s Settings) *Profile {
+//
+// Its one setting is role_mapping: with it, a user without a role is
+// refused too.
+func New(s provider.Settings) (*provider.Provider, error) {
+	rm := s.RoleMapping
+	s.RoleMapping = false
+	if !s.Empty() {
+		return nil, fmt.Errorf("profile humbol takes no actors, clients, email_domains, permission_groups or metadata (only role_mapping)")
+	}
 	check := humbolCheck
-	if s.RoleMapping {
-		check = func(op Op, rt *schema.ResourceType, old, doc map[string]any) error {
+	if rm {
+		check = func(op provider.Op, rt *schema.ResourceType, old, doc map[string]any) error {
 			if err := humbolCheck(op, rt, old, doc); err != nil {
 				return err
 			}
-			if rt.ID == "User" && len(multi(doc, "roles")) == 0 {
+			if rt.ID == "User" && len(provider.Values(doc, "roles")) == 0 {
 				return schema.Errorf(schema.InvalidValue,
 					`role mapping is on: every Humbol user has precisely one role in roles[primary eq "True"].value (%s)`,
-					strings.Join(HumbolRoles, ", "))
+					strings.Join(Roles, ", "))
 			}
 			return nil
 		}
 	}
-	return &Profile{
+	return &provider.Provider{
 		Name:        "humbol",
 		Description: "Humbol SCIM API (seed 000): users with one organization role, two filters, no groups",
-		Registry:    load("humbol"),
+		Registry:    provider.FixtureRegistry("humbol"),
 		Methods: map[string][]string{
 			"/Schemas":      {http.MethodGet},
 			"/Schemas/{id}": {http.MethodGet},
@@ -63,7 +73,7 @@ func HumbolWith(s Settings) *Profile {
 		},
 		Filter: humbolFilter,
 		Check:  check,
-	}
+	}, nil
 }
 
 // humbolFilter accepts the two filters Humbol documents and nothing else:
@@ -104,7 +114,7 @@ func isValueEq(c filter.Compare) bool {
 
 // humbolCheck enforces what Humbol's documentation says is "always
 // required" beyond the schema's top-level required flags, and its role rule.
-func humbolCheck(_ Op, rt *schema.ResourceType, _, doc map[string]any) error {
+func humbolCheck(_ provider.Op, rt *schema.ResourceType, _, doc map[string]any) error {
 	if rt.ID != "User" {
 		return nil
 	}
@@ -124,7 +134,7 @@ func humbolCheck(_ Op, rt *schema.ResourceType, _, doc map[string]any) error {
 	if v, _ := work[0]["value"].(string); v == "" {
 		return schema.Errorf(schema.InvalidValue, `emails[type eq "work"].value is required`)
 	}
-	roles := multi(doc, "roles")
+	roles := provider.Values(doc, "roles")
 	switch {
 	case len(roles) == 0:
 		return nil // roles are optional: an admin sets them inside Humbol
@@ -132,12 +142,36 @@ func humbolCheck(_ Op, rt *schema.ResourceType, _, doc map[string]any) error {
 		return schema.Errorf(schema.InvalidValue, "a Humbol user has exactly one role, got %d", len(roles))
 	}
 	v, _ := roles[0]["value"].(string)
-	if !slices.Contains(HumbolRoles, v) {
+	if !slices.Contains(Roles, v) {
 		return schema.Errorf(schema.InvalidValue, "role %q is not a Humbol organization role; the roles are %s",
-			v, strings.Join(HumbolRoles, ", "))
+			v, strings.Join(Roles, ", "))
 	}
 	// The one role is the primary one: Humbol reads it at
 	// roles[primary eq "True"], whatever the client sent.
 	roles[0]["primary"] = true
 	return nil
+}
+
+// workEmails returns the emails of doc whose type is "work".
+func workEmails(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, e := range provider.Values(doc, "emails") {
+		if t, _ := e["type"].(string); strings.EqualFold(t, "work") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// isAttr reports whether p names attribute name (no URN or the core URN,
+// case-insensitive) with sub-attribute sub.
+func isAttr(p filter.AttrPath, name, sub string) bool {
+	return (p.URN == "" || strings.EqualFold(p.URN, scim.UserURN)) &&
+		strings.EqualFold(p.Name, name) && strings.EqualFold(p.Sub, sub)
+}
+
+// str is v as a string; ok is false if v is not one.
+func str(v any) (string, bool) {
+	s, ok := v.(string)
+	return s, ok
 }

@@ -11,7 +11,10 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
+	"github.com/scimharness/scimharness/server/provider/huddle"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 // Huddle's companies and actors (seed 002): company 123 authorises
@@ -31,18 +34,21 @@ const (
 func huddleServer(t *testing.T) string {
 	t.Helper()
 	sum := func(s string) [32]byte { return server.HashToken(s) }
-	p123, err := profile.ByNameWith("huddle", profile.Settings{
-		Actors:       []profile.Actor{{Name: "viewer", TokenSHA256: sum(huddleViewer), Provisioning: false}},
+	p123, err := builtin.ByNameWith("huddle", provider.Settings{
+		Actors:       []provider.Actor{{Name: "viewer", TokenSHA256: sum(huddleViewer), Provisioning: false}},
 		EmailDomains: []string{"example.com"},
-		Clients: []profile.Client{
-			{ID: huddleClient, SecretSHA256: sum(huddleSecret), Principal: profile.Principal{Provisioning: true}},
-			{ID: huddleNoPerms, SecretSHA256: sum("s"), Principal: profile.Principal{Provisioning: false}},
+		Clients: []provider.Client{
+			{ID: huddleClient, SecretSHA256: sum(huddleSecret), Principal: provider.Principal{Provisioning: true}},
+			{ID: huddleNoPerms, SecretSHA256: sum("s"), Principal: provider.Principal{Provisioning: false}},
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p456 := profile.Huddle()
+	p456, err := huddle.New(provider.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := newServer(t, func(c *server.Config) {
 		for tenant, tok := range map[string]string{"123": huddleAdmin, "456": huddleOther} {
 			if err := c.Tenants.Add(tenant, server.HashToken(tok)); err != nil {
@@ -52,15 +58,7 @@ func huddleServer(t *testing.T) string {
 		if err := c.Tenants.Add("123", server.HashToken(huddleViewer)); err != nil {
 			t.Fatal(err)
 		}
-		c.Profiles = func(tenant string) *profile.Profile {
-			switch tenant {
-			case "123":
-				return p123
-			case "456":
-				return p456
-			}
-			return nil
-		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"123": p123, "456": p456}}
 	})
 	return ts.URL
 }
@@ -351,6 +349,8 @@ func TestHuddleEndpoints(t *testing.T) {
 		{"PUT a user", "PUT", users + "/x", auth, 405, "GET, HEAD"},
 		{"the company's SCIM base", "GET", root + "/t/123/scim/v2/Users", []string{"Authorization", "Bearer " + huddleAdmin}, 404, ""},
 		{"strict tenant keeps /scim/v2", "GET", root + "/t/acme/scim/v2/Users", []string{"Authorization", "Bearer " + acmeToken}, 200, ""},
+		{"strict tenant has no company path", "POST", root + "/people/companies/acme/users", []string{"Authorization", "OAuth2 " + acmeToken, "Content-Type", "application/scim+json"}, 404, ""},
+		{"nor does the default tenant", "GET", root + "/people/companies/default/users/x", []string{"Authorization", "Bearer " + defaultToken}, 404, ""},
 		{"a company without clients has no token endpoint", "POST", root + "/t/456/connect/token", nil, 404, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,7 +368,7 @@ func TestHuddleEndpoints(t *testing.T) {
 // TestHuddleXMLCodec: the codec reads exactly the seed's document and
 // writes one that reads back the same.
 func TestHuddleXMLCodec(t *testing.T) {
-	doc, err := profile.DecodeHuddleXML([]byte(huddleXML("codec@example.com")))
+	doc, err := huddle.DecodeXML([]byte(huddleXML("codec@example.com")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +378,7 @@ func TestHuddleXMLCodec(t *testing.T) {
 	}
 	doc["id"] = "78579b5f"
 	doc["meta"] = map[string]any{"location": "https://api.huddle.net/people/companies/123/users/78579b5f"}
-	back, err := profile.DecodeHuddleXML(profile.EncodeHuddleXML(doc))
+	back, err := huddle.DecodeXML(huddle.EncodeXML(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,10 +387,22 @@ func TestHuddleXMLCodec(t *testing.T) {
 	if js(back) != js(doc) {
 		t.Fatalf("round trip\n%s\nwant\n%s", js(back), js(doc))
 	}
-	out := string(profile.EncodeHuddleXML(map[string]any{"id": "1", "meta": map[string]any{"location": "L"}}))
+	out := string(huddle.EncodeXML(map[string]any{"id": "1", "meta": map[string]any{"location": "L"}}))
 	for _, s := range []string{`xmlns:xsd="http://www.w3.org/2001/XMLSchema"`, `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`, "<id>1</id>", "<meta>", "<location>L</location>"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("encoded document lacks %s:\n%s", s, out)
 		}
+	}
+}
+
+// TestProviderRouteClash: a provider route that clashes with the server's
+// own is refused at New, not left to panic in ServeMux.
+func TestProviderRouteClash(t *testing.T) {
+	p := &provider.Provider{Name: "clash", Routes: []provider.Route{{Pattern: "/scim/v2/Users",
+		Serve: func(provider.Host, http.ResponseWriter, *http.Request) {}}}}
+	_, err := server.New(server.Config{Store: memory.New(), Tenants: server.NewTenants(),
+		Providers: &provider.Map{Tenants: map[string]*provider.Provider{"x": p}}})
+	if err == nil || !strings.Contains(err.Error(), "route") {
+		t.Fatalf("New: %v, want a route error", err)
 	}
 }

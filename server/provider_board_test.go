@@ -12,7 +12,8 @@ import (
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 )
 
 // Board's subscription hubs (seed 003): "hub" has a SCIM-enabled Client API
@@ -40,12 +41,12 @@ func (c *fakeClock) Add(d time.Duration) {
 func boardServer(t *testing.T) (root string, clock *fakeClock) {
 	t.Helper()
 	sum := func(s string) [32]byte { return server.HashToken(s) }
-	hub, err := profile.ByNameWith("board", profile.Settings{
-		Clients: []profile.Client{
-			{ID: "idp", SecretSHA256: sum(boardSecret), Lifetime: 60 * time.Minute, Principal: profile.Principal{SCIM: true}},
-			{ID: "reporting", SecretSHA256: sum(boardOtherSecret), Principal: profile.Principal{SCIM: false}},
+	hub, err := builtin.ByNameWith("board", provider.Settings{
+		Clients: []provider.Client{
+			{ID: "idp", SecretSHA256: sum(boardSecret), Lifetime: 60 * time.Minute, Principal: provider.Principal{SCIM: true}},
+			{ID: "reporting", SecretSHA256: sum(boardOtherSecret), Principal: provider.Principal{SCIM: false}},
 		},
-		PermissionGroups: []profile.PermissionGroup{
+		PermissionGroups: []provider.PermissionGroup{
 			{Name: "Planners", Default: true},
 			{Name: "Archived", Disabled: true},
 			{Name: "Viewers"},
@@ -55,9 +56,9 @@ func boardServer(t *testing.T) (root string, clock *fakeClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub2, err := profile.ByNameWith("board", profile.Settings{
-		Clients:          []profile.Client{{ID: "idp", SecretSHA256: sum(boardSecret), Principal: profile.Principal{SCIM: true}}},
-		PermissionGroups: []profile.PermissionGroup{{Name: "Planners", Default: true, Disabled: true}},
+	hub2, err := builtin.ByNameWith("board", provider.Settings{
+		Clients:          []provider.Client{{ID: "idp", SecretSHA256: sum(boardSecret), Principal: provider.Principal{SCIM: true}}},
+		PermissionGroups: []provider.PermissionGroup{{Name: "Planners", Default: true, Disabled: true}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -65,15 +66,7 @@ func boardServer(t *testing.T) (root string, clock *fakeClock) {
 	clock = &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	ts := newServer(t, func(c *server.Config) {
 		c.Now = clock.Now
-		c.Profiles = func(tenant string) *profile.Profile {
-			switch tenant {
-			case "hub":
-				return hub
-			case "hub2":
-				return hub2
-			}
-			return nil
-		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"hub": hub, "hub2": hub2}}
 	})
 	return ts.URL, clock
 }
@@ -200,12 +193,12 @@ func TestBoardTokenLifetime(t *testing.T) {
 		lifetime time.Duration
 		ok       bool
 	}{
-		{profile.MaxTokenLifetime, true},
+		{provider.MaxTokenLifetime, true},
 		{259200 * time.Minute, true},
 		{259201 * time.Minute, false},
 		{-time.Minute, false},
 	} {
-		_, err := profile.ByNameWith("board", profile.Settings{Clients: []profile.Client{{ID: "x", Lifetime: tc.lifetime}}})
+		_, err := builtin.ByNameWith("board", provider.Settings{Clients: []provider.Client{{ID: "x", Lifetime: tc.lifetime}}})
 		if (err == nil) != tc.ok {
 			t.Errorf("lifetime %v: err %v, want ok=%v", tc.lifetime, err, tc.ok)
 		}

@@ -9,7 +9,7 @@ import (
 
 	simclient "github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider/humbol"
 	"github.com/scimharness/scimharness/simulators/entra"
 )
 
@@ -36,7 +36,7 @@ func TestEntraProvisionsIntoHumbol(t *testing.T) {
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				defer cancel()
-				o := entra.Options{Users: 5, Mapping: mapping, RoleMode: entra.RoleSingle, Roles: profile.HumbolRoles,
+				o := entra.Options{Users: 5, Mapping: mapping, RoleMode: entra.RoleSingle, Roles: humbol.Roles,
 					Match: match, Flag: flag, Seed: 6}
 				results, quarantined := entra.Run(ctx, cl, o, scenario.Options{})
 				if quarantined {

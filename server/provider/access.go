@@ -1,10 +1,12 @@
-package profile
+package provider
 
 import (
 	"crypto/sha256"
 	"fmt"
-	"strings"
+	"net/http"
 	"time"
+
+	"github.com/scimharness/scimharness/server/schema"
 )
 
 // Principal is who a request acts as, and what the service lets it do.
@@ -46,6 +48,9 @@ type Client struct {
 // client has none configured: short-lived, as client-credentials tokens are.
 const DefaultTokenLifetime = time.Hour
 
+// ErrExpired is the 401 of an issued access token past its lifetime.
+var ErrExpired = schema.StatusError(http.StatusUnauthorized, "the access token has expired; request a new one from the token endpoint")
+
 // MaxTokenLifetime is Board's limit on a Client API token's lifetime:
 // "259,200 minutes (180 days) and must be defined by minutes" (seed 003).
 const MaxTokenLifetime = 259200 * time.Minute
@@ -72,9 +77,9 @@ func (a *Access) Principal(h [sha256.Size]byte) Principal {
 	return Full
 }
 
-// Settings is the per-tenant configuration of a profile (the tenant's
-// entry of the serve --config file). Each profile reads the settings it
-// documents; giving one to a profile that has no use for it is an error.
+// Settings is the per-tenant configuration of a provider (the tenant's
+// entry of the serve --config file). Each provider reads the settings it
+// documents; giving one to a provider that has no use for it is an error.
 type Settings struct {
 	// Actors: tenant tokens with permissions (Huddle).
 	Actors []Actor
@@ -109,14 +114,17 @@ type PermissionGroup struct {
 	Disabled bool
 }
 
-func (s Settings) empty() bool {
+// Empty reports whether s sets nothing: what every provider without
+// settings requires.
+func (s Settings) Empty() bool {
 	return len(s.Actors) == 0 && len(s.Clients) == 0 && len(s.EmailDomains) == 0 &&
 		len(s.PermissionGroups) == 0 && s.Metadata == nil && !s.RoleMapping
 }
 
-// access builds the Access of s with scope; nil when s has neither actors
-// nor clients.
-func (s Settings) access(scope string) (*Access, error) {
+// Access builds the Access of s with scope; nil when s has neither actors
+// nor clients. A client without an id, given twice, or with a token
+// lifetime above [MaxTokenLifetime] is an error.
+func (s Settings) Access(scope string) (*Access, error) {
 	if len(s.Actors) == 0 && len(s.Clients) == 0 {
 		return nil, nil
 	}
@@ -143,32 +151,8 @@ func (s Settings) access(scope string) (*Access, error) {
 	return a, nil
 }
 
-// ByNameWith returns the built-in profile called name configured with the
-// tenant's settings. Settings a profile does not use are refused, so a
-// misplaced key stops the server at start.
-func ByNameWith(name string, s Settings) (*Profile, error) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	switch n {
-	case "humbol":
-		rm := s.RoleMapping
-		s.RoleMapping = false
-		if !s.empty() {
-			return nil, fmt.Errorf("profile humbol takes no actors, clients, email_domains, permission_groups or metadata (only role_mapping)")
-		}
-		return HumbolWith(Settings{RoleMapping: rm}), nil
-	case "huddle":
-		if len(s.PermissionGroups) > 0 || s.Metadata != nil {
-			return nil, fmt.Errorf("profile huddle: permission_groups and metadata are Board settings")
-		}
-		return HuddleWith(s)
-	case "board":
-		if len(s.Actors) > 0 || len(s.EmailDomains) > 0 {
-			return nil, fmt.Errorf("profile board: actors and email_domains are Huddle settings; Board authenticates clients")
-		}
-		return BoardWith(s)
-	}
-	if !s.empty() {
-		return nil, fmt.Errorf("profile %q takes no actors, clients, email_domains, permission_groups, metadata or role_mapping (huddle, board and humbol do)", name)
-	}
-	return ByName(name)
+// NoSettings is the error of settings given to a provider that takes none
+// (name is what the config file's "profile:" said).
+func NoSettings(name string) error {
+	return fmt.Errorf("profile %q takes no actors, clients, email_domains, permission_groups, metadata or role_mapping (huddle, board and humbol do)", name)
 }

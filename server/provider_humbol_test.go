@@ -8,7 +8,9 @@ import (
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
+	"github.com/scimharness/scimharness/server/provider/humbol"
 )
 
 // withProfile gives tenant "acme" the built-in profile name; the default
@@ -16,17 +18,12 @@ import (
 // per tenant.
 func withProfile(tb testing.TB, name string) func(*server.Config) {
 	tb.Helper()
-	p, err := profile.ByName(name)
+	p, err := builtin.ByName(name)
 	if err != nil || p == nil {
 		tb.Fatalf("profile %q: %v", name, err)
 	}
 	return func(c *server.Config) {
-		c.Profiles = func(tenant string) *profile.Profile {
-			if tenant == "acme" {
-				return p
-			}
-			return nil
-		}
+		c.Providers = &provider.Map{Tenants: map[string]*provider.Provider{"acme": p}}
 	}
 }
 
@@ -102,7 +99,7 @@ func TestHumbolRequiredAttributes(t *testing.T) {
 // "True"]; a user with roles has exactly one, of the five.
 func TestHumbolRoles(t *testing.T) {
 	h, _ := humbolClient(t)
-	for i, role := range profile.HumbolRoles {
+	for i, role := range humbol.Roles {
 		u := with(humbolUser("r"+string(rune('a'+i))+"@example.com"), "roles", []any{obj{"primary": "True", "value": role}})
 		r := h.do("POST", "/Users", js(u))
 		want(t, r, http.StatusCreated, "")
@@ -270,7 +267,7 @@ func TestHumbolSchemas(t *testing.T) {
 			roles = js(a)
 		}
 	}
-	for _, role := range profile.HumbolRoles {
+	for _, role := range humbol.Roles {
 		if !strings.Contains(roles, `"`+role+`"`) {
 			t.Errorf("the roles attribute does not list %q as a canonical value: %s", role, roles)
 		}
@@ -304,18 +301,16 @@ func TestHumbolLifecycle(t *testing.T) {
 // precisely one role (seed 001: "If you include roles[primary eq "True"].value
 // every user must have precisely one role"); without it, roles are optional.
 func TestHumbolRoleMapping(t *testing.T) {
-	on, err := profile.ByNameWith("humbol", profile.Settings{RoleMapping: true})
+	on, err := builtin.ByNameWith("humbol", provider.Settings{RoleMapping: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, func(cfg *server.Config) {
-		off := profile.Humbol()
-		cfg.Profiles = func(tenant string) *profile.Profile {
-			if tenant == "acme" {
-				return on
-			}
-			return off
+		off, err := humbol.New(provider.Settings{})
+		if err != nil {
+			t.Fatal(err)
 		}
+		cfg.Providers = &provider.Map{Default: off, Tenants: map[string]*provider.Provider{"acme": on}}
 	})
 	mapped, unmapped := c.tenant("acme", acmeToken), c
 	noRole := with(humbolUser("norole@example.com"), "roles", nil)
@@ -338,7 +333,7 @@ func TestHumbolRoleMapping(t *testing.T) {
 	// Removing the one role by PATCH is refused too while mapping is on.
 	u := mapped.createUser("keeprole@example.com", with(humbolUser("x"), "userName", nil))
 	want(t, mapped.patch("/Users/"+str(u, "id"), obj{"op": "Remove", "path": "roles"}), http.StatusBadRequest, "invalidValue")
-	if _, err := profile.ByNameWith("strict", profile.Settings{RoleMapping: true}); err == nil {
+	if _, err := builtin.ByNameWith("strict", provider.Settings{RoleMapping: true}); err == nil {
 		t.Error("role_mapping was accepted for a profile other than humbol")
 	}
 }

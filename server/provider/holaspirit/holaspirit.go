@@ -1,19 +1,26 @@
-package profile
+// Package holaspirit is the provider of Holaspirit's SCIM 2.0 API (seed
+// 004): users only, unknown fields ignored silently (PATCH paths included),
+// and the missing-emails error body its documentation quotes.
+package holaspirit
 
 import (
 	"encoding/json"
 	"net/http"
 	"strings"
 
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/patch"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
 
-// HolaspiritMissingEmails is the error body Holaspirit's troubleshooting
+// MissingEmails is the error body Holaspirit's troubleshooting
 // section quotes for a user without emails (seed 004), verbatim: a numeric
 // status and a Python-dict detail, unlike RFC 7644 §3.12.
-const HolaspiritMissingEmails = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":400,"detail":"{'emails': ['This field is required.']}"}`
+const MissingEmails = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":400,"detail":"{'emails': ['This field is required.']}"}`
 
-// Holaspirit is the profile of Holaspirit's SCIM 2.0 API (seed 004):
+// New is the provider of Holaspirit's SCIM 2.0 API (seed 004), which takes
+// no tenant settings:
 //
 //   - bearer provisioning key (the tenant's token); Users only — /Groups
 //     answers 404 ("Groups are not implemented: Send only Users");
@@ -27,13 +34,16 @@ const HolaspiritMissingEmails = `{"schemas":["urn:ietf:params:scim:api:messages:
 //   - no soft delete: DELETE removes the member;
 //   - a user without emails gets exactly the 400 body the seed quotes.
 //
-// The seed does not list the methods; the profile serves the strict set for
+// The seed does not list the methods; the provider serves the strict set for
 // Users and the discovery endpoints, and no /Bulk or /.search.
-func Holaspirit() *Profile {
-	return &Profile{
+func New(s provider.Settings) (*provider.Provider, error) {
+	if !s.Empty() {
+		return nil, provider.NoSettings("holaspirit")
+	}
+	return &provider.Provider{
 		Name:        "holaspirit",
 		Description: "Holaspirit SCIM 2.0 (seed 004): users only, unknown fields ignored, quoted missing-emails error",
-		Registry:    load("holaspirit"),
+		Registry:    provider.FixtureRegistry("holaspirit"),
 		Methods: map[string][]string{
 			"/ServiceProviderConfig": {http.MethodGet},
 			"/Schemas":               {http.MethodGet},
@@ -43,24 +53,24 @@ func Holaspirit() *Profile {
 			"/Users":                 {http.MethodGet, http.MethodPost},
 			"/Users/{id}":            {http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		},
-		Check:                   holaspiritCheck,
-		IgnoreUnknownPatchPaths: true,
-	}
+		Check:    check,
+		PatchOps: knownPaths,
+	}, nil
 }
 
-func holaspiritCheck(op Op, rt *schema.ResourceType, _, doc map[string]any) error {
+func check(op provider.Op, rt *schema.ResourceType, _, doc map[string]any) error {
 	if rt.ID != "User" {
 		return nil
 	}
-	if len(multi(doc, "emails")) == 0 {
-		return &RawError{Status: http.StatusBadRequest, Body: json.RawMessage(HolaspiritMissingEmails)}
+	if len(provider.Values(doc, "emails")) == 0 {
+		return &provider.RawError{Status: http.StatusBadRequest, Body: json.RawMessage(MissingEmails)}
 	}
 	if p, ok := doc["privilege"].(string); ok && p != "member" && p != "inactive" {
 		return schema.Errorf(schema.InvalidValue, `privilege must be "member" or "inactive", got %q`, p)
 	}
 	keepWork(doc, "phoneNumbers")
 	keepWork(doc, "addresses")
-	if op == Create {
+	if op == provider.Create {
 		// "active (only available when updating a member)".
 		doc["active"] = true
 	}
@@ -87,4 +97,25 @@ func keepWork(doc map[string]any, name string) {
 	} else {
 		doc[name] = kept
 	}
+}
+
+// knownPaths drops the operations whose path names an attribute rt lacks:
+// Holaspirit ignores other fields silently, in PATCH as in POST and PUT. Operations
+// without a path are kept: Normalize already drops unknown keys of their
+// value. A path that does not parse is kept, so that it still fails.
+func knownPaths(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation {
+	kept := ops[:0:0]
+	for _, op := range ops {
+		if op.Path != "" {
+			if p, err := filter.ParsePath(op.Path); err == nil {
+				if _, ok := rt.Find(p.Attr.URN, p.Attr.Name, ""); !ok {
+					if _, isExt := rt.Extension(op.Path); !isExt {
+						continue
+					}
+				}
+			}
+		}
+		kept = append(kept, op)
+	}
+	return kept
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/scim"
-	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/provider/holaspirit"
 )
 
 // holaspiritClient is a client of a Holaspirit-profile tenant (acme) and
@@ -120,13 +120,13 @@ func TestHolaspiritMissingEmails(t *testing.T) {
 		with(holaspiritUser("a@example.com"), "emails", []any{}),
 	} {
 		st, b := raw("POST", "/Users", js(body))
-		if st != http.StatusBadRequest || b != profile.HolaspiritMissingEmails {
-			t.Errorf("POST without emails: %d %s\nwant 400 %s", st, b, profile.HolaspiritMissingEmails)
+		if st != http.StatusBadRequest || b != holaspirit.MissingEmails {
+			t.Errorf("POST without emails: %d %s\nwant 400 %s", st, b, holaspirit.MissingEmails)
 		}
 	}
 	u := h.createUser("ada@example.com", with(holaspiritUser("ada@example.com"), "userName", nil))
 	st, b := raw("PATCH", "/Users/"+str(u, "id"), patchBody(obj{"op": "Remove", "path": "emails"}))
-	if st != http.StatusBadRequest || b != profile.HolaspiritMissingEmails {
+	if st != http.StatusBadRequest || b != holaspirit.MissingEmails {
 		t.Errorf("PATCH removing emails: %d %s", st, b)
 	}
 }
