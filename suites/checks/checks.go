@@ -184,7 +184,7 @@ func ByID(id string) (Check, bool) {
 // All returns every check, in a stable order; the slice is new on each call.
 func All() []Check {
 	var all []Check
-	for _, area := range [][]Check{discovery(), crud(), patch(), filters(), query(), searchMore(), etag(), bulk(), bulkMore(), misc(), contentMore(), passwordChecks(), errorChecks(), roles(), rolesMore()} {
+	for _, area := range [][]Check{discovery(), crud(), patch(), filters(), sorting(), paging(), attributes(), search(), etag(), bulk(), bulkMore(), me(), content(), contentMore(), passwordChecks(), errorChecks(), roles(), rolesMore()} {
 		all = append(all, area...)
 	}
 	return all

@@ -336,3 +336,23 @@ func number(v any) (int, bool) {
 	}
 	return 0, false
 }
+
+// when runs st only when var v is set.
+func when(v string, st scenario.Step) scenario.Step {
+	st.When = v
+	return st
+}
+
+func withHeaders(st scenario.Step, h map[string]string) scenario.Step {
+	st.Request.Headers = h
+	return st
+}
+
+// atAll grades every expectation at l.
+func atAll(l scenario.Level, es []scenario.Expectation) []scenario.Expectation {
+	out := make([]scenario.Expectation, len(es))
+	for i, e := range es {
+		out[i] = e.At(l)
+	}
+	return out
+}
