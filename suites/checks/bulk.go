@@ -123,7 +123,7 @@ func bulk() []Check {
 				// The location is absolute: sent as is, not as a template
 				// (which would escape it into a path segment).
 				return client.Request{Method: http.MethodGet, Path: fmt.Sprint(v["g"])}, nil
-			}, When: "g", Expect: []scenario.Expectation{status(http.StatusOK), present("members.0.value")}},
+			}, When: "g", Needs: []string{"POST /Bulk"}, Expect: []scenario.Expectation{status(http.StatusOK), present("members.0.value")}},
 		},
 	}}
 }
@@ -284,7 +284,7 @@ func bulkMore() []Check {
 						return nil
 					},
 				},
-				readAt("the group's member is the user", "gloc", status(http.StatusOK), membersAre("uid")),
+				after(readAt("the group's member is the user", "gloc", status(http.StatusOK), membersAre("uid")), "POST /Bulk: the group first, its user second"),
 			},
 		},
 	}

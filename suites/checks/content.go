@@ -26,7 +26,7 @@ func content() []Check {
 			Steps: []scenario.Step{createUser("u", userBody("ctype", "gil", nil)), get("GET the user", "/Users/${u}", status(http.StatusOK), mediaType())},
 		},
 		{
-			ID: "content/accept-json", Name: "Accept: application/json is served", Clause: "RFC 7644 §3.8", Level: scenario.Should,
+			ID: "content/accept-json", Name: "Accept: application/json is served", Clause: "RFC 7644 §3.8 (servers SHOULD support Accept: application/json)", Level: scenario.Should,
 			Steps: []scenario.Step{withHeaders(get("GET /ServiceProviderConfig with Accept: application/json", "/ServiceProviderConfig", status(http.StatusOK)), map[string]string{"Accept": "application/json"})},
 		},
 		{

@@ -32,18 +32,22 @@ func etagMatchesVersion() scenario.Expectation {
 func etag() []Check {
 	const c = "RFC 7644 §3.14"
 	f := []string{target.ETag}
-	read := scenario.Step{Name: "read the user and its ETag", Request: scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users/${u}"},
+	// read is the subject of etag/header and the set-up of the others,
+	// graded at its own clause wherever it is.
+	subject := scenario.Step{Name: "read the user and its ETag", Clause: c, Level: scenario.Must, Request: scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users/${u}"},
 		Capture: map[string]string{"etag": "header:ETag"}, Expect: []scenario.Expectation{status(http.StatusOK), etagMatchesVersion()}}
+	read := subject
+	read.Setup = true
 	return []Check{
 		{ID: "etag/header", Name: "a resource has an ETag equal to meta.version", Clause: c, Features: f,
-			Steps: []scenario.Step{createUser("u", userBody("etag", "eve", nil)), read}},
-		{ID: "etag/if-none-match", Name: "If-None-Match with the current ETag answers 304", Clause: c, Features: f, Level: scenario.Should,
+			Steps: []scenario.Step{createUser("u", userBody("etag", "eve", nil)), subject}},
+		{ID: "etag/if-none-match", Name: "If-None-Match with the current ETag answers 304", Clause: "RFC 7644 §3.14; RFC 7232 §3.2 (If-None-Match on a GET: 304)", Features: f, Level: scenario.Should,
 			Steps: []scenario.Step{createUser("u", userBody("etnm", "eve", nil)), read,
 				withHeaders(get("GET with If-None-Match", "/Users/${u}", status(http.StatusNotModified)), map[string]string{"If-None-Match": "${etag}"})}},
 		{ID: "etag/if-match-stale", Name: "If-Match with a stale ETag is refused with 412", Clause: c, Features: append(f, target.Patch),
 			Steps: []scenario.Step{createUser("u", userBody("etim", "eve", nil)), read,
 				withHeaders(step("PATCH with the right If-Match", http.MethodPatch, "/Users/${u}", patchOp(op("replace", "title", "One")), patched()), map[string]string{"If-Match": "${etag}"}),
-				withHeaders(step("PATCH with the now stale If-Match", http.MethodPatch, "/Users/${u}", patchOp(op("replace", "title", "Two")), scimError(http.StatusPreconditionFailed, "")...), map[string]string{"If-Match": "${etag}"}),
-				get("read back: the first change only", "/Users/${u}", status(http.StatusOK), bodyIs("title", "One"))}},
+				withHeaders(after(step("PATCH with the now stale If-Match", http.MethodPatch, "/Users/${u}", patchOp(op("replace", "title", "Two")), scimError(http.StatusPreconditionFailed, "")...), "PATCH with the right If-Match"), map[string]string{"If-Match": "${etag}"}),
+				after(get("read back: the first change only", "/Users/${u}", status(http.StatusOK), bodyIs("title", "One")), "PATCH with the right If-Match")}},
 	}
 }

@@ -16,7 +16,7 @@ func passwordChecks() []Check {
 			createUser("u", userBody("chpw", "max", map[string]any{"password": "0ld!Secret-pw"})),
 			step("PATCH replace password", http.MethodPatch, "/Users/${u}", patchOp(op("replace", "password", "N3w!Secret-pw")), patched(), absent("password")),
 			step("PUT with a password", http.MethodPut, "/Users/${u}", userBody("chpw", "max", map[string]any{"password": "Put!Secret-pw2"}), status(http.StatusOK), absent("password")),
-			get("read back", "/Users/${u}", status(http.StatusOK), absent("password")),
+			after(get("read back", "/Users/${u}", status(http.StatusOK), absent("password")), "PUT with a password"),
 		},
 	}}
 }
