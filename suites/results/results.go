@@ -60,9 +60,35 @@ type ProfileVerdict struct {
 	Verdict string `yaml:"verdict"`
 }
 
+// Run is how far the run got (checks.RunOf).
+func (c Certification) Run() checks.Run { return checks.RunOf(c.Outcomes) }
+
+// Verdict is the run's verdict: "incomplete" when it did not finish,
+// "fail" when a counted check failed or could not be judged (checks.Passed:
+// rfc-edge does not count), and otherwise the worst status of the counted
+// checks, "pass" or "warn".
+func (c Certification) Verdict() string {
+	switch {
+	case !c.Run().Complete():
+		return scenario.Incomplete.String()
+	case !checks.Passed(c.Outcomes):
+		return scenario.Fail.String()
+	}
+	v := scenario.Pass
+	for _, o := range c.Outcomes {
+		if o.Counted() {
+			v = max(v, o.Worst())
+		}
+	}
+	return v.String()
+}
+
 // Report is the run as a report.Report, for the shared writers.
 func (c Certification) Report() report.Report {
 	r := report.Report{Title: c.Title, Command: c.Command, Started: c.Started, Mode: string(scenario.Strict), Results: c.Results()}
+	if run := c.Run(); !run.Complete() {
+		r.Interrupted = run.String()
+	}
 	if c.Target != nil {
 		r.Target = c.Target.BaseURL
 	}
@@ -79,6 +105,7 @@ type yamlDoc struct {
 	Declared []string         `yaml:"declaredFeatures"`
 	Tested   []string         `yaml:"testedFeatures"`
 	Verdict  string           `yaml:"verdict"`
+	Run      string           `yaml:"run"`
 	Summary  string           `yaml:"summary"`
 	Profiles []ProfileVerdict `yaml:"profiles"`
 	Checks   []yamlCheck      `yaml:"checks"`
@@ -126,7 +153,7 @@ func viewExchange(ex wire.Exchange) yamlExchange {
 // that did not pass, the failing steps, their clause and exchanges.
 func (c Certification) YAML() ([]byte, error) {
 	sum := scenario.Summarize(c.Results())
-	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: sum.Verdict.String(), Summary: sum.String(), Profiles: c.Profiles()}
+	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: c.Verdict(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles()}
 	if t := c.Target; t != nil {
 		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
 		if t.InProcess {
@@ -134,12 +161,17 @@ func (c Certification) YAML() ([]byte, error) {
 		}
 	}
 	for _, o := range c.Outcomes {
-		yc := yamlCheck{ID: o.Check.ID, Name: o.Check.Name, Clause: o.Check.Clause, Level: string(o.Check.LevelOf()), Profile: o.Check.ProfileOf(), Features: o.Check.Features, Status: o.Status().String()}
+		yc := yamlCheck{ID: o.Check.ID, Name: o.Check.Name, Clause: o.Check.Clause, Level: string(o.Check.LevelOf()), Profile: o.Check.ProfileOf(), Features: o.Check.Features, Status: o.Label()}
 		for _, r := range o.Results {
-			if r.Status < scenario.Warn || (r.Status == scenario.Warn && r.Info) {
+			if r.Status < scenario.Warn {
 				continue
 			}
+			// An info (a failing MAY) is listed as one, so that the
+			// check's status and its messages agree.
 			ys := yamlStep{Step: r.Step, Status: r.Status.String(), Clause: r.Clause, Message: r.Message}
+			if r.Status == scenario.Warn && r.Info {
+				ys.Status = "info"
+			}
 			for _, ex := range r.Exchanges {
 				ys.Exchanges = append(ys.Exchanges, viewExchange(ex))
 			}
@@ -185,6 +217,8 @@ func verdictStatus(v string) string {
 		return scenario.Pass.String()
 	case "partial":
 		return scenario.Warn.String()
+	case "incomplete":
+		return scenario.Incomplete.String()
 	}
 	return scenario.Fail.String()
 }
