@@ -129,6 +129,23 @@ func isList(r *http.Request) bool {
 	return r.Method == http.MethodGet && (strings.HasSuffix(r.URL.Path, "/Users") || strings.HasSuffix(r.URL.Path, "/Groups"))
 }
 
+// alterFilter rewrites the filter of GET /Users requests.
+func alterFilter(f func(string) string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if q := r.URL.Query(); r.Method == http.MethodGet && q.Has("filter") {
+				if nf := f(q.Get("filter")); nf == "" {
+					q.Del("filter")
+				} else {
+					q.Set("filter", nf)
+				}
+				r.URL.RawQuery = q.Encode()
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
 func TestChangedChecksFailTheirBugAndPassLegalVariations(t *testing.T) {
 	tests := []struct {
 		name string
@@ -210,6 +227,20 @@ func TestChangedChecksFailTheirBugAndPassLegalVariations(t *testing.T) {
 		{"two primaries refused without naming them", refuseWith(func(r *http.Request) bool {
 			return r.Method == http.MethodPost && peek(r, `"value":"B"`) && peek(r, `{"primary":true,"value":"B"}`)
 		}, "bad request"), map[string]string{"roles/two-primaries": "info"}}, // info: no scimType (OPTIONAL)
+		// Filters are tested alone: a server that cannot parse the
+		// prefix-scoped compound form fails that check only.
+		{"the scoped compound form refused", func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if f := r.URL.Query().Get("filter"); strings.Contains(f, `sw "`) && strings.Contains(f, " and (") {
+					refuseWith(anyRequest, "unsupported filter")(h).ServeHTTP(w, r)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		}, map[string]string{"filter/attribute-case": "pass", "filter/and": "pass", "filter/or": "pass", "filter/eq": "pass", "filter/scoped-compound": "fail"}},
+		{"the filter ignored", alterFilter(func(string) string { return "" }), map[string]string{"filter/eq": "fail", "filter/and": "fail", "filter/scoped-compound": "fail"}},
+		{"and read as its left side", alterFilter(func(f string) string { l, _, _ := strings.Cut(f, " and "); return l }), map[string]string{"filter/and": "fail", "filter/or": "pass"}},
+		{"or read as and", alterFilter(func(f string) string { return strings.ReplaceAll(f, " or ", " and ") }), map[string]string{"filter/or": "fail", "filter/and": "pass", "filter/attribute-case": "fail"}},
 		// A failed set-up blocks the subject: not a failure of PUT.
 		{"creates of the put-replaces user fail", refuseWith(func(r *http.Request) bool {
 			return r.Method == http.MethodPost && peek(r, "-put-bob")
