@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // interruptAfter serves h and cancels the run (as SIGINT does, through
@@ -100,5 +103,60 @@ func TestReplayInterruptedIsIncomplete(t *testing.T) {
 	}
 	if n := leftUsers(t, tg); n != 0 {
 		t.Errorf("%d users left behind", n)
+	}
+}
+
+// TestConformSIGINT sends a real SIGINT to a built `scimharness conform`
+// mid-run: it exits 130, its results.yaml says incomplete, and what it
+// created is deleted anyway.
+func TestConformSIGINT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the binary with")
+	}
+	bin := filepath.Join(t.TempDir(), "scimharness")
+	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	reached := make(chan struct{})
+	var posts atomic.Int64
+	h := handler(t, "")
+	tg := newTarget(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && posts.Add(1) == 8 {
+			close(reached)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "conform", "--url", tg.base(), "--report-dir", dir, "--only", "crud/,filter/,patch/")
+	cmd.Env = append(os.Environ(), "SCIM_TOKEN="+testToken)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-reached:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run never reached its 8th POST")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("conform ended with %v, want exit %d\n%s\n%s", err, exitInterrupted, out.String(), errb.String())
+	}
+	y, _ := os.ReadFile(filepath.Join(dir, "results.yaml"))
+	if !bytes.Contains(y, []byte("verdict: incomplete")) || !strings.Contains(errb.String(), "interrupted after ") {
+		t.Errorf("not reported incomplete:\n%s\n%s", y, errb.String())
+	}
+	if n := leftUsers(t, tg); n != 0 {
+		t.Errorf("%d users left behind after SIGINT", n)
 	}
 }
