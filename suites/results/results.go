@@ -63,16 +63,17 @@ type ProfileVerdict struct {
 // Run is how far the run got (checks.RunOf).
 func (c Certification) Run() checks.Run { return checks.RunOf(c.Outcomes) }
 
-// Verdict is the run's verdict: "incomplete" when it did not finish,
-// "fail" when a counted check failed or could not be judged (checks.Passed:
+// Verdict is the run's verdict: Incomplete when it did not finish, Fail
+// when a counted check failed or could not be judged (checks.Passed:
 // rfc-edge does not count), and otherwise the worst status of the counted
-// checks, "pass" or "warn".
-func (c Certification) Verdict() string {
+// checks, Pass or Warn. results.yaml, report.json and report.html all give
+// this verdict, and `scimharness conform` exits by it.
+func (c Certification) Verdict() scenario.Status {
 	switch {
 	case !c.Run().Complete():
-		return scenario.Incomplete.String()
+		return scenario.Incomplete
 	case !checks.Passed(c.Outcomes):
-		return scenario.Fail.String()
+		return scenario.Fail
 	}
 	v := scenario.Pass
 	for _, o := range c.Outcomes {
@@ -80,7 +81,7 @@ func (c Certification) Verdict() string {
 			v = max(v, o.Worst())
 		}
 	}
-	return v.String()
+	return v
 }
 
 // Report is the run as a report.Report, for the shared writers.
@@ -89,6 +90,8 @@ func (c Certification) Report() report.Report {
 	if run := c.Run(); !run.Complete() {
 		r.Interrupted = run.String()
 	}
+	r.Summary = scenario.Summarize(r.Results)
+	r.Summary.Verdict = c.Verdict()
 	if c.Target != nil {
 		r.Target = c.Target.BaseURL
 	}
@@ -153,7 +156,7 @@ func viewExchange(ex wire.Exchange) yamlExchange {
 // that did not pass, the failing steps, their clause and exchanges.
 func (c Certification) YAML() ([]byte, error) {
 	sum := scenario.Summarize(c.Results())
-	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: c.Verdict(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles()}
+	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: c.Verdict().String(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles()}
 	if t := c.Target; t != nil {
 		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
 		if t.InProcess {
