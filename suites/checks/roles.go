@@ -82,8 +82,11 @@ func rolesMore() []Check {
 	}
 	return []Check{
 		{
+			// The control (the same role with the boolean true) must be
+			// accepted, so that a 400 to "True" is known to be about it.
 			ID: "roles/primary-string-true", Name: `primary "True" (a string) is stored as the boolean true, or refused`, Clause: c + "; RFC 7643 §2.3.2",
 			Steps: []scenario.Step{
+				createUser("control", userBody("rpst", "ctl", map[string]any{"roles": []any{map[string]any{"value": "Admin", "primary": true}}})),
 				{
 					Name:    `create with roles [{"value":"Admin","primary":"True"}]`,
 					Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: userBody("rpst", "ro", map[string]any{"roles": []any{map[string]any{"value": "Admin", "primary": "True"}}})},
