@@ -224,7 +224,7 @@ func (r Run) Complete() bool { return r.Finished == r.Planned }
 // String is "interrupted after N of M checks" for an incomplete run.
 func (r Run) String() string {
 	if r.Complete() {
-		return fmt.Sprintf("all %d checks ran", r.Planned)
+		return fmt.Sprintf("complete: %d of %d checks ran", r.Finished, r.Planned)
 	}
 	return fmt.Sprintf("interrupted after %d of %d checks", r.Finished, r.Planned)
 }

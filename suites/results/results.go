@@ -131,6 +131,9 @@ type yamlStep struct {
 	Clause    string         `yaml:"clause,omitempty"`
 	Message   string         `yaml:"message,omitempty"`
 	Exchanges []yamlExchange `yaml:"exchanges,omitempty"`
+	// Blocked are the steps this failure blocked: folded under their root,
+	// not listed as failures of their own.
+	Blocked []string `yaml:"blocked,omitempty"`
 }
 
 // yamlExchange is an exchange with bodies as text (already redacted by the
@@ -165,10 +168,16 @@ func (c Certification) YAML() ([]byte, error) {
 	}
 	for _, o := range c.Outcomes {
 		yc := yamlCheck{ID: o.Check.ID, Name: o.Check.Name, Clause: o.Check.Clause, Level: string(o.Check.LevelOf()), Profile: o.Check.ProfileOf(), Features: o.Check.Features, Status: o.Label()}
+		roots := map[string]int{} // step → its index in Problems
 		for _, r := range o.Results {
 			if r.Status < scenario.Warn {
 				continue
 			}
+			if i, ok := roots[r.WaitsFor]; ok && r.Status == scenario.Blocked {
+				yc.Problems[i].Blocked = append(yc.Problems[i].Blocked, r.Step)
+				continue
+			}
+			roots[r.Step] = len(yc.Problems)
 			// An info (a failing MAY) is listed as one, so that the
 			// check's status and its messages agree.
 			ys := yamlStep{Step: r.Step, Status: r.Status.String(), Clause: r.Clause, Message: r.Message}

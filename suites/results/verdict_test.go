@@ -39,7 +39,7 @@ func TestVerdictAgreesEverywhere(t *testing.T) {
 		{"a set-up fails", []checks.Outcome{{Check: check("crud/get-user"), Results: []scenario.Result{
 			{Scenario: "crud/get-user", Step: "create u", Setup: true, Status: scenario.Fail},
 			{Scenario: "crud/get-user", Step: "read the user back", Status: scenario.Blocked, WaitsFor: "create u"}}}},
-			"fail", []string{"verdict: fail", "status: blocked"}},
+			"fail", []string{"verdict: fail", "status: blocked", "blocked:\n          - read the user back"}},
 		{"interrupted", []checks.Outcome{{Check: check("paging/count"), Results: res(scenario.Pass, false)}, {Check: check("search/root"), Results: res(scenario.Incomplete, false)}},
 			"incomplete", []string{"verdict: incomplete", "run: interrupted after 1 of 2 checks"}},
 		{"a failing MAY", []checks.Outcome{{Check: check("search/root"), Results: res(scenario.Warn, true)}},
