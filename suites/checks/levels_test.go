@@ -55,7 +55,9 @@ var clauseKeyword = map[string]scenario.Level{
 	// RFC 7644: resources.
 	"RFC 7644 §3.1, §8.1": scenario.Must, // application/scim+json (§3.8: MUST support it)
 	"RFC 7644 §3.3":       scenario.Must, // 201 "SHALL be returned"
-	"RFC 7644 §3.3 (the Location header of a created resource: SHALL)": scenario.Must,
+	"RFC 7644 §3.3 (the created resource's URI SHALL be in the Location header and meta.location)":    scenario.Must,
+	"RFC 7644 §3.3 (the 201 body SHOULD hold the created resource)":                                   scenario.Should,
+	"RFC 7643 §2.2, §4.1.1 (userName: caseExact false governs comparison; the value is kept as sent)": scenario.Must,
 	"RFC 7644 §3.3, §3.12":        scenario.Must,
 	"RFC 7644 §3.3, §3.5.1, §3.6": scenario.Must,
 	"RFC 7644 §3.4.1":             scenario.Must,

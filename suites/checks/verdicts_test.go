@@ -242,6 +242,26 @@ func TestChangedChecksFailTheirBugAndPassLegalVariations(t *testing.T) {
 		{"the filter ignored", alterFilter(func(string) string { return "" }), map[string]string{"filter/eq": "fail", "filter/and": "fail", "filter/scoped-compound": "fail"}},
 		{"and read as its left side", alterFilter(func(f string) string { l, _, _ := strings.Cut(f, " and "); return l }), map[string]string{"filter/and": "fail", "filter/or": "pass"}},
 		{"or read as and", alterFilter(func(f string) string { return strings.ReplaceAll(f, " or ", " and ") }), map[string]string{"filter/or": "fail", "filter/and": "pass", "filter/attribute-case": "fail"}},
+		// RFC 7644 §3.3: the body SHOULD hold the resource, the Location
+		// header SHALL be there.
+		{"a created user's body without meta.resourceType", alterAnswer(method(http.MethodPost, "/Users"), func(code int, doc map[string]any) {
+			if m, ok := doc["meta"].(map[string]any); ok && code == http.StatusCreated {
+				delete(m, "resourceType")
+			}
+		}), map[string]string{"crud/create-user": "warn"}},
+		{"no Location header on a create", func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				for k, v := range rec.Header() {
+					if k != "Location" {
+						w.Header()[k] = v
+					}
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+			})
+		}, map[string]string{"crud/create-user": "fail"}},
 		// A failed set-up blocks the subject: not a failure of PUT.
 		{"creates of the put-replaces user fail", refuseWith(func(r *http.Request) bool {
 			return r.Method == http.MethodPost && peek(r, "-put-bob")
