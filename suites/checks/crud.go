@@ -29,7 +29,7 @@ func crud() []Check {
 			Steps: []scenario.Step{{
 				Name:    "create a user with a mixed-case userName",
 				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: map[string]any{"schemas": []any{scim.UserURN}, "userName": mixedCase("cr"), "displayName": "Ada Lovelace"}},
-				Expect: created, // no capture: cleanup finds the id in the body or the Location
+				Expect:  created, // no capture: cleanup finds the id in the body or the Location
 			}},
 		},
 		{
