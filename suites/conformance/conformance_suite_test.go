@@ -10,6 +10,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/scimharness/scimharness/harness/scenario"
@@ -108,7 +109,15 @@ var _ = ReportAfterSuite("certification report", func(r Report) {
 		return
 	}
 	byID := map[string][]scenario.Result{}
+	// An interrupted suite (Ctrl-C, a timeout) never writes a passing
+	// report: the spec cut off and the specs it skipped are incomplete (a
+	// spec filtered out by label too: such a run is incomplete either way).
+	interrupted := len(r.SpecialSuiteFailureReasons) > 0 && !r.SuiteSucceeded
 	for _, sr := range r.SpecReports {
+		if id, _, ok := strings.Cut(sr.LeafNodeText, ": "); ok && (sr.State.Is(types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStateTimedout) || interrupted && sr.State == types.SpecStateSkipped) {
+			byID[id] = []scenario.Result{{Scenario: id, Step: sr.LeafNodeText, Status: scenario.Incomplete, Verified: true,
+				Message: "incomplete: the suite was interrupted (" + strings.Join(r.SpecialSuiteFailureReasons, "; ") + ")"}}
+		}
 		for _, e := range sr.ReportEntries {
 			if e.Name != outcomeEntry {
 				continue
