@@ -11,7 +11,6 @@ import (
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
-	"github.com/scimharness/scimharness/harness/scenario"
 	sutarget "github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/results"
@@ -36,8 +35,11 @@ unless --yes consents.
 With --report-dir the certification report is written there: results.yaml,
 report.html (self-contained), report.json and junit.xml.
 
-Exit status: 0 when every MUST passed, 1 when a check failed or could not be
-judged, 2 for bad usage or a target that cannot be reached.
+Exit status: 0 when every MUST passed (rfc-edge checks do not count), 1 when
+a check failed or could not be judged, 2 for bad usage or a target that
+cannot be reached, 130 when the run was interrupted (SIGINT, SIGTERM): the
+checks not run are reported incomplete, and what was created is still
+deleted.
 
 Flags:
 `
@@ -144,7 +146,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	var progress func(checks.Outcome)
 	if isTerminal(stderr) {
-		progress = func(o checks.Outcome) { fmt.Fprintf(stderr, "%-5s %s\n", o.Status(), o.Check.ID) }
+		progress = func(o checks.Outcome) { fmt.Fprintf(stderr, "%-5s %s\n", o.Label(), o.Check.ID) }
 	}
 	cert.Outcomes = checks.RunAll(ctx, tg, selected, progress)
 	rep := cert.Report()
@@ -166,8 +168,12 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		}
 		fmt.Fprintf(stderr, "scimharness conform: report written to %s\n", c.reportDir)
 	}
-	sum := scenario.Summarize(rep.Results)
-	if ctx.Err() != nil || sum.Counts[scenario.Fail] > 0 || sum.Counts[scenario.Error] > 0 {
+	fmt.Fprintf(stdout, "verdict: %s (%s)\n", cert.Verdict(), cert.Run())
+	if run := cert.Run(); !run.Complete() || ctx.Err() != nil {
+		fmt.Fprintf(stderr, "scimharness conform: %s; the report says incomplete\n", run)
+		return exitInterrupted
+	}
+	if !checks.Passed(cert.Outcomes) {
 		return exitFail
 	}
 	return exitOK

@@ -33,11 +33,14 @@ Usage:
   scimharness help              print this help
 `
 
-// exit codes: 0 success, 1 failure at run time, 2 bad usage.
+// exit codes: 0 success, 1 failure at run time, 2 bad usage, 130 a run
+// interrupted (SIGINT or SIGTERM) before it finished: 128 + SIGINT, as a
+// shell reports a Ctrl-C, so that no script reads an unfinished run as done.
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitOK          = 0
+	exitFail        = 1
+	exitUsage       = 2
+	exitInterrupted = 130
 )
 
 func main() {

@@ -34,7 +34,9 @@ A URL that is not on this machine is refused unless --yes consents.
 
 Exit status: 0 when every replayed request was answered as recorded (or
 only SHOULD-level differences), 1 when one was not, 2 for bad usage or an
-unreadable recording.
+unreadable recording, 130 when the replay was interrupted (SIGINT,
+SIGTERM): what was not replayed is reported incomplete, and what was
+created is still deleted.
 
 Flags:
 `
@@ -94,8 +96,17 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	started := time.Now()
 	var results []scenario.Result
+	done := 0 // recordings replayed to their end
 	for _, rc := range recs {
-		results = append(results, scenario.Run(ctx, c, certify.ReplayScenario(rc), ro)...)
+		rs := scenario.Run(ctx, c, certify.ReplayScenario(rc), ro)
+		results = append(results, rs...)
+		if ctx.Err() == nil {
+			done++
+		}
+	}
+	interrupted := ""
+	if ctx.Err() != nil {
+		interrupted = fmt.Sprintf("interrupted after %d of %d recordings", done, len(recs))
 	}
 	rep := report.Report{
 		Title:   "scimharness replay of " + pos[0],
@@ -104,6 +115,9 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		Command: fmt.Sprintf("scimharness replay %s --url %s --token \"$SCIM_TOKEN\"", pos[0], *target),
 		Started: started,
 		Results: results,
+		// Steps not replayed are Incomplete (scenario.Run), so the
+		// verdict is not a pass; Interrupted says how far it got.
+		Interrupted: interrupted,
 	}
 	if err := report.WriteText(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "scimharness replay: %v\n", err)
@@ -114,6 +128,10 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			fmt.Fprintf(stderr, "scimharness replay: %v\n", err)
 			return exitFail
 		}
+	}
+	if interrupted != "" {
+		fmt.Fprintf(stderr, "scimharness replay: %s; the report says incomplete\n", interrupted)
+		return exitInterrupted
 	}
 	if scenario.Summarize(results).Verdict >= scenario.Fail {
 		return exitFail

@@ -77,7 +77,7 @@ func WriteHTML(w io.Writer, r Report) error {
 		v.Date = r.Started.Format("2006-01-02 15:04:05 MST")
 	}
 	var total time.Duration
-	for _, st := range []scenario.Status{scenario.Pass, scenario.Warn, scenario.Fail, scenario.Error, scenario.Skip, scenario.Disabled} {
+	for _, st := range []scenario.Status{scenario.Pass, scenario.Warn, scenario.Fail, scenario.Error, scenario.Blocked, scenario.Incomplete, scenario.Skip, scenario.Disabled} {
 		n := r.Summary.Counts[st]
 		if st == scenario.Warn {
 			if info := r.Summary.Info; info > 0 {
@@ -85,7 +85,7 @@ func WriteHTML(w io.Writer, r Report) error {
 				n -= info
 			}
 		}
-		if n > 0 || st <= scenario.Fail && st >= scenario.Pass {
+		if n > 0 || st == scenario.Pass || st == scenario.Warn || st == scenario.Fail {
 			v.Counts = append(v.Counts, htmlCount{st.String(), n})
 		}
 	}
@@ -99,7 +99,8 @@ func WriteHTML(w io.Writer, r Report) error {
 			v.Groups = append(v.Groups, htmlGroup{Name: res.Scenario})
 		}
 		row := htmlRow{Result: res, Badge: badge(res), Time: ms(res.Duration)}
-		row.Open = res.Status >= scenario.Warn && !res.Info
+		// A blocked step is folded: its root failure, shown open, says why.
+		row.Open = res.Status >= scenario.Warn && !res.Info && res.Status != scenario.Blocked
 		row.Note = res.Message
 		if len(res.Exchanges) > 0 {
 			row.Note = withoutWireLines(res.Message)
@@ -144,7 +145,7 @@ func WriteHTML(w io.Writer, r Report) error {
 
 // badgeStatuses are the statuses a SectionRow may be shown as: the badge
 // colours of the stylesheet.
-var badgeStatuses = map[string]bool{"pass": true, "warn": true, "info": true, "fail": true, "error": true, "skip": true, "disabled": true}
+var badgeStatuses = map[string]bool{"pass": true, "warn": true, "info": true, "fail": true, "error": true, "blocked": true, "incomplete": true, "skip": true, "disabled": true}
 
 // withoutWireLines drops the "sent: …" and "received: …" summary lines
 // that end a scenario message: the page shows the full exchanges instead.

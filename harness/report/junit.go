@@ -77,7 +77,7 @@ func WriteJUnit(w io.Writer, r Report) error {
 			if !r.Started.IsZero() {
 				s.Timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
 			}
-			s.Properties = props("target", r.Target, "idp", r.IdP, "mode", r.Mode, "command", r.Command)
+			s.Properties = props("target", r.Target, "idp", r.IdP, "mode", r.Mode, "command", r.Command, "interrupted", r.Interrupted)
 			root.Suites = append(root.Suites, s)
 		}
 		s := &root.Suites[i]
@@ -93,9 +93,15 @@ func WriteJUnit(w io.Writer, r Report) error {
 		case scenario.Fail:
 			c.Failure = &junitProblem{Message: firstLine(res.Message), Type: "fail", Text: detail}
 			s.Failures++
-		case scenario.Error:
-			c.Error = &junitProblem{Message: firstLine(res.Message), Type: "error", Text: detail}
+		case scenario.Error, scenario.Incomplete:
+			// An interrupted step did not pass: an error, never a pass
+			// or a skip CI would ignore.
+			c.Error = &junitProblem{Message: firstLine(res.Message), Type: res.Status.String(), Text: detail}
 			s.Errors++
+		case scenario.Blocked:
+			// Its root failure is a failure case of its own.
+			c.Skipped = &junitProblem{Message: firstLine(res.Message)}
+			s.Skipped++
 		case scenario.Skip, scenario.Disabled:
 			c.Skipped = &junitProblem{Message: res.Status.String() + ": " + firstLine(res.Message)}
 			s.Skipped++

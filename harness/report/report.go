@@ -39,6 +39,10 @@ type Report struct {
 	Results []scenario.Result `json:"results"`
 	// Summary is computed from Results when left zero.
 	Summary scenario.Summary `json:"summary"`
+	// Interrupted, when the run did not finish, says how far it got
+	// ("interrupted after 61 of 100 checks"); every report shows it, and
+	// the results not run are Incomplete, so the verdict is never a pass.
+	Interrupted string `json:"interrupted,omitempty"`
 	// Sections are extra summaries a caller adds (the conformance
 	// certification: target, features, verdict per profile). The HTML
 	// report shows them between the header and the results; JSON keeps
@@ -159,12 +163,28 @@ func WriteText(w io.Writer, r Report) error {
 		}
 		b.WriteString("\n")
 	}
+	roots := map[string]string{} // first line of a set-up failure → where it was first shown
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "%-5s %s / %s", badge(res), res.Scenario, res.Step)
-		if tags := tagLine(res); tags != "" {
+		if tags := tagLine(res); tags != "" && res.Status != scenario.Blocked {
 			fmt.Fprintf(&b, "  [%s]", tags)
 		}
 		b.WriteString("\n")
+		// The root failure is shown once: a blocked step under it says
+		// only what it waited for, and a set-up failing the same way in
+		// another scenario points at the first.
+		if res.Status == scenario.Blocked {
+			fmt.Fprintf(&b, "      ↳ waits for %q\n", res.WaitsFor)
+			continue
+		}
+		if res.Setup && res.Status >= scenario.Fail {
+			key := firstLine(res.Message)
+			if first, seen := roots[key]; seen {
+				fmt.Fprintf(&b, "      the same failure as %s\n", first)
+				continue
+			}
+			roots[key] = res.Scenario + " / " + res.Step
+		}
 		if res.Status != scenario.Pass && res.Message != "" {
 			for _, line := range strings.Split(res.Message, "\n") {
 				fmt.Fprintf(&b, "      %s\n", line)
@@ -173,6 +193,9 @@ func WriteText(w io.Writer, r Report) error {
 	}
 	for _, t := range r.Timings {
 		fmt.Fprintf(&b, "%s\n", t.Line)
+	}
+	if r.Interrupted != "" {
+		fmt.Fprintf(&b, "INCOMPLETE: %s\n", r.Interrupted)
 	}
 	fmt.Fprintf(&b, "%s\n", r.Summary)
 	_, err := io.WriteString(w, b.String())

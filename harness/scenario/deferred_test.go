@@ -204,7 +204,7 @@ func TestCancelDuringCreateStillCleansUp(t *testing.T) {
 	sc := scenario.Scenario{Name: "cancel during create", Steps: []scenario.Step{createStep(), second}}
 	rs := scenario.Run(ctx, c, sc, scenario.Options{Prefix: "grace-test"})
 	got := statuses(rs)
-	if len(rs) != 3 || got[0] != "create=pass" || got[1] != "create another=skip" || !rs[2].Cleanup || rs[2].Status != scenario.Pass {
+	if len(rs) != 3 || got[0] != "create=pass" || got[1] != "create another=incomplete" || !rs[2].Cleanup || rs[2].Status != scenario.Pass {
 		t.Fatalf("results %v", got)
 	}
 	if n := countUsers(t, c, "grace-test"); n != 0 {

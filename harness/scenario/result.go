@@ -25,6 +25,15 @@ const (
 	// Warn: the target missed a SHOULD or MAY, or a strict-only rule in
 	// compat mode.
 	Warn
+	// Blocked: the step was not judged because a step it waits for (a
+	// set-up step, or the write before a read-back; Step.Setup, Step.Needs)
+	// did not pass. It is not a failure of its own subject: the root
+	// failure is reported once, at the step that failed, and Result.WaitsFor
+	// names it.
+	Blocked
+	// Incomplete: the run was interrupted (SIGINT, a deadline) before the
+	// step finished or ran. A run with an incomplete result never passes.
+	Incomplete
 	// Fail: the target missed a MUST.
 	Fail
 	// Error: no judgement was possible — no answer, a refused request, a
@@ -32,10 +41,10 @@ const (
 	Error
 )
 
-var statusNames = [...]string{"disabled", "skip", "pass", "warn", "fail", "error"}
+var statusNames = [...]string{"disabled", "skip", "pass", "warn", "blocked", "incomplete", "fail", "error"}
 
 // Statuses lists every status, best to worst after Disabled and Skip.
-var Statuses = []Status{Disabled, Skip, Pass, Warn, Fail, Error}
+var Statuses = []Status{Disabled, Skip, Pass, Warn, Blocked, Incomplete, Fail, Error}
 
 func (s Status) String() string {
 	if s >= 0 && int(s) < len(statusNames) {
@@ -120,6 +129,13 @@ type Result struct {
 	Verified bool `json:"verified"`
 	// Cleanup marks the results of undoing what the run created.
 	Cleanup bool `json:"cleanup,omitempty"`
+	// Setup marks the result of a set-up step (Step.Setup): a precondition
+	// of the scenario's subject, not the subject itself.
+	Setup bool `json:"setup,omitempty"`
+	// WaitsFor names, on a Blocked result, the step that did not pass and
+	// so blocked this one: the root failure (a blocked step's own blocker
+	// is followed to it).
+	WaitsFor string `json:"waitsFor,omitempty"`
 	// Message explains anything but a plain pass, readable on its own: what
 	// was expected, what was sent, what came back.
 	Message   string          `json:"message,omitempty"`
@@ -164,12 +180,12 @@ func Summarize(results []Result) Summary {
 // String reads "fail: 12 passed, 1 warned (1 info), 2 failed, 3 skipped".
 func (s Summary) String() string {
 	var parts []string
-	for _, st := range []Status{Pass, Warn, Fail, Error, Skip, Disabled} {
+	for _, st := range []Status{Pass, Warn, Fail, Error, Blocked, Incomplete, Skip, Disabled} {
 		n := s.Counts[st]
 		if n == 0 {
 			continue
 		}
-		p := fmt.Sprintf("%d %s", n, map[Status]string{Pass: "passed", Warn: "warned", Fail: "failed", Error: "errored", Skip: "skipped", Disabled: "disabled"}[st])
+		p := fmt.Sprintf("%d %s", n, map[Status]string{Pass: "passed", Warn: "warned", Fail: "failed", Error: "errored", Blocked: "blocked", Incomplete: "incomplete", Skip: "skipped", Disabled: "disabled"}[st])
 		if st == Warn && s.Info > 0 {
 			p += fmt.Sprintf(" (%d info)", s.Info)
 		}

@@ -162,9 +162,16 @@ func RunDeferred(ctx context.Context, c *client.Client, sc Scenario, opts Option
 		return r.take(), &Pending{r: r}
 	}
 	stopped := ""
+	ended := map[string]Result{} // step name → its result, for Setup and Needs
+	setup := ""                  // the first set-up step that did not pass
 	for _, st := range sc.Steps {
-		if stopped == "" && ctx.Err() != nil {
-			stopped = "run cancelled: " + ctx.Err().Error()
+		if ctx.Err() != nil {
+			// Interrupted: what did not run is incomplete, never a
+			// pass or a skip that reads as one.
+			res := r.base(st)
+			res.Status, res.Message = Incomplete, "incomplete: not run, the run was interrupted ("+ctx.Err().Error()+")"
+			r.emit(res)
+			continue
 		}
 		if stopped != "" {
 			res := r.base(st)
@@ -172,8 +179,15 @@ func RunDeferred(ctx context.Context, c *client.Client, sc Scenario, opts Option
 			r.emit(res)
 			continue
 		}
-		res := r.step(ctx, st)
+		res := r.blocked(st, setup, ended)
+		if res.Status != Blocked {
+			res = r.step(ctx, st)
+		}
+		ended[st.Name] = res
 		r.emit(res)
+		if st.Setup && setup == "" && !passed(res.Status) {
+			setup = st.Name
+		}
 		if opts.StopOnFail && res.Status >= Fail {
 			stopped = fmt.Sprintf("an earlier step (%q) ended with %s", st.Name, res.Status)
 		}
@@ -270,8 +284,45 @@ func (r *runner) take() []Result {
 func (r *runner) base(st Step) Result {
 	return Result{
 		Scenario: r.sc.Name, IdP: r.sc.IdP, Step: st.Name, Level: st.Level.orMust(), Clause: st.Clause,
-		Behaviour: st.Behaviour, Source: st.Source, Verified: !st.Unverified,
+		Behaviour: st.Behaviour, Source: st.Source, Verified: !st.Unverified, Setup: st.Setup,
 	}
+}
+
+// passed reports whether a step with status s lets the steps waiting for
+// it run: a pass or a warning, and a skip (a dry run, a feature not
+// there), whose dependents skip by their own missing vars.
+func passed(s Status) bool { return s <= Warn }
+
+// blocked returns st as a Blocked result when a set-up step before it, or
+// a step it Needs, did not pass; otherwise a result whose Status is not
+// Blocked. WaitsFor names the root failure: a blocker that was itself
+// blocked is followed to the step that failed.
+func (r *runner) blocked(st Step, setup string, ended map[string]Result) Result {
+	res := r.base(st)
+	waits := setup
+	if waits == "" {
+		for _, n := range st.Needs {
+			if e, ok := ended[n]; ok && !passed(e.Status) {
+				waits = n
+				break
+			}
+		}
+	}
+	if waits == "" {
+		return res
+	}
+	root := ended[waits]
+	name := waits
+	if root.Status == Blocked && root.WaitsFor != "" {
+		name = root.WaitsFor
+		root = ended[name]
+	}
+	res.Status, res.WaitsFor = Blocked, name
+	res.Message = fmt.Sprintf("blocked: not judged, it waits for step %q, which ended %s", name, root.Status)
+	if name != waits {
+		res.Message += fmt.Sprintf(" (through %q)", waits)
+	}
+	return res
 }
 
 // step runs one step; a panic in a Build or Check function becomes Error.
@@ -331,6 +382,11 @@ func (r *runner) step(ctx context.Context, st Step) (res Result) {
 	if err != nil {
 		res.Status = Error
 		res.Message = "no answer from the target: " + err.Error() + "\n" + sentLine(ex)
+		if ctx.Err() != nil {
+			// Cut off by the interruption, not by the target.
+			res.Status = Incomplete
+			res.Message = "incomplete: interrupted while waiting for the answer (" + ctx.Err().Error() + ")\n" + sentLine(ex)
+		}
 		return res
 	}
 	b := &body{ex: ex}
@@ -355,6 +411,9 @@ func (r *runner) step(ctx context.Context, st Step) (res Result) {
 			return res
 		}
 		if s != "" {
+			if e.Clause != "" && !strings.Contains(s, e.Clause) {
+				s += " (" + e.Clause + ")"
+			}
 			outs = append(outs, failing(e.Level.orIf(level), e.StrictOnly, e.Note, r.opts.Mode, s))
 		}
 	}

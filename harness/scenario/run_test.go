@@ -247,10 +247,11 @@ func TestCleanupRunsAfterCancel(t *testing.T) {
 	second.Request.Body = map[string]any{"userName": "${prefix}-v@example.com"}
 	sc := scenario.Scenario{Name: "s", Steps: []scenario.Step{createStep(), second}}
 	// Cancel as soon as the first result arrives: the second step must be
-	// skipped, and the first user still removed.
+	// incomplete (never a skip that reads as done), and the first user still
+	// removed.
 	rs := scenario.Run(ctx, c, sc, scenario.Options{Prefix: "cancel-test", Progress: func(scenario.Result) { cancel() }})
 	got := statuses(rs)
-	if len(rs) != 3 || got[0] != "create=pass" || got[1] != "create another=skip" || !strings.Contains(rs[1].Message, "cancel") {
+	if len(rs) != 3 || got[0] != "create=pass" || got[1] != "create another=incomplete" || !strings.Contains(rs[1].Message, "cancel") {
 		t.Fatalf("results %v", got)
 	}
 	if !rs[2].Cleanup || rs[2].Status != scenario.Pass {

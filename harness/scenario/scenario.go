@@ -72,6 +72,13 @@ type Step struct {
 	// When names a var that must be set for the step to run; otherwise the
 	// step is skipped.
 	When string `yaml:"when,omitempty"`
+	// Setup marks a precondition ("create u"): when it does not pass,
+	// every later step is Blocked, naming it, rather than judged — a
+	// subject cannot be blamed for its set-up.
+	Setup bool `yaml:"setup,omitempty"`
+	// Needs names earlier steps this one waits for (the write before a
+	// read-back): when one of them did not pass, this step is Blocked.
+	Needs []string `yaml:"needs,omitempty"`
 }
 
 // RequestTemplate is a request with ${var} placeholders. In Body, a string
@@ -111,6 +118,11 @@ type Expectation struct {
 
 	// Level overrides the step's level for this expectation.
 	Level Level `yaml:"level,omitempty"`
+	// Clause overrides the step's clause for this expectation: a rule
+	// shared by many steps (an error's status is a string, RFC 7644 §3.12)
+	// cites its own clause and is graded by that clause's keyword,
+	// wherever it is used.
+	Clause string `yaml:"clause,omitempty"`
 	// StrictOnly: in Compat mode a failure gives Warn, not Fail.
 	StrictOnly bool `yaml:"strictOnly,omitempty"`
 	// Note explains the deviation Compat tolerates; it is shown with the
@@ -168,6 +180,12 @@ func (e Expectation) At(l Level) Expectation {
 	return e
 }
 
+// Per returns e citing clause and graded at its keyword l.
+func (e Expectation) Per(clause string, l Level) Expectation {
+	e.Clause, e.Level = clause, l
+	return e
+}
+
 // Load reads a scenario from YAML or JSON (a YAML subset) and validates it.
 // Unknown fields are errors, so a typo cannot silently drop a check.
 func Load(r io.Reader) (Scenario, error) {
@@ -203,6 +221,11 @@ func (sc Scenario) Validate() error {
 			return fmt.Errorf("%s: request has no method", where)
 		case st.Cleanup != nil && st.Cleanup.Method == "":
 			return fmt.Errorf("%s: cleanup has no method", where)
+		}
+		for _, n := range st.Needs {
+			if !seen[n] {
+				return fmt.Errorf("%s: needs %q, which is not an earlier step", where, n)
+			}
 		}
 		seen[st.Name] = true
 		for name, path := range st.Capture {

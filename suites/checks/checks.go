@@ -113,8 +113,23 @@ func (c Check) Run(ctx context.Context, t *target.Target) []scenario.Result {
 	return scenario.Run(ctx, t.Client, c.Scenario(), scenario.Options{Mode: scenario.Strict, Prefix: t.Prefix})
 }
 
-// Verdict is the worst counted status of a check's results.
-func Verdict(rs []scenario.Result) scenario.Status { return scenario.Summarize(rs).Verdict }
+// Verdict is a check's verdict: the worst counted status of its subject —
+// the results that are neither set-up (Result.Setup) nor cleanup. A
+// subject blocked by a failed set-up is Blocked, not Fail: the set-up's
+// own failure is reported once, where it happened (see Counted). With no
+// subject result at all (a skipped check), every result counts.
+func Verdict(rs []scenario.Result) scenario.Status {
+	var subject []scenario.Result
+	for _, r := range rs {
+		if !r.Setup && !r.Cleanup {
+			subject = append(subject, r)
+		}
+	}
+	if len(subject) == 0 {
+		subject = rs
+	}
+	return scenario.Summarize(subject).Verdict
+}
 
 // Outcome is one check and its results.
 type Outcome struct {
@@ -125,12 +140,57 @@ type Outcome struct {
 // Status is the check's verdict.
 func (o Outcome) Status() scenario.Status { return Verdict(o.Results) }
 
-// RunAll runs checks in order; progress, if set, sees each outcome.
+// Label is the check's verdict as reports print it: the status name, but
+// "info" for a pass that holds a failing MAY, so that a recorded "pass"
+// never sits beside an "info: expected 200, got 404".
+func (o Outcome) Label() string {
+	st := o.Status()
+	if st == scenario.Pass {
+		for _, r := range o.Results {
+			if r.Status == scenario.Warn && r.Info {
+				return "info"
+			}
+		}
+	}
+	return st.String()
+}
+
+// Worst is the worst counted status of every result of the check, set-up
+// and cleanup included: what the check contributes to a run's verdict
+// and exit status (a failed "create u" is a failure of the server, even
+// though it only blocks the check's subject).
+func (o Outcome) Worst() scenario.Status { return scenario.Summarize(o.Results).Verdict }
+
+// Counted reports whether the check counts towards the exit status: every
+// profile but rfc-edge, whose edge cases a sound server may get wrong
+// (README: they do not sink the core verdict).
+func (o Outcome) Counted() bool { return o.Check.profile() != RFCEdge }
+
+// Finished reports whether the check ran to its end: no result of it is
+// Incomplete.
+func (o Outcome) Finished() bool { return !hasStatus(o.Results, scenario.Incomplete) }
+
+func hasStatus(rs []scenario.Result, s scenario.Status) bool {
+	for _, r := range rs {
+		if r.Status == s {
+			return true
+		}
+	}
+	return false
+}
+
+// RunAll runs checks in order; progress, if set, sees each outcome. When
+// ctx ends first, every check not run is still returned, with one
+// Incomplete result, so that no report can count the run as complete.
 func RunAll(ctx context.Context, t *target.Target, cs []Check, progress func(Outcome)) []Outcome {
 	var out []Outcome
 	for _, c := range cs {
 		if ctx.Err() != nil {
-			break
+			out = append(out, Outcome{Check: c, Results: []scenario.Result{{
+				Scenario: c.ID, Step: c.Name, Status: scenario.Incomplete, Level: c.level(), Clause: c.Clause, Verified: true,
+				Message: "incomplete: not run, the run was interrupted (" + ctx.Err().Error() + ")",
+			}}})
+			continue
 		}
 		o := Outcome{Check: c, Results: c.Run(ctx, t)}
 		out = append(out, o)
@@ -141,19 +201,65 @@ func RunAll(ctx context.Context, t *target.Target, cs []Check, progress func(Out
 	return out
 }
 
+// Run is the state of a run of checks: how many were planned, how many
+// ran to their end, and whether it passed.
+type Run struct {
+	Planned, Finished int
+}
+
+// RunOf counts os.
+func RunOf(os []Outcome) Run {
+	r := Run{Planned: len(os)}
+	for _, o := range os {
+		if o.Finished() {
+			r.Finished++
+		}
+	}
+	return r
+}
+
+// Complete reports whether every planned check ran to its end.
+func (r Run) Complete() bool { return r.Finished == r.Planned }
+
+// String is "interrupted after N of M checks" for an incomplete run.
+func (r Run) String() string {
+	if r.Complete() {
+		return fmt.Sprintf("complete: %d of %d checks ran", r.Finished, r.Planned)
+	}
+	return fmt.Sprintf("interrupted after %d of %d checks", r.Finished, r.Planned)
+}
+
+// Passed reports whether a run's outcomes pass: complete, and no counted
+// check has a result that failed or could not be judged (set-up and
+// cleanup included).
+func Passed(os []Outcome) bool {
+	if !RunOf(os).Complete() {
+		return false
+	}
+	for _, o := range os {
+		if o.Counted() && o.Worst() >= scenario.Fail {
+			return false
+		}
+	}
+	return true
+}
+
 // ProfileVerdict is "success" (every check of the profile ran and passed,
 // warnings allowed), "partial" (nothing failed, some were skipped for
-// unsupported features), "fail" (a MUST failed or could not be judged) or
-// "none" (no check of the profile ran).
+// unsupported features), "fail" (a MUST failed or could not be judged,
+// set-up steps included), "incomplete" (the run was interrupted before
+// the profile's checks finished) or "none" (no check of the profile ran).
 func ProfileVerdict(os []Outcome, profile string) string {
-	ran, skipped := 0, 0
+	ran, skipped, incomplete := 0, 0, false
 	for _, o := range os {
 		if o.Check.profile() != profile {
 			continue
 		}
-		switch st := o.Status(); {
+		switch st := o.Worst(); {
 		case st >= scenario.Fail:
 			return "fail"
+		case !o.Finished():
+			incomplete = true
 		case st <= scenario.Skip:
 			skipped++
 		default:
@@ -161,6 +267,8 @@ func ProfileVerdict(os []Outcome, profile string) string {
 		}
 	}
 	switch {
+	case incomplete:
+		return "incomplete"
 	case ran == 0 && skipped == 0:
 		return "none"
 	case ran == 0:
@@ -184,7 +292,7 @@ func ByID(id string) (Check, bool) {
 // All returns every check, in a stable order; the slice is new on each call.
 func All() []Check {
 	var all []Check
-	for _, area := range [][]Check{discovery(), crud(), patch(), filters(), query(), searchMore(), etag(), bulk(), bulkMore(), misc(), contentMore(), passwordChecks(), errorChecks(), roles(), rolesMore()} {
+	for _, area := range [][]Check{discovery(), crud(), patch(), filters(), sorting(), paging(), attributes(), search(), etag(), bulk(), bulkMore(), me(), content(), contentMore(), passwordChecks(), errorChecks(), roles(), rolesMore()} {
 		all = append(all, area...)
 	}
 	return all

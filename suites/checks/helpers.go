@@ -28,10 +28,12 @@ func userBody(tag, who string, extra map[string]any) map[string]any {
 	return b
 }
 
-// createUser creates a user and captures its id as idVar.
+// createUser is a set-up step: it creates a user and captures its id as
+// idVar. When it fails, the steps after it are blocked, not failed.
 func createUser(idVar string, body map[string]any) scenario.Step {
 	return scenario.Step{
 		Name:    "create " + idVar,
+		Setup:   true,
 		Clause:  "RFC 7644 §3.3",
 		Level:   scenario.Must,
 		Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: body},
@@ -53,6 +55,7 @@ func createGroup(idVar, displayName string, memberVars ...string) scenario.Step 
 	}
 	return scenario.Step{
 		Name:    "create " + idVar,
+		Setup:   true,
 		Clause:  "RFC 7644 §3.3",
 		Level:   scenario.Must,
 		Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Groups", Body: body},
@@ -144,7 +147,37 @@ func present(path string) scenario.Expectation {
 	})
 }
 
-// scimType expects the error body's scimType to be want (RFC 7644 §3.12).
+// The clauses of rules shared by many checks. Each is cited by the
+// expectation that tests it and graded by its keyword wherever it is used
+// (levels_test.go holds the keyword of every clause cited), so that one
+// defect is never a failure in one check and a warning in another.
+const (
+	clauseErrorBody   = "RFC 7644 §3.12 (errors are returned in a JSON body with the Error schema: MUST)"
+	clauseErrorStatus = "RFC 7644 §3.12 (the error's status: REQUIRED, a JSON string)"
+	clauseErrorDetail = "RFC 7644 §3.12 (the error's detail: OPTIONAL)"
+	clauseScimType    = "RFC 7644 §3.12 (scimType: OPTIONAL)"
+	clauseUniqueness  = "RFC 7644 §3.3 (a conflict MUST be 409 with scimType uniqueness)"
+	clauseNoTarget    = "RFC 7644 §3.5.2.2 (a remove without a path fails with 400 and scimType noTarget)"
+	clauseMediaType   = "RFC 7644 §3.1, §8.1"
+	clauseListTotal   = "RFC 7644 §3.4.2 (totalResults: REQUIRED)"
+	clausePageFields  = "RFC 7644 §3.4.2 (startIndex, itemsPerPage: REQUIRED when partial results are returned)"
+	clauseListFields  = "RFC 7644 §3.4.2 (startIndex, itemsPerPage on a complete list: not REQUIRED; when sent, right)"
+)
+
+// scimTypeClause is the clause that makes scimType typ required, or the
+// one that makes it OPTIONAL (RFC 7644 §3.12) when no clause demands it.
+func scimTypeClause(typ string) (string, scenario.Level) {
+	switch typ {
+	case "uniqueness":
+		return clauseUniqueness, scenario.Must
+	case "noTarget":
+		return clauseNoTarget, scenario.Must
+	}
+	return clauseScimType, scenario.May
+}
+
+// scimType expects the error body's scimType to be want (RFC 7644 §3.12),
+// graded by the clause that asks for it (scimTypeClause).
 func scimType(want string) scenario.Expectation {
 	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if ex.Status() < 400 {
@@ -155,20 +188,20 @@ func scimType(want string) scenario.Expectation {
 			return nil // SCIMError says so
 		}
 		if got, _ := doc["scimType"].(string); got != want {
-			return fmt.Errorf("the error's scimType is %s, not %q (RFC 7644 §3.12, Table 9)", judge.Render(doc["scimType"]), want)
+			return fmt.Errorf("the error's scimType is %s, not %q (Table 9)", judge.Render(doc["scimType"]), want)
 		}
 		return nil
-	})
+	}).Per(scimTypeClause(want))
 }
 
-// scimError judges an error answer: the status, the RFC 7644 §3.12 body
-// (Error schema, status as a string), a detail (SHOULD: it is optional in
-// the RFC, but an IdP's log is all an administrator sees), the SCIM media
-// type and, if given, the scimType.
+// scimError judges an error answer: the status (at the step's clause), the
+// RFC 7644 §3.12 body (Error schema, status as a string: MUST), a detail
+// (OPTIONAL in the RFC, so a MAY: shown, not held against the server), the
+// SCIM media type and, if given, the scimType (see scimTypeClause).
 func scimError(code int, typ string) []scenario.Expectation {
 	es := []scenario.Expectation{
 		status(code),
-		judge.Voice{}.SCIMError(code),
+		judge.Voice{}.SCIMError(code).Per(clauseErrorBody, scenario.Must),
 		scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 			if ex.Status() != code {
 				return nil
@@ -178,10 +211,10 @@ func scimError(code int, typ string) []scenario.Expectation {
 				return nil
 			}
 			if _, ok := doc["status"].(string); !ok {
-				return fmt.Errorf("the error's status is %s, a JSON %T; RFC 7644 §3.12 makes it a string", judge.Render(doc["status"]), doc["status"])
+				return fmt.Errorf("the error's status is %s, a JSON %T, not a string", judge.Render(doc["status"]), doc["status"])
 			}
 			return nil
-		}),
+		}).Per(clauseErrorStatus, scenario.Must),
 		mediaType(),
 		scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 			doc, err := ex.JSON()
@@ -192,7 +225,7 @@ func scimError(code int, typ string) []scenario.Expectation {
 				return fmt.Errorf("the error has no detail: nobody can tell why the request was refused")
 			}
 			return nil
-		}).At(scenario.Should),
+		}).Per(clauseErrorDetail, scenario.May),
 	}
 	if typ != "" {
 		es = append(es, scimType(typ))
@@ -209,10 +242,10 @@ func mediaType() scenario.Expectation {
 		}
 		ct := ex.Response.Header.Get("Content-Type")
 		if !strings.HasPrefix(strings.ToLower(ct), scim.MediaType) {
-			return fmt.Errorf("the answer's Content-Type is %q, not %s (RFC 7644 §3.1, §8.1)", ct, scim.MediaType)
+			return fmt.Errorf("the answer's Content-Type is %q, not %s", ct, scim.MediaType)
 		}
 		return nil
-	})
+	}).Per(clauseMediaType, scenario.Must)
 }
 
 // resources reads a ListResponse; the error is the failure sentence.
@@ -285,32 +318,64 @@ func show(s []string) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
-// listFields expects the paging fields of a ListResponse.
-func listFields(total, start, perPage, n int) scenario.Expectation {
-	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-		doc, rs, err := resources(ex)
-		if err != nil {
-			return err
-		}
-		var bad []string
-		check := func(name string, want int) {
-			if got, ok := number(doc[name]); !ok || got != want {
-				bad = append(bad, fmt.Sprintf("%s is %s, expected %d", name, judge.Render(doc[name]), want))
+// listFields expects a ListResponse of total results holding n resources,
+// from startIndex start with itemsPerPage perPage (-1: not judged). It is
+// three rules, each graded by its own clause: the counts (the step's
+// clause); startIndex and itemsPerPage, REQUIRED only when the results are
+// partial (RFC 7644 §3.4.2); and, on a complete list, those two when sent
+// must still be right — a SHOULD, since nothing requires them there.
+func listFields(total, start, perPage, n int) []scenario.Expectation {
+	fields := func(partial bool) scenario.Expectation {
+		return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+			doc, rs, err := resources(ex)
+			if err != nil {
+				return nil // the counts judge a list that is not one
 			}
-		}
-		check("totalResults", total)
-		check("startIndex", start)
-		if perPage >= 0 {
-			check("itemsPerPage", perPage)
-		}
-		if len(rs) != n {
-			bad = append(bad, fmt.Sprintf("%d Resources, expected %d", len(rs), n))
-		}
-		if len(bad) > 0 {
-			return fmt.Errorf("%s (RFC 7644 §3.4.2.4)", strings.Join(bad, "; "))
-		}
-		return nil
-	})
+			// Partial: the page holds fewer than the list's totalResults.
+			if sent, _ := number(doc["totalResults"]); (len(rs) < sent) != partial {
+				return nil
+			}
+			var bad []string
+			check := func(name string, want int) {
+				v, sent := doc[name]
+				if !partial && !sent {
+					return
+				}
+				if got, ok := number(v); !ok || got != want {
+					bad = append(bad, fmt.Sprintf("%s is %s, expected %d", name, judge.Render(v), want))
+				}
+			}
+			check("startIndex", start)
+			if perPage >= 0 {
+				check("itemsPerPage", perPage)
+			}
+			if len(bad) > 0 {
+				return fmt.Errorf("%s", strings.Join(bad, "; "))
+			}
+			return nil
+		})
+	}
+	return []scenario.Expectation{
+		scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+			doc, rs, err := resources(ex)
+			if err != nil {
+				return err
+			}
+			var bad []string
+			if got, ok := number(doc["totalResults"]); !ok || got != total {
+				bad = append(bad, fmt.Sprintf("totalResults is %s, expected %d", judge.Render(doc["totalResults"]), total))
+			}
+			if len(rs) != n {
+				bad = append(bad, fmt.Sprintf("%d Resources, expected %d", len(rs), n))
+			}
+			if len(bad) > 0 {
+				return fmt.Errorf("%s", strings.Join(bad, "; "))
+			}
+			return nil
+		}),
+		fields(true).Per(clausePageFields, scenario.Must),
+		fields(false).Per(clauseListFields, scenario.Should),
+	}
 }
 
 // jsonOf is compact JSON, for messages.
@@ -335,4 +400,22 @@ func number(v any) (int, bool) {
 		return int(n), n == float64(int(n))
 	}
 	return 0, false
+}
+
+// when runs st only when var v is set.
+func when(v string, st scenario.Step) scenario.Step {
+	st.When = v
+	return st
+}
+
+func withHeaders(st scenario.Step, h map[string]string) scenario.Step {
+	st.Request.Headers = h
+	return st
+}
+
+// after makes st wait for the earlier steps named: when one did not pass,
+// st is blocked (a read-back after a failed write judges nothing).
+func after(st scenario.Step, steps ...string) scenario.Step {
+	st.Needs = append(st.Needs, steps...)
+	return st
 }

@@ -80,7 +80,7 @@ func patchCheck(id, name, clause string, ops []map[string]any, then ...scenario.
 		Steps: []scenario.Step{
 			patchUser(id[len("patch/"):]),
 			step("PATCH", http.MethodPatch, "/Users/${u}", patchOp(ops...), patched()),
-			get("read back", "/Users/${u}", append([]scenario.Expectation{status(http.StatusOK)}, then...)...),
+			after(get("read back", "/Users/${u}", append([]scenario.Expectation{status(http.StatusOK)}, then...)...), "PATCH"),
 		},
 	}
 }
@@ -95,7 +95,7 @@ func groupPatchCheck(id, name, clause, profile string, ops []map[string]any, mem
 			createUser("u3", userBody(tag, "m3", nil)),
 			createGroup("g", "${prefix} "+tag, "u1", "u2"),
 			step("PATCH the group", http.MethodPatch, "/Groups/${g}", patchOp(ops...), patched()),
-			get("read the group back", "/Groups/${g}", status(http.StatusOK), membersAre(members...)),
+			after(get("read the group back", "/Groups/${g}", status(http.StatusOK), membersAre(members...)), "PATCH the group"),
 		},
 	}
 }
@@ -161,7 +161,7 @@ func patch() []Check {
 			Steps: []scenario.Step{
 				patchUser("capops"),
 				step("PATCH with Replace and Add", http.MethodPatch, "/Users/${u}", patchOp(op("Replace", "displayName", "Pat Entra"), op("Add", "nickName", "PE")), patched()),
-				get("read back", "/Users/${u}", status(http.StatusOK), bodyIs("displayName", "Pat Entra"), bodyIs("nickName", "PE")),
+				after(get("read back", "/Users/${u}", status(http.StatusOK), bodyIs("displayName", "Pat Entra"), bodyIs("nickName", "PE")), "PATCH with Replace and Add"),
 			},
 		},
 		{
@@ -170,7 +170,7 @@ func patch() []Check {
 			Steps: []scenario.Step{
 				patchUser("strbool"),
 				step(`PATCH replace active "False"`, http.MethodPatch, "/Users/${u}", patchOp(op("Replace", "active", "False")), patched()),
-				get("read back", "/Users/${u}", status(http.StatusOK), bodyIs("active", false)),
+				after(get("read back", "/Users/${u}", status(http.StatusOK), bodyIs("active", false)), `PATCH replace active "False"`),
 			},
 		},
 		{
@@ -179,7 +179,7 @@ func patch() []Check {
 			Steps: []scenario.Step{
 				createGroup("g", "${prefix} okta-rename"),
 				step("PATCH replace {id, displayName}", http.MethodPatch, "/Groups/${g}", patchOp(op("replace", "", map[string]any{"id": "${g}", "displayName": "${prefix} okta-renamed"})), patched()),
-				get("read back", "/Groups/${g}", status(http.StatusOK), bodyIs("displayName", "${prefix} okta-renamed")),
+				after(get("read back", "/Groups/${g}", status(http.StatusOK), bodyIs("displayName", "${prefix} okta-renamed")), "PATCH replace {id, displayName}"),
 			},
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/scimharness/scimharness/harness/scenario"
@@ -47,6 +48,32 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	AddReportEntry("target", fmt.Sprintf("%s (features: %s)", tg.BaseURL, strings.Join(tg.Features.List(), ", ")))
 })
 
+// A run against SCIM_BASE_URL must never be answered from go test's
+// cache: the cache keys on the environment variables and files a test
+// reads, not on the server behind the URL, so a second identical run
+// would print "ok (cached)" even with the server down. When the suite ran
+// against a URL it writes and opens a run marker as its last act: go test
+// does not cache a result whose inputs include a file modified in the last
+// two seconds (cmd/go's modTimeCutoff) inside the module, and the marker
+// is new on every run. The README's command adds -count=1, which says the same in words;
+// TestCachedRunCannotMasquerade proves the marker alone is enough.
+const runMarker = ".scimharness-run"
+
+var _ = AfterSuite(func() {
+	if os.Getenv(target.EnvBaseURL) == "" {
+		return // the in-process reference server: a cached result is a true one
+	}
+	// In the package directory: go test rechecks only inputs inside the
+	// module (git ignores the file).
+	marker := runMarker
+	if err := os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339Nano)), 0o644); err != nil {
+		return
+	}
+	if f, err := os.Open(marker); err == nil { // recorded as an input of the run
+		f.Close()
+	}
+})
+
 var _ = Describe("RFC 7643/7644 conformance", func() {
 	for _, c := range checks.All() {
 		It(c.ID+": "+c.Name, Label(c.Labels()...), func(ctx SpecContext) {
@@ -82,7 +109,15 @@ var _ = ReportAfterSuite("certification report", func(r Report) {
 		return
 	}
 	byID := map[string][]scenario.Result{}
+	// An interrupted suite (Ctrl-C, a timeout) never writes a passing
+	// report: the spec cut off and the specs it skipped are incomplete (a
+	// spec filtered out by label too: such a run is incomplete either way).
+	interrupted := len(r.SpecialSuiteFailureReasons) > 0 && !r.SuiteSucceeded
 	for _, sr := range r.SpecReports {
+		if id, _, ok := strings.Cut(sr.LeafNodeText, ": "); ok && (sr.State.Is(types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStateTimedout) || interrupted && sr.State == types.SpecStateSkipped) {
+			byID[id] = []scenario.Result{{Scenario: id, Step: sr.LeafNodeText, Status: scenario.Incomplete, Verified: true,
+				Message: "incomplete: the suite was interrupted (" + strings.Join(r.SpecialSuiteFailureReasons, "; ") + ")"}}
+		}
 		for _, e := range sr.ReportEntries {
 			if e.Name != outcomeEntry {
 				continue

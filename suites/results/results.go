@@ -60,9 +60,38 @@ type ProfileVerdict struct {
 	Verdict string `yaml:"verdict"`
 }
 
+// Run is how far the run got (checks.RunOf).
+func (c Certification) Run() checks.Run { return checks.RunOf(c.Outcomes) }
+
+// Verdict is the run's verdict: Incomplete when it did not finish, Fail
+// when a counted check failed or could not be judged (checks.Passed:
+// rfc-edge does not count), and otherwise the worst status of the counted
+// checks, Pass or Warn. results.yaml, report.json and report.html all give
+// this verdict, and `scimharness conform` exits by it.
+func (c Certification) Verdict() scenario.Status {
+	switch {
+	case !c.Run().Complete():
+		return scenario.Incomplete
+	case !checks.Passed(c.Outcomes):
+		return scenario.Fail
+	}
+	v := scenario.Pass
+	for _, o := range c.Outcomes {
+		if o.Counted() {
+			v = max(v, o.Worst())
+		}
+	}
+	return v
+}
+
 // Report is the run as a report.Report, for the shared writers.
 func (c Certification) Report() report.Report {
 	r := report.Report{Title: c.Title, Command: c.Command, Started: c.Started, Mode: string(scenario.Strict), Results: c.Results()}
+	if run := c.Run(); !run.Complete() {
+		r.Interrupted = run.String()
+	}
+	r.Summary = scenario.Summarize(r.Results)
+	r.Summary.Verdict = c.Verdict()
 	if c.Target != nil {
 		r.Target = c.Target.BaseURL
 	}
@@ -79,6 +108,7 @@ type yamlDoc struct {
 	Declared []string         `yaml:"declaredFeatures"`
 	Tested   []string         `yaml:"testedFeatures"`
 	Verdict  string           `yaml:"verdict"`
+	Run      string           `yaml:"run"`
 	Summary  string           `yaml:"summary"`
 	Profiles []ProfileVerdict `yaml:"profiles"`
 	Checks   []yamlCheck      `yaml:"checks"`
@@ -101,6 +131,9 @@ type yamlStep struct {
 	Clause    string         `yaml:"clause,omitempty"`
 	Message   string         `yaml:"message,omitempty"`
 	Exchanges []yamlExchange `yaml:"exchanges,omitempty"`
+	// Blocked are the steps this failure blocked: folded under their root,
+	// not listed as failures of their own.
+	Blocked []string `yaml:"blocked,omitempty"`
 }
 
 // yamlExchange is an exchange with bodies as text (already redacted by the
@@ -126,7 +159,7 @@ func viewExchange(ex wire.Exchange) yamlExchange {
 // that did not pass, the failing steps, their clause and exchanges.
 func (c Certification) YAML() ([]byte, error) {
 	sum := scenario.Summarize(c.Results())
-	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: sum.Verdict.String(), Summary: sum.String(), Profiles: c.Profiles()}
+	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: c.Verdict().String(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles()}
 	if t := c.Target; t != nil {
 		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
 		if t.InProcess {
@@ -134,12 +167,23 @@ func (c Certification) YAML() ([]byte, error) {
 		}
 	}
 	for _, o := range c.Outcomes {
-		yc := yamlCheck{ID: o.Check.ID, Name: o.Check.Name, Clause: o.Check.Clause, Level: string(o.Check.LevelOf()), Profile: o.Check.ProfileOf(), Features: o.Check.Features, Status: o.Status().String()}
+		yc := yamlCheck{ID: o.Check.ID, Name: o.Check.Name, Clause: o.Check.Clause, Level: string(o.Check.LevelOf()), Profile: o.Check.ProfileOf(), Features: o.Check.Features, Status: o.Label()}
+		roots := map[string]int{} // step → its index in Problems
 		for _, r := range o.Results {
-			if r.Status < scenario.Warn || (r.Status == scenario.Warn && r.Info) {
+			if r.Status < scenario.Warn {
 				continue
 			}
+			if i, ok := roots[r.WaitsFor]; ok && r.Status == scenario.Blocked {
+				yc.Problems[i].Blocked = append(yc.Problems[i].Blocked, r.Step)
+				continue
+			}
+			roots[r.Step] = len(yc.Problems)
+			// An info (a failing MAY) is listed as one, so that the
+			// check's status and its messages agree.
 			ys := yamlStep{Step: r.Step, Status: r.Status.String(), Clause: r.Clause, Message: r.Message}
+			if r.Status == scenario.Warn && r.Info {
+				ys.Status = "info"
+			}
 			for _, ex := range r.Exchanges {
 				ys.Exchanges = append(ys.Exchanges, viewExchange(ex))
 			}
@@ -185,6 +229,8 @@ func verdictStatus(v string) string {
 		return scenario.Pass.String()
 	case "partial":
 		return scenario.Warn.String()
+	case "incomplete":
+		return scenario.Incomplete.String()
 	}
 	return scenario.Fail.String()
 }

@@ -76,17 +76,55 @@ func groupData(displayName string, members ...string) map[string]any {
 	return g
 }
 
-// when runs st only when var v is set.
-func when(v string, st scenario.Step) scenario.Step {
-	st.When = v
-	return st
-}
-
 // readAt reads the resource at the absolute URL in var v (a bulk
 // location): sent as is, not as a template, which would escape it.
 func readAt(name, v string, expect ...scenario.Expectation) scenario.Step {
 	return scenario.Step{Name: name, When: v, Expect: expect, Build: func(vars scenario.Vars) (client.Request, error) {
 		return client.Request{Method: http.MethodGet, Path: fmt.Sprint(vars[v])}, nil
+	}}
+}
+
+func bulk() []Check {
+	bulkOK := scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+		doc, err := ex.JSON()
+		if ex.Status() != http.StatusOK || err != nil {
+			return nil
+		}
+		ops, _ := doc["Operations"].([]any)
+		if len(ops) != 2 {
+			return fmt.Errorf("expected 2 operation results, got %d", len(ops))
+		}
+		for i, o := range ops {
+			m, _ := o.(map[string]any)
+			st, ok := m["status"].(string)
+			if !ok || !strings.HasPrefix(st, "2") {
+				return fmt.Errorf("operation %d has status %s; RFC 7644 §3.7.3 makes it a string like \"201\"", i+1, judge.Render(m["status"]))
+			}
+		}
+		return nil
+	})
+	return []Check{{
+		ID: "bulk/create-with-bulk-id", Name: "POST /Bulk creates a user and a group referring to it by bulkId", Clause: "RFC 7644 §3.7",
+		Features: []string{target.Bulk, target.Groups},
+		Steps: []scenario.Step{
+			{
+				Name: "POST /Bulk",
+				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Bulk", Body: map[string]any{
+					"schemas": []any{scim.BulkRequestURN},
+					"Operations": []any{
+						map[string]any{"method": "POST", "path": "/Users", "bulkId": "u1", "data": userBody("bulk", "fay", nil)},
+						map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g1", "data": map[string]any{"schemas": []any{scim.GroupURN}, "displayName": "${prefix} bulk team", "members": []any{map[string]any{"value": "bulkId:u1"}}}},
+					},
+				}},
+				Capture: map[string]string{"g": "Operations.1.location"},
+				Expect:  []scenario.Expectation{status(http.StatusOK), bodyIs("schemas", []any{scim.BulkResponseURN}), bulkOK},
+			},
+			{Name: "read the group at its location", Build: func(v scenario.Vars) (client.Request, error) {
+				// The location is absolute: sent as is, not as a template
+				// (which would escape it into a path segment).
+				return client.Request{Method: http.MethodGet, Path: fmt.Sprint(v["g"])}, nil
+			}, When: "g", Needs: []string{"POST /Bulk"}, Expect: []scenario.Expectation{status(http.StatusOK), present("members.0.value")}},
+		},
 	}}
 }
 
@@ -246,173 +284,7 @@ func bulkMore() []Check {
 						return nil
 					},
 				},
-				readAt("the group's member is the user", "gloc", status(http.StatusOK), membersAre("uid")),
-			},
-		},
-	}
-}
-
-func searchMore() []Check {
-	return []Check{{
-		ID: "search/groups", Name: "POST /Groups/.search finds a group by displayName", Clause: "RFC 7644 §3.4.3",
-		Features: []string{target.Filter, target.Groups},
-		Steps: []scenario.Step{
-			createGroup("g", "${prefix} gsrch team"),
-			step("POST /Groups/.search", http.MethodPost, "/Groups/.search",
-				map[string]any{"schemas": []any{scim.SearchRequestURN}, "filter": `displayName eq "${prefix} gsrch team"`},
-				status(http.StatusOK), mediaType(), scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
-					_, rs, err := resources(ex)
-					if err != nil {
-						return err
-					}
-					if len(rs) != 1 || fmt.Sprint(rs[0]["id"]) != fmt.Sprint(vars["g"]) {
-						return fmt.Errorf("expected exactly the group %v, got %d resources; body: %s", vars["g"], len(rs), judge.Excerpt(ex.Response.Body))
-					}
-					return nil
-				})),
-		},
-	}}
-}
-
-func passwordChecks() []Check {
-	const c = "RFC 7644 §3.5.2; RFC 7643 §4.1.1 (password: writeOnly, returned never)"
-	return []Check{{
-		ID: "password/change", Name: "a password is changed by PATCH and by PUT, and never returned", Clause: c,
-		Features: []string{target.ChangePassword, target.Patch},
-		Steps: []scenario.Step{
-			createUser("u", userBody("chpw", "max", map[string]any{"password": "0ld!Secret-pw"})),
-			step("PATCH replace password", http.MethodPatch, "/Users/${u}", patchOp(op("replace", "password", "N3w!Secret-pw")), patched(), absent("password")),
-			step("PUT with a password", http.MethodPut, "/Users/${u}", userBody("chpw", "max", map[string]any{"password": "Put!Secret-pw2"}), status(http.StatusOK), absent("password")),
-			get("read back", "/Users/${u}", status(http.StatusOK), absent("password")),
-		},
-	}}
-}
-
-func contentMore() []Check {
-	return []Check{{
-		ID: "content/every-answer-media-type", Name: "created resources, lists and discovery documents are application/scim+json", Clause: "RFC 7644 §3.1, §8.1",
-		Steps: []scenario.Step{
-			{Name: "POST /Users", Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: userBody("ctall", "ned", nil)},
-				Capture: map[string]string{"u": "id"}, Expect: []scenario.Expectation{status(http.StatusCreated), mediaType()}},
-			get("GET /Users (a list)", "/Users?count=1", status(http.StatusOK), mediaType()),
-			get("GET /ServiceProviderConfig", "/ServiceProviderConfig", status(http.StatusOK), mediaType()),
-			get("GET /Schemas", "/Schemas", status(http.StatusOK), mediaType()),
-		},
-	}}
-}
-
-// rolesMore: role edge cases IdPs send (Entra above all) where the RFC
-// leaves no room: a boolean is never kept as a string, primary is true at
-// most once, a string value is kept as sent, and a PATCH either does what
-// it says or is refused — never answered 2xx and ignored.
-func rolesMore() []Check {
-	const c = "RFC 7643 §4.1.2, §2.4"
-	rolesOf := func(doc map[string]any) []map[string]any {
-		var out []map[string]any
-		list, _ := doc["roles"].([]any)
-		for _, r := range list {
-			m, _ := r.(map[string]any)
-			out = append(out, m)
-		}
-		return out
-	}
-	return []Check{
-		{
-			ID: "roles/primary-string-true", Name: `primary "True" (a string) is stored as the boolean true, or refused`, Clause: c + "; RFC 7643 §2.3.2",
-			Steps: []scenario.Step{
-				{
-					Name:    `create with roles [{"value":"Admin","primary":"True"}]`,
-					Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: userBody("rpst", "ro", map[string]any{"roles": []any{map[string]any{"value": "Admin", "primary": "True"}}})},
-					Expect:  []scenario.Expectation{status(http.StatusCreated, http.StatusBadRequest)},
-					Check: func(ex *wire.Exchange, vars scenario.Vars) error {
-						if ex.Status() == http.StatusCreated {
-							doc, err := ex.JSON()
-							if err != nil {
-								return err
-							}
-							vars["u"] = doc["id"]
-						}
-						return nil
-					},
-				},
-				when("u", get("read back: primary is true, a boolean", "/Users/${u}", status(http.StatusOK), bodyIs("roles.0.value", "Admin"), bodyIs("roles.0.primary", true))),
-			},
-		},
-		{
-			ID: "roles/two-primaries", Name: "two primary roles are never stored; the strict answer is 400 invalidValue", Clause: "RFC 7643 §2.4 (primary: at most once); RFC 7644 §3.12",
-			Steps: []scenario.Step{{
-				Name:    "create with two primary roles",
-				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Users", Body: userBody("r2pr", "ro", map[string]any{"roles": []any{map[string]any{"value": "A", "primary": true}, map[string]any{"value": "B", "primary": true}}})},
-				Expect: append([]scenario.Expectation{
-					status(http.StatusCreated, http.StatusBadRequest),
-					status(http.StatusBadRequest).At(scenario.Should),
-					scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-						doc, err := ex.JSON()
-						if ex.Status()/100 != 2 || err != nil {
-							return nil
-						}
-						n := 0
-						for _, r := range rolesOf(doc) {
-							if r["primary"] == true {
-								n++
-							}
-						}
-						if n > 1 {
-							return fmt.Errorf("%d roles were stored as primary; RFC 7643 §2.4 allows one", n)
-						}
-						return nil
-					}),
-				}, atAll(scenario.Should, scimError(http.StatusBadRequest, "invalidValue")[1:])...),
-			}},
-		},
-		{
-			ID: "roles/json-string-value", Name: "a role value holding JSON text is kept as that string", Clause: c,
-			Steps: []scenario.Step{
-				createUser("u", userBody("rjs", "ro", map[string]any{"roles": []any{map[string]any{"value": `{"id":"r-1","name":"Admin"}`, "type": "WindowsAzureActiveDirectoryRole"}}})),
-				get("read back", "/Users/${u}", status(http.StatusOK), bodyIs("roles.0.value", `{"id":"r-1","name":"Admin"}`)),
-			},
-		},
-		{
-			ID: "roles/change-primary-string-filter", Name: `replace roles[primary eq "True"].value changes the primary role, or is refused`, Clause: c + "; RFC 7644 §3.5.2.3",
-			Features: []string{target.Patch},
-			Steps: []scenario.Step{
-				createUser("u", userBody("rpsf", "ro", map[string]any{"roles": []any{map[string]any{"value": "User", "primary": true}, map[string]any{"value": "Guest"}}})),
-				{
-					Name:    `PATCH replace roles[primary eq "True"].value`,
-					Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: "/Users/${u}", Body: patchOp(op("replace", `roles[primary eq "True"].value`, "Admin"))},
-					Expect:  []scenario.Expectation{status(http.StatusOK, http.StatusNoContent, http.StatusBadRequest)},
-					Check: func(ex *wire.Exchange, vars scenario.Vars) error {
-						if ex.Status()/100 == 2 {
-							vars["changed"] = true
-						}
-						return nil
-					},
-				},
-				{
-					Name: "read back: the primary role changed, the other kept", When: "changed",
-					Request: scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users/${u}"},
-					Expect: []scenario.Expectation{status(http.StatusOK), scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-						doc, err := ex.JSON()
-						if err != nil {
-							return err
-						}
-						var got []string
-						primary, guest := "", false
-						for _, r := range rolesOf(doc) {
-							got = append(got, fmt.Sprintf("%v (primary %v)", r["value"], judge.Render(r["primary"])))
-							switch {
-							case r["primary"] == true:
-								primary = fmt.Sprint(r["value"])
-							case r["value"] == "Guest":
-								guest = true
-							}
-						}
-						if len(got) != 2 || primary != "Admin" || !guest {
-							return fmt.Errorf("roles are %v; the PATCH was answered 2xx, so the primary role must now be Admin and Guest kept", got)
-						}
-						return nil
-					})},
-				},
+				after(readAt("the group's member is the user", "gloc", status(http.StatusOK), membersAre("uid")), "POST /Bulk: the group first, its user second"),
 			},
 		},
 	}
