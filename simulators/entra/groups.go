@@ -49,7 +49,8 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 		Expect: []scenario.Expectation{
 			expectOneMatch(byName, "group", id, ""),
 			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-				_, rs, _, err := listDoc(ex)
+				l, err := voice.ReadListResponse(ex)
+				rs := l.Resources
 				if err != nil || len(rs) == 0 {
 					return nil
 				}

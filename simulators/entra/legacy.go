@@ -124,7 +124,8 @@ func (g *gen) unquotedLookup(b *builder) {
 				f := filter(v)
 				switch s := ex.Status(); {
 				case s == http.StatusOK:
-					_, rs, total, err := listDoc(ex)
+					l, err := voice.ReadListResponse(ex)
+					rs, total := l.Resources, l.Total
 					if err != nil {
 						return err
 					}

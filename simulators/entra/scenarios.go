@@ -418,7 +418,8 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 				if ex.Status() != 200 {
 					return nil
 				}
-				_, rs, _, err := listDoc(ex)
+				l, err := voice.ReadListResponse(ex)
+				rs := l.Resources
 				if err != nil {
 					return err
 				}
@@ -432,7 +433,8 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 				if ex.Status() != 200 {
 					return nil
 				}
-				_, rs, _, err := listDoc(ex)
+				l, err := voice.ReadListResponse(ex)
+				rs := l.Resources
 				if err != nil {
 					return nil
 				}
