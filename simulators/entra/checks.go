@@ -62,6 +62,18 @@ func errorBody() scenario.Expectation {
 	return voice.ErrorBody("Entra cannot parse it and logs ServiceIncompatible (TUT)")
 }
 
+// acceptRefused names a 406 for what it is: the server refused a request
+// for its Accept header, and Entra's requests do not ask for
+// application/scim+json (log, MicrosoftDocs/azure-docs issue 94189).
+func acceptRefused() scenario.Expectation {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+		if ex.Status() != 406 {
+			return nil
+		}
+		return fmt.Errorf("the server answered 406 Not Acceptable to a request without Accept: application/scim+json: real Entra does not ask for it, and a server that 406s its requests fails Test Connection and every cycle (log, MicrosoftDocs/azure-docs issue 94189; RFC 7644 §3.8: with no Accept header the server SHOULD default to application/scim+json)")
+	}).From("MicrosoftDocs/azure-docs issue 94189", scenario.Log)
+}
+
 // onDoc judges the resource of a 200 answer with check; another status is
 // left to the status expectation, and a body that is not a JSON object
 // fails.

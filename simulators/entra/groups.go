@@ -110,7 +110,7 @@ func (g *gen) createGroup(b *builder, gr *group, people []*person, later bool) [
 		initial, _ = splitMembers(gr, people)
 	}
 	if len(initial) > 0 {
-		b.add(g.membersPatch(gr, "groups: add members to "+gr.label, initial, "Members are added after the group exists: {\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"$ref\":null,\"value\":\"<id>\"},…]}; 204 or 200."))
+		b.addReference(g.membersPatch(gr, "groups: add members to "+gr.label, initial, "Members are added after the group exists: {\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"$ref\":null,\"value\":\"<id>\"},…]}; 204 or 200."))
 	}
 	return initial
 }
@@ -249,7 +249,7 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 	add := g.membersPatch(gr, "incremental cycle: add "+label(later)+" to "+gr.label, []*person{later},
 		"A newly assigned member is added with op Add on members and a value array whose elements carry \"$ref\": null.")
 	add.Check = succeeded("added_" + id)
-	b.add(add)
+	b.addReference(add)
 	gone := initial[min(1, len(initial)-1)] // the second member, if there is one
 	var remaining []*person
 	for _, p := range append(slices.Clone(initial), later) {
@@ -262,7 +262,7 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 	if g.r.Flag {
 		behaviour = `With aadOptscim062020 an unassigned member is removed with {"op":"remove","path":"members[value eq \"<id>\"]"}.`
 	}
-	b.add(scenario.Step{
+	b.addReference(scenario.Step{
 		Name:      fmt.Sprintf("incremental cycle: remove %s from %s", label(gone), gr.label),
 		Behaviour: behaviour,
 		Source:    "Entra TUT, KNOWN; entra-docs issue 949",

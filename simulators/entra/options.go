@@ -91,10 +91,14 @@ const (
 	// run concurrently while staying inside the runner's safety rules
 	// (a scenario only changes what it created).
 	TeamSize = 5
-	// EntraQuarantineOps and EntraQuarantineRatio are Entra's quarantine
-	// rule: ≥40% of ≥5,000 operations failed (QUAR).
-	EntraQuarantineOps   = 5000
-	EntraQuarantineRatio = 0.4
+	// EntraQuarantineFailures is the least number of failed operations
+	// that quarantines an app: "a job with 4,000 failures is not
+	// quarantined" (QUAR); the harness's read-backs and reference updates
+	// do not count. EntraQuarantineRatio is the failed share that must
+	// also be reached (the first catalog's 40%, kept so that a large job
+	// that mostly succeeds is not stopped).
+	EntraQuarantineFailures = 5000
+	EntraQuarantineRatio    = 0.4
 )
 
 // DefaultRoles are the app roles assigned when Options.Roles is empty.
@@ -131,6 +135,16 @@ type Options struct {
 	// Seed makes the population: the same seed gives the same names,
 	// departments, addresses and managers.
 	Seed int64
+	// Nulls sends unset mapped attributes as JSON null in POST bodies, as
+	// the tutorial's legacy example does. Off by default: "Microsoft Entra
+	// ID currently can't provision null attributes" (KNOWN), and the
+	// mappings page says null values are not provisioned.
+	Nulls bool
+	// Gallery simulates an app from Entra's gallery, which reads /Schemas
+	// when its mapping is opened or saved. Off by default: schema discovery
+	// "isn't currently supported on custom non-gallery SCIM application"
+	// (TUT), so a non-gallery run does not ask for /Schemas.
+	Gallery bool
 	// Cycle is what Run plays: CycleFull (the default, also for "") or
 	// CycleInitial.
 	Cycle Cycle
@@ -146,8 +160,9 @@ type Options struct {
 	// QuarantineThreshold is the failure ratio at which Run stops;
 	// default EntraQuarantineRatio.
 	QuarantineThreshold float64
-	// QuarantineMin is the number of operations judged before the ratio
-	// counts; default min(EntraQuarantineOps, the run's planned steps).
+	// QuarantineMin is the number of failed operations from which the
+	// ratio counts; default min(EntraQuarantineFailures, the ratio of the
+	// run's planned steps).
 	QuarantineMin int
 }
 

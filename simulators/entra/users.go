@@ -76,14 +76,15 @@ func (g *gen) initialUser(b *builder, p *person, readBack bool) {
 	})
 }
 
-// rematch: with its state cleared (restart, or a new job), Entra matches
+// rematch: with its state cleared (a reset with full scope, or a new job;
+// a restart keeps the cached ids, HOW), Entra matches
 // again and must find exactly the account it created.
 func (g *gen) rematch(b *builder, p *person) {
 	id := uvar(p)
 	lookup := func(v scenario.Vars) string { return g.filter(p, v, false) }
 	b.add(scenario.Step{
-		Name:      fmt.Sprintf("initial cycle: match %s again (provisioning restarted)", label(p)),
-		Behaviour: "After a restart Entra has no cached ids and matches again by the matching attribute: exactly one result, which it then updates.",
+		Name:      fmt.Sprintf("initial cycle: match %s again (provisioning reset)", label(p)),
+		Behaviour: "After a reset with full scope (a restart keeps the cached ids and \"doesn't break the links\", HOW) Entra has no cached ids and matches again by the matching attribute: exactly one result, which it then updates.",
 		Source:    "Entra HOW",
 		Clause:    "RFC 7644 §3.4.2.2",
 		When:      id,
@@ -127,7 +128,7 @@ func managerTarget() string { return scim.EnterpriseUserURN + ":manager" }
 
 func (g *gen) setManager(b *builder, p, mgr *person) {
 	id, mid := uvar(p), uvar(mgr)
-	b.add(scenario.Step{
+	b.addReference(scenario.Step{
 		Name:      fmt.Sprintf("manager pass: set %s's manager to %s", label(p), label(mgr)),
 		Behaviour: `Reference attributes are sent in a later update, once both users exist: PATCH {"op":"Add","path":"urn:…:enterprise:2.0:User:manager","value":"<manager id>"} — a raw string id, not an object.`,
 		Source:    "Entra HOW; REF validation app; SCIM-SDK issue 686 (log)",
@@ -150,8 +151,8 @@ func (g *gen) readManager(b *builder, p *person, name, mid string) {
 	id := uvar(p)
 	b.add(scenario.Step{
 		Name:      name,
-		Behaviour: "Harness read-back: the manager Entra set (or removed) must read back as manager.value.",
-		Source:    "Entra HOW; REF validation app",
+		Behaviour: "Harness read-back: the manager Entra set (or removed) must read back as the complex manager.value; a raw string fails Entra's deserialization.",
+		Source:    "Entra HOW; REF validation app (reads manager.value); Budibase issue 15369 (log)",
 		Clause:    "RFC 7643 §4.3 (manager.value)",
 		When:      id,
 		Build:     getByID("/Users", id, nil),
@@ -165,8 +166,8 @@ func (g *gen) readManager(b *builder, p *person, name, mid string) {
 					if val, ok := field(m, "value"); ok && val != nil {
 						gotID = fmt.Sprint(val)
 					}
-				} else if s, ok := got.(string); ok {
-					gotID = s
+				} else if s, ok := got.(string); ok && s != "" {
+					return fmt.Errorf(`manager reads back as the raw string %q, not the complex {"value":"<id>"}: Entra sends the raw string id but fails to deserialize a string manager in the answer (SystemForCrossDomainIdentityManagementServiceIncompatible, "not able to deserialize the resource") — the server must store it as manager.value (RFC 7643 §4.3; log, Budibase issue 15369 and PR 17071, apache/directory-scimple issue 1242)`, s)
 				}
 				if mid == "" {
 					if gotID != "" {
@@ -230,7 +231,10 @@ func (g *gen) updateOps(p *person, v scenario.Vars) (ops []any, kinds []string, 
 		case old == "":
 			kind = "add"
 		}
-		if g.r.Flag && kind != "remove" && !a.path.filtered() {
+		// With the flag, replaces go in one path-less op; a single-value
+		// add stays an add of its own (KNOWN's flag sample:
+		// {"op":"add","path":"nickName","value":"Babs"}).
+		if g.r.Flag && kind == "replace" && !a.path.filtered() {
 			value[a.Target] = nw
 			continue
 		}
@@ -420,7 +424,7 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 	if len(people) >= 3 {
 		p, mgr := people[1], people[2]
 		id, mid := uvar(p), uvar(mgr)
-		b.add(scenario.Step{
+		b.addReference(scenario.Step{
 			Name:      fmt.Sprintf("incremental cycle: change %s's manager to %s", label(p), label(mgr)),
 			Behaviour: `A new manager is PATCHed with "Replace" on urn:…:enterprise:2.0:User:manager and the new manager's id as a raw string.`,
 			Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
@@ -439,7 +443,7 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 	}
 	p := people[len(people)-1]
 	id := uvar(p)
-	b.add(scenario.Step{
+	b.addReference(scenario.Step{
 		Name:      "incremental cycle: remove " + label(p) + "'s manager",
 		Behaviour: `A cleared manager is PATCHed with "Replace" on the manager path and "value":"" — an empty string, not a remove op.`,
 		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
@@ -469,7 +473,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 	readUser := func(name, behaviour string, active bool, unverified bool) {
 		source := "Entra TUT, KNOWN"
 		if unverified {
-			source = "Unverified: catalog (weak) for re-enabling; Entra TUT, KNOWN"
+			source = "Unverified: " + source
 		}
 		b.add(scenario.Step{
 			Name:       name,
@@ -504,7 +508,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		disable = `Unassignment, leaving scope, soft delete or accountEnabled=false: with aadOptscim062020, {"op":"replace","path":"active","value":false}.`
 	}
 	setActive("incremental cycle: disable "+label(p)+" (unassigned)", disable, "Entra TUT, KNOWN", false, false)
-	readUser("incremental cycle: read back disabled "+label(p), "The disabled user must read back with active false — the JSON boolean, whatever form Entra sent.", false, false)
+	readUser("incremental cycle: read back disabled "+label(p), "Harness read-back: the disabled user must read back with active false — the JSON boolean, whatever form Entra sent.", false, false)
 	b.add(scenario.Step{
 		Name:      fmt.Sprintf("incremental cycle: find disabled %s by %s", label(p), g.r.match.Target),
 		Behaviour: "Inactive users must still be found by the matching filter, or Entra creates them again.",
@@ -516,8 +520,8 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 	})
 	setActive("incremental cycle: re-enable "+label(p)+" (re-assigned)",
 		"Re-assignment re-enables the existing account with PATCH active true (in the flag's form), not a new POST.",
-		"Unverified: catalog (weak); Entra TUT, KNOWN for the value forms", true, true)
-	readUser("incremental cycle: read back re-enabled "+label(p), "The re-enabled user must read back with active true.", true, true)
+		"Entra TUT requirements table (\"restoring the user active=true\"), HOW; FusionAuth issue 3311 (log); TUT, KNOWN for the value forms", true, false)
+	readUser("incremental cycle: read back re-enabled "+label(p), "Harness read-back: the re-enabled user must read back with active true.", true, false)
 	setActive("incremental cycle: disable "+label(p)+" again", disable, "Entra TUT, KNOWN", false, false)
 	b.add(scenario.Step{
 		Name:      "incremental cycle: delete " + label(p) + " (hard delete)",
@@ -532,7 +536,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 	})
 	b.add(scenario.Step{
 		Name:      "incremental cycle: read deleted " + label(p),
-		Behaviour: "A deleted user is gone: GET by id answers 404 with a SCIM error body.",
+		Behaviour: "Harness read-back: a deleted user is gone; GET by id answers 404 with a SCIM error body.",
 		Source:    "Entra TUT",
 		Clause:    "RFC 7644 §3.6, §3.12",
 		When:      id,
