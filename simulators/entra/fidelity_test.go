@@ -1,0 +1,217 @@
+package entra_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/scim"
+	"github.com/scimharness/scimharness/simulators/entra"
+	"github.com/scimharness/scimharness/simulators/internal/simtest"
+)
+
+// Each deliberate bug below is one the real Entra trips on, per the
+// catalog's "Corrections and additions"; it is built as a wrapper around
+// the reference server. The simulator must fail each, naming the
+// behaviour, and pass the reference server (TestAllScenariosPassAgainstReference).
+
+// rewriting answers with the reference server, then lets edit change a
+// JSON answer to a request it selects.
+func rewriting(t *testing.T, selects func(*http.Request) bool, edit func(doc map[string]any)) http.Handler {
+	ref := simtest.Reference(t)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !selects(r) {
+			ref.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		ref.ServeHTTP(rec, r)
+		var doc map[string]any
+		body := rec.Body.Bytes()
+		if json.Unmarshal(body, &doc) == nil {
+			edit(doc)
+			body, _ = json.Marshal(doc)
+		}
+		for k, v := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
+}
+
+func TestCorrectedBehavioursCaught(t *testing.T) {
+	ref := simtest.Reference(t)
+	cases := []struct {
+		name string
+		h    http.Handler
+		o    entra.Options
+		want string
+	}{
+		{
+			// Rails-style content negotiation: no SCIM Accept, 406 (log,
+			// azure-docs issue 94189).
+			name: "406 without a SCIM Accept",
+			h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.Contains(r.Header.Get("Accept"), "json") {
+					w.Header().Set("Content-Type", scim.MediaType)
+					w.WriteHeader(http.StatusNotAcceptable)
+					w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"406","detail":"not acceptable"}`))
+					return
+				}
+				ref.ServeHTTP(w, r)
+			}),
+			want: "406 Not Acceptable to a request without Accept: application/scim+json",
+		},
+		{
+			// The manager read back as a raw string (Budibase 15369).
+			name: "manager read back as a string",
+			h: rewriting(t, func(r *http.Request) bool {
+				return r.Method == http.MethodGet && strings.Count(r.URL.Path, "/") == 4 && strings.Contains(r.URL.Path, "/Users/")
+			}, func(doc map[string]any) {
+				if ext, ok := doc[scim.EnterpriseUserURN].(map[string]any); ok {
+					if m, ok := ext["manager"].(map[string]any); ok {
+						ext["manager"] = m["value"]
+					}
+				}
+			}),
+			want: "manager reads back as the raw string",
+		},
+		{
+			// Test Connection by the matching attribute: a server that
+			// ignores an externalId filter is caught at the probe.
+			name: "externalId filter ignored",
+			h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if f := r.URL.Query().Get("filter"); strings.HasPrefix(f, "externalId eq") {
+					q := r.URL.Query()
+					q.Del("filter")
+					r.URL.RawQuery = q.Encode()
+				}
+				ref.ServeHTTP(w, r)
+			}),
+			o:    entra.Options{Match: entra.MatchExternalID},
+			want: "ignored the filter",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, c := start(t, tc.h)
+			results, _ := run(t, c, tc.o, scenario.Options{})
+			failing := bad(results, scenario.Fail)
+			for _, f := range failing {
+				if strings.Contains(f, tc.want) {
+					return
+				}
+			}
+			t.Errorf("no failing result says %q:\n%s", tc.want, strings.Join(failing, "\n\n"))
+		})
+	}
+}
+
+// What Entra tolerates passes: a server without /Schemas (non-gallery
+// apps never ask, TUT) and without sw filters.
+func TestNonGalleryWithoutSchemasPasses(t *testing.T) {
+	ref := simtest.Reference(t)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/Schemas") {
+			http.NotFound(w, r)
+			return
+		}
+		ref.ServeHTTP(w, r)
+	})
+	_, c := start(t, h)
+	results, q := run(t, c, entra.Options{Users: 3, Groups: 1}, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 || q {
+		t.Errorf("quarantined %v:\n%s", q, strings.Join(b, "\n\n"))
+	}
+	// A gallery app reads /Schemas, and fails without it.
+	_, c = start(t, h)
+	results, _ = run(t, c, entra.Options{Users: 1, Gallery: true}, scenario.Options{})
+	if len(bad(results, scenario.Fail)) == 0 {
+		t.Error("a gallery run passed a server without /Schemas")
+	}
+}
+
+// Quarantine counts failures of Entra's own operations (QUAR): not the
+// harness's read-backs, and not reference updates (manager, members).
+func TestQuarantineCountsEntraFailuresOnly(t *testing.T) {
+	ref := simtest.Reference(t)
+	fail := func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", scim.MediaType)
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"down"}`))
+	}
+	cases := []struct {
+		name  string
+		fails func(*http.Request) bool
+	}{
+		{"read-backs fail", func(r *http.Request) bool {
+			return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/Users/")
+		}},
+		{"reference updates fail", func(r *http.Request) bool {
+			var body bytes.Buffer
+			body.ReadFrom(r.Body)
+			r.Body = readCloser{bytes.NewReader(body.Bytes())}
+			return r.Method == http.MethodPatch && (strings.Contains(body.String(), `"path":"members`) || strings.Contains(body.String(), ":manager\""))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.fails(r) {
+					fail(w)
+					return
+				}
+				ref.ServeHTTP(w, r)
+			})
+			_, c := start(t, h)
+			results, q := run(t, c, entra.Options{Users: 5, Groups: 1, QuarantineMin: 1}, scenario.Options{})
+			if len(bad(results, scenario.Fail)) == 0 {
+				t.Fatal("nothing failed")
+			}
+			if q {
+				t.Errorf("quarantined: %s", results[len(results)-1].Message)
+			}
+		})
+	}
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// With aadOptscim062020 a single-value add stays an add of its own; only
+// replaces are folded into the path-less op (KNOWN's flag sample).
+func TestFlagKeepsSingleValueAdd(t *testing.T) {
+	w, c := start(t, simtest.Reference(t))
+	results, _ := run(t, c, entra.Options{Users: 5, Flag: true, Seed: 7}, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Errorf("not all passed:\n%s", strings.Join(b, "\n"))
+	}
+	adds := 0
+	for _, r := range w.Requests() {
+		if r.Method != http.MethodPatch || !strings.Contains(r.Path, "/Users/") {
+			continue
+		}
+		var body struct{ Operations []map[string]any }
+		json.Unmarshal([]byte(r.Body), &body)
+		for _, op := range body.Operations {
+			if op["op"] == "add" && op["path"] != nil {
+				adds++
+			}
+			if v, ok := op["value"].(map[string]any); ok && op["path"] == nil && op["op"] != "replace" {
+				t.Errorf("a path-less %v with %v", op["op"], v)
+			}
+		}
+	}
+	if adds == 0 {
+		t.Error("no single-value add was sent as its own op")
+	}
+}
