@@ -119,4 +119,3 @@ func specTest(g *gen) scenario.Scenario {
 		Steps:       steps,
 	}
 }
-
