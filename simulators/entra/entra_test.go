@@ -172,13 +172,16 @@ func TestWireShapes(t *testing.T) {
 				`"path":"addresses[type eq \"work\"].locality"`,
 				`"path":"addresses[type eq \"work\"].region"`,
 				`"roles":[{"primary":true,"type":"WindowsAzureActiveDirectoryRole","value":"`,
-				`"op":"Replace","path":"roles[primary eq \"True\"].value"`,
+				// SingleAppRoleAssignment: the PATCH differs from the POST (MAP).
+				`"op":"Add","path":"roles","value":[{"value":"{\"id\":\"`,
 				`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"`,
 			}}},
 		{"complex roles", entra.Options{Users: 2, RoleMode: entra.RoleComplex},
-			want{contains: []string{`"op":"Add","path":"roles","value":[{"value":"{\"id\":\"`, `"primary":false`}}},
+			want{contains: []string{`"op":"Add","path":"roles","value":[{"value":"{\"id\":\"`, `"roles":[{"displayName":"`, `"primary":false`}}},
 		{"assertive roles", entra.Options{Users: 2, RoleMode: entra.RoleAssertive, Flag: true},
-			want{contains: []string{`"op":"replace","path":"roles","value":[{"display":"`}}},
+			want{contains: []string{`"op":"replace","path":"roles","value":[{"display":"`, `"primary":false,"type":"WindowsAzureActiveDirectoryRole","value":"`}}},
+		{"assertive roles, no flag: still lower case", entra.Options{Users: 2, RoleMode: entra.RoleAssertive},
+			want{contains: []string{`"op":"replace","path":"roles"`}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -376,7 +376,10 @@ func roles(mode RoleMode, p *person) []any {
 	switch mode {
 	case RoleSingle:
 		return []any{map[string]any{"primary": true, "type": roleType, "value": p.role}}
-	case RoleComplex, RoleAssertive:
+	case RoleComplex:
+		// AppRoleAssignmentsComplex POSTs displayName, not display (MAP).
+		return []any{map[string]any{"primary": false, "type": roleType, "displayName": p.role, "value": p.role}}
+	case RoleAssertive:
 		return []any{map[string]any{"primary": false, "type": roleType, "display": p.role, "value": p.role}}
 	}
 	return []any{}

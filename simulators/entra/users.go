@@ -298,32 +298,32 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 	kind := "replace"
 	switch mode {
 	case RoleSingle:
-		behaviour = `SingleAppRoleAssignment: a changed role is {"op":"Replace","path":"roles[primary eq \"True\"].value","value":"<role>"}; every user has precisely one role.`
+		kind = "add"
+		behaviour = `SingleAppRoleAssignment: a changed role is PATCHed as {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<role>\",\"displayName\":\"<role>\"}"}]} — a JSON string in value; "the request formats in the PATCH and POST differ" (the POST has roles[primary eq "True"]).`
 	case RoleComplex:
 		kind = "add"
 		behaviour = `AppRoleAssignmentsComplex: a new role is {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<role>\",\"displayName\":\"<role>\"}"}]} — the value is a JSON string.`
 	case RoleAssertive:
-		behaviour = `AssertiveAppRoleAssignmentsComplex: roles are replaced with the full list, {"op":"replace","path":"roles","value":[{"primary":false,"value":…,"display":…},…]}.`
+		behaviour = `AssertiveAppRoleAssignmentsComplex: roles are replaced with the full list, a lower-case {"op":"replace","path":"roles","value":[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","value":…,"display":…},…]}.`
 	}
 	b.add(scenario.Step{
 		Name:      "incremental cycle: change " + label(p) + "'s app role",
 		Behaviour: behaviour,
-		Source:    "Entra MAP; Humbol tutorial (seed 001: precisely one role)",
+		Source:    "Entra MAP (\"Customize attribute mappings\", app roles); Humbol tutorial (seed 001: precisely one role)",
+		SourceURL: "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes",
 		Clause:    "RFC 7644 §3.5.2; RFC 7643 §4.1.2 (roles)",
 		When:      id,
 		Build: byID("/Users", id, func(path string, v scenario.Vars) client.Request {
 			var o map[string]any
 			switch mode {
-			case RoleSingle:
-				o = op(g.r.op("replace"), `roles[primary eq "True"].value`, p.newRole)
-			case RoleComplex:
+			case RoleSingle, RoleComplex:
 				o = op(g.r.op("add"), "roles", []any{map[string]any{"value": g.roleJSON(p, p.newRole, v)}})
 			default:
 				var list []any
 				for _, r := range assertiveRoles(p) {
-					list = append(list, map[string]any{"primary": false, "value": r, "display": r})
+					list = append(list, map[string]any{"primary": false, "type": roleType, "value": r, "display": r})
 				}
-				o = op(g.r.op("replace"), "roles", list)
+				o = op("replace", "roles", list) // lower case whatever the flag (MAP)
 			}
 			return patch(path, o)
 		}),
@@ -375,11 +375,14 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 			return nil
 		}
 		switch {
+		case mode == RoleSingle && changed:
+			// The change is an Add (MAP): the new role must be there;
+			// what becomes of the old one the page does not say.
+			if has(p.newRole) == nil {
+				return fmt.Errorf("roles are %s; expected the role %q Entra added (SingleAppRoleAssignment PATCHes it as a JSON string in value, MAP)", judge.Render(rv), p.newRole)
+			}
 		case mode == RoleSingle:
 			want := p.role
-			if changed {
-				want = p.newRole
-			}
 			if len(rs) != 1 || has(want) == nil {
 				return fmt.Errorf("roles are %s; with SingleAppRoleAssignment every user has precisely one role, %q (MAP; Humbol tutorial)", judge.Render(rv), want)
 			}
