@@ -215,3 +215,57 @@ func TestFlagKeepsSingleValueAdd(t *testing.T) {
 		t.Error("no single-value add was sent as its own op")
 	}
 }
+
+// Without a soft-delete mapping (nothing maps active) an unassigned user
+// is deleted, and no disable is sent (HOW; validator Restore_User_Test).
+func TestUnassignDeletesWithoutSoftDelete(t *testing.T) {
+	m, err := entra.LoadMapping(strings.NewReader(`name: no-soft-delete
+attributes:
+  - {target: userName, source: userPrincipalName, matching: true, precedence: 1}
+  - {target: 'emails[type eq "work"].value', source: mail}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, c := start(t, simtest.Reference(t))
+	results, _ := run(t, c, entra.Options{Users: 2, Mapping: m}, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Errorf("not all passed:\n%s", strings.Join(b, "\n"))
+	}
+	deleted := false
+	for _, r := range results {
+		if strings.Contains(r.Step, "(unassigned, no soft-delete mapping)") && r.Status == scenario.Pass {
+			deleted = true
+		}
+	}
+	for _, r := range w.Requests() {
+		if strings.Contains(r.Body, `"path":"active"`) {
+			t.Errorf("an active PATCH without a soft-delete mapping: %s", r.Body)
+		}
+	}
+	if !deleted {
+		t.Error("no unassign DELETE")
+	}
+}
+
+// A server that cannot delete groups fails Entra's group delete (TUT).
+func TestGroupDeleteRefusedCaught(t *testing.T) {
+	ref := simtest.Reference(t)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "/Groups/") {
+			w.Header().Set("Content-Type", scim.MediaType)
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"405","detail":"no"}`))
+			return
+		}
+		ref.ServeHTTP(w, r)
+	})
+	_, c := start(t, h)
+	results, _ := run(t, c, entra.Options{Users: 2, Groups: 1}, scenario.Options{})
+	for _, f := range bad(results, scenario.Fail) {
+		if strings.Contains(f, "incremental cycle: delete") && strings.Contains(f, "expects 204") {
+			return
+		}
+	}
+	t.Errorf("group delete refusal not caught:\n%s", strings.Join(bad(results, scenario.Fail), "\n"))
+}

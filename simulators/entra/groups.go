@@ -294,3 +294,31 @@ func succeeded(name string) func(*wire.Exchange, scenario.Vars) error {
 		return nil
 	}
 }
+
+// deleteGroup is Entra's group delete: DELETE /Groups/{id} → 204 (TUT
+// "Delete Group"; the validator's Delete_Group_Test), then the group is
+// gone.
+func (g *gen) deleteGroup(b *builder, gr *group) {
+	id := gvar(gr)
+	b.add(scenario.Step{
+		Name:      "incremental cycle: delete " + gr.label,
+		Behaviour: "A group deleted or unassigned in Entra is deleted: DELETE /Groups/{id}, expecting 204.",
+		Source:    "Entra TUT (\"Delete Group\"); REF validator Delete_Group_Test",
+		SourceURL: tutURL,
+		Clause:    "RFC 7644 §3.6",
+		When:      id,
+		Build: byID("/Groups", id, func(path string, _ scenario.Vars) client.Request {
+			return client.Request{Method: http.MethodDelete, Path: path}
+		}),
+		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+	})
+	b.add(scenario.Step{
+		Name:      "incremental cycle: read deleted " + gr.label,
+		Behaviour: "Harness read-back: a deleted group is gone; GET by id answers 404.",
+		Source:    "Entra TUT",
+		Clause:    "RFC 7644 §3.6",
+		When:      id,
+		Build:     getByID("/Groups", id, url.Values{"excludedAttributes": {"members"}}),
+		Expect:    []scenario.Expectation{wantStatus("a deleted group must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
+	})
+}

@@ -145,6 +145,12 @@ type Options struct {
 	// "isn't currently supported on custom non-gallery SCIM application"
 	// (TUT), so a non-gallery run does not ask for /Schemas.
 	Gallery bool
+	// ManagerRemoveByFilter also removes a manager with
+	// {"op":"remove","path":"manager[value eq \"<id>\"]"}, as seen in a log
+	// (thomaspoignant/scim-patch issue 453), after setting it again. Off by
+	// default: RFC 7644 §3.5.2 filters only multi-valued attributes, and
+	// the reference server refuses it with 400, so the step is a SHOULD.
+	ManagerRemoveByFilter bool
 	// Cycle is what Run plays: CycleFull (the default, also for "") or
 	// CycleInitial.
 	Cycle Cycle

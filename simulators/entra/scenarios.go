@@ -632,6 +632,7 @@ func (g *gen) team(t int) scenario.Scenario {
 	}
 	for _, gr := range groups {
 		g.groupChanges(b, gr, people)
+		g.deleteGroup(b, gr)
 	}
 	g.disableAndDelete(b, people[len(people)-1])
 	return *sc

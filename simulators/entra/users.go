@@ -147,14 +147,20 @@ func (g *gen) setManager(b *builder, p, mgr *person) {
 	g.readManager(b, p, "manager pass: read back "+label(p)+"'s manager", mid)
 }
 
-func (g *gen) readManager(b *builder, p *person, name, mid string) {
+// readManager reads p's manager back; when, if given, is the var that
+// must be set for it to run instead of p's id.
+func (g *gen) readManager(b *builder, p *person, name, mid string, when ...string) {
 	id := uvar(p)
+	guard := id
+	if len(when) > 0 {
+		guard = when[0]
+	}
 	b.add(scenario.Step{
 		Name:      name,
 		Behaviour: "Harness read-back: the manager Entra set (or removed) must read back as the complex manager.value; a raw string fails Entra's deserialization.",
 		Source:    "Entra HOW; REF validation app (reads manager.value); Budibase issue 15369 (log)",
 		Clause:    "RFC 7643 §4.3 (manager.value)",
-		When:      id,
+		When:      guard,
 		Build:     getByID("/Users", id, nil),
 		Expect: []scenario.Expectation{
 			wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200),
@@ -171,7 +177,7 @@ func (g *gen) readManager(b *builder, p *person, name, mid string) {
 				}
 				if mid == "" {
 					if gotID != "" {
-						return fmt.Errorf(`the manager still reads back %s after Entra removed it with "value":"" (REF validation app; SCIM-SDK issue 686)`, judge.Render(got))
+						return fmt.Errorf(`the manager still reads back %s after Entra removed it (with "value":"", REF validation app, SCIM-SDK issue 686; or by value filter, scim-patch issue 453)`, judge.Render(got))
 					}
 					return nil
 				}
@@ -458,6 +464,48 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 		Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
 	})
 	g.readManager(b, p, "incremental cycle: read back "+label(p)+" without a manager", "")
+	if p.manager < 0 || !g.r.ManagerRemoveByFilter {
+		return
+	}
+	// The same removal is also seen as a remove with a value filter on
+	// manager (log, thomaspoignant/scim-patch issue 453): set it again,
+	// then remove it that way. A valuePath on a single-valued attribute is
+	// not RFC 7644's (§3.5.2 filters multi-valued ones), so SHOULD.
+	mid := uvar(g.pop.people[p.manager])
+	b.addReference(scenario.Step{
+		Name:      "incremental cycle: set " + label(p) + "'s manager again",
+		Behaviour: `PATCH {"op":"Add","path":"urn:…:enterprise:2.0:User:manager","value":"<manager id>"}, as in the manager pass.`,
+		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
+		Clause:    "RFC 7644 §3.5.2.1",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id, mid)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return patch("/Users/"+esc(x[0]), op(g.r.op("add"), managerTarget(), x[1])), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"add"}, false)},
+	})
+	b.addReference(scenario.Step{
+		Name:       "incremental cycle: remove " + label(p) + "'s manager by value filter",
+		Behaviour:  `A cleared manager is also seen as {"op":"remove","path":"manager[value eq \"<id>\"]"}.`,
+		Source:     "thomaspoignant/scim-patch issue 453 (log)",
+		Confidence: scenario.Log,
+		Clause:     "RFC 7644 §3.5.2.2",
+		Level:      scenario.Should,
+		When:       id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id, mid)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return patch("/Users/"+esc(x[0]), op("remove", "manager[value eq "+quote(x[1])+"]", nil)), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"remove"}, false)},
+		Check:  succeeded("mgrfilter_" + id),
+	})
+	g.readManager(b, p, "incremental cycle: read back "+label(p)+" without a manager, removed by value filter", "", "mgrfilter_"+id)
 }
 
 func (g *gen) activeValue(active bool) any {
@@ -473,6 +521,44 @@ func (g *gen) activeValue(active bool) any {
 func (g *gen) disableAndDelete(b *builder, p *person) {
 	id := uvar(p)
 	lookup := func(v scenario.Vars) string { return g.filter(p, v, true) }
+	deleteUser := func(why, behaviour string) {
+		b.add(scenario.Step{
+			Name:      "incremental cycle: delete " + label(p) + " (" + why + ")",
+			Behaviour: behaviour,
+			Source:    "Entra TUT, HOW; REF validator Restore_User_Test",
+			Clause:    "RFC 7644 §3.6",
+			When:      id,
+			Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
+				return client.Request{Method: http.MethodDelete, Path: path}
+			}),
+			Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+		})
+		b.add(scenario.Step{
+			Name:      "incremental cycle: read deleted " + label(p),
+			Behaviour: "Harness read-back: a deleted user is gone; GET by id answers 404 with a SCIM error body.",
+			Source:    "Entra TUT",
+			Clause:    "RFC 7644 §3.6, §3.12",
+			When:      id,
+			Build:     getByID("/Users", id, nil),
+			Expect:    []scenario.Expectation{wantStatus("a deleted user must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
+		})
+		b.add(scenario.Step{
+			Name:      "incremental cycle: look up deleted " + label(p),
+			Behaviour: "A lookup of the deleted user finds nothing (200, totalResults 0), so a re-assignment creates it again.",
+			Source:    "Entra HOW",
+			Clause:    "RFC 7644 §3.4.2.2",
+			When:      id,
+			Build:     search("/Users", lookup),
+			Expect:    expectNoMatch(lookup, "user", ""),
+		})
+	}
+	if !g.softDelete() {
+		// No soft-delete mapping (no active attribute): an unassignment
+		// is a DELETE (HOW; the validator's Restore_User_Test
+		// "UnassignReassign").
+		deleteUser("unassigned, no soft-delete mapping", "When the mapping has no soft delete (nothing maps active), an unassigned user is deleted: DELETE /Users/{id}, expecting 204.")
+		return
+	}
 	readUser := func(name, behaviour string, active bool, unverified bool) {
 		source := "Entra TUT, KNOWN"
 		if unverified {
@@ -525,34 +611,33 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		"Re-assignment re-enables the existing account with PATCH active true (in the flag's form), not a new POST.",
 		"Entra TUT requirements table (\"restoring the user active=true\"), HOW; FusionAuth issue 3311 (log); TUT, KNOWN for the value forms", true, false)
 	readUser("incremental cycle: read back re-enabled "+label(p), "Harness read-back: the re-enabled user must read back with active true.", true, false)
-	setActive("incremental cycle: disable "+label(p)+" again", disable, "Entra TUT, KNOWN", false, false)
+	// A soft delete in Entra disables the user again — here in the
+	// tutorial's own form, "Replace" with the JSON boolean false (TUT) —
+	// and the hard delete 30 days later sends DELETE. An unassignment
+	// alone is never followed by a DELETE (HOW).
 	b.add(scenario.Step{
-		Name:      "incremental cycle: delete " + label(p) + " (hard delete)",
-		Behaviour: "30 days after a soft delete, or when the app has no soft-delete mapping, Entra sends DELETE /Users/{id} and expects 204.",
-		Source:    "Entra TUT, HOW",
-		Clause:    "RFC 7644 §3.6",
+		Name:      "incremental cycle: disable " + label(p) + " again (soft-deleted in Entra)",
+		Behaviour: `A soft delete disables the user; the tutorial's own form is {"op":"Replace","path":"active","value":false} — a JSON boolean with the capitalised op (with aadOptscim062020, the lower-case op).`,
+		Source:    "Entra TUT (disable example), HOW",
+		SourceURL: tutURL,
+		Clause:    "RFC 7644 §3.5.2.3",
 		When:      id,
 		Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
-			return client.Request{Method: http.MethodDelete, Path: path}
+			return patch(path, op(g.r.op("replace"), "active", false))
 		}),
-		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
 	})
-	b.add(scenario.Step{
-		Name:      "incremental cycle: read deleted " + label(p),
-		Behaviour: "Harness read-back: a deleted user is gone; GET by id answers 404 with a SCIM error body.",
-		Source:    "Entra TUT",
-		Clause:    "RFC 7644 §3.6, §3.12",
-		When:      id,
-		Build:     getByID("/Users", id, nil),
-		Expect:    []scenario.Expectation{wantStatus("a deleted user must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
-	})
-	b.add(scenario.Step{
-		Name:      "incremental cycle: look up deleted " + label(p),
-		Behaviour: "A lookup of the deleted user finds nothing (200, totalResults 0), so a re-assignment creates it again.",
-		Source:    "Entra HOW",
-		Clause:    "RFC 7644 §3.4.2.2",
-		When:      id,
-		Build:     search("/Users", lookup),
-		Expect:    expectNoMatch(lookup, "user", ""),
-	})
+	readUser("incremental cycle: read back soft-deleted "+label(p), "Harness read-back: the soft-deleted user must read back with active false.", false, false)
+	deleteUser("hard delete", "30 days after a soft delete Entra sends DELETE /Users/{id} and expects 204.")
+}
+
+// softDelete reports whether the mapping maps active (IsSoftDeleted): then
+// unassignment disables the user; otherwise it deletes it (HOW).
+func (g *gen) softDelete() bool {
+	for i := range g.r.mapping.Attributes {
+		if g.r.mapping.Attributes[i].src.kind == srcActive {
+			return true
+		}
+	}
+	return false
 }
