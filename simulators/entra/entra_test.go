@@ -720,8 +720,8 @@ func TestLegacyShapesWire(t *testing.T) {
 			steps = append(steps, r.Status.String())
 		}
 	}
-	if len(steps) != 11 || strings.Join(steps, ",") != strings.TrimSuffix(strings.Repeat("pass,", 11), ",") {
-		t.Errorf("legacy scenario steps: %v, want 11 passes", steps)
+	if len(steps) != 14 || strings.Join(steps, ",") != strings.TrimSuffix(strings.Repeat("pass,", 14), ",") {
+		t.Errorf("legacy scenario steps: %v, want 14 passes", steps)
 	}
 	if t.Failed() {
 		t.Log(all)

@@ -269,3 +269,31 @@ func TestGroupDeleteRefusedCaught(t *testing.T) {
 	}
 	t.Errorf("group delete refusal not caught:\n%s", strings.Join(bad(results, scenario.Fail), "\n"))
 }
+
+// Microsoft's validator PATCHes "" then null (SCIM_Null_Update_Test): a
+// server that refuses the null is warned about (SHOULD), naming the step.
+func TestNullUpdateRefusedWarned(t *testing.T) {
+	ref := simtest.Reference(t)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			var body bytes.Buffer
+			body.ReadFrom(r.Body)
+			if strings.Contains(body.String(), `"value":null`) {
+				w.Header().Set("Content-Type", scim.MediaType)
+				w.WriteHeader(http.StatusBadRequest)
+				w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidValue","detail":"null"}`))
+				return
+			}
+			r.Body = readCloser{bytes.NewReader(body.Bytes())}
+		}
+		ref.ServeHTTP(w, r)
+	})
+	_, c := start(t, h)
+	results, _ := run(t, c, entra.Options{Users: 1}, scenario.Options{})
+	for _, f := range bad(results, scenario.Warn) {
+		if strings.Contains(f, "validator: replace title with null") && strings.Contains(f, "got 400") {
+			return
+		}
+	}
+	t.Errorf("the refused null update is not reported:\n%s", strings.Join(bad(results, scenario.Warn), "\n"))
+}

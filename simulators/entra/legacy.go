@@ -104,8 +104,51 @@ func (g *gen) legacyShapes() scenario.Scenario {
 	})
 	g.unquotedLookup(b)
 	g.capitalValue(b, jo)
+	g.nullUpdates(b)
 	g.paging(b)
 	return *sc
+}
+
+// nullUpdates are the validator's SCIM_Null_Update_Test: PATCH an
+// attribute with "", then with null (REF, SCIM-Validation-Test-Overview.md
+// of the Logic App validation template). Both clear it: null is unassigned
+// (RFC 7643 §2.5), and "" reads back as "" or not at all.
+func (g *gen) nullUpdates(b *builder) {
+	for _, tc := range []struct {
+		name  string
+		value any
+	}{{`""`, ""}, {"null", nil}} {
+		b.add(scenario.Step{
+			Name:      "validator: replace title with " + tc.name,
+			Behaviour: fmt.Sprintf(`Microsoft's validator (SCIM_Null_Update_Test) PATCHes an attribute with "", then null: {"op":"Replace","path":"title","value":%s}; the server must accept it and clear the attribute.`, tc.name),
+			Source:    "REF: SCIM-Validation-Test-Overview.md (Logic App validation template), SCIM_Null_Update_Test",
+			Clause:    "RFC 7644 §3.5.2.3; RFC 7643 §2.5 (null is unassigned)",
+			Level:     scenario.Should,
+			When:      varLegacy,
+			Build: byID("/Users", varLegacy, func(path string, _ scenario.Vars) client.Request {
+				return patch(path, map[string]any{"op": g.r.op("replace"), "path": "title", "value": tc.value})
+			}),
+			Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
+		})
+	}
+	b.add(scenario.Step{
+		Name:      "validator: read back the cleared title",
+		Behaviour: "Harness read-back: after the null update the title is unassigned — absent, or null.",
+		Source:    "REF: SCIM_Null_Update_Test",
+		Clause:    "RFC 7643 §2.5",
+		Level:     scenario.Should,
+		When:      varLegacy,
+		Build:     getByID("/Users", varLegacy, nil),
+		Expect: []scenario.Expectation{
+			wantStatus("the user must be readable by its id (RFC 7644 §3.4.1)", 200),
+			onDoc(func(doc map[string]any, _ scenario.Vars) error {
+				if t, ok := field(doc, "title"); ok && t != nil && t != "" {
+					return fmt.Errorf("title reads back %s after Entra's validator replaced it with \"\" and then null: it must be unassigned (RFC 7643 §2.5)", judge.Render(t))
+				}
+				return nil
+			}),
+		},
+	})
 }
 
 // unquotedLookup: `GET /Users?filter=externalId eq jyoung-<prefix>`.
