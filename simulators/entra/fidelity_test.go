@@ -297,3 +297,40 @@ func TestNullUpdateRefusedWarned(t *testing.T) {
 	}
 	t.Errorf("the refused null update is not reported:\n%s", strings.Join(bad(results, scenario.Warn), "\n"))
 }
+
+// On-demand provisioning (provision-on-demand page): GUID probes before
+// each user's match and create, the aadOptscim062020 flag ignored, a group
+// with at most 5 members; it passes the reference server.
+func TestOnDemand(t *testing.T) {
+	w, c := start(t, simtest.Reference(t))
+	results, q := run(t, c, entra.Options{Users: 7, Groups: 1, Flag: true, Cycle: entra.CycleOnDemand}, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 || q {
+		t.Fatalf("quarantined %v:\n%s", q, strings.Join(b, "\n"))
+	}
+	probes, posts := 0, 0
+	for _, r := range w.Requests() {
+		switch {
+		case r.Method == "GET" && strings.HasPrefix(r.Query, "filter=userName+eq+%22") && len(r.Query) == len("filter=userName+eq+%22")+36+3:
+			probes++
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/Users"):
+			posts++
+		case r.Method == "PATCH":
+			var body struct{ Operations []map[string]any }
+			json.Unmarshal([]byte(r.Body), &body)
+			for _, op := range body.Operations {
+				if op["op"] != "Add" {
+					t.Errorf("on demand the flag is ignored: op %v", op["op"])
+				}
+				if ms, _ := op["value"].([]any); len(ms) > 5 {
+					t.Errorf("%d members in one on-demand group", len(ms))
+				}
+			}
+		}
+	}
+	if posts != 5 || probes != 10 {
+		t.Errorf("%d users created, %d GUID probes; want 5 and 2 per user", posts, probes)
+	}
+	if _, err := entra.ParseCycle("on-demand"); err != nil {
+		t.Error(err)
+	}
+}

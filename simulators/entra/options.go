@@ -59,18 +59,30 @@ const (
 	// and everything after are not sent. Run times it apart from cleanup
 	// (Outcome.Timing): it is the load an initial cycle puts on a server.
 	CycleInitial Cycle = "initial"
+	// CycleOnDemand is provisioning on demand (doc, Microsoft Learn
+	// "On-demand provisioning"): for each of up to five users, several
+	// random-GUID probes by the matching attribute, then the match and the
+	// create; then one group with at most 5 of its members. The
+	// aadOptscim062020 flag is ignored ("doesn't work with on-demand
+	// provisioning", KNOWN), so Options.Flag has no effect.
+	CycleOnDemand Cycle = "on-demand"
 )
 
-// ParseCycle reads a cycle as a flag gives it: "full" (or empty) or
-// "initial", case-insensitively.
+// OnDemandURL is Microsoft Learn's page on provisioning on demand.
+const OnDemandURL = "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/provision-on-demand"
+
+// ParseCycle reads a cycle as a flag gives it: "full" (or empty),
+// "initial" or "on-demand", case-insensitively.
 func ParseCycle(s string) (Cycle, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", string(CycleFull):
 		return CycleFull, nil
 	case string(CycleInitial):
 		return CycleInitial, nil
+	case string(CycleOnDemand), "ondemand":
+		return CycleOnDemand, nil
 	}
-	return "", fmt.Errorf("entra: cycle %q: want full or initial", s)
+	return "", fmt.Errorf("entra: cycle %q: want full, initial or on-demand", s)
 }
 
 // Matching attributes (Options.Match).
@@ -200,8 +212,10 @@ func (o Options) resolve() (*resolved, error) {
 	case "":
 		r.Cycle = CycleFull
 	case CycleFull, CycleInitial:
+	case CycleOnDemand:
+		r.Flag = false // KNOWN: the flag does not work with on-demand provisioning
 	default:
-		return nil, fmt.Errorf("entra: Cycle %q: use CycleFull or CycleInitial (ParseCycle reads flag values)", o.Cycle)
+		return nil, fmt.Errorf("entra: Cycle %q: use CycleFull, CycleInitial or CycleOnDemand (ParseCycle reads flag values)", o.Cycle)
 	}
 	if o.Rate < 0 {
 		return nil, fmt.Errorf("entra: Rate %v is negative", o.Rate)

@@ -96,6 +96,10 @@ func newJob(o Options) (*job, error) {
 		}
 		return j, nil
 	}
+	if r.Cycle == CycleOnDemand {
+		sc := g.onDemand()
+		return &job{r: r, g: g, n: 1, at: func(int) scenario.Scenario { return sc }, planned: len(sc.Steps)}, nil
+	}
 	scs := []scenario.Scenario{g.testConnection()}
 	if r.Gallery {
 		scs = append(scs, g.schemaDiscovery())
@@ -676,6 +680,49 @@ func orNone(m RoleMode) string {
 		return "none"
 	}
 	return string(m)
+}
+
+// onDemandProbes is how many random-GUID probes open each on-demand
+// request ("several", provision-on-demand page; the number is not given).
+const onDemandProbes = 2
+
+// onDemand is provisioning on demand (CycleOnDemand): per user, the
+// GUID probes, the match and the create; then one group with at most five
+// members. Only what Entra sends: no harness read-back.
+func (g *gen) onDemand() scenario.Scenario {
+	var people []*person
+	var names []string
+	for i, p := range g.pop.people[:min(5, len(g.pop.people))] {
+		people, names = append(people, p), append(names, fmt.Sprintf("u%d", i+1))
+	}
+	_, _, groups := g.teamOf(0)
+	sc, b := g.newScenario(
+		fmt.Sprintf("entra: on-demand provisioning (%s)", strings.Join(names, ", ")),
+		fmt.Sprintf("Entra provisions %d user(s) on demand, matching on %s (the aadOptscim062020 flag is ignored on demand), then a group with at most 5 members.", len(people), g.r.match.Target))
+	m := g.r.match
+	for _, p := range people {
+		for k := range onDemandProbes {
+			probe := func(v scenario.Vars) string {
+				return m.Target + " eq " + quote(guid(g.r.Seed, prefixOf(v), "on-demand", p.idx, k))
+			}
+			b.add(scenario.Step{
+				Name:       fmt.Sprintf("on demand: probe %d for %s", k+1, label(p)),
+				Behaviour:  fmt.Sprintf(`An on-demand request opens with several random-GUID queries by the matching attribute: GET /Users?filter=%s eq "<GUID>" → 200, empty ListResponse.`, m.Target),
+				Source:     "Entra provision-on-demand page (several GUID probes); TUT",
+				SourceURL:  OnDemandURL,
+				Confidence: scenario.Doc,
+				Clause:     "RFC 7644 §3.4.2",
+				Build:      search("/Users", probe),
+				Expect:     expectNoMatch(probe, "user", ""),
+			})
+		}
+		g.initialUser(b, p, false)
+	}
+	if len(groups) > 0 {
+		// A group on demand handles at most 5 members (provision-on-demand page).
+		g.createGroup(b, groups[0], people, false)
+	}
+	return *sc
 }
 
 // ---- extra scenarios ----

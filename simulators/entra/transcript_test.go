@@ -27,6 +27,7 @@ func TestTranscripts(t *testing.T) {
 		{"entra-roles-assertive.txt", entra.Options{RoleMode: entra.RoleAssertive, Flag: true}},
 		{"entra-gallery-nulls.txt", entra.Options{Gallery: true, Nulls: true}},
 		{"entra-cycle-initial.txt", entra.Options{Cycle: entra.CycleInitial}},
+		{"entra-cycle-on-demand.txt", entra.Options{Cycle: entra.CycleOnDemand, Flag: true}}, // the flag is ignored on demand
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
