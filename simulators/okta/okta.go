@@ -3,46 +3,59 @@
 // answers the way Okta depends on them.
 //
 // Behaviours reproduced (the Okta section of the harness's IdP catalog,
-// idp-behaviour.md, documented in full by developer.okta.com's SCIM 2.0
-// reference and FAQ — "Okta SCIM reference" below — and by the Okta SCIM 2.0
-// spec test, a Runscope suite):
+// idp-behaviour.md, and its "Corrections and additions", which win where
+// they differ; documented by developer.okta.com's SCIM 2.0 reference and
+// FAQ — "Okta SCIM reference" below — and by the Okta SCIM 2.0 spec test,
+// Okta-SCIM-20-SPEC-Test.json). Every step names its source and
+// confidence; golden transcripts are under fixtures/transcripts.
 //
+//   - Two kinds of app ([Options].App): a custom App Integration Wizard
+//     app (AppAIW, the default — what developers build first) sends
+//     deactivation, reactivation, group rename and membership changes as
+//     PUT of the whole resource (doc; log, coder/coder issue 15828); a
+//     catalog (OIN) app sends them as PATCH, plus password sync.
 //   - Headers: User-Agent "Okta SCIM Client 1.0.0", Content-Type
-//     "application/scim+json; charset=utf-8", Accept application/scim+json
-//     (see [ClientConfig]).
+//     "application/scim+json; charset=utf-8", Accept application/scim+json,
+//     Accept-Charset utf-8 (see [ClientConfig]; log, okta-blog-archive PR 1956).
+//   - Connection test: GET /Users?startIndex=1&count=2 (log, same PR).
 //   - Assign: GET /Users?filter=userName eq "…"&startIndex=1&count=100 →
-//     200 with totalResults 0 and integer paging fields; then POST /Users
-//     with externalId, groups [], password, active true, locale, displayName,
-//     name and emails → 201 with a body echoing them (an empty 201 body is an
-//     error for Okta) and no password.
+//     200 with totalResults 0 (or a 404 with the Error schema, "another
+//     acceptable response"); then POST /Users with externalId, groups [],
+//     password, active true, locale, displayName, name and emails → 201
+//     with a body echoing them (an empty 201 body is an error for Okta)
+//     and no password.
 //   - Update: GET /Users/{id}, then PUT of the resource as read — id, meta
-//     and groups included — with changed attributes → 200, values echoed and
-//     kept.
-//   - Deactivate: PATCH with the path-less {"op":"replace","value":{"active":false}}
-//     → 200; the user reads back with active the JSON boolean false. Okta
-//     never DELETEs users, and neither does any scenario here (the runner's
+//     and groups included — with changed attributes → 200.
+//   - Deactivate and reactivate: AIW, GET then PUT with active false/true;
+//     OIN, PATCH {"op":"replace","value":{"active":false}} (and true), then
+//     a password sync PATCH. A 204 to a PATCH is fine (doc). Okta never
+//     DELETEs users, and neither does any scenario here (the runner's
 //     cleanup is the harness's own).
-//   - Import: GET /Users?startIndex=1&count=N, then the next page, until
-//     every user is seen: paging fields integers, itemsPerPage ≤ count,
-//     order stable (no user twice, all of the run's users seen). The next
-//     startIndex follows the number of resources returned, so a server that
-//     caps count (RFC 7644 §3.4.2.4) is paged correctly.
-//   - The spec test's checks: get by id; unknown userName filter →
-//     totalResults 0; an upper-cased userName filter finds the user
-//     (case-insensitive match); duplicate → 409 with the Error schema;
-//     unknown id → 404 with the Error schema; a wrong bearer token → 401
-//     with the Error schema; most steps under 600 ms (MAY: informational).
-//   - Group push: POST /Groups with members [] → 201; rename with a
-//     path-less replace whose value carries the read-only id (to be ignored,
-//     not rejected); membership in one PATCH — remove with path
-//     members[value eq "…"] and no value, then add with path members and
-//     [{"value","display"}] (no type); full push with replace path members;
-//     DELETE /Groups/{id} → 204.
+//   - Import: GET /Users?startIndex=1&count=N, then startIndex+N — the
+//     count asked, not the number returned (doc), so a server that caps
+//     count fails: the real Okta skips users; paging fields integers, order
+//     stable; then GET /Groups?startIndex=1&count=N.
+//   - The spec test's own inputs and checks: GET /Users?count=1&startIndex=1
+//     finds a user; get by id; unknown userName filter → totalResults 0;
+//     an upper-cased userName filter → 200 (finding the user is the RFC's
+//     caseExact=false); POST with Content-Type application/json; duplicate
+//     → 409; the non-UUID unknown id 010101001010101011001010101011 → 404;
+//     Authorization: non-token → 401, each with the Error schema; most
+//     steps under 600 ms (MAY: informational).
+//   - Group push: POST /Groups with members [] → 201; then AIW: PUT of the
+//     whole group for the rename and each membership change; OIN: rename
+//     with a path-less replace carrying the read-only id — also before each
+//     membership change (doc) — membership in one PATCH (remove with path
+//     members[value eq "…"] and no value, then add with [{"value","display"}]),
+//     full push with replace path members; DELETE /Groups/{id} → 204.
+//
+// Unverified, so not simulated: an Okta client timeout, and that Okta
+// retries a 5xx.
 //
 // Okta never calls /Schemas, /ServiceProviderConfig, /ResourceTypes, /Bulk or
-// /.search; no scenario does. Every Okta behaviour above is documented, so no
-// step is marked unverified; the read-back GETs that confirm an effect are
-// the harness's own and say so in their Behaviour.
+// /.search; no scenario does. Every Okta behaviour above is documented or
+// logged, so no step is marked unverified; the read-back GETs that confirm
+// an effect are the harness's own and say so (confidence harness).
 //
 // userNames carry the run prefix and mixed case ("…-Ada.Lovelace.lc1@example.com"),
 // so a server that changes their case shows itself.
