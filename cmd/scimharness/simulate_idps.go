@@ -21,7 +21,7 @@ import (
 var idps = []idp{
 	{
 		name:  entra.IdP,
-		about: "Microsoft Entra ID: Test Connection, schema discovery, provisioning cycles with capitalised PATCH ops, string booleans, groups, quarantine",
+		about: "Microsoft Entra ID: Test Connection by the matching attribute, schema discovery (--entra-gallery), provisioning cycles with capitalised PATCH ops, groups, on-demand, quarantine",
 		build: func(c *simConfig, base client.Config) (plan, error) {
 			o := entra.Options{
 				Users:       c.users,

@@ -31,7 +31,8 @@ var (
 
 // Transcript renders what a simulator sent — every request of rs but the
 // runner's cleanup, in order — as a golden transcript: per request, the
-// step and its source, then method, path and decoded query, the headers
+// step and its source (marked [unverified] when no source shows the IdP
+// sending it), then method, path and decoded query, the headers
 // that matter and the body as compact JSON with sorted keys. Generated
 // values are normalised: the run prefix reads ${prefix}, ids and GUIDs
 // read <id1>, <id2>… by first appearance, passwords read <password>,
@@ -60,7 +61,11 @@ func Transcript(rs []scenario.Result, prefix string) string {
 			continue
 		}
 		for _, ex := range r.Exchanges {
-			fmt.Fprintf(&b, "# %s / %s — %s\n", r.Scenario, norm(r.Step), r.Source)
+			label := ""
+			if !r.Verified {
+				label = " [unverified]"
+			}
+			fmt.Fprintf(&b, "# %s / %s — %s%s\n", r.Scenario, norm(r.Step), r.Source, label)
 			target := ex.Request.URL
 			if u, err := url.Parse(target); err == nil {
 				target = strings.TrimPrefix(u.Path, "/scim/v2")
