@@ -52,7 +52,8 @@ func recordOkta(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	okta.Run(ctx, c, okta.Options{Users: 2, Groups: 1}, scenario.Options{Keep: true})
+	// An OIN app, whose path-less PATCHes the replay below must send.
+	okta.Run(ctx, c, okta.Options{Users: 2, Groups: 1, App: okta.AppOIN}, scenario.Options{Keep: true})
 	// A token in a query string must not reach the recording either.
 	req, _ := http.NewRequest("GET", base+"/ServiceProviderConfig?access_token="+recordToken, nil)
 	req.Header.Set("Authorization", "Bearer "+recordToken)

@@ -79,6 +79,9 @@ type simConfig struct {
 	entraConcurrency     int
 	entraCycle           string
 	entraRate            float64
+	entraGallery         bool
+	entraNulls           bool
+	oktaApp              string
 	googleUpdate         string
 	googleStringBooleans bool
 	googleDeprovision    string
@@ -176,13 +179,16 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	fs.StringVar(&c.entraMapping, "entra-mapping", "", "entra: attribute mapping: a built-in name or a YAML file (default Entra's default mapping)")
 	fs.StringVar(&c.entraMatch, "entra-match", "", "entra: matching attribute: userName, externalId or email (default: the mapping's)")
 	fs.IntVar(&c.entraConcurrency, "entra-concurrency", 1, "entra: provisioning scenarios (teams of 5 users) run at once (1 keeps the request order deterministic)")
-	fs.StringVar(&c.entraCycle, "entra-cycle", "full", "entra: full (the whole judged lifecycle) or initial (Test Connection, then match and create every user, create every group and add its members; timed apart from cleanup)")
+	fs.StringVar(&c.entraCycle, "entra-cycle", "full", "entra: full (the whole judged lifecycle), initial (Test Connection, then match and create every user, create every group and add its members; timed apart from cleanup) or on-demand (provisioning on demand: GUID probes, then up to 5 users and a group of at most 5 members; the aadOptscim062020 flag is ignored)")
 	fs.Float64Var(&c.entraRate, "entra-rate", 0, "entra: requests per second at most (0: unlimited)")
+	fs.BoolVar(&c.entraGallery, "entra-gallery", false, "entra: a gallery app, which reads /Schemas (non-gallery apps never do, TUT)")
+	fs.BoolVar(&c.entraNulls, "entra-nulls", false, "entra: POST unset attributes as null, as the tutorial's legacy example (Entra itself provisions no nulls, KNOWN)")
 	fs.StringVar(&c.googleUpdate, "google-update", "none", "google: how users are updated: none, put or patch (unverified)")
 	fs.BoolVar(&c.googleStringBooleans, "google-string-booleans", false, "google: send active as a string (unverified)")
 	fs.StringVar(&c.googleDeprovision, "google-deprovision", "suspend", "google: deprovisioning: suspend or delete (unverified)")
 	fs.BoolVar(&c.googleProbe, "google-probe", false, "google: open with the connection probe GET /Users?count=1 (unverified)")
 	fs.IntVar(&c.oktaPageSize, "okta-page-size", 100, "okta: count of each import page")
+	fs.StringVar(&c.oktaApp, "okta-app", "aiw", "okta: aiw (a custom App Integration Wizard app: deactivation, reactivation, group rename and membership as PUT) or oin (a catalog app: PATCH)")
 	return fs, c
 }
 

@@ -21,7 +21,7 @@ import (
 var idps = []idp{
 	{
 		name:  entra.IdP,
-		about: "Microsoft Entra ID: Test Connection, schema discovery, provisioning cycles with capitalised PATCH ops, string booleans, groups, quarantine",
+		about: "Microsoft Entra ID: Test Connection by the matching attribute, schema discovery (--entra-gallery), provisioning cycles with capitalised PATCH ops, groups, on-demand, quarantine",
 		build: func(c *simConfig, base client.Config) (plan, error) {
 			o := entra.Options{
 				Users:       c.users,
@@ -31,6 +31,8 @@ var idps = []idp{
 				Seed:        c.seed,
 				Concurrency: c.entraConcurrency,
 				Rate:        c.entraRate,
+				Gallery:     c.entraGallery,
+				Nulls:       c.entraNulls,
 			}
 			var err error
 			if o.RoleMode, err = entra.ParseRoleMode(c.entraRoleMode); err != nil {
@@ -115,17 +117,22 @@ var idps = []idp{
 	},
 	{
 		name:  okta.IdP,
-		about: "Okta: assign, PUT updates, path-less deactivate, import, the spec test's checks, group push",
+		about: "Okta (--okta-app aiw|oin): connection test, assign, PUT updates, deactivate and reactivate (PUT for AIW, path-less PATCH for OIN), import, the spec test's checks, group push",
 		build: func(c *simConfig, base client.Config) (plan, error) {
 			if c.groups < 1 {
 				// okta.Options reads 0 as "the default", so 0 cannot be passed on.
 				return plan{}, fmt.Errorf("--groups %d: Okta's run pushes at least one group", c.groups)
+			}
+			app, err := okta.ParseApp(c.oktaApp)
+			if err != nil {
+				return plan{}, err
 			}
 			scs, err := okta.Scenarios(okta.Options{
 				Users:          c.users,
 				Groups:         c.groups,
 				Seed:           c.seed,
 				ImportPageSize: c.oktaPageSize,
+				App:            app,
 			})
 			return plan{scenarios: scs, client: okta.ClientConfig(base)}, err
 		},

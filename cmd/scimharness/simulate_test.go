@@ -496,7 +496,7 @@ func TestSimulateIdPs(t *testing.T) {
 		code     int
 	}{
 		{"okta", "", exitOK},
-		{"okta", "rejects-pathless-replace", exitFail},
+		{"okta", "rejects-pathless-replace", exitFail}, // with --okta-app oin (below)
 		{"google", "", exitOK},
 		{"google", "rejects-application-json", exitFail},
 		{"entra", "", exitOK},
@@ -512,6 +512,9 @@ func TestSimulateIdPs(t *testing.T) {
 			args := []string{"--idp", tc.idp, "--url", tg.base(), "--token", testToken, "--users", "2", "--report-dir", dir}
 			if tc.idp != "google" {
 				args = append(args, "--groups", "1")
+			}
+			if tc.bug == "rejects-pathless-replace" {
+				args = append(args, "--okta-app", "oin") // AIW apps PUT instead
 			}
 			code, out, errs := runSim(t, context.Background(), args...)
 			if code != tc.code {
@@ -553,8 +556,8 @@ func TestSimulateEntraInitialCycle(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 			}
-			// 1 Test Connection + 6 × (match + POST) + 2 × (query + POST + PATCH)
-			line := regexp.MustCompile(`(?m)^initial cycle: 6 users, 2 groups, 19 requests in [0-9.]+ s \([0-9]+ req/s\), concurrency 2; cleanup \(not counted\) 8 requests in [0-9.]+ s$`)
+			// 2 Test Connection (user and group probes) + 6 × (match + POST) + 2 × (query + POST + PATCH)
+			line := regexp.MustCompile(`(?m)^initial cycle: 6 users, 2 groups, 20 requests in [0-9.]+ s \([0-9]+ req/s\), concurrency 2; cleanup \(not counted\) 8 requests in [0-9.]+ s$`)
 			if !line.MatchString(out) {
 				t.Errorf("no timing line in the output:\n%s", out)
 			}
@@ -566,11 +569,11 @@ func TestSimulateEntraInitialCycle(t *testing.T) {
 				t.Fatalf("report.json timings %+v", rep.Timings)
 			}
 			tm := rep.Timings[0]
-			if tm.Name != "initial cycle" || tm.Users != 6 || tm.Groups != 2 || tm.Requests != 19 || tm.CleanupRequests != 8 ||
+			if tm.Name != "initial cycle" || tm.Users != 6 || tm.Groups != 2 || tm.Requests != 20 || tm.CleanupRequests != 8 ||
 				tm.Concurrency != 2 || tm.Duration <= 0 || tm.Seconds <= 0 || tm.RequestsPerSecond <= 0 || !line.MatchString(tm.Line) {
 				t.Errorf("timing %+v", tm)
 			}
-			if len(rep.Results) != 19+8 || rep.Summary.Verdict != scenario.Pass {
+			if len(rep.Results) != 20+8 || rep.Summary.Verdict != scenario.Pass {
 				t.Errorf("%d results, %s", len(rep.Results), rep.Summary)
 			}
 			for _, r := range rep.Results {

@@ -48,6 +48,10 @@ type Step struct {
 	Level Level `yaml:"level,omitempty"`
 	// Unverified marks behaviour nobody has confirmed in real traffic.
 	Unverified bool `yaml:"unverified,omitempty"`
+	// Confidence is how well Source backs the request's shape (see
+	// Confidence); SourceURL, if set, is where to read it.
+	Confidence Confidence `yaml:"confidence,omitempty"`
+	SourceURL  string     `yaml:"sourceURL,omitempty"`
 
 	// Request is the request, with ${var} placeholders.
 	Request RequestTemplate `yaml:"request"`
@@ -130,6 +134,11 @@ type Expectation struct {
 	Note string `yaml:"note,omitempty"`
 
 	Check func(ex *wire.Exchange, vars Vars) error `yaml:"-"`
+	// Source and Confidence say where the judgement comes from: the RFC
+	// clause or the IdP document that makes this answer a failure, and how
+	// well it is backed (see Confidence).
+	Source     string     `yaml:"source,omitempty"`
+	Confidence Confidence `yaml:"confidence,omitempty"`
 }
 
 // ErrSkip, wrapped in an error from Build or a check, skips the step; the

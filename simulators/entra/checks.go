@@ -1,7 +1,6 @@
 package entra
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -46,21 +45,33 @@ func orList(codes []int) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-// errorBody holds every error answer to RFC 7644 §3.12: a JSON body whose
-// schemas hold the Error URN. Entra parses it into its provisioning logs; a
-// body it cannot parse is logged as ServiceIncompatible (TUT).
+// voice is how Entra's judgements word a failure (package judge).
+var voice = judge.Voice{
+	IdP:            "Entra",
+	Reference:      "Entra TUT",
+	WrongMatch:     "take that match as the account to update, overwriting it — corrupted accounts and duplicates",
+	EmptyCreate:    "Entra reads the new resource's id from it",
+	CaseChanged:    "Entra sees a difference and will loop updating it (PostHog 42253, langfuse 13528)",
+	StringBooleans: true,
+	Retries:        "Entra treats a 5xx as transient and retries every cycle",
+}
+
+// errorBody holds every error answer to RFC 7644 §3.12; a body Entra
+// cannot parse is logged as ServiceIncompatible (TUT).
 func errorBody() scenario.Expectation {
+	return voice.ErrorBody("Entra cannot parse it and logs ServiceIncompatible (TUT)")
+}
+
+// acceptRefused names a 406 for what it is: the server refused a request
+// for its Accept header, and Entra's requests do not ask for
+// application/scim+json (log, MicrosoftDocs/azure-docs issue 94189).
+func acceptRefused() scenario.Expectation {
 	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-		if ex.Status() < 400 {
+		if ex.Status() != 406 {
 			return nil
 		}
-		doc, err := scenario.ResponseJSON(ex)
-		if err != nil || !hasString(doc["schemas"], scim.ErrorURN) {
-			ct := ex.Response.Header.Get("Content-Type")
-			return fmt.Errorf("the server answered %d without a SCIM error body (Content-Type %q; RFC 7644 §3.12 wants JSON with schemas [%q], status and detail): Entra cannot parse it and logs ServiceIncompatible (TUT)", ex.Status(), ct, scim.ErrorURN)
-		}
-		return nil
-	})
+		return fmt.Errorf("the server answered 406 Not Acceptable to a request without Accept: application/scim+json: real Entra does not ask for it, and a server that 406s its requests fails Test Connection and every cycle (log, MicrosoftDocs/azure-docs issue 94189; RFC 7644 §3.8: with no Accept header the server SHOULD default to application/scim+json)")
+	}).From("MicrosoftDocs/azure-docs issue 94189", scenario.Log)
 }
 
 // onDoc judges the resource of a 200 answer with check; another status is
@@ -104,89 +115,33 @@ func errorStatusString() scenario.Expectation {
 	}).StrictOnlyBecause("many servers send status as a number and Entra is not known to reject it")
 }
 
-// listDoc decodes a ListResponse and checks its shape.
-func listDoc(ex *wire.Exchange) (map[string]any, []map[string]any, int, error) {
-	doc, err := scenario.ResponseJSON(ex)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("the answer is not a JSON ListResponse (%v): Entra cannot read it (TUT)", err)
-	}
-	if !hasString(doc["schemas"], scim.ListResponseURN) {
-		return doc, nil, 0, fmt.Errorf("the answer's schemas %s lack %q (RFC 7644 §3.4.2)", judge.Render(doc["schemas"]), scim.ListResponseURN)
-	}
-	n, ok := doc["totalResults"].(json.Number)
-	total, err := strconv.Atoi(string(n))
-	if !ok || err != nil {
-		return doc, nil, 0, fmt.Errorf("totalResults is %s, not a JSON integer (RFC 7644 §3.4.2)", judge.Render(doc["totalResults"]))
-	}
-	var rs []map[string]any
-	if list, ok := doc["Resources"].([]any); ok {
-		for _, e := range list {
-			if m, ok := e.(map[string]any); ok {
-				rs = append(rs, m)
-			}
-		}
-	}
-	return doc, rs, total, nil
-}
-
-// expectNoMatch judges a lookup for something that does not exist yet:
-// 200, a ListResponse, totalResults 0. found (if set) receives the number of
-// results, so the next step can act as Entra would.
+// expectNoMatch judges a lookup for something that does not exist yet
+// (judge's MatchesNone). found (if set) receives the number of results, so
+// the next step can act as Entra would.
 func expectNoMatch(filterOf func(scenario.Vars) string, kind string, found string) []scenario.Expectation {
-	return []scenario.Expectation{
-		wantStatus("a query that matches nothing must answer 200 with an empty ListResponse (totalResults 0); Entra reads a 404 as a failure and quarantines an app whose Test Connection gets one (TUT, QUAR)", 200),
-		scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
-			if ex.Status() != 200 {
-				return nil
-			}
-			_, rs, total, err := listDoc(ex)
-			if err != nil {
-				return err
-			}
-			if found != "" {
-				vars[found] = max(total, len(rs))
-			}
-			if total == 0 && len(rs) == 0 {
-				return nil
-			}
-			who := ""
-			if len(rs) > 0 {
-				who = fmt.Sprintf(" (%s)", describe(rs[0]))
-			}
-			return fmt.Errorf("the server returned totalResults %d and %d resources for %s, which matches no %s yet: it ignored the filter (or applied it wrongly). Entra takes a match as the account to update, so it would have overwritten %s%s instead of creating a new one — corrupted accounts and duplicates (authorizer 705)",
-				total, len(rs), filterOf(vars), kind, plural(len(rs), "that "+kind, "the first of them"), who)
-		}),
+	out := []scenario.Expectation{
+		voice.MatchesNone(filterOf, kind, "— Entra reads a 404 as a failure and quarantines an app whose Test Connection gets one (TUT, QUAR)"),
 	}
+	if found != "" {
+		out = append(out, scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
+			if l, err := voice.ReadList(ex); err == nil && ex.Status() == 200 {
+				vars[found] = int(l.Found())
+			}
+			return nil // MatchesNone judges the answer
+		}))
+	}
+	return out
 }
 
 // expectOneMatch judges a lookup that must find exactly the resource
-// whose id is in var idVar.
+// whose id is in var idVar (judge's MatchesOne); caseNote, if set, is why
+// a lookup that finds nothing fails.
 func expectOneMatch(filterOf func(scenario.Vars) string, kind, idVar, caseNote string) scenario.Expectation {
-	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
-		filter := filterOf(vars)
-		if ex.Status() != 200 {
-			return fmt.Errorf("expected 200 with the %s %s matches, got %d (RFC 7644 §3.4.2)", kind, filter, ex.Status())
-		}
-		_, rs, total, err := listDoc(ex)
-		if err != nil {
-			return err
-		}
-		want := fmt.Sprint(vars[idVar])
-		if total == 1 && len(rs) == 1 && fmt.Sprint(rs[0]["id"]) == want {
-			return nil
-		}
-		if total == 0 && len(rs) == 0 {
-			if caseNote != "" {
-				return fmt.Errorf("%s found nothing: %s", filter, caseNote)
-			}
-			return fmt.Errorf("%s found nothing, but the %s exists (id %s): Entra would create a duplicate, get 409 and escrow the user (HOW)", filter, kind, want)
-		}
-		var ids []string
-		for _, r := range rs {
-			ids = append(ids, fmt.Sprint(r["id"]))
-		}
-		return fmt.Errorf("%s must find exactly the %s with id %s; got totalResults %d, ids %v: Entra would update the wrong account or report a duplicate match (HOW)", filter, kind, want, total, ids)
-	})
+	missed := ": Entra would create a duplicate, get 409 and escrow the user (HOW)"
+	if caseNote != "" {
+		missed = ": " + caseNote
+	}
+	return voice.MatchesOne(filterOf, kind, idVar, missed, ": Entra would update the wrong account or report a duplicate match (HOW)")
 }
 
 func plural(n int, one, many string) string {

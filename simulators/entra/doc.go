@@ -8,46 +8,72 @@
 // (QUAR), "Customize attribute mappings" (MAP), the SCIMReferenceCode
 // repository (REF) and public issue threads.
 //
+// Where the catalog's "Corrections and additions" disagree with its older
+// entries, the corrections are followed. Every step names its Source and
+// Confidence (doc, log, unverified; harness for the harness's own
+// read-backs) and every expectation inherits them; golden transcripts of
+// what is sent in each mode are under fixtures/transcripts.
+//
 // Reproduced:
 //
-//   - Test Connection: GET /Users?filter=userName eq "<random GUID>" → 200,
-//     empty ListResponse; 404 quarantines (TUT, QUAR, SCIMReferenceCode 63).
-//   - Schema discovery: GET /Schemas, checked against the mapping (TUT).
+//   - Headers: no Accept header — real Entra does not ask for
+//     application/scim+json (log, azure-docs issue 94189), so a server that
+//     406s it fails here as it fails live — and bodies as
+//     "application/scim+json; charset=utf-8" (log, azure-docs 12728).
+//   - Test Connection: GET /Users?filter=<matching attribute> eq "<random
+//     GUID>" → 200, empty ListResponse (TUT; SCIMReferenceCode 63 logs
+//     externalId); 404 or refused credentials quarantine (QUAR). With
+//     groups, a random group is fetched too (TUT).
+//   - Schema discovery: GET /Schemas, only for gallery apps (Options.Gallery;
+//     TUT: not supported for non-gallery apps).
 //   - Initial cycle: match by userName, externalId or
 //     emails[type eq "work"].value; 0 results → POST with TUT's body
 //     (core+enterprise schemas, meta.resourceType, work email with primary
-//     true, roles [] or per the role mapping, unset attributes as null);
-//     the id is cached; a second match must find exactly that account
-//     (HOW). Managers are set in a later pass with a raw string id and
-//     "op":"Add" (REF, SCIM-SDK 686).
+//     true, roles [] or per the role mapping) and no nulls (KNOWN: Entra
+//     cannot provision nulls; Options.Nulls sends the legacy example's);
+//     the id is cached; after a reset with full scope a match must find
+//     exactly that account (a restart keeps the ids, HOW). Managers are
+//     set in a later pass with a raw string id and "op":"Add" (REF,
+//     SCIM-SDK 686), and must read back as the complex manager.value: a
+//     raw string fails Entra's deserialization (log, Budibase 15369).
 //   - Groups: created empty with the ADSCIM Group schema URN, queried and
 //     read with excludedAttributes=members, members added with
-//     [{"$ref":null,"value":id}] (TUT).
+//     [{"$ref":null,"value":id}], renamed, members removed, deleted with
+//     DELETE /Groups/{id} (TUT).
 //   - Incremental cycle: attribute updates built from the mapping —
 //     capitalised ops, one per attribute, without the aadOptscim062020 flag
-//     (TUT); one path-less lower-case replace with dotted and URN keys with
-//     it (KNOWN); app-role changes for SingleAppRoleAssignment,
-//     AppRoleAssignmentsComplex (JSON-string values) and
-//     AssertiveAppRoleAssignmentsComplex (MAP); manager replace and removal
-//     with "value":""; group rename; member add and remove (value array
+//     (TUT); with it, replaces go in one path-less lower-case op with dotted
+//     and URN keys and a single-value add stays its own add (KNOWN);
+//     app-role changes as MAP shows them (SingleAppRoleAssignment and
+//     AppRoleAssignmentsComplex: Add on roles with a JSON-string value;
+//     AssertiveAppRoleAssignmentsComplex: lower-case replace with type);
+//     manager replace and removal with "value":"" (and by value filter,
+//     Options.ManagerRemoveByFilter, log); member removal as a value array
 //     without the flag — a server that then wipes every member loses data,
-//     entra-docs 949 — or members[value eq "id"] with it); disable with
-//     "False" or false, the inactive user still found; re-enable
-//     (unverified); DELETE → 204, then 404.
+//     entra-docs 949 — or members[value eq "id"] with it; disable with
+//     "False" (KNOWN) or false (flag), the inactive user still found;
+//     re-enable (TUT, HOW); a soft delete in the tutorial's own form
+//     ("Replace" with false), then the hard delete's DELETE → 204 and 404;
+//     with no soft-delete mapping an unassignment is a DELETE (HOW).
 //   - Duplicates → 409 uniqueness with a SCIM error body (TUT), and
 //     "active":"True" / "primary":"True" strings stored as booleans
-//     (SCIMReferenceCode 21, the validator).
+//     (a tolerance test, unverified for Entra itself; the validator sends
+//     "primary":"True").
 //   - Legacy and validator shapes (scenario LegacyScenario): the legacy
 //     unquoted filter value `externalId eq jyoung-<prefix>` (a SHOULD: a
 //     400 invalidFilter is RFC-correct, informational in strict mode and a
 //     warning in compat mode; wrong matches fail); a PATCH with path
-//     emails[type eq "other"].Value (capital V) and its read-back; paging
-//     as account discovery and Microsoft's validator do it, startIndex=N
-//     &count=5 over the scenario's own users (filtered by
-//     userName sw "<prefix>."), judging the startIndex echoed, itemsPerPage
-//     ≤ 5, integer paging fields and no user on two pages.
-//   - Quarantine (Run): ≥40% failed operations, a 404 to Test Connection,
-//     persistent 401s (QUAR); a rate limit and concurrency like a tenant's.
+//     emails[type eq "other"].Value (capital V) and its read-back; the
+//     validator's "" then null update; paging as Microsoft's validator
+//     does it, plain GET /Users?startIndex=N&count=5 without a filter,
+//     judging the startIndex echoed, itemsPerPage ≤ 5, integer paging
+//     fields and, in a run of one scenario at a time, no user of the
+//     scenario on two pages.
+//   - Quarantine (Run): excessive failures — at least 5,000 failed Entra
+//     operations (QuarantineMin, scaled to small runs) that are at least 40%
+//     of them; the harness's read-backs and reference updates (manager,
+//     members) do not count (QUAR) — a 404 or refused credentials at Test
+//     Connection; a rate limit and concurrency like a tenant's.
 //
 // The initial cycle alone (Options.Cycle CycleInitial; scimharness
 // simulate --entra-cycle initial): Test Connection, then per user the match

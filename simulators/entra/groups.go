@@ -49,7 +49,8 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 		Expect: []scenario.Expectation{
 			expectOneMatch(byName, "group", id, ""),
 			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-				_, rs, _, err := listDoc(ex)
+				l, err := voice.ReadListResponse(ex)
+				rs := l.Resources
 				if err != nil || len(rs) == 0 {
 					return nil
 				}
@@ -109,7 +110,7 @@ func (g *gen) createGroup(b *builder, gr *group, people []*person, later bool) [
 		initial, _ = splitMembers(gr, people)
 	}
 	if len(initial) > 0 {
-		b.add(g.membersPatch(gr, "groups: add members to "+gr.label, initial, "Members are added after the group exists: {\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"$ref\":null,\"value\":\"<id>\"},…]}; 204 or 200."))
+		b.addReference(g.membersPatch(gr, "groups: add members to "+gr.label, initial, "Members are added after the group exists: {\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"$ref\":null,\"value\":\"<id>\"},…]}; 204 or 200."))
 	}
 	return initial
 }
@@ -248,7 +249,7 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 	add := g.membersPatch(gr, "incremental cycle: add "+label(later)+" to "+gr.label, []*person{later},
 		"A newly assigned member is added with op Add on members and a value array whose elements carry \"$ref\": null.")
 	add.Check = succeeded("added_" + id)
-	b.add(add)
+	b.addReference(add)
 	gone := initial[min(1, len(initial)-1)] // the second member, if there is one
 	var remaining []*person
 	for _, p := range append(slices.Clone(initial), later) {
@@ -261,7 +262,7 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 	if g.r.Flag {
 		behaviour = `With aadOptscim062020 an unassigned member is removed with {"op":"remove","path":"members[value eq \"<id>\"]"}.`
 	}
-	b.add(scenario.Step{
+	b.addReference(scenario.Step{
 		Name:      fmt.Sprintf("incremental cycle: remove %s from %s", label(gone), gr.label),
 		Behaviour: behaviour,
 		Source:    "Entra TUT, KNOWN; entra-docs issue 949",
@@ -292,4 +293,32 @@ func succeeded(name string) func(*wire.Exchange, scenario.Vars) error {
 		}
 		return nil
 	}
+}
+
+// deleteGroup is Entra's group delete: DELETE /Groups/{id} → 204 (TUT
+// "Delete Group"; the validator's Delete_Group_Test), then the group is
+// gone.
+func (g *gen) deleteGroup(b *builder, gr *group) {
+	id := gvar(gr)
+	b.add(scenario.Step{
+		Name:      "incremental cycle: delete " + gr.label,
+		Behaviour: "A group deleted or unassigned in Entra is deleted: DELETE /Groups/{id}, expecting 204.",
+		Source:    "Entra TUT (\"Delete Group\"); REF validator Delete_Group_Test",
+		SourceURL: tutURL,
+		Clause:    "RFC 7644 §3.6",
+		When:      id,
+		Build: byID("/Groups", id, func(path string, _ scenario.Vars) client.Request {
+			return client.Request{Method: http.MethodDelete, Path: path}
+		}),
+		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+	})
+	b.add(scenario.Step{
+		Name:      "incremental cycle: read deleted " + gr.label,
+		Behaviour: "Harness read-back: a deleted group is gone; GET by id answers 404.",
+		Source:    "Entra TUT",
+		Clause:    "RFC 7644 §3.6",
+		When:      id,
+		Build:     getByID("/Groups", id, url.Values{"excludedAttributes": {"members"}}),
+		Expect:    []scenario.Expectation{wantStatus("a deleted group must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
+	})
 }

@@ -80,11 +80,17 @@ func TestInitialCycle(t *testing.T) {
 				t.Fatalf("%d of %d results did not pass:\n%s", len(b), len(out.Results), strings.Join(b, "\n\n"))
 			}
 			users, groups := tc.o.Users, tc.o.Groups
-			cycle := 1 + users*(tc.matches+1) + 3*groups
+			// Test Connection: the user probe, and a group probe when
+			// groups are provisioned (TUT).
+			probes := 0
+			if groups > 0 {
+				probes = 1
+			}
+			cycle := 1 + probes + users*(tc.matches+1) + 3*groups
 			want := map[string]int{
 				"GET /Users?filter":     1 + users*tc.matches,
 				"POST /Users":           users,
-				"GET /Groups?filter":    groups,
+				"GET /Groups?filter":    probes + groups,
 				"POST /Groups":          groups,
 				"PATCH /Groups/{id}":    groups,
 				"DELETE /Users/{id}":    users,
@@ -212,7 +218,7 @@ func TestInitialCycleWire(t *testing.T) {
 	if len(ids) != 5 {
 		t.Errorf("members %v, want the team's 5 users", ids)
 	}
-	want := []string{"GET /Users"}
+	want := []string{"GET /Users", "GET /Groups"} // Test Connection: user and group probes
 	for range 5 {
 		want = append(want, "GET /Users", "POST /Users")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -25,9 +26,19 @@ const QuarantineScenario = "entra: quarantine"
 // ClientConfig returns base with Entra's request headers: bodies as
 // application/scim+json (TUT's requests) and the simulator's User-Agent.
 // Everything else in base (URL, credentials, retries) is kept.
+//
+// No Accept header: real Entra requests do not ask for
+// application/scim+json — a logged Test Connection was served "as HTML" by
+// Rails and answered 406, which Microsoft called by design (log,
+// MicrosoftDocs/azure-docs issue 94189). Bodies go as
+// "application/scim+json; charset=utf-8" (log, azure-docs issue 12728).
 func ClientConfig(base client.Config) client.Config {
-	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": scim.MediaType})
+	return simrun.Dress(base, UserAgent, map[string]string{"Accept": "", "Content-Type": ContentType})
 }
+
+// ContentType is the Content-Type of Entra's request bodies (log,
+// MicrosoftDocs/azure-docs issue 12728).
+const ContentType = scim.MediaType + "; charset=utf-8"
 
 // Run runs Scenarios(o) through c the way Entra runs a provisioning job,
 // and reports whether Entra would have quarantined the app. It is Provision
@@ -91,14 +102,14 @@ func (t Timing) String() string {
 // Test Connection runs first and alone. A 404 to it, or 401/403 (bad
 // credentials), quarantines at once: the remaining scenarios are reported
 // as skipped. Then the other scenarios run, o.Concurrency at a time. Every
-// judged step counts as an operation and a Fail or Error as a failed one;
-// when at least QuarantineMin operations have run and the failed share
-// reaches QuarantineThreshold — or three answers in a row are 401 — Run
-// cancels the run (scenario.Run then skips the remaining steps and still
-// cleans up) and stops starting scenarios (QUAR: ≥40% of ≥5,000
-// operations; persistent credential errors). With the default
-// QuarantineMin, scaled to the run as min(5000, planned steps), the ratio
-// is also judged when the run ends with fewer operations than planned.
+// judged step that is one of Entra's own operations counts (not the
+// harness's read-backs, not reference updates, not cleanup), and a Fail or
+// Error as a failed one; when at least QuarantineMin operations have
+// failed and the failed share reaches QuarantineThreshold, Run cancels the
+// run (scenario.Run then skips the remaining steps and still cleans up)
+// and stops starting scenarios (QUAR: at least 5,000 failures). With the
+// default QuarantineMin, scaled to the run, the ratio is also judged when
+// the run ends with fewer failures than that.
 //
 // With CycleInitial every scenario's cleanup waits until the whole cycle
 // has run (scenario.RunDeferred), so that Outcome.Timing is the cycle's
@@ -128,12 +139,12 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	vars[modeVar] = ro.Mode
 	ro.Vars = vars
 	planned := j.planned
-	q := &quarantine{threshold: o.QuarantineThreshold, min: o.QuarantineMin}
+	q := &quarantine{threshold: o.QuarantineThreshold, min: o.QuarantineMin, counted: j.g.counted}
 	if q.threshold <= 0 {
 		q.threshold = EntraQuarantineRatio
 	}
 	if q.min <= 0 {
-		q.min, q.scaled = min(EntraQuarantineOps, planned), true
+		q.min, q.scaled = min(EntraQuarantineFailures, max(1, int(math.Ceil(q.threshold*float64(planned))))), true
 	}
 	r := j.r
 	deferred := r.Cycle == CycleInitial
@@ -241,7 +252,7 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	}
 	res := scenario.Result{
 		Scenario: QuarantineScenario, IdP: IdP, Step: "quarantine", Status: scenario.Fail, Level: scenario.Must,
-		Behaviour: "Entra quarantines an app when ≥40% of ≥5,000 operations fail, or on persistent credential errors or a 404 to Test Connection; it then retries after 6h, 12h, 24h and daily.",
+		Behaviour: "Entra quarantines an app on excessive failures (at least 5,000 failed operations, reference updates not counted; further thresholds at 40,000 and 60,000), or on credential errors or a 404 to Test Connection; it then retries after 6h, 12h, 24h and daily.",
 		Source:    "Entra QUAR",
 		Verified:  true,
 		Message:   "quarantined: " + q.reason,
@@ -252,14 +263,20 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	return Outcome{Results: append(results, res), Quarantined: true, Timing: timing}
 }
 
-// quarantine follows the run's results as Entra's quarantine logic would.
+// quarantine follows the run's results as Entra's quarantine logic would
+// (QUAR): excessive failures — at least min failed operations that are at
+// least threshold of all — or a 404 or refused credentials at Test
+// Connection. Only Entra's own operations count: not the harness's
+// read-backs, not cleanup, and not reference updates (manager, group
+// members: "reference failures won't be counted"). No source gives a rule
+// for 401s later in a run, so none is simulated.
 type quarantine struct {
 	threshold float64
 	min       int
 	scaled    bool // min was defaulted, so the end of the run also counts
+	counted   func(scenario.Result) bool
 
 	ops, failed int
-	streak401   int
 	tripped     bool
 	reason      string
 }
@@ -272,25 +289,19 @@ func (q *quarantine) observe(res scenario.Result) bool {
 	st := lastStatus(res)
 	switch {
 	case res.Scenario == TestConnectionName && st == http.StatusNotFound:
-		return q.trip("Test Connection's query for a userName nobody has got 404 instead of 200 with an empty ListResponse; Entra quarantines the app (QUAR) — the server must answer an empty filter result with totalResults 0")
+		return q.trip("Test Connection's query for a value nobody has got 404 instead of 200 with an empty ListResponse; Entra quarantines the app (QUAR) — the server must answer an empty filter result with totalResults 0")
 	case res.Scenario == TestConnectionName && (st == http.StatusUnauthorized || st == http.StatusForbidden):
 		return q.trip(fmt.Sprintf("Test Connection was refused with %d: Entra cannot authenticate with the configured token and quarantines the job on persistent credential errors (QUAR)", st))
-	case st == http.StatusUnauthorized:
-		if q.streak401++; q.streak401 >= 3 {
-			return q.trip("three requests in a row were answered 401: persistent credential errors quarantine the job (QUAR)")
-		}
-	case st != 0:
-		q.streak401 = 0
 	}
-	if res.Status < scenario.Pass {
-		return false // skipped or disabled: not an operation
+	if res.Status < scenario.Pass || (q.counted != nil && !q.counted(res)) {
+		return false // skipped, disabled, or not an Entra operation
 	}
 	q.ops++
 	if res.Status >= scenario.Fail {
 		q.failed++
 	}
-	if q.ops >= q.min && q.ratio() >= q.threshold {
-		return q.trip(q.ratioReason(fmt.Sprintf("after at least %d operations", q.min)))
+	if q.failed >= q.min && q.ratio() >= q.threshold {
+		return q.trip(q.ratioReason(fmt.Sprintf("at least %d failures", q.min)))
 	}
 	return false
 }
@@ -298,14 +309,14 @@ func (q *quarantine) observe(res scenario.Result) bool {
 func (q *quarantine) ratio() float64 { return float64(q.failed) / float64(q.ops) }
 
 func (q *quarantine) ratioReason(when string) string {
-	return fmt.Sprintf("%d of %d operations failed (%.0f%%, threshold %.0f%% %s); Entra stops provisioning to the app (QUAR)",
+	return fmt.Sprintf("%d of %d operations failed (%.0f%%, threshold %.0f%% and %s); Entra stops provisioning to the app (QUAR)",
 		q.failed, q.ops, 100*q.ratio(), 100*q.threshold, when)
 }
 
 // finish judges the ratio once more at the end of a run whose default
 // minimum was scaled to the planned steps, which skipped steps never reach.
 func (q *quarantine) finish() {
-	if !q.tripped && q.scaled && q.ops > 0 && q.ops < q.min && q.ratio() >= q.threshold {
+	if !q.tripped && q.scaled && q.failed > 0 && q.failed < q.min && q.ratio() >= q.threshold {
 		q.trip(q.ratioReason("judged at the end of the run"))
 	}
 }

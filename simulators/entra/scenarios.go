@@ -69,6 +69,7 @@ func Scenarios(o Options) ([]scenario.Scenario, error) {
 // steps of 10,000 users are not all held at once.
 type job struct {
 	r *resolved
+	g *gen
 	// n is the number of scenarios; at(i) builds scenario i.
 	n  int
 	at func(i int) scenario.Scenario
@@ -81,9 +82,9 @@ func newJob(o Options) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{r: r, pop: generate(r.Users, r.Groups, r.Seed, r.Roles), lim: newLimiter(r.Rate)}
+	g := &gen{r: r, pop: generate(r.Users, r.Groups, r.Seed, r.Roles), lim: newLimiter(r.Rate), uncounted: &sync.Map{}}
 	if r.Cycle == CycleInitial {
-		j := &job{r: r, n: 1 + len(g.pop.teams), planned: 1}
+		j := &job{r: r, g: g, n: 1 + len(g.pop.teams), planned: len(g.testConnection().Steps)}
 		j.at = func(i int) scenario.Scenario {
 			if i == 0 {
 				return g.testConnection()
@@ -95,12 +96,19 @@ func newJob(o Options) (*job, error) {
 		}
 		return j, nil
 	}
-	scs := []scenario.Scenario{g.testConnection(), g.schemaDiscovery()}
+	if r.Cycle == CycleOnDemand {
+		sc := g.onDemand()
+		return &job{r: r, g: g, n: 1, at: func(int) scenario.Scenario { return sc }, planned: len(sc.Steps)}, nil
+	}
+	scs := []scenario.Scenario{g.testConnection()}
+	if r.Gallery {
+		scs = append(scs, g.schemaDiscovery())
+	}
 	for t := range g.pop.teams {
 		scs = append(scs, g.team(t))
 	}
 	scs = append(scs, g.duplicate(), g.stringBooleans(), g.legacyShapes())
-	j := &job{r: r, n: len(scs), at: func(i int) scenario.Scenario { return scs[i] }}
+	j := &job{r: r, g: g, n: len(scs), at: func(i int) scenario.Scenario { return scs[i] }}
 	for _, sc := range scs {
 		j.planned += len(sc.Steps)
 	}
@@ -112,6 +120,16 @@ type gen struct {
 	r   *resolved
 	pop *population
 	lim *limiter
+	// uncounted holds scenario "\x00" step of the steps Entra's quarantine
+	// does not count: the harness's read-backs and reference updates.
+	uncounted *sync.Map
+}
+
+// counted reports whether res is an Entra operation that the quarantine
+// counts (QUAR).
+func (g *gen) counted(res scenario.Result) bool {
+	_, no := g.uncounted.Load(res.Scenario + "\x00" + res.Step)
+	return !no
 }
 
 // builder appends steps to one scenario.
@@ -121,8 +139,41 @@ type builder struct {
 }
 
 // add appends st: its Build waits for the rate limiter, and every step
-// also judges error bodies (an error answer anywhere must be SCIM's).
+// also judges error bodies (an error answer anywhere must be SCIM's) and
+// a 406 to Entra's Accept. A step without a Confidence gets one from its
+// Source ("(log)" in it: log; Unverified: unverified; else doc), and each
+// expectation without a source takes its step's: every request and every
+// judgement names where it comes from.
 func (b *builder) add(st scenario.Step) {
+	b.addOp(st, true)
+}
+
+// addReference appends a reference update (manager, group members): an
+// Entra operation whose failures Entra's quarantine does not count
+// ("reference failures won't be counted", QUAR).
+func (b *builder) addReference(st scenario.Step) {
+	b.addOp(st, false)
+}
+
+func (b *builder) addOp(st scenario.Step, counted bool) {
+	if st.Confidence == "" {
+		switch {
+		case st.Unverified:
+			st.Confidence = scenario.Unverified
+		case strings.HasPrefix(st.Behaviour, "Harness"):
+			st.Confidence = scenario.Harness
+		case strings.Contains(st.Source, "(log)"):
+			st.Confidence = scenario.Log
+		default:
+			st.Confidence = scenario.Doc
+		}
+	}
+	if st.Confidence == scenario.Harness {
+		counted = false
+	}
+	if !counted {
+		b.g.uncounted.Store(b.sc.Name+"\x00"+st.Name, true)
+	}
 	build, lim := st.Build, b.g.lim
 	st.Build = func(v scenario.Vars) (client.Request, error) {
 		req, err := build(v)
@@ -131,7 +182,12 @@ func (b *builder) add(st scenario.Step) {
 		}
 		return req, err
 	}
-	st.Expect = append(st.Expect, errorBody(), errorStatusString())
+	st.Expect = append(st.Expect, acceptRefused(), errorBody(), errorStatusString())
+	for i, e := range st.Expect {
+		if e.Source == "" {
+			st.Expect[i] = e.From(st.Source, st.Confidence)
+		}
+	}
 	b.sc.Steps = append(b.sc.Steps, st)
 }
 
@@ -324,16 +380,21 @@ func roles(mode RoleMode, p *person) []any {
 	switch mode {
 	case RoleSingle:
 		return []any{map[string]any{"primary": true, "type": roleType, "value": p.role}}
-	case RoleComplex, RoleAssertive:
+	case RoleComplex:
+		// AppRoleAssignmentsComplex POSTs displayName, not display (MAP).
+		return []any{map[string]any{"primary": false, "type": roleType, "displayName": p.role, "value": p.role}}
+	case RoleAssertive:
 		return []any{map[string]any{"primary": false, "type": roleType, "display": p.role, "value": p.role}}
 	}
 	return []any{}
 }
 
 // userBody is Entra's POST /Users body for p (TUT): core and enterprise
-// schemas, meta.resourceType, every mapped attribute (unset ones as null,
-// as older Entra examples send them), roles per the role mode or [], no
-// manager (reference attributes come in a later update, HOW).
+// schemas, meta.resourceType, every mapped attribute that has a value
+// (unset ones left out — Entra cannot provision nulls, KNOWN — or sent as
+// null with Options.Nulls, as the tutorial's legacy example does), roles
+// per the role mode or [], no manager (reference attributes come in a
+// later update, HOW).
 func (g *gen) userBody(p *person, v scenario.Vars) map[string]any {
 	vals := g.vals(p, v, false)
 	body := map[string]any{
@@ -353,7 +414,7 @@ func (g *gen) userBody(p *person, v scenario.Vars) map[string]any {
 			switch {
 			case val != "":
 				set(body, a.path, val)
-			case !a.path.filtered():
+			case g.r.Nulls && !a.path.filtered():
 				set(body, a.path, nil)
 			}
 		}
@@ -387,21 +448,50 @@ func (g *gen) userExpectations(p *person, changed bool, active bool) []scenario.
 
 // ---- scenarios ----
 
+// testConnection is Test Connection: a query by the matching attribute
+// for a random GUID (TUT: "a random GUID as the matching property";
+// SCIMReferenceCode issue 63 logs externalId eq "<guid>"), then, when the
+// job provisions groups, a random group (TUT: a random user and group are
+// fetched). The group query's shape is Entra's displayName query (TUT); that
+// Test Connection uses that exact shape is not documented.
 func (g *gen) testConnection() scenario.Scenario {
-	sc, b := g.newScenario(TestConnectionName, "Test Connection (and the start of every provisioning run): query a userName nobody has.")
+	sc, b := g.newScenario(TestConnectionName, "Test Connection (and the start of every provisioning run): query the matching attribute for a value nobody has, and a random group.")
+	m := g.r.match
 	probe := func(v scenario.Vars) string {
-		return "userName eq " + quote(guid(g.r.Seed, prefixOf(v), "probe"))
+		return m.Target + " eq " + quote(guid(g.r.Seed, prefixOf(v), "probe"))
 	}
 	b.add(scenario.Step{
-		Name:      "query a random GUID userName",
-		Behaviour: `Test Connection sends GET /Users?filter=userName eq "<random GUID>" and needs 200 with an empty ListResponse; the same probe opens every provisioning run. A 404 quarantines the app.`,
-		Source:    "Entra TUT; QUAR; SCIMReferenceCode issue 63 (log)",
-		Clause:    "RFC 7644 §3.4.2",
-		Build:     search("/Users", probe),
-		Expect:    expectNoMatch(probe, "user", ""),
+		Name:       "query a random GUID " + m.Target,
+		Behaviour:  fmt.Sprintf(`Test Connection sends GET /Users?filter=%s eq "<random GUID>" (the matching attribute) and needs 200 with an empty ListResponse; the same probe opens every provisioning run. A 404 quarantines the app.`, m.Target),
+		Source:     "Entra TUT (\"a random GUID as the matching property\"); QUAR; SCIMReferenceCode issue 63 (log: externalId eq \"<guid>\")",
+		SourceURL:  tutURL,
+		Confidence: scenario.Doc,
+		Clause:     "RFC 7644 §3.4.2",
+		Build:      search("/Users", probe),
+		Expect:     expectNoMatch(probe, "user", ""),
 	})
+	if g.r.Groups > 0 {
+		gprobe := func(v scenario.Vars) string {
+			return "displayName eq " + quote(guid(g.r.Seed, prefixOf(v), "group-probe"))
+		}
+		b.add(scenario.Step{
+			Name:       "query a random GUID group displayName",
+			Behaviour:  `Test Connection also fetches a random group: GET /Groups?excludedAttributes=members&filter=displayName eq "<random GUID>" (Entra's group query, TUT), which needs 200 with an empty ListResponse.`,
+			Source:     "Entra TUT (a random user and group are fetched); the query's shape is Entra's group query (TUT), its use here unverified",
+			SourceURL:  tutURL,
+			Confidence: scenario.Doc,
+			Clause:     "RFC 7644 §3.4.2",
+			Build: func(v scenario.Vars) (client.Request, error) {
+				return get("/Groups", url.Values{"excludedAttributes": {"members"}, "filter": {gprobe(v)}}), nil
+			},
+			Expect: expectNoMatch(gprobe, "group", ""),
+		})
+	}
 	return *sc
 }
+
+// tutURL is Microsoft Learn's SCIM tutorial (TUT).
+const tutURL = "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups"
 
 func (g *gen) schemaDiscovery() scenario.Scenario {
 	sc, b := g.newScenario(SchemaDiscovery, "Entra reads /Schemas to list the attributes an app supports (gallery apps).")
@@ -418,7 +508,8 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 				if ex.Status() != 200 {
 					return nil
 				}
-				_, rs, _, err := listDoc(ex)
+				l, err := voice.ReadListResponse(ex)
+				rs := l.Resources
 				if err != nil {
 					return err
 				}
@@ -432,7 +523,8 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 				if ex.Status() != 200 {
 					return nil
 				}
-				_, rs, _, err := listDoc(ex)
+				l, err := voice.ReadListResponse(ex)
+				rs := l.Resources
 				if err != nil {
 					return nil
 				}
@@ -544,6 +636,7 @@ func (g *gen) team(t int) scenario.Scenario {
 	}
 	for _, gr := range groups {
 		g.groupChanges(b, gr, people)
+		g.deleteGroup(b, gr)
 	}
 	g.disableAndDelete(b, people[len(people)-1])
 	return *sc
@@ -587,6 +680,49 @@ func orNone(m RoleMode) string {
 		return "none"
 	}
 	return string(m)
+}
+
+// onDemandProbes is how many random-GUID probes open each on-demand
+// request ("several", provision-on-demand page; the number is not given).
+const onDemandProbes = 2
+
+// onDemand is provisioning on demand (CycleOnDemand): per user, the
+// GUID probes, the match and the create; then one group with at most five
+// members. Only what Entra sends: no harness read-back.
+func (g *gen) onDemand() scenario.Scenario {
+	var people []*person
+	var names []string
+	for i, p := range g.pop.people[:min(5, len(g.pop.people))] {
+		people, names = append(people, p), append(names, fmt.Sprintf("u%d", i+1))
+	}
+	_, _, groups := g.teamOf(0)
+	sc, b := g.newScenario(
+		fmt.Sprintf("entra: on-demand provisioning (%s)", strings.Join(names, ", ")),
+		fmt.Sprintf("Entra provisions %d user(s) on demand, matching on %s (the aadOptscim062020 flag is ignored on demand), then a group with at most 5 members.", len(people), g.r.match.Target))
+	m := g.r.match
+	for _, p := range people {
+		for k := range onDemandProbes {
+			probe := func(v scenario.Vars) string {
+				return m.Target + " eq " + quote(guid(g.r.Seed, prefixOf(v), "on-demand", p.idx, k))
+			}
+			b.add(scenario.Step{
+				Name:       fmt.Sprintf("on demand: probe %d for %s", k+1, label(p)),
+				Behaviour:  fmt.Sprintf(`An on-demand request opens with several random-GUID queries by the matching attribute: GET /Users?filter=%s eq "<GUID>" → 200, empty ListResponse.`, m.Target),
+				Source:     "Entra provision-on-demand page (several GUID probes); TUT",
+				SourceURL:  OnDemandURL,
+				Confidence: scenario.Doc,
+				Clause:     "RFC 7644 §3.4.2",
+				Build:      search("/Users", probe),
+				Expect:     expectNoMatch(probe, "user", ""),
+			})
+		}
+		g.initialUser(b, p, false)
+	}
+	if len(groups) > 0 {
+		// A group on demand handles at most 5 members (provision-on-demand page).
+		g.createGroup(b, groups[0], people, false)
+	}
+	return *sc
 }
 
 // ---- extra scenarios ----
@@ -662,10 +798,11 @@ func (g *gen) stringBooleans() scenario.Scenario {
 	sc, b := g.newScenario("entra: booleans as strings", `Entra and its validator send booleans as the strings "True"/"False"; they must be stored as booleans.`)
 	p := g.extraPerson(1, "String", "True")
 	b.add(scenario.Step{
-		Name:      `create a user with "active":"True"`,
-		Behaviour: `POST /Users with "active":"True" (a string) must give 201 with active true, the JSON boolean.`,
-		Source:    `SCIMReferenceCode issue 21 (Postman test "Post emp1 with string True")`,
-		Clause:    "RFC 7643 §2.3.2, §4.1.1",
+		Name:       `create a user with "active":"True"`,
+		Behaviour:  `POST /Users with "active":"True" (a string) must give 201 with active true, the JSON boolean. A tolerance test: that Entra itself POSTs string booleans is not shown (the tutorial POSTs a boolean).`,
+		Source:     `Unverified for Entra: SCIMReferenceCode issue 21 (its Postman test "Post emp1 with string True" tests the reference server)`,
+		Unverified: true,
+		Clause:     "RFC 7643 §2.3.2, §4.1.1",
 		Build: func(v scenario.Vars) (client.Request, error) {
 			body := g.userBody(p, v)
 			body["active"] = "True"
@@ -679,7 +816,7 @@ func (g *gen) stringBooleans() scenario.Scenario {
 	})
 	b.add(scenario.Step{
 		Name:      `read back the user created with "active":"True"`,
-		Behaviour: "The stored value is the boolean true.",
+		Behaviour: "Harness read-back: the stored value is the boolean true.",
 		Source:    "SCIMReferenceCode issue 21; django-scim2 issue 35",
 		Clause:    "RFC 7643 §4.1.1",
 		When:      "st",
@@ -726,7 +863,7 @@ func (g *gen) stringBooleans() scenario.Scenario {
 	})
 	b.add(scenario.Step{
 		Name:      `read back the user created with "primary":"True"`,
-		Behaviour: "The stored primary is the boolean true.",
+		Behaviour: "Harness read-back: the stored primary is the boolean true.",
 		Source:    "Entra MAP catalog note (log); SCIMReferenceCode issue 21",
 		Clause:    "RFC 7643 §2.4",
 		Level:     scenario.Should,

@@ -76,14 +76,15 @@ func (g *gen) initialUser(b *builder, p *person, readBack bool) {
 	})
 }
 
-// rematch: with its state cleared (restart, or a new job), Entra matches
+// rematch: with its state cleared (a reset with full scope, or a new job;
+// a restart keeps the cached ids, HOW), Entra matches
 // again and must find exactly the account it created.
 func (g *gen) rematch(b *builder, p *person) {
 	id := uvar(p)
 	lookup := func(v scenario.Vars) string { return g.filter(p, v, false) }
 	b.add(scenario.Step{
-		Name:      fmt.Sprintf("initial cycle: match %s again (provisioning restarted)", label(p)),
-		Behaviour: "After a restart Entra has no cached ids and matches again by the matching attribute: exactly one result, which it then updates.",
+		Name:      fmt.Sprintf("initial cycle: match %s again (provisioning reset)", label(p)),
+		Behaviour: "After a reset with full scope (a restart keeps the cached ids and \"doesn't break the links\", HOW) Entra has no cached ids and matches again by the matching attribute: exactly one result, which it then updates.",
 		Source:    "Entra HOW",
 		Clause:    "RFC 7644 §3.4.2.2",
 		When:      id,
@@ -127,7 +128,7 @@ func managerTarget() string { return scim.EnterpriseUserURN + ":manager" }
 
 func (g *gen) setManager(b *builder, p, mgr *person) {
 	id, mid := uvar(p), uvar(mgr)
-	b.add(scenario.Step{
+	b.addReference(scenario.Step{
 		Name:      fmt.Sprintf("manager pass: set %s's manager to %s", label(p), label(mgr)),
 		Behaviour: `Reference attributes are sent in a later update, once both users exist: PATCH {"op":"Add","path":"urn:…:enterprise:2.0:User:manager","value":"<manager id>"} — a raw string id, not an object.`,
 		Source:    "Entra HOW; REF validation app; SCIM-SDK issue 686 (log)",
@@ -146,14 +147,20 @@ func (g *gen) setManager(b *builder, p, mgr *person) {
 	g.readManager(b, p, "manager pass: read back "+label(p)+"'s manager", mid)
 }
 
-func (g *gen) readManager(b *builder, p *person, name, mid string) {
+// readManager reads p's manager back; when, if given, is the var that
+// must be set for it to run instead of p's id.
+func (g *gen) readManager(b *builder, p *person, name, mid string, when ...string) {
 	id := uvar(p)
+	guard := id
+	if len(when) > 0 {
+		guard = when[0]
+	}
 	b.add(scenario.Step{
 		Name:      name,
-		Behaviour: "Harness read-back: the manager Entra set (or removed) must read back as manager.value.",
-		Source:    "Entra HOW; REF validation app",
+		Behaviour: "Harness read-back: the manager Entra set (or removed) must read back as the complex manager.value; a raw string fails Entra's deserialization.",
+		Source:    "Entra HOW; REF validation app (reads manager.value); Budibase issue 15369 (log)",
 		Clause:    "RFC 7643 §4.3 (manager.value)",
-		When:      id,
+		When:      guard,
 		Build:     getByID("/Users", id, nil),
 		Expect: []scenario.Expectation{
 			wantStatus("the user must be readable (RFC 7644 §3.4.1)", 200),
@@ -165,12 +172,12 @@ func (g *gen) readManager(b *builder, p *person, name, mid string) {
 					if val, ok := field(m, "value"); ok && val != nil {
 						gotID = fmt.Sprint(val)
 					}
-				} else if s, ok := got.(string); ok {
-					gotID = s
+				} else if s, ok := got.(string); ok && s != "" {
+					return fmt.Errorf(`manager reads back as the raw string %q, not the complex {"value":"<id>"}: Entra sends the raw string id but fails to deserialize a string manager in the answer (SystemForCrossDomainIdentityManagementServiceIncompatible, "not able to deserialize the resource") — the server must store it as manager.value (RFC 7643 §4.3; log, Budibase issue 15369 and PR 17071, apache/directory-scimple issue 1242)`, s)
 				}
 				if mid == "" {
 					if gotID != "" {
-						return fmt.Errorf(`the manager still reads back %s after Entra removed it with "value":"" (REF validation app; SCIM-SDK issue 686)`, judge.Render(got))
+						return fmt.Errorf(`the manager still reads back %s after Entra removed it (with "value":"", REF validation app, SCIM-SDK issue 686; or by value filter, scim-patch issue 453)`, judge.Render(got))
 					}
 					return nil
 				}
@@ -230,7 +237,10 @@ func (g *gen) updateOps(p *person, v scenario.Vars) (ops []any, kinds []string, 
 		case old == "":
 			kind = "add"
 		}
-		if g.r.Flag && kind != "remove" && !a.path.filtered() {
+		// With the flag, replaces go in one path-less op; a single-value
+		// add stays an add of its own (KNOWN's flag sample:
+		// {"op":"add","path":"nickName","value":"Babs"}).
+		if g.r.Flag && kind == "replace" && !a.path.filtered() {
 			value[a.Target] = nw
 			continue
 		}
@@ -294,32 +304,32 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 	kind := "replace"
 	switch mode {
 	case RoleSingle:
-		behaviour = `SingleAppRoleAssignment: a changed role is {"op":"Replace","path":"roles[primary eq \"True\"].value","value":"<role>"}; every user has precisely one role.`
+		kind = "add"
+		behaviour = `SingleAppRoleAssignment: a changed role is PATCHed as {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<role>\",\"displayName\":\"<role>\"}"}]} — a JSON string in value; "the request formats in the PATCH and POST differ" (the POST has roles[primary eq "True"]).`
 	case RoleComplex:
 		kind = "add"
 		behaviour = `AppRoleAssignmentsComplex: a new role is {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<role>\",\"displayName\":\"<role>\"}"}]} — the value is a JSON string.`
 	case RoleAssertive:
-		behaviour = `AssertiveAppRoleAssignmentsComplex: roles are replaced with the full list, {"op":"replace","path":"roles","value":[{"primary":false,"value":…,"display":…},…]}.`
+		behaviour = `AssertiveAppRoleAssignmentsComplex: roles are replaced with the full list, a lower-case {"op":"replace","path":"roles","value":[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","value":…,"display":…},…]}.`
 	}
 	b.add(scenario.Step{
 		Name:      "incremental cycle: change " + label(p) + "'s app role",
 		Behaviour: behaviour,
-		Source:    "Entra MAP; Humbol tutorial (seed 001: precisely one role)",
+		Source:    "Entra MAP (\"Customize attribute mappings\", app roles); Humbol tutorial (seed 001: precisely one role)",
+		SourceURL: "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes",
 		Clause:    "RFC 7644 §3.5.2; RFC 7643 §4.1.2 (roles)",
 		When:      id,
 		Build: byID("/Users", id, func(path string, v scenario.Vars) client.Request {
 			var o map[string]any
 			switch mode {
-			case RoleSingle:
-				o = op(g.r.op("replace"), `roles[primary eq "True"].value`, p.newRole)
-			case RoleComplex:
+			case RoleSingle, RoleComplex:
 				o = op(g.r.op("add"), "roles", []any{map[string]any{"value": g.roleJSON(p, p.newRole, v)}})
 			default:
 				var list []any
 				for _, r := range assertiveRoles(p) {
-					list = append(list, map[string]any{"primary": false, "value": r, "display": r})
+					list = append(list, map[string]any{"primary": false, "type": roleType, "value": r, "display": r})
 				}
-				o = op(g.r.op("replace"), "roles", list)
+				o = op("replace", "roles", list) // lower case whatever the flag (MAP)
 			}
 			return patch(path, o)
 		}),
@@ -371,11 +381,14 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 			return nil
 		}
 		switch {
+		case mode == RoleSingle && changed:
+			// The change is an Add (MAP): the new role must be there;
+			// what becomes of the old one the page does not say.
+			if has(p.newRole) == nil {
+				return fmt.Errorf("roles are %s; expected the role %q Entra added (SingleAppRoleAssignment PATCHes it as a JSON string in value, MAP)", judge.Render(rv), p.newRole)
+			}
 		case mode == RoleSingle:
 			want := p.role
-			if changed {
-				want = p.newRole
-			}
 			if len(rs) != 1 || has(want) == nil {
 				return fmt.Errorf("roles are %s; with SingleAppRoleAssignment every user has precisely one role, %q (MAP; Humbol tutorial)", judge.Render(rv), want)
 			}
@@ -420,7 +433,7 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 	if len(people) >= 3 {
 		p, mgr := people[1], people[2]
 		id, mid := uvar(p), uvar(mgr)
-		b.add(scenario.Step{
+		b.addReference(scenario.Step{
 			Name:      fmt.Sprintf("incremental cycle: change %s's manager to %s", label(p), label(mgr)),
 			Behaviour: `A new manager is PATCHed with "Replace" on urn:…:enterprise:2.0:User:manager and the new manager's id as a raw string.`,
 			Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
@@ -439,7 +452,7 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 	}
 	p := people[len(people)-1]
 	id := uvar(p)
-	b.add(scenario.Step{
+	b.addReference(scenario.Step{
 		Name:      "incremental cycle: remove " + label(p) + "'s manager",
 		Behaviour: `A cleared manager is PATCHed with "Replace" on the manager path and "value":"" — an empty string, not a remove op.`,
 		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
@@ -451,6 +464,48 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 		Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
 	})
 	g.readManager(b, p, "incremental cycle: read back "+label(p)+" without a manager", "")
+	if p.manager < 0 || !g.r.ManagerRemoveByFilter {
+		return
+	}
+	// The same removal is also seen as a remove with a value filter on
+	// manager (log, thomaspoignant/scim-patch issue 453): set it again,
+	// then remove it that way. A valuePath on a single-valued attribute is
+	// not RFC 7644's (§3.5.2 filters multi-valued ones), so SHOULD.
+	mid := uvar(g.pop.people[p.manager])
+	b.addReference(scenario.Step{
+		Name:      "incremental cycle: set " + label(p) + "'s manager again",
+		Behaviour: `PATCH {"op":"Add","path":"urn:…:enterprise:2.0:User:manager","value":"<manager id>"}, as in the manager pass.`,
+		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
+		Clause:    "RFC 7644 §3.5.2.1",
+		When:      id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id, mid)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return patch("/Users/"+esc(x[0]), op(g.r.op("add"), managerTarget(), x[1])), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"add"}, false)},
+	})
+	b.addReference(scenario.Step{
+		Name:       "incremental cycle: remove " + label(p) + "'s manager by value filter",
+		Behaviour:  `A cleared manager is also seen as {"op":"remove","path":"manager[value eq \"<id>\"]"}.`,
+		Source:     "thomaspoignant/scim-patch issue 453 (log)",
+		Confidence: scenario.Log,
+		Clause:     "RFC 7644 §3.5.2.2",
+		Level:      scenario.Should,
+		When:       id,
+		Build: func(v scenario.Vars) (client.Request, error) {
+			x, err := ids(v, id, mid)
+			if err != nil {
+				return client.Request{}, err
+			}
+			return patch("/Users/"+esc(x[0]), op("remove", "manager[value eq "+quote(x[1])+"]", nil)), nil
+		},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"remove"}, false)},
+		Check:  succeeded("mgrfilter_" + id),
+	})
+	g.readManager(b, p, "incremental cycle: read back "+label(p)+" without a manager, removed by value filter", "", "mgrfilter_"+id)
 }
 
 func (g *gen) activeValue(active bool) any {
@@ -466,10 +521,48 @@ func (g *gen) activeValue(active bool) any {
 func (g *gen) disableAndDelete(b *builder, p *person) {
 	id := uvar(p)
 	lookup := func(v scenario.Vars) string { return g.filter(p, v, true) }
+	deleteUser := func(why, behaviour string) {
+		b.add(scenario.Step{
+			Name:      "incremental cycle: delete " + label(p) + " (" + why + ")",
+			Behaviour: behaviour,
+			Source:    "Entra TUT, HOW; REF validator Restore_User_Test",
+			Clause:    "RFC 7644 §3.6",
+			When:      id,
+			Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
+				return client.Request{Method: http.MethodDelete, Path: path}
+			}),
+			Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+		})
+		b.add(scenario.Step{
+			Name:      "incremental cycle: read deleted " + label(p),
+			Behaviour: "Harness read-back: a deleted user is gone; GET by id answers 404 with a SCIM error body.",
+			Source:    "Entra TUT",
+			Clause:    "RFC 7644 §3.6, §3.12",
+			When:      id,
+			Build:     getByID("/Users", id, nil),
+			Expect:    []scenario.Expectation{wantStatus("a deleted user must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
+		})
+		b.add(scenario.Step{
+			Name:      "incremental cycle: look up deleted " + label(p),
+			Behaviour: "A lookup of the deleted user finds nothing (200, totalResults 0), so a re-assignment creates it again.",
+			Source:    "Entra HOW",
+			Clause:    "RFC 7644 §3.4.2.2",
+			When:      id,
+			Build:     search("/Users", lookup),
+			Expect:    expectNoMatch(lookup, "user", ""),
+		})
+	}
+	if !g.softDelete() {
+		// No soft-delete mapping (no active attribute): an unassignment
+		// is a DELETE (HOW; the validator's Restore_User_Test
+		// "UnassignReassign").
+		deleteUser("unassigned, no soft-delete mapping", "When the mapping has no soft delete (nothing maps active), an unassigned user is deleted: DELETE /Users/{id}, expecting 204.")
+		return
+	}
 	readUser := func(name, behaviour string, active bool, unverified bool) {
 		source := "Entra TUT, KNOWN"
 		if unverified {
-			source = "Unverified: catalog (weak) for re-enabling; Entra TUT, KNOWN"
+			source = "Unverified: " + source
 		}
 		b.add(scenario.Step{
 			Name:       name,
@@ -504,7 +597,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		disable = `Unassignment, leaving scope, soft delete or accountEnabled=false: with aadOptscim062020, {"op":"replace","path":"active","value":false}.`
 	}
 	setActive("incremental cycle: disable "+label(p)+" (unassigned)", disable, "Entra TUT, KNOWN", false, false)
-	readUser("incremental cycle: read back disabled "+label(p), "The disabled user must read back with active false — the JSON boolean, whatever form Entra sent.", false, false)
+	readUser("incremental cycle: read back disabled "+label(p), "Harness read-back: the disabled user must read back with active false — the JSON boolean, whatever form Entra sent.", false, false)
 	b.add(scenario.Step{
 		Name:      fmt.Sprintf("incremental cycle: find disabled %s by %s", label(p), g.r.match.Target),
 		Behaviour: "Inactive users must still be found by the matching filter, or Entra creates them again.",
@@ -516,36 +609,35 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 	})
 	setActive("incremental cycle: re-enable "+label(p)+" (re-assigned)",
 		"Re-assignment re-enables the existing account with PATCH active true (in the flag's form), not a new POST.",
-		"Unverified: catalog (weak); Entra TUT, KNOWN for the value forms", true, true)
-	readUser("incremental cycle: read back re-enabled "+label(p), "The re-enabled user must read back with active true.", true, true)
-	setActive("incremental cycle: disable "+label(p)+" again", disable, "Entra TUT, KNOWN", false, false)
+		"Entra TUT requirements table (\"restoring the user active=true\"), HOW; FusionAuth issue 3311 (log); TUT, KNOWN for the value forms", true, false)
+	readUser("incremental cycle: read back re-enabled "+label(p), "Harness read-back: the re-enabled user must read back with active true.", true, false)
+	// A soft delete in Entra disables the user again — here in the
+	// tutorial's own form, "Replace" with the JSON boolean false (TUT) —
+	// and the hard delete 30 days later sends DELETE. An unassignment
+	// alone is never followed by a DELETE (HOW).
 	b.add(scenario.Step{
-		Name:      "incremental cycle: delete " + label(p) + " (hard delete)",
-		Behaviour: "30 days after a soft delete, or when the app has no soft-delete mapping, Entra sends DELETE /Users/{id} and expects 204.",
-		Source:    "Entra TUT, HOW",
-		Clause:    "RFC 7644 §3.6",
+		Name:      "incremental cycle: disable " + label(p) + " again (soft-deleted in Entra)",
+		Behaviour: `A soft delete disables the user; the tutorial's own form is {"op":"Replace","path":"active","value":false} — a JSON boolean with the capitalised op (with aadOptscim062020, the lower-case op).`,
+		Source:    "Entra TUT (disable example), HOW",
+		SourceURL: tutURL,
+		Clause:    "RFC 7644 §3.5.2.3",
 		When:      id,
 		Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
-			return client.Request{Method: http.MethodDelete, Path: path}
+			return patch(path, op(g.r.op("replace"), "active", false))
 		}),
-		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+		Expect: []scenario.Expectation{g.patchStatus([]string{"replace"}, false)},
 	})
-	b.add(scenario.Step{
-		Name:      "incremental cycle: read deleted " + label(p),
-		Behaviour: "A deleted user is gone: GET by id answers 404 with a SCIM error body.",
-		Source:    "Entra TUT",
-		Clause:    "RFC 7644 §3.6, §3.12",
-		When:      id,
-		Build:     getByID("/Users", id, nil),
-		Expect:    []scenario.Expectation{wantStatus("a deleted user must answer 404 (RFC 7644 §3.6)", http.StatusNotFound)},
-	})
-	b.add(scenario.Step{
-		Name:      "incremental cycle: look up deleted " + label(p),
-		Behaviour: "A lookup of the deleted user finds nothing (200, totalResults 0), so a re-assignment creates it again.",
-		Source:    "Entra HOW",
-		Clause:    "RFC 7644 §3.4.2.2",
-		When:      id,
-		Build:     search("/Users", lookup),
-		Expect:    expectNoMatch(lookup, "user", ""),
-	})
+	readUser("incremental cycle: read back soft-deleted "+label(p), "Harness read-back: the soft-deleted user must read back with active false.", false, false)
+	deleteUser("hard delete", "30 days after a soft delete Entra sends DELETE /Users/{id} and expects 204.")
+}
+
+// softDelete reports whether the mapping maps active (IsSoftDeleted): then
+// unassignment disables the user; otherwise it deletes it (HOW).
+func (g *gen) softDelete() bool {
+	for i := range g.r.mapping.Attributes {
+		if g.r.mapping.Attributes[i].src.kind == srcActive {
+			return true
+		}
+	}
+	return false
 }

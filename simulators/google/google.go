@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
@@ -140,8 +141,11 @@ func (o Options) normalized() (Options, error) {
 
 // ClientConfig returns base configured as Google sends: User-Agent
 // Google-Auto-Provisioning and Content-Type application/json on requests
-// with a body. Accept is left at the client's default: what Google sends is
-// not documented. base's other headers are kept; base is not modified.
+// with a body. Accept is left at the client's default
+// (application/scim+json), and that is unverified: no capture shows the
+// Accept header Google sends (catalog, "Corrections and additions"), so a
+// verdict that depends on it is not Google's. base's other headers are
+// kept; base is not modified.
 func ClientConfig(base client.Config) client.Config {
 	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": ContentType})
 }
@@ -214,10 +218,37 @@ func Scenarios(o Options) ([]scenario.Scenario, error) {
 			o.Users, o.Deprovision, cmp.Or(o.Update, "none"), o.StringBooleans, o.Probe),
 		Steps: steps,
 	}
+	provenance(sc.Steps)
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("google: %w", err)
 	}
 	return []scenario.Scenario{sc}, nil
+}
+
+// provenance gives every step a confidence — unverified for every step
+// marked so, log for the captured lookup and create, harness for the
+// read-backs — and every expectation without a source its step's, so that
+// each request and judgement names where it comes from and an unverified
+// one says so in the verdict.
+func provenance(steps []scenario.Step) {
+	for i := range steps {
+		st := &steps[i]
+		switch {
+		case st.Unverified:
+			st.Confidence = scenario.Unverified
+		case strings.HasPrefix(st.Source, "harness"):
+			st.Confidence = scenario.Harness
+		case strings.HasPrefix(st.Source, "log:"):
+			st.Confidence = scenario.Log
+		default:
+			st.Confidence = scenario.Doc
+		}
+		for j, e := range st.Expect {
+			if e.Source == "" {
+				st.Expect[j] = e.From(st.Source, st.Confidence)
+			}
+		}
+	}
 }
 
 var sim = simrun.Sim{IdP: IdP, Name: "Google Workspace"}

@@ -25,7 +25,9 @@ var voice = judge.Voice{
 	WrongMatch:  "link the wrong user",
 	EmptyCreate: "an empty 201 body is an error for Okta, which reads the new id from it",
 	CaseChanged: "Okta reads back another value and keeps sending updates (PostHog 42253, langfuse 13528)",
-	Retries:     "Okta retries a 5xx",
+	// "Okta retries a 5xx" has no source (catalog, Corrections): say
+	// what a 5xx does to any client, not what Okta is claimed to do.
+	Retries: "a client may retry a 5xx (that Okta does is unverified)",
 }
 
 // noPassword judges that a password never comes back (RFC 7643 §4.1.1:

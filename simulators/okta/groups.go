@@ -40,65 +40,70 @@ func groupPush(o Options, gen *gen) scenario.Scenario {
 			steps = append(steps, st)
 		}
 		a, b, c := m[0], m[1], m[2]
+		steps = append(steps, scenario.Step{
+			Name:      g.label() + ": create",
+			Behaviour: `POST /Groups with "members": []`,
+			Source:    srcGroups,
+			Clause:    "RFC 7644 §3.3",
+			Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Groups", Body: map[string]any{
+				"schemas":     []any{scim.GroupURN},
+				"displayName": g.name(),
+				"members":     []any{},
+			}},
+			Capture: map[string]string{g.idVar(): "id"},
+			Expect:  []scenario.Expectation{voice.Created(), judge.BodyIs("displayName", g.name())},
+		})
+		if o.App == AppAIW {
+			steps = append(steps,
+				putGroup(g, "rename", nil), readGroup(g, "rename", nil, nil, judge.BodyIs("displayName", g.renamed()), judge.BodyIs("id", g.idRef())),
+				putGroup(g, "add members", []user{a, b}), readGroup(g, "adding members", []user{a, b}, nil),
+				putGroup(g, "change membership", []user{b, c}), readGroup(g, "the membership change", []user{b, c}, []user{a}),
+				putGroup(g, "full push", []user{a, b, c}), readGroup(g, "the full push", []user{a, b, c}, nil),
+			)
+		} else {
+			steps = append(steps,
+				renameGroup(g, ""),
+				readGroup(g, "rename", nil, nil, judge.BodyIs("displayName", g.renamed()), judge.BodyIs("id", g.idRef())),
+				renameGroup(g, "adding members"),
+				scenario.Step{
+					Name:      g.label() + ": add members",
+					Behaviour: `PATCH /Groups/{id} {"op":"add","path":"members","value":[{"value","display"}]} — no type`,
+					Source:    srcGroups,
+					Clause:    "RFC 7644 §3.5.2.1",
+					Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
+						map[string]any{"op": "add", "path": "members", "value": []any{member(a), member(b)}},
+					)},
+					Expect: []scenario.Expectation{patchedWith("member add")},
+				},
+				readGroup(g, "adding members", []user{a, b}, nil),
+				renameGroup(g, "the membership change"),
+				scenario.Step{
+					Name:      g.label() + ": change membership in one PATCH",
+					Behaviour: `PATCH /Groups/{id}: remove path members[value eq "…"] with no value, then add path members — one request`,
+					Source:    srcGroups,
+					Clause:    "RFC 7644 §3.5.2.1, §3.5.2.2",
+					Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
+						map[string]any{"op": "remove", "path": fmt.Sprintf(`members[value eq "%s"]`, a.idRef())},
+						map[string]any{"op": "add", "path": "members", "value": []any{member(c)}},
+					)},
+					Expect: []scenario.Expectation{patchedWith("membership change (remove then add)")},
+				},
+				readGroup(g, "the membership change", []user{b, c}, []user{a}),
+				renameGroup(g, "the full push"),
+				scenario.Step{
+					Name:      g.label() + ": full push",
+					Behaviour: `PATCH /Groups/{id} {"op":"replace","path":"members","value":[…all members…]}`,
+					Source:    srcGroups,
+					Clause:    "RFC 7644 §3.5.2.3",
+					Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
+						map[string]any{"op": "replace", "path": "members", "value": []any{member(a), member(b), member(c)}},
+					)},
+					Expect: []scenario.Expectation{patchedWith("full push (replace members)")},
+				},
+				readGroup(g, "the full push", []user{a, b, c}, nil),
+			)
+		}
 		steps = append(steps,
-			scenario.Step{
-				Name:      g.label() + ": create",
-				Behaviour: `POST /Groups with "members": []`,
-				Source:    srcGroups,
-				Clause:    "RFC 7644 §3.3",
-				Request: scenario.RequestTemplate{Method: http.MethodPost, Path: "/Groups", Body: map[string]any{
-					"schemas":     []any{scim.GroupURN},
-					"displayName": g.name(),
-					"members":     []any{},
-				}},
-				Capture: map[string]string{g.idVar(): "id"},
-				Expect:  []scenario.Expectation{voice.Created(), judge.BodyIs("displayName", g.name())},
-			},
-			scenario.Step{
-				Name:      g.label() + ": rename",
-				Behaviour: `PATCH /Groups/{id} {"op":"replace","value":{"id":"<id>","displayName":"…"}} — path-less, carrying the read-only id`,
-				Source:    srcGroups + "; scimitar PR 29",
-				Clause:    "RFC 7644 §3.5.2.3",
-				Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
-					map[string]any{"op": "replace", "value": map[string]any{"id": g.idRef(), "displayName": g.renamed()}},
-				)},
-				Expect: []scenario.Expectation{patchedWith("group rename"), judge.BodyIs("displayName", g.renamed()), judge.BodyIs("id", g.idRef())},
-			},
-			readGroup(g, "rename", nil, nil, judge.BodyIs("displayName", g.renamed()), judge.BodyIs("id", g.idRef())),
-			scenario.Step{
-				Name:      g.label() + ": add members",
-				Behaviour: `PATCH /Groups/{id} {"op":"add","path":"members","value":[{"value","display"}]} — no type`,
-				Source:    srcGroups,
-				Clause:    "RFC 7644 §3.5.2.1",
-				Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
-					map[string]any{"op": "add", "path": "members", "value": []any{member(a), member(b)}},
-				)},
-				Expect: []scenario.Expectation{patchedWith("member add")},
-			},
-			readGroup(g, "adding members", []user{a, b}, nil),
-			scenario.Step{
-				Name:      g.label() + ": change membership in one PATCH",
-				Behaviour: `PATCH /Groups/{id}: remove path members[value eq "…"] with no value, then add path members — one request`,
-				Source:    srcGroups,
-				Clause:    "RFC 7644 §3.5.2.1, §3.5.2.2",
-				Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
-					map[string]any{"op": "remove", "path": fmt.Sprintf(`members[value eq "%s"]`, a.idRef())},
-					map[string]any{"op": "add", "path": "members", "value": []any{member(c)}},
-				)},
-				Expect: []scenario.Expectation{patchedWith("membership change (remove then add)")},
-			},
-			readGroup(g, "the membership change", []user{b, c}, []user{a}),
-			scenario.Step{
-				Name:      g.label() + ": full push",
-				Behaviour: `PATCH /Groups/{id} {"op":"replace","path":"members","value":[…all members…]}`,
-				Source:    srcGroups,
-				Clause:    "RFC 7644 §3.5.2.3",
-				Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
-					map[string]any{"op": "replace", "path": "members", "value": []any{member(a), member(b), member(c)}},
-				)},
-				Expect: []scenario.Expectation{patchedWith("full push (replace members)")},
-			},
-			readGroup(g, "the full push", []user{a, b, c}, nil),
 			scenario.Step{
 				Name:      g.label() + ": delete",
 				Behaviour: "DELETE /Groups/{id}",
@@ -120,7 +125,7 @@ func groupPush(o Options, gen *gen) scenario.Scenario {
 	return scenario.Scenario{
 		Name:        "Okta: group push",
 		IdP:         IdP,
-		Description: fmt.Sprintf("Okta pushes %d group(s): create with no members, rename (path-less, with the id), add members, remove and add in one PATCH, full push, delete.", o.Groups),
+		Description: groupDescription(o),
 		Steps:       steps,
 	}
 }
@@ -147,4 +152,60 @@ func idVars(us []user) []string {
 		out = append(out, u.idVar())
 	}
 	return out
+}
+
+func groupDescription(o Options) string {
+	if o.App == AppAIW {
+		return fmt.Sprintf("Okta (custom AIW app) pushes %d group(s): create with no members, then rename and every membership change as a PUT of the whole group, delete.", o.Groups)
+	}
+	return fmt.Sprintf("Okta (OIN app) pushes %d group(s): create with no members, rename (path-less, with the id) — again before each membership change — add members, remove and add in one PATCH, full push, delete.", o.Groups)
+}
+
+// renameGroup is an OIN app's rename: a path-less replace carrying the
+// read-only id. before, if set, names the membership change it precedes:
+// Okta sends the rename each time it changes membership (doc).
+func renameGroup(g group, before string) scenario.Step {
+	name, behaviour, source := g.label()+": rename", `PATCH /Groups/{id} {"op":"replace","value":{"id":"<id>","displayName":"…"}} — path-less, carrying the read-only id`, srcGroups+"; scimitar PR 29"
+	if before != "" {
+		name = g.label() + ": rename before " + before
+		behaviour += "; Okta sends it before each membership change"
+		source = srcRename
+	}
+	return scenario.Step{
+		Name:       name,
+		Behaviour:  behaviour,
+		Source:     source,
+		SourceURL:  refURL,
+		Confidence: scenario.Doc,
+		Clause:     "RFC 7644 §3.5.2.3",
+		Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: g.path(), Body: patchOp(
+			map[string]any{"op": "replace", "value": map[string]any{"id": g.idRef(), "displayName": g.renamed()}},
+		)},
+		Expect: []scenario.Expectation{patchedWith("group rename"), judge.BodyIs("displayName", g.renamed()), judge.BodyIs("id", g.idRef())},
+	}
+}
+
+// putGroup is an AIW app's rename or membership change: a PUT of the whole
+// group with its (new) name and all its members (doc; log, coder/coder
+// issue 15828).
+func putGroup(g group, what string, members []user) scenario.Step {
+	list := []any{}
+	for _, u := range members {
+		list = append(list, member(u))
+	}
+	return scenario.Step{
+		Name:       fmt.Sprintf("%s: %s (PUT the whole group)", g.label(), what),
+		Behaviour:  `PUT /Groups/{id} {"schemas":[Group],"id","displayName","members":[{"value","display"}…]} — a custom (AIW) app's ` + what,
+		Source:     srcAIW,
+		SourceURL:  refURL,
+		Confidence: scenario.Doc,
+		Clause:     "RFC 7644 §3.5.1",
+		Request: scenario.RequestTemplate{Method: http.MethodPut, Path: g.path(), Body: map[string]any{
+			"schemas":     []any{scim.GroupURN},
+			"id":          g.idRef(),
+			"displayName": g.renamed(),
+			"members":     list,
+		}},
+		Expect: []scenario.Expectation{scenario.StatusIn(200), judge.BodyIs("displayName", g.renamed())},
+	}
 }

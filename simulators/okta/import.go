@@ -32,6 +32,31 @@ func importUsers(o Options, g *gen) scenario.Scenario {
 	for k := 1; k <= o.ImportMaxPages; k++ {
 		steps = append(steps, importPage(o, k, users))
 	}
+	steps = append(steps, scenario.Step{
+		Name:       "import: groups, page 1",
+		Behaviour:  fmt.Sprintf("GET /Groups?startIndex=1&count=%d: Okta imports groups as it imports users", o.ImportPageSize),
+		Source:     srcImport,
+		SourceURL:  refURL,
+		Confidence: scenario.Doc,
+		Clause:     "RFC 7644 §3.4.2.4",
+		Request:    scenario.RequestTemplate{Method: http.MethodGet, Path: fmt.Sprintf("/Groups?startIndex=1&count=%d", o.ImportPageSize)},
+		Expect: []scenario.Expectation{
+			scenario.StatusIn(200),
+			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+				if ex.Status() != 200 {
+					return nil
+				}
+				l, err := voice.ReadList(ex)
+				switch {
+				case err != nil:
+					return err
+				case !l.HasStart || l.Start != 1:
+					return fmt.Errorf("the group page's startIndex is %s, not the 1 asked for (RFC 7644 §3.4.2)", judge.Render(l.Start))
+				}
+				return nil
+			}),
+		},
+	})
 	return scenario.Scenario{
 		Name: "Okta: import users",
 		IdP:  IdP,
@@ -49,8 +74,9 @@ func importPage(o Options, k int, users []user) scenario.Step {
 	return scenario.Step{
 		Name:      fmt.Sprintf("import: page %d", k),
 		When:      when,
-		Behaviour: fmt.Sprintf("GET /Users?startIndex=N&count=%d, N following the resources already read", o.ImportPageSize),
-		Source:    srcRef + "; " + srcSpec,
+		Behaviour: fmt.Sprintf("GET /Users?startIndex=N&count=%d; after each page \"the startIndex becomes startIndex+%d\" — the count asked for, not the number returned", o.ImportPageSize, o.ImportPageSize),
+		Source:    srcImport + "; " + srcSpec,
+		SourceURL: refURL,
 		Clause:    "RFC 7644 §3.4.2.4",
 		Build: func(vars scenario.Vars) (client.Request, error) {
 			if k == 1 {
@@ -120,8 +146,14 @@ func judgePage(ex *wire.Exchange, vars scenario.Vars, k int, o Options, users []
 		}
 	}
 	vars[varImportSeen] = seen
-	next := start + len(p.Resources)
+	// Okta's next page starts at startIndex+count, whatever the page held
+	// (doc): a server that caps count below what was asked makes the real
+	// Okta skip the users between.
+	next := start + count
 	done := len(p.Resources) == 0 || int64(next) > p.Total
+	if n := len(p.Resources); n > 0 && n < count && int64(start-1+n) < p.Total {
+		problems = append(problems, fmt.Sprintf("the page holds %d resources for count=%d although %d remain: the server caps count, and Okta's next page starts at startIndex+%d (the count asked for, Okta SCIM 2.0 reference), so the real Okta skips resources %d to %d", n, count, p.Total-int64(start-1), count, start+n, start+count-1))
+	}
 	if len(p.Resources) == 0 && int64(start) <= p.Total {
 		problems = append(problems, fmt.Sprintf("the page at startIndex %d is empty although totalResults is %d: Okta's import stops early", start, p.Total))
 	}

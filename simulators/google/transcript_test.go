@@ -1,0 +1,33 @@
+package google_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/simulators/google"
+	"github.com/scimharness/scimharness/simulators/internal/simtest"
+)
+
+// TestTranscripts: what the Google simulator sends, in each variant, is
+// exactly its golden transcript under fixtures/transcripts. Regenerate with:
+// go test ./simulators/google -run Transcripts -update
+func TestTranscripts(t *testing.T) {
+	const prefix = "scimh-golden00"
+	for _, v := range variants {
+		file := "google-" + strings.NewReplacer(", ", "-", " ", "-").Replace(v.Name) + ".txt"
+		t.Run(file, func(t *testing.T) {
+			o := v.Options
+			o.Users, o.Seed = 1, 7
+			tg := simtest.Start(t)
+			rs := google.Run(context.Background(), tg.Client(t, google.ClientConfig), o, scenario.Options{Prefix: prefix})
+			for _, r := range rs {
+				if r.Status != scenario.Pass {
+					t.Fatalf("not all passed:\n%s", simtest.Summary(rs))
+				}
+			}
+			simtest.Golden(t, file, simtest.Transcript(rs, prefix))
+		})
+	}
+}
