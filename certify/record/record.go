@@ -142,11 +142,12 @@ type Recorder struct {
 	// mu guards everything below, and the writing of lines: one line is
 	// written whole, in Seq order, and files are closed and reopened under
 	// it.
-	mu    sync.Mutex
-	files map[string]*file
-	open  int
-	tick  uint64
-	err   error
+	mu     sync.Mutex
+	files  map[string]*file
+	open   int
+	closed bool // after Close, exchanges are dropped (counted), not reopened
+	tick   uint64
+	err    error
 	// learnt are the literals learnt while recording, oldest first.
 	learnt   []string
 	isLearnt map[string]bool
@@ -254,8 +255,8 @@ func (rec *Recorder) Close() error {
 			f.f = nil
 		}
 	}
-	rec.files = map[string]*file{}
 	rec.open = 0
+	rec.closed = true
 	return errors.Join(append(errs, rec.err)...)
 }
 
@@ -351,6 +352,9 @@ func (rec *Recorder) write(e Entry, reqHeader http.Header, reqBody []byte, cw *c
 // appendLocked numbers e in its tenant's file and, when recording to a
 // directory, appends it.
 func (rec *Recorder) appendLocked(e *Entry) error {
+	if rec.closed {
+		return errors.New("an exchange ended after the recorder was closed")
+	}
 	f := rec.files[e.Tenant]
 	if f == nil {
 		name := unsafeName.ReplaceAllString(e.Tenant, "_")

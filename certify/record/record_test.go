@@ -517,3 +517,29 @@ func TestRecordHuddleCompanyExchanges(t *testing.T) {
 		t.Errorf("Anonymous() = %d, want 1 (456's token on 123)", rec.Anonymous())
 	}
 }
+
+// An exchange that ends after Close (a request the shutdown's grace period
+// did not wait for) is counted as dropped; it neither reopens a file nor
+// restarts its numbering.
+func TestRecordAfterCloseIsDropped(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := record.New(dir, record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.AuthenticationFrom(r.Context()).Set("acme")
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/t/acme/scim/v2/Users", nil))
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/t/acme/scim/v2/Groups", nil))
+	if rec.Dropped() != 1 || openIn(t, dir) != 0 {
+		t.Errorf("after Close: Dropped() = %d, %d files open; want 1 and 0", rec.Dropped(), openIn(t, dir))
+	}
+	recs, err := record.Read(dir)
+	if err != nil || len(recs) != 1 || len(recs[0].Entries) != 1 {
+		t.Errorf("recordings %+v, %v; want acme's one entry", recs, err)
+	}
+}
