@@ -1,9 +1,8 @@
 // Package record records what a SCIM client sends to a server and what it
 // got back: an http.Handler middleware that appends every exchange the
 // server authenticated, as one JSON line, to a file per tenant per run in a
-// directory. Certification
-// (package certify) grades such recordings and `scimharness replay` plays
-// them against another server.
+// directory. Certification (package certify) grades such recordings and
+// `scimharness replay` plays them against another server.
 //
 // Nothing secret is written: each exchange goes through the harness's one
 // set of redaction rules (wire.Redactor) before it reaches the file — the
@@ -11,7 +10,7 @@
 // and query parameters are replaced, secret body members (password,
 // client_secret…) are replaced, and the literal secrets the recorder is told
 // about (the tenants' tokens, the access tokens the server issues, and the
-// bearer token of every request it authenticated) are replaced wherever they
+// credential of every request it authenticated) are replaced wherever they
 // appear.
 package record
 
