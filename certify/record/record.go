@@ -265,21 +265,12 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 		start := rec.now()
 		ctx, auth := wire.WithAuthentication(r.Context())
 		r = r.WithContext(ctx)
-		var reqBody []byte
-		truncated := false
+		// The body is kept as the handler reads it, not read ahead: a
+		// request the server refuses unread (401) costs no read here.
+		var body *teeBody
 		if r.Body != nil && r.Body != http.NoBody {
-			buf, err := io.ReadAll(io.LimitReader(r.Body, int64(rec.max)+1))
-			if len(buf) > rec.max {
-				truncated = true
-			}
-			// The handler reads what was read, then the rest, then the
-			// read error if any.
-			rest := r.Body
-			if err != nil {
-				rest = io.NopCloser(errReader{err})
-			}
-			r.Body = readCloser{io.MultiReader(bytes.NewReader(buf), rest), r.Body}
-			reqBody = buf[:min(len(buf), rec.max)]
+			body = &teeBody{rc: r.Body, max: rec.max}
+			r.Body = body
 		}
 		reqHeader := r.Header.Clone()
 		// The path as the server serves it (server.ServeHTTP cleans it
@@ -293,6 +284,16 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 			if !ok {
 				rec.anonymous.Add(1)
 				return
+			}
+			reqBody, truncated := []byte{}, false
+			if body != nil {
+				// What the handler left unread (a 415, a 405) is
+				// recorded too, up to the bound — unless the client waits
+				// for a 100 Continue that will not come.
+				if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+					body.rest()
+				}
+				reqBody, truncated = body.buf.Bytes(), body.truncated
 			}
 			rec.write(Entry{
 				Time:      start,
@@ -423,13 +424,39 @@ func (rec *Recorder) fail(err error) {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-type errReader struct{ err error }
+// teeBody passes a request body on and keeps what is read of it, up to max
+// bytes; truncated tells there was more.
+type teeBody struct {
+	rc        io.ReadCloser
+	max       int
+	buf       bytes.Buffer
+	truncated bool
+	done      bool // EOF or an error: nothing more to read
+}
 
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+func (t *teeBody) Read(p []byte) (int, error) {
+	n, err := t.rc.Read(p)
+	if room := t.max - t.buf.Len(); n > room {
+		t.buf.Write(p[:max(room, 0)])
+		t.truncated = true
+	} else {
+		t.buf.Write(p[:n])
+	}
+	if err != nil {
+		t.done = true
+	}
+	return n, err
+}
 
-type readCloser struct {
-	io.Reader
-	io.Closer
+func (t *teeBody) Close() error { return t.rc.Close() }
+
+// rest reads what the handler did not, up to one byte over the bound (to
+// know whether there was more), for the recording.
+func (t *teeBody) rest() {
+	if t.done || t.truncated {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(t, int64(t.max-t.buf.Len())+1))
 }
 
 // captureWriter passes the response on and keeps a copy.
