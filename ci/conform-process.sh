@@ -3,8 +3,11 @@
 # in ANOTHER process, through SCIM_BASE_URL, the way a team runs it against
 # its staging server:
 #   - against the reference server it must pass;
-#   - against the reference server started with each deliberate bug
-#     (`serve --bug NAME`) it must fail, and the failing specs are printed.
+#   - against the reference server started with each deliberate bug of the
+#     one catalog (server/broken, listed by `serve --bug list` with the
+#     checks that must see each bug), every check the bug names in "fails"
+#     must fail (so the suite fails) and every check it names in "warns"
+#     must warn (read from the certification report, SCIM_REPORT_DIR).
 # The same checks run in-process in `go test ./suites/...`; this shows that
 # the URL path gives the same result. Fails on the first surprise.
 set -euo pipefail
@@ -37,7 +40,16 @@ start() {
 }
 
 suite() {
-  (cd "$work" && SCIM_BASE_URL="$url" SCIM_TOKEN=ci-token ./scim-conformance -ginkgo.no-color >"$work/suite.out" 2>&1)
+  rm -rf "$work/report"
+  (cd "$work" && SCIM_BASE_URL="$url" SCIM_TOKEN=ci-token SCIM_REPORT_DIR="$work/report" ./scim-conformance -ginkgo.no-color >"$work/suite.out" 2>&1)
+}
+
+# status ID prints the status of check ID in the certification report.
+status() {
+  awk -v id="$1" '
+    /^  - id: / { cur = $3 }
+    /^    status: / && cur == id { print $2; exit }
+  ' "$work/report/results.yaml"
 }
 
 start
@@ -49,21 +61,49 @@ fi
 echo "conform-process: reference server: $(grep -Eo 'Ran [0-9]+ of [0-9]+ Specs' "$work/suite.out") — passed"
 stop
 
-bugs=$("$work/scimharness" simulate --list-bugs | awk 'NR>1 {print $1}')
-for bug in $bugs; do
+"$work/scimharness" serve --bug list >"$work/bugs.tsv"
+n=0
+while IFS=$'\t' read -r -u 3 bug fails warns; do
+  fails=${fails#fails=}
+  warns=${warns#warns=}
+  if [ -z "$fails$warns" ]; then
+    echo "conform-process: bug $bug names no check that must see it" >&2
+    exit 1
+  fi
   start --bug "$bug"
-  if suite; then
+  passed=1
+  suite || passed=0
+  # The failing checks, by id: "[FAILED] filter/and (RFC 7644 §3.4.2.2) failed:".
+  failed=$(sed -n 's/^ *\[FAILED\] \([^ ]*\) (.*) failed:.*/\1/p' "$work/suite.out" | sort -u)
+  if [ -n "$fails" ] && [ "$passed" = 1 ]; then
     echo "conform-process: the suite PASSED against a server with bug $bug" >&2
     exit 1
   fi
-  # The failing checks, by id: "[FAILED] filter/and (RFC 7644 §3.4.2.2) failed:".
-  failed=$(sed -n 's/^ *\[FAILED\] \([^ ]*\) (.*) failed:.*/\1/p' "$work/suite.out" | sort -u)
-  if [ -z "$failed" ]; then
-    echo "conform-process: --bug $bug: the suite failed but named no failing check:" >&2
-    tail -20 "$work/suite.out" >&2
-    exit 1
-  fi
-  echo "conform-process: --bug $bug: $(echo "$failed" | wc -l) checks failed, e.g. $(echo "$failed" | head -3 | paste -sd ' ' -)"
+  for id in ${fails//,/ }; do
+    if ! grep -qxF "$id" <<<"$failed"; then
+      echo "conform-process: --bug $bug: check $id did not fail; failed: $(echo $failed)" >&2
+      tail -20 "$work/suite.out" >&2
+      exit 1
+    fi
+  done
+  for id in ${warns//,/ }; do
+    if [ ! -f "$work/report/results.yaml" ]; then
+      echo "conform-process: --bug $bug: no certification report in $work/report" >&2
+      tail -20 "$work/suite.out" >&2
+      exit 1
+    fi
+    got=$(status "$id")
+    if [ "$got" != warn ]; then
+      echo "conform-process: --bug $bug: check $id is ${got:-missing}, not warn" >&2
+      exit 1
+    fi
+  done
+  echo "conform-process: --bug $bug: $(echo "$failed" | grep -c . || true) checks failed (named: ${fails:-none}); warned: ${warns:-none}"
   stop
-done
-echo "conform-process: one pass, $(echo "$bugs" | wc -w) bugs caught, each by the suite over HTTP in another process"
+  n=$((n + 1))
+done 3<"$work/bugs.tsv"
+if [ "$n" != "$(wc -l <"$work/bugs.tsv")" ] || [ "$n" = 0 ]; then
+  echo "conform-process: ran $n of $(wc -l <"$work/bugs.tsv") bugs" >&2
+  exit 1
+fi
+echo "conform-process: one pass, $n bugs caught, each by the checks it names, over HTTP in another process"

@@ -6,8 +6,9 @@
 # can reach the Debian package mirror. So the image is assembled from Debian
 # packages with debootstrap and loaded with `docker import`. Its entrypoint
 # (ci/postgres-image/docker-entrypoint.sh) mimics the official postgres image
-# closely enough for testcontainers-go's postgres module (env vars, `postgres
-# -c fsync=off` command, "ready to accept connections" logged twice).
+# closely enough for server/store/postgres/ephemeral's Docker way (env vars,
+# a `postgres -c fsync=off` command, a temporary init server on the unix
+# socket only, then the real one on TCP).
 #
 # Usage: ci/postgres-image.sh [--force] [IMAGE]
 #   IMAGE    defaults to $SCIM_TEST_POSTGRES_IMAGE, else scimharness/postgres:15-local

@@ -117,7 +117,7 @@ func (s *Server) parseBulk(body map[string]any) ([]bulkOp, int, error) {
 	var rawOps []any
 	failOn := 0
 	for k, v := range body {
-		switch strings.ToLower(k) {
+		switch schema.FoldName(k) {
 		case "operations":
 			arr, ok := v.([]any)
 			if !ok {
@@ -149,7 +149,7 @@ func (s *Server) parseBulk(body map[string]any) ([]bulkOp, int, error) {
 		op := bulkOp{index: i}
 		for k, v := range m {
 			sv, _ := v.(string)
-			switch strings.ToLower(k) {
+			switch schema.FoldName(k) {
 			case "method":
 				op.method = strings.ToUpper(sv)
 			case "bulkid":
@@ -281,10 +281,10 @@ func (s *Server) runBulkOp(ctx context.Context, r *http.Request, tenant string, 
 		out["bulkId"] = op.bulkID
 	}
 	if res.ID != "" {
-		out["location"] = base(r) + rt.Endpoint + "/" + res.ID
+		out["location"] = s.base(r) + rt.Endpoint + "/" + res.ID
 		out["version"] = store.ETag(res.Version)
 	} else if id != "" {
-		out["location"] = base(r) + rt.Endpoint + "/" + id
+		out["location"] = s.base(r) + rt.Endpoint + "/" + id
 	}
 	return out
 }

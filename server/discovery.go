@@ -37,7 +37,7 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 		}},
 		"meta": map[string]any{
 			"resourceType": "ServiceProviderConfig",
-			"location":     base(r) + "/ServiceProviderConfig",
+			"location":     s.base(r) + "/ServiceProviderConfig",
 		},
 	})
 }
@@ -51,7 +51,7 @@ func (s *Server) schemaDoc(r *http.Request, sc *schema.Schema) map[string]any {
 		"attributes":  sc.Attributes,
 		"meta": map[string]any{
 			"resourceType": "Schema",
-			"location":     base(r) + "/Schemas/" + sc.ID,
+			"location":     s.base(r) + "/Schemas/" + sc.ID,
 		},
 	}
 }
@@ -88,7 +88,7 @@ func (s *Server) resourceTypeDoc(r *http.Request, rt *schema.ResourceType) map[s
 		"schemaExtensions": exts,
 		"meta": map[string]any{
 			"resourceType": "ResourceType",
-			"location":     base(r) + "/ResourceTypes/" + rt.ID,
+			"location":     s.base(r) + "/ResourceTypes/" + rt.ID,
 		},
 	}
 }

@@ -103,7 +103,7 @@ func (s *Server) groupsByUser(ctx context.Context, r *http.Request) (map[string]
 			if id == "" || e["type"] == "Group" {
 				continue
 			}
-			out[id] = append(out[id], groupEntry(r, gt, g))
+			out[id] = append(out[id], s.groupEntry(r, gt, g))
 		}
 	}
 	return out, nil

@@ -94,7 +94,7 @@ func (s *Server) huddle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	loc := huddleBase(r) + "/" + res.ID
+	loc := s.huddleBase(r) + "/" + res.ID
 	doc := out.(schema.Ordered).Doc
 	if meta, ok := doc["meta"].(map[string]any); ok {
 		meta["location"] = loc
@@ -113,12 +113,8 @@ func (s *Server) huddle(w http.ResponseWriter, r *http.Request) {
 }
 
 // huddleBase is the URL of the company's Users endpoint.
-func huddleBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/people/companies/" + r.PathValue("company") + "/users"
+func (s *Server) huddleBase(r *http.Request) string {
+	return s.origin(r) + "/people/companies/" + r.PathValue("company") + "/users"
 }
 
 // huddleToken is the token of "Authorization: OAuth2 <token>" (the seed's

@@ -77,7 +77,7 @@ func paramsFromBody(body map[string]any) (searchParams, error) {
 	p := searchParams{count: -1}
 	for k, v := range body {
 		var err error
-		switch strings.ToLower(k) {
+		switch schema.FoldName(k) {
 		case "schemas":
 		case "filter":
 			p.filter, err = str(k, v)

@@ -12,7 +12,10 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/scim"
+	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 // badInput is one entry of testdata/bad-inputs.json.
@@ -146,117 +149,149 @@ func statusFits(expect string, status int) bool {
 // after.
 func TestBadInputs(t *testing.T) {
 	inputs := loadBadInputs(t)
-	forEachStore(t, func(t *testing.T, st store.Store) {
-		c := relServer(t, st)
-		acme := c.tenant("acme", acmeToken)
-		ids := map[string]string{
-			"{user}":  str(c.createUser("alice@example.com", obj{"title": "Engineer"}), "id"),
-			"{user2}": str(c.createUser("bob_smith", nil), "id"),
-		}
-		c.createUser("100%sure", nil)
-		c.createUser(`back\slash`, nil)
-		ids["{group}"] = str(c.createGroup("team", ids["{user}"]), "id")
-		c.createGroup("admins", ids["{user2}"])
-		ids["{acmeUser}"] = str(acme.createUser("carol", nil), "id")
-		ids["{acmeGroup}"] = str(acme.createGroup("acme-team", ids["{acmeUser}"]), "id")
-		before, acmeBefore := snapshot(c), snapshot(acme)
+	forEachStore(t, func(t *testing.T, st store.Store) { badInputsOn(t, inputs, st) })
+}
 
-		fill := func(s string) string {
-			for k, v := range ids {
-				s = strings.ReplaceAll(s, k, v)
-			}
-			return s
+// TestBadInputsStrict is TestBadInputs on a server that tolerates no type
+// mismatch (serve --tolerate none), on the memory store: the same wire
+// rules, and what is stored still validates.
+func TestBadInputsStrict(t *testing.T) {
+	badInputsOn(t, loadBadInputs(t), memory.New(), func(c *server.Config) { c.Tolerate = schema.TolerateNone })
+}
+
+// badInputsOn runs the corpus against a server over st.
+func badInputsOn(t *testing.T, inputs []badInput, st store.Store, mods ...func(*server.Config)) {
+	c := relServer(t, st, mods...)
+	acme := c.tenant("acme", acmeToken)
+	ids := map[string]string{
+		"{user}":  str(c.createUser("alice@example.com", obj{"title": "Engineer"}), "id"),
+		"{user2}": str(c.createUser("bob_smith", nil), "id"),
+	}
+	c.createUser("100%sure", nil)
+	c.createUser(`back\slash`, nil)
+	ids["{group}"] = str(c.createGroup("team", ids["{user}"]), "id")
+	c.createGroup("admins", ids["{user2}"])
+	ids["{acmeUser}"] = str(acme.createUser("carol", nil), "id")
+	ids["{acmeGroup}"] = str(acme.createGroup("acme-team", ids["{acmeUser}"]), "id")
+	before, acmeBefore := snapshot(c), snapshot(acme)
+
+	fill := func(s string) string {
+		for k, v := range ids {
+			s = strings.ReplaceAll(s, k, v)
 		}
-		run := func(t *testing.T, in badInput) {
-			body := ""
-			switch {
-			case in.Gen != nil:
-				body = genBody(in.Gen.Kind, in.Gen.N)
-			case in.BodyBase64 != "":
-				b, err := base64.StdEncoding.DecodeString(in.BodyBase64)
-				if err != nil {
-					t.Fatal(err)
+		return s
+	}
+	run := func(t *testing.T, in badInput) {
+		body := ""
+		switch {
+		case in.Gen != nil:
+			body = genBody(in.Gen.Kind, in.Gen.N)
+		case in.BodyBase64 != "":
+			b, err := base64.StdEncoding.DecodeString(in.BodyBase64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body = string(b)
+		case in.Body != nil:
+			body = fill(*in.Body)
+		}
+		p := fill(in.Path)
+		if len(in.Query) > 0 || in.GenFilter != nil {
+			q := url.Values{}
+			for k, v := range in.Query {
+				q.Set(k, v)
+			}
+			if in.GenFilter != nil {
+				q.Set("filter", genFilter(in.GenFilter.Kind, in.GenFilter.N))
+			}
+			p += "?" + q.Encode()
+		}
+		var hs []string
+		for k, v := range in.Headers {
+			hs = append(hs, k, v)
+		}
+		r := c.withT(t).do(in.Method, p, body, hs...)
+		for _, k := range []string{"{acmeUser}", "{acmeGroup}"} {
+			if strings.Contains(string(r.Raw), ids[k]) && !strings.Contains(p+body, ids[k]) {
+				t.Errorf("%s %s: the answer holds the id of tenant acme's %s: %.300s", in.Method, p, k, r.Raw)
+			}
+		}
+		checkWrite(t, c, in.Method, fill(in.Path), r)
+		if in.KnownBug != "" {
+			if statusFits(in.Expect, r.Status) {
+				t.Logf("known bug no longer seen (drop knownBug from the corpus): %s", in.KnownBug)
+			} else {
+				t.Logf("KNOWN BUG: %s %s: status %d, want %s: %s", in.Method, p, r.Status, in.Expect, in.KnownBug)
+			}
+			return
+		}
+		if !statusFits(in.Expect, r.Status) {
+			t.Errorf("%s %s: status %d, want %s; body %.300s", in.Method, p, r.Status, in.Expect, r.Raw)
+			return
+		}
+		if in.ScimType != "" && r.Status >= 400 && str(r.Body, "scimType") != in.ScimType {
+			t.Errorf("%s %s: scimType %q, want %q; body %.300s", in.Method, p, str(r.Body, "scimType"), in.ScimType, r.Raw)
+		}
+		if in.Total != nil && r.Status == http.StatusOK {
+			if got := intField(t, r.Body, "totalResults"); got != *in.Total {
+				t.Errorf("%s %s: totalResults %d, want %d; body %.500s", in.Method, p, got, *in.Total, r.Raw)
+			}
+		}
+	}
+	n := 0
+	for _, in := range inputs {
+		if !in.Mutates {
+			n++
+			t.Run(in.Name, func(t *testing.T) {
+				run(t, in)
+				// Checked after every input, so a change is pinned on
+				// the input that made it.
+				if after := snapshot(c.withT(t)); after != before {
+					t.Errorf("the default tenant changed: %s", firstDiff(before, after))
+					before = after
 				}
-				body = string(b)
-			case in.Body != nil:
-				body = fill(*in.Body)
-			}
-			p := fill(in.Path)
-			if len(in.Query) > 0 || in.GenFilter != nil {
-				q := url.Values{}
-				for k, v := range in.Query {
-					q.Set(k, v)
-				}
-				if in.GenFilter != nil {
-					q.Set("filter", genFilter(in.GenFilter.Kind, in.GenFilter.N))
-				}
-				p += "?" + q.Encode()
-			}
-			var hs []string
-			for k, v := range in.Headers {
-				hs = append(hs, k, v)
-			}
-			r := c.withT(t).do(in.Method, p, body, hs...)
-			for _, k := range []string{"{acmeUser}", "{acmeGroup}"} {
-				if strings.Contains(string(r.Raw), ids[k]) && !strings.Contains(p+body, ids[k]) {
-					t.Errorf("%s %s: the answer holds the id of tenant acme's %s: %.300s", in.Method, p, k, r.Raw)
-				}
-			}
-			if in.KnownBug != "" {
-				if statusFits(in.Expect, r.Status) {
-					t.Logf("known bug no longer seen (drop knownBug from the corpus): %s", in.KnownBug)
-				} else {
-					t.Logf("KNOWN BUG: %s %s: status %d, want %s: %s", in.Method, p, r.Status, in.Expect, in.KnownBug)
-				}
-				return
-			}
-			if !statusFits(in.Expect, r.Status) {
-				t.Errorf("%s %s: status %d, want %s; body %.300s", in.Method, p, r.Status, in.Expect, r.Raw)
-				return
-			}
-			if in.ScimType != "" && r.Status >= 400 && str(r.Body, "scimType") != in.ScimType {
-				t.Errorf("%s %s: scimType %q, want %q; body %.300s", in.Method, p, str(r.Body, "scimType"), in.ScimType, r.Raw)
-			}
-			if in.Total != nil && r.Status == http.StatusOK {
-				if got := intField(t, r.Body, "totalResults"); got != *in.Total {
-					t.Errorf("%s %s: totalResults %d, want %d; body %.500s", in.Method, p, got, *in.Total, r.Raw)
-				}
-			}
+			})
 		}
-		n := 0
-		for _, in := range inputs {
-			if !in.Mutates {
-				n++
-				t.Run(in.Name, func(t *testing.T) {
-					run(t, in)
-					// Checked after every input, so a change is pinned on
-					// the input that made it.
-					if after := snapshot(c.withT(t)); after != before {
-						t.Errorf("the default tenant changed: %s", firstDiff(before, after))
-						before = after
-					}
-				})
-			}
+	}
+	if after := snapshot(c); after != before {
+		t.Errorf("the default tenant changed: %s", firstDiff(before, after))
+	}
+	if after := snapshot(acme); after != acmeBefore {
+		t.Errorf("tenant acme changed: %s", firstDiff(acmeBefore, after))
+	}
+	// Inputs that may legitimately change state (a 2xx is allowed) are
+	// run last; only the wire rules are checked for them.
+	for _, in := range inputs {
+		if in.Mutates {
+			n++
+			t.Run(in.Name, func(t *testing.T) { run(t, in) })
 		}
-		if after := snapshot(c); after != before {
-			t.Errorf("the default tenant changed: %s", firstDiff(before, after))
+	}
+	if after := snapshot(acme); after != acmeBefore {
+		t.Errorf("tenant acme changed by the default tenant's requests: %s", firstDiff(acmeBefore, after))
+	}
+	checkAllValid(t, c, "after the bad-input corpus")
+	checkAllValid(t, acme, "after the bad-input corpus")
+	t.Logf("%d bad inputs tried over HTTP on this store", n)
+}
+
+// checkWrite validates against its schema the resource a successful write
+// stored (issue 14, #3: every stored document is an instance of its schema):
+// POST's new resource, PUT's and PATCH's target, read back with GET.
+func checkWrite(t *testing.T, c *client, method, path string, r response) {
+	t.Helper()
+	if r.Status/100 != 2 || typeOfPath(path) == nil {
+		return
+	}
+	path, _, _ = strings.Cut(path, "?")
+	switch method {
+	case "POST":
+		if id := str(r.Body, "id"); id != "" && !strings.Contains(path, ".search") {
+			checkStoredValid(t, c, method+" "+path, strings.TrimSuffix(path, "/")+"/"+id)
 		}
-		if after := snapshot(acme); after != acmeBefore {
-			t.Errorf("tenant acme changed: %s", firstDiff(acmeBefore, after))
-		}
-		// Inputs that may legitimately change state (a 2xx is allowed) are
-		// run last; only the wire rules are checked for them.
-		for _, in := range inputs {
-			if in.Mutates {
-				n++
-				t.Run(in.Name, func(t *testing.T) { run(t, in) })
-			}
-		}
-		if after := snapshot(acme); after != acmeBefore {
-			t.Errorf("tenant acme changed by the default tenant's requests: %s", firstDiff(acmeBefore, after))
-		}
-		t.Logf("%d bad inputs tried over HTTP on this store", n)
-	})
+	case "PUT", "PATCH":
+		checkStoredValid(t, c, method+" "+path, path)
+	}
 }
 
 // withT is the client reporting to another test (a subtest).

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store/memory"
 )
 
@@ -40,6 +41,9 @@ var createSeeds = []string{
 	``, `null`, `[]`, `"x"`, `{`, `{"userName":"a"} {}`, `{"userName":"dup","USERNAME":"dup2"}`,
 	`{"userName":"x","name":[[[[[[[[[[[[]]]]]]]]]]]]}`, `{"userName":123}`, `{"userName":"x","active":"maybe"}`,
 	`{"userName":"x","emails":[{"value":"a","primary":true},{"value":"b","primary":true}]}`,
+	// Issue 14: dotted keys, "ſ" spellings, conflicting name forms.
+	`{"userName":"d1","emails.value":"a@x"}`, `{"userName":"d2","name":{"familyName":"A"},"name.familyName":"B"}`,
+	`{"userName":"d3","paſsword":"x","emails":"x@y","active":"True","department":12}`,
 	"{\"userName\":\"\xff\"}", `{"userName":"x\ud800"}`, `{"userName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`,
 }
 
@@ -81,6 +85,7 @@ func FuzzCreateUser(f *testing.F) {
 		}
 		return r
 	}
+	userType, _ := schema.Default().ResourceType("User")
 	f.Fuzz(func(t *testing.T, body string) {
 		r := do(t, "POST", "/Users", body)
 		if r.Status != http.StatusCreated {
@@ -95,6 +100,11 @@ func FuzzCreateUser(f *testing.F) {
 		g := do(t, "GET", "/Users/"+id, "")
 		if g.Status != http.StatusOK || !reflect.DeepEqual(withoutMeta(g.Body), withoutMeta(r.Body)) {
 			t.Fatalf("POST %q gave %s, but GET gives %d %s", body, r.Raw, g.Status, g.Raw)
+		}
+		// Issue 14, #3: whatever was sent, what is stored is an instance
+		// of the User schema.
+		if err := userType.Validate(g.Body); err != nil {
+			t.Fatalf("POST %q stored a user that does not validate against its schema: %v\n%s", body, err, g.Raw)
 		}
 		if again := do(t, "POST", "/Users", string(r.Raw)); again.Status != http.StatusConflict {
 			t.Fatalf("POST %q gave %s; POSTing that back gave %d %s, want 409", body, r.Raw, again.Status, again.Raw)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"net/http"
 	"strconv"
@@ -45,12 +46,13 @@ func (s *Server) check(tenant string, op profile.Op, rt *schema.ResourceType, ol
 	return nil
 }
 
-// base is the SCIM base URL of the request's tenant, for meta.location.
-func base(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
+// base is the SCIM base URL of the request's tenant, for meta.location,
+// Location and $ref. With Config.PublicBaseURL it is that URL followed by
+// the tenant's base path; without it, the scheme and Host header of the
+// request, which a client can set to anything (issue 14, #10): a server
+// behind a proxy or reachable by several names should be given its public
+// URL.
+func (s *Server) base(r *http.Request) string {
 	p := "/scim/v2"
 	if t := r.PathValue("tenant"); t != "" {
 		p = "/t/" + t + "/scim/v2"
@@ -58,7 +60,19 @@ func base(r *http.Request) string {
 	if u := r.URL.Path; u != p && !strings.HasPrefix(u, p+"/") && strings.HasPrefix(u, strings.TrimSuffix(p, "/v2")) {
 		p = strings.TrimSuffix(p, "/v2") // the short base of a ShortBase profile
 	}
-	return scheme + "://" + r.Host + p
+	return s.origin(r) + p
+}
+
+// origin is the public base URL, or the request's scheme and host.
+func (s *Server) origin(r *http.Request) string {
+	if s.cfg.PublicBaseURL != "" {
+		return s.cfg.PublicBaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // render turns a stored resource into what is sent: "schemas",
@@ -81,8 +95,11 @@ func (s *Server) renderWith(r *http.Request, rt *schema.ResourceType, res store.
 	doc := maps.Clone(res.Doc)
 	if meta, ok := doc["meta"].(map[string]any); ok {
 		meta = maps.Clone(meta)
-		meta["location"] = base(r) + rt.Endpoint + "/" + res.ID
+		meta["location"] = s.base(r) + rt.Endpoint + "/" + res.ID
 		doc["meta"] = meta
+	}
+	if members, ok := doc["members"].([]any); ok && rt.ID == "Group" {
+		doc["members"] = s.memberRefs(r, members)
 	}
 	if showsGroups(rt, p) {
 		gs, err := groups()
@@ -96,6 +113,31 @@ func (s *Server) renderWith(r *http.Request, rt *schema.ResourceType, res store.
 	out := rt.Project(doc, p)
 	out["schemas"] = rt.SchemasOf(out)
 	return schema.Ordered{Type: rt, Doc: out}, nil
+}
+
+// memberRefs is members with each "$ref" made from this tenant's base URL
+// and the member's id and type (RFC 7643 §4.2: "the URI corresponding to a
+// SCIM resource that is a member of this Group"). The stored members carry
+// no $ref (resolveMembers drops the client's, which could name another
+// tenant or host), so the answer cannot point outside the tenant. The
+// elements are copies: the stored ones may be shared.
+func (s *Server) memberRefs(r *http.Request, members []any) []any {
+	reg := s.registry(tenantOf(r))
+	out := make([]any, len(members))
+	for i, m := range members {
+		e, ok := m.(map[string]any)
+		v, _ := e["value"].(string)
+		t, _ := e["type"].(string)
+		rt, known := reg.ResourceType(t)
+		if !ok || v == "" || !known {
+			out[i] = m
+			continue
+		}
+		e = maps.Clone(e)
+		e["$ref"] = s.base(r) + rt.Endpoint + "/" + v
+		out[i] = e
+	}
+	return out
 }
 
 // groupsFor derives User.groups (readOnly, RFC 7643 §4.1.2) of the users
@@ -134,7 +176,7 @@ func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (
 			id, _ := mm["value"].(string)
 			if want[id] && !seen[id] { // ids are case-exact (RFC 7643 §3.1)
 				seen[id] = true
-				out[id] = append(out[id], groupEntry(r, gt, g))
+				out[id] = append(out[id], s.groupEntry(r, gt, g))
 			}
 		}
 	}
@@ -142,8 +184,8 @@ func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (
 }
 
 // groupEntry is the User.groups element that stands for group g.
-func groupEntry(r *http.Request, gt *schema.ResourceType, g store.Resource) map[string]any {
-	e := map[string]any{"value": g.ID, "$ref": base(r) + gt.Endpoint + "/" + g.ID, "type": "direct"}
+func (s *Server) groupEntry(r *http.Request, gt *schema.ResourceType, g store.Resource) map[string]any {
+	e := map[string]any{"value": g.ID, "$ref": s.base(r) + gt.Endpoint + "/" + g.ID, "type": "direct"}
 	if dn, ok := g.Doc["displayName"].(string); ok {
 		e["display"] = dn
 	}
@@ -183,7 +225,7 @@ func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, rt *schem
 	}
 	w.Header().Set("ETag", store.ETag(res.Version))
 	if status == http.StatusCreated {
-		w.Header().Set("Location", base(r)+rt.Endpoint+"/"+res.ID)
+		w.Header().Set("Location", s.base(r)+rt.Endpoint+"/"+res.ID)
 	}
 	writeJSON(w, status, out)
 }
@@ -204,13 +246,18 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, rt *schema.Resou
 
 // createDoc is POST without HTTP, shared by /Users, /Groups and /Bulk.
 func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.ResourceType, body map[string]any) (store.Resource, error) {
-	doc, err := rt.Normalize(body)
+	n := s.normalizer()
+	doc, err := n.Document(rt, body)
 	if err != nil {
 		return store.Resource{}, err
 	}
 	if err := s.check(tenant, profile.Create, rt, nil, doc); err != nil {
 		return store.Resource{}, err
 	}
+	if err := rt.CheckRequired(doc); err != nil {
+		return store.Resource{}, err
+	}
+	s.tolerated(ctx, tenant, rt, n.Applied)
 	if err := s.resolveMembers(ctx, tenant, rt, doc, nil); err != nil {
 		return store.Resource{}, err
 	}
@@ -253,11 +300,12 @@ func (s *Server) replace(w http.ResponseWriter, r *http.Request, rt *schema.Reso
 // attribute is replaced; readOnly ones in the body (id, meta, groups — Okta
 // sends them all back) are ignored.
 func (s *Server) replaceDoc(ctx context.Context, tenant string, rt *schema.ResourceType, id, ifMatch string, body map[string]any) (store.Resource, error) {
-	next, err := rt.Normalize(body)
+	n := s.normalizer()
+	next, err := n.Document(rt, body)
 	if err != nil {
 		return store.Resource{}, err
 	}
-	return s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
+	res, err := s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
 		if err := rt.CheckImmutable(old, next); err != nil {
 			return nil, err
 		}
@@ -266,8 +314,34 @@ func (s *Server) replaceDoc(ctx context.Context, tenant string, rt *schema.Resou
 		if err := s.check(tenant, profile.Replace, rt, old, n); err != nil {
 			return nil, err
 		}
-		return n, nil
+		return n, rt.CheckRequired(n)
 	})
+	if err == nil {
+		s.tolerated(ctx, tenant, rt, n.Applied)
+	}
+	return res, err
+}
+
+// normalizer reads request bodies under the server's Tolerate. The
+// required-attribute check is deferred until after the tenant's profile
+// has checked the document, so that a service's own error body for a
+// missing attribute (Holaspirit's for emails) is the one sent.
+func (s *Server) normalizer() *schema.Normalizer {
+	return &schema.Normalizer{Options: schema.Options{Tolerate: s.cfg.Tolerate, DeferRequired: true}}
+}
+
+// tolerated logs the IdP tolerances applied to a stored write, by name
+// (schema.Tolerances), so that they are seen rather than silent.
+func (s *Server) tolerated(ctx context.Context, tenant string, rt *schema.ResourceType, applied []schema.Applied) {
+	if len(applied) == 0 {
+		return
+	}
+	names := make([]string, len(applied))
+	for i, a := range applied {
+		names[i] = a.String()
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "tolerated", slog.String("tenant", tenant),
+		slog.String("resourceType", rt.ID), slog.Any("tolerances", names))
 }
 
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
@@ -299,13 +373,29 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 	if pr != nil && pr.IgnoreUnknownPatchPaths {
 		ops = knownPaths(rt, ops)
 	}
-	return s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
-		next, err := patch.Apply(rt, old, ops)
-		if err != nil || pr == nil || pr.Check == nil {
-			return next, err
+	opts := s.normalizer().Options
+	var applied []schema.Applied
+	res, err := s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
+		next, a, err := patch.ApplyWith(rt, old, ops, opts)
+		if err != nil {
+			return nil, err
 		}
-		return next, pr.Check(profile.Patch, rt, old, next)
+		applied = a
+		if pr != nil && pr.Check != nil {
+			if err := pr.Check(profile.Patch, rt, old, next); err != nil {
+				return nil, err
+			}
+		}
+		if err := rt.CheckRequired(next); err != nil {
+			se := schema.AsError(err)
+			return nil, schema.Errorf(se.ScimType, "the patched resource is not valid: %s", se.Detail)
+		}
+		return next, nil
 	})
+	if err == nil {
+		s.tolerated(ctx, tenant, rt, applied)
+	}
+	return res, err
 }
 
 // knownPaths drops the operations whose path names an attribute rt lacks,
@@ -467,6 +557,9 @@ func (s *Server) resolveMembers(ctx context.Context, tenant string, rt *schema.R
 		if t != "" {
 			e["type"] = t
 		}
+		// The client's $ref is not kept: it may name another tenant or
+		// host (issue 14, #10); render makes it from this tenant's base.
+		delete(e, "$ref")
 		kept = append(kept, e)
 	}
 	if len(kept) == 0 {

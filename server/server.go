@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"runtime/debug"
 	"slices"
@@ -69,6 +70,16 @@ type Config struct {
 	// tokens. Empty: a random key, so tokens die with the process. Give at
 	// least 32 random bytes.
 	TokenKey []byte
+	// PublicBaseURL is the scheme, host and optional path prefix clients
+	// reach the server at ("https://scim.example.com"): meta.location,
+	// Location and $ref are built on it. Empty: from the request's scheme
+	// and Host header.
+	PublicBaseURL string
+	// Tolerate chooses the IdP tolerances applied to request bodies
+	// (schema.Tolerances): "" or schema.TolerateIdP applies them, each
+	// logged by name; schema.TolerateNone answers every type mismatch
+	// with 400 invalidValue, as RFC 7643 §2.3 reads.
+	Tolerate schema.Tolerate
 }
 
 // Server is the reference SCIM server; it is an http.Handler.
@@ -104,6 +115,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.BulkMaxOperations <= 0 {
 		cfg.BulkMaxOperations = 1000
+	}
+	if cfg.PublicBaseURL != "" {
+		u, err := url.Parse(cfg.PublicBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return nil, fmt.Errorf("server: Config.PublicBaseURL %q: want an absolute http or https URL without query, fragment or user info", cfg.PublicBaseURL)
+		}
+		cfg.PublicBaseURL = strings.TrimSuffix(cfg.PublicBaseURL, "/")
+	}
+	var err error
+	if cfg.Tolerate, err = schema.ParseTolerate(string(cfg.Tolerate)); err != nil {
+		return nil, fmt.Errorf("server: Config.Tolerate: %v", err)
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil), tokenKey: cfg.TokenKey}
 	if len(s.tokenKey) == 0 {

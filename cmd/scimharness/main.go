@@ -23,6 +23,7 @@ Usage:
   scimharness simulate [flags]  play an IdP (entra, google, okta) against a SCIM server (see: scimharness simulate -h)
   scimharness load [flags]      drive a provisioning mix and measure throughput and latency (see: scimharness load -h)
   scimharness conform [flags]   run the SCIM conformance checks against a server (see: scimharness conform -h)
+  scimharness fuzz [flags]      differential fuzzing: the server against the reference server (see: scimharness fuzz -h)
   scimharness certify DIR       grade a SCIM client from a recording of serve --record DIR (see: scimharness certify -h)
   scimharness replay DIR --url URL
                                 replay a recording against a SCIM server (see: scimharness replay -h)
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return replayCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "load":
 		return loadCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "fuzz":
+		return fuzzCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "token":
 		return token(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimharness/scimharness/server/broken"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine to write while
@@ -213,5 +215,25 @@ func TestServeHelpHidesToken(t *testing.T) {
 	}
 	if strings.Contains(out.String()+errb.String(), "super-secret-token-value") {
 		t.Error("serve -h printed the token from SCIM_TOKEN")
+	}
+}
+
+// TestServeBugList: serve --bug list prints every bug of the catalog, one
+// a line, with the checks that must see it (ci/conform-process.sh reads it).
+func TestServeBugList(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--bug", "list"}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	all := broken.All()
+	if len(lines) != len(all) {
+		t.Fatalf("%d lines for %d bugs:\n%s", len(lines), len(all), out.String())
+	}
+	for i, b := range all {
+		want := b.Name + "\tfails=" + strings.Join(b.Fails, ",") + "\twarns=" + strings.Join(b.Warns, ",")
+		if lines[i] != want {
+			t.Errorf("line %d = %q, want %q", i+1, lines[i], want)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/server/profile"
+	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
@@ -71,6 +72,8 @@ type serveConfig struct {
 	rateLimit      float64 // --rate-limit: requests per second per tenant; 0 is none
 	rateBurst      int     // --rate-limit-burst
 	inspect        bool    // --inspect: the live inspector at /_harness/
+	tolerate       string  // --tolerate: idp (default) or none
+	publicBaseURL  string  // --public-base-url: the URL meta.location is built on
 }
 
 func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *serveConfig) {
@@ -94,7 +97,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
 	fs.BoolVar(&c.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
-	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs)")
+	fs.StringVar(&c.bug, "bug", "", "for testing the harness: serve the reference server with a deliberate bug (see scimharness simulate --list-bugs); list: print each bug with the checks that must see it, and exit")
 	// No default from the environment here: -h prints defaults, and the URL
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
 	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(profile.Names(), ", "))
@@ -103,6 +106,8 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-limit-burst", 0, "requests a tenant may make at once under --rate-limit (default: the rate, rounded up)")
 	fs.BoolVar(&c.inspect, "inspect", false, "serve a live inspector at /_harness/ on the same listener: each tenant's requests as they arrive, graded by the certify rules, shown to whoever has that tenant's token (off by default, also with --record)")
+	fs.StringVar(&c.tolerate, "tolerate", "idp", "type mismatches in request bodies: idp tolerates those real IdPs send (a number for a string, a lone value for a list, \"True\" for true), each logged by name; none answers every one with 400 invalidValue (RFC 7643 §2.3)")
+	fs.StringVar(&c.publicBaseURL, "public-base-url", "", "URL clients reach the server at, e.g. https://scim.example.com; meta.location and Location are built on it (default: the request's Host header)")
 	return fs, c
 }
 
@@ -123,6 +128,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	if c.rateLimit < 0 || c.rateBurst < 0 || math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) {
 		fmt.Fprintf(stderr, "scimharness serve: --rate-limit and --rate-limit-burst must be finite and not negative\n")
+		return exitUsage
+	}
+	if c.bug == "list" {
+		// The catalog for ci/conform-process.sh: every bug, with the
+		// checks that must fail or warn against it.
+		for _, b := range broken.All() {
+			fmt.Fprintf(stdout, "%s\tfails=%s\twarns=%s\n", b.Name, strings.Join(b.Fails, ","), strings.Join(b.Warns, ","))
+		}
+		return exitOK
+	}
+	if _, err := schema.ParseTolerate(c.tolerate); err != nil {
+		fmt.Fprintf(stderr, "scimharness serve: --tolerate: %v\n", err)
 		return exitUsage
 	}
 	wrap, err := bugWrapper(c.bug)
@@ -216,6 +233,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		RateLimit:      server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst},
 		Issued:         issued,
 		TokenKey:       []byte(tokenKey),
+		Tolerate:       schema.Tolerate(c.tolerate),
+		PublicBaseURL:  c.publicBaseURL,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)

@@ -10,15 +10,10 @@ package target
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sort"
@@ -27,11 +22,11 @@ import (
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/servertest"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
-	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
+	"github.com/scimharness/scimharness/server/store/postgres/ephemeral"
 )
 
 // Features a check may need. The first six are the capabilities of
@@ -126,7 +121,7 @@ type Config struct {
 	RequirePostgres bool
 	// DatabaseURL, with Store "postgres", is the PostgreSQL database the
 	// in-process server keeps its resources in; empty starts a throwaway
-	// one (pgtest: Docker or a local PostgreSQL).
+	// one (package ephemeral: Docker or a local PostgreSQL).
 	DatabaseURL string
 	// Features are forced on and SkipFeatures forced off, whatever the
 	// target declares: a server whose /ServiceProviderConfig is wrong can
@@ -256,7 +251,7 @@ func (t *Target) startReference(ctx context.Context, cfg Config) (base, token st
 		t.closers = append(t.closers, pg.Close)
 		st, t.Store = pg, "postgres"
 	} else if cfg.Store == "postgres" {
-		dbURL, _, stop, err := pgtest.Start(ctx)
+		dbURL, _, stop, err := ephemeral.Start(ctx)
 		switch {
 		case err == nil:
 			t.closers = append(t.closers, stop)
@@ -266,27 +261,19 @@ func (t *Target) startReference(ctx context.Context, cfg Config) (base, token st
 			}
 			t.closers = append(t.closers, pg.Close)
 			st, t.Store = pg, "postgres"
-		case cfg.RequirePostgres || !errors.Is(err, pgtest.ErrNoPostgres):
+		case cfg.RequirePostgres || !errors.Is(err, ephemeral.ErrNoPostgres):
 			return "", "", fmt.Errorf("target: postgres store: %w", err)
 		}
 	} else if cfg.Store != "" && cfg.Store != "memory" {
 		return "", "", fmt.Errorf("target: unknown store %q: use memory or postgres", cfg.Store)
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	token = hex.EncodeToString(b)
-	tenants := server.NewTenants()
-	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
-		return "", "", err
-	}
-	srv, err := server.New(server.Config{Store: st, Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := servertest.NewServer(servertest.WithStore(st))
 	if err != nil {
 		return "", "", err
 	}
-	ts := httptest.NewServer(srv)
-	t.closers = append(t.closers, ts.Close)
+	t.closers = append(t.closers, srv.Close)
 	t.InProcess = true
-	return ts.URL + "/scim/v2", token, nil
+	return srv.URL, srv.Token, nil
 }
 
 // discover reads the features from /ServiceProviderConfig and whether

@@ -4,8 +4,10 @@
 // passes against a server with the bug it looks for is worthless, so every
 // simulator and suite is run against these and must fail, naming the bug.
 //
-// [All] lists the bugs, [Handler] serves one in process, and
-// `scimharness serve --bug NAME` serves one over the network.
+// [All] lists the bugs — the one catalog: the bugs IdPs trip over
+// (bugs.go) and those only the conformance checks see (conformance.go) —
+// [Handler] serves one in process, and `scimharness serve --bug NAME`
+// serves one over the network.
 package broken
 
 import "net/http"
@@ -18,4 +20,10 @@ type Bug struct {
 	Description string
 	// Wrap returns next with the bug applied.
 	Wrap func(next http.Handler) http.Handler
+	// Fails are the conformance checks (IDs of suites/checks) that must
+	// fail against the bug, and Warns the SHOULD checks that must warn:
+	// the checks that see it. suites/checks tests each bug against them,
+	// ci/conform-process.sh again over HTTP (serve --bug list prints
+	// them). Every bug names at least one.
+	Fails, Warns []string
 }

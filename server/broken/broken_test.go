@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,6 +80,69 @@ func (c *conn) mustCreate(path, body string) string {
 	}
 	return a.id()
 }
+
+// ops are the Operations of a BulkResponse.
+func (a *answer) ops() []any { o, _ := a.doc["Operations"].([]any); return o }
+
+// opStatuses are the statuses of a BulkResponse's operations.
+func (a *answer) opStatuses() []string {
+	var out []string
+	for _, o := range a.ops() {
+		m, _ := o.(map[string]any)
+		s, _ := m["status"].(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func (a *answer) maxOperations() float64 {
+	b, _ := a.doc["bulk"].(map[string]any)
+	n, _ := b["maxOperations"].(float64)
+	return n
+}
+
+// member is the value of the first member of the first group listed.
+func (a *answer) member() string {
+	rs, _ := a.doc["Resources"].([]any)
+	if len(rs) == 0 {
+		return ""
+	}
+	g, _ := rs[0].(map[string]any)
+	ms, _ := g["members"].([]any)
+	if len(ms) == 0 {
+		return ""
+	}
+	m, _ := ms[0].(map[string]any)
+	v, _ := m["value"].(string)
+	return v
+}
+
+// role is the i-th role of a user, or nil.
+func (a *answer) role(i int) map[string]any {
+	roles, _ := a.doc["roles"].([]any)
+	if i >= len(roles) {
+		return nil
+	}
+	m, _ := roles[i].(map[string]any)
+	return m
+}
+
+func bulk(extra, ops string) string {
+	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],` + extra + `"Operations":[` + ops + `]}`
+}
+
+// resource is the i-th resource of a ListResponse (nil when there is none).
+func (a *answer) resource(i int) map[string]any {
+	rs, _ := a.doc["Resources"].([]any)
+	if i >= len(rs) {
+		return nil
+	}
+	m, _ := rs[i].(map[string]any)
+	return m
+}
+
+// userName is the userName of the i-th resource of a ListResponse.
+func (a *answer) userName(i int) string { s, _ := a.resource(i)["userName"].(string); return s }
 
 func user(userName string) string {
 	return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `"}`
@@ -297,6 +362,178 @@ func TestBugs(t *testing.T) {
 			correct: func(a *answer) bool { return a.status == 201 },
 			broken:  func(a *answer) bool { return a.isError(415, "") },
 		},
+		{
+			bug: "bulk-ignores-fail-on-errors", name: "failOnErrors 1, two failing operations",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodPost, "/Bulk", bulk(`"failOnErrors":1,`, `{"method":"DELETE","path":"/Users/nope1"},{"method":"DELETE","path":"/Users/nope2"}`))
+			},
+			correct: func(a *answer) bool { return a.status == 200 && len(a.ops()) == 1 },
+			broken:  func(a *answer) bool { return a.status == 200 && len(a.ops()) == 2 },
+		},
+		{
+			bug: "bulk-advertises-too-few-operations", name: "ServiceProviderConfig",
+			exchange: func(c *conn) *answer { return c.send(http.MethodGet, "/ServiceProviderConfig", "") },
+			correct:  func(a *answer) bool { return a.status == 200 && a.maxOperations() > 2 },
+			broken:   func(a *answer) bool { return a.status == 200 && a.maxOperations() == 2 },
+		},
+		{
+			bug: "bulk-ignores-bulk-ids", name: "group naming a user by bulkId",
+			exchange: func(c *conn) *answer {
+				a := c.send(http.MethodPost, "/Bulk", bulk("", `{"method":"POST","path":"/Users","bulkId":"u1","data":`+user("bulk@example.com")+`},`+
+					`{"method":"POST","path":"/Groups","bulkId":"g1","data":{"displayName":"Bulk","members":[{"value":"bulkId:u1"}]}}`))
+				if s := a.opStatuses(); len(s) != 2 || s[0] != "201" || s[1] != "201" {
+					c.t.Fatalf("POST /Bulk: %v", a)
+				}
+				return c.send(http.MethodGet, `/Groups?filter=displayName+eq+%22Bulk%22`, "")
+			},
+			// The member is the user created, by its id; with the bug the
+			// reference resolves to nothing and the group has no member
+			// (or keeps the unresolved reference).
+			correct: func(a *answer) bool { v := a.member(); return v != "" && !strings.HasPrefix(v, "bulkId:") },
+			broken: func(a *answer) bool {
+				v := a.member()
+				return a.status == 200 && a.total() == 1 && (v == "" || strings.HasPrefix(v, "bulkId:"))
+			},
+		},
+		{
+			bug: "no-groups-search", name: "POST /Groups/.search",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Groups", `{"displayName":"Staff"}`)
+				return c.send(http.MethodPost, "/Groups/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"displayName eq \"Staff\""}`)
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken:  func(a *answer) bool { return a.isError(404, "") },
+		},
+		{
+			bug: "refuses-password-patch", name: "PATCH replace password",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("ada@example.com"))
+				return c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"password","value":"N3w-Passw0rd!"}`))
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.doc["password"] == nil },
+			broken:  func(a *answer) bool { return a.isError(400, "") },
+		},
+		{
+			bug: "answers-application-json", name: "GET /Users",
+			exchange: func(c *conn) *answer { return c.send(http.MethodGet, "/Users", "") },
+			correct: func(a *answer) bool {
+				return a.status == 200 && strings.HasPrefix(a.header.Get("Content-Type"), "application/scim+json")
+			},
+			broken: func(a *answer) bool { return a.status == 200 && a.header.Get("Content-Type") == "application/json" },
+		},
+		{
+			bug: "me-404", name: "GET /Me",
+			exchange: func(c *conn) *answer { return c.send(http.MethodGet, "/Me", "") },
+			correct:  func(a *answer) bool { return a.isError(501, "") },
+			broken:   func(a *answer) bool { return a.isError(404, "") },
+		},
+		{
+			bug: "keeps-primary-as-string", name: "POST a primary role",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodPost, "/Users", `{"userName":"ada@example.com","roles":[{"value":"admin","primary":true}]}`)
+			},
+			correct: func(a *answer) bool { return a.status == 201 && a.role(0)["primary"] == true },
+			broken:  func(a *answer) bool { return a.status == 201 && a.role(0)["primary"] == "True" },
+		},
+		{
+			bug: "stores-two-primaries", name: "POST two primary roles",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodPost, "/Users", `{"userName":"ada@example.com","roles":[{"value":"a","primary":true},{"value":"b","primary":true}]}`)
+			},
+			correct: func(a *answer) bool { return a.isError(400, "invalidValue") },
+			broken: func(a *answer) bool {
+				return a.status == 201 && a.role(0)["primary"] == true && a.role(1)["primary"] == true
+			},
+		},
+		{
+			bug: "parses-json-role-values", name: "POST a role holding JSON text",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodPost, "/Users", `{"userName":"ada@example.com","roles":[{"value":"{\"app\":\"x\"}"}]}`)
+			},
+			correct: func(a *answer) bool { return a.status == 201 && a.role(0)["value"] == `{"app":"x"}` },
+			broken: func(a *answer) bool {
+				v, isObject := a.role(0)["value"].(map[string]any)
+				return a.status == 201 && isObject && v["app"] == "x"
+			},
+		},
+		{
+			bug: "ignores-string-primary-filter", name: `replace roles[primary eq "True"].value`,
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", `{"userName":"ada@example.com","roles":[{"value":"a","primary":true}]}`)
+				c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"roles[primary eq \"True\"].value","value":"b"}`))
+				return c.send(http.MethodGet, "/Users/"+id, "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.role(0)["value"] == "b" },
+			broken:  func(a *answer) bool { return a.status == 200 && a.role(0)["value"] == "a" },
+		},
+		{
+			bug: "first-clause-only", name: `userName sw "a" and title eq "x"`,
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", `{"userName":"ada","title":"x"}`)
+				c.mustCreate("/Users", `{"userName":"alan","title":"y"}`)
+				return c.send(http.MethodGet, "/Users?filter="+url.QueryEscape(`userName sw "a" and title eq "x"`), "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 2 },
+		},
+		{
+			bug: "ignores-not", name: `not (title eq "x")`,
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", `{"userName":"ada","title":"x"}`)
+				c.mustCreate("/Users", `{"userName":"alan","title":"y"}`)
+				return c.send(http.MethodGet, "/Users?filter="+url.QueryEscape(`not (title eq "x")`), "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 && a.userName(0) == "alan" },
+			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 1 && a.userName(0) == "ada" },
+		},
+		{
+			bug: "value-path-first-term", name: `emails[type eq "work" and value co "b"]`,
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", `{"userName":"ada","emails":[{"type":"work","value":"a@x"},{"type":"home","value":"b@x"}]}`)
+				return c.send(http.MethodGet, "/Users?filter="+url.QueryEscape(`emails[type eq "work" and value co "b"]`), "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 0 },
+			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+		},
+		{
+			bug: "ignores-sort-order", name: "sortBy=userName&sortOrder=descending",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("ada"))
+				c.mustCreate("/Users", user("bob"))
+				return c.send(http.MethodGet, "/Users?sortBy=userName&sortOrder=descending", "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.userName(0) == "bob" },
+			broken:  func(a *answer) bool { return a.status == 200 && a.userName(0) == "ada" },
+		},
+		{
+			bug: "zero-based-start-index", name: "sortBy=userName&startIndex=1&count=1",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("ada"))
+				c.mustCreate("/Users", user("bob"))
+				return c.send(http.MethodGet, "/Users?sortBy=userName&startIndex=1&count=1", "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.userName(0) == "ada" },
+			broken:  func(a *answer) bool { return a.status == 200 && a.userName(0) == "bob" },
+		},
+		{
+			bug: "ignores-attributes", name: "attributes=userName",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", `{"userName":"ada","title":"x"}`)
+				return c.send(http.MethodGet, "/Users?attributes=userName", "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.resource(0)["title"] == nil },
+			broken:  func(a *answer) bool { return a.status == 200 && a.resource(0)["title"] == "x" },
+		},
+		{
+			bug: "add-replaces-multivalued", name: "PATCH add to emails",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", `{"userName":"ada","emails":[{"type":"work","value":"a@x"}]}`)
+				c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"add","path":"emails","value":[{"type":"home","value":"b@x"}]}`))
+				return c.send(http.MethodGet, "/Users/"+id, "")
+			},
+			correct: func(a *answer) bool { e, _ := a.doc["emails"].([]any); return a.status == 200 && len(e) == 2 },
+			broken:  func(a *answer) bool { e, _ := a.doc["emails"].([]any); return a.status == 200 && len(e) == 1 },
+		},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {
@@ -380,6 +617,15 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("duplicate bug name %q", b.Name)
 		case !strings.Contains(b.Description, "("):
 			t.Errorf("bug %q: the description names no source", b.Name)
+		case len(b.Fails)+len(b.Warns) == 0:
+			t.Errorf("bug %q names no check that sees it", b.Name)
+		}
+		ids := map[string]bool{}
+		for _, id := range append(slices.Clone(b.Fails), b.Warns...) {
+			if ids[id] || !strings.Contains(id, "/") {
+				t.Errorf("bug %q: check %q is named twice or is not an area/name id", b.Name, id)
+			}
+			ids[id] = true
 		}
 		seen[b.Name] = true
 		if got, ok := broken.ByName(b.Name); !ok || got.Name != b.Name {

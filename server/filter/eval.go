@@ -1,8 +1,6 @@
 package filter
 
 import (
-	"strings"
-
 	"github.com/scimharness/scimharness/server/schema"
 )
 
@@ -124,7 +122,7 @@ type field struct {
 type resourceScope struct{ rt *schema.ResourceType }
 
 func (s resourceScope) compare(c Compare) (Matcher, error) {
-	if c.Path.URN == "" && c.Path.Sub == "" && strings.EqualFold(c.Path.Name, "schemas") {
+	if c.Path.URN == "" && c.Path.Sub == "" && schema.EqualName(c.Path.Name, "schemas") {
 		return s.compareSchemas(c)
 	}
 	f, err := s.field(c.Path)
@@ -211,7 +209,7 @@ func (s valueScope) field(p AttrPath) (*field, error) {
 	case p.URN != "":
 	case p.Sub == "":
 		sub = s.parent.Sub(p.Name)
-	case strings.EqualFold(p.Name, s.parent.Name):
+	case schema.EqualName(p.Name, s.parent.Name):
 		sub = s.parent.Sub(p.Sub)
 	}
 	if sub == nil {

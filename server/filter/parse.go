@@ -131,7 +131,7 @@ func (p *parser) parseUnary() (Expr, error) {
 	if p.peek() == '(' {
 		return p.parseGroup()
 	}
-	if w := p.word(p.i); strings.EqualFold(w, "not") && p.notFollows(p.i+len(w)) {
+	if w := p.word(p.i); schema.EqualName(w, "not") && p.notFollows(p.i+len(w)) {
 		return p.parseNot(p.i + len(w))
 	}
 	return p.parseAttrExpr()
@@ -293,7 +293,7 @@ func (p *parser) parseComparison(path AttrPath) (Expr, error) {
 func (p *parser) checkNoValue() error {
 	p.skipSpace()
 	w := p.word(p.i)
-	if p.peek() == '"' || (w != "" && !strings.EqualFold(w, "and") && !strings.EqualFold(w, "or")) {
+	if p.peek() == '"' || (w != "" && !schema.EqualName(w, "and") && !schema.EqualName(w, "or")) {
 		return p.errorf(p.i, `"pr" takes no value, found %s`, p.found(p.i))
 	}
 	return nil
@@ -313,11 +313,11 @@ func (p *parser) parseValue() (any, error) {
 	}
 	p.i += len(w)
 	switch {
-	case strings.EqualFold(w, "true"):
+	case schema.EqualName(w, "true"):
 		return true, nil
-	case strings.EqualFold(w, "false"):
+	case schema.EqualName(w, "false"):
 		return false, nil
-	case strings.EqualFold(w, "null"):
+	case schema.EqualName(w, "null"):
 		return nil, nil
 	case isNumber(w):
 		return json.Number(w), nil
@@ -366,7 +366,7 @@ func (p *parser) parseSubAttr() (string, error) {
 func (p *parser) keyword(kw string) bool {
 	p.skipSpace()
 	w := p.word(p.i)
-	if !strings.EqualFold(w, kw) {
+	if !schema.EqualName(w, kw) {
 		return false
 	}
 	p.i += len(w)
@@ -427,7 +427,7 @@ var operators = [...]Op{Eq, Ne, Co, Sw, Ew, Pr, Gt, Ge, Lt, Le}
 func opOf(w string) (Op, bool) {
 	if len(w) == 2 {
 		for _, op := range operators {
-			if strings.EqualFold(w, string(op)) {
+			if schema.EqualName(w, string(op)) {
 				return op, true
 			}
 		}

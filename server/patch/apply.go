@@ -18,31 +18,44 @@ import (
 // Every error is a *schema.Error whose detail names the failing operation
 // (1-based) and its path.
 func Apply(rt *schema.ResourceType, doc map[string]any, ops []Operation) (map[string]any, error) {
+	out, _, err := ApplyWith(rt, doc, ops, schema.Options{})
+	return out, err
+}
+
+// ApplyWith is Apply under opts: the tolerances of [schema.Tolerances] that
+// opts allows are applied to the operations' values and returned, in the
+// order applied; under schema.TolerateNone a value of the wrong type fails
+// its operation with invalidValue. With opts.DeferRequired the result is not
+// checked for required attributes (the caller runs
+// [schema.ResourceType.CheckRequired]).
+func ApplyWith(rt *schema.ResourceType, doc map[string]any, ops []Operation, opts schema.Options) (map[string]any, []schema.Applied, error) {
 	if len(ops) > MaxOperations {
-		return nil, tooMany(len(ops))
+		return nil, nil, tooMany(len(ops))
 	}
-	p := &patcher{rt: rt, doc: schema.CopyDoc(doc)}
+	p := &patcher{rt: rt, doc: schema.CopyDoc(doc), norm: &schema.Normalizer{Options: opts}}
 	if p.doc == nil {
 		p.doc = map[string]any{}
 	}
 	for i, op := range ops {
 		kind := kindOf(op.Op)
 		if kind == "" {
-			return nil, unknownOp(i+1, op.Op)
+			return nil, nil, unknownOp(i+1, op.Op)
 		}
 		if err := p.apply(kind, op); err != nil {
-			return nil, opError(i+1, op, err)
+			return nil, nil, opError(i+1, op, err)
 		}
 	}
-	out, err := rt.Normalize(p.doc)
+	// The working copy holds canonical values only, so this pass applies
+	// no tolerance of its own.
+	out, err := p.norm.Document(rt, p.doc)
 	if err != nil {
 		se := schema.AsError(err)
-		return nil, schema.Errorf(se.ScimType, "the patched resource is not valid: %s", se.Detail)
+		return nil, nil, schema.Errorf(se.ScimType, "the patched resource is not valid: %s", se.Detail)
 	}
 	if err := rt.CheckImmutable(doc, out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, p.norm.Applied, nil
 }
 
 // opError prefixes err with the operation it comes from.
@@ -55,6 +68,9 @@ func opError(idx int, op Operation, err error) error {
 type patcher struct {
 	rt  *schema.ResourceType
 	doc map[string]any
+	// norm normalises the operations' values and collects the tolerances
+	// it applied.
+	norm *schema.Normalizer
 }
 
 func (p *patcher) apply(kind string, op Operation) error {
@@ -101,7 +117,7 @@ func (p *patcher) apply(kind string, op Operation) error {
 func (p *patcher) setObject(obj map[string]any, replace bool, within *schema.Schema) error {
 	seen := map[string]string{}
 	keys := slices.SortedFunc(maps.Keys(obj), func(a, b string) int {
-		if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+		if c := strings.Compare(schema.FoldName(a), schema.FoldName(b)); c != 0 {
 			return c
 		}
 		return strings.Compare(a, b)
@@ -114,7 +130,7 @@ func (p *patcher) setObject(obj map[string]any, replace bool, within *schema.Sch
 			err   error
 		)
 		switch {
-		case within == nil && strings.EqualFold(k, p.rt.Core().ID):
+		case within == nil && schema.EqualName(k, p.rt.Core().ID):
 			inner, ok := v.(map[string]any)
 			if !ok {
 				if v == nil {
@@ -130,7 +146,7 @@ func (p *patcher) setObject(obj map[string]any, replace bool, within *schema.Sch
 			t, found, err = p.resolve(k)
 		default:
 			urn, name, sub := schema.SplitPath(k)
-			if urn != "" && !strings.EqualFold(urn, within.ID) {
+			if urn != "" && !schema.EqualName(urn, within.ID) {
 				continue
 			}
 			var ref schema.Ref
@@ -144,7 +160,7 @@ func (p *patcher) setObject(obj map[string]any, replace bool, within *schema.Sch
 		if !found || t.schemas || t.readOnly() {
 			continue
 		}
-		canon := strings.ToLower(t.canonical())
+		canon := schema.FoldName(t.canonical())
 		if prev, dup := seen[canon]; dup {
 			return schema.Errorf(schema.InvalidSyntax, "attribute %q is given twice in the value (as %q and %q)", t.canonical(), prev, k)
 		}
@@ -227,7 +243,7 @@ func (p *patcher) set(t target, raw any, replace bool) error {
 	case t.attr.Type == schema.TypeComplex:
 		return p.setComplex(t, raw)
 	}
-	nv, err := schema.NormalizeValue(t.attr, raw)
+	nv, err := p.norm.Value(t.attr, raw)
 	if err != nil {
 		return err
 	}
@@ -241,7 +257,7 @@ func (p *patcher) set(t target, raw any, replace bool) error {
 
 // setMulti adds to or replaces a whole multi-valued attribute.
 func (p *patcher) setMulti(t target, raw any, replace bool) error {
-	nv, err := schema.NormalizeValue(t.attr, raw)
+	nv, err := p.norm.Value(t.attr, raw)
 	if err != nil {
 		return err
 	}
@@ -303,7 +319,7 @@ func (p *patcher) setElements(t target, raw any) error {
 		err error
 	)
 	if t.sub != nil {
-		if nv, err = schema.NormalizeValue(t.sub, raw); err != nil {
+		if nv, err = p.norm.Value(t.sub, raw); err != nil {
 			return err
 		}
 	} else {
@@ -314,7 +330,7 @@ func (p *patcher) setElements(t target, raw any) error {
 			}
 			one = arr[0]
 		}
-		if nv, err = schema.NormalizeValue(t.attr, one); err != nil {
+		if nv, err = p.norm.Value(t.attr, one); err != nil {
 			return err
 		}
 		switch o := one.(type) {
@@ -336,7 +352,7 @@ func (p *patcher) setElements(t target, raw any) error {
 		if !ok || (t.match != nil && !t.match(el)) {
 			continue
 		}
-		if err := setOn(t, el, nv, obj); err != nil {
+		if err := p.setOn(t, el, nv, obj); err != nil {
 			return err
 		}
 		touched = append(touched, i)
@@ -349,7 +365,7 @@ func (p *patcher) setElements(t target, raw any) error {
 			return schema.Errorf(schema.NoTarget, "no value of %q matches the filter (RFC 7644 §3.5.2.3)", t.attr.Name)
 		}
 		el := maps.Clone(t.create)
-		if err := setOn(t, el, nv, obj); err != nil {
+		if err := p.setOn(t, el, nv, obj); err != nil {
 			return err
 		}
 		arr = append(arr, el)
@@ -362,9 +378,9 @@ func (p *patcher) setElements(t target, raw any) error {
 
 // setOn sets on element el the sub-attribute value nv (t.sub set) or the
 // sub-attributes of obj.
-func setOn(t target, el map[string]any, nv any, obj map[string]any) error {
+func (p *patcher) setOn(t target, el map[string]any, nv any, obj map[string]any) error {
 	if t.sub == nil {
-		_, err := merge(t.attr, el, obj)
+		_, err := p.merge(t.attr, el, obj)
 		return err
 	}
 	if err := checkImmutableSub(t.attr, t.sub, el, nv); err != nil {
@@ -393,7 +409,7 @@ func (p *patcher) storeElements(t target, arr []any) {
 // setSub sets one sub-attribute of a single-valued complex attribute
 // ("name.givenName", "urn:...:User:manager.value").
 func (p *patcher) setSub(t target, raw any) error {
-	nv, err := schema.NormalizeValue(t.sub, raw)
+	nv, err := p.norm.Value(t.sub, raw)
 	if err != nil {
 		return err
 	}
@@ -432,7 +448,7 @@ func (p *patcher) setSub(t target, raw any) error {
 // {"value": x} (Entra ID sends the manager as a raw id) and replaces the
 // whole attribute, so a $ref of the previous manager does not survive.
 func (p *patcher) setComplex(t target, raw any) error {
-	nv, err := schema.NormalizeValue(t.attr, raw)
+	nv, err := p.norm.Value(t.attr, raw)
 	if err != nil {
 		return err
 	}
@@ -450,7 +466,7 @@ func (p *patcher) setComplex(t target, raw any) error {
 	if cur == nil {
 		cur = map[string]any{}
 	}
-	clearedValue, err := merge(t.attr, cur, obj)
+	clearedValue, err := p.merge(t.attr, cur, obj)
 	if err != nil {
 		return err
 	}
@@ -467,7 +483,7 @@ func (p *patcher) setComplex(t target, raw any) error {
 // ignored. It reports whether obj unassigned the "value" sub-attribute,
 // which for a single-valued attribute such as manager means the attribute
 // itself is gone ({"value": ""} is how Entra ID clears the manager).
-func merge(a *schema.Attribute, el, obj map[string]any) (clearedValue bool, err error) {
+func (p *patcher) merge(a *schema.Attribute, el, obj map[string]any) (clearedValue bool, err error) {
 	oldValue := el["value"]
 	seen := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
@@ -479,7 +495,7 @@ func merge(a *schema.Attribute, el, obj map[string]any) (clearedValue bool, err 
 			return false, schema.Errorf(schema.InvalidSyntax, "sub-attribute %s.%s is given twice (as %q and %q)", a.Name, sa.Name, prev, k)
 		}
 		seen[sa.Name] = k
-		nv, err := schema.NormalizeValue(sa, obj[k])
+		nv, err := p.norm.Value(sa, obj[k])
 		if err != nil {
 			return false, err
 		}
@@ -565,7 +581,7 @@ func (p *patcher) remove(t target, raw any) error {
 // as "remove the attribute" wipes every member (entra-docs issue 949).
 // Listed values that are not there are ignored.
 func (p *patcher) removeListed(t target, raw any) error {
-	listed, err := schema.NormalizeValue(t.attr, raw)
+	listed, err := p.norm.Value(t.attr, raw)
 	if err != nil {
 		return err
 	}

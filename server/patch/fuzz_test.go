@@ -12,7 +12,7 @@ import (
 // FuzzApply feeds arbitrary PATCH bodies to ParseRequest and Apply against a
 // fixed user: no panic, every error a 400 *schema.Error with a scimType, the
 // input untouched, and every result canonical (rt.Normalize leaves it
-// unchanged).
+// unchanged) and valid (rt.Validate).
 func FuzzApply(f *testing.F) {
 	for _, c := range applyCases {
 		if c.group {
@@ -61,6 +61,10 @@ func FuzzApply(f *testing.F) {
 		}
 		if !schema.Equal(again, got) {
 			t.Fatalf("the result is not canonical:\n%s\nnormalised:\n%s", pretty(got), pretty(again))
+		}
+		// Issue 14, #3: what a PATCH leaves is an instance of the schema.
+		if err := rt.Validate(got); err != nil {
+			t.Fatalf("the result does not validate against the User schema: %v\n%s", err, pretty(got))
 		}
 	})
 }

@@ -53,7 +53,7 @@ func (t target) readOnly() bool {
 // the same thing. Value paths go to [filter.ParsePath].
 func (p *patcher) resolve(path string) (t target, found bool, err error) {
 	t.text = path
-	if strings.EqualFold(path, "schemas") {
+	if schema.EqualName(path, "schemas") {
 		t.schemas = true
 		return t, true, nil
 	}
@@ -127,7 +127,7 @@ func subOf(a *schema.Attribute, p filter.AttrPath) *schema.Attribute {
 		return nil
 	}
 	if p.Sub != "" {
-		if !strings.EqualFold(p.Name, a.Name) {
+		if !schema.EqualName(p.Name, a.Name) {
 			return nil
 		}
 		return a.Sub(p.Sub)
@@ -151,7 +151,7 @@ func collectEq(e filter.Expr, a *schema.Attribute, el map[string]any) bool {
 	case filter.And:
 		return collectEq(x.Left, a, el) && collectEq(x.Right, a, el)
 	case filter.Compare:
-		if !strings.EqualFold(string(x.Op), string(filter.Eq)) {
+		if !schema.EqualName(string(x.Op), string(filter.Eq)) {
 			return false
 		}
 		sa := subOf(a, x.Path)

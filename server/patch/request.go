@@ -3,7 +3,6 @@ package patch
 import (
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
@@ -44,11 +43,11 @@ const (
 // "Replace", "Remove" (elimity-com/scim PR 79, zitadel 9282).
 func kindOf(op string) string {
 	switch {
-	case strings.EqualFold(op, opAdd):
+	case schema.EqualName(op, opAdd):
 		return opAdd
-	case strings.EqualFold(op, opRemove):
+	case schema.EqualName(op, opRemove):
 		return opRemove
-	case strings.EqualFold(op, opReplace):
+	case schema.EqualName(op, opReplace):
 		return opReplace
 	}
 	return ""
@@ -71,11 +70,11 @@ func ParseRequest(body map[string]any) ([]Operation, error) {
 	// Sorted keys make the reported error the same on every run.
 	for _, k := range slices.Sorted(maps.Keys(body)) {
 		switch {
-		case strings.EqualFold(k, "schemas"):
+		case schema.EqualName(k, "schemas"):
 			if err := checkSchemas(body[k]); err != nil {
 				return nil, err
 			}
-		case strings.EqualFold(k, "Operations"):
+		case schema.EqualName(k, "Operations"):
 			if rawKey != "" {
 				return nil, schema.Errorf(schema.InvalidSyntax, "\"Operations\" is given twice (as %q and %q)", rawKey, k)
 			}
@@ -129,7 +128,7 @@ func checkSchemas(v any) error {
 		return nil
 	}
 	for _, s := range list {
-		if u, ok := s.(string); ok && strings.EqualFold(u, scim.PatchOpURN) {
+		if u, ok := s.(string); ok && schema.EqualName(u, scim.PatchOpURN) {
 			return nil
 		}
 	}
@@ -149,7 +148,7 @@ func parseOperation(idx int, x any) (Operation, error) {
 		hasValue bool
 	)
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		lk := strings.ToLower(k)
+		lk := schema.FoldName(k)
 		if lk != "op" && lk != "path" && lk != "value" {
 			continue // unknown members are ignored
 		}

@@ -30,7 +30,7 @@ func (rt *ResourceType) NewProjection(attributes, excluded []string) *Projection
 			continue
 		}
 		if ext, ok := rt.Extension(n); ok {
-			p.whole[strings.ToLower(ext.ID)] = true
+			p.whole[FoldName(ext.ID)] = true
 			continue
 		}
 		ref, ok := rt.Find(SplitPath(n))
@@ -52,9 +52,9 @@ func (rt *ResourceType) NewProjection(attributes, excluded []string) *Projection
 
 func key(urn, name string) string {
 	if urn == "" {
-		return strings.ToLower(name)
+		return FoldName(name)
 	}
-	return strings.ToLower(urn + ":" + name)
+	return FoldName(urn + ":" + name)
 }
 
 // Project returns a new document holding what a read returns of doc:
@@ -109,7 +109,7 @@ func (p *Projection) Shows(a *Attribute, urn string) bool {
 		return a.Returned != ReturnedRequest
 	}
 	k := key(urn, a.Name)
-	wholeNamed := p.whole[k] || (urn != "" && p.whole[strings.ToLower(urn)])
+	wholeNamed := p.whole[k] || (urn != "" && p.whole[FoldName(urn)])
 	if p.include {
 		return wholeNamed || len(p.subs[k]) > 0
 	}
@@ -131,7 +131,7 @@ func (p *Projection) value(a *Attribute, v any, urn string) any {
 		return p.subValues(a, v, nil, false)
 	}
 	k := key(urn, a.Name)
-	wholeNamed := p.whole[k] || (urn != "" && p.whole[strings.ToLower(urn)])
+	wholeNamed := p.whole[k] || (urn != "" && p.whole[FoldName(urn)])
 	subs := p.subs[k]
 	if p.include {
 		switch {

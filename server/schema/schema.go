@@ -71,7 +71,7 @@ func (a *Attribute) Sub(name string) *Attribute {
 
 func find(attrs []*Attribute, name string) *Attribute {
 	for _, s := range attrs {
-		if strings.EqualFold(s.Name, name) {
+		if EqualName(s.Name, name) {
 			return s
 		}
 	}
@@ -120,7 +120,7 @@ func (rt *ResourceType) Extensions() []*Schema { return rt.exts }
 // Extension returns the extension schema whose URN equals urn case-insensitively.
 func (rt *ResourceType) Extension(urn string) (*Schema, bool) {
 	for _, s := range rt.exts {
-		if strings.EqualFold(s.ID, urn) {
+		if EqualName(s.ID, urn) {
 			return s, true
 		}
 	}
@@ -167,7 +167,7 @@ type Ref struct {
 func (rt *ResourceType) Find(urn, name, sub string) (Ref, bool) {
 	var ref Ref
 	switch {
-	case urn == "" || strings.EqualFold(urn, rt.core.ID):
+	case urn == "" || EqualName(urn, rt.core.ID):
 		ref.Attr = rt.core.Attr(name)
 		if ref.Attr == nil {
 			ref.Attr = Common(name)
@@ -224,7 +224,7 @@ func (r Ref) Target() *Attribute {
 // and sub-attribute. Attribute names cannot contain ':', so the URN is all
 // before the last ':' (URNs themselves contain dots, as in "2.0").
 func SplitPath(p string) (urn, name, sub string) {
-	if len(p) > 4 && strings.EqualFold(p[:4], "urn:") {
+	if len(p) > 4 && EqualName(p[:4], "urn:") {
 		i := strings.LastIndexByte(p, ':')
 		urn, p = p[:i], p[i+1:]
 	}
@@ -328,7 +328,7 @@ func (r *Registry) Schemas() []*Schema { return r.schemas }
 // Schema returns the schema with the given id (case-insensitive).
 func (r *Registry) Schema(id string) (*Schema, bool) {
 	for _, s := range r.schemas {
-		if strings.EqualFold(s.ID, id) {
+		if EqualName(s.ID, id) {
 			return s, true
 		}
 	}
@@ -341,7 +341,7 @@ func (r *Registry) ResourceTypes() []*ResourceType { return r.types }
 // ResourceType returns the resource type with the given id (case-insensitive).
 func (r *Registry) ResourceType(id string) (*ResourceType, bool) {
 	for _, rt := range r.types {
-		if strings.EqualFold(rt.ID, id) {
+		if EqualName(rt.ID, id) {
 			return rt, true
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -21,42 +20,34 @@ import (
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
-	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/broken"
-	"github.com/scimharness/scimharness/server/store/memory"
+	"github.com/scimharness/scimharness/server/servertest"
 )
 
 // Token is the bearer token of every server simtest starts.
 const Token = "simtest-token"
 
-// Reference returns the reference server — memory store, the default
-// tenant at /scim/v2 with Token, logs discarded — configured by opts.
-func Reference(tb testing.TB, opts ...func(*server.Config)) http.Handler {
+// Reference returns the reference server of server/servertest — memory
+// store, the default tenant at /scim/v2 with Token, logs discarded —
+// configured by opts.
+func Reference(tb testing.TB, opts ...servertest.Option) http.Handler {
 	tb.Helper()
-	tenants := server.NewTenants()
-	if err := tenants.Add(server.DefaultTenant, server.HashToken(Token)); err != nil {
-		tb.Fatal(err)
-	}
-	cfg := server.Config{Store: memory.New(), Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := server.New(cfg)
+	s, err := servertest.NewUnstartedServer(append([]servertest.Option{servertest.WithToken(Token)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return srv
+	return s.Handler
 }
 
 // Start serves the reference server, configured by opts.
-func Start(tb testing.TB, opts ...func(*server.Config)) *Target {
+func Start(tb testing.TB, opts ...servertest.Option) *Target {
 	tb.Helper()
 	return Serve(tb, Reference(tb, opts...))
 }
 
 // PatchNoContent makes the reference server answer PATCH with 204, as RFC
 // 7644 §3.5.2 allows.
-func PatchNoContent(c *server.Config) { c.PatchNoContent = true }
+var PatchNoContent = servertest.WithPatchNoContent()
 
 // Broken returns the reference server with bug (broken.Handler).
 func Broken(tb testing.TB, bug broken.Bug) http.Handler {

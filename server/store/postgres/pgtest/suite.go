@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/onsi/ginkgo/v2"
+
+	"github.com/scimharness/scimharness/server/store/postgres/ephemeral"
 )
 
 // DB is the PostgreSQL of a Ginkgo suite, registered by [Suite].
@@ -42,19 +44,15 @@ func Suite(setup ...func(url string)) *DB {
 		url, how, stop, err := Start(ctx)
 		if err != nil {
 			if errors.Is(err, ErrNoPostgres) && !Required() {
-				Logf("postgres for tests: skipping: %v", err)
+				ephemeral.Logf("postgres for tests: skipping: %v", err)
 				return nil
 			}
 			ginkgo.Fail(err.Error())
 		}
-		live.Lock()
-		live.ginkgo++
-		live.Unlock()
+		release := ephemeral.HoldExit() // Ginkgo exits by itself after its cleanup
 		ginkgo.DeferCleanup(func() {
 			stop()
-			live.Lock()
-			live.ginkgo--
-			live.Unlock()
+			release()
 		})
 		return []byte(how + "\n" + url)
 	}, func(b []byte) {

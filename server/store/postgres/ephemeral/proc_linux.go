@@ -1,4 +1,4 @@
-package pgtest
+package ephemeral
 
 import (
 	"os/exec"

@@ -1,6 +1,6 @@
 //go:build unix
 
-package pgtest
+package ephemeral
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 
 // runAs is the user the cluster's processes run as: initdb and postgres
 // refuse to run as root (a server process that can write anything is one
-// SQL injection away from owning the machine), so as root pgtest runs them
+// SQL injection away from owning the machine), so as root ephemeral runs them
 // as "nobody" with the cluster directory chowned to it.
 type runAs struct {
 	uid, gid uint32

@@ -1,12 +1,15 @@
-package pgtest
+package ephemeral
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestWithDatabase(t *testing.T) {
@@ -60,5 +63,40 @@ func TestSweepClusters(t *testing.T) {
 	}
 	if _, err := os.Stat(gone); !os.IsNotExist(err) {
 		t.Errorf("the directory of a gone process is still there: %v", err)
+	}
+}
+
+// TestStart: whatever way the machine offers, Start gives an empty
+// database that accepts connections, and its stop takes it down (twice is
+// once). No way at all is ErrNoPostgres, not a failure, unless
+// SCIM_REQUIRE_POSTGRES=1.
+func TestStart(t *testing.T) {
+	ctx := context.Background()
+	Logf = t.Logf
+	t.Cleanup(func() { Logf = logPrintf })
+	dbURL, how, stop, err := Start(ctx)
+	if errors.Is(err, ErrNoPostgres) && !Required() {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("up: %s", how)
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`).Scan(&n)
+	conn.Close(ctx)
+	if err != nil || n != 0 {
+		t.Errorf("a fresh database: %d tables, %v", n, err)
+	}
+	stop()
+	stop()
+	if c, err := pgx.Connect(ctx, dbURL); err == nil {
+		c.Close(ctx)
+		t.Errorf("%s still accepts connections after stop", how)
 	}
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
+	sutarget "github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/suites/differential"
+)
+
+const fuzzHelp = `Usage: scimharness fuzz [--url URL [--token TOKEN]] [flags]
+
+Differential fuzzing: seeds the server under test and an in-process
+reference server with the same generated users, sends both the same random
+but valid requests (filters with and/or/not, value paths and case variants;
+sorted pages; attributes/excludedAttributes; PATCH sequences), and stops at
+the first answer on which they disagree. The disagreement is shrunk to the
+smallest request (or PATCH sequence) that still disagrees and printed with
+both answers, the RFC 7644 clause and a curl command. Without --url the
+reference server is fuzzed against itself: a disagreement there is a bug of
+the harness. Everything created carries the run prefix and is deleted.
+
+Exit status: 0 no disagreement, 1 a disagreement, 2 bad usage or an
+unreachable target, 130 interrupted.
+
+Flags:
+`
+
+func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("fuzz", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, fuzzHelp); fs.PrintDefaults() }
+	url := fs.String("url", "", "SCIM base URL of the server under test (default: the reference server, in process)")
+	tok := fs.String("token", "", "bearer token (default $SCIM_TOKEN)")
+	yes := fs.Bool("yes", false, "consent to write to a server that is not on this machine")
+	seed := fs.Uint64("seed", 0, "seed of the generator: the same seed sends the same requests (default: from the clock, printed)")
+	requests := fs.Int("requests", 500, "generated requests to compare (with --duration: at most)")
+	duration := fs.Duration("duration", 0, "stop after this long, e.g. 10m (with --requests 0: only by time)")
+	users := fs.Int("users", 12, "users seeded on both sides")
+	prefix := fs.String("prefix", "", "prefix of every userName the run creates (default random, scimh-xxxxxxxx)")
+	save := fs.String("save", "", "write the disagreement as a JSON regression case into this directory")
+	timeout := fs.Duration("timeout", client.DefaultTimeout, "timeout of each request")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "scimharness fuzz: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *requests < 0 || (*requests == 0 && *duration <= 0) || *users <= 0 || *timeout <= 0 || *duration < 0 {
+		fmt.Fprintln(stderr, "scimharness fuzz: --users and --timeout must be positive, and --requests too unless --duration bounds the run")
+		return exitUsage
+	}
+	if *tok == "" {
+		*tok = getenv("SCIM_TOKEN")
+	}
+	if *prefix == "" {
+		*prefix = scenario.NewPrefix()
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
+	}
+	tg, err := sutarget.Open(ctx, sutarget.Config{BaseURL: *url, Token: *tok, Yes: *yes, Prefix: *prefix, Timeout: *timeout})
+	if err != nil {
+		fmt.Fprintf(stderr, "scimharness fuzz: %v\n", err)
+		return exitUsage
+	}
+	defer tg.Close()
+	ref, err := sutarget.Open(ctx, sutarget.Config{Prefix: *prefix, Timeout: *timeout})
+	if err != nil {
+		fmt.Fprintf(stderr, "scimharness fuzz: the reference server: %v\n", err)
+		return exitFail
+	}
+	defer ref.Close()
+
+	fmt.Fprintf(stdout, "fuzz: %s against the reference server, seed %d, %d users, %d requests, prefix %s\n",
+		tg.BaseURL, *seed, *users, *requests, *prefix)
+	started := time.Now()
+	res, err := differential.Run(ctx, differential.Config{
+		Target: tg.Client, Reference: ref.Client,
+		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch),
+		Seed: *seed, Requests: *requests, Duration: *duration, Users: *users, Prefix: *prefix,
+		Progress: func(done, total int) {
+			if done%1000 == 0 {
+				fmt.Fprintf(stderr, "fuzz: %d requests, 0 disagreements, %s\n", done, time.Since(started).Round(100*time.Millisecond))
+			}
+		},
+	})
+	for _, e := range resultCleanup(res) {
+		fmt.Fprintf(stderr, "fuzz: cleanup: %s\n", e)
+	}
+	if res == nil {
+		res = &differential.Result{}
+	}
+	reproduce := fmt.Sprintf("scimharness fuzz --url %s --seed %d --users %d --requests %d", sutarget.SafeURL(tg.BaseURL), *seed, *users, res.Requests)
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stdout, "fuzz: interrupted after %d of %d requests: no verdict\n", res.Requests, *requests)
+		return 130
+	case err != nil:
+		fmt.Fprintf(stderr, "scimharness fuzz: %v\n", err)
+		return exitFail
+	case res.Disagreement != nil:
+		fmt.Fprint(stdout, res.Disagreement.Format(sutarget.SafeURL(tg.BaseURL)))
+		if *save != "" {
+			p, err := res.Disagreement.Save(*save, *seed)
+			if err != nil {
+				fmt.Fprintf(stderr, "scimharness fuzz: --save: %v\n", err)
+				return exitFail
+			}
+			fmt.Fprintf(stdout, "saved: %s\n", p)
+		}
+		fmt.Fprintf(stdout, "fail: a disagreement after %d requests; reproduce the run: %s\n", res.Requests, reproduce)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "pass: %d requests, no disagreement (%s)\n", res.Requests, time.Since(started).Round(100*time.Millisecond))
+	return exitOK
+}
+
+func resultCleanup(res *differential.Result) []string {
+	if res == nil {
+		return nil
+	}
+	return res.CleanupErrors
+}

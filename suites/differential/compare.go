@@ -1,0 +1,463 @@
+package differential
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/scim"
+)
+
+// listed is what a list answer says, as far as the RFC fixes it.
+type listed struct {
+	ok    bool // a ListResponse with a totalResults
+	total int
+	names []string       // userNames of the page, in answer order
+	docs  map[string]any // userName → normalised resource
+	keys  []string       // sort keys of the page, in order
+}
+
+// listRequest is a generated GET /Users: a filter (nil for none) scoped to
+// the run's users, and the other parameters (sortBy, sortOrder,
+// startIndex, count, attributes, excludedAttributes).
+type listRequest struct {
+	filter expr
+	params url.Values
+}
+
+func (lr listRequest) has(k string) bool { return lr.params.Get(k) != "" }
+
+// kind and clause name what the request exercises, from its parameters.
+func (lr listRequest) kind() (string, string) {
+	switch {
+	case lr.has("sortBy") && lr.has("startIndex"):
+		return "sort", "RFC 7644 §3.4.2.3 (sorting), RFC 7644 §3.4.2.4 (pagination)"
+	case lr.has("sortBy"):
+		return "sort", "RFC 7644 §3.4.2.3"
+	case lr.has("startIndex") || lr.has("count"):
+		return "paging", "RFC 7644 §3.4.2.4"
+	case lr.has("attributes") || lr.has("excludedAttributes"):
+		return "projection", "RFC 7644 §3.4.2.5"
+	}
+	return "filter", "RFC 7644 §3.4.2.2"
+}
+
+// smaller lists requests with one parameter fewer or a smaller filter.
+func (lr listRequest) smaller() []listRequest {
+	var out []listRequest
+	if lr.filter != nil {
+		out = append(out, listRequest{nil, lr.params})
+		for _, f := range lr.filter.smaller() {
+			out = append(out, listRequest{f, lr.params})
+		}
+	}
+	for k := range lr.params {
+		p := maps.Clone(lr.params)
+		delete(p, k)
+		if k == "sortBy" {
+			delete(p, "sortOrder")
+		}
+		out = append(out, listRequest{lr.filter, p})
+	}
+	slices.SortStableFunc(out, func(a, b listRequest) int { return len(a.params) - len(b.params) })
+	return out
+}
+
+func (r *run) request(lr listRequest) client.Request {
+	f := ""
+	if lr.filter != nil {
+		f = lr.filter.String()
+	}
+	q := url.Values{"filter": {r.scope(f)}}
+	for k, v := range lr.params {
+		q[k] = v
+	}
+	if q.Get("count") == "" {
+		q.Set("count", strconv.Itoa(len(r.users)+10)) // one page holds every user of the run
+	}
+	return client.Request{Method: http.MethodGet, Path: "/Users", Query: q}
+}
+
+// compareList sends lr to both sides and compares the lists by what the
+// RFC fixes: the status class, totalResults; unpaged, the set of users and
+// each user's attributes; sorted, the sequence of sort keys (ties may come
+// in any order); paged but unsorted, only how many came back (the order,
+// and so a page's members, is the server's).
+func (r *run) compareList(lr listRequest) (*Disagreement, error) {
+	req := r.request(lr)
+	ta, tdoc, err := r.tgt.send(r.ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	ra, rdoc, err := r.ref.send(r.ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	kind, clause := lr.kind()
+	d := &Disagreement{Kind: kind, Clause: clause, Requests: []Sent{sent(req)}, Target: ta, Reference: ra}
+	if ta.Status/100 != ra.Status/100 {
+		d.Why = fmt.Sprintf("the target answered %d, the reference %d", ta.Status, ra.Status)
+		return d, nil
+	}
+	if ra.Status/100 != 2 {
+		return nil, nil
+	}
+	var sortKey func(map[string]any) string
+	if by := lr.params.Get("sortBy"); by != "" {
+		sortKey = func(m map[string]any) string {
+			v := any(m)
+			for _, part := range strings.Split(by, ".") {
+				mm, _ := v.(map[string]any)
+				v = lookup(mm, part)
+			}
+			return strings.ToLower(fmt.Sprint(v)) // caseExact false: case-insensitive order
+		}
+	}
+	paged := lr.has("startIndex") || lr.has("count")
+	tl, rl := readList(tdoc, sortKey), readList(rdoc, sortKey)
+	switch {
+	case !tl.ok:
+		d.Why = "the target's answer is not a ListResponse with totalResults (RFC 7644 §3.4.2)"
+	case tl.total != rl.total:
+		d.Why = fmt.Sprintf("totalResults: the target says %d, the reference %d", tl.total, rl.total)
+	case len(tl.names) != len(rl.names):
+		d.Why = fmt.Sprintf("the target returned %d resources, the reference %d", len(tl.names), len(rl.names))
+	case sortKey != nil && !slices.Equal(tl.keys, rl.keys):
+		d.Why = fmt.Sprintf("the page is not in sort order: the target's keys %q, the reference's %q", tl.keys, rl.keys)
+	case sortKey == nil && paged:
+		return nil, nil
+	case sortKey == nil && !sameSet(tl.names, rl.names):
+		d.Why = fmt.Sprintf("the target returned %s, the reference %s", setDiff(tl.names, rl.names), setDiff(rl.names, tl.names))
+	default:
+		for name, rd := range rl.docs {
+			if td, ok := tl.docs[name]; ok && !reflect.DeepEqual(td, rd) {
+				d.Why = fmt.Sprintf("%s differs: the target returned %s, the reference %s", name, canonical(td), canonical(rd))
+				return d, nil
+			}
+		}
+		return nil, nil
+	}
+	return d, nil
+}
+
+func readList(doc map[string]any, sortKey func(map[string]any) string) listed {
+	l := listed{docs: map[string]any{}}
+	if doc == nil {
+		return l
+	}
+	n, err := strconv.Atoi(fmt.Sprint(doc["totalResults"]))
+	if err != nil {
+		return l
+	}
+	l.total, l.ok = n, true
+	rs, _ := doc["Resources"].([]any)
+	for _, x := range rs {
+		m, _ := x.(map[string]any)
+		name := fmt.Sprint(lookup(m, "userName"))
+		l.names = append(l.names, name)
+		l.docs[name] = normalise(m)
+		if sortKey != nil {
+			l.keys = append(l.keys, sortKey(m))
+		}
+	}
+	return l
+}
+
+// lookup reads a top-level attribute in any case (RFC 7643 §2.1).
+func lookup(m map[string]any, name string) any {
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// normalise removes what the RFC leaves to the server: id, meta and
+// schemas (compared elsewhere), groups (derived, RFC 7643 §4.1.2), case of
+// attribute names, order of multi-valued elements, and an empty value
+// against an absent one (RFC 7643 §2.5).
+func normalise(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			lk := strings.ToLower(k)
+			if lk == "id" || lk == "meta" || lk == "schemas" || lk == "groups" {
+				continue
+			}
+			// An extension's URN keys are compared the same way.
+			if n := normalise(e); n != nil {
+				out[lk] = n
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case []any:
+		var out []any
+		for _, e := range x {
+			if n := normalise(e); n != nil {
+				out = append(out, n)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		sort.Slice(out, func(i, j int) bool { return canonical(out[i]) < canonical(out[j]) })
+		return out
+	case json.Number:
+		return x.String()
+	case nil:
+		return nil
+	default:
+		return x
+	}
+}
+
+func canonical(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// setDiff describes what a has that b lacks.
+func setDiff(a, b []string) string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	if len(out) == 0 {
+		return "nothing more"
+	}
+	return strings.Join(out, ", ")
+}
+
+// sortable are the attributes sorted pages are generated over (RFC 7644
+// §3.4.2.3), all single-valued strings every user has.
+var sortable = []string{"userName", "displayName", "title", "name.familyName"}
+
+// sorted sends a sorted page: sortBy, maybe sortOrder, startIndex, count.
+func (r *run) sorted() (*Disagreement, error) {
+	q := url.Values{"sortBy": {sortable[r.rnd.IntN(len(sortable))]}}
+	if o := r.rnd.IntN(3); o > 0 {
+		q.Set("sortOrder", []string{"", "ascending", "descending"}[o])
+	}
+	if r.rnd.IntN(3) > 0 {
+		q.Set("startIndex", strconv.Itoa(1+r.rnd.IntN(len(r.users))))
+		q.Set("count", strconv.Itoa(1+r.rnd.IntN(len(r.users))))
+	}
+	return r.list(listRequest{params: q})
+}
+
+// projections are attributes/excludedAttributes values (RFC 7644 §3.4.2.5).
+var projections = []string{"userName", "displayName", "emails", "name.givenName", "title,active", "emails.value", "name"}
+
+// projected sends a list with attributes or excludedAttributes.
+func (r *run) projected() (*Disagreement, error) {
+	param := "attributes"
+	if r.rnd.IntN(2) == 0 {
+		param = "excludedAttributes"
+	}
+	lr := listRequest{params: url.Values{param: {projections[r.rnd.IntN(len(projections))]}}}
+	if r.rnd.IntN(2) == 0 {
+		g := &filters{rnd: r.rnd, users: r.users}
+		lr.filter = g.next(1)
+	}
+	return r.list(lr)
+}
+
+// patch sends a sequence of one to three operations to one user on both
+// sides, then reads the user back from both.
+func (r *run) patch() (*Disagreement, error) {
+	u := r.users[r.rnd.IntN(len(r.users))]
+	ops := r.patchOps(u.UserName)
+	d, err := r.comparePatch(u.UserName, ops, nil)
+	if err != nil || d == nil {
+		return d, err
+	}
+	return r.shrinkPatch(u.UserName, ops, d)
+}
+
+func (r *run) patchOps(userName string) []any {
+	g := &filters{rnd: r.rnd, users: r.users}
+	n := 1 + r.rnd.IntN(3)
+	var ops []any
+	for range n {
+		var op map[string]any
+		switch r.rnd.IntN(8) {
+		case 0:
+			op = map[string]any{"op": "replace", "path": "title", "value": titles[r.rnd.IntN(len(titles))]}
+		case 1:
+			op = map[string]any{"op": "replace", "value": map[string]any{"displayName": "Renamed " + strconv.Itoa(r.rnd.IntN(100))}}
+		case 2:
+			// Each add grows the user: a long run keeps users small.
+			if r.adds[userName] >= 3 {
+				op = map[string]any{"op": "remove", "path": `emails[type eq "other"]`}
+				r.adds[userName] = 0
+				break
+			}
+			r.adds[userName]++
+			op = map[string]any{"op": "add", "path": "emails", "value": []any{map[string]any{"value": fmt.Sprintf("extra%d@other.example.net", r.rnd.IntN(1000)), "type": "other"}}}
+		case 3:
+			op = map[string]any{"op": "remove", "path": `emails[type eq "home"]`}
+		case 4:
+			op = map[string]any{"op": "replace", "path": "name.givenName", "value": givenNames[r.rnd.IntN(len(givenNames))]}
+		case 5:
+			op = map[string]any{"op": "replace", "path": "active", "value": r.rnd.IntN(2) == 0}
+		case 6:
+			op = map[string]any{"op": "replace", "path": `emails[type eq "work"].value`, "value": fmt.Sprintf("moved%d@work.example.com", r.rnd.IntN(1000))}
+		default:
+			op = map[string]any{"op": "remove", "path": "title"}
+		}
+		op["op"] = g.caseOf(op["op"].(string)) // Entra sends "Replace" (RFC 7644 §3.5.2 names are case-insensitive)
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+// comparePatch applies ops to userName on both sides and compares the
+// status class and then the resource read back. before, if set, is sent
+// first (the creation of a fresh copy while shrinking).
+func (r *run) comparePatch(userName string, ops []any, before *client.Request) (*Disagreement, error) {
+	body := map[string]any{"schemas": []any{scim.PatchOpURN}, "Operations": ops}
+	d := &Disagreement{Kind: "patch", Clause: "RFC 7644 §3.5.2"}
+	if len(ops) == 0 {
+		d.Kind, d.Clause = "create", "RFC 7644 §3.3 (the created resource as stored), RFC 7643 §2.1"
+	}
+	if before != nil {
+		d.Requests = append(d.Requests, sent(*before))
+	}
+	var ans [2]Answer
+	var docs [2]map[string]any
+	for i, s := range []*side{r.tgt, r.ref} {
+		id := s.ids[userName]
+		if len(ops) > 0 {
+			req := client.Request{Method: http.MethodPatch, Path: "/Users/" + id, Body: body}
+			a, _, err := s.send(r.ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			ans[i] = a
+			if i == 1 {
+				d.Requests = append(d.Requests, sent(client.Request{Method: http.MethodPatch, Path: "/Users/{id}", Body: body}))
+			}
+		}
+		g, doc, err := s.send(r.ctx, client.Request{Method: http.MethodGet, Path: "/Users/" + id})
+		if err != nil {
+			return nil, err
+		}
+		if g.Status != http.StatusOK || len(ops) == 0 {
+			ans[i] = g
+		}
+		docs[i] = doc
+	}
+	d.Target, d.Reference = ans[0], ans[1]
+	if ans[0].Status/100 != ans[1].Status/100 {
+		d.Why = fmt.Sprintf("the target answered %d, the reference %d", ans[0].Status, ans[1].Status)
+		return d, nil
+	}
+	d.Requests = append(d.Requests, Sent{Method: http.MethodGet, Path: "/Users/{id}"})
+	tn, rn := normalise(docs[0]), normalise(docs[1])
+	if !reflect.DeepEqual(tn, rn) {
+		d.Why = fmt.Sprintf("read back, the target holds %s, the reference %s", canonical(tn), canonical(rn))
+		if len(ops) > 0 {
+			d.Why = "after the PATCH, " + d.Why
+		}
+		return d, nil
+	}
+	return nil, nil
+}
+
+// shrinkPatch looks for a shorter operation list that still disagrees, each
+// try on a fresh copy of the user as the reference held it before.
+func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagreement, error) {
+	// A copy that disagrees before any PATCH: the create is the defect.
+	if sd, err := r.onFreshCopy(userName, nil); err != nil || sd != nil {
+		if sd != nil {
+			sd.Shrunk = true
+		}
+		return sd, err
+	}
+	for len(ops) > 1 {
+		progressed := false
+		for i := range ops {
+			try := append(slices.Clone(ops[:i]), ops[i+1:]...)
+			sd, err := r.onFreshCopy(userName, try)
+			if err != nil {
+				return nil, err
+			}
+			if sd != nil {
+				ops, d, progressed = try, sd, true
+				break
+			}
+		}
+		if !progressed {
+			break
+		}
+	}
+	// The reported case starts from its own POST, so it reproduces without
+	// the rest of the population.
+	if d.Requests[0].Method != http.MethodPost {
+		if sd, err := r.onFreshCopy(userName, ops); err != nil {
+			return nil, err
+		} else if sd != nil {
+			d = sd
+		}
+	}
+	d.Shrunk = true
+	return d, nil
+}
+
+// onFreshCopy creates a new user like the original one (as generated) on
+// both sides and applies ops to it.
+func (r *run) onFreshCopy(userName string, ops []any) (*Disagreement, error) {
+	var u user
+	for _, x := range r.users {
+		if x.UserName == userName {
+			u = x
+		}
+	}
+	r.fresh++
+	u.UserName = fmt.Sprintf("%s-Shrink%d", r.cfg.Prefix, r.fresh)
+	req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u.doc()}
+	for _, s := range []*side{r.tgt, r.ref} {
+		a, err := s.create(r.ctx, u.UserName, req)
+		if err != nil {
+			return nil, err
+		}
+		if a.Status/100 != 2 {
+			return nil, nil // cannot reproduce on a copy: keep the larger case
+		}
+	}
+	return r.comparePatch(u.UserName, ops, &req)
+}
+
+// cleanup deletes every user this run created, on both sides.
+func (r *run) cleanup() {
+	for _, s := range []*side{r.tgt, r.ref} {
+		for name, id := range s.ids {
+			a, _, err := s.send(r.ctx, client.Request{Method: http.MethodDelete, Path: "/Users/" + id})
+			if err != nil || (a.Status != http.StatusNoContent && a.Status != http.StatusOK && a.Status != http.StatusNotFound) {
+				r.cleanupErrs = append(r.cleanupErrs, fmt.Sprintf("%s: %s (%s): status %d %v", s.name, name, id, a.Status, err))
+			}
+		}
+	}
+}

@@ -1,0 +1,264 @@
+// Package differential drives the same random but valid SCIM traffic at a
+// target and at the reference server holding the same data, and reports
+// the first disagreement, shrunk to a small case with a curl reproduction.
+//
+// Hand-written checks send one shape per feature; real servers break on
+// combinations (a compound filter evaluated from its first clause only, the
+// precedence of and over or, not around a value path, sort with paging, a
+// PATCH whose second operation depends on the first). The reference server
+// is the oracle: it is tested on its own (server/...), and a run of the
+// reference against itself must find nothing — a disagreement there is a bug
+// in the oracle or in this generator.
+//
+// Answers are compared, not bytes: the status class; for lists the set of
+// resources (by userName) and totalResults, and for sorted pages the
+// sequence of sort keys (ties may legally come in any order); for reads the
+// resource with what the RFC leaves open normalised away (id, meta,
+// schemas, element order of multi-valued attributes, empty versus absent).
+// Only features the target declares in /ServiceProviderConfig are
+// generated.
+package differential
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/scimharness/scimharness/harness/client"
+)
+
+// Config is one differential run.
+type Config struct {
+	// Target is the server under test; Reference the oracle, holding nothing
+	// of this run's yet. Both are seeded with the same population.
+	Target, Reference *client.Client
+	// Sort and Patch say whether the target declares those features (RFC
+	// 7643 §5); what it does not declare is not generated.
+	Sort, Patch bool
+	// Seed makes the run reproducible: the same seed, the same requests.
+	Seed uint64
+	// Requests bounds the run (default 200, unless Duration is set);
+	// Duration, if set, bounds it by time as well. Users is the population
+	// (default 12).
+	Requests, Users int
+	Duration        time.Duration
+	// Prefix starts every userName this run creates.
+	Prefix string
+	// Progress, if set, is called after every request.
+	Progress func(done, total int)
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	// Requests is how many generated requests were compared.
+	Requests int
+	// Disagreement is the first one found, shrunk; nil when none.
+	Disagreement *Disagreement
+	// CleanupErrors lists resources that could not be deleted.
+	CleanupErrors []string
+}
+
+// ErrSetup is wrapped by errors that stopped the run before it compared
+// anything it generated (the reference refused its own population, say).
+var ErrSetup = errors.New("differential: set-up failed")
+
+// side is one server of the comparison with the ids of this run's users.
+type side struct {
+	name string
+	c    *client.Client
+	ids  map[string]string // userName → id
+}
+
+type run struct {
+	cfg         Config
+	rnd         *rand.Rand
+	users       []user
+	tgt, ref    *side
+	fresh       int
+	adds        map[string]int // emails added to a user since its last removal
+	ctx         context.Context
+	cleanupErrs []string
+}
+
+// Run seeds both servers, sends cfg.Requests generated requests to both and
+// compares every answer; it stops at the first disagreement, shrinks it, and
+// always deletes what it created on both sides.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Target == nil || cfg.Reference == nil {
+		return nil, errors.New("differential: a target and a reference are required")
+	}
+	if cfg.Prefix == "" {
+		return nil, errors.New("differential: a prefix is required")
+	}
+	if cfg.Requests <= 0 {
+		cfg.Requests = 200
+		if cfg.Duration > 0 {
+			cfg.Requests = math.MaxInt
+		}
+	}
+	var deadline time.Time
+	if cfg.Duration > 0 {
+		deadline = time.Now().Add(cfg.Duration)
+	}
+	if cfg.Users <= 0 {
+		cfg.Users = 12
+	}
+	r := &run{
+		cfg: cfg, ctx: ctx,
+		rnd:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5c1a)),
+		adds: map[string]int{},
+		tgt:  &side{name: "target", c: cfg.Target, ids: map[string]string{}},
+		ref:  &side{name: "reference", c: cfg.Reference, ids: map[string]string{}},
+	}
+	r.users = population(r.rnd, cfg.Prefix, cfg.Users)
+	res := &Result{}
+	defer func() {
+		// Cleanup runs even when ctx was cancelled: what was created goes.
+		r.ctx = context.WithoutCancel(ctx)
+		r.cleanup()
+		res.CleanupErrors = r.cleanupErrs
+	}()
+	if d, err := r.seed(); err != nil || d != nil {
+		res.Disagreement = d
+		return res, err
+	}
+	for i := 0; i < cfg.Requests; i++ {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			break
+		}
+		d, err := r.step()
+		if err != nil {
+			return res, err
+		}
+		res.Requests++
+		if cfg.Progress != nil {
+			cfg.Progress(res.Requests, cfg.Requests)
+		}
+		if d != nil {
+			res.Disagreement = d
+			return res, nil
+		}
+	}
+	return res, nil
+}
+
+// seed creates the population on both sides.
+func (r *run) seed() (*Disagreement, error) {
+	for _, u := range r.users {
+		req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u.doc()}
+		ra, err := r.ref.create(r.ctx, u.UserName, req)
+		if err != nil {
+			return nil, err
+		}
+		if ra.Status != http.StatusCreated {
+			return nil, fmt.Errorf("%w: the reference answered %d to creating %s: %s", ErrSetup, ra.Status, u.UserName, ra.Body)
+		}
+		ta, err := r.tgt.create(r.ctx, u.UserName, req)
+		if err != nil {
+			return nil, err
+		}
+		if ta.Status/100 != 2 {
+			return &Disagreement{Kind: "create", Clause: "RFC 7644 §3.3", Requests: []Sent{sent(req)},
+				Target: ta, Reference: ra, Why: "the target refused a valid User the reference created"}, nil
+		}
+	}
+	return nil, nil
+}
+
+// create POSTs and remembers the new id for cleanup and later requests.
+func (s *side) create(ctx context.Context, userName string, req client.Request) (Answer, error) {
+	a, doc, err := s.send(ctx, req)
+	if err != nil {
+		return a, err
+	}
+	if id, ok := doc["id"].(string); ok && a.Status/100 == 2 {
+		s.ids[userName] = id
+	}
+	return a, nil
+}
+
+// send sends one request and summarises the answer.
+func (s *side) send(ctx context.Context, req client.Request) (Answer, map[string]any, error) {
+	ex, err := s.c.Do(ctx, req)
+	if err != nil {
+		return Answer{}, nil, fmt.Errorf("differential: %s: %w", s.name, err)
+	}
+	if ex.Response == nil {
+		return Answer{}, nil, fmt.Errorf("differential: %s did not answer %s %s: %s", s.name, req.Method, req.Path, ex.Err)
+	}
+	a := Answer{Status: ex.Status(), Body: excerpt(ex.Response.Body)}
+	doc, _ := ex.JSON()
+	return a, doc, nil
+}
+
+// step generates one request (or PATCH sequence) and compares both answers.
+func (r *run) step() (*Disagreement, error) {
+	n := r.rnd.IntN(20)
+	switch {
+	case n < 3 && r.cfg.Patch:
+		return r.patch()
+	case n < 6 && r.cfg.Sort:
+		return r.sorted()
+	case n < 9:
+		return r.projected()
+	default:
+		return r.filtered()
+	}
+}
+
+// scope restricts a filter to this run's users, so that a target holding
+// other data can be compared. The scoped form is itself under test: a
+// server that mishandles it disagrees at once, and the shrinker then
+// reduces the generated part to nothing.
+func (r *run) scope(f string) string {
+	s := "userName sw " + literal(r.cfg.Prefix)
+	if f == "" {
+		return s
+	}
+	return s + " and (" + f + ")"
+}
+
+// filtered sends one generated filter.
+func (r *run) filtered() (*Disagreement, error) {
+	g := &filters{rnd: r.rnd, users: r.users}
+	return r.list(listRequest{filter: g.next(3)})
+}
+
+// list sends lr to both sides, and shrinks it when they disagree.
+func (r *run) list(lr listRequest) (*Disagreement, error) {
+	d, err := r.compareList(lr)
+	if err != nil || d == nil {
+		return d, err
+	}
+	return r.shrinkList(lr, d)
+}
+
+// shrinkList replaces lr by smaller requests while they still disagree.
+func (r *run) shrinkList(lr listRequest, d *Disagreement) (*Disagreement, error) {
+	for tries := 0; tries < 200; {
+		progressed := false
+		for _, s := range lr.smaller() {
+			tries++
+			sd, err := r.compareList(s)
+			if err != nil {
+				return nil, err
+			}
+			if sd != nil {
+				lr, d, progressed = s, sd, true
+				break
+			}
+		}
+		if !progressed {
+			break
+		}
+	}
+	d.Shrunk = true
+	return d, nil
+}
