@@ -86,7 +86,7 @@ func (s *Server) verify(token string) (issued, bool) {
 	if !ok {
 		return issued{}, false
 	}
-	enc := base64.RawURLEncoding
+	enc := base64.RawURLEncoding.Strict() // one spelling per token: no slack in the padding bits
 	claims, err1 := enc.DecodeString(c64)
 	mac, err2 := enc.DecodeString(m64)
 	var cl accessClaims

@@ -387,12 +387,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// a path naming a tenant proves nothing. The recorder (package
 	// certify/record) keeps only exchanges noted here; authed refines the
 	// note once routing has named the tenant.
-	tenant, authenticated := s.identify(r)
-	if authenticated {
-		wire.AuthenticationFrom(r.Context()).Set(tenant)
-	}
-	if s.limiter != nil && s.limiter.limit(rec, r, tenant, authenticated) {
-		return
+	if note := wire.AuthenticationFrom(r.Context()); note != nil || s.limiter != nil {
+		tenant, authenticated := s.identify(r)
+		if authenticated {
+			note.Set(tenant)
+		}
+		if s.limiter != nil && s.limiter.limit(rec, r, tenant, authenticated) {
+			return
+		}
 	}
 	s.mux.ServeHTTP(rec, r)
 }

@@ -1,9 +1,8 @@
 // Package record records what a SCIM client sends to a server and what it
 // got back: an http.Handler middleware that appends every exchange the
 // server authenticated, as one JSON line, to a file per tenant per run in a
-// directory. Certification
-// (package certify) grades such recordings and `scimharness replay` plays
-// them against another server.
+// directory. Certification (package certify) grades such recordings and
+// `scimharness replay` plays them against another server.
 //
 // Nothing secret is written: each exchange goes through the harness's one
 // set of redaction rules (wire.Redactor) before it reaches the file — the
@@ -11,7 +10,7 @@
 // and query parameters are replaced, secret body members (password,
 // client_secret…) are replaced, and the literal secrets the recorder is told
 // about (the tenants' tokens, the access tokens the server issues, and the
-// bearer token of every request it authenticated) are replaced wherever they
+// credential of every request it authenticated) are replaced wherever they
 // appear.
 package record
 
@@ -142,11 +141,12 @@ type Recorder struct {
 	// mu guards everything below, and the writing of lines: one line is
 	// written whole, in Seq order, and files are closed and reopened under
 	// it.
-	mu    sync.Mutex
-	files map[string]*file
-	open  int
-	tick  uint64
-	err   error
+	mu     sync.Mutex
+	files  map[string]*file
+	open   int
+	closed bool // after Close, exchanges are dropped (counted), not reopened
+	tick   uint64
+	err    error
 	// learnt are the literals learnt while recording, oldest first.
 	learnt   []string
 	isLearnt map[string]bool
@@ -254,8 +254,8 @@ func (rec *Recorder) Close() error {
 			f.f = nil
 		}
 	}
-	rec.files = map[string]*file{}
 	rec.open = 0
+	rec.closed = true
 	return errors.Join(append(errs, rec.err)...)
 }
 
@@ -265,21 +265,12 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 		start := rec.now()
 		ctx, auth := wire.WithAuthentication(r.Context())
 		r = r.WithContext(ctx)
-		var reqBody []byte
-		truncated := false
+		// The body is kept as the handler reads it, not read ahead: a
+		// request the server refuses unread (401) costs no read here.
+		var body *teeBody
 		if r.Body != nil && r.Body != http.NoBody {
-			buf, err := io.ReadAll(io.LimitReader(r.Body, int64(rec.max)+1))
-			if len(buf) > rec.max {
-				truncated = true
-			}
-			// The handler reads what was read, then the rest, then the
-			// read error if any.
-			rest := r.Body
-			if err != nil {
-				rest = io.NopCloser(errReader{err})
-			}
-			r.Body = readCloser{io.MultiReader(bytes.NewReader(buf), rest), r.Body}
-			reqBody = buf[:min(len(buf), rec.max)]
+			body = &teeBody{rc: r.Body, max: rec.max}
+			r.Body = body
 		}
 		reqHeader := r.Header.Clone()
 		// The path as the server serves it (server.ServeHTTP cleans it
@@ -293,6 +284,16 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 			if !ok {
 				rec.anonymous.Add(1)
 				return
+			}
+			reqBody, truncated := []byte{}, false
+			if body != nil {
+				// What the handler left unread (a 415, a 405) is
+				// recorded too, up to the bound — unless the client waits
+				// for a 100 Continue that will not come.
+				if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+					body.rest()
+				}
+				reqBody, truncated = body.buf.Bytes(), body.truncated
 			}
 			rec.write(Entry{
 				Time:      start,
@@ -351,6 +352,9 @@ func (rec *Recorder) write(e Entry, reqHeader http.Header, reqBody []byte, cw *c
 // appendLocked numbers e in its tenant's file and, when recording to a
 // directory, appends it.
 func (rec *Recorder) appendLocked(e *Entry) error {
+	if rec.closed {
+		return errors.New("an exchange ended after the recorder was closed")
+	}
 	f := rec.files[e.Tenant]
 	if f == nil {
 		name := unsafeName.ReplaceAllString(e.Tenant, "_")
@@ -420,13 +424,39 @@ func (rec *Recorder) fail(err error) {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-type errReader struct{ err error }
+// teeBody passes a request body on and keeps what is read of it, up to max
+// bytes; truncated tells there was more.
+type teeBody struct {
+	rc        io.ReadCloser
+	max       int
+	buf       bytes.Buffer
+	truncated bool
+	done      bool // EOF or an error: nothing more to read
+}
 
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+func (t *teeBody) Read(p []byte) (int, error) {
+	n, err := t.rc.Read(p)
+	if room := t.max - t.buf.Len(); n > room {
+		t.buf.Write(p[:max(room, 0)])
+		t.truncated = true
+	} else {
+		t.buf.Write(p[:n])
+	}
+	if err != nil {
+		t.done = true
+	}
+	return n, err
+}
 
-type readCloser struct {
-	io.Reader
-	io.Closer
+func (t *teeBody) Close() error { return t.rc.Close() }
+
+// rest reads what the handler did not, up to one byte over the bound (to
+// know whether there was more), for the recording.
+func (t *teeBody) rest() {
+	if t.done || t.truncated {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(t, int64(t.max-t.buf.Len())+1))
 }
 
 // captureWriter passes the response on and keeps a copy.

@@ -512,3 +512,91 @@ func TestRecordHuddleCompanyExchanges(t *testing.T) {
 		t.Errorf("Anonymous() = %d, want 1 (456's token on 123)", rec.Anonymous())
 	}
 }
+
+// An exchange that ends after Close (a request the shutdown's grace period
+// did not wait for) is counted as dropped; it neither reopens a file nor
+// restarts its numbering.
+func TestRecordAfterCloseIsDropped(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := record.New(dir, record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.AuthenticationFrom(r.Context()).Set("acme")
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/t/acme/scim/v2/Users", nil))
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/t/acme/scim/v2/Groups", nil))
+	if rec.Dropped() != 1 || openIn(t, dir) != 0 {
+		t.Errorf("after Close: Dropped() = %d, %d files open; want 1 and 0", rec.Dropped(), openIn(t, dir))
+	}
+	recs, err := record.Read(dir)
+	if err != nil || len(recs) != 1 || len(recs[0].Entries) != 1 {
+		t.Errorf("recordings %+v, %v; want acme's one entry", recs, err)
+	}
+}
+
+// countingBody counts the bytes read from a request body.
+type countingBody struct {
+	r io.Reader
+	n *int
+}
+
+func (c countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += n
+	return n, err
+}
+func (countingBody) Close() error { return nil }
+
+// The recorder reads no body ahead: a request refused unread (anonymous)
+// costs no read; an authenticated one whose body the handler left unread
+// (a 415) is recorded with its body, up to the bound.
+func TestRecordReadsBodiesOnlyForAuthenticated(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := record.New(dir, record.Options{MaxBody: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer ok" {
+			wire.AuthenticationFrom(r.Context()).Set("acme")
+		}
+		w.WriteHeader(http.StatusUnsupportedMediaType) // the body is not read
+	}))
+	for _, c := range []struct {
+		auth, body string
+		wantRead   int
+	}{
+		{"", strings.Repeat("a", 1000), 0},
+		{"Bearer ok", "0123456789", 9}, // 8 kept, one more to know it was longer
+		{"Bearer ok", "short", 5},
+	} {
+		read := 0
+		r := httptest.NewRequest("POST", "/t/acme/scim/v2/Users", nil)
+		r.Body = countingBody{strings.NewReader(c.body), &read}
+		if c.auth != "" {
+			r.Header.Set("Authorization", c.auth)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if read != c.wantRead {
+			t.Errorf("%q with %d bytes: the recorder read %d, want %d", c.auth, len(c.body), read, c.wantRead)
+		}
+	}
+	rec.Close()
+	recs, err := record.Read(dir)
+	if err != nil || len(recs) != 1 || len(recs[0].Entries) != 2 {
+		t.Fatalf("recordings %+v, %v", recs, err)
+	}
+	for i, want := range []struct {
+		body      string
+		truncated bool
+	}{{"01234567", true}, {"short", false}} {
+		if e := recs[0].Entries[i]; string(e.Request.Body) != want.body || e.Truncated != want.truncated {
+			t.Errorf("entry %d: body %q truncated %v, want %q %v", i+1, e.Request.Body, e.Truncated, want.body, want.truncated)
+		}
+	}
+}
