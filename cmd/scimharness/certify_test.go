@@ -154,7 +154,7 @@ func TestCertifyReplayUsage(t *testing.T) {
 		{"certify without a directory", []string{"certify"}, "want one recording"},
 		{"certify of an empty directory", []string{"certify", empty}, "no recordings"},
 		{"certify of a missing path", []string{"certify", "/nonexistent/rec"}, "no such file"},
-		{"certify bad flag", []string{"certify", empty, "--bogus"}, "flag provided but not defined"},
+		{"certify bad flag", []string{"certify", empty, "--bogus"}, "unknown flag --bogus"},
 		{"replay without url", []string{"replay", empty}, "--url is required"},
 		{"replay bad url", []string{"replay", empty, "--url", "ftp://x"}, "not an absolute http(s) URL"},
 		{"replay remote without consent", []string{"replay", empty, "--url", "https://scim.example.com/scim/v2"}, "pass --yes"},

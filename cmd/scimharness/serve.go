@@ -70,11 +70,7 @@ type serveConfig struct {
 func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *serveConfig) {
 	c := &serveConfig{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, serveHelp)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, serveHelp, nil)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
 	// The environment is read after parsing, not as the flag's default, so
 	// that -h never prints the token.
@@ -102,11 +98,8 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs, c := serveFlags(stderr, getenv)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, "serve", args, stdout, stderr); !ok {
+		return code
 	}
 	if c.token == "" {
 		c.token = getenv("SCIM_TOKEN")

@@ -28,6 +28,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,6 +90,10 @@ type Retry struct {
 	Base time.Duration
 	// MaxDelay caps any single wait, Retry-After included (default 30s).
 	MaxDelay time.Duration
+	// Statuses, if set, are the statuses retried instead of 429 and 503:
+	// the CLI retries only 429 by default, since a 503 is an answer the
+	// checks judge while a 429 is the server asking to slow down.
+	Statuses []int
 }
 
 // OAuth2 configures the client-credentials grant (RFC 6749 §4.4). The token
@@ -494,9 +499,11 @@ func (c *Client) retryAfter(method string, retries int, resp *resty.Response, er
 		}
 		return c.backoff(retries), true
 	}
-	switch resp.StatusCode() {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-	default:
+	if st := c.cfg.Retry.Statuses; st != nil {
+		if !slices.Contains(st, resp.StatusCode()) {
+			return 0, false
+		}
+	} else if s := resp.StatusCode(); s != http.StatusTooManyRequests && s != http.StatusServiceUnavailable {
 		return 0, false
 	}
 	if d, ok := parseRetryAfter(resp.Header().Get("Retry-After"), c.now()); ok {
