@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,6 +175,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitFail
 	}
+	logTenants(logger, c, profiles)
 	if c.bug != "" {
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
 	}
@@ -219,6 +221,36 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		logger.Info("live inspector", "url", scheme+"://"+ln.Addr().String()+inspect.Prefix)
 	}
 	return runHTTP(ctx, ln, h, c, logger)
+}
+
+// logTenants logs each tenant the server serves, its base path and its
+// service-provider profile — never a token or its hash.
+func logTenants(logger *slog.Logger, c *serveConfig, profiles func(string) *profile.Profile) {
+	var ids []string
+	if c.token != "" {
+		ids = append(ids, server.DefaultTenant)
+	}
+	if c.configFile != "" {
+		fc, _ := readFileConfig(c.configFile) // read (and checked) before
+		for _, tc := range fc.Tenants {
+			if !slices.Contains(ids, tc.ID) {
+				ids = append(ids, tc.ID)
+			}
+		}
+	}
+	for _, id := range ids {
+		name := "strict"
+		if profiles != nil {
+			if p := profiles(id); p != nil {
+				name = p.Name
+			}
+		}
+		base := "/t/" + id + "/scim/v2"
+		if id == server.DefaultTenant {
+			base = "/scim/v2"
+		}
+		logger.Info("tenant", "id", id, "base", base, "profile", name)
+	}
 }
 
 // runHTTP serves until ctx ends (SIGINT/SIGTERM), then drains requests in

@@ -227,12 +227,13 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 
 	rep := report.Report{
-		Title:   "scimharness simulate: " + p.name,
-		Target:  safe,
-		IdP:     p.name,
-		Mode:    c.mode,
-		Command: reproduce(fs, c),
-		Started: time.Now(),
+		Title:    "scimharness simulate: " + p.name,
+		Target:   safe,
+		IdP:      p.name,
+		Mode:     c.mode,
+		Command:  reproduce(fs, c),
+		Started:  time.Now(),
+		Sections: []report.Section{retrySection(c.tcfg)},
 	}
 	opts := scenario.Options{
 		Mode:     scenario.Mode(c.mode),
@@ -274,6 +275,9 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	} else if err := report.WriteText(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "scimharness simulate: %v\n", err)
 		return exitFail
+	}
+	if c.keep && !c.dryRun {
+		fmt.Fprintf(stdout, "kept what the run created: prefix %s (remove it with: scimharness cleanup --prefix %s --url %s --yes)\n", c.prefix, c.prefix, shellQuote(safe))
 	}
 	if c.reportDir != "" {
 		if err := report.WriteDir(c.reportDir, rep); err != nil {
