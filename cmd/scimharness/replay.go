@@ -77,10 +77,6 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err := checkReportDir(*reportDir); err != nil {
 		return usageErr("%v", err)
 	}
-	recs, err := record.Read(pos[0])
-	if err != nil {
-		return usageErr("%v", err)
-	}
 	var c *client.Client
 	if *dryRun {
 		// Nothing is sent: no credentials, consent or probe needed.
@@ -94,6 +90,10 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		if c, _, err = target.Connect(ctx, tcfg); err != nil {
 			return probeFailed(ctx, "replay", err, stderr)
 		}
+	}
+	recs, err := record.Read(pos[0])
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	ro := scenario.Options{Prefix: tcfg.Prefix, Keep: *keep, DryRun: *dryRun, Out: stdout}
 	started := time.Now()

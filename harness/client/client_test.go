@@ -272,6 +272,18 @@ func TestRetry(t *testing.T) {
 			},
 		},
 		{
+			name: "Statuses 429 only: a 503 is judged, not retried", method: "GET",
+			retry:        Retry{Max: 3, Base: time.Millisecond, Statuses: []int{429}},
+			answers:      []answer{{503, "1"}, {200, ""}},
+			wantAttempts: 1, wantStatus: 503,
+		},
+		{
+			name: "Statuses 429 only: a 429 is retried", method: "POST",
+			retry:        Retry{Max: 3, Base: time.Millisecond, Statuses: []int{429}},
+			answers:      []answer{{429, "0"}, {429, "0"}, {201, ""}},
+			wantAttempts: 3, wantStatus: 201,
+		},
+		{
 			name: "Retry-After is capped at MaxDelay", method: "GET",
 			retry:        Retry{Max: 1, MaxDelay: 5 * time.Second},
 			answers:      []answer{{429, "3600"}, {200, ""}},
