@@ -110,7 +110,6 @@ func TestIdPCaseInsensitive(t *testing.T) {
 	}
 }
 
-
 // TestUpFront: a wrong base path, a wrong token, an unreachable server and
 // a report directory that cannot be written stop every command before the
 // run, with one line and exit 2.
