@@ -239,15 +239,20 @@ func logTenants(logger *slog.Logger, c *serveConfig, profiles func(string) *prof
 		}
 	}
 	for _, id := range ids {
-		name := "strict"
+		name, companyPath := "strict", false
 		if profiles != nil {
 			if p := profiles(id); p != nil {
-				name = p.Name
+				name, companyPath = p.Name, p.CompanyPath
 			}
 		}
 		base := "/t/" + id + "/scim/v2"
 		if id == server.DefaultTenant {
 			base = "/scim/v2"
+		}
+		if companyPath {
+			// Huddle's Users endpoint sits at the root, not under the base.
+			logger.Info("tenant", "id", id, "base", base, "users", "/people/companies/"+id+"/users", "profile", name)
+			continue
 		}
 		logger.Info("tenant", "id", id, "base", base, "profile", name)
 	}
