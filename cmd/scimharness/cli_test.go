@@ -190,6 +190,12 @@ func TestRetries429(t *testing.T) {
 	if !found {
 		t.Errorf("the report does not state the retry policy: %+v", rep.Sections)
 	}
+	// conform's report says so too.
+	cdir := t.TempDir()
+	code, out, errs = runCLI("conform", "--url", ts.URL+"/scim/v2", "--token", testToken, "--only", "discovery/", "--report-dir", cdir)
+	if b, err := os.ReadFile(filepath.Join(cdir, report.JSONFile)); code != exitOK || err != nil || !strings.Contains(string(b), `"label": "Retries"`) && !strings.Contains(string(b), `"label":"Retries"`) {
+		t.Errorf("conform: exit %d, the report lacks the retry policy (%v)\n%s\n%s", code, err, out, errs)
+	}
 	code, out, _ = runSim(t, context.Background(), "--idp", "okta", "--url", ts.URL+"/scim/v2", "--token", testToken, "--users", "2", "--groups", "1", "--retries", "0")
 	if code != exitFail {
 		t.Errorf("--retries 0: exit %d, want 1 (the 429s judged)\n%s", code, out)

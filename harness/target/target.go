@@ -81,6 +81,9 @@ type Target struct {
 	// by this package; Store then names its store ("memory", "postgres").
 	InProcess bool
 	Store     string
+	// Retries says the retry policy of Client (Config.RetryNote), for
+	// reports: a verdict on a server that answered 429 depends on it.
+	Retries string
 
 	clientCfg client.Config
 	closers   []func()
@@ -224,6 +227,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		return nil, err
 	}
 	t.Client, t.BaseURL, t.clientCfg = cl, SafeURL(cfg.BaseURL), cfg.ClientConfig()
+	t.Retries = cfg.RetryNote()
 	t.Declared = discover(ctx, cl, spc)
 	t.Features = Features{}
 	for k, v := range t.Declared {
