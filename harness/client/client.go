@@ -90,9 +90,9 @@ type Retry struct {
 	Base time.Duration
 	// MaxDelay caps any single wait, Retry-After included (default 30s).
 	MaxDelay time.Duration
-	// Statuses, if set, are the statuses retried instead of 429 and 503:
-	// the CLI retries only 429 by default, since a 503 is an answer the
-	// checks judge while a 429 is the server asking to slow down.
+	// Statuses, if set, are the only answers retried, instead of 429, 503
+	// and transport errors: the CLI retries only 429, the server asking to
+	// slow down, since a 503 or a dropped connection is what the checks judge.
 	Statuses []int
 }
 
@@ -494,7 +494,7 @@ func (c *Client) retryAfter(method string, retries int, resp *resty.Response, er
 		return 0, false
 	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) || !idempotent(method) {
+		if errors.Is(err, context.Canceled) || !idempotent(method) || c.cfg.Retry.Statuses != nil {
 			return 0, false
 		}
 		return c.backoff(retries), true
