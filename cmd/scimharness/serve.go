@@ -16,6 +16,7 @@ import (
 
 	"github.com/scimharness/scimharness/certify/inspect"
 	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/server/profile"
@@ -316,10 +317,7 @@ func checkListen(c *serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: %v", c.addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if target.IsLoopback(host) {
 		return nil
 	}
 	return fmt.Errorf("--addr %q is not a loopback address: serve TLS (--tls-cert, --tls-key) or pass --insecure-listen", c.addr)
