@@ -91,7 +91,7 @@ func (f *Flags) Config(getenv func(string) string) (Config, error) {
 	if f.spec.OAuth2 && f.OAuth2.ClientSecret == "" {
 		f.OAuth2.ClientSecret = getenv(EnvClientSecret)
 	}
-	c := Config{BaseURL: f.URL, Token: f.Token, Yes: f.Yes, Prefix: f.Prefix, Timeout: f.Timeout, Retries: f.Retries}
+	c := Config{BaseURL: f.URL, Token: f.Token, Yes: f.Yes, Prefix: f.Prefix, Timeout: f.Timeout, Retries: f.Retries, from: fromFlags}
 	switch {
 	case f.Timeout <= 0:
 		return c, fmt.Errorf("--timeout %v must be positive", f.Timeout)
@@ -156,12 +156,24 @@ func (c Config) Check() error {
 	// own, named with the prefix): somebody's staging server is not a
 	// fixture unless they say so.
 	if !c.Yes && !IsLoopback(u.Hostname()) {
-		return consentError(fmt.Sprintf("%s is not on this machine, and the run creates, changes and deletes users and groups there (only its own, named %s…); pass --yes to consent (or set %s=1)", u.Host, c.Prefix, EnvYes))
+		return consentError(fmt.Sprintf("%s is not on this machine, and the run creates, changes and deletes users and groups there (only its own, named %s…); %s", u.Host, c.Prefix, c.consentHint()))
 	}
 	if c.Token == "" && c.OAuth2 == nil {
 		return fmt.Errorf("no credentials: pass --token, set %s, or use the --oauth2-* flags", EnvToken)
 	}
 	return nil
+}
+
+// consentHint says how to consent where the Config came from: the
+// compiled suite has no --yes flag, the CLI's users think in flags.
+func (c Config) consentHint() string {
+	switch c.from {
+	case fromEnv:
+		return "set " + EnvYes + "=1 to consent"
+	case fromFlags:
+		return "pass --yes to consent"
+	}
+	return "pass --yes (or set " + EnvYes + "=1) to consent"
 }
 
 // ClientConfig is the client configuration of c: URL, credentials, timeout

@@ -106,13 +106,20 @@ func TestFlags(t *testing.T) {
 // TestCheck: consent before writing to a server that is not on this
 // machine, credentials required; nothing is sent.
 func TestCheck(t *testing.T) {
+	// The compiled suite has no --yes flag: its message names the variable.
+	fromEnv := target.ConfigFromEnv(func(k string) string {
+		return map[string]string{target.EnvBaseURL: "https://scim.example.com/v2", target.EnvToken: "t"}[k]
+	})
+	if err := fromEnv.Check(); err == nil || !strings.Contains(err.Error(), "set SCIM_YES=1 to consent") || strings.Contains(err.Error(), "--yes") {
+		t.Errorf("from the environment: %v", err)
+	}
 	for _, tc := range []struct {
 		name    string
 		cfg     target.Config
 		consent bool
 		err     string
 	}{
-		{"remote without consent", target.Config{BaseURL: "https://scim.example.com/v2", Token: "t"}, true, "pass --yes to consent"},
+		{"remote without consent", target.Config{BaseURL: "https://scim.example.com/v2", Token: "t"}, true, "pass --yes (or set SCIM_YES=1) to consent"},
 		{"remote with consent", target.Config{BaseURL: "https://scim.example.com/v2", Token: "t", Yes: true}, false, ""},
 		{"loopback", target.Config{BaseURL: "http://localhost:1/v2", Token: "t"}, false, ""},
 		{"no credentials", target.Config{BaseURL: "http://127.0.0.1:1/v2"}, false, "no credentials"},

@@ -144,7 +144,18 @@ type Config struct {
 	Retries int
 	// Transport, if set, is the client's HTTP transport.
 	Transport http.RoundTripper
+
+	from source // where the Config came from, for the consent message
 }
+
+// source is where a Config came from.
+type source int
+
+const (
+	fromCode source = iota
+	fromEnv
+	fromFlags
+)
 
 // Environment variables read by FromEnv.
 const (
@@ -174,6 +185,7 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		Features:        SplitList(getenv(EnvFeatures)),
 		SkipFeatures:    SplitList(getenv(EnvSkipFeatures)),
 		Prefix:          getenv(EnvPrefix),
+		from:            fromEnv,
 	}
 	if c.RequirePostgres && c.Store == "" {
 		c.Store = "postgres"
