@@ -40,6 +40,9 @@ func cleanupCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
 	setUsage(fs, cleanupHelp, nil)
 	tf := target.AddFlags(fs, target.FlagSpec{What: "the server to clean up", OAuth2: true, Retries: true})
+	// The shared flags, in cleanup's terms.
+	fs.Lookup("prefix").Usage = "the run prefix whose Users and Groups to list (and with --yes delete), at least 8 characters"
+	fs.Lookup("yes").Usage = "delete what carries the prefix (also on a server that is not on this machine); without it, only list"
 	if code, ok := parseFlags(fs, "cleanup", args, stdout, stderr); !ok {
 		return code
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -305,5 +306,43 @@ func TestServeLogsTenants(t *testing.T) {
 	}
 	if strings.Contains(log, "T0ken") {
 		t.Errorf("a token in the log:\n%s", log)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files of TestHelpGolden")
+
+// TestHelpGolden: the top-level help and the help of the short commands,
+// byte for byte (go test ./cmd/scimharness -run TestHelpGolden -update
+// rewrites them after a deliberate change).
+func TestHelpGolden(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"help.golden", []string{"help"}},
+		{"cleanup-help.golden", []string{"help", "cleanup"}},
+		{"replay-help.golden", []string{"replay", "--help"}},
+		{"certify-help.golden", []string{"certify", "-h"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			code, out, errs := runCLI(tc.args...)
+			if code != exitOK || errs != "" {
+				t.Fatalf("exit %d, stderr %q", code, errs)
+			}
+			path := filepath.Join("testdata", tc.golden)
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("%v differs from %s:\n%s", tc.args, path, out)
+			}
+		})
 	}
 }
