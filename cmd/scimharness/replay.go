@@ -102,9 +102,12 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		results = append(results, scenario.Run(ctx, c, certify.ReplayScenario(rc), ro)...)
 	}
 	safe := target.SafeURL(tcfg.BaseURL)
-	env := "SCIM_TOKEN=… "
-	if tcfg.OAuth2 != nil {
+	env := ""
+	switch {
+	case tcfg.OAuth2 != nil:
 		env = "SCIM_OAUTH2_CLIENT_SECRET=… "
+	case tcfg.Token != "":
+		env = "SCIM_TOKEN=… "
 	}
 	rep := report.Report{
 		Title:    "scimharness replay of " + pos[0],

@@ -190,7 +190,7 @@ func editConfig(path string, create bool, edit func(root *yaml.Node) error) erro
 	var doc yaml.Node
 	if len(bytes.TrimSpace(raw)) > 0 {
 		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			return fmt.Errorf("%s: %v", path, err)
+			return configError(path, err)
 		}
 	}
 	if doc.Kind == 0 {
