@@ -29,7 +29,9 @@ writes the result as JSON.
 Before the run it creates a small working set (one user per worker, four
 groups when the mix changes memberships); everything it creates carries the
 run prefix (--prefix) and is deleted afterwards, also after Ctrl-C, unless
---keep. A URL that is not on this machine is refused unless --yes.
+--keep (which prints the prefix, for scimharness cleanup); creates in flight
+at the end are waited for, and a last sweep by prefix deletes what the
+server created without its answer arriving. A URL that is not on this machine is refused unless --yes.
 
 --serve-fixture users=N reproduces the issue's performance target: it starts
 in this process the reference server with the memory store holding N users
