@@ -112,6 +112,9 @@ func TestLoadKeep(t *testing.T) {
 	if n := totalOf(t, base, `/Users?filter=userName%20sw%20%22keeprun-%22&count=0`); n < 16 {
 		t.Errorf("--keep left %d users with the prefix, want the working set at least", n)
 	}
+	if !strings.Contains(out, "(prefix keeprun; remove them with scimharness cleanup --prefix keeprun)") {
+		t.Errorf("--keep does not print the prefix:\n%s", out)
+	}
 }
 
 func TestLoadLookupOnlyPath(t *testing.T) {
