@@ -126,7 +126,7 @@ func TestServeRecordCertifyReplay(t *testing.T) {
 	if code != exitUsage || stdout.Len() != 0 || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("replay with a wrong token exited %d:\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-		bad := newTarget(t, handler(t, "rejects-pathless-replace"))
+	bad := newTarget(t, handler(t, "rejects-pathless-replace"))
 	stdout.Reset()
 	code = run(context.Background(), []string{"replay", dir, "--url", bad.base(), "--token", testToken}, &stdout, &stderr, noEnv)
 	if code != exitFail {
