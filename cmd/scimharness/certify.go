@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,19 +46,19 @@ Flags:
 
 func certifyCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("certify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, certifyHelp); fs.PrintDefaults() }
+	setUsage(fs, certifyHelp, nil)
 	reportDir := fs.String("report-dir", "", "write report.html, report.json, junit.xml and certification.json here")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := parseArgs(fs, "certify", args, true, stdout, stderr)
+	if !ok {
+		return code
 	}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "scimharness certify: want one recording directory or file, got %d arguments\n", len(pos))
-		fs.Usage()
+		fmt.Fprintln(stderr, "run 'scimharness certify -h' for its usage")
+		return exitUsage
+	}
+	if err := checkReportDir(*reportDir); err != nil {
+		fmt.Fprintf(stderr, "scimharness certify: %v\n", err)
 		return exitUsage
 	}
 	recs, err := record.Read(pos[0])

@@ -114,6 +114,19 @@ func TestServeRecordCertifyReplay(t *testing.T) {
 	if code != exitOK {
 		t.Errorf("replay against the reference server exited %d:\n%s\n%s", code, stdout.String(), stderr.String())
 	}
+	// replay --keep says which prefix the kept data carries.
+	stdout.Reset()
+	code = run(context.Background(), []string{"replay", dir, "--url", ref.base(), "--token", testToken, "--keep", "--prefix", "scimh-replay01"}, &stdout, &stderr, noEnv)
+	if code != exitOK || !strings.Contains(stdout.String(), "kept what the replay created: prefix scimh-replay01") {
+		t.Errorf("replay --keep exited %d without the prefix:\n%s", code, stdout.String())
+	}
+	// A wrong token: one line, exit 2, nothing replayed.
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"replay", dir, "--url", ref.base(), "--token", "wrong"}, &stdout, &stderr, noEnv)
+	if code != exitUsage || stdout.Len() != 0 || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("replay with a wrong token exited %d:\n%s\n%s", code, stdout.String(), stderr.String())
+	}
 	bad := newTarget(t, handler(t, "rejects-pathless-replace"))
 	stdout.Reset()
 	code = run(context.Background(), []string{"replay", dir, "--url", bad.base(), "--token", testToken}, &stdout, &stderr, noEnv)
@@ -155,7 +168,7 @@ func TestCertifyReplayUsage(t *testing.T) {
 		{"certify without a directory", []string{"certify"}, "want one recording"},
 		{"certify of an empty directory", []string{"certify", empty}, "no recordings"},
 		{"certify of a missing path", []string{"certify", "/nonexistent/rec"}, "no such file"},
-		{"certify bad flag", []string{"certify", empty, "--bogus"}, "flag provided but not defined"},
+		{"certify bad flag", []string{"certify", empty, "--bogus"}, "unknown flag --bogus"},
 		{"replay without url", []string{"replay", empty}, "--url is required"},
 		{"replay bad url", []string{"replay", empty, "--url", "ftp://x"}, "not an absolute http(s) URL"},
 		{"replay remote without consent", []string{"replay", empty, "--url", "https://scim.example.com/scim/v2"}, "pass --yes"},

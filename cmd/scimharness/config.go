@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -51,27 +54,88 @@ type tenantConfig struct {
 	TokenSHA256 []string `yaml:"token_sha256"`
 	Profile     string   `yaml:"profile"`
 
-	Actors []struct {
-		Name         string `yaml:"name"`
-		TokenSHA256  string `yaml:"token_sha256"`
-		Provisioning bool   `yaml:"provisioning"`
-	} `yaml:"actors"`
-	EmailDomains []string `yaml:"email_domains"`
-	Clients      []struct {
-		ID           string `yaml:"id"`
-		SecretSHA256 string `yaml:"secret_sha256"`
-		SCIM         bool   `yaml:"scim"`
-		Provisioning bool   `yaml:"provisioning"`
-		TokenMinutes int    `yaml:"token_minutes"`
-	} `yaml:"clients"`
-	PermissionGroups []struct {
-		Name     string `yaml:"name"`
-		Default  bool   `yaml:"default"`
-		Disabled bool   `yaml:"disabled"`
-	} `yaml:"permission_groups"`
-	Metadata []string `yaml:"metadata"`
+	Actors           []actorConfig           `yaml:"actors"`
+	EmailDomains     []string                `yaml:"email_domains"`
+	Clients          []clientConfig          `yaml:"clients"`
+	PermissionGroups []permissionGroupConfig `yaml:"permission_groups"`
+	Metadata         []string                `yaml:"metadata"`
 	// RoleMapping (Humbol): the IdP maps roles, so every user has one.
 	RoleMapping bool `yaml:"role_mapping"`
+}
+
+// actorConfig is a Huddle actor: a token with permissions.
+type actorConfig struct {
+	Name         string `yaml:"name"`
+	TokenSHA256  string `yaml:"token_sha256"`
+	Provisioning bool   `yaml:"provisioning"`
+}
+
+// clientConfig is an OAuth 2.0 client (Huddle, Board).
+type clientConfig struct {
+	ID           string `yaml:"id"`
+	SecretSHA256 string `yaml:"secret_sha256"`
+	SCIM         bool   `yaml:"scim"`
+	Provisioning bool   `yaml:"provisioning"`
+	TokenMinutes int    `yaml:"token_minutes"`
+}
+
+// permissionGroupConfig is a Board permission group.
+type permissionGroupConfig struct {
+	Name     string `yaml:"name"`
+	Default  bool   `yaml:"default"`
+	Disabled bool   `yaml:"disabled"`
+}
+
+// configTypes names the config's parts in its own terms, with their keys,
+// for error messages: the Go types are nobody's business but ours.
+var configTypes = map[string]struct{ what, keys string }{
+	"fileConfig":            {"at the top level", "tenants"},
+	"tenantConfig":          {"in a tenant", "id, tokens, token_sha256, profile, actors, email_domains, clients, permission_groups, metadata, role_mapping"},
+	"actorConfig":           {"in an actor", "name, token_sha256, provisioning"},
+	"clientConfig":          {"in a client", "id, secret_sha256, scim, provisioning, token_minutes"},
+	"permissionGroupConfig": {"in a permission group", "name, default, disabled"},
+}
+
+var (
+	yamlUnknownKey = regexp.MustCompile(`^line (\d+): field (\S+) not found in type main\.(\w+)$`)
+	yamlBadValue   = regexp.MustCompile(`^line (\d+): cannot unmarshal !!(\w+) (.*) into (.+)$`)
+	yamlLine       = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+)
+
+// configError is a decoding error of the --config file in the file's own
+// terms, one "FILE:LINE: message" per problem.
+func configError(path string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n")
+	var out []string
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if m := yamlUnknownKey.FindStringSubmatch(line); m != nil {
+			t := configTypes[m[3]]
+			out = append(out, fmt.Sprintf("%s:%s: unknown key %q %s (known: %s)", path, m[1], m[2], t.what, t.keys))
+		} else if m := yamlBadValue.FindStringSubmatch(line); m != nil {
+			out = append(out, fmt.Sprintf("%s:%s: %s is not %s", path, m[1], m[3], valueKind(m[4])))
+		} else if m := yamlLine.FindStringSubmatch(line); m != nil {
+			out = append(out, fmt.Sprintf("%s:%s: %s", path, m[1], m[2]))
+		} else if line != "" {
+			out = append(out, fmt.Sprintf("%s: %s", path, strings.TrimPrefix(line, "yaml: ")))
+		}
+	}
+	return errors.New(strings.Join(out, "\n"))
+}
+
+// valueKind is what a Go type expects, in YAML's words.
+func valueKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case goType == "bool":
+		return "true or false"
+	case goType == "int" || goType == "int64":
+		return "a whole number"
+	case goType == "string":
+		return "a string"
+	}
+	return "a mapping of keys"
 }
 
 // settings is the tenant's profile settings.
@@ -121,8 +185,24 @@ func readFileConfig(path string) (fileConfig, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	if err := dec.Decode(&fc); err != nil {
-		return fc, fmt.Errorf("--config %s: %v", path, err)
+	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		return fc, configError(path, err)
+	}
+	// A tenant id given twice would merge two tenants' tokens silently.
+	var doc struct {
+		Tenants []yaml.Node `yaml:"tenants"`
+	}
+	_ = yaml.Unmarshal(raw, &doc) // decoded above: cannot fail now
+	first := map[string]int{}
+	for i, tc := range fc.Tenants {
+		line := 0
+		if i < len(doc.Tenants) {
+			line = doc.Tenants[i].Line
+		}
+		if prev, ok := first[tc.ID]; ok && tc.ID != "" {
+			return fc, fmt.Errorf("%s:%d: tenant id %q is given twice (first at line %d): each tenant once, with all its tokens", path, line, tc.ID, prev)
+		}
+		first[tc.ID] = line
 	}
 	return fc, nil
 }

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
-	sutarget "github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/results"
 )
@@ -45,39 +44,27 @@ Flags:
 `
 
 type conformConfig struct {
-	url, token, reportDir, features, skipFeatures, only, prefix string
-	store, databaseURL                                          string
-	yes, list                                                   bool
-	timeout                                                     time.Duration
-	oauth2                                                      client.OAuth2
+	tf                                *target.Flags
+	tcfg                              target.Config
+	reportDir, features, skipFeatures string
+	only, store, databaseURL          string
+	list                              bool
 }
 
 func conform(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &conformConfig{}
 	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, conformHelp); fs.PrintDefaults() }
-	fs.StringVar(&c.url, "url", "", "SCIM base URL of the server under test, e.g. http://127.0.0.1:8080/scim/v2")
-	fs.StringVar(&c.token, "token", "", "bearer token (default $SCIM_TOKEN)")
+	setUsage(fs, conformHelp, nil)
+	c.tf = target.AddFlags(fs, target.FlagSpec{What: "the server under test", OAuth2: true, Retries: true})
 	fs.StringVar(&c.reportDir, "report-dir", "", "write results.yaml, report.html, report.json and junit.xml into this directory")
-	fs.StringVar(&c.features, "features", "", "features to test whatever the server declares, comma-separated: "+strings.Join(sutarget.Known, ","))
+	fs.StringVar(&c.features, "features", "", "features to test whatever the server declares, comma-separated: "+strings.Join(target.Known, ","))
 	fs.StringVar(&c.skipFeatures, "skip-features", "", "features to skip whatever the server declares, comma-separated")
 	fs.StringVar(&c.only, "only", "", "run only the checks whose id starts with one of these, comma-separated (e.g. filter/,patch/atomic)")
-	fs.StringVar(&c.prefix, "prefix", "", "prefix of everything the run creates (default random, scimh-xxxxxxxx)")
 	fs.StringVar(&c.store, "store", "", "without --url: store of the in-process reference server, memory (default) or postgres")
 	fs.StringVar(&c.databaseURL, "database-url", "", "without --url, with --store postgres: PostgreSQL URL of the in-process server (default $SCIM_DATABASE_URL; a throwaway PostgreSQL if neither)")
-	fs.BoolVar(&c.yes, "yes", false, "consent to write to a server that is not on this machine")
 	fs.BoolVar(&c.list, "list", false, "list the checks and exit")
-	fs.DurationVar(&c.timeout, "timeout", client.DefaultTimeout, "timeout of each request")
-	fs.StringVar(&c.oauth2.TokenURL, "oauth2-token-url", "", "OAuth 2.0 token endpoint (client-credentials grant), instead of --token")
-	fs.StringVar(&c.oauth2.ClientID, "oauth2-client-id", "", "OAuth 2.0 client id")
-	fs.StringVar(&c.oauth2.ClientSecret, "oauth2-client-secret", "", "OAuth 2.0 client secret (default $SCIM_OAUTH2_CLIENT_SECRET)")
-	fs.StringVar(&c.oauth2.Scope, "oauth2-scope", "", "OAuth 2.0 scope")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, "conform", args, stdout, stderr); !ok {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "scimharness conform: "+format+"\n", a...)
@@ -86,7 +73,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
-	selected := selectChecks(sutarget.SplitList(c.only))
+	selected := selectChecks(target.SplitList(c.only))
 	if c.list {
 		for _, ch := range selected {
 			fmt.Fprintf(stdout, "%-40s %-6s %-8s %-22s %s\n", ch.ID, ch.LevelOf(), ch.ProfileOf(), strings.Join(ch.Features, ","), ch.Clause)
@@ -96,44 +83,49 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if len(selected) == 0 {
 		return usageErr("--only %q selects no check (see --list)", c.only)
 	}
-	if c.url == "" && (c.token != "" || c.oauth2.TokenURL != "") {
+	if c.tf.URL == "" && (c.tf.Token != "" || c.tf.OAuth2Used()) {
 		// Credentials without a URL are a forgotten --url, not a wish to
 		// test the in-process server.
 		return usageErr("--token and --oauth2-* need --url: without --url the reference server is started in process")
 	}
-	if c.url != "" && (c.store != "" || c.databaseURL != "") {
+	if c.tf.URL != "" && (c.store != "" || c.databaseURL != "") {
 		return usageErr("--store and --database-url choose the store of the in-process reference server; they do not go with --url")
 	}
 	if c.store != "" && c.store != "memory" && c.store != "postgres" {
 		return usageErr("--store %q: use memory or postgres", c.store)
 	}
-	if c.url == "" && c.store == "postgres" && c.databaseURL == "" {
+	if c.tf.URL == "" && c.store == "postgres" && c.databaseURL == "" {
 		c.databaseURL = getenv("SCIM_DATABASE_URL")
 	}
 	if c.databaseURL != "" && c.store != "postgres" {
 		return usageErr("--database-url needs --store postgres")
 	}
-	if c.url != "" && c.token == "" {
-		c.token = getenv("SCIM_TOKEN")
+	env := getenv
+	if c.tf.URL == "" {
+		// $SCIM_TOKEN is for a server named by --url, not the in-process one.
+		env = func(k string) string {
+			if k == target.EnvToken {
+				return ""
+			}
+			return getenv(k)
+		}
 	}
-	if c.oauth2.ClientSecret == "" {
-		c.oauth2.ClientSecret = getenv("SCIM_OAUTH2_CLIENT_SECRET")
-	}
-	cfg := sutarget.Config{
-		BaseURL: c.url, Token: c.token, Yes: c.yes, Prefix: c.prefix, Timeout: c.timeout,
-		Features: sutarget.SplitList(c.features), SkipFeatures: sutarget.SplitList(c.skipFeatures),
-		// Asked for by name, PostgreSQL is required: no silent fall-back.
-		Store: c.store, RequirePostgres: c.store == "postgres", DatabaseURL: c.databaseURL,
-	}
-	if c.oauth2.TokenURL != "" && c.url != "" {
-		o := c.oauth2
-		cfg.OAuth2, cfg.Token = &o, ""
-	}
-	if c.timeout <= 0 {
-		return usageErr("--timeout %v must be positive", c.timeout)
-	}
-	tg, err := sutarget.Open(ctx, cfg)
+	cfg, err := c.tf.Config(env)
 	if err != nil {
+		return usageErr("%v", err)
+	}
+	cfg.Features, cfg.SkipFeatures = target.SplitList(c.features), target.SplitList(c.skipFeatures)
+	// Asked for by name, PostgreSQL is required: no silent fall-back.
+	cfg.Store, cfg.RequirePostgres, cfg.DatabaseURL = c.store, c.store == "postgres", c.databaseURL
+	c.tcfg = cfg
+	if err := checkReportDir(c.reportDir); err != nil {
+		return usageErr("%v", err)
+	}
+	tg, err := target.Open(ctx, cfg)
+	if err != nil {
+		if errors.Is(err, target.ErrProbe) || errors.Is(err, target.ErrConsent) {
+			return probeFailed(ctx, "conform", err, stderr)
+		}
 		return usageErr("%v", err)
 	}
 	defer tg.Close()
@@ -209,10 +201,10 @@ func selectChecks(prefixes []string) []checks.Check {
 // named as environment variables, never written.
 func conformCommand(fs *flag.FlagSet, c *conformConfig) string {
 	var env []string
-	if c.oauth2.TokenURL == "" && c.token != "" {
+	if c.tcfg.OAuth2 == nil && c.tcfg.Token != "" && c.tcfg.BaseURL != "" {
 		env = append(env, "SCIM_TOKEN=…")
 	}
-	if c.oauth2.TokenURL != "" {
+	if c.tcfg.OAuth2 != nil {
 		env = append(env, "SCIM_OAUTH2_CLIENT_SECRET=…")
 	}
 	if c.databaseURL != "" {
@@ -220,5 +212,5 @@ func conformCommand(fs *flag.FlagSet, c *conformConfig) string {
 		// query: named, never written.
 		env = append(env, "SCIM_DATABASE_URL=…")
 	}
-	return commandLine("conform", fs, env, c.url, "token", "oauth2-client-secret", "prefix", "database-url")
+	return commandLine("conform", fs, env, c.tcfg.BaseURL, "token", "oauth2-client-secret", "prefix", "database-url")
 }

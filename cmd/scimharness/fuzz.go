@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
 	sutarget "github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/differential"
@@ -34,48 +33,58 @@ Flags:
 
 func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("fuzz", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, fuzzHelp); fs.PrintDefaults() }
-	url := fs.String("url", "", "SCIM base URL of the server under test (default: the reference server, in process)")
-	tok := fs.String("token", "", "bearer token (default $SCIM_TOKEN)")
-	yes := fs.Bool("yes", false, "consent to write to a server that is not on this machine")
+	setUsage(fs, fuzzHelp, nil)
+	tf := sutarget.AddFlags(fs, sutarget.FlagSpec{What: "the server under test (default: the reference server, in process)", OAuth2: true, Retries: true})
 	seed := fs.Uint64("seed", 0, "seed of the generator: the same seed sends the same requests (default: from the clock, printed)")
 	requests := fs.Int("requests", 500, "generated requests to compare (with --duration: at most)")
 	duration := fs.Duration("duration", 0, "stop after this long, e.g. 10m (with --requests 0: only by time)")
 	users := fs.Int("users", 12, "users seeded on both sides")
-	prefix := fs.String("prefix", "", "prefix of every userName the run creates (default random, scimh-xxxxxxxx)")
 	save := fs.String("save", "", "write the disagreement as a JSON regression case into this directory")
-	timeout := fs.Duration("timeout", client.DefaultTimeout, "timeout of each request")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
+	if code, ok := parseFlags(fs, "fuzz", args, stdout, stderr); !ok {
+		return code
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "scimharness fuzz: "+format+"\n", a...)
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "scimharness fuzz: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
-	if *requests < 0 || (*requests == 0 && *duration <= 0) || *users <= 0 || *timeout <= 0 || *duration < 0 {
-		fmt.Fprintln(stderr, "scimharness fuzz: --users and --timeout must be positive, and --requests too unless --duration bounds the run")
-		return exitUsage
+	if *requests < 0 || (*requests == 0 && *duration <= 0) || *users <= 0 || *duration < 0 {
+		return usageErr("--users must be positive, and --requests too unless --duration bounds the run")
 	}
-	if *tok == "" {
-		*tok = getenv("SCIM_TOKEN")
+	if tf.URL == "" && (tf.Token != "" || tf.OAuth2Used()) {
+		return usageErr("--token and --oauth2-* need --url: without --url the reference server is fuzzed against itself")
 	}
-	if *prefix == "" {
-		*prefix = scenario.NewPrefix()
+	env := getenv
+	if tf.URL == "" { // $SCIM_TOKEN is for a server named by --url
+		env = func(k string) string {
+			if k == sutarget.EnvToken {
+				return ""
+			}
+			return getenv(k)
+		}
 	}
+	cfg, err := tf.Config(env)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = scenario.NewPrefix()
+	}
+	prefix := &cfg.Prefix
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
 	}
-	tg, err := sutarget.Open(ctx, sutarget.Config{BaseURL: *url, Token: *tok, Yes: *yes, Prefix: *prefix, Timeout: *timeout})
+	tg, err := sutarget.Open(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "scimharness fuzz: %v\n", err)
-		return exitUsage
+		if errors.Is(err, sutarget.ErrProbe) || errors.Is(err, sutarget.ErrConsent) {
+			return probeFailed(ctx, "fuzz", err, stderr)
+		}
+		return usageErr("%v", err)
 	}
 	defer tg.Close()
-	ref, err := sutarget.Open(ctx, sutarget.Config{Prefix: *prefix, Timeout: *timeout})
+	ref, err := sutarget.Open(ctx, sutarget.Config{Prefix: cfg.Prefix, Timeout: cfg.Timeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimharness fuzz: the reference server: %v\n", err)
 		return exitFail
@@ -105,7 +114,7 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	switch {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(stdout, "fuzz: interrupted after %d of %d requests: no verdict\n", res.Requests, *requests)
-		return 130
+		return exitInterrupted
 	case err != nil:
 		fmt.Fprintf(stderr, "scimharness fuzz: %v\n", err)
 		return exitFail

@@ -18,7 +18,7 @@ import (
 
 // interruptAfter serves h and cancels the run (as SIGINT does, through
 // main's signal.NotifyContext) when the n-th POST arrives, answering it.
-func interruptAfter(t *testing.T, n int64, h http.Handler) (*target, context.Context) {
+func interruptAfter(t *testing.T, n int64, h http.Handler) (*fakeTarget, context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -33,7 +33,7 @@ func interruptAfter(t *testing.T, n int64, h http.Handler) (*target, context.Con
 
 // leftUsers counts the users on the server behind tg (none should be left
 // after a run: cleanup runs after an interruption too).
-func leftUsers(t *testing.T, tg *target) int {
+func leftUsers(t *testing.T, tg *fakeTarget) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, tg.base()+"/Users?count=1", nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)

@@ -112,6 +112,9 @@ func TestLoadKeep(t *testing.T) {
 	if n := totalOf(t, base, `/Users?filter=userName%20sw%20%22keeprun-%22&count=0`); n < 16 {
 		t.Errorf("--keep left %d users with the prefix, want the working set at least", n)
 	}
+	if !strings.Contains(out, "(prefix keeprun; remove them with scimharness cleanup --prefix keeprun)") {
+		t.Errorf("--keep does not print the prefix:\n%s", out)
+	}
 }
 
 func TestLoadLookupOnlyPath(t *testing.T) {
@@ -122,7 +125,7 @@ func TestLoadLookupOnlyPath(t *testing.T) {
 			t.Errorf("%s %s sent in lookup-only mode", r.Method, r.URL)
 		}
 		n++
-		w.Write(bareListResponse)
+		w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}`))
 	}))
 	defer ts.Close()
 	code, out, errs := runLoad(t, "--url", ts.URL+"/scim/v2", "--token", testToken, "--requests", "100", "--concurrency", "1", "--lookup-only", "--path", "/Users?filter=userName%20eq%20%22x%22")
@@ -206,7 +209,7 @@ func TestLoadFixture(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 	b, _ := os.ReadFile(jsonFile)
-	var fr fixtureResult
+	var fr load.FixtureResult
 	if err := json.Unmarshal(b, &fr); err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +243,7 @@ func TestFixtureVerdict(t *testing.T) {
 		{"errors within --max-errors", res(25_000, 1000, 5), res(40_000, 1000, 0), true, true},
 	}
 	for _, tc := range tests {
-		fr := newFixtureResult(100, tc.server, tc.bare, nil, 0.01)
+		fr := load.NewFixtureResult(100, tc.server, tc.bare, nil, 0.01)
 		if fr.RatioMet != tc.ratioMet || fr.DriveMet != tc.driveMe {
 			t.Errorf("%s: ratio met %v drive met %v, want %v %v", tc.name, fr.RatioMet, fr.DriveMet, tc.ratioMet, tc.driveMe)
 		}

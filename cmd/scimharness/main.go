@@ -29,8 +29,13 @@ Usage:
                                 replay a recording against a SCIM server (see: scimharness replay -h)
   scimharness token create|revoke|list --config FILE
                                 manage tenant tokens: shown once, stored hashed (see: scimharness token -h)
-  scimharness version           print the version
-  scimharness help              print this help
+  scimharness cleanup --prefix P --url URL
+                                list (and with --yes delete) the Users and Groups a run with --keep left (see: scimharness cleanup -h)
+  scimharness version           print the version and the VCS revision it was built from
+  scimharness help [COMMAND]    print this help, or a command's
+
+Install: go install github.com/scimharness/scimharness/cmd/scimharness@latest
+(or, in a clone, go install ./cmd/scimharness).
 `
 
 // exit codes: 0 success, 1 failure at run time, 2 bad usage, 130 a run
@@ -73,23 +78,59 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return fuzzCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "token":
 		return token(args[1:], os.Stdin, stdout, stderr)
+	case "cleanup":
+		return cleanupCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "scimharness", versionString())
+		bi, _ := debug.ReadBuildInfo()
+		fmt.Fprintln(stdout, "scimharness", versionString(bi))
 		return exitOK
 	case "help", "-h", "--help", "-help":
+		if len(args) > 1 && args[0] == "help" && commands[args[1]] {
+			// help CMD is CMD -h: the same text, on stdout.
+			return run(ctx, []string{args[1], "-h"}, stdout, stderr, getenv)
+		}
+		if len(args) > 1 && args[0] == "help" {
+			fmt.Fprintf(stderr, "scimharness help: unknown command %q\nrun 'scimharness help' for the commands\n", args[1])
+			return exitUsage
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "scimharness: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "scimharness: unknown command %q\nrun 'scimharness help' for the commands\n", args[0])
 	return exitUsage
 }
 
-func versionString() string {
-	if version != "" {
-		return version
+// commands are the commands that have their own help (help CMD).
+var commands = map[string]bool{
+	"serve": true, "simulate": true, "load": true, "conform": true, "certify": true,
+	"replay": true, "token": true, "cleanup": true, "fuzz": true,
+}
+
+// versionString is the module version and the VCS revision of the build.
+// A binary built by go install from a clone carries the revision (and
+// whether the tree had uncommitted changes); one built with -buildvcs=false
+// (as CI does) or from the module proxy has none, and says so.
+func versionString(bi *debug.BuildInfo) string {
+	v := version
+	if v == "" && bi != nil && bi.Main.Version != "" {
+		v = bi.Main.Version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	if v == "" {
+		v = "(devel)"
 	}
-	return "(devel)"
+	rev, modified := "unknown", ""
+	if bi != nil {
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision" && s.Value != "":
+				rev = s.Value
+			case s.Key == "vcs.modified" && s.Value == "true":
+				modified = ", with uncommitted changes"
+			}
+		}
+	}
+	if rev == "unknown" {
+		return v + " (revision unknown: built without VCS information)"
+	}
+	return v + " (revision " + rev + modified + ")"
 }

@@ -47,7 +47,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no command", nil, exitUsage, "Usage:"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{"unknown flag", []string{"serve", "--bogus"}, exitUsage, "flag provided but not defined: -bogus"},
+		{"unknown flag", []string{"serve", "--bogus"}, exitUsage, "scimharness serve: unknown flag --bogus\nrun 'scimharness serve -h' for its flags\n"},
 		{"extra argument", []string{"serve", "--token", "x", "extra"}, exitUsage, `unexpected argument "extra"`},
 		{"no token", []string{"serve"}, exitUsage, "no token"},
 		{"non-loopback without TLS", []string{"serve", "--token", "x", "--addr", "0.0.0.0:0"}, exitUsage, "not a loopback address"},

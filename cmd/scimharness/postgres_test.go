@@ -18,6 +18,7 @@ import (
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/pgtest"
+	"github.com/scimharness/scimharness/simulators/load"
 )
 
 func TestDatabaseURLErrors(t *testing.T) {
@@ -123,14 +124,14 @@ func TestLoadFixturePostgres(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 	b, _ := os.ReadFile(jsonFile)
-	var fr fixtureResult
+	var fr load.FixtureResult
 	if err := json.Unmarshal(b, &fr); err != nil {
 		t.Fatal(err)
 	}
-	if fr.Store != "postgres" || fr.PostgresTarget != postgresTarget || fr.Server.Requests != 400 || fr.Server.Errors != 0 || !fr.Clean {
+	if fr.Store != "postgres" || fr.PostgresTarget != load.PostgresTarget || fr.Server.Requests != 400 || fr.Server.Errors != 0 || !fr.Clean {
 		t.Errorf("fixture result: %+v", fr)
 	}
-	if fr.PostgresMet != (fr.Server.Throughput >= postgresTarget) {
+	if fr.PostgresMet != (fr.Server.Throughput >= load.PostgresTarget) {
 		t.Errorf("postgresMet %v with %.0f lookups/s", fr.PostgresMet, fr.Server.Throughput)
 	}
 	if !regexp.MustCompile(`(?m)^postgres    \d+ lookups/s \(target ≥ 5000: (met|NOT met)\)$`).MatchString(out) ||

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"time"
 
 	"github.com/scimharness/scimharness/certify"
@@ -14,6 +12,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 )
 
 const replayHelp = `Usage: scimharness replay DIR|FILE --url URL [--token TOKEN] [--yes] [flags]
@@ -43,57 +42,62 @@ Flags:
 
 func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, replayHelp); fs.PrintDefaults() }
-	target := fs.String("url", "", "SCIM base URL to replay against, e.g. http://127.0.0.1:8080/scim/v2")
-	token := fs.String("token", "", "bearer token (default $SCIM_TOKEN)")
-	yes := fs.Bool("yes", false, "consent to write to a server that is not on this machine")
+	setUsage(fs, replayHelp, nil)
+	tf := target.AddFlags(fs, target.FlagSpec{What: "the server to replay against", OAuth2: true, Retries: true})
 	reportDir := fs.String("report-dir", "", "write report.html, report.json and junit.xml here")
-	prefix := fs.String("prefix", "", "run prefix marking the replay's data (default: a new one)")
-	keep := fs.Bool("keep", false, "do not delete what the replay created")
+	keep := fs.Bool("keep", false, "do not delete what the replay created; the prefix is printed")
 	dryRun := fs.Bool("dry-run", false, "print the requests instead of sending them")
-	timeout := fs.Duration("timeout", client.DefaultTimeout, "timeout of each request")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
+	pos, code, ok := parseArgs(fs, "replay", args, true, stdout, stderr)
+	if !ok {
+		return code
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "scimharness replay: "+format+"\n", a...)
 		return exitUsage
 	}
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "scimharness replay: want one recording directory or file, got %d arguments\n", len(pos))
-		return exitUsage
+		return usageErr("want one recording directory or file, got %d arguments", len(pos))
 	}
-	if *target == "" {
-		fmt.Fprintln(stderr, "scimharness replay: --url is required")
-		return exitUsage
+	tcfg, err := tf.Config(getenv)
+	if err != nil {
+		return usageErr("%v", err)
 	}
-	u, err := url.Parse(*target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		fmt.Fprintf(stderr, "scimharness replay: --url %q is not an absolute http(s) URL\n", *target)
-		return exitUsage
+	if tcfg.BaseURL == "" {
+		return usageErr("--url is required: the SCIM base URL to replay against")
 	}
-	if !*dryRun && !*yes && !isLoopback(u.Hostname()) {
-		fmt.Fprintf(stderr, "scimharness replay: %s is not on this machine, and the replay creates, changes and deletes users and groups there (only its own); pass --yes to consent\n", u.Host)
-		return exitUsage
+	if _, err := target.ParseURL(tcfg.BaseURL); err != nil {
+		return usageErr("%v", err)
 	}
-	if *token == "" {
-		*token = getenv("SCIM_TOKEN")
+	if tcfg.Prefix == "" {
+		tcfg.Prefix = scenario.NewPrefix()
+	}
+	if !*dryRun {
+		if err := tcfg.Check(); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	if err := checkReportDir(*reportDir); err != nil {
+		return usageErr("%v", err)
+	}
+	var c *client.Client
+	if *dryRun {
+		// Nothing is sent: no credentials, consent or probe needed.
+		c, err = client.New(client.Config{BaseURL: tcfg.BaseURL, Timeout: tcfg.Timeout})
+		if err != nil {
+			return usageErr("%v", err)
+		}
+	} else {
+		// Credentials, consent and the probe first: a wrong token or URL is
+		// one line and exit 2, not thousands of failed replayed requests.
+		if c, _, err = target.Connect(ctx, tcfg); err != nil {
+			return probeFailed(ctx, "replay", err, stderr)
+		}
 	}
 	recs, err := record.Read(pos[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "scimharness replay: %v\n", err)
-		return exitUsage
+		return usageErr("%v", err)
 	}
-	c, err := client.New(client.Config{BaseURL: *target, Token: *token, Timeout: *timeout})
-	if err != nil {
-		fmt.Fprintf(stderr, "scimharness replay: %v\n", err)
-		return exitUsage
-	}
-	ro := scenario.Options{Prefix: *prefix, Keep: *keep, DryRun: *dryRun, Out: stdout}
-	if ro.Prefix == "" {
-		ro.Prefix = scenario.NewPrefix()
-	}
+	ro := scenario.Options{Prefix: tcfg.Prefix, Keep: *keep, DryRun: *dryRun, Out: stdout}
 	started := time.Now()
 	var results []scenario.Result
 	done := 0 // recordings replayed to their end
@@ -108,13 +112,22 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if ctx.Err() != nil {
 		interrupted = fmt.Sprintf("interrupted after %d of %d recordings", done, len(recs))
 	}
+	safe := target.SafeURL(tcfg.BaseURL)
+	env := ""
+	switch {
+	case tcfg.OAuth2 != nil:
+		env = "SCIM_OAUTH2_CLIENT_SECRET=… "
+	case tcfg.Token != "":
+		env = "SCIM_TOKEN=… "
+	}
 	rep := report.Report{
-		Title:   "scimharness replay of " + pos[0],
-		Target:  *target,
-		Mode:    "replay",
-		Command: fmt.Sprintf("scimharness replay %s --url %s --token \"$SCIM_TOKEN\"", pos[0], *target),
-		Started: started,
-		Results: results,
+		Title:    "scimharness replay of " + pos[0],
+		Target:   safe,
+		Mode:     "replay",
+		Command:  env + commandLine("replay", fs, nil, tcfg.BaseURL, "token", "oauth2-client-secret", "prefix") + " " + shellQuote(pos[0]),
+		Started:  started,
+		Results:  results,
+		Sections: []report.Section{retrySection(tcfg)},
 		// Steps not replayed are Incomplete (scenario.Run), so the
 		// verdict is not a pass; Interrupted says how far it got.
 		Interrupted: interrupted,
@@ -122,6 +135,9 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err := report.WriteText(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "scimharness replay: %v\n", err)
 		return exitFail
+	}
+	if *keep {
+		fmt.Fprintf(stdout, "kept what the replay created: prefix %s (remove it with scimharness cleanup --prefix %s --url …)\n", tcfg.Prefix, tcfg.Prefix)
 	}
 	if *reportDir != "" {
 		if err := report.WriteDir(*reportDir, rep); err != nil {

@@ -10,13 +10,16 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/scimharness/scimharness/certify/inspect"
 	"github.com/scimharness/scimharness/certify/record"
+	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/provider/builtin"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -79,11 +82,7 @@ type serveConfig struct {
 func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *serveConfig) {
 	c := &serveConfig{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, serveHelp)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, serveHelp, nil)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
 	// The environment is read after parsing, not as the flag's default, so
 	// that -h never prints the token.
@@ -113,11 +112,8 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs, c := serveFlags(stderr, getenv)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, "serve", args, stdout, stderr); !ok {
+		return code
 	}
 	if c.token == "" {
 		c.token = getenv("SCIM_TOKEN")
@@ -245,6 +241,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "scimharness serve: %v\n", err)
 		return exitFail
 	}
+	logTenants(logger, c, profiles)
 	if c.bug != "" {
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
 	}
@@ -283,6 +280,46 @@ func literalSecrets(token, configFile string) []string {
 		out = append(out, tc.Tokens...)
 	}
 	return out
+}
+
+// logTenants logs each tenant the server serves, its base path and its
+// service-provider profile — never a token or its hash.
+func logTenants(logger *slog.Logger, c *serveConfig, providers *provider.Map) {
+	var ids []string
+	if c.token != "" {
+		ids = append(ids, server.DefaultTenant)
+	}
+	if c.configFile != "" {
+		fc, _ := readFileConfig(c.configFile) // read (and checked) before
+		for _, tc := range fc.Tenants {
+			if !slices.Contains(ids, tc.ID) {
+				ids = append(ids, tc.ID)
+			}
+		}
+	}
+	for _, id := range ids {
+		name := "strict"
+		var routes []string
+		if p := providers.Of(id); p != nil {
+			name = p.Name
+			// A provider's own endpoints (Huddle's company Users) sit at
+			// the root, not under the base.
+			for _, rt := range p.Routes {
+				if !strings.Contains(rt.Pattern, "{id}") {
+					routes = append(routes, strings.ReplaceAll(rt.Pattern, "{tenant}", id))
+				}
+			}
+		}
+		base := "/t/" + id + "/scim/v2"
+		if id == server.DefaultTenant {
+			base = "/scim/v2"
+		}
+		if len(routes) > 0 {
+			logger.Info("tenant", "id", id, "base", base, "users", strings.Join(routes, " "), "profile", name)
+			continue
+		}
+		logger.Info("tenant", "id", id, "base", base, "profile", name)
+	}
 }
 
 // runHTTP serves until ctx ends (SIGINT/SIGTERM), then drains requests in
@@ -343,10 +380,7 @@ func checkListen(c *serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: %v", c.addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if target.IsLoopback(host) {
 		return nil
 	}
 	return fmt.Errorf("--addr %q is not a loopback address: serve TLS (--tls-cert, --tls-key) or pass --insecure-listen", c.addr)

@@ -6,9 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server/broken"
 )
 
@@ -47,9 +45,11 @@ Flags:
 
 // simConfig is what the simulate flags say.
 type simConfig struct {
+	// tf are the target flags (--url, --token, --yes, --prefix,
+	// --timeout, --retries, --oauth2-*), the same for every command.
+	tf         *target.Flags
+	tcfg       target.Config
 	idp        string
-	url        string
-	token      string
 	users      int
 	groups     int
 	mode       string
@@ -59,12 +59,8 @@ type simConfig struct {
 	prefix     string
 	keep       bool
 	dryRun     bool
-	yes        bool
-	timeout    time.Duration
-	retries    int
 	listBugs   bool
 	evidence   string
-	oauth2     client.OAuth2
 	oauth2Used bool
 	// set holds the flags given on the command line.
 	set map[string]bool
@@ -140,38 +136,24 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	c := &simConfig{}
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, simulateHelp)
-		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nIdPs:")
+	setUsage(fs, simulateHelp, func(w io.Writer) {
+		fmt.Fprintln(w, "\nIdPs:")
 		for _, p := range idps {
-			fmt.Fprintf(stderr, "  %-8s %s\n", p.name, p.about)
+			fmt.Fprintf(w, "  %-8s %s\n", p.name, p.about)
 		}
-	}
+	})
 	fs.StringVar(&c.idp, "idp", "", "identity provider to simulate: "+strings.Join(idpNames(), ", "))
-	fs.StringVar(&c.url, "url", "", "SCIM base URL of the server under test, e.g. http://127.0.0.1:8080/scim/v2")
-	// Secrets from the environment are read after parsing, not given as
-	// flag defaults: -h prints defaults.
-	fs.StringVar(&c.token, "token", "", "bearer token (default $SCIM_TOKEN)")
+	c.tf = target.AddFlags(fs, target.FlagSpec{What: "the server under test", OAuth2: true, Retries: true})
 	fs.IntVar(&c.users, "users", 5, "number of users to provision")
 	fs.IntVar(&c.groups, "groups", 2, "number of groups to push")
 	fs.StringVar(&c.mode, "mode", "", "judgement: strict (the RFC) or compat (tolerate what real IdPs and servers do) (default compat)")
 	fs.BoolVar(&c.strict, "strict", false, "same as --mode strict")
 	fs.BoolVar(&c.compat, "compat", false, "same as --mode compat")
 	fs.StringVar(&c.reportDir, "report-dir", "", "write report.json, junit.xml and report.html into this directory")
-	fs.StringVar(&c.prefix, "prefix", "", "prefix of everything the run creates (default random, scimh-xxxxxxxx)")
 	fs.BoolVar(&c.keep, "keep", false, "keep what the run created (no cleanup), for inspection")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the requests instead of sending them (no token needed)")
-	fs.BoolVar(&c.yes, "yes", false, "consent to write to a server that is not on this machine")
-	fs.DurationVar(&c.timeout, "timeout", client.DefaultTimeout, "timeout of each request")
-	fs.IntVar(&c.retries, "retries", 0, "retries on 429/503 and transport errors; 0 judges the first answer")
 	fs.BoolVar(&c.listBugs, "list-bugs", false, "list the deliberate bugs of scimharness serve --bug and exit")
 	fs.StringVar(&c.evidence, "evidence", "", "exchanges the results and reports keep: all, or problems (only those of results that did not pass) (default all; problems with --entra-cycle initial)")
-	fs.StringVar(&c.oauth2.TokenURL, "oauth2-token-url", "", "OAuth 2.0 token endpoint (client-credentials grant), instead of --token")
-	fs.StringVar(&c.oauth2.ClientID, "oauth2-client-id", "", "OAuth 2.0 client id")
-	fs.StringVar(&c.oauth2.ClientSecret, "oauth2-client-secret", "", "OAuth 2.0 client secret (default $SCIM_OAUTH2_CLIENT_SECRET)")
-	fs.StringVar(&c.oauth2.Scope, "oauth2-scope", "", "OAuth 2.0 scope")
-	fs.BoolVar(&c.oauth2.CredentialsInBody, "oauth2-credentials-in-body", false, "send the client credentials as form fields instead of HTTP Basic")
 
 	fs.Int64Var(&c.seed, "seed", 0, "seed of the generated names; the same seed gives the same requests")
 	fs.BoolVar(&c.entraFlag, "entra-flag", false, "entra: the tenant URL carries aadOptscim062020 (lower-case ops, RFC-style PATCH shapes)")
@@ -194,11 +176,8 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 
 func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs, c := simulateFlags(stderr, getenv)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, "simulate", args, stdout, stderr); !ok {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "scimharness simulate: "+format+"\n", a...)
@@ -207,32 +186,25 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
-	if c.token == "" {
-		c.token = getenv("SCIM_TOKEN")
-	}
-	if c.oauth2.ClientSecret == "" {
-		c.oauth2.ClientSecret = getenv("SCIM_OAUTH2_CLIENT_SECRET")
-	}
 	if c.listBugs {
 		listBugs(stdout)
 		return exitOK
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	tcfg, err := c.tf.Config(getenv)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	c.tcfg = tcfg
 	p, err := c.check(set)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	base := client.Config{
-		BaseURL: c.url,
-		Token:   c.token,
-		Timeout: c.timeout,
-		Retry:   client.Retry{Max: c.retries},
+	if err := checkReportDir(c.reportDir); err != nil {
+		return usageErr("%v", err)
 	}
-	if c.oauth2Used {
-		o := c.oauth2
-		base.OAuth2, base.Token = &o, ""
-	}
+	base := c.tcfg.ClientConfig()
 	pl, err := p.build(c, base)
 	if err != nil {
 		return usageErr("--idp %s: %v", p.name, err)
@@ -250,31 +222,28 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	target := safeURL(c.url)
+	safe := target.SafeURL(c.tcfg.BaseURL)
 	if !c.dryRun {
 		// The probe is the harness's own request, not the IdP's, so it
 		// goes out under the harness's User-Agent: a server recording
 		// Okta's traffic must not see Okta read /ServiceProviderConfig.
-		pc, err := client.New(base)
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		if code, ok := probe(ctx, pc, target, stderr); !ok {
-			return code
+		if _, _, err := target.Connect(ctx, c.tcfg); err != nil {
+			return probeFailed(ctx, "simulate", err, stderr)
 		}
 	}
 
 	rep := report.Report{
-		Title:   "scimharness simulate: " + p.name,
-		Target:  target,
-		IdP:     p.name,
-		Mode:    c.mode,
-		Command: reproduce(fs, c),
-		Started: time.Now(),
+		Title:    "scimharness simulate: " + p.name,
+		Target:   safe,
+		IdP:      p.name,
+		Mode:     c.mode,
+		Command:  reproduce(fs, c),
+		Started:  time.Now(),
+		Sections: []report.Section{retrySection(c.tcfg)},
 	}
 	opts := scenario.Options{
 		Mode:     scenario.Mode(c.mode),
-		Prefix:   c.prefix,
+		Prefix:   c.tcfg.Prefix,
 		Keep:     c.keep,
 		DryRun:   c.dryRun,
 		Out:      stdout,
@@ -313,6 +282,9 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stderr, "scimharness simulate: %v\n", err)
 		return exitFail
 	}
+	if c.keep && !c.dryRun {
+		fmt.Fprintf(stdout, "kept what the run created: prefix %s (remove it with: scimharness cleanup --prefix %s --url %s --yes)\n", c.prefix, c.prefix, shellQuote(safe))
+	}
 	if c.reportDir != "" {
 		if err := report.WriteDir(c.reportDir, rep); err != nil {
 			fmt.Fprintf(stderr, "scimharness simulate: writing the report: %v\n", err)
@@ -337,6 +309,8 @@ func (c *simConfig) check(set map[string]bool) (idp, error) {
 	if c.idp == "" {
 		return idp{}, fmt.Errorf("--idp is required: %s", strings.Join(idpNames(), ", "))
 	}
+	// Entra, entra, ENTRA: the IdP's name, however it is written.
+	c.idp = strings.ToLower(c.idp)
 	p, ok := findIdP(c.idp)
 	if !ok {
 		return idp{}, fmt.Errorf("unknown --idp %q: use %s", c.idp, strings.Join(idpNames(), ", "))
@@ -346,21 +320,14 @@ func (c *simConfig) check(set map[string]bool) (idp, error) {
 			return idp{}, fmt.Errorf("--%s applies to --idp %s, not %s", name, owner, p.name)
 		}
 	}
-	if c.url == "" {
+	if c.tcfg.BaseURL == "" {
 		return idp{}, errors.New("--url is required: the SCIM base URL of the server under test")
 	}
-	u, err := url.Parse(c.url)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return idp{}, fmt.Errorf("--url %q is not an absolute http(s) URL", safeURL(c.url))
+	if _, err := target.ParseURL(c.tcfg.BaseURL); err != nil {
+		return idp{}, err
 	}
 	if c.users < 1 || c.groups < 0 {
 		return idp{}, fmt.Errorf("--users must be at least 1 and --groups at least 0 (got %d and %d)", c.users, c.groups)
-	}
-	if c.retries < 0 {
-		return idp{}, fmt.Errorf("--retries %d is negative", c.retries)
-	}
-	if c.timeout <= 0 {
-		return idp{}, fmt.Errorf("--timeout %v must be positive", c.timeout)
 	}
 	if _, err := scenario.ParseEvidence(c.evidence); err != nil {
 		return idp{}, fmt.Errorf("--evidence %q: use all or problems", c.evidence)
@@ -381,86 +348,33 @@ func (c *simConfig) check(set map[string]bool) (idp, error) {
 		return idp{}, fmt.Errorf("--mode %q: use strict or compat", c.mode)
 	}
 
-	c.oauth2Used = set["oauth2-token-url"] || set["oauth2-client-id"] || set["oauth2-scope"] || set["oauth2-credentials-in-body"]
-	switch {
-	case c.oauth2Used && (c.oauth2.TokenURL == "" || c.oauth2.ClientID == "" || c.oauth2.ClientSecret == ""):
-		return idp{}, errors.New("OAuth 2.0 needs --oauth2-token-url, --oauth2-client-id and --oauth2-client-secret (or $SCIM_OAUTH2_CLIENT_SECRET)")
-	case c.oauth2Used && set["token"]:
-		return idp{}, errors.New("give --token or the --oauth2-* flags, not both")
-	case !c.oauth2Used && c.token == "" && !c.dryRun:
-		return idp{}, errors.New("no credentials: pass --token, set SCIM_TOKEN, or use the --oauth2-* flags")
+	c.oauth2Used = c.tf.OAuth2Used()
+	if c.tcfg.Prefix == "" {
+		c.tcfg.Prefix = scenario.NewPrefix()
 	}
-
-	if c.prefix == "" {
-		c.prefix = scenario.NewPrefix()
-	}
-	if len(c.prefix) < 3 || strings.IndexFunc(c.prefix, func(r rune) bool {
-		return !(r == '-' || r == '_' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z'))
-	}) >= 0 {
-		// It goes into userNames, emails and displayNames, and marks the
-		// run's data: a short or odd prefix could match somebody else's.
-		return idp{}, fmt.Errorf("--prefix %q: use at least 3 letters, digits, '-' or '_'", c.prefix)
-	}
-
-	// Consent: the run writes users and groups. Somebody's staging server
-	// is not a test fixture unless they say so; a dry run writes nothing.
-	if !c.dryRun && !c.yes && !isLoopback(u.Hostname()) {
-		return idp{}, fmt.Errorf("%s is not on this machine, and the run creates, changes and deletes users and groups there (only its own, named %s…); pass --yes to consent", u.Host, c.prefix)
+	c.prefix = c.tcfg.Prefix
+	// Credentials and consent: the run writes users and groups, and a dry
+	// run sends nothing.
+	if !c.dryRun {
+		if err := c.tcfg.Check(); err != nil {
+			return idp{}, err
+		}
 	}
 	return p, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// probe makes sure somebody answers at the URL before any scenario runs,
-// so that a typo gives one clear message (exit 2) instead of a report full
-// of errors. /ServiceProviderConfig is read-only and every server should
-// have it; a 404 there is not fatal (Okta never reads it either).
-func probe(ctx context.Context, cl *client.Client, target string, stderr io.Writer) (int, bool) {
-	ex, err := cl.Do(ctx, client.Request{Method: http.MethodGet, Path: "/ServiceProviderConfig"})
-	switch {
-	case err != nil && strings.HasPrefix(err.Error(), "oauth2:"):
-		fmt.Fprintf(stderr, "scimharness simulate: cannot get an access token: %v\n", err)
-		return exitUsage, false
-	case err != nil && ctx.Err() != nil:
-		fmt.Fprintln(stderr, "scimharness simulate: interrupted")
-		return exitFail, false
-	case err != nil:
-		fmt.Fprintf(stderr, "scimharness simulate: cannot reach %s: %s\n", target, ex.Err)
-		return exitUsage, false
-	case ex.Status() == http.StatusUnauthorized || ex.Status() == http.StatusForbidden:
-		fmt.Fprintf(stderr, "scimharness simulate: %s refused the credentials (%d on GET /ServiceProviderConfig); check --token or the --oauth2-* flags\n", target, ex.Status())
-		return exitUsage, false
-	}
-	return exitOK, true
-}
-
-// safeURL is u without a password, for messages and reports.
-func safeURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || p.User == nil {
-		return u
-	}
-	return p.Redacted()
 }
 
 // reproduce is the command line that repeats the run. Secrets become
 // environment variables, never values: reports are shared.
 func reproduce(fs *flag.FlagSet, c *simConfig) string {
 	var env []string
-	if !c.oauth2Used && c.token != "" {
+	c.oauth2Used = c.tf.OAuth2Used()
+	if !c.oauth2Used && (c.tf.Token != "" || c.tcfg.Token != "") {
 		env = append(env, "SCIM_TOKEN=…")
 	}
 	if c.oauth2Used {
 		env = append(env, "SCIM_OAUTH2_CLIENT_SECRET=…")
 	}
-	return commandLine("simulate", fs, env, c.url, "token", "oauth2-client-secret", "prefix", "list-bugs")
+	return commandLine("simulate", fs, env, c.tf.URL, "token", "oauth2-client-secret", "prefix", "list-bugs")
 }
 
 func shellQuote(s string) string {

@@ -65,17 +65,17 @@ func withFakeIdP(t *testing.T) {
 	t.Cleanup(func() { findIdP = orig })
 }
 
-// target serves h and counts requests by User-Agent.
-type target struct {
+// fakeTarget serves h and counts requests by User-Agent.
+type fakeTarget struct {
 	*httptest.Server
 	mu     sync.Mutex
 	agents map[string]int
 	n      atomic.Int64
 }
 
-func newTarget(t *testing.T, h http.Handler) *target {
+func newTarget(t *testing.T, h http.Handler) *fakeTarget {
 	t.Helper()
-	tg := &target{agents: map[string]int{}}
+	tg := &fakeTarget{agents: map[string]int{}}
 	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tg.n.Add(1)
 		tg.mu.Lock()
@@ -87,7 +87,7 @@ func newTarget(t *testing.T, h http.Handler) *target {
 	return tg
 }
 
-func (tg *target) base() string { return tg.URL + "/scim/v2" }
+func (tg *fakeTarget) base() string { return tg.URL + "/scim/v2" }
 
 func handler(t *testing.T, bugName string) http.Handler {
 	t.Helper()
@@ -136,7 +136,7 @@ func TestSimulateUsage(t *testing.T) {
 		{"incomplete oauth2", []string{"--idp", "fake", "--url", local, "--oauth2-token-url", "http://127.0.0.1:1/token"}, "OAuth 2.0 needs"},
 		{"token and oauth2", []string{"--idp", "fake", "--url", local, "--token", "x", "--oauth2-token-url", "http://127.0.0.1:1/token", "--oauth2-client-id", "c", "--oauth2-client-secret", "s"}, "not both"},
 		{"unexpected argument", []string{"--idp", "fake", "--url", local, "--token", "x", "extra"}, `unexpected argument "extra"`},
-		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
+		{"unknown flag", []string{"--bogus"}, "unknown flag --bogus"},
 		{"groups for google", []string{"--idp", "google", "--url", local, "--token", "x", "--groups", "1"}, "pushes no groups"},
 		{"no groups for okta", []string{"--idp", "okta", "--url", local, "--token", "x", "--groups", "0"}, "at least one group"},
 		{"bad google update", []string{"--idp", "google", "--url", local, "--token", "x", "--google-update", "post"}, "google: Update"},

@@ -38,28 +38,22 @@ Flags:
 // token runs `scimharness token create|revoke|list`.
 func token(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, tokenHelp)
 		if len(args) == 0 {
+			fmt.Fprint(stderr, tokenHelp)
 			return exitUsage
 		}
+		fmt.Fprint(stdout, tokenHelp)
 		return exitOK
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, tokenHelp)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, tokenHelp, nil)
 	configFile := fs.String("config", "", "the serve --config file (YAML or JSON) to change")
 	tenant := fs.String("tenant", "", "tenant id (create, revoke)")
 	hash := fs.String("token-sha256", "", "revoke: the SHA-256 of the token, 64 hex digits")
 	fromStdin := fs.Bool("token-stdin", false, "revoke: read the token itself from stdin")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, "token "+sub, args[1:], stdout, stderr); !ok {
+		return code
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "scimharness token %s: %s\n", sub, fmt.Sprintf(format, a...))
@@ -196,7 +190,7 @@ func editConfig(path string, create bool, edit func(root *yaml.Node) error) erro
 	var doc yaml.Node
 	if len(bytes.TrimSpace(raw)) > 0 {
 		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			return fmt.Errorf("%s: %v", path, err)
+			return configError(path, err)
 		}
 	}
 	if doc.Kind == 0 {

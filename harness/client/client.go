@@ -28,6 +28,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,6 +90,10 @@ type Retry struct {
 	Base time.Duration
 	// MaxDelay caps any single wait, Retry-After included (default 30s).
 	MaxDelay time.Duration
+	// Statuses, if set, are the only answers retried, instead of 429, 503
+	// and transport errors: the CLI retries only 429, the server asking to
+	// slow down, since a 503 or a dropped connection is what the checks judge.
+	Statuses []int
 }
 
 // OAuth2 configures the client-credentials grant (RFC 6749 §4.4). The token
@@ -489,14 +494,16 @@ func (c *Client) retryAfter(method string, retries int, resp *resty.Response, er
 		return 0, false
 	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) || !idempotent(method) {
+		if errors.Is(err, context.Canceled) || !idempotent(method) || c.cfg.Retry.Statuses != nil {
 			return 0, false
 		}
 		return c.backoff(retries), true
 	}
-	switch resp.StatusCode() {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-	default:
+	if st := c.cfg.Retry.Statuses; st != nil {
+		if !slices.Contains(st, resp.StatusCode()) {
+			return 0, false
+		}
+	} else if s := resp.StatusCode(); s != http.StatusTooManyRequests && s != http.StatusServiceUnavailable {
 		return 0, false
 	}
 	if d, ok := parseRetryAfter(resp.Header().Get("Retry-After"), c.now()); ok {

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -272,6 +273,18 @@ func TestRetry(t *testing.T) {
 			},
 		},
 		{
+			name: "Statuses 429 only: a 503 is judged, not retried", method: "GET",
+			retry:        Retry{Max: 3, Base: time.Millisecond, Statuses: []int{429}},
+			answers:      []answer{{503, "1"}, {200, ""}},
+			wantAttempts: 1, wantStatus: 503,
+		},
+		{
+			name: "Statuses 429 only: a 429 is retried", method: "POST",
+			retry:        Retry{Max: 3, Base: time.Millisecond, Statuses: []int{429}},
+			answers:      []answer{{429, "0"}, {429, "0"}, {201, ""}},
+			wantAttempts: 3, wantStatus: 201,
+		},
+		{
 			name: "Retry-After is capped at MaxDelay", method: "GET",
 			retry:        Retry{Max: 1, MaxDelay: 5 * time.Second},
 			answers:      []answer{{429, "3600"}, {200, ""}},
@@ -388,14 +401,16 @@ func TestTransportErrors(t *testing.T) {
 	closed.Close()
 	tests := []struct {
 		method       string
+		statuses     []int
 		wantAttempts int
 	}{
-		{"GET", 3}, {"PUT", 3}, {"DELETE", 3},
-		{"POST", 1}, {"PATCH", 1}, // may have reached the server: never twice
+		{"GET", nil, 3}, {"PUT", nil, 3}, {"DELETE", nil, 3},
+		{"POST", nil, 1}, {"PATCH", nil, 1}, // may have reached the server: never twice
+		{"GET", []int{429}, 1}, // Statuses: only those answers are retried
 	}
 	for _, tt := range tests {
-		t.Run(tt.method, func(t *testing.T) {
-			c := newClient(t, Config{BaseURL: deadURL, Retry: Retry{Max: 2, Base: time.Millisecond}})
+		t.Run(fmt.Sprint(tt.method, tt.statuses), func(t *testing.T) {
+			c := newClient(t, Config{BaseURL: deadURL, Retry: Retry{Max: 2, Base: time.Millisecond, Statuses: tt.statuses}})
 			fs := &fakeSleep{}
 			c.sleep = fs.sleep
 			ex, err := c.Do(context.Background(), Request{Method: tt.method, Path: "/Users/1", Body: map[string]any{}})

@@ -27,6 +27,7 @@ import (
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
 	"github.com/scimharness/scimharness/server/store/postgres/ephemeral"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // Features a check may need. The first six are the capabilities of
@@ -75,6 +76,9 @@ type Target struct {
 	// by this package; Store then names its store ("memory", "postgres").
 	InProcess bool
 	Store     string
+	// Retries says the retry policy of Client (Config.RetryNote), for
+	// reports: a verdict on a server that answered 429 depends on it.
+	Retries string
 
 	clientCfg client.Config
 	closers   []func()
@@ -130,9 +134,23 @@ type Config struct {
 	// Prefix of created resources; default scenario.NewPrefix().
 	Prefix  string
 	Timeout time.Duration
+	// Retries is how often a 429 is retried (after its Retry-After); 0
+	// judges the first answer.
+	Retries int
 	// Transport, if set, is the client's HTTP transport.
 	Transport http.RoundTripper
+
+	from source // where the Config came from, for the consent message
 }
+
+// source is where a Config came from.
+type source int
+
+const (
+	fromCode source = iota
+	fromEnv
+	fromFlags
+)
 
 // Environment variables read by FromEnv.
 const (
@@ -162,6 +180,7 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		Features:        SplitList(getenv(EnvFeatures)),
 		SkipFeatures:    SplitList(getenv(EnvSkipFeatures)),
 		Prefix:          getenv(EnvPrefix),
+		from:            fromEnv,
 	}
 	if c.RequirePostgres && c.Store == "" {
 		c.Store = "postgres"
@@ -192,39 +211,31 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		cfg.Prefix = scenario.NewPrefix()
 	}
 	t := &Target{Prefix: cfg.Prefix}
-	ccfg := client.Config{BaseURL: cfg.BaseURL, Token: cfg.Token, OAuth2: cfg.OAuth2, Timeout: cfg.Timeout, Transport: cfg.Transport}
+	var (
+		cl  *client.Client
+		spc *wire.Exchange
+		err error
+	)
 	if cfg.BaseURL == "" {
-		base, token, err := t.startReference(ctx, cfg)
-		if err != nil {
+		var base, token string
+		if base, token, err = t.startReference(ctx, cfg); err != nil {
 			t.Close()
 			return nil, err
 		}
-		ccfg.BaseURL, ccfg.Token, ccfg.OAuth2 = base, token, nil
+		cfg.BaseURL, cfg.Token, cfg.OAuth2, cfg.Yes = base, token, nil, true
+		if cl, err = client.New(cfg.ClientConfig()); err == nil {
+			spc, err = Probe(ctx, cl)
+		}
 	} else {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("target: %q is not an absolute http(s) URL", SafeURL(cfg.BaseURL))
-		}
-		if cfg.Token == "" && cfg.OAuth2 == nil {
-			return nil, errors.New("target: no credentials: set a bearer token or OAuth 2.0 client credentials")
-		}
-		// The checks create, change and delete users and groups (only
-		// their own, named with the prefix): somebody's staging server is
-		// not a fixture unless they say so.
-		if !cfg.Yes && !IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%w: %s is not on this machine, and the checks create, change and delete users and groups there (only their own, named %s…); consent with --yes or SCIM_YES=1", ErrConsent, u.Host, cfg.Prefix)
-		}
+		cl, spc, err = Connect(ctx, cfg)
 	}
-	cl, err := client.New(ccfg)
 	if err != nil {
 		t.Close()
 		return nil, err
 	}
-	t.Client, t.BaseURL, t.clientCfg = cl, SafeURL(ccfg.BaseURL), ccfg
-	if t.Declared, err = discover(ctx, cl); err != nil {
-		t.Close()
-		return nil, err
-	}
+	t.Client, t.BaseURL, t.clientCfg = cl, SafeURL(cfg.BaseURL), cfg.ClientConfig()
+	t.Retries = cfg.RetryNote()
+	t.Declared = discover(ctx, cl, spc)
 	t.Features = Features{}
 	for k, v := range t.Declared {
 		t.Features[k] = v
@@ -280,15 +291,8 @@ func (t *Target) startReference(ctx context.Context, cfg Config) (base, token st
 // Groups exist from /ResourceTypes. An unreadable document means "nothing
 // optional is supported", which skips the gated checks rather than failing
 // them; the discovery checks judge the documents themselves.
-func discover(ctx context.Context, cl *client.Client) (Features, error) {
+func discover(ctx context.Context, cl *client.Client, ex *wire.Exchange) Features {
 	f := Features{}
-	ex, err := cl.Do(ctx, client.Request{Method: http.MethodGet, Path: "/ServiceProviderConfig"})
-	if err != nil {
-		return nil, fmt.Errorf("target: cannot reach %s: %w", cl.BaseURL(), err)
-	}
-	if s := ex.Status(); s == http.StatusUnauthorized || s == http.StatusForbidden {
-		return nil, fmt.Errorf("target: %s refused the credentials (%d on GET /ServiceProviderConfig)", cl.BaseURL(), s)
-	}
 	if doc, err := ex.JSON(); err == nil && ex.Status() == http.StatusOK {
 		for _, k := range []string{Patch, Bulk, Filter, Sort, ETag, ChangePassword} {
 			if m, ok := doc[k].(map[string]any); ok {
@@ -296,7 +300,7 @@ func discover(ctx context.Context, cl *client.Client) (Features, error) {
 			}
 		}
 	}
-	ex, err = cl.Do(ctx, client.Request{Method: http.MethodGet, Path: "/ResourceTypes"})
+	ex, err := cl.Do(ctx, client.Request{Method: http.MethodGet, Path: "/ResourceTypes"})
 	if err == nil && ex.Status() == http.StatusOK {
 		if doc, err := ex.JSON(); err == nil {
 			rs, _ := doc["Resources"].([]any)
@@ -307,7 +311,7 @@ func discover(ctx context.Context, cl *client.Client) (Features, error) {
 			}
 		}
 	}
-	return f, nil
+	return f
 }
 
 // IsLoopback reports whether host is this machine.

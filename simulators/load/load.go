@@ -393,8 +393,13 @@ func userBody(userName string) []byte {
 	return b
 }
 
-// create POSTs body to path and returns the new id.
+// create POSTs body to path and returns the new id. The request is not
+// cut off by the end of the run or by a cancelled context (only by the
+// request timeout): a create cut off in flight may still be carried out by
+// the server, and its id would never reach the cleanup.
 func (r *runner) create(ctx context.Context, path string, body []byte) (string, int, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.o.Timeout)
+	defer cancel()
 	st, b, err := r.s.send(ctx, http.MethodPost, path, body, true)
 	if err != nil {
 		return "", 0, err
@@ -737,29 +742,15 @@ func (r *runner) do(ctx context.Context, kind op, i int64, w int, member *bool) 
 	return st, err
 }
 
-// cleanup deletes the groups, then the users, the run made.
+// cleanup deletes the groups, then the users, the run made; then sweep
+// deletes what carries the prefix and is still there.
 func (r *runner) cleanup(ctx context.Context, res *Result) {
-	type item struct{ path string }
-	var items []item
-	for _, id := range r.groups {
-		items = append(items, item{"/Groups/" + id})
-	}
-	r.mu.Lock()
-	users := append(append([]string(nil), r.users...), r.created...)
-	r.mu.Unlock()
-	for _, id := range users {
-		items = append(items, item{"/Users/" + id})
-	}
-	if len(items) == 0 {
-		return
-	}
 	var (
 		mu      sync.Mutex
 		wg      sync.WaitGroup
 		next    atomic.Int64
 		deleted atomic.Int64
 	)
-	// Groups first: ordering only matters for them, and there are 4.
 	del := func(path string) {
 		st, _, err := r.s.send(ctx, http.MethodDelete, path, nil, false)
 		if err == nil && (st == http.StatusNoContent || st == http.StatusOK || st == http.StatusNotFound) {
@@ -776,21 +767,67 @@ func (r *runner) cleanup(ctx context.Context, res *Result) {
 			}
 		}
 	}
+	// Groups first (there are 4), then the users from a few workers.
 	for _, g := range r.groups {
 		del("/Groups/" + g)
 	}
-	paths := items[len(r.groups):]
-	for range min(r.o.Concurrency, max(len(paths), 1)) {
+	r.mu.Lock()
+	users := append(append([]string(nil), r.users...), r.created...)
+	r.mu.Unlock()
+	for range min(r.o.Concurrency, max(len(users), 1)) {
 		wg.Go(func() {
 			for {
 				i := next.Add(1) - 1
-				if i >= int64(len(paths)) {
+				if i >= int64(len(users)) {
 					return
 				}
-				del(paths[i].path)
+				del("/Users/" + users[i])
 			}
 		})
 	}
 	wg.Wait()
+	if len(r.users)+len(r.groups) > 0 || res.Created > 0 {
+		res.Created += r.sweep(ctx, res, del)
+	}
 	res.Deleted = deleted.Load()
+}
+
+// sweep finds what carries the run prefix and is still there after the
+// cleanup — a create the server carried out though its answer never
+// arrived — deletes it and returns how many it found (created by the run,
+// yet not counted). It needs the filter operator sw (RFC 7644 §3.4.2.2): a
+// server that cannot filter gets a cleanup error saying so.
+func (r *runner) sweep(ctx context.Context, res *Result, del func(string)) int64 {
+	var found int64
+	kinds := []struct{ path, attr string }{{"/Users", "userName"}}
+	if len(r.groups) > 0 || r.o.Mix.Member > 0 {
+		kinds = append(kinds, struct{ path, attr string }{"/Groups", "displayName"})
+	}
+	for _, kind := range kinds {
+		q := "?filter=" + url.QueryEscape(kind.attr+` sw "`+r.o.Prefix+`-"`) + "&count=1000"
+		for range 100 { // each pass deletes the page it lists
+			st, b, err := r.s.send(ctx, http.MethodGet, kind.path+q, nil, true)
+			var list struct {
+				Resources []map[string]any `json:"Resources"`
+			}
+			if err != nil || st != http.StatusOK || json.Unmarshal(b, &list) != nil {
+				res.CleanupErrors = append(res.CleanupErrors, fmt.Sprintf("GET %s?filter=%s sw %q: cannot list what is left (status %d, %v)", kind.path, kind.attr, r.o.Prefix+"-", st, err))
+				break
+			}
+			n := 0
+			for _, m := range list.Resources {
+				id, _ := m["id"].(string)
+				name, _ := m[kind.attr].(string)
+				if id != "" && strings.HasPrefix(name, r.o.Prefix+"-") {
+					del(kind.path + "/" + id)
+					n++
+				}
+			}
+			found += int64(n)
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return found
 }

@@ -215,6 +215,9 @@ func (c Certification) Section() report.Section {
 		}
 		add("Declared features", listOrNone(t.Declared.List()), "")
 		add("Tested features", listOrNone(t.Features.List()), "")
+		if t.Retries != "" {
+			add("Retries", t.Retries, "")
+		}
 	}
 	for _, p := range c.Profiles() {
 		add("Profile "+p.Profile, p.Verdict, verdictStatus(p.Verdict))
