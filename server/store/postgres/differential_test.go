@@ -552,8 +552,8 @@ var _ = Describe("filters in SQL, against the Go evaluator", Ordered, func() {
 			Expect(len(p.Resources)).To(Equal(max(0, min(5, want-1))), f)
 		}
 		// The server's rewrite of "groups" filters: an id comparison per
-		// user, as a balanced or. Past maxArgs parameters the filter is run
-		// in Go; below, in SQL.
+		// user, as a balanced or. It is one id set (store.IDSet), one
+		// parameter, exact in SQL however many ids it holds.
 		var idIn func(ids []string) filter.Expr
 		idIn = func(ids []string) filter.Expr {
 			if len(ids) == 1 {
@@ -567,8 +567,10 @@ var _ = Describe("filters in SQL, against the Go evaluator", Ordered, func() {
 				ids = append(ids, fmt.Sprintf("no-such-id-%d", i))
 			}
 			e := idIn(ids)
-			_, exact := (&sqlQuery{args: []any{tenant}}).where(e, users)
-			Expect(exact).To(Equal(n < maxArgs), "%d ids", n)
+			sq := &sqlQuery{args: []any{tenant}}
+			_, exact := sq.where(e, users)
+			Expect(exact).To(BeTrue(), "%d ids", n)
+			Expect(sq.args).To(HaveLen(2), "%d ids: one parameter", n)
 			p, err := testStore.Query(ctx, tenant, users, store.Query{Filter: e, Count: -1})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(p.Total).To(Equal(2), "%d ids", n)

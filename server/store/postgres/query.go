@@ -23,6 +23,9 @@ func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 	// Compile and resolve first, as the memory store does, so that a bad
 	// filter or sortBy is the same 400 whatever the tenant holds; the
 	// compiled matcher is also the fallback.
+	if err := store.CheckFilter(q.Filter); err != nil {
+		return store.Page{}, err // before any SQL is built or sent
+	}
 	var match filter.Matcher
 	if q.Filter != nil {
 		m, err := filter.Compile(q.Filter, rt)

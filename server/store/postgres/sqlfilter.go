@@ -10,6 +10,7 @@ import (
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
 )
 
 // This file turns a filter.Expr into an SQL condition on the row alias "r"
@@ -202,6 +203,9 @@ func (q *sqlQuery) cond(e filter.Expr, sc scope, depth int) (string, bool) {
 	if depth > maxNesting {
 		return "TRUE", false
 	}
+	if ids, ok := store.IDSet(e); ok && len(ids) > 1 && sc.rt != nil {
+		return q.idIn(ids), true
+	}
 	switch x := filter.Value(e).(type) {
 	case filter.And, filter.Or:
 		_, isAnd := x.(filter.And)
@@ -237,6 +241,20 @@ func (q *sqlQuery) cond(e filter.Expr, sc scope, depth int) (string, bool) {
 		return c, true
 	}
 	return "TRUE", false
+}
+
+// idIn is an id set (store.IDSet) as one parameter: the SQL of the
+// server's rewrite of a User "groups" filter stays one comparison however
+// many members the group has. An id PostgreSQL text cannot hold names no
+// resource (the store makes every id), so it is left out.
+func (q *sqlQuery) idIn(ids []string) string {
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if s, ok := stringLit(id); ok {
+			valid = append(valid, s)
+		}
+	}
+	return "(r.id = ANY(" + q.arg(valid) + "::text[]))"
 }
 
 // terms flattens a chain of and (or of or) into its operands, so that the

@@ -61,6 +61,7 @@ func Describe(name string, newStore func() store.Store) bool {
 		querySpecs(e)
 		pagingSpecs(e)
 		sortSpecs(e)
+		limitSpecs(e)
 	})
 }
 
