@@ -13,6 +13,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -54,7 +55,15 @@ type Config struct {
 	// RateLimit caps each tenant's requests (429 with Retry-After above
 	// it). The zero value is no limit.
 	RateLimit RateLimit
+	// RequestTimeout bounds the time one request may take: past it the
+	// store gives up and the answer is 503 with Retry-After, where a
+	// frozen database made requests wait 20–35 s. Default
+	// DefaultRequestTimeout; negative is no deadline.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is Config.RequestTimeout's default.
+const DefaultRequestTimeout = 15 * time.Second
 
 // Server is the reference SCIM server; it is an http.Handler.
 type Server struct {
@@ -87,6 +96,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.BulkMaxOperations <= 0 {
 		cfg.BulkMaxOperations = 1000
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, limiter: newRateLimiter(cfg.RateLimit, nil)}
 	s.routes()
@@ -293,6 +305,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.URL = &u
 		r = &r2
 	}
+	if d := s.cfg.RequestTimeout; d > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
@@ -303,9 +320,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// The query string is not logged: clients have been seen putting
 		// tokens in it. The Authorization header never is.
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
+		attrs := []slog.Attr{slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.String("tenant", tenantOf(r)),
-			slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+			slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds())}
+		level := slog.LevelInfo
+		if rec.cause != nil {
+			// What made the answer a 5xx (a store's error: SQLSTATE and
+			// message, never a URL or a password; pgx leaves those out).
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("error", rec.cause.Error()))
+		}
+		s.log.LogAttrs(context.WithoutCancel(r.Context()), level, "request", attrs...)
 	}()
 	if s.limiter != nil && s.limiter.limit(rec, r) {
 		return
@@ -317,6 +342,28 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	cause  error // the error behind a 5xx answer, for the log
+}
+
+// Unwrap lets http.ResponseController and noteCause reach the writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// noteCause keeps err as the cause of the request's 5xx answer, for
+// ServeHTTP's log line, on the statusRecorder w is or wraps.
+func noteCause(w http.ResponseWriter, err error) {
+	for {
+		if rec, ok := w.(*statusRecorder); ok {
+			if rec.cause == nil {
+				rec.cause = err
+			}
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (s *statusRecorder) WriteHeader(code int) {

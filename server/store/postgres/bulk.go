@@ -28,7 +28,7 @@ func (s *Store) CreateMany(ctx context.Context, tenant string, rt *schema.Resour
 	}
 	extra := extraUnique(rt)
 	lock := false
-	if hasMembers(rt) {
+	if store.HasMembers(rt) {
 		for _, d := range docs {
 			if _, ok := d["members"]; ok {
 				lock = true

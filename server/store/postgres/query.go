@@ -197,7 +197,7 @@ func (s *Store) collect(ctx context.Context, q querier, rt *schema.ResourceType,
 
 // sortKey is the SQL of the memory store's sorter (newSorter, sortKey): the
 // sort value of a resource, or NULL for one without a value of the right
-// type; strings compare bytewise ("C"), through fold_key unless caseExact.
+// type; strings compare bytewise ("C"), through fold unless caseExact.
 func sortKey(rt *schema.ResourceType, sortBy string) (string, error) {
 	ref, ok := rt.Find(schema.SplitPath(sortBy))
 	if !ok {
@@ -234,7 +234,7 @@ func sortKey(rt *schema.ResourceType, sortBy string) (string, error) {
 	}
 	text := "(CASE WHEN " + typeIs("string") + " THEN " + v + " #>> '{}' END)"
 	if !a.CaseExact {
-		text = "scim.fold_key" + text
+		text = "scim.fold" + text
 	}
 	return "(" + text + ` COLLATE "C")`, nil
 }

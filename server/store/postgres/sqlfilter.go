@@ -452,8 +452,7 @@ func keysJSON(s string) string {
 // stringTest is the filter package's stringTest. Without caseExact, eq,
 // co, sw and ew compare scim.fold of both sides (EqualFold), and the
 // orderings compare scim.fold_order bytewise unless the two are equal under
-// fold (compareFold). A unique attribute's eq also compares fold_key, a
-// superset of fold equality, so that its unique index is used.
+// fold (compareFold).
 func (q *sqlQuery) stringTest(f field, caseExact bool, op filter.Op, lit string) func(val) string {
 	var cond func(t string) string
 	switch {
@@ -467,18 +466,10 @@ func (q *sqlQuery) stringTest(f field, caseExact bool, op filter.Op, lit string)
 		p := q.arg(lit)
 		cond = func(t string) string { return "(" + t + ` COLLATE "C") ` + sqlOps[op] + " " + p }
 	case op == filter.Eq:
+		// For userName and Group displayName this is the expression of
+		// their unique indexes (migrations/0004), which it uses.
 		p := q.arg(fold(lit))
-		key := ""
-		if f.rt != nil && f.sub == nil && !f.attr.MultiValued && indexedUnique(f.rt, f.attr) != "" {
-			key = q.arg(foldKey(lit))
-		}
-		cond = func(t string) string {
-			c := "scim.fold(" + t + ") = " + p
-			if key != "" {
-				c = "scim.fold_key(" + t + ") = " + key + " AND " + c
-			}
-			return c
-		}
+		cond = func(t string) string { return "scim.fold(" + t + ") = " + p }
 	case op == filter.Co || op == filter.Sw || op == filter.Ew:
 		p := q.arg(likePattern(op, fold(lit)))
 		cond = func(t string) string { return "scim.fold(" + t + ") LIKE " + p }
