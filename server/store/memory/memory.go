@@ -100,6 +100,9 @@ func (s *Store) Create(ctx context.Context, tenant string, rt *schema.ResourceTy
 	if err := cancelled(ctx); err != nil {
 		return store.Resource{}, err
 	}
+	if err := store.CheckText(doc); err != nil {
+		return store.Resource{}, err
+	}
 	own := ownCopy(doc) // outside the lock: the copy is the expensive part
 	sp := s.space(tenant, true)
 	sp.mu.Lock()
@@ -163,6 +166,9 @@ func (s *Store) Update(ctx context.Context, tenant string, rt *schema.ResourceTy
 	}
 	next, err := fn(resource(e.snapshot()))
 	if err != nil {
+		return store.Resource{}, err
+	}
+	if err := store.CheckText(next); err != nil {
 		return store.Resource{}, err
 	}
 	own := sp.liveMembers(rt, ownCopy(next))

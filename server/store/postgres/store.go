@@ -176,6 +176,9 @@ func (s *Store) Create(ctx context.Context, tenant string, rt *schema.ResourceTy
 	if err := cancelled(ctx); err != nil {
 		return store.Resource{}, err
 	}
+	if err := store.CheckText(doc); err != nil {
+		return store.Resource{}, err
+	}
 	// The document is encoded before Create returns and nothing of it is
 	// kept, so dropping id and meta needs no deep copy.
 	own := stripMeta(doc)
@@ -319,6 +322,9 @@ func (s *Store) Update(ctx context.Context, tenant string, rt *schema.ResourceTy
 		next, err := fn(store.Resource{ID: id, Version: c.version, Doc: cur})
 		if err != nil {
 			return fnError{err}
+		}
+		if err := store.CheckText(next); err != nil {
+			return err
 		}
 		if members {
 			if next, err = liveMembers(ctx, tx, tenant, next, old); err != nil {

@@ -63,6 +63,7 @@ func Describe(name string, newStore func() store.Store) bool {
 		pagingSpecs(e)
 		sortSpecs(e)
 		limitSpecs(e)
+		textSpecs(e)
 	})
 }
 
