@@ -159,6 +159,10 @@ func (s *Server) query(p searchParams) (store.Query, error) {
 		if err != nil {
 			return q, err
 		}
+		// Before the "groups" rewrite, whose work grows with the terms too.
+		if err := store.CheckFilter(f); err != nil {
+			return q, err
+		}
 		q.Filter = f
 	}
 	return q, nil

@@ -136,7 +136,13 @@ func TestHumbolRoles(t *testing.T) {
 		t.Errorf("after the role change the role is %q", got)
 	}
 	want(t, h.patch("/Users/"+id, obj{"op": "Replace", "path": `roles[primary eq "True"].value`, "value": "Root"}), http.StatusBadRequest, "invalidValue")
-	want(t, h.patch("/Users/"+id, obj{"op": "Add", "path": "roles", "value": []any{obj{"value": "Member"}}}), http.StatusBadRequest, "invalidValue")
+	// Entra's SingleAppRoleAssignment adds the new role (the catalog's
+	// corrections, MAP): one role per user, so the add replaces it.
+	h.patchOK("/Users/"+id, obj{"op": "Add", "path": "roles", "value": []any{obj{"value": `{"id":"r1","value":"Member","displayName":"Member"}`}}})
+	if roles, _ := h.mustGet("/Users/"+id)["roles"].([]any); len(roles) != 1 || str(get(obj{"roles": roles}, "roles", 0), "value") != "Member" {
+		t.Errorf("after Entra's add of a role the roles are %v, want the one role Member", roles)
+	}
+	want(t, h.patch("/Users/"+id, obj{"op": "Add", "path": "roles", "value": []any{obj{"value": "Root"}}}), http.StatusBadRequest, "invalidValue")
 	// PATCH keeps the requirements: the work email cannot be removed.
 	want(t, h.patch("/Users/"+id, obj{"op": "Remove", "path": "emails"}), http.StatusBadRequest, "invalidValue")
 	want(t, h.patch("/Users/"+id, obj{"op": "Remove", "path": "name.givenName"}), http.StatusBadRequest, "invalidValue")

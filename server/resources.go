@@ -494,7 +494,9 @@ func etagMatches(header string, version int64) bool {
 // user or group of the tenant. A member that is new in this write and names
 // no resource is dropped rather than failing the whole request — Okta does
 // not retry a 400, so one stale id would block the group for good (fleetdm
-// issue 52600) — and "type" is set from what the id names.
+// issue 52600) — and "type" is set from what the id names. This look-up is
+// outside the store's write, so a member deleted in between would pass it:
+// the store checks again inside the write (store.KeepMembers) and drops it.
 func (s *Server) resolveMembers(ctx context.Context, tenant string, rt *schema.ResourceType, doc, old map[string]any) error {
 	members, ok := doc["members"].([]any)
 	if !ok || rt.ID != "Group" {

@@ -86,7 +86,15 @@ type Config struct {
 	// logged by name; schema.TolerateNone answers every type mismatch
 	// with 400 invalidValue, as RFC 7643 §2.3 reads.
 	Tolerate schema.Tolerate
+	// RequestTimeout bounds the time one request may take: past it the
+	// store gives up and the answer is 503 with Retry-After, where a
+	// frozen database made requests wait 20–35 s. Default
+	// DefaultRequestTimeout; negative is no deadline.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is Config.RequestTimeout's default.
+const DefaultRequestTimeout = 15 * time.Second
 
 // Server is the reference SCIM server; it is an http.Handler.
 type Server struct {
@@ -123,6 +131,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.BulkMaxOperations <= 0 {
 		cfg.BulkMaxOperations = 1000
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.PublicBaseURL != "" {
 		u, err := url.Parse(cfg.PublicBaseURL)
@@ -369,6 +380,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.URL = &u
 		r = &r2
 	}
+	if d := s.cfg.RequestTimeout; d > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
@@ -379,9 +395,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// The query string is not logged: clients have been seen putting
 		// tokens in it. The Authorization header never is.
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
+		attrs := []slog.Attr{slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.String("tenant", tenantOf(r)),
-			slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+			slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds())}
+		level := slog.LevelInfo
+		if rec.cause != nil {
+			// What made the answer a 5xx (a store's error: SQLSTATE and
+			// message, never a URL or a password; pgx leaves those out).
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("error", rec.cause.Error()))
+		}
+		s.log.LogAttrs(context.WithoutCancel(r.Context()), level, "request", attrs...)
 	}()
 	// Who sent it, before anything spends or records on a tenant's behalf:
 	// a path naming a tenant proves nothing. The recorder (package
@@ -403,6 +427,28 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	cause  error // the error behind a 5xx answer, for the log
+}
+
+// Unwrap lets http.ResponseController and noteCause reach the writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// noteCause keeps err as the cause of the request's 5xx answer, for
+// ServeHTTP's log line, on the statusRecorder w is or wraps.
+func noteCause(w http.ResponseWriter, err error) {
+	for {
+		if rec, ok := w.(*statusRecorder); ok {
+			if rec.cause == nil {
+				rec.cause = err
+			}
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (s *statusRecorder) WriteHeader(code int) {

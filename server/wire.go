@@ -129,8 +129,11 @@ func writeError(w http.ResponseWriter, err error) {
 	if se.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
 	}
-	if se.Status == http.StatusServiceUnavailable {
+	if se.Status == http.StatusServiceUnavailable || se.Status == http.StatusInsufficientStorage {
 		w.Header().Set("Retry-After", "1")
+	}
+	if se.Status >= 500 {
+		noteCause(w, err) // the body says only "internal error" or "unavailable"
 	}
 	writeJSON(w, se.Status, se)
 }

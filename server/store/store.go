@@ -7,8 +7,13 @@
 // lastModified, version) and writes them on every create and update; the
 // server adds meta.location and "schemas" on output. A store enforces
 // uniqueness of attributes whose uniqueness is "server" (userName
-// case-insensitively, group displayName), keeps group membership consistent
-// when a resource is deleted, and hands out deep copies only.
+// case-insensitively with [Fold], the comparison of eq filters, group
+// displayName), keeps group membership consistent — a write stores only
+// members naming a User or Group of the tenant ([KeepMembers], checked in
+// the write's own lock or transaction) and a delete removes the resource
+// from every group — refuses text it cannot keep ([CheckText]) and
+// filters larger than [MaxFilterTerms] ([CheckFilter]), and hands out
+// deep copies only.
 package store
 
 import (
@@ -44,10 +49,14 @@ type Page struct {
 
 // Store keeps resources per tenant. Every error it returns is a
 // *schema.Error (404 for an unknown id, 409 uniqueness, 412 from a check
-// function, 400 invalidFilter) or wraps schema.ErrUnavailable (the backing
-// service is unreachable, or ctx ended before the store answered).
+// function, 400 invalidFilter, tooMany or invalidValue, 507 for a backing
+// service out of storage) or wraps schema.ErrUnavailable (the backing
+// service is unreachable, read-only or out of resources, or ctx ended
+// before the store answered).
 type Store interface {
 	// Create stores doc (canonical, without id and meta) as a new resource.
+	// Its members that name no User or Group of the tenant are left out
+	// (as by Update), atomically with the write.
 	Create(ctx context.Context, tenant string, rt *schema.ResourceType, doc map[string]any) (Resource, error)
 	// Get returns the resource with the given id.
 	Get(ctx context.Context, tenant string, rt *schema.ResourceType, id string) (Resource, error)

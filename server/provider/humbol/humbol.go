@@ -4,6 +4,7 @@
 package humbol
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/patch"
 	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
@@ -71,8 +73,9 @@ func New(s provider.Settings) (*provider.Provider, error) {
 			"/Users":        {http.MethodGet, http.MethodPost},
 			"/Users/{id}":   {http.MethodGet, http.MethodPatch, http.MethodDelete},
 		},
-		Filter: humbolFilter,
-		Check:  check,
+		Filter:   humbolFilter,
+		Check:    check,
+		PatchOps: oneRole,
 	}, nil
 }
 
@@ -174,4 +177,37 @@ func isAttr(p filter.AttrPath, name, sub string) bool {
 func str(v any) (string, bool) {
 	s, ok := v.(string)
 	return s, ok
+}
+
+// oneRole reads an add to roles as the user's new role: a Humbol user has
+// precisely one, the primary one (seed 001), and Entra's
+// SingleAppRoleAssignment PATCHes a changed role as
+// {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"Admin\",…}"}]}
+// — the role as JSON text in value (Microsoft Learn, "Customize attribute
+// mappings": "the request formats in the PATCH and POST differ"). A service
+// that keeps one role must replace it with the role the text names.
+// Inferred: the seed is silent on how Humbol reads the add.
+func oneRole(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation {
+	if rt.ID != "User" {
+		return ops
+	}
+	out := make([]patch.Operation, len(ops))
+	for i, op := range ops {
+		if schema.EqualName(op.Op, "add") && schema.EqualName(op.Path, "roles") {
+			if list, ok := op.Value.([]any); ok && len(list) > 0 {
+				if e, ok := list[len(list)-1].(map[string]any); ok {
+					v := e["value"]
+					if text, ok := v.(string); ok {
+						var named struct{ Value string }
+						if json.Unmarshal([]byte(text), &named) == nil && named.Value != "" {
+							v = named.Value
+						}
+					}
+					op = patch.Operation{Op: "replace", Path: "roles", Value: []any{map[string]any{"value": v, "primary": true}}}
+				}
+			}
+		}
+		out[i] = op
+	}
+	return out
 }

@@ -1,9 +1,11 @@
 package humbol_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/patch"
 	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/provider/humbol"
 )
@@ -31,5 +33,30 @@ func TestFilterShapes(t *testing.T) {
 		if got := p.Filter(rt, e) == nil; got != ok {
 			t.Errorf("%s: accepted %v, want %v", f, got, ok)
 		}
+	}
+}
+
+// TestAddRoleReplacesTheRole: Entra's SingleAppRoleAssignment adds the new
+// role as JSON text; Humbol, with one role per user, replaces the role with
+// the one the text names. Other operations pass unchanged.
+func TestAddRoleReplacesTheRole(t *testing.T) {
+	p, err := humbol.New(provider.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, _ := p.Registry.ResourceType("User")
+	in := []patch.Operation{
+		{Op: "Add", Path: "roles", Value: []any{map[string]any{"value": `{"id":"1","value":"Member","displayName":"Member"}`}}},
+		{Op: "add", Path: "roles", Value: []any{map[string]any{"value": "Admin"}}},
+		{Op: "replace", Path: "title", Value: "x"},
+	}
+	got := p.PatchOps(rt, in)
+	want := []patch.Operation{
+		{Op: "replace", Path: "roles", Value: []any{map[string]any{"value": "Member", "primary": true}}},
+		{Op: "replace", Path: "roles", Value: []any{map[string]any{"value": "Admin", "primary": true}}},
+		{Op: "replace", Path: "title", Value: "x"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %#v\nwant %#v", got, want)
 	}
 }

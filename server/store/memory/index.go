@@ -2,11 +2,9 @@ package memory
 
 import (
 	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
 )
 
 // index maps the string values of one attribute path to the entries that
@@ -147,31 +145,9 @@ func (ix *index) conflict(self *entry, doc map[string]any) error {
 	return err
 }
 
-// foldKey maps s to a key shared by every string that compares equal to it
-// case-insensitively, whether the comparison is strings.EqualFold (Unicode
-// simple folding) or equality after strings.ToLower: each rune is lowered,
-// then replaced by the lower case of the smallest rune of its folding orbit
-// ("ſ" and "s", "K" (Kelvin) and "k" share a key). Keys are a superset
-// relation, never finer than the matcher's, so an index lookup can't miss.
-func foldKey(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return strings.Map(foldRune, s)
-		}
-	}
-	// ASCII: foldRune of an ASCII rune is its lower case (the Kelvin sign and
-	// long s fold onto ASCII letters, not the other way round).
-	return strings.ToLower(s)
-}
-
-func foldRune(r rune) rune {
-	r = unicode.ToLower(r)
-	lowest := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		lowest = min(lowest, f)
-	}
-	return unicode.ToLower(lowest)
-}
+// foldKey is the key of a value that is not caseExact: store.Fold, the
+// comparison the filter's eq makes, so uniqueness and lookups agree.
+func foldKey(s string) string { return store.Fold(s) }
 
 // String describes an index for test failure messages.
 func (ix *index) String() string {

@@ -203,23 +203,29 @@ func TestFoldKeyAgreesWithEqualFold(t *testing.T) {
 	}
 }
 
-// TestFoldRuneCoversOrbits checks every rune: all members of its simple
-// folding orbit (what EqualFold equates), and its lower case (what
-// ToLower-based comparison equates), share its key.
+// TestFoldRuneCoversOrbits checks every rune: the members of its simple
+// folding orbit (what EqualFold equates) share its key, and runes that
+// lower or upper case leads to share it only when EqualFold says so (the
+// key is exactly the matcher's relation: "İ" is not "i").
 func TestFoldRuneCoversOrbits(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
-		k := foldRune(r)
+		k := store.FoldRune(r)
 		if r < utf8.RuneSelf && k != unicode.ToLower(r) {
-			t.Fatalf("foldRune(%U)=%U disagrees with foldKey's ASCII fast path", r, k)
-		}
-		if foldRune(unicode.ToLower(r)) != k {
-			t.Fatalf("foldRune(%U)=%U but foldRune(ToLower)=%U", r, k, foldRune(unicode.ToLower(r)))
+			t.Fatalf("FoldRune(%U)=%U disagrees with Fold's ASCII fast path", r, k)
 		}
 		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if foldRune(f) != k {
-				t.Fatalf("foldRune(%U)=%U but foldRune(%U)=%U", r, k, f, foldRune(f))
+			if store.FoldRune(f) != k {
+				t.Fatalf("FoldRune(%U)=%U but FoldRune(%U)=%U", r, k, f, store.FoldRune(f))
 			}
 		}
+		for _, x := range []rune{unicode.ToLower(r), unicode.ToUpper(r)} {
+			if (store.FoldRune(x) == k) != strings.EqualFold(string(x), string(r)) {
+				t.Fatalf("FoldRune(%U) == FoldRune(%U) is %v, EqualFold disagrees", x, r, store.FoldRune(x) == k)
+			}
+		}
+	}
+	if foldKey("İ") == foldKey("i") {
+		t.Errorf("İ and i share a key, which EqualFold does not equate")
 	}
 }
 
@@ -227,12 +233,10 @@ func FuzzFoldKey(f *testing.F) {
 	f.Add("Alice", "ALICE")
 	f.Add("\u212a", "k")
 	f.Add("ς", "Σ")
+	f.Add("İ", "i")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		if strings.EqualFold(a, b) && foldKey(a) != foldKey(b) {
-			t.Errorf("EqualFold(%q, %q) but keys %q, %q", a, b, foldKey(a), foldKey(b))
-		}
-		if strings.ToLower(a) == strings.ToLower(b) && foldKey(a) != foldKey(b) {
-			t.Errorf("same ToLower(%q, %q) but keys %q, %q", a, b, foldKey(a), foldKey(b))
+		if strings.EqualFold(a, b) != (foldKey(a) == foldKey(b)) {
+			t.Errorf("EqualFold(%q, %q) = %v but keys %q, %q", a, b, strings.EqualFold(a, b), foldKey(a), foldKey(b))
 		}
 	})
 }

@@ -100,9 +100,13 @@ func (s *Store) Create(ctx context.Context, tenant string, rt *schema.ResourceTy
 	if err := cancelled(ctx); err != nil {
 		return store.Resource{}, err
 	}
+	if err := store.CheckText(doc); err != nil {
+		return store.Resource{}, err
+	}
 	own := ownCopy(doc) // outside the lock: the copy is the expensive part
 	sp := s.space(tenant, true)
 	sp.mu.Lock()
+	own = sp.liveMembers(rt, own)
 	t := sp.table(rt)
 	if err := t.checkUnique(nil, own); err != nil {
 		sp.mu.Unlock()
@@ -164,13 +168,35 @@ func (s *Store) Update(ctx context.Context, tenant string, rt *schema.ResourceTy
 	if err != nil {
 		return store.Resource{}, err
 	}
-	own := ownCopy(next)
+	if err := store.CheckText(next); err != nil {
+		return store.Resource{}, err
+	}
+	own := sp.liveMembers(rt, ownCopy(next))
 	t := sp.tables[rt.ID]
 	if err := t.checkUnique(e, own); err != nil {
 		return store.Resource{}, err
 	}
 	t.replace(e, own, s.now())
 	return resource(e.snapshot()), nil
+}
+
+// liveMembers drops the members of doc that name no resource of the
+// tenant (store.MemberTypes). The caller holds sp.mu for writing, which
+// Delete needs too: a member deleted before this write is dropped here, one
+// deleted after it is removed from the stored group by Delete.
+func (sp *space) liveMembers(rt *schema.ResourceType, doc map[string]any) map[string]any {
+	if !store.HasMembers(rt) {
+		return doc
+	}
+	doc, _ = store.KeepMembers(doc, func(id string) bool {
+		for _, name := range store.MemberTypes {
+			if t := sp.tables[name]; t != nil && t.byID[id] != nil {
+				return true
+			}
+		}
+		return false
+	})
+	return doc
 }
 
 // Delete removes the resource once check accepts it, then removes it from

@@ -28,7 +28,7 @@ func (s *Store) CreateMany(ctx context.Context, tenant string, rt *schema.Resour
 	}
 	extra := extraUnique(rt)
 	lock := false
-	if hasMembers(rt) {
+	if store.HasMembers(rt) {
 		for _, d := range docs {
 			if _, ok := d["members"]; ok {
 				lock = true
@@ -42,6 +42,9 @@ func (s *Store) CreateMany(ctx context.Context, tenant string, rt *schema.Resour
 		rows := make([][]any, len(docs))
 		var full []map[string]any
 		for i, d := range docs {
+			if err := store.CheckText(d); err != nil {
+				return nil, err
+			}
 			ids[i] = store.NewID()
 			f := store.WithMeta(stripMeta(d), rt.ID, ids[i], 1, now, now)
 			body, err := encode(f)
@@ -54,6 +57,12 @@ func (s *Store) CreateMany(ctx context.Context, tenant string, rt *schema.Resour
 			}
 		}
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			// A load of many thousand resources is one COPY, which may take
+			// longer than the sessions' statement_timeout (meant for a
+			// request's statements); the caller's ctx bounds it instead.
+			if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+				return err
+			}
 			if lock {
 				// As Create: no group gains a member that a Delete is
 				// removing from every group.

@@ -38,7 +38,7 @@ var _ = Describe("CreateMany", func() {
 		var r storedRow
 		var body []byte
 		err := testStore.pool.QueryRow(ctx, `SELECT version, created, modified, doc,
-       scim.fold_key(doc ->> 'userName'), doc ->> 'externalId', scim.value_keys(doc -> 'emails')::text
+       scim.fold(doc ->> 'userName'), doc ->> 'externalId', scim.value_keys(doc -> 'emails')::text
 FROM scim.resources WHERE tenant = $1 AND rtype = $2 AND id = $3`, tenant, rtype, id).
 			Scan(&r.version, &r.created, &r.modified, &body, &r.userKey, &r.extID, &r.emailKeys)
 		Expect(err).NotTo(HaveOccurred())

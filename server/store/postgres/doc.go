@@ -49,7 +49,9 @@
 // that a float64 cannot represent, an unresolvable path, or a filter
 // needing more than 30,000 parameters. Such a part becomes TRUE in the SQL
 // (a whole not over it too), the SQL returns that superset in order, and
-// the compiled Go matcher filters and pages it. Otherwise counting,
+// the compiled Go matcher filters and pages it. An or-chain of id
+// comparisons (the server's rewrite of a User "groups" filter) is one
+// parameter, r.id = ANY($n). Otherwise counting,
 // sorting (creation sequence as the tiebreak, missing values last when
 // ascending and first when descending, as the memory store sorts) and
 // paging happen in SQL, the count and the page from one snapshot.
@@ -63,6 +65,16 @@
 // left to choose, PostgreSQL re-plans on every execution for a tenant the
 // statistics do not know yet, which made a `userName eq` lookup spend 0.3
 // ms planning for 0.04 ms executing.
+//
+// # Bounds
+//
+// A filter of more than store.MaxFilterTerms comparisons is refused (400
+// tooMany) before any SQL is built. Sessions run with jit=off and
+// statement_timeout=30s unless the URL sets them: JIT compilation of a big
+// filter's SQL ignored cancel requests, statement_timeout and
+// pg_terminate_backend, and ran a backend for minutes. pgx sends a cancel
+// request when a statement's ctx ends (the client left, the server's
+// request deadline passed).
 //
 // # Loading
 //
@@ -84,6 +96,11 @@
 // connection, and writes only when nothing reached the server.
 //
 // Deletes in one tenant are serialised (an advisory lock that writes adding
-// group members share), so that no group can gain a member while that
-// member is being deleted.
+// group members share), and those writes look their new members up under
+// that lock, dropping the ones that do not exist: no group can gain a
+// member while, or after, that member is deleted. A write refused by a
+// read-only session (SQLSTATE 25006: a standby, a database set read-only)
+// is 503; the pool is emptied and the write tried once more on a fresh
+// session, since sessions opened read-only stay so after the database is
+// writable again. A full disk (53100) is 507.
 package postgres

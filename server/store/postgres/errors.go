@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -28,6 +29,17 @@ func unavailable(err error) error {
 	return fmt.Errorf("postgres store: %w: %w", schema.ErrUnavailable, err)
 }
 
+// insufficientStorage is 507 for a database out of disk: a *schema.Error
+// for the client (errors.As finds it) that keeps the cause for the log.
+type insufficientStorage struct{ cause error }
+
+func (e insufficientStorage) Error() string {
+	return "postgres store: out of storage: " + e.cause.Error()
+}
+func (e insufficientStorage) Unwrap() []error {
+	return []error{schema.StatusError(http.StatusInsufficientStorage, "the service is out of storage; retry later"), e.cause}
+}
+
 // cancelled turns a done context into the store's error for it, as the
 // memory store does: a wrapped ErrUnavailable that still matches
 // context.Canceled or DeadlineExceeded.
@@ -42,9 +54,10 @@ func cancelled(ctx context.Context) error {
 // SCIM errors pass through; a unique violation is 409 uniqueness (the
 // message built by uniq, which knows the document); text PostgreSQL cannot
 // hold is 400 invalidValue; a lost or refused connection, an ended ctx, a
-// server shutting down or out of resources, a deadlock or serialization
-// failure all wrap schema.ErrUnavailable (503, worth a retry); anything else
-// is an internal error (500) whose text the server does not show.
+// server shutting down or out of resources, a read-only database, a
+// deadlock or serialization failure all wrap schema.ErrUnavailable (503,
+// worth a retry); a full disk is 507; anything else is an internal error
+// (500) whose text the server does not show (it logs it).
 func mapError(ctx context.Context, err error, uniq func(constraint string) error) error {
 	if err == nil {
 		return nil
@@ -85,6 +98,17 @@ func mapError(ctx context.Context, err error, uniq func(constraint string) error
 		// untranslatable character (\u0000 in jsonb), invalid byte
 		// sequence, value too long for an index row.
 		return schema.Errorf(schema.InvalidValue, "the resource holds a value the database cannot store: %s", pe.Message)
+	}
+	switch pe.Code {
+	case "25006":
+		// read_only_sql_transaction: a standby, or a database set
+		// read-only. Writes may work again soon (Store.write replaces the
+		// sessions).
+		return unavailable(err)
+	case "53100":
+		// disk_full: 507 Insufficient Storage (RFC 4918 §11.5), with the
+		// SCIM error body; the server adds Retry-After.
+		return insufficientStorage{err}
 	}
 	class := pe.Code
 	if len(class) > 2 {

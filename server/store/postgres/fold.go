@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/scimharness/scimharness/server/store"
 )
 
 // The Go evaluator and the memory store compare strings that are not
@@ -25,34 +27,17 @@ import (
 //   - orderRune (scim.fold_order): unicode.ToLower(unicode.ToUpper(r)), the
 //     order in which the filter package compares strings that are not
 //     caseExact (gt, ge, lt, le).
-//   - keyRune (scim.fold_key): the memory store's index key, a little coarser
-//     than EqualFold (it puts "İ" with "i"). Uniqueness and sortBy use it, so
-//     that both stores reject the same duplicates and sort the same way.
+//   - keyRune (scim.fold_key): the memory store's old index key, a little
+//     coarser than EqualFold (it put "İ" with "i"). Migration 0004 replaced
+//     it by scim.fold for uniqueness and sortBy, so that uniqueness and
+//     lookups use one comparison (store.Fold) in both stores.
 //
 // All three map ASCII to lower-case ASCII, which lets the SQL functions
 // take a fast path (lower(s COLLATE "C")) for ASCII strings.
 
-// foldRune returns the representative of r's simple case-folding orbit: its
-// smallest lower-case member, or its smallest member if none is lower case.
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		return lowerASCII(r)
-	}
-	best, bestLower := r, rune(-1)
-	for f := r; ; {
-		best = min(best, f)
-		if unicode.IsLower(f) && (bestLower < 0 || f < bestLower) {
-			bestLower = f
-		}
-		if f = unicode.SimpleFold(f); f == r {
-			break
-		}
-	}
-	if bestLower >= 0 {
-		return bestLower
-	}
-	return best
-}
+// foldRune is store.FoldRune: the representative of r's simple
+// case-folding orbit.
+func foldRune(r rune) rune { return store.FoldRune(r) }
 
 // orderRune is the filter package's foldRune: strings that are not
 // caseExact are ordered rune by rune on this mapping.
@@ -63,8 +48,11 @@ func orderRune(r rune) rune {
 	return unicode.ToLower(unicode.ToUpper(r))
 }
 
-// keyRune is the memory store's foldRune: the lower case of the smallest
-// member of the orbit of the rune's lower case.
+// keyRune was the memory store's index key: the lower case of the smallest
+// member of the orbit of the rune's lower case. It put "İ" with "i", which
+// EqualFold does not, so uniqueness and lookups disagreed; migration 0004
+// moved uniqueness and sortBy to scim.fold and dropped scim.fold_key. It
+// stays only to render migrations/0001_fold.sql, which is applied history.
 func keyRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		return lowerASCII(r)
@@ -95,9 +83,8 @@ func mapString(s string, f func(rune) rune) string {
 	return strings.ToLower(s) // ASCII: all three mappings lower ASCII letters only
 }
 
-func fold(s string) string      { return mapString(s, foldRune) }
+func fold(s string) string      { return store.Fold(s) }
 func foldOrder(s string) string { return mapString(s, orderRune) }
-func foldKey(s string) string   { return mapString(s, keyRune) }
 
 // foldFunctions are the SQL functions of migrations/0001_fold.sql, with the
 // Go mapping each mirrors.

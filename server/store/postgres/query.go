@@ -23,6 +23,9 @@ func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 	// Compile and resolve first, as the memory store does, so that a bad
 	// filter or sortBy is the same 400 whatever the tenant holds; the
 	// compiled matcher is also the fallback.
+	if err := store.CheckFilter(q.Filter); err != nil {
+		return store.Page{}, err // before any SQL is built or sent
+	}
 	var match filter.Matcher
 	if q.Filter != nil {
 		m, err := filter.Compile(q.Filter, rt)
@@ -194,7 +197,7 @@ func (s *Store) collect(ctx context.Context, q querier, rt *schema.ResourceType,
 
 // sortKey is the SQL of the memory store's sorter (newSorter, sortKey): the
 // sort value of a resource, or NULL for one without a value of the right
-// type; strings compare bytewise ("C"), through fold_key unless caseExact.
+// type; strings compare bytewise ("C"), through fold unless caseExact.
 func sortKey(rt *schema.ResourceType, sortBy string) (string, error) {
 	ref, ok := rt.Find(schema.SplitPath(sortBy))
 	if !ok {
@@ -231,7 +234,7 @@ func sortKey(rt *schema.ResourceType, sortBy string) (string, error) {
 	}
 	text := "(CASE WHEN " + typeIs("string") + " THEN " + v + " #>> '{}' END)"
 	if !a.CaseExact {
-		text = "scim.fold_key" + text
+		text = "scim.fold" + text
 	}
 	return "(" + text + ` COLLATE "C")`, nil
 }

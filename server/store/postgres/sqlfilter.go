@@ -10,6 +10,7 @@ import (
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/store"
 )
 
 // This file turns a filter.Expr into an SQL condition on the row alias "r"
@@ -202,6 +203,9 @@ func (q *sqlQuery) cond(e filter.Expr, sc scope, depth int) (string, bool) {
 	if depth > maxNesting {
 		return "TRUE", false
 	}
+	if ids, ok := store.IDSet(e); ok && len(ids) > 1 && sc.rt != nil {
+		return q.idIn(ids), true
+	}
 	switch x := filter.Value(e).(type) {
 	case filter.And, filter.Or:
 		_, isAnd := x.(filter.And)
@@ -237,6 +241,20 @@ func (q *sqlQuery) cond(e filter.Expr, sc scope, depth int) (string, bool) {
 		return c, true
 	}
 	return "TRUE", false
+}
+
+// idIn is an id set (store.IDSet) as one parameter: the SQL of the
+// server's rewrite of a User "groups" filter stays one comparison however
+// many members the group has. An id PostgreSQL text cannot hold names no
+// resource (the store makes every id), so it is left out.
+func (q *sqlQuery) idIn(ids []string) string {
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if s, ok := stringLit(id); ok {
+			valid = append(valid, s)
+		}
+	}
+	return "(r.id = ANY(" + q.arg(valid) + "::text[]))"
 }
 
 // terms flattens a chain of and (or of or) into its operands, so that the
@@ -434,8 +452,7 @@ func keysJSON(s string) string {
 // stringTest is the filter package's stringTest. Without caseExact, eq,
 // co, sw and ew compare scim.fold of both sides (EqualFold), and the
 // orderings compare scim.fold_order bytewise unless the two are equal under
-// fold (compareFold). A unique attribute's eq also compares fold_key, a
-// superset of fold equality, so that its unique index is used.
+// fold (compareFold).
 func (q *sqlQuery) stringTest(f field, caseExact bool, op filter.Op, lit string) func(val) string {
 	var cond func(t string) string
 	switch {
@@ -449,18 +466,10 @@ func (q *sqlQuery) stringTest(f field, caseExact bool, op filter.Op, lit string)
 		p := q.arg(lit)
 		cond = func(t string) string { return "(" + t + ` COLLATE "C") ` + sqlOps[op] + " " + p }
 	case op == filter.Eq:
+		// For userName and Group displayName this is the expression of
+		// their unique indexes (migrations/0004), which it uses.
 		p := q.arg(fold(lit))
-		key := ""
-		if f.rt != nil && f.sub == nil && !f.attr.MultiValued && indexedUnique(f.rt, f.attr) != "" {
-			key = q.arg(foldKey(lit))
-		}
-		cond = func(t string) string {
-			c := "scim.fold(" + t + ") = " + p
-			if key != "" {
-				c = "scim.fold_key(" + t + ") = " + key + " AND " + c
-			}
-			return c
-		}
+		cond = func(t string) string { return "scim.fold(" + t + ") = " + p }
 	case op == filter.Co || op == filter.Sw || op == filter.Ew:
 		p := q.arg(likePattern(op, fold(lit)))
 		cond = func(t string) string { return "scim.fold(" + t + ") LIKE " + p }

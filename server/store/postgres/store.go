@@ -56,6 +56,11 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		// sets plan_cache_mode wins.
 		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	}
+	for name, value := range guardParams {
+		if _, ok := cfg.ConnConfig.RuntimeParams[name]; !ok {
+			cfg.ConnConfig.RuntimeParams[name] = value
+		}
+	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		// Without a timeout a connection attempt to a host that drops
 		// packets waits on the kernel: a request would hang instead of
@@ -77,6 +82,28 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	}
 	return &Store{pool: pool, now: time.Now}, nil
 }
+
+// guardParams are session settings that bound the work of one statement,
+// set on every connection unless the URL sets them:
+//
+//   - jit=off: PostgreSQL JIT-compiles a statement its planner thinks costly,
+//     and the SQL of a filter with many terms looks costly. The compile
+//     ignores pg_cancel_backend, pg_terminate_backend and statement_timeout:
+//     a filter of 2,000 or-terms took over 65 s and 778 MB of one backend
+//     (only kill -9 stopped it, restarting the cluster), and 0.16–1.6 s
+//     without JIT. The store's statements are short lookups JIT never pays
+//     for.
+//   - statement_timeout: no statement, lock waits included, runs longer
+//     than this, whatever the client does; the server's per-request
+//     deadline (server.Config.RequestTimeout) normally ends it first.
+var guardParams = map[string]string{
+	"jit":               "off",
+	"statement_timeout": StatementTimeout,
+}
+
+// StatementTimeout is the statement_timeout of the store's sessions unless
+// the URL sets one.
+const StatementTimeout = "30s"
 
 // Close closes every connection of the store.
 func (s *Store) Close() { s.pool.Close() }
@@ -106,11 +133,50 @@ const (
 	uniqueLockSQL        = `SELECT pg_advisory_xact_lock(hashtextextended('scim/unique/' || $1 || '/' || $2 || '/' || $3, 0))`
 )
 
-func hasMembers(rt *schema.ResourceType) bool { return rt.Core().Attr("members") != nil }
+// liveMembers drops the members of doc that name no resource of the
+// tenant (store.MemberTypes), looking up only the values not in old (the
+// member values of the version being replaced, which exist: Delete
+// removes a resource from every group). The caller holds the members lock
+// shared, so a Delete either committed before the look-up, which then
+// misses the member, or waits for this transaction and removes the member
+// after it.
+func liveMembers(ctx context.Context, tx pgx.Tx, tenant string, doc map[string]any, old []string) (map[string]any, error) {
+	known := map[string]bool{}
+	for _, v := range old {
+		known[v] = true
+	}
+	var ask []string
+	for _, v := range store.MemberValues(doc) {
+		if !known[v] {
+			if _, ok := stringLit(v); ok {
+				ask = append(ask, v)
+			}
+		}
+	}
+	if len(ask) > 0 {
+		rows, err := tx.Query(ctx, `SELECT id FROM scim.resources WHERE tenant = $1 AND rtype = ANY($2) AND id = ANY($3)`,
+			tenant, store.MemberTypes, ask)
+		if err != nil {
+			return nil, err
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			known[id] = true
+		}
+	}
+	doc, _ = store.KeepMembers(doc, func(v string) bool { return known[v] })
+	return doc, nil
+}
 
 // Create stores doc as a new resource with a fresh id and meta.
 func (s *Store) Create(ctx context.Context, tenant string, rt *schema.ResourceType, doc map[string]any) (store.Resource, error) {
 	if err := cancelled(ctx); err != nil {
+		return store.Resource{}, err
+	}
+	if err := store.CheckText(doc); err != nil {
 		return store.Resource{}, err
 	}
 	// The document is encoded before Create returns and nothing of it is
@@ -118,30 +184,48 @@ func (s *Store) Create(ctx context.Context, tenant string, rt *schema.ResourceTy
 	own := stripMeta(doc)
 	now := s.clock()
 	_, lock := own["members"]
-	lock = lock && hasMembers(rt)
+	lock = lock && store.HasMembers(rt)
 	extra := extraUnique(rt)
 	for attempt := 0; ; attempt++ {
 		id := store.NewID()
-		full := store.WithMeta(own, rt.ID, id, 1, now, now)
-		body, err := encode(full)
-		if err != nil {
-			return store.Resource{}, err
+		var body []byte
+		var uniq func(string) error
+		// prepare writes the document with its id and meta.
+		prepare := func(doc map[string]any) (map[string]any, error) {
+			full := store.WithMeta(doc, rt.ID, id, 1, now, now)
+			uniq = uniqueness(rt, full)
+			var err error
+			body, err = encode(full)
+			return full, err
 		}
 		insert := func(ctx context.Context, q querier) error {
 			_, err := q.Exec(ctx, `INSERT INTO scim.resources (tenant, rtype, id, version, created, modified, doc)
 VALUES ($1, $2, $3, 1, $4, $4, $5)`, tenant, rt.ID, id, now, body)
 			return err
 		}
+		var err error
 		if !lock && len(extra) == 0 {
 			// The common case is one statement: the unique indexes decide
 			// races between creates.
+			if _, err = prepare(own); err != nil {
+				return store.Resource{}, err
+			}
 			err = s.write(ctx, func(ctx context.Context) error { return insert(ctx, s.pool) })
 		} else {
 			err = s.inTx(ctx, func(tx pgx.Tx) error {
+				doc := own
 				if lock {
 					if _, err := tx.Exec(ctx, membersSharedLockSQL, tenant); err != nil {
 						return err
 					}
+					var err error
+					if doc, err = liveMembers(ctx, tx, tenant, doc, nil); err != nil {
+						return err
+					}
+				}
+				full, err := prepare(doc)
+				if err != nil {
+					return err
 				}
 				if err := checkUnique(ctx, tx, tenant, rt, id, full, extra); err != nil {
 					return err
@@ -149,7 +233,7 @@ VALUES ($1, $2, $3, 1, $4, $4, $5)`, tenant, rt.ID, id, now, body)
 				return insert(ctx, tx)
 			})
 		}
-		err = mapError(ctx, err, uniqueness(rt, full))
+		err = mapError(ctx, err, uniq)
 		if errors.Is(err, errIDTaken) && attempt < 3 {
 			continue // a random id collided: astronomically unlikely, never fatal
 		}
@@ -220,7 +304,8 @@ func (s *Store) Update(ctx context.Context, tenant string, rt *schema.ResourceTy
 	var uniq func(string) error
 	extra := extraUnique(rt)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if hasMembers(rt) {
+		members := store.HasMembers(rt)
+		if members {
 			if _, err := tx.Exec(ctx, membersSharedLockSQL, tenant); err != nil {
 				return err
 			}
@@ -233,9 +318,18 @@ func (s *Store) Update(ctx context.Context, tenant string, rt *schema.ResourceTy
 		if err != nil {
 			return err
 		}
+		old := store.MemberValues(cur) // before fn, which may change cur
 		next, err := fn(store.Resource{ID: id, Version: c.version, Doc: cur})
 		if err != nil {
 			return fnError{err}
+		}
+		if err := store.CheckText(next); err != nil {
+			return err
+		}
+		if members {
+			if next, err = liveMembers(ctx, tx, tenant, next, old); err != nil {
+				return err
+			}
 		}
 		version, modified := c.version+1, later(s.clock(), c.modified)
 		// encode reads next before fn's caller can touch it again, so a
@@ -436,14 +530,34 @@ func (s *Store) read(ctx context.Context, fn func(context.Context) error) error 
 }
 
 // write runs a write, once more only when the first attempt failed before
-// anything reached the server (pgconn.SafeToRetry): a write that may have
-// been applied is never repeated, it fails with 503 for the client to retry.
+// anything reached the server (pgconn.SafeToRetry), or was refused by a
+// read-only session (nothing was written): a write that may have been
+// applied is never repeated, it fails with 503 for the client to retry.
 func (s *Store) write(ctx context.Context, fn func(context.Context) error) error {
 	err := fn(ctx)
-	if err != nil && ctx.Err() == nil && s.lost(err) && pgconn.SafeToRetry(err) {
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	switch {
+	case s.lost(err) && pgconn.SafeToRetry(err):
+		err = fn(ctx)
+	case readOnly(err):
+		// A session takes default_transaction_read_only when it starts
+		// (ALTER DATABASE/ROLE ... SET, a standby, a failover): sessions
+		// opened while the database was read-only stay read-only after it
+		// is writable again, and kept answering every write with an error.
+		// Fresh ones see the database as it is now.
+		s.pool.Reset()
 		err = fn(ctx)
 	}
 	return err
+}
+
+// readOnly reports whether err is SQLSTATE 25006, a write refused by a
+// read-only transaction.
+func readOnly(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "25006"
 }
 
 // lost reports whether err is the failure of a connection and, if so,

@@ -12,7 +12,7 @@ import (
 // errIDTaken is a collision of a fresh random id with a stored one.
 var errIDTaken = errors.New("postgres store: id collision")
 
-// uniqueIndexes are the unique indexes of migrations/0003_resources.sql that
+// uniqueIndexes are the unique indexes of migrations/0004_fold_unique.sql that
 // enforce uniqueness "server" (resource type → attribute → index). The
 // database decides races between concurrent creates with them: of 100
 // concurrent creates of one userName exactly one commits.
@@ -22,7 +22,7 @@ var uniqueIndexes = map[string]map[string]string{
 }
 
 // indexedUnique returns the unique index for attribute a of rt, or "". The
-// indexes compare fold_key, so they stand for attributes that are not
+// indexes compare scim.fold, so they stand for attributes that are not
 // caseExact only.
 func indexedUnique(rt *schema.ResourceType, a *schema.Attribute) string {
 	if a.CaseExact {
@@ -77,7 +77,7 @@ func uniqueness(rt *schema.ResourceType, doc map[string]any) func(constraint str
 // attributes no index covers: under a transaction-level advisory lock per
 // tenant, type and attribute (so two writers of the same value cannot both
 // find it free), it looks for another resource holding one of doc's values,
-// compared as the memory store compares them (fold_key unless caseExact).
+// compared as the memory store compares them (fold unless caseExact).
 func checkUnique(ctx context.Context, tx pgx.Tx, tenant string, rt *schema.ResourceType, self string, doc map[string]any, attrs []*schema.Attribute) error {
 	for _, a := range attrs {
 		values := stringValues(doc[a.Name])
@@ -87,7 +87,7 @@ func checkUnique(ctx context.Context, tx pgx.Tx, tenant string, rt *schema.Resou
 		if _, err := tx.Exec(ctx, uniqueLockSQL, tenant, rt.ID, a.Name); err != nil {
 			return err
 		}
-		cmp := `scim.fold_key(e.v #>> '{}') = scim.fold_key($4)`
+		cmp := `scim.fold(e.v #>> '{}') = scim.fold($4)`
 		if a.CaseExact {
 			cmp = `(e.v #>> '{}') = $4`
 		}

@@ -10,6 +10,7 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
 )
@@ -56,6 +57,32 @@ func uniquenessSpecs(e *env) {
 			e.createUser("alice", nil)
 			e.createIn(randomTenant(), e.users, e.userDoc("alice", nil))
 			e.createGroup("alice")
+		})
+
+		// Issue 14: "İ" (U+0130) collided with "i" for uniqueness but
+		// `userName eq` did not find it, so an IdP's lookup-then-create was
+		// stuck. Whatever a store decides, a 409 must mean the lookup finds
+		// the holder, and a 201 that it finds only the new user.
+		g.It("uses one comparison for uniqueness and for userName eq", func() {
+			for _, p := range [][2]string{
+				{"İstanbul", "istanbul"}, {"İstanbul", "İSTANBUL"}, {"ıi", "II"},
+				{"ſam", "SAM"}, {"\u212aelvin", "kelvin"}, {"straße", "STRAẞE"},
+				{"ǅ", "ǆ"}, {"ΣΑΣ", "σας"}, {"ﬀ", "ff"},
+			} {
+				tenant := randomTenant()
+				first := e.createIn(tenant, e.users, e.userDoc(p[0], nil))
+				second, err := e.s.Create(e.ctx, tenant, e.users, e.userDoc(p[1], nil))
+				expr, perr := filter.Parse(fmt.Sprintf("userName eq %q", p[1]))
+				Expect(perr).NotTo(HaveOccurred())
+				found, qerr := e.s.Query(e.ctx, tenant, e.users, store.Query{Filter: expr, Count: -1})
+				Expect(qerr).NotTo(HaveOccurred())
+				if err != nil {
+					expectSCIMError(err, 409, schema.Uniqueness)
+					Expect(pageIDs(found)).To(Equal([]string{first.ID}), "%q is taken by %q: the lookup finds it", p[1], p[0])
+				} else {
+					Expect(pageIDs(found)).To(Equal([]string{second.ID}), "%q and %q are distinct: the lookup finds one", p[1], p[0])
+				}
+			}
 		})
 
 		g.It("does not make non-unique attributes unique", func() {
@@ -106,9 +133,11 @@ func tenantSpecs(e *env) {
 
 		g.It("leaves another tenant's groups alone when a user is deleted", func() {
 			alice := e.createUser("alice", nil)
-			// A group in another tenant that (wrongly) names alice's id.
 			other := randomTenant()
-			grp := e.createIn(other, e.groups, e.groupDoc("admins", alice.ID))
+			bob := e.createIn(other, e.users, e.userDoc("bob", nil))
+			// A group in another tenant cannot name alice: her id is dropped.
+			grp := e.createIn(other, e.groups, e.groupDoc("admins", bob.ID, alice.ID))
+			Expect(memberValues(grp)).To(Equal([]string{bob.ID}))
 			Expect(e.s.Delete(e.ctx, e.tenant, e.users, alice.ID, nil)).To(Succeed())
 			got, err := e.s.Get(e.ctx, other, e.groups, grp.ID)
 			Expect(err).NotTo(HaveOccurred())

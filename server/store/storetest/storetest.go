@@ -54,6 +54,7 @@ func Describe(name string, newStore func() store.Store) bool {
 		createSpecs(e)
 		updateSpecs(e)
 		deleteSpecs(e)
+		memberSpecs(e)
 		copySpecs(e)
 		uniquenessSpecs(e)
 		tenantSpecs(e)
@@ -61,6 +62,8 @@ func Describe(name string, newStore func() store.Store) bool {
 		querySpecs(e)
 		pagingSpecs(e)
 		sortSpecs(e)
+		limitSpecs(e)
+		textSpecs(e)
 	})
 }
 
