@@ -139,7 +139,7 @@ func TestHumbolRoles(t *testing.T) {
 	// Entra's SingleAppRoleAssignment adds the new role (the catalog's
 	// corrections, MAP): one role per user, so the add replaces it.
 	h.patchOK("/Users/"+id, obj{"op": "Add", "path": "roles", "value": []any{obj{"value": `{"id":"r1","value":"Member","displayName":"Member"}`}}})
-	if roles, _ := h.mustGet("/Users/"+id)["roles"].([]any); len(roles) != 1 || str(get(obj{"roles": roles}, "roles", 0), "value") != "Member" {
+	if roles, _ := h.mustGet("/Users/" + id)["roles"].([]any); len(roles) != 1 || str(get(obj{"roles": roles}, "roles", 0), "value") != "Member" {
 		t.Errorf("after Entra's add of a role the roles are %v, want the one role Member", roles)
 	}
 	want(t, h.patch("/Users/"+id, obj{"op": "Add", "path": "roles", "value": []any{obj{"value": "Root"}}}), http.StatusBadRequest, "invalidValue")
