@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/server/servertest"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
 	"github.com/scimharness/scimharness/server/store/postgres"
@@ -325,11 +325,13 @@ func fixtureServer(ctx context.Context, f *fixtureStore, n int, token string) (h
 			}
 		}
 	}
-	tenants := server.NewTenants()
-	if err := tenants.Add(f.tenant, server.HashToken(token)); err != nil {
+	// The one in-process reference server, not started: the fixture serves
+	// its handler on its own listener.
+	srv, err := servertest.NewUnstartedServer(servertest.WithStore(f.st), servertest.WithTenant(f.tenant), servertest.WithToken(token))
+	if err != nil {
 		return nil, err
 	}
-	return server.New(server.Config{Store: f.st, Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return srv.Handler, nil
 }
 
 // loadPostgres loads the n users with CreateMany, a batch at a time from
