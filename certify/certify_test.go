@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,7 +149,9 @@ func TestGoogleRecordingGradesAsGoogle(t *testing.T) {
 	})
 	res := certify.Grade(recs)
 	checkProfile(t, res, "google",
-		[]string{"User-Agent Google-Auto-Provisioning", "SCIM 1.0 core URN", "Content-Type application/json"},
+		// application/json is graded (a quirk) but is no fingerprint of
+		// Google: Okta's spec test sends it too.
+		[]string{"User-Agent Google-Auto-Provisioning", "SCIM 1.0 core URN"},
 		[]certify.Step{certify.StepCreate, certify.StepUpdateSingle, certify.StepDisable},
 		[]certify.Step{certify.StepGroups, certify.StepMemberAdd})
 	for _, rule := range []string{"content-type-json", "schemas-scim1-urn"} {
@@ -161,15 +164,20 @@ func TestGoogleRecordingGradesAsGoogle(t *testing.T) {
 func TestOktaRecordingGradesAsOkta(t *testing.T) {
 	recs := recording(t, func(base string) {
 		c := newClient(t, okta.ClientConfig(client.Config{BaseURL: base, Token: token}))
-		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1}, scenario.Options{Keep: true}) // Keep: no harness cleanup DELETEs; Okta never deletes users
+		// OIN: a catalog app deactivates with a path-less replace and PATCHes
+		// membership (an AIW app PUTs both). Keep: no harness cleanup
+		// DELETEs; Okta never deletes users.
+		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1, App: okta.AppOIN}, scenario.Options{Keep: true})
 	})
 	res := certify.Grade(recs)
 	checkProfile(t, res, "okta",
 		[]string{"User-Agent \"Okta SCIM Client", "startIndex=1&count=100", "path-less replace {\"active\": false}"},
 		[]certify.Step{certify.StepCreate, certify.StepUpdateSingle, certify.StepDisable, certify.StepGroups, certify.StepMemberAdd, certify.StepMemberRemove},
 		[]certify.Step{certify.StepDelete})
-	if res.Verdict != certify.Certified {
-		t.Errorf("verdict %s, want certified: Okta sends RFC-conformant requests; findings %+v", res.Verdict, res.Findings)
+	// Okta's spec test POSTs with Content-Type application/json (a SHOULD
+	// of RFC 7644 §3.1): a quirk, and the only finding.
+	if res.Verdict != certify.CertifiedWithQuirks || !onlyFindings(res, "content-type-json") {
+		t.Errorf("verdict %s, want certified with quirks for application/json alone; findings %+v", res.Verdict, res.Findings)
 	}
 }
 
@@ -196,12 +204,12 @@ func TestAnonymousTrafficDoesNotChangeTheVerdict(t *testing.T) {
 		}
 		anonymous()
 		c := newClient(t, okta.ClientConfig(client.Config{BaseURL: base, Token: token}))
-		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1}, scenario.Options{Keep: true})
+		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1, App: okta.AppOIN}, scenario.Options{Keep: true})
 		anonymous()
 	})
 	res := certify.Grade(recs)
-	if res.Verdict != certify.Certified {
-		t.Errorf("verdict %s, want certified (as without the anonymous requests); findings %+v", res.Verdict, res.Findings)
+	if res.Verdict != certify.CertifiedWithQuirks || !onlyFindings(res, "content-type-json") {
+		t.Errorf("verdict %s, want certified with quirks for application/json alone (as without the anonymous requests); findings %+v", res.Verdict, res.Findings)
 	}
 	for _, rc := range recs {
 		for _, e := range rc.Entries {
@@ -316,4 +324,14 @@ func TestReportHasVerdictAndCoverage(t *testing.T) {
 	if !strings.Contains(rep.Title, string(res.Verdict)) {
 		t.Errorf("title %q", rep.Title)
 	}
+}
+
+// onlyFindings reports whether every finding of res is of one of rules.
+func onlyFindings(res certify.Result, rules ...string) bool {
+	for _, f := range res.Findings {
+		if !slices.Contains(rules, f.Rule) {
+			return false
+		}
+	}
+	return true
 }

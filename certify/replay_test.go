@@ -78,7 +78,7 @@ func TestReplayEntraRecording(t *testing.T) {
 func TestReplayOktaRecording(t *testing.T) {
 	recs := recording(t, func(base string) {
 		c := newClient(t, okta.ClientConfig(client.Config{BaseURL: base, Token: token}))
-		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1}, scenario.Options{})
+		okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1, App: okta.AppOIN}, scenario.Options{})
 	})
 	rs := replay(t, recs, "")
 	if s := summary(rs); s.Verdict >= scenario.Fail {

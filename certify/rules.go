@@ -43,7 +43,7 @@ type Rule struct {
 var Rules = []Rule{
 	{"token-in-query", Violation, "RFC 7644 §7.5.2; RFC 6750 §2.3, §5.3", "a credential (access_token, token, api_key…) in the query string: URLs end up in logs"},
 	{"content-type", Violation, "RFC 7644 §3.1, §3.8", "a request body without Content-Type application/scim+json (or application/json)"},
-	{"content-type-json", Quirk, "RFC 7644 §3.8; " + srcGoogleCT, "Content-Type application/json instead of application/scim+json, as Google"},
+	{"content-type-json", Quirk, "RFC 7644 §3.1, §3.8; " + srcGoogleCT + "; Okta SCIM 2.0 spec test (doc)", "Content-Type application/json instead of application/scim+json, as Google and Okta's spec test"},
 	{"body-not-json", Violation, "RFC 7644 §3.1", "a request body that is not one JSON object"},
 	{"schemas-missing", Violation, "RFC 7643 §3; RFC 7644 §3.3, §3.5.2", "a POST/PUT/PATCH body without \"schemas\""},
 	{"schemas-core-urn", Violation, "RFC 7643 §3, §8.7.1; RFC 7644 §3.3, §3.5.2", "\"schemas\" lacks the URN of the resource or message (core 2.0 User/Group, PatchOp)"},
@@ -111,8 +111,6 @@ func (g *grader) find(rule, format string, args ...any) {
 	r := ruleOf(rule)
 	f := Finding{Level: r.Level, Rule: rule, Message: fmt.Sprintf(format, args...), Source: r.Source, File: g.file, Seq: g.e.Seq, Request: g.e.String()}
 	switch rule {
-	case "content-type-json":
-		f.IdP = "google"
 	case "schemas-scim1-urn":
 		f.IdP = "google"
 	case "schemas-adscim", "patch-op-case", "patch-dotted-keys", "patch-remove-members-value", "boolean-as-string":
@@ -301,8 +299,8 @@ func (g *grader) contentType() {
 		g.find("content-type", "Content-Type %q does not parse: %v", ct, err)
 	case mt == scim.MediaType:
 	case mt == "application/json":
-		g.find("content-type-json", "Content-Type %s, not application/scim+json; servers must accept it (Google sends it)", ct)
-		g.print("google", "Content-Type application/json", srcGoogleCT)
+		// Not a fingerprint: Google and Okta's spec test both send it.
+		g.find("content-type-json", "Content-Type %s, not application/scim+json (RFC 7644 §3.1: SHOULD); servers must accept it: Google Workspace and Okta's SCIM spec test send it", ct)
 	default:
 		g.find("content-type", "Content-Type %q is not application/scim+json", ct)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/board"
 	"github.com/scimharness/scimharness/server/provider/builtin"
 	"github.com/scimharness/scimharness/server/store"
 	"github.com/scimharness/scimharness/server/store/memory"
@@ -18,7 +19,7 @@ import (
 func replica(t *testing.T, st store.Store, key []byte, secret string, clock *fakeClock) string {
 	t.Helper()
 	hub, err := builtin.ByNameWith("board", provider.Settings{Clients: []provider.Client{
-		{ID: "idp", SecretSHA256: server.HashToken(secret), Lifetime: time.Hour, Principal: provider.Principal{SCIM: true}},
+		{ID: "idp", SecretSHA256: server.HashToken(secret), Lifetime: time.Hour, Principal: provider.Principal{Grants: []string{board.SCIMEnabled}}},
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/board"
 	"github.com/scimharness/scimharness/server/provider/builtin"
 )
 
@@ -43,8 +44,8 @@ func boardServer(t *testing.T) (root string, clock *fakeClock) {
 	sum := func(s string) [32]byte { return server.HashToken(s) }
 	hub, err := builtin.ByNameWith("board", provider.Settings{
 		Clients: []provider.Client{
-			{ID: "idp", SecretSHA256: sum(boardSecret), Lifetime: 60 * time.Minute, Principal: provider.Principal{SCIM: true}},
-			{ID: "reporting", SecretSHA256: sum(boardOtherSecret), Principal: provider.Principal{SCIM: false}},
+			{ID: "idp", SecretSHA256: sum(boardSecret), Lifetime: 60 * time.Minute, Principal: provider.Principal{Grants: []string{board.SCIMEnabled}}},
+			{ID: "reporting", SecretSHA256: sum(boardOtherSecret), Principal: provider.Principal{}},
 		},
 		PermissionGroups: []provider.PermissionGroup{
 			{Name: "Planners", Default: true},
@@ -57,7 +58,7 @@ func boardServer(t *testing.T) (root string, clock *fakeClock) {
 		t.Fatal(err)
 	}
 	hub2, err := builtin.ByNameWith("board", provider.Settings{
-		Clients:          []provider.Client{{ID: "idp", SecretSHA256: sum(boardSecret), Principal: provider.Principal{SCIM: true}}},
+		Clients:          []provider.Client{{ID: "idp", SecretSHA256: sum(boardSecret), Principal: provider.Principal{Grants: []string{board.SCIMEnabled}}}},
 		PermissionGroups: []provider.PermissionGroup{{Name: "Planners", Default: true, Disabled: true}},
 	})
 	if err != nil {

@@ -35,11 +35,11 @@ func huddleServer(t *testing.T) string {
 	t.Helper()
 	sum := func(s string) [32]byte { return server.HashToken(s) }
 	p123, err := builtin.ByNameWith("huddle", provider.Settings{
-		Actors:       []provider.Actor{{Name: "viewer", TokenSHA256: sum(huddleViewer), Provisioning: false}},
+		Actors:       []provider.Actor{{Name: "viewer", TokenSHA256: sum(huddleViewer)}},
 		EmailDomains: []string{"example.com"},
 		Clients: []provider.Client{
-			{ID: huddleClient, SecretSHA256: sum(huddleSecret), Principal: provider.Principal{Provisioning: true}},
-			{ID: huddleNoPerms, SecretSHA256: sum("s"), Principal: provider.Principal{Provisioning: false}},
+			{ID: huddleClient, SecretSHA256: sum(huddleSecret), Principal: provider.Principal{Grants: []string{huddle.Provisioning}}},
+			{ID: huddleNoPerms, SecretSHA256: sum("s"), Principal: provider.Principal{}},
 		},
 	})
 	if err != nil {

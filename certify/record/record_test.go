@@ -418,7 +418,7 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 // any request carries it (server.Config.Issued).
 func TestRecordRedactsEveryTenantsTokenAsALiteral(t *testing.T) {
 	secretHash := sha256.Sum256([]byte("client-secret-0123456789"))
-	hub, err := board.New(provider.Settings{Clients: []provider.Client{{ID: "idp", SecretSHA256: secretHash, Principal: provider.Principal{SCIM: true}}}})
+	hub, err := board.New(provider.Settings{Clients: []provider.Client{{ID: "idp", SecretSHA256: secretHash, Principal: provider.Principal{Grants: []string{board.SCIMEnabled}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

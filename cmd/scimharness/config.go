@@ -14,7 +14,9 @@ import (
 
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/board"
 	"github.com/scimharness/scimharness/server/provider/builtin"
+	"github.com/scimharness/scimharness/server/provider/huddle"
 )
 
 // fileConfig is the --config file. YAML, so JSON works too:
@@ -146,7 +148,7 @@ func (tc tenantConfig) settings() (provider.Settings, error) {
 		if err != nil {
 			return s, fmt.Errorf("actor %q: %v", a.Name, err)
 		}
-		s.Actors = append(s.Actors, provider.Actor{Name: a.Name, TokenSHA256: h, Provisioning: a.Provisioning})
+		s.Actors = append(s.Actors, provider.Actor{Name: a.Name, TokenSHA256: h, Grants: grants(a.Provisioning, false)})
 	}
 	s.EmailDomains = tc.EmailDomains
 	for _, c := range tc.Clients {
@@ -159,7 +161,7 @@ func (tc tenantConfig) settings() (provider.Settings, error) {
 		}
 		s.Clients = append(s.Clients, provider.Client{
 			ID: c.ID, SecretSHA256: h, Lifetime: time.Duration(c.TokenMinutes) * time.Minute,
-			Principal: provider.Principal{SCIM: c.SCIM, Provisioning: c.Provisioning},
+			Principal: provider.Principal{Grants: grants(c.Provisioning, c.SCIM)},
 		})
 	}
 	for _, g := range tc.PermissionGroups {
@@ -306,4 +308,17 @@ func loadTenants(token, path string) (*server.Tenants, error) {
 		return nil, errors.New("no token: pass --token, set SCIM_TOKEN, or give tenants with tokens in --config")
 	}
 	return t, nil
+}
+
+// grants are the permissions the config's booleans give: Huddle's
+// provisioning and Board's "enable SCIM endpoint".
+func grants(provisioning, scimEnabled bool) []string {
+	var g []string
+	if provisioning {
+		g = append(g, huddle.Provisioning)
+	}
+	if scimEnabled {
+		g = append(g, board.SCIMEnabled)
+	}
+	return g
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/scimharness/scimharness/server/schema"
@@ -18,16 +19,20 @@ type Principal struct {
 	Name string
 	// Client is set for a token issued by the tenant's token endpoint.
 	Client bool
-	// Provisioning: the actor may provision users (Huddle, seed 002:
-	// "Actor does not have provisioning permissions" is a 403).
-	Provisioning bool
-	// SCIM: the Client API user has "enable SCIM endpoint" turned on
-	// (Board, seed 003).
-	SCIM bool
+	// Grants are the permissions the service gives the actor or client,
+	// named by the provider that checks them (Huddle's
+	// huddle.Provisioning, Board's board.SCIMEnabled): the generic server
+	// knows none of them.
+	Grants []string
+	// All is set for a plain tenant token: it holds every permission.
+	All bool
 }
 
+// Has reports whether p holds the permission perm.
+func (p Principal) Has(perm string) bool { return p.All || slices.Contains(p.Grants, perm) }
+
 // Full is the principal of a plain tenant token: every permission.
-var Full = Principal{Provisioning: true, SCIM: true}
+var Full = Principal{All: true}
 
 // Client is an OAuth2 client of a tenant's token endpoint (RFC 6749 §4.4,
 // client credentials).
@@ -102,9 +107,9 @@ type Settings struct {
 
 // Actor is a tenant token with permissions.
 type Actor struct {
-	Name         string
-	TokenSHA256  [sha256.Size]byte
-	Provisioning bool
+	Name        string
+	TokenSHA256 [sha256.Size]byte
+	Grants      []string // see Principal.Grants
 }
 
 // PermissionGroup is a Board Permission Group, served as a SCIM Group.
@@ -130,7 +135,7 @@ func (s Settings) Access(scope string) (*Access, error) {
 	}
 	a := &Access{Actors: map[[sha256.Size]byte]Principal{}, Clients: map[string]Client{}, Scope: scope}
 	for _, ac := range s.Actors {
-		a.Actors[ac.TokenSHA256] = Principal{Name: ac.Name, Provisioning: ac.Provisioning}
+		a.Actors[ac.TokenSHA256] = Principal{Name: ac.Name, Grants: ac.Grants}
 	}
 	for _, c := range s.Clients {
 		if c.ID == "" {

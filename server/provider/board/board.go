@@ -12,6 +12,10 @@ import (
 	"github.com/scimharness/scimharness/server/schema"
 )
 
+// SCIMEnabled is the permission of a Client API user with "enable SCIM
+// endpoint" turned on (seed 003); the config key "scim: true" grants it.
+const SCIMEnabled = "scim"
+
 // Scope is the scope Board's token endpoint requires (seed 003).
 const Scope = "board-scim"
 
@@ -100,7 +104,7 @@ func New(s provider.Settings) (*provider.Provider, error) {
 		// "…/scim/Users/<user id>"; /scim/v2 keeps working.
 		Bases: []string{"/scim"},
 		Authorize: func(p provider.Principal) error {
-			if p.Client && !p.SCIM {
+			if p.Client && !p.Has(SCIMEnabled) {
 				return schema.StatusError(http.StatusForbidden,
 					`Client API user %q does not have the "enable SCIM endpoint" option turned on`, p.Name)
 			}

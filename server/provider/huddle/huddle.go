@@ -84,10 +84,14 @@ func New(s provider.Settings) (*provider.Provider, error) {
 	}, nil
 }
 
+// Provisioning is the permission of an actor or client that may provision
+// users (seed 002); the config key "provisioning: true" grants it.
+const Provisioning = "provisioning"
+
 // authorize lets only actors with provisioning permission use the API
 // (seed 002: "Actor does not have provisioning permissions" is a 403).
 func authorize(p provider.Principal) error {
-	if !p.Provisioning {
+	if !p.Has(Provisioning) {
 		return schema.StatusError(http.StatusForbidden, "the actor does not have provisioning permissions")
 	}
 	return nil
