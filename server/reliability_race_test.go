@@ -56,6 +56,7 @@ func TestRaceCreateSameUserName(t *testing.T) {
 		if tot := c.total("/Users"); tot != 1 {
 			t.Errorf("%d users, want 1", tot)
 		}
+		checkAllValid(t, c, "after the create race")
 	})
 }
 
@@ -116,6 +117,7 @@ func TestRaceIfMatchCounter(t *testing.T) {
 			t.Errorf("counter %d after %d successful PATCHes (want %d)", final, successes.Load(), workers*each)
 		}
 		t.Logf("%d successful If-Match PATCHes, %d retried after 412, counter %d", successes.Load(), retries.Load(), final)
+		checkAllValid(t, c, "after the If-Match race")
 	})
 }
 
@@ -191,5 +193,6 @@ func TestRaceGroupMembership(t *testing.T) {
 				t.Errorf("user m%02d: in the group per User.groups = %v, want %v", i, in, want[id])
 			}
 		}
+		checkAllValid(t, c, "after the membership race")
 	})
 }
