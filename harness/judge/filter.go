@@ -9,11 +9,12 @@ import (
 	"github.com/scimharness/scimharness/wire"
 )
 
-// The judgements below generalise NobodyFound and FoundOnce to any filter
-// and any kind of resource (a user matched by externalId or work email, a
-// group by displayName), as Entra matches on whatever attribute its
-// mapping names. They were written once here so that Entra's simulator
-// stopped keeping its own, drifted copies.
+// MatchesNone and MatchesOne are the one implementation of a lookup's
+// judgement, for any filter and any kind of resource (a user matched by
+// userName, externalId or work email, a group by displayName), as Entra
+// matches on whatever attribute its mapping names; NobodyFound and
+// FoundOnce are their userName forms, which Google and Okta use. Entra's
+// simulator kept its own copies before, and they had drifted.
 
 // ReadListResponse is [Voice.ReadList] that also requires the ListResponse
 // URN in schemas (RFC 7644 §3.4.2).
@@ -59,6 +60,12 @@ func Names(rs []map[string]any) string {
 // ignored, and the sentence says what the IdP would do with the match
 // ([Voice.WrongMatch]).
 func (v Voice) MatchesNone(filter func(scenario.Vars) string, kind, before string) scenario.Expectation {
+	return v.matchesNone(filter, kind, func(scenario.Vars) string { return "a new " + kind }, before)
+}
+
+// matchesNone is MatchesNone; created names what the IdP would have
+// created, for the sentence about a wrong match.
+func (v Voice) matchesNone(filter func(scenario.Vars) string, kind string, created func(scenario.Vars) string, before string) scenario.Expectation {
 	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		f := filter(vars)
 		switch ex.Status() {
@@ -68,11 +75,11 @@ func (v Voice) MatchesNone(filter func(scenario.Vars) string, kind, before strin
 			if before != "" {
 				expects += " " + Expand(before, vars)
 			}
-			return fmt.Errorf("the server answered 404 for %s, which matches no %s; %s expects %s (RFC 7644 §3.4.2)", f, kind, v.IdP, expects)
+			return fmt.Errorf("the server answered 404 for a filter that matches nobody (%s); %s expects %s (RFC 7644 §3.4.2)", f, v.IdP, expects)
 		default:
-			return fmt.Errorf("expected 200 with an empty ListResponse for %s, got %d (RFC 7644 §3.4.2)", f, ex.Status())
+			return fmt.Errorf("expected 200 with an empty ListResponse for %s, got %d", f, ex.Status())
 		}
-		l, err := v.ReadListResponse(ex)
+		l, err := v.readList(ex)
 		if err != nil {
 			return err
 		}
@@ -81,9 +88,9 @@ func (v Voice) MatchesNone(filter func(scenario.Vars) string, kind, before strin
 		}
 		consequence := ""
 		if v.WrongMatch != "" {
-			consequence = fmt.Sprintf("; %s would %s instead of creating a new %s", v.IdP, v.WrongMatch, kind)
+			consequence = fmt.Sprintf("; %s would %s instead of creating %s", v.IdP, v.WrongMatch, created(vars))
 		}
-		return fmt.Errorf("the filter %s matched %d resource(s) %s although no such %s exists: the server ignored the filter (or applied it wrongly)%s (authorizer 705)",
+		return fmt.Errorf("the filter %s matched %d resource(s) %s although no such %s exists: the server ignored the filter%s",
 			f, l.Found(), Names(l.Resources), kind, consequence)
 	})
 }
@@ -96,25 +103,35 @@ func (v Voice) MatchesOne(filter func(scenario.Vars) string, kind, idVar, missed
 	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
 		f := filter(vars)
 		if ex.Status() != 200 {
-			return fmt.Errorf("expected 200 with the %s %s matches, got %d (RFC 7644 §3.4.2)", kind, f, ex.Status())
+			return fmt.Errorf("expected 200 with the %s for %s, got %d (RFC 7644 §3.4.2)", kind, f, ex.Status())
 		}
-		l, err := v.ReadListResponse(ex)
+		l, err := v.readList(ex)
 		if err != nil {
 			return err
 		}
 		id := fmt.Sprint(vars[idVar])
 		switch {
 		case l.Total == 0 && len(l.Resources) == 0:
-			return fmt.Errorf("%s found nothing, but the %s exists (id %s)%s", f, kind, id, missed)
-		case l.Total == 1 && len(l.Resources) == 1 && fmt.Sprint(l.Resources[0]["id"]) == id:
-			return nil
+			return fmt.Errorf("the filter %s found nobody although the %s exists (id %s)%s", f, kind, id, missed)
+		case l.Total > 1 || len(l.Resources) > 1:
+			return fmt.Errorf("the filter %s matched %d resources %s (totalResults %d), not just that %s: the server ignored the filter%s", f, l.Found(), Names(l.Resources), l.Total, kind, wrong)
+		case len(l.Resources) == 0:
+			return fmt.Errorf("totalResults is 1 but Resources is empty: %s cannot read the id of the %s %s matches", v.IdP, kind, f)
 		}
-		var got []string
-		for _, r := range l.Resources {
-			got = append(got, fmt.Sprint(r["id"]))
+		if got := fmt.Sprint(l.Resources[0]["id"]); got != id {
+			return fmt.Errorf("the filter %s found id %q, not the %s created (%s)%s", f, got, kind, id, wrong)
 		}
-		return fmt.Errorf("%s must find exactly the %s with id %s; got totalResults %d, ids %v%s", f, kind, id, l.Total, got, wrong)
+		return nil
 	})
+}
+
+// readList is ReadListResponse for a voice whose IdP reads the
+// ListResponse URN ([Voice.ListURN]), else ReadList.
+func (v Voice) readList(ex *wire.Exchange) (List, error) {
+	if v.ListURN {
+		return v.ReadListResponse(ex)
+	}
+	return v.ReadList(ex)
 }
 
 // ErrorBody judges every error answer (status ≥ 400): a JSON body whose

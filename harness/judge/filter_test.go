@@ -9,7 +9,9 @@ import (
 const listURN = `"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`
 
 func TestMatchesNone(t *testing.T) {
-	e := acme.MatchesNone(judge.Text(`externalId eq "x-${prefix}"`), "user", "before Acme creates it")
+	listVoice := acme
+	listVoice.ListURN = true
+	e := listVoice.MatchesNone(judge.Text(`externalId eq "x-${prefix}"`), "user", "before Acme creates it")
 	cases := []struct {
 		name   string
 		status int
@@ -29,7 +31,9 @@ func TestMatchesNone(t *testing.T) {
 }
 
 func TestMatchesOne(t *testing.T) {
-	e := acme.MatchesOne(judge.Text(`userName eq "a"`), "user", "u1_id", ": Acme duplicates it", ": Acme updates the wrong one")
+	listVoice := acme
+	listVoice.ListURN = true
+	e := listVoice.MatchesOne(judge.Text(`userName eq "a"`), "user", "u1_id", ": Acme duplicates it", ": Acme updates the wrong one")
 	one := `{` + listURN + `,"totalResults":1,"Resources":[{"id":"42"}]}`
 	cases := []struct {
 		name   string
@@ -38,8 +42,8 @@ func TestMatchesOne(t *testing.T) {
 		want   []string
 	}{
 		{"exactly it", 200, one, nil},
-		{"nothing", 200, `{` + listURN + `,"totalResults":0}`, []string{"found nothing", "id 42", "Acme duplicates it"}},
-		{"another", 200, `{` + listURN + `,"totalResults":1,"Resources":[{"id":"9"}]}`, []string{"exactly the user with id 42", "[9]", "wrong one"}},
+		{"nothing", 200, `{` + listURN + `,"totalResults":0}`, []string{"found nobody", "id 42", "Acme duplicates it"}},
+		{"another", 200, `{` + listURN + `,"totalResults":1,"Resources":[{"id":"9"}]}`, []string{`found id "9", not the user created (42)`, "wrong one"}},
 		{"two", 200, `{` + listURN + `,"totalResults":2,"Resources":[{"id":"42"},{"id":"9"}]}`, []string{"totalResults 2"}},
 		{"404", 404, `{}`, []string{"got 404"}},
 	}

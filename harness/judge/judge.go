@@ -45,6 +45,9 @@ type Voice struct {
 	// CannotPage says what breaks when a paging field is not a JSON number:
 	// "Okta's import cannot page".
 	CannotPage string
+	// ListURN: the IdP reads a list's "schemas" and needs the ListResponse
+	// URN in it (RFC 7644 §3.4.2), as Entra does.
+	ListURN bool
 	// WrongMatch says what the IdP does with the resource a lookup for
 	// nobody matched, instead of creating the user it looked for: "update
 	// that user".

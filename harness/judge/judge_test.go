@@ -100,7 +100,7 @@ func TestNobodyFound(t *testing.T) {
 	e := acme.NobodyFound("${prefix}-Ada", "before Acme creates ${prefix}-Ada")
 	expect(t, "empty", verdict(t, e, answer(200, `{"totalResults":0,"Resources":[]}`)))
 	expect(t, "404", verdict(t, e, answer(404, `{}`)),
-		"the server answered 404 for a filter that matches nobody; Acme expects 200 with an empty ListResponse (totalResults 0) before Acme creates run1-Ada (RFC 7644 §3.4.2)")
+		`the server answered 404 for a filter that matches nobody (userName eq "run1-Ada"); Acme expects 200 with an empty ListResponse (totalResults 0) before Acme creates run1-Ada (RFC 7644 §3.4.2)`)
 	expect(t, "500", verdict(t, e, answer(500, ``)), `expected 200 with an empty ListResponse for userName eq "run1-Ada", got 500`)
 	expect(t, "ignored filter", verdict(t, e, answer(200, `{"totalResults":2,"Resources":[{"userName":"a"},{"userName":"b"}]}`)),
 		`the filter userName eq "run1-Ada" matched 2 resource(s) [a, b] although no such user exists: the server ignored the filter; Acme would adopt that account instead of creating "run1-Ada"`)
@@ -120,9 +120,9 @@ func TestFoundOnce(t *testing.T) {
 	expect(t, "nobody", verdict(t, e, answer(200, `{"totalResults":0}`)),
 		`the filter userName eq "run1-Ada" found nobody although the user exists (id 42): Plain would create it again`)
 	expect(t, "everybody", verdict(t, e, answer(200, `{"totalResults":7,"Resources":[{"id":"42","userName":"a"}]}`)),
-		`matched 7 resources [a], not just that user: the server ignored the filter`)
+		`matched 7 resources [a] (totalResults 7), not just that user: the server ignored the filter`)
 	expect(t, "no resources", verdict(t, e, answer(200, `{"totalResults":1}`)),
-		`totalResults is 1 but Resources is empty: Plain cannot read the id of "run1-Ada"`)
+		`totalResults is 1 but Resources is empty: Plain cannot read the id of the user userName eq "run1-Ada" matches`)
 	expect(t, "other id", verdict(t, e, answer(200, `{"totalResults":1,"Resources":[{"id":"7"}]}`)),
 		`found id "7", not the user created (42)`)
 }

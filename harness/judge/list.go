@@ -90,64 +90,25 @@ func (v Voice) intField(doc map[string]any, name string) (n int64, ok bool, err 
 // with an empty ListResponse. It catches the server that answers 404 for an
 // empty result and the one that ignores the filter and returns everybody.
 // before says what the IdP is about to do with the answer ("before Okta
-// creates the user"); it may hold ${vars}.
+// creates the user"); it may hold ${vars}. It is [Voice.MatchesNone] for
+// userName eq.
 func (v Voice) NobodyFound(userName, before string) scenario.Expectation {
-	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
-		want := Expand(userName, vars)
-		switch ex.Status() {
-		case 200:
-		case 404:
-			expects := "200 with an empty ListResponse (totalResults 0)"
-			if before != "" {
-				expects += " " + Expand(before, vars)
-			}
-			return fmt.Errorf("the server answered 404 for a filter that matches nobody; %s expects %s (RFC 7644 §3.4.2)", v.IdP, expects)
-		default:
-			return fmt.Errorf("expected 200 with an empty ListResponse for userName eq %q, got %d", want, ex.Status())
-		}
-		l, err := v.ReadList(ex)
-		if err != nil {
-			return err
-		}
-		if l.Total == 0 && len(l.Resources) == 0 {
-			return nil
-		}
-		consequence := ""
-		if v.WrongMatch != "" {
-			consequence = fmt.Sprintf("; %s would %s instead of creating %q", v.IdP, v.WrongMatch, want)
-		}
-		return fmt.Errorf("the filter userName eq %q matched %d resource(s) %s although no such user exists: the server ignored the filter%s",
-			want, l.Found(), UserNames(l.Resources), consequence)
-	})
+	return v.matchesNone(userNameEq(Text(userName)), "user", func(vars scenario.Vars) string {
+		return fmt.Sprintf("%q", Expand(userName, vars))
+	}, before)
 }
 
 // FoundOnce judges a lookup that must find exactly the user whose id was
 // captured as idVar. asked gives the userName the filter asked for (see
 // [Text]). missed is appended to the sentence for a lookup that found
 // nobody, "… found nobody although the user exists (id …)", and starts
-// with its own punctuation: ": Google would create it again".
+// with its own punctuation: ": Google would create it again". It is
+// [Voice.MatchesOne] for userName eq.
 func (v Voice) FoundOnce(asked func(scenario.Vars) string, idVar, missed string) scenario.Expectation {
-	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
-		asked := asked(vars)
-		if ex.Status() != 200 {
-			return fmt.Errorf("expected 200 with the user for userName eq %q, got %d", asked, ex.Status())
-		}
-		l, err := v.ReadList(ex)
-		if err != nil {
-			return err
-		}
-		id, _ := vars[idVar].(string)
-		switch {
-		case l.Total == 0 && len(l.Resources) == 0:
-			return fmt.Errorf("the filter userName eq %q found nobody although the user exists (id %s)%s", asked, id, missed)
-		case l.Total > 1 || len(l.Resources) > 1:
-			return fmt.Errorf("the filter userName eq %q matched %d resources %s, not just that user: the server ignored the filter", asked, l.Found(), UserNames(l.Resources))
-		case len(l.Resources) == 0:
-			return fmt.Errorf("totalResults is 1 but Resources is empty: %s cannot read the id of %q", v.IdP, asked)
-		}
-		if got, _ := l.Resources[0]["id"].(string); got != id {
-			return fmt.Errorf("the filter userName eq %q found id %q, not the user created (%s)", asked, got, id)
-		}
-		return nil
-	})
+	return v.MatchesOne(userNameEq(asked), "user", idVar, missed, "")
+}
+
+// userNameEq is the filter userName eq "<asked>", for sentences.
+func userNameEq(asked func(scenario.Vars) string) func(scenario.Vars) string {
+	return func(vars scenario.Vars) string { return fmt.Sprintf("userName eq %q", asked(vars)) }
 }

@@ -49,6 +49,7 @@ func orList(codes []int) string {
 var voice = judge.Voice{
 	IdP:            "Entra",
 	Reference:      "Entra TUT",
+	ListURN:        true, // its own copy of these judgements required it
 	WrongMatch:     "take that match as the account to update, overwriting it — corrupted accounts and duplicates",
 	EmptyCreate:    "Entra reads the new resource's id from it",
 	CaseChanged:    "Entra sees a difference and will loop updating it (PostHog 42253, langfuse 13528)",
