@@ -58,78 +58,51 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes r as JUnit XML. Fail → <failure>, Error → <error>, Skip
-// and Disabled → <skipped>; Warn passes (CI stays green) with the warning in
-// <system-out>. Level, clause, source, behaviour, status and verification
-// are testcase properties. Failure text holds the message and every
-// exchange.
+// WriteJUnit writes r as JUnit XML: one testsuite for the run, one testcase
+// per scenario — a conformance check ("filter/and") or an IdP scenario
+// ("Okta: assign and deactivate") — named by it, so that names are stable
+// from run to run and CI trend views follow them; the steps, with their
+// server-made ids, are in the case's system-out. A case fails when a step
+// failed, errs when a step erred or was cut off (Incomplete), is skipped
+// when nothing in it ran (Skip, Disabled, Blocked), and passes otherwise,
+// warnings in its system-out. The failure holds every failing step's
+// message and exchanges; the properties are those of the first step that
+// decided the case (level, clause, source, behaviour, verification).
 func WriteJUnit(w io.Writer, r Report) error {
 	r = r.withSummary()
-	root := junitSuites{Name: r.Title}
-	var total time.Duration
-	index := map[string]int{}
+	suite := junitSuite{Name: r.Title}
+	if !r.Started.IsZero() {
+		suite.Timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
+	}
+	suite.Properties = props("target", r.Target, "idp", r.IdP, "mode", r.Mode, "command", r.Command, "interrupted", r.Interrupted)
+	var order []string
+	byScenario := map[string][]scenario.Result{}
 	for _, res := range r.Results {
-		i, ok := index[res.Scenario]
-		if !ok {
-			i = len(root.Suites)
-			index[res.Scenario] = i
-			s := junitSuite{Name: res.Scenario}
-			if !r.Started.IsZero() {
-				s.Timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
-			}
-			s.Properties = props("target", r.Target, "idp", r.IdP, "mode", r.Mode, "command", r.Command, "interrupted", r.Interrupted)
-			root.Suites = append(root.Suites, s)
+		if _, ok := byScenario[res.Scenario]; !ok {
+			order = append(order, res.Scenario)
 		}
-		s := &root.Suites[i]
-		c := junitCase{
-			Name:      res.Step,
-			Classname: classname(cmp.Or(res.IdP, r.IdP), res.Scenario),
-			Time:      seconds(res.Duration),
-			Properties: props("status", badge(res), "level", string(res.Level), "clause", res.Clause,
-				"source", res.Source, "behaviour", res.Behaviour, "verified", fmt.Sprint(res.Verified)),
-		}
-		detail := details(res)
-		switch res.Status {
-		case scenario.Fail:
-			c.Failure = &junitProblem{Message: firstLine(res.Message), Type: "fail", Text: detail}
-			s.Failures++
-		case scenario.Error, scenario.Incomplete:
-			// An interrupted step did not pass: an error, never a pass
-			// or a skip CI would ignore.
-			c.Error = &junitProblem{Message: firstLine(res.Message), Type: res.Status.String(), Text: detail}
-			s.Errors++
-		case scenario.Blocked:
-			// Its root failure is a failure case of its own.
-			c.Skipped = &junitProblem{Message: firstLine(res.Message)}
-			s.Skipped++
-		case scenario.Skip, scenario.Disabled:
-			c.Skipped = &junitProblem{Message: res.Status.String() + ": " + firstLine(res.Message)}
-			s.Skipped++
-		default:
-			c.SystemOut = detail
-			if res.Status == scenario.Warn {
-				c.SystemOut = strings.ToUpper(badge(res)) + ": " + detail
-			}
-		}
-		s.Cases = append(s.Cases, c)
-		s.Tests++
-		total += res.Duration
+		byScenario[res.Scenario] = append(byScenario[res.Scenario], res)
 	}
-	for i := range root.Suites {
-		s := &root.Suites[i]
-		var d time.Duration
-		for _, res := range r.Results {
-			if res.Scenario == s.Name {
-				d += res.Duration
-			}
+	var total time.Duration
+	for _, name := range order {
+		c, d := junitCaseOf(r, name, byScenario[name])
+		switch {
+		case c.Failure != nil:
+			suite.Failures++
+		case c.Error != nil:
+			suite.Errors++
+		case c.Skipped != nil:
+			suite.Skipped++
 		}
-		s.Time = seconds(d)
-		root.Tests += s.Tests
-		root.Failures += s.Failures
-		root.Errors += s.Errors
-		root.Skipped += s.Skipped
+		suite.Tests++
+		suite.Cases = append(suite.Cases, c)
+		total += d
 	}
-	root.Time = seconds(total)
+	suite.Time = seconds(total)
+	root := junitSuites{Name: r.Title, Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Skipped: suite.Skipped, Time: suite.Time}
+	if len(order) > 0 {
+		root.Suites = []junitSuite{suite}
+	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -140,6 +113,67 @@ func WriteJUnit(w io.Writer, r Report) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// junitCaseOf is the testcase of one scenario's results, and its time.
+func junitCaseOf(r Report, name string, rs []scenario.Result) (junitCase, time.Duration) {
+	var d time.Duration
+	var out, problems []string
+	var failed, erred []scenario.Result
+	ran := false
+	for _, res := range rs {
+		d += res.Duration
+		line := strings.ToUpper(badge(res)) + "  " + res.Step
+		if res.Message != "" {
+			line += ": " + firstLine(res.Message)
+		}
+		out = append(out, line)
+		switch res.Status {
+		case scenario.Fail:
+			failed = append(failed, res)
+		case scenario.Error, scenario.Incomplete:
+			erred = append(erred, res)
+		}
+		if res.Status != scenario.Skip && res.Status != scenario.Disabled && res.Status != scenario.Blocked {
+			ran = true
+		}
+	}
+	c := junitCase{Name: name, Classname: classname(cmp.Or(rs[0].IdP, r.IdP), area(name)), Time: seconds(d)}
+	decided := rs[0]
+	problem := func(set []scenario.Result, typ string) *junitProblem {
+		decided = set[0]
+		for _, res := range set {
+			problems = append(problems, res.Step+"\n"+details(res))
+		}
+		msg := set[0].Step + ": " + firstLine(set[0].Message)
+		if len(set) > 1 {
+			msg += fmt.Sprintf(" (and %d more)", len(set)-1)
+		}
+		return &junitProblem{Message: msg, Type: typ, Text: strings.Join(problems, "\n\n")}
+	}
+	switch {
+	case len(failed) > 0:
+		c.Failure = problem(failed, "fail")
+	case len(erred) > 0:
+		// An interrupted step did not pass: an error, never a pass or a
+		// skip CI would ignore.
+		c.Error = problem(erred, erred[0].Status.String())
+	case !ran:
+		c.Skipped = &junitProblem{Message: rs[0].Status.String() + ": " + firstLine(rs[0].Message)}
+	}
+	c.Properties = props("status", badge(decided), "level", string(decided.Level), "clause", decided.Clause,
+		"source", decided.Source, "behaviour", decided.Behaviour, "verified", fmt.Sprint(decided.Verified))
+	c.SystemOut = strings.Join(out, "\n")
+	return c, d
+}
+
+// area is the part of a scenario's name before its "/" or ":" — a check's
+// area ("filter"), an IdP scenario's IdP ("Okta") — for the classname.
+func area(name string) string {
+	if i := strings.IndexAny(name, "/:"); i > 0 {
+		return strings.TrimSpace(name[:i])
+	}
+	return name
 }
 
 // props builds properties from name/value pairs, leaving out empty values.
@@ -153,11 +187,11 @@ func props(kv ...string) []junitProperty {
 	return out
 }
 
-func classname(idp, sc string) string {
+func classname(idp, area string) string {
 	if idp == "" {
-		return sc
+		return area
 	}
-	return idp + "." + sc
+	return idp + "." + area
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,9 @@ type junitDoc struct {
 	} `xml:"testsuite"`
 }
 
+// TestJUnit: one testcase per scenario (check), named by it; the steps in
+// its system-out; a failing step makes the case fail with its message and
+// exchanges; totals agree with the elements.
 func TestJUnit(t *testing.T) {
 	r := sampleReport(t)
 	out := render(t, report.WriteJUnit, r)
@@ -179,34 +183,25 @@ func TestJUnit(t *testing.T) {
 	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("invalid XML: %v\n%s", err, out)
 	}
-	s := scenario.Summarize(r.Results)
-	if doc.Tests != s.Total || doc.Failures != s.Counts[scenario.Fail] || doc.Errors != s.Counts[scenario.Error] || doc.Skipped != s.Counts[scenario.Skip] {
-		t.Errorf("totals %d/%d/%d/%d, summary %v", doc.Tests, doc.Failures, doc.Errors, doc.Skipped, s)
+	if doc.Tests != 2 || doc.Failures != 1 || doc.Errors != 1 || doc.Skipped != 0 {
+		t.Errorf("totals %d/%d/%d/%d, want 2 cases: 1 failed, 1 errored", doc.Tests, doc.Failures, doc.Errors, doc.Skipped)
 	}
-	if len(doc.Suites) != 2 || doc.Suites[0].Name != "Okta: assign and deactivate" || doc.Suites[1].Errors != 1 {
+	if len(doc.Suites) != 1 || len(doc.Suites[0].Cases) != 2 {
 		t.Fatalf("suites %+v", doc.Suites)
 	}
-	cases, failures := 0, 0
-	for _, suite := range doc.Suites {
-		n, f := 0, 0
-		for _, c := range suite.Cases {
-			n++
-			if c.Failure != nil {
-				f++
-			}
-		}
-		if n != suite.Tests || f != suite.Failures {
-			t.Errorf("suite %s: attributes %d/%d, elements %d/%d", suite.Name, suite.Tests, suite.Failures, n, f)
-		}
-		cases += n
-		failures += f
+	suite := doc.Suites[0]
+	if suite.Tests != doc.Tests || suite.Failures != doc.Failures || suite.Errors != doc.Errors {
+		t.Errorf("suite attributes %d/%d/%d, root %d/%d/%d", suite.Tests, suite.Failures, suite.Errors, doc.Tests, doc.Failures, doc.Errors)
 	}
-	if cases != doc.Tests || failures != doc.Failures {
-		t.Errorf("elements %d/%d", cases, failures)
+	fail, errored := suite.Cases[0], suite.Cases[1]
+	if fail.Name != "Okta: assign and deactivate" || errored.Name != "Entra: test connection" {
+		t.Errorf("case names %q, %q", fail.Name, errored.Name)
 	}
-	fail := doc.Suites[0].Cases[2]
-	if fail.Failure == nil || !strings.Contains(fail.Failure.Message, `expected "name.givenName" to be "Augusta", got "Ada"`) || !strings.Contains(fail.Failure.Text, "> PATCH ") {
+	if fail.Failure == nil || !strings.Contains(fail.Failure.Message, `deactivate with path-less replace: expected "name.givenName" to be "Augusta", got "Ada"`) || !strings.Contains(fail.Failure.Text, "> PATCH ") {
 		t.Errorf("failure %+v", fail.Failure)
+	}
+	if errored.Error == nil {
+		t.Error("the unreachable target's scenario is not an error")
 	}
 	props := map[string]string{}
 	for _, p := range fail.Properties {
@@ -215,11 +210,42 @@ func TestJUnit(t *testing.T) {
 	if props["level"] != "MUST" || props["clause"] != "RFC 7644 §3.5.2.3" || props["source"] != "Okta SCIM 2.0 reference" || props["status"] != "fail" {
 		t.Errorf("properties %v", props)
 	}
-	if fail.Classname != "okta.Okta: assign and deactivate" || doc.Suites[1].Cases[0].Classname != "entra.Entra: test connection" {
-		t.Errorf("classnames %q, %q", fail.Classname, doc.Suites[1].Cases[0].Classname)
+	if fail.Classname != "okta.Okta" || errored.Classname != "entra.Entra" {
+		t.Errorf("classnames %q, %q", fail.Classname, errored.Classname)
+	}
+	if !strings.Contains(out, "look up by userName") || !strings.Contains(out, "create with password") {
+		t.Error("the steps are not in system-out")
 	}
 	if strings.Contains(out, secretToken) || strings.Contains(out, secretPassword) {
 		t.Error("junit.xml contains a secret")
+	}
+}
+
+// TestJUnitNamesAreStable: two runs of the same scenarios against servers
+// that make other ids give the same testcase names (issue 19: names with
+// server UUIDs broke CI trend views).
+func TestJUnitNamesAreStable(t *testing.T) {
+	names := func() []string {
+		var doc junitDoc
+		if err := xml.Unmarshal([]byte(render(t, report.WriteJUnit, sampleReport(t))), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range doc.Suites {
+			for _, c := range s.Cases {
+				out = append(out, c.Classname+" / "+c.Name)
+			}
+		}
+		return out
+	}
+	a, b := names(), names()
+	if !slices.Equal(a, b) || len(a) == 0 {
+		t.Errorf("names differ between runs:\n%q\n%q", a, b)
+	}
+	for _, n := range a {
+		if strings.Count(n, "-") >= 4 { // a UUID
+			t.Errorf("a testcase name carries a server id: %q", n)
+		}
 	}
 }
 
