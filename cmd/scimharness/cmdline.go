@@ -150,3 +150,18 @@ func flagError(err error) string {
 func retrySection(c target.Config) report.Section {
 	return report.Section{Title: "Requests", Rows: []report.SectionRow{{Label: "retries", Value: c.RetryNote()}}}
 }
+
+// outputFlags are -v and --quiet of the commands that print a report.
+type outputFlags struct{ verbose, quiet bool }
+
+func addOutputFlags(fs *flag.FlagSet) *outputFlags {
+	o := &outputFlags{}
+	fs.BoolVar(&o.verbose, "v", false, "print every step, not one line per check or scenario")
+	fs.BoolVar(&o.quiet, "quiet", false, "print only the failures and the counts")
+	return o
+}
+
+// write prints rep on the terminal as the flags say.
+func (o *outputFlags) write(w io.Writer, rep report.Report, reproduce string) error {
+	return report.WriteChecks(w, rep, report.TextOptions{Steps: o.verbose, Quiet: o.quiet, Reproduce: reproduce})
+}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/results"
@@ -63,6 +62,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fs.StringVar(&c.store, "store", "", "without --url: store of the in-process reference server, memory (default) or postgres")
 	fs.StringVar(&c.databaseURL, "database-url", "", "without --url, with --store postgres: PostgreSQL URL of the in-process server (default $SCIM_DATABASE_URL; a throwaway PostgreSQL if neither)")
 	fs.BoolVar(&c.list, "list", false, "list the checks and exit")
+	out := addOutputFlags(fs)
 	if code, ok := parseFlags(fs, "conform", args, stdout, stderr); !ok {
 		return code
 	}
@@ -142,7 +142,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	cert.Outcomes = checks.RunAll(ctx, tg, selected, progress)
 	rep := cert.Report()
-	if err := report.WriteText(stdout, rep); err != nil {
+	if err := out.write(stdout, rep, rep.Command); err != nil {
 		fmt.Fprintf(stderr, "scimharness conform: %v\n", err)
 		return exitFail
 	}

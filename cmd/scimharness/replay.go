@@ -47,6 +47,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	reportDir := fs.String("report-dir", "", "write report.html, report.json and junit.xml here")
 	keep := fs.Bool("keep", false, "do not delete what the replay created; the prefix is printed")
 	dryRun := fs.Bool("dry-run", false, "print the requests instead of sending them")
+	out := addOutputFlags(fs)
 	pos, code, ok := parseArgs(fs, "replay", args, true, stdout, stderr)
 	if !ok {
 		return code
@@ -132,7 +133,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		// verdict is not a pass; Interrupted says how far it got.
 		Interrupted: interrupted,
 	}
-	if err := report.WriteText(stdout, rep); err != nil {
+	if err := out.write(stdout, rep, rep.Command); err != nil {
 		fmt.Fprintf(stderr, "scimharness replay: %v\n", err)
 		return exitFail
 	}

@@ -45,6 +45,7 @@ Flags:
 
 // simConfig is what the simulate flags say.
 type simConfig struct {
+	out *outputFlags
 	// tf are the target flags (--url, --token, --yes, --prefix,
 	// --timeout, --retries, --oauth2-*), the same for every command.
 	tf         *target.Flags
@@ -151,6 +152,7 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	fs.BoolVar(&c.compat, "compat", false, "same as --mode compat")
 	fs.StringVar(&c.reportDir, "report-dir", "", "write report.json, junit.xml and report.html into this directory")
 	fs.BoolVar(&c.keep, "keep", false, "keep what the run created (no cleanup), for inspection")
+	c.out = addOutputFlags(fs)
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the requests instead of sending them (no token needed)")
 	fs.BoolVar(&c.listBugs, "list-bugs", false, "list the deliberate bugs of scimharness serve --bug and exit")
 	fs.StringVar(&c.evidence, "evidence", "", "exchanges the results and reports keep: all, or problems (only those of results that did not pass) (default all; problems with --entra-cycle initial)")
@@ -278,7 +280,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 	if c.dryRun {
 		fmt.Fprintf(stderr, "scimharness simulate: dry run: %d scenarios printed, nothing sent\n", planned)
-	} else if err := report.WriteText(stdout, rep); err != nil {
+	} else if err := c.out.write(stdout, rep, rep.Command); err != nil {
 		fmt.Fprintf(stderr, "scimharness simulate: %v\n", err)
 		return exitFail
 	}

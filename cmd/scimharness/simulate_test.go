@@ -262,7 +262,7 @@ func TestSimulateInterrupted(t *testing.T) {
 			created.Store(true)
 		}
 	}))
-	code, out, errs := runSim(t, ctx, "--idp", "fake", "--url", tg.base(), "--token", testToken, "--prefix", "scimh-int")
+	code, out, errs := runSim(t, ctx, "--idp", "fake", "--url", tg.base(), "--token", testToken, "--prefix", "scimh-int", "-v")
 	if code != exitFail || !strings.Contains(errs, "interrupted") {
 		t.Fatalf("exit %d; stderr: %s", code, errs)
 	}

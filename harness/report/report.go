@@ -291,3 +291,91 @@ func ms(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
 }
+
+// TextOptions choose how much WriteChecks prints.
+type TextOptions struct {
+	// Steps prints every step under its scenario (-v): WriteText's view.
+	Steps bool
+	// Quiet prints only the failures and the summary lines.
+	Quiet bool
+	// Reproduce is the command that runs the same again, printed with the
+	// failures.
+	Reproduce string
+}
+
+// WriteChecks writes a terminal summary by scenario — a conformance check,
+// an IdP scenario — not by step: one line each with its verdict and its
+// number of steps, the first problem's one-line reason under anything that
+// did not pass; then the failures again, together, with the reproduce
+// command; then the counts of scenarios and of steps, each named. With
+// Steps it is WriteText; with Quiet only the closing part.
+func WriteChecks(w io.Writer, r Report, o TextOptions) error {
+	if o.Steps {
+		return WriteText(w, r)
+	}
+	r = r.withSummary()
+	var b strings.Builder
+	if !o.Quiet {
+		fmt.Fprintf(&b, "%s\n", r.Title)
+		if r.Target != "" {
+			fmt.Fprintf(&b, "target %s\n", r.Target)
+		}
+	}
+	var order []string
+	by := map[string][]scenario.Result{}
+	for _, res := range r.Results {
+		if _, ok := by[res.Scenario]; !ok {
+			order = append(order, res.Scenario)
+		}
+		by[res.Scenario] = append(by[res.Scenario], res)
+	}
+	counts := map[scenario.Status]int{}
+	var failures []string
+	for _, name := range order {
+		rs := by[name]
+		verdict := scenario.Summarize(rs).Verdict
+		counts[verdict]++
+		reason := ""
+		for _, res := range rs {
+			if res.Status == verdict && verdict > scenario.Pass && res.Status != scenario.Blocked {
+				reason = res.Step + ": " + firstLine(res.Message)
+				break
+			}
+		}
+		if !o.Quiet {
+			fmt.Fprintf(&b, "%-5s %s  (%d steps)\n", verdict, name, len(rs))
+			if reason != "" {
+				fmt.Fprintf(&b, "      %s\n", reason)
+			}
+		}
+		if verdict >= scenario.Fail {
+			failures = append(failures, fmt.Sprintf("  %-5s %s — %s", verdict, name, reason))
+		}
+	}
+	if len(failures) > 0 {
+		fmt.Fprintf(&b, "\n%d of %d did not pass:\n%s\n", len(failures), len(order), strings.Join(failures, "\n"))
+		if o.Reproduce != "" {
+			fmt.Fprintf(&b, "reproduce: %s (add -v for every step)\n", o.Reproduce)
+		}
+	}
+	for _, t := range r.Timings {
+		fmt.Fprintf(&b, "%s\n", t.Line)
+	}
+	if r.Interrupted != "" {
+		fmt.Fprintf(&b, "INCOMPLETE: %s\n", r.Interrupted)
+	}
+	var parts []string
+	words := []struct {
+		st   scenario.Status
+		word string
+	}{{scenario.Pass, "passed"}, {scenario.Warn, "warned"}, {scenario.Skip, "skipped"}, {scenario.Blocked, "blocked"},
+		{scenario.Incomplete, "incomplete"}, {scenario.Fail, "failed"}, {scenario.Error, "errored"}}
+	for _, x := range words {
+		if n := counts[x.st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, x.word))
+		}
+	}
+	fmt.Fprintf(&b, "scenarios: %d (%s)\nsteps: %s\n", len(order), strings.Join(parts, ", "), r.Summary)
+	_, err := io.WriteString(w, b.String())
+	return err
+}

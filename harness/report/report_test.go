@@ -464,3 +464,42 @@ func TestTimings(t *testing.T) {
 		t.Error("JUnit changed with a timing")
 	}
 }
+
+// TestWriteChecks: one line per scenario with its verdict and steps, the
+// first problem's reason under it, the failures again with the reproduce
+// command, and counts of scenarios and of steps; --quiet keeps only the
+// closing part, -v is WriteText.
+func TestWriteChecks(t *testing.T) {
+	r := sampleReport(t)
+	write := func(o report.TextOptions) string {
+		var b strings.Builder
+		if err := report.WriteChecks(&b, r, o); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	out := write(report.TextOptions{Reproduce: "scimharness simulate --idp okta"})
+	for _, want := range []string{
+		"fail  Okta: assign and deactivate  (7 steps)",
+		`      deactivate with path-less replace: expected "name.givenName" to be "Augusta", got "Ada"`,
+		"error Entra: test connection  (1 steps)",
+		"2 of 2 did not pass:",
+		"reproduce: scimharness simulate --idp okta (add -v for every step)",
+		"scenarios: 2 (1 failed, 1 errored)",
+		"steps: error: 3 passed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "look up by userName") {
+		t.Errorf("a passing step is printed without -v:\n%s", out)
+	}
+	quiet := write(report.TextOptions{Quiet: true})
+	if strings.Contains(quiet, "(7 steps)") || !strings.Contains(quiet, "2 of 2 did not pass:") || !strings.Contains(quiet, "scenarios: 2") {
+		t.Errorf("--quiet:\n%s", quiet)
+	}
+	if steps := write(report.TextOptions{Steps: true}); steps != render(t, report.WriteText, r) {
+		t.Error("-v is not WriteText")
+	}
+}
