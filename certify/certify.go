@@ -87,13 +87,18 @@ const (
 	StepReenable     Step = "re-enable user"
 	StepDelete       Step = "delete user"
 	StepGroups       Step = "create group"
+	StepGroupRename  Step = "rename group"
+	StepGroupReplace Step = "replace group (PUT)"
+	StepGroupDelete  Step = "delete group"
 	StepMemberAdd    Step = "add group member"
 	StepMemberRemove Step = "remove group member"
 	StepPaging       Step = "paging"
 )
 
-// Steps lists the lifecycle steps in the order reports show them.
-var Steps = []Step{StepConnection, StepCreate, StepUpdateSingle, StepUpdateMulti, StepDisable, StepReenable, StepDelete, StepGroups, StepMemberAdd, StepMemberRemove, StepPaging}
+// Steps lists the lifecycle steps in the order reports show them. Entra
+// and Okta both rename, replace (Okta's AIW apps) and delete groups.
+var Steps = []Step{StepConnection, StepCreate, StepUpdateSingle, StepUpdateMulti, StepDisable, StepReenable, StepDelete,
+	StepGroups, StepGroupRename, StepGroupReplace, StepGroupDelete, StepMemberAdd, StepMemberRemove, StepPaging}
 
 // Coverage is whether the client exercised one step.
 type Coverage struct {
@@ -190,8 +195,12 @@ func Grade(recs []record.Recording) Result {
 					have.Seqs = append(have.Seqs, e.Seq)
 				}
 			}
-			for _, s := range g.steps {
-				cov.add(s, rc.File, e)
+			// A step counts as exercised only when the server accepted it:
+			// a 400 to a disable is no disable.
+			if e.Response.Status/100 == 2 {
+				for _, s := range g.steps {
+					cov.add(s, rc.File, e)
+				}
 			}
 		}
 	}

@@ -2,11 +2,13 @@ package certify_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/okta"
+	"github.com/scimharness/scimharness/wire"
 )
 
 const token = "certify-test-token-0123456789"
@@ -151,7 +154,7 @@ func TestGoogleRecordingGradesAsGoogle(t *testing.T) {
 	checkProfile(t, res, "google",
 		// application/json is graded (a quirk) but is no fingerprint of
 		// Google: Okta's spec test sends it too.
-		[]string{"User-Agent Google-Auto-Provisioning", "SCIM 1.0 core URN"},
+		[]string{"User-Agent Google-Auto-Provisioning"},
 		[]certify.Step{certify.StepCreate, certify.StepUpdateSingle, certify.StepDisable},
 		[]certify.Step{certify.StepGroups, certify.StepMemberAdd})
 	for _, rule := range []string{"content-type-json", "schemas-scim1-urn"} {
@@ -334,4 +337,53 @@ func onlyFindings(res certify.Result, rules ...string) bool {
 		}
 	}
 	return true
+}
+
+// synthetic is a recording of the given exchanges, as the recorder writes
+// them: method, path, request body and answer status.
+func synthetic(xs ...[4]string) []record.Recording {
+	rc := record.Recording{File: "synthetic.jsonl"}
+	for i, x := range xs {
+		e := record.Entry{Seq: i + 1, Tenant: "default", Method: x[0], Path: x[1]}
+		e.Request = wire.Request{Method: x[0], URL: x[1], Header: http.Header{"Content-Type": {"application/scim+json"}, "Authorization": {"Bearer [REDACTED]"}}}
+		if x[2] != "" {
+			e.Request.Body = wire.Body(x[2])
+		}
+		st, _ := strconv.Atoi(x[3])
+		e.Response = wire.Response{Status: st, Header: http.Header{"Content-Type": {"application/scim+json"}}}
+		rc.Entries = append(rc.Entries, e)
+	}
+	return []record.Recording{rc}
+}
+
+const patchOp = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[%s]}`
+
+// Issue 19: a request the server refused exercised nothing — a 400 to a
+// disable is no disable; issue 16: group rename, replace and delete are
+// lifecycle steps; the SCIM 1.0 URN alone names no IdP (Google and OneLogin
+// both send it).
+func TestCoverageCountsOnlyAcceptedRequests(t *testing.T) {
+	user := `{"schemas":["urn:scim:schemas:core:1.0","urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"}`
+	group := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G"}`
+	res := certify.Grade(synthetic(
+		[4]string{"POST", "/scim/v2/Users", user, "201"},
+		[4]string{"PATCH", "/scim/v2/Users/1", fmt.Sprintf(patchOp, `{"op":"replace","path":"active","value":false}`), "400"},
+		[4]string{"PUT", "/scim/v2/Groups/2", group, "200"},
+		[4]string{"PATCH", "/scim/v2/Groups/2", fmt.Sprintf(patchOp, `{"op":"replace","path":"displayName","value":"H"}`), "200"},
+		[4]string{"DELETE", "/scim/v2/Groups/2", "", "204"},
+	))
+	if res.Covered(certify.StepDisable) {
+		t.Error("a refused disable (400) counts as a disable")
+	}
+	for _, s := range []certify.Step{certify.StepCreate, certify.StepGroupReplace, certify.StepGroupRename, certify.StepGroupDelete} {
+		if !res.Covered(s) {
+			t.Errorf("step %q not covered", s)
+		}
+	}
+	if res.IdP != "" {
+		t.Errorf("the SCIM 1.0 URN alone fingerprints the client as %q", res.IdP)
+	}
+	if !res.HasFinding("schemas-scim1-urn", certify.Quirk) {
+		t.Error("the SCIM 1.0 URN is no longer graded")
+	}
 }

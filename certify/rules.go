@@ -111,8 +111,6 @@ func (g *grader) find(rule, format string, args ...any) {
 	r := ruleOf(rule)
 	f := Finding{Level: r.Level, Rule: rule, Message: fmt.Sprintf(format, args...), Source: r.Source, File: g.file, Seq: g.e.Seq, Request: g.e.String()}
 	switch rule {
-	case "schemas-scim1-urn":
-		f.IdP = "google"
 	case "schemas-adscim", "patch-op-case", "patch-dotted-keys", "patch-remove-members-value", "boolean-as-string":
 		f.IdP = "entra"
 	case "multi-valued-as-object":
@@ -347,8 +345,9 @@ func (g *grader) schemas(doc map[string]any, want string) {
 		case strings.EqualFold(s, want):
 			found = true
 		case strings.EqualFold(s, scim.SCIM1CoreURN):
+			// No fingerprint: Google and OneLogin both send it, so it names
+			// no one IdP.
 			g.find("schemas-scim1-urn", "\"schemas\" carries the SCIM 1.0 URN %s", scim.SCIM1CoreURN)
-			g.print("google", "SCIM 1.0 core URN next to the 2.0 one", srcGoogleURN)
 		case s == scim.ADSCIMGroupURN:
 			g.find("schemas-adscim", "\"schemas\" carries %s", scim.ADSCIMGroupURN)
 			g.print("entra", "ADSCIM group schema URN", srcEntraTUT)
@@ -575,8 +574,11 @@ func (g *grader) coverage(method string, doc map[string]any) {
 			}
 		}
 	case http.MethodDelete:
-		if users && g.id != "" {
+		switch {
+		case users && g.id != "":
 			g.step(StepDelete)
+		case groups && g.id != "":
+			g.step(StepGroupDelete)
 		}
 	case http.MethodPut:
 		if doc == nil || g.id == "" {
@@ -595,6 +597,7 @@ func (g *grader) coverage(method string, doc map[string]any) {
 			}
 		}
 		if groups {
+			g.step(StepGroupReplace)
 			if m, ok := lookupCI(doc, "members"); ok && nonEmpty(m) {
 				g.step(StepMemberAdd)
 			}
@@ -630,6 +633,8 @@ func (g *grader) coverage(method string, doc map[string]any) {
 					g.step(StepMemberRemove)
 				case groups && base == "members" && nonEmpty(v):
 					g.step(StepMemberAdd)
+				case groups && base == "displayname" && name != "remove":
+					g.step(StepGroupRename)
 				}
 			}
 		}
