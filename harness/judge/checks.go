@@ -91,12 +91,14 @@ func (v Voice) BooleanIs(path string, want bool) scenario.Expectation {
 
 // Duplicate judges the answer to a second create of an existing userName:
 // refused with 409 ([Voice.DuplicateRefused]), a SCIM error body
-// ([Voice.SCIMError]) and, as it SHOULD, scimType uniqueness.
+// ([Voice.SCIMError]) and scimType uniqueness — a MUST of RFC 7644 §3.3
+// ("MUST return HTTP status code 409 (Conflict) with a "scimType" error
+// code of "uniqueness""), graded so for every IdP.
 func (v Voice) Duplicate() []scenario.Expectation {
 	return []scenario.Expectation{
 		v.DuplicateRefused(),
 		v.SCIMError(409),
-		scenario.BodyEquals("scimType", "uniqueness").At(scenario.Should),
+		scenario.BodyEquals("scimType", "uniqueness").Per("RFC 7644 §3.3", scenario.Must),
 	}
 }
 

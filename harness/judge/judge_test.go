@@ -163,7 +163,7 @@ func TestBooleanIs(t *testing.T) {
 
 func TestDuplicate(t *testing.T) {
 	es := acme.Duplicate()
-	if len(es) != 3 || es[2].Path != "scimType" || es[2].Level != scenario.Should {
+	if len(es) != 3 || es[2].Path != "scimType" || es[2].Level != scenario.Must || es[2].Clause != "RFC 7644 §3.3" { // §3.3: MUST, for every IdP
 		t.Fatalf("%+v", es)
 	}
 	expect(t, "409", verdict(t, acme.DuplicateRefused(), answer(409, ``)))

@@ -309,7 +309,7 @@ func TestBrokenServersAreCaught(t *testing.T) {
 		{"errors-without-scim-body", entra.Options{}, "without a SCIM error body", false},
 		{"stores-false-as-string", entra.Options{}, `as the string "False"`, false},
 		{"stores-false-as-string", entra.Options{Flag: true}, `as the string "True"`, false}, // booleans-as-strings scenario
-		{"500-on-duplicate", entra.Options{}, "answered with 500 instead of 409", false},
+		{"500-on-duplicate", entra.Options{}, "a duplicate userName got 500", false},
 		{"rejects-pathless-replace", entra.Options{Flag: true}, "path-less replace", false},
 		{"case-sensitive-filter", entra.Options{}, "case-sensitively", false},
 		{"zero-based-start-index", entra.Options{}, "but 1 was asked for", false},

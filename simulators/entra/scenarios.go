@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
-	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/wire"
@@ -763,33 +762,9 @@ func (g *gen) duplicate() scenario.Scenario {
 		Clause:    "RFC 7644 §3.3, §3.12",
 		When:      "dup",
 		Build:     body,
-		Expect: []scenario.Expectation{
-			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-				switch s := ex.Status(); {
-				case s == http.StatusConflict:
-					return nil
-				case s >= 500:
-					return fmt.Errorf("a duplicate userName was answered with %d instead of 409 uniqueness: Entra treats a 5xx as transient and retries the create every cycle instead of reporting the conflict (go-scim issue 65, gravitee 8290)", s)
-				case s/100 == 2:
-					return fmt.Errorf("the server accepted a duplicate userName with %d: userName must be unique (RFC 7643 §4.1), or every Entra retry adds another copy of the user", s)
-				default:
-					return fmt.Errorf("expected 409 with scimType uniqueness for a duplicate userName, got %d (RFC 7644 §3.3; TUT)", s)
-				}
-			}),
-			scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
-				if ex.Status() != http.StatusConflict {
-					return nil
-				}
-				doc, err := scenario.ResponseJSON(ex)
-				if err != nil {
-					return nil // errorBody says so
-				}
-				if st, _ := doc["scimType"].(string); st != "uniqueness" {
-					return fmt.Errorf("the 409 carries scimType %s; RFC 7644 §3.12 and TUT give \"uniqueness\" for a duplicate", judge.Render(doc["scimType"]))
-				}
-				return nil
-			}),
-		},
+		// The one judgement of a duplicate (package judge): 409, the SCIM
+		// error body, scimType uniqueness, each a MUST of RFC 7644 §3.3.
+		Expect: voice.Duplicate(),
 	})
 	return *sc
 }
