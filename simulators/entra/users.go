@@ -4,14 +4,17 @@
 package entra
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/scim"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // initialUser: Entra's match query (one per matching attribute) and its
@@ -194,23 +197,54 @@ func (g *gen) readManager(b *builder, p *person, name, mid string, when ...strin
 // patchStatus judges a PATCH answer: 200 with the resource or 204 (TUT
 // shows both). On a refusal it names the Entra shape that was refused.
 func (g *gen) patchStatus(kinds []string, pathless bool) scenario.Expectation {
-	var hints []string
 	capitalised := false
 	for _, k := range kinds {
 		capitalised = capitalised || g.r.op(k) != strings.ToLower(k)
 	}
-	if capitalised {
-		hints = append(hints, `Entra sends capitalised ops ("Replace", "Add", "Remove") without the aadOptscim062020 flag (TUT, KNOWN); op names must be accepted in any case, or every Entra update fails (elimity-com/scim PR 79, zitadel issue 9282)`)
-	}
-	if pathless {
-		hints = append(hints, `with aadOptscim062020 Entra sends a path-less replace whose value object has dotted and URN-qualified keys ("name.givenName", "urn:…:enterprise:2.0:User:department"); rejecting the path-less replace fails every update (KNOWN; scimitar PR 29)`)
-	}
-	why := "Entra expects 200 with the resource or 204 No Content (TUT); anything else escrows the change and retries it next cycle"
-	if len(hints) > 0 {
-		why += ". If the server refused the request's form: " + strings.Join(hints, "; ")
-	}
-	return wantStatus(why, 200, 204)
+	const why = "Entra expects 200 with the resource or 204 No Content (TUT); anything else escrows the change and retries it next cycle"
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+		if s := ex.Status(); s == 200 || s == 204 {
+			return nil
+		}
+		msg := fmt.Sprintf("expected 200 or 204, got %d: %s", ex.Status(), why)
+		// The hints only where the refusal is of the request's form (a
+		// 400 invalidSyntax, or an error naming the op or the path), not
+		// for a refusal of its values.
+		if !refusedForm(ex) {
+			return errors.New(msg)
+		}
+		var hints []string
+		if capitalised {
+			hints = append(hints, `Entra sends capitalised ops ("Replace", "Add", "Remove") without the aadOptscim062020 flag (TUT, KNOWN); op names must be accepted in any case, or every Entra update fails (elimity-com/scim PR 79, zitadel issue 9282)`)
+		}
+		if pathless {
+			hints = append(hints, `with aadOptscim062020 Entra sends a path-less replace whose value object has dotted and URN-qualified keys ("name.givenName", "urn:…:enterprise:2.0:User:department"); rejecting the path-less replace fails every update (KNOWN; scimitar PR 29)`)
+		}
+		if len(hints) > 0 {
+			msg += ". The server refused the request's form: " + strings.Join(hints, "; ")
+		}
+		return errors.New(msg)
+	})
 }
+
+// refusedForm reports whether an error answer refuses the form of a PATCH
+// rather than its values: 400 with scimType invalidSyntax, or a detail
+// that names the op or the path.
+func refusedForm(ex *wire.Exchange) bool {
+	if ex.Status() != 400 {
+		return false
+	}
+	doc, err := ex.JSON()
+	if err != nil {
+		return true // not even a SCIM error: nothing says it was the values
+	}
+	st, _ := doc["scimType"].(string)
+	detail, _ := doc["detail"].(string)
+	return st == "invalidSyntax" || st == "invalidPath" || namesForm.MatchString(detail)
+}
+
+// namesForm finds an error detail about a PATCH's form: its op or path.
+var namesForm = regexp.MustCompile(`(?i)\bop\b|\bops\b|operation|\bpath\b`)
 
 // updateOps are Entra's PATCH operations for p's changes (marriage, move,
 // promotion, new department). Without the flag: one op per attribute,
