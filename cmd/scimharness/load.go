@@ -61,7 +61,8 @@ the server 1.4–1.5 times as fast as net/http (see simulators/load). Use
 --client net/http to go through an HTTP proxy from the environment.
 
 Exit status: 0 when the error rate is at most --max-errors, 1 above it, 2 for
-bad usage or a target that cannot be reached or set up.
+bad usage or a target that cannot be reached or set up, 130 when the run was
+interrupted (what it created is still deleted).
 
 Flags:
 `
@@ -217,7 +218,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "scimharness load: interrupted; what the run created was cleaned up")
-		return exitFail
+		return exitInterrupted
 	}
 	if len(res.CleanupErrors) > 0 || res.ErrorRate() > c.maxErrors {
 		return exitFail

@@ -38,7 +38,8 @@ environment variables instead.
 
 Exit status: 0 when every MUST passed (warnings allowed), 1 when anything
 failed or could not be judged, 2 for bad usage or a target that cannot be
-reached.
+reached, 130 when the run was interrupted (SIGINT, SIGTERM): what was not
+sent is reported incomplete, and what was created is still deleted.
 
 Flags:
 `
@@ -277,6 +278,17 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	interrupted := ctx.Err() != nil
 	rep.Summary = scenario.Summarize(rep.Results)
+	if interrupted {
+		// Steps not sent are Incomplete (scenario.Run): the verdict is no
+		// pass, and the reports say how far the run got.
+		ran := 0
+		for _, r := range rep.Results {
+			if r.Status != scenario.Incomplete {
+				ran++
+			}
+		}
+		rep.Interrupted = fmt.Sprintf("interrupted after %d of %d steps", ran, len(rep.Results))
+	}
 
 	if c.dryRun {
 		fmt.Fprintf(stderr, "scimharness simulate: dry run: %d scenarios printed, nothing sent\n", planned)
@@ -296,7 +308,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if interrupted {
 		fmt.Fprintln(stderr, "scimharness simulate: interrupted; what the run created was cleaned up (see the cleanup results)")
-		return exitFail
+		return exitInterrupted
 	}
 	if rep.Summary.Counts[scenario.Fail] > 0 || rep.Summary.Counts[scenario.Error] > 0 {
 		return exitFail

@@ -263,8 +263,8 @@ func TestSimulateInterrupted(t *testing.T) {
 		}
 	}))
 	code, out, errs := runSim(t, ctx, "--idp", "fake", "--url", tg.base(), "--token", testToken, "--prefix", "scimh-int", "-v")
-	if code != exitFail || !strings.Contains(errs, "interrupted") {
-		t.Fatalf("exit %d; stderr: %s", code, errs)
+	if code != exitInterrupted || !strings.Contains(errs, "interrupted") || !strings.Contains(out, "INCOMPLETE: interrupted after") {
+		t.Fatalf("exit %d (want 130); stdout: %s; stderr: %s", code, out, errs)
 	}
 	if !strings.Contains(out, "cleanup: DELETE /Users/") {
 		t.Errorf("no cleanup result:\n%s", out)
