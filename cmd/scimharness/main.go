@@ -10,11 +10,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-)
 
-// version is set at build time with -ldflags "-X main.version=…"; otherwise
-// the module version from the build info is shown.
-var version = ""
+	"github.com/scimharness/scimharness/internal/version"
+)
 
 const usage = `scimharness — SCIM 2.0 reference server and conformance harness
 
@@ -106,31 +104,6 @@ var commands = map[string]bool{
 	"replay": true, "token": true, "cleanup": true, "fuzz": true,
 }
 
-// versionString is the module version and the VCS revision of the build.
-// A binary built by go install from a clone carries the revision (and
-// whether the tree had uncommitted changes); one built with -buildvcs=false
-// (as CI does) or from the module proxy has none, and says so.
-func versionString(bi *debug.BuildInfo) string {
-	v := version
-	if v == "" && bi != nil && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	rev, modified := "unknown", ""
-	if bi != nil {
-		for _, s := range bi.Settings {
-			switch {
-			case s.Key == "vcs.revision" && s.Value != "":
-				rev = s.Value
-			case s.Key == "vcs.modified" && s.Value == "true":
-				modified = ", with uncommitted changes"
-			}
-		}
-	}
-	if rev == "unknown" {
-		return v + " (revision unknown: built without VCS information)"
-	}
-	return v + " (revision " + rev + modified + ")"
-}
+// versionString is the module version and the VCS revision of the build
+// (package version).
+func versionString(bi *debug.BuildInfo) string { return version.Of(bi) }

@@ -74,7 +74,7 @@ func WriteJUnit(w io.Writer, r Report) error {
 	if !r.Started.IsZero() {
 		suite.Timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
 	}
-	suite.Properties = props("target", r.Target, "idp", r.IdP, "mode", r.Mode, "command", r.Command, "interrupted", r.Interrupted)
+	suite.Properties = props("tool", r.Tool, "target", r.Target, "idp", r.IdP, "mode", r.Mode, "command", r.Command, "interrupted", r.Interrupted)
 	var order []string
 	byScenario := map[string][]scenario.Result{}
 	for _, res := range r.Results {

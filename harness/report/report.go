@@ -21,12 +21,16 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/internal/version"
 	"github.com/scimharness/scimharness/wire"
 )
 
 // Report is one run: what was tested, how, and every result.
 type Report struct {
 	Title string `json:"title"`
+	// Tool is the build of scimharness that judged the run (package
+	// version); filled in when left empty.
+	Tool string `json:"tool,omitempty"`
 	// Target is the SCIM base URL tested.
 	Target string `json:"target"`
 	IdP    string `json:"idp,omitempty"`
@@ -95,6 +99,9 @@ type SectionRow struct {
 func (r Report) withSummary() Report {
 	if r.Summary.Counts == nil {
 		r.Summary = scenario.Summarize(r.Results)
+	}
+	if r.Tool == "" {
+		r.Tool = "scimharness " + version.String()
 	}
 	return r
 }

@@ -503,3 +503,14 @@ func TestWriteChecks(t *testing.T) {
 		t.Error("-v is not WriteText")
 	}
 }
+
+// TestReportsNameTheTool: report.json and junit.xml record the build of
+// scimharness that judged the run (issue 19: provenance).
+func TestReportsNameTheTool(t *testing.T) {
+	r := sampleReport(t)
+	for name, w := range map[string]func(io.Writer, report.Report) error{"json": report.WriteJSON, "junit": report.WriteJUnit} {
+		if out := render(t, w, r); !strings.Contains(out, "scimharness (devel)") && !strings.Contains(out, "scimharness v") {
+			t.Errorf("%s names no tool version:\n%.400s", name, out)
+		}
+	}
+}

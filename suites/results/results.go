@@ -18,6 +18,7 @@ import (
 	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/internal/version"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/wire"
 )
@@ -101,6 +102,7 @@ func (c Certification) Report() report.Report {
 
 type yamlDoc struct {
 	Title    string           `yaml:"title"`
+	Tool     string           `yaml:"tool"`
 	Target   string           `yaml:"target"`
 	Store    string           `yaml:"store,omitempty"`
 	Started  time.Time        `yaml:"started"`
@@ -159,7 +161,7 @@ func viewExchange(ex wire.Exchange) yamlExchange {
 // that did not pass, the failing steps, their clause and exchanges.
 func (c Certification) YAML() ([]byte, error) {
 	sum := scenario.Summarize(c.Results())
-	d := yamlDoc{Title: c.Title, Started: c.Started, Command: c.Command, Verdict: c.Verdict().String(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles()}
+	d := yamlDoc{Title: c.Title, Tool: "scimharness " + version.String(), Started: c.Started, Command: c.Command, Verdict: c.Verdict().String(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles()}
 	if t := c.Target; t != nil {
 		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
 		if t.InProcess {

@@ -63,11 +63,13 @@ func certify(t *testing.T, bug string, skip []string, prefixes ...string) (resul
 }
 
 type resultsDoc struct {
-	Target   string   `yaml:"target"`
-	Command  string   `yaml:"command"`
-	Declared []string `yaml:"declaredFeatures"`
-	Tested   []string `yaml:"testedFeatures"`
-	Verdict  string   `yaml:"verdict"`
+	Tool     string    `yaml:"tool"`
+	Started  time.Time `yaml:"started"`
+	Target   string    `yaml:"target"`
+	Command  string    `yaml:"command"`
+	Declared []string  `yaml:"declaredFeatures"`
+	Tested   []string  `yaml:"testedFeatures"`
+	Verdict  string    `yaml:"verdict"`
 	Profiles []struct {
 		Profile, Verdict string
 	} `yaml:"profiles"`
@@ -95,6 +97,9 @@ func TestResultsYAML(t *testing.T) {
 	}
 	if d.Target != cert.Target.BaseURL || !strings.HasPrefix(d.Command, "SCIM_TOKEN=… scimharness conform --url http://127.0.0.1:") {
 		t.Errorf("target %q, command %q", d.Target, d.Command)
+	}
+	if !strings.HasPrefix(d.Tool, "scimharness ") || d.Started.IsZero() {
+		t.Errorf("results.yaml names no tool build (%q) or time (%v)", d.Tool, d.Started)
 	}
 	if !contains(d.Declared, target.Sort) || contains(d.Tested, target.Sort) || !contains(d.Tested, target.Filter) {
 		t.Errorf("declared %v, tested %v: sort is declared, and skipped by the override", d.Declared, d.Tested)
