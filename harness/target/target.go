@@ -168,6 +168,24 @@ const (
 	EnvPrefix       = "SCIM_PREFIX"
 )
 
+// EnvHelp describes the environment a suite run reads, for the help of the
+// compiled suites (go test -c), which have flags of their own only.
+const EnvHelp = `
+The target, from the environment (without SCIM_BASE_URL the reference
+server is started in process):
+  SCIM_BASE_URL              SCIM base URL of the server under test, e.g. http://127.0.0.1:8080/scim/v2
+  SCIM_TOKEN                 its bearer token
+  SCIM_OAUTH2_TOKEN_URL, SCIM_OAUTH2_CLIENT_ID, SCIM_OAUTH2_CLIENT_SECRET, SCIM_OAUTH2_SCOPE
+                             OAuth 2.0 client credentials instead of a token
+  SCIM_YES=1                 consent to write to a server that is not on this machine
+  SCIM_FEATURES, SCIM_SKIP_FEATURES
+                             features to test or skip whatever /ServiceProviderConfig says (comma-separated)
+  SCIM_PREFIX                prefix of everything the run creates (default random)
+  SCIM_SUITES_STORE=postgres the in-process server's store (SCIM_REQUIRE_POSTGRES=1: no fall-back to memory)
+Select checks with -ginkgo.label-filter (area, level, profile, feature); -ginkgo.v lists the specs
+(under go test, with -v too).
+`
+
 // ConfigFromEnv reads a Config from the environment (the OCI conformance
 // suite's way: the same test binary runs in any CI).
 func ConfigFromEnv(getenv func(string) string) Config {

@@ -1,6 +1,8 @@
 package conformance_test
 
 import (
+	"bytes"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -108,5 +110,20 @@ func TestInterruptedSuiteReportsIncomplete(t *testing.T) {
 	}
 	if !strings.Contains(string(y), "verdict: incomplete") || !strings.Contains(string(y), "run: interrupted after ") {
 		t.Errorf("results.yaml of an interrupted suite:\n%.1500s", y)
+	}
+}
+
+// TestHelpNamesTheEnvironment: the compiled suite's -h says which SCIM_*
+// variables choose the target (issue 19), after Ginkgo's own flags.
+func TestHelpNamesTheEnvironment(t *testing.T) {
+	var b bytes.Buffer
+	out := flag.CommandLine.Output()
+	flag.CommandLine.SetOutput(&b)
+	flag.CommandLine.Usage()
+	flag.CommandLine.SetOutput(out)
+	for _, want := range []string{"ginkgo.label-filter", "SCIM_BASE_URL", "SCIM_TOKEN", "SCIM_YES=1"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("-h lacks %q", want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -21,7 +22,23 @@ import (
 
 func TestConformance(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "SCIM conformance")
+	// No colour codes in output that is not a terminal (go test's own, CI
+	// logs, a pipe).
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	if fi, err := os.Stdout.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		reporterConfig.NoColor = true
+	}
+	RunSpecs(t, "SCIM conformance", suiteConfig, reporterConfig)
+}
+
+// The compiled suite's -h names the environment it reads.
+func init() {
+	// Ginkgo sets the command line's Usage; the environment goes after it.
+	usage := flag.CommandLine.Usage
+	flag.CommandLine.Usage = func() {
+		usage()
+		fmt.Fprint(flag.CommandLine.Output(), target.EnvHelp)
+	}
 }
 
 var (

@@ -2,6 +2,7 @@ package idp_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -20,7 +21,23 @@ import (
 
 func TestIdPs(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "IdP simulations")
+	// No colour codes in output that is not a terminal (go test's own, CI
+	// logs, a pipe).
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	if fi, err := os.Stdout.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		reporterConfig.NoColor = true
+	}
+	RunSpecs(t, "IdP simulations", suiteConfig, reporterConfig)
+}
+
+// The compiled suite's -h names the environment it reads.
+func init() {
+	// Ginkgo sets the command line's Usage; the environment goes after it.
+	usage := flag.CommandLine.Usage
+	flag.CommandLine.Usage = func() {
+		usage()
+		fmt.Fprint(flag.CommandLine.Output(), target.EnvHelp)
+	}
 }
 
 var tg *target.Target
