@@ -18,6 +18,7 @@ import (
 
 const loadHelp = `Usage: scimharness load --url URL [--token TOKEN] [flags]
        scimharness load --serve-fixture users=N [--database-url URL] [flags]
+       scimharness load merge [--json OUT] FILE...
 
 Drives a provisioning mix against the SCIM server at URL — by default
 Entra-like: 70% lookups by userName eq, 15% creates, 10% patches, 5% group
@@ -32,6 +33,11 @@ run prefix (--prefix) and is deleted afterwards, also after Ctrl-C, unless
 --keep (which prints the prefix, for scimharness cleanup); creates in flight
 at the end are waited for, and a last sweep by prefix deletes what the
 server created without its answer arriving. A URL that is not on this machine is refused unless --yes.
+
+More load than one machine gives: run load on several machines with --shard
+i/N (generator i of N: its prefix, and so its users and groups, are its own)
+and --json FILE, then merge the files with scimharness load merge: the
+latency histograms add exactly, the throughputs add up.
 
 --serve-fixture users=N reproduces the issue's performance target: it starts
 in this process the reference server with the memory store holding N users
@@ -69,6 +75,7 @@ Flags:
 
 type loadConfig struct {
 	tf          *target.Flags
+	shard       string
 	duration    time.Duration
 	requests    int
 	concurrency int
@@ -106,11 +113,15 @@ func loadFlags(stderr io.Writer) (*flag.FlagSet, *loadConfig) {
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --serve-fixture: write a CPU profile of the measured comparison to this file")
 	fs.StringVar(&c.databaseURL, "database-url", "", "with --serve-fixture: PostgreSQL URL whose store the fixture server uses instead of the memory store (see above)")
 	fs.IntVar(&c.rounds, "rounds", 4, "with --serve-fixture: alternate the two targets this many times, --duration/rounds each")
+	fs.StringVar(&c.shard, "shard", "", "i/N: this run is generator i of N (on several machines): its prefix, users and groups are its own; merge the --json results with scimharness load merge")
 	setUsage(fs, loadHelp, nil)
 	return fs, c
 }
 
 func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return loadMerge(args[1:], stdout, stderr)
+	}
 	fs, c := loadFlags(stderr)
 	if code, ok := parseFlags(fs, "load", args, stdout, stderr); !ok {
 		return code
@@ -195,6 +206,13 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	if tcfg.Prefix == "" {
 		tcfg.Prefix = scenario.NewPrefix()
+	}
+	if c.shard != "" {
+		sh, err := load.ParseShard(c.shard)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		tcfg.Prefix = sh.Prefix(tcfg.Prefix)
 	}
 	opts.Prefix = tcfg.Prefix
 	if _, _, err := target.Connect(ctx, tcfg); err != nil {
@@ -356,4 +374,50 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return p.w.Write(b)
+}
+
+const loadMergeHelp = `Usage: scimharness load merge [--json OUT] FILE...
+
+Merges the --json results of load runs made at the same time by several
+generators (--shard i/N): requests, errors and resources add up, the latency
+histograms merge exactly (the percentiles are those of every request), the
+throughput is the sum of the shards'.
+
+Flags:
+`
+
+// loadMerge is `scimharness load merge`.
+func loadMerge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("load merge", flag.ContinueOnError)
+	setUsage(fs, loadMergeHelp, nil)
+	jsonFile := fs.String("json", "", "write the merged result as JSON to this file (- for stdout)")
+	pos, code, ok := parseArgs(fs, "load merge", args, true, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 {
+		fmt.Fprintln(stderr, "scimharness load merge: name the --json files of the shards")
+		return exitUsage
+	}
+	var rs []*load.Result
+	for _, f := range pos {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "scimharness load merge: %v\n", err)
+			return exitUsage
+		}
+		var r load.Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			fmt.Fprintf(stderr, "scimharness load merge: %s: %v\n", f, err)
+			return exitUsage
+		}
+		rs = append(rs, &r)
+	}
+	m, err := load.Merge(rs...)
+	if err != nil {
+		fmt.Fprintf(stderr, "scimharness load merge: %v\n", err)
+		return exitUsage
+	}
+	writeLoadSummary(stdout, fmt.Sprintf("merged %d shards", len(rs)), m)
+	return writeLoadJSON(*jsonFile, m, stdout, stderr)
 }

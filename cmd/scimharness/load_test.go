@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scimharness/scimharness/server"
@@ -247,5 +249,45 @@ func TestFixtureVerdict(t *testing.T) {
 		if fr.RatioMet != tc.ratioMet || fr.DriveMet != tc.driveMe {
 			t.Errorf("%s: ratio met %v drive met %v, want %v %v", tc.name, fr.RatioMet, fr.DriveMet, tc.ratioMet, tc.driveMe)
 		}
+	}
+}
+
+// TestLoadShardsMerge: three `load --shard i/3 --json` runs at once against
+// one server, then `load merge` of their files: the merged request count is
+// the sum, and the server is left as it was (issue 20: several generators).
+func TestLoadShardsMerge(t *testing.T) {
+	base := referenceTarget(t)
+	usersBefore := totalOf(t, base, "/Users?count=0")
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	files := make([]string, 3)
+	for i := range 3 {
+		files[i] = filepath.Join(dir, fmt.Sprintf("shard%d.json", i+1))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, out, errs := runLoad(t, "--url", base, "--token", testToken, "--requests", "50", "--concurrency", "2",
+				"--prefix", "scimh-shards", "--shard", fmt.Sprintf("%d/3", i+1), "--json", files[i], "--client", load.EngineNetHTTP)
+			if code != exitOK {
+				t.Errorf("shard %d: exit %d\n%s\n%s", i+1, code, out, errs)
+			}
+		}()
+	}
+	wg.Wait()
+	merged := filepath.Join(dir, "merged.json")
+	code, out, errs := runCLI(append([]string{"load", "merge", "--json", merged}, files...)...)
+	if code != exitOK || !strings.Contains(out, "merged 3 shards") || !strings.Contains(out, "requests    150") {
+		t.Fatalf("merge: exit %d\n%s\n%s", code, out, errs)
+	}
+	b, _ := os.ReadFile(merged)
+	var m load.Result
+	if err := json.Unmarshal(b, &m); err != nil || m.Requests != 150 || m.Created != m.Deleted {
+		t.Errorf("merged result %+v (%v)", m, err)
+	}
+	if u := totalOf(t, base, "/Users?count=0"); u != usersBefore {
+		t.Errorf("%d users after the shards, %d before", u, usersBefore)
+	}
+	if code, _, errs := runCLI("load", "--url", base, "--token", testToken, "--shard", "4/3"); code != exitUsage || !strings.Contains(errs, "1 ≤ i ≤ N") {
+		t.Errorf("--shard 4/3: exit %d: %s", code, errs)
 	}
 }

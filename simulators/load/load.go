@@ -178,7 +178,40 @@ type Result struct {
 	CleanupErrors []string `json:"cleanupErrors,omitempty"`
 	Kept          bool     `json:"kept,omitempty"`
 
-	hist *Histogram // the latencies, for Combine
+	// Histogram is every measured latency, for Combine and Merge (and, in
+	// the JSON, for `load merge` of shards run on other machines).
+	hist *Histogram
+}
+
+// resultJSON is Result with its histogram, for the JSON.
+type resultJSON Result
+
+// MarshalJSON writes r with its latency histogram.
+func (r Result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		resultJSON
+		Histogram *Histogram `json:"histogram,omitempty"`
+	}{resultJSON(r), r.hist})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote; the durations come back from
+// their seconds and milliseconds.
+func (r *Result) UnmarshalJSON(b []byte) error {
+	var j struct {
+		resultJSON
+		Histogram *Histogram `json:"histogram"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Result(j.resultJSON)
+	r.hist = j.Histogram
+	r.Duration = time.Duration(r.Seconds * float64(time.Second))
+	if r.hist != nil {
+		r.summarise(r.Duration)
+		r.Throughput = j.Throughput
+	}
+	return nil
 }
 
 // ErrorRate is Errors/Requests.
