@@ -387,3 +387,30 @@ func TestCoverageCountsOnlyAcceptedRequests(t *testing.T) {
 		t.Error("the SCIM 1.0 URN is no longer graded")
 	}
 }
+
+// Issue 14: every coercion the reference server tolerates is graded as a
+// quirk naming it — here a number for the string userName — and a body
+// that needs none is clean.
+func TestToleratedCoercionsAreQuirks(t *testing.T) {
+	res := certify.Grade(synthetic(
+		[4]string{"POST", "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":12345}`, "201"},
+	))
+	found := false
+	for _, f := range res.Findings {
+		if f.Rule == "tolerated-coercion" {
+			found = true
+			if f.Level != certify.Quirk || !strings.Contains(f.Message, "numberAsString(userName)") {
+				t.Errorf("finding %+v", f)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no tolerated-coercion quirk for a numeric userName: %+v", res.Findings)
+	}
+	clean := certify.Grade(synthetic(
+		[4]string{"POST", "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"}`, "201"},
+	))
+	if clean.HasFinding("tolerated-coercion", certify.Quirk) {
+		t.Errorf("a clean body graded as tolerated: %+v", clean.Findings)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/scimharness/scimharness/certify/record"
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/wire"
 )
 
@@ -64,6 +65,7 @@ var Rules = []Rule{
 	{"paging-range", Note, "RFC 7644 §3.4.2.4", "startIndex below 1 or a negative count (the server reads them as 1 and 0)"},
 	{"boolean-as-string", Quirk, "RFC 7643 §2.3.2; " + srcStringBools, "a boolean sent as the string \"True\"/\"False\", as Entra and OneLogin"},
 	{"json-type", Violation, "RFC 7643 §2.3.2", "a boolean attribute (active, primary) sent as a number or another non-boolean"},
+	{"tolerated-coercion", Quirk, "RFC 7643 §2.3, §2.4; the reference server's tolerances (server/schema, serve --tolerate none refuses them)", "a value of another JSON type than the attribute's, which a server accepts only by coercing it"},
 	{"multi-valued-as-object", Quirk, "RFC 7643 §2.4; " + srcOneLogin, "a multi-valued attribute (emails) sent as a single object, as OneLogin"},
 	{"no-credentials", Note, "RFC 7644 §2", "a request without an Authorization header"},
 	{"not-scim", Note, "RFC 7644 §3.2", "a request outside the SCIM base URL (/scim/v2)"},
@@ -191,9 +193,11 @@ func (g *grader) grade() {
 		case strings.EqualFold(g.resource, "Users"):
 			g.schemas(doc, scim.UserURN)
 			g.types(doc)
+			g.tolerances("User", doc)
 		case strings.EqualFold(g.resource, "Groups"):
 			g.schemas(doc, scim.GroupURN)
 			g.types(doc)
+			g.tolerances("Group", doc)
 		}
 	}
 	g.coverage(method, doc)
@@ -430,6 +434,30 @@ func (g *grader) patch(doc map[string]any) {
 				g.typesAny(value)
 			}
 		}
+	}
+}
+
+// tolerances runs a POST or PUT body through the reference server's own
+// normalisation (package schema) and grades each IdP tolerance it needed
+// — a value of another JSON type than the schema's, coerced — as a quirk
+// naming it; the server accepts the body only because it tolerates that.
+// The two the grader words itself (boolean-as-string,
+// multi-valued-as-object) are not repeated.
+func (g *grader) tolerances(resourceType string, doc map[string]any) {
+	rt, ok := schema.Default().ResourceType(resourceType)
+	if !ok {
+		return
+	}
+	n := schema.Normalizer{}
+	if _, err := n.Document(rt, doc); err != nil {
+		return // refused by the server too: its answer says why
+	}
+	for _, a := range n.Applied {
+		switch a.Name {
+		case schema.TolStringBoolean, schema.TolLoneValue:
+			continue
+		}
+		g.find("tolerated-coercion", "%s: the server accepts it only by tolerating %s", a.Path, a)
 	}
 }
 
