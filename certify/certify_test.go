@@ -344,7 +344,8 @@ func onlyFindings(res certify.Result, rules ...string) bool {
 func synthetic(xs ...[4]string) []record.Recording {
 	rc := record.Recording{File: "synthetic.jsonl"}
 	for i, x := range xs {
-		e := record.Entry{Seq: i + 1, Tenant: "default", Method: x[0], Path: x[1]}
+		path, query, _ := strings.Cut(x[1], "?")
+		e := record.Entry{Seq: i + 1, Tenant: "default", Method: x[0], Path: path, Query: query}
 		e.Request = wire.Request{Method: x[0], URL: x[1], Header: http.Header{"Content-Type": {"application/scim+json"}, "Authorization": {"Bearer [REDACTED]"}}}
 		if x[2] != "" {
 			e.Request.Body = wire.Body(x[2])
@@ -412,5 +413,38 @@ func TestToleratedCoercionsAreQuirks(t *testing.T) {
 	))
 	if clean.HasFinding("tolerated-coercion", certify.Quirk) {
 		t.Errorf("a clean body graded as tolerated: %+v", clean.Findings)
+	}
+}
+
+// Issue 16: a body without Content-Type is a SHOULD (RFC 7231 §3.1.1.5),
+// so a quirk, not a violation; an unquoted filter value (Entra's legacy
+// example) is a quirk naming it; a lookup before a create is no
+// connection test, Entra's GUID probe and a paging probe are.
+func TestClientFindingsAtTheirLevel(t *testing.T) {
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"}`
+	res := certify.Grade([]record.Recording{{File: "x", Entries: []record.Entry{{Seq: 1, Method: "POST", Path: "/scim/v2/Users",
+		Request: wire.Request{Method: "POST", URL: "/scim/v2/Users", Header: http.Header{"Authorization": {"Bearer [REDACTED]"}}, Body: wire.Body(user)},
+		Response: wire.Response{Status: 201}}}}})
+	if !res.HasFinding("content-type-missing", certify.Quirk) || res.Verdict == certify.NotCertified {
+		t.Errorf("a body without Content-Type: %s %+v", res.Verdict, res.Findings)
+	}
+	lookup := certify.Grade(synthetic(
+		[4]string{"GET", "/scim/v2/Users?filter=userName%20eq%20%22a%22", "", "200"},
+		[4]string{"POST", "/scim/v2/Users", user, "201"},
+	))
+	if lookup.Covered(certify.StepConnection) {
+		t.Error("a lookup before a create counts as a connection test")
+	}
+	probe := certify.Grade(synthetic([4]string{"GET", "/scim/v2/Users?startIndex=1&count=2", "", "200"}))
+	if !probe.Covered(certify.StepConnection) {
+		t.Error("Okta's paging probe is not a connection test")
+	}
+	unquoted := certify.Grade(synthetic([4]string{"GET", "/scim/v2/Users?filter=userName%20eq%20x", "", "200"}))
+	if !unquoted.HasFinding("filter-unquoted-value", certify.Quirk) {
+		t.Errorf("unquoted filter value: %+v", unquoted.Findings)
+	}
+	quoted := certify.Grade(synthetic([4]string{"GET", "/scim/v2/Users?filter=userName%20eq%20%22x%22%20and%20active%20eq%20true", "", "200"}))
+	if quoted.HasFinding("filter-unquoted-value", certify.Quirk) {
+		t.Errorf("a quoted filter graded unquoted: %+v", quoted.Findings)
 	}
 }

@@ -43,7 +43,8 @@ type Rule struct {
 // Rules is the findings catalogue: every rule the grader applies.
 var Rules = []Rule{
 	{"token-in-query", Violation, "RFC 7644 §7.5.2; RFC 6750 §2.3, §5.3", "a credential (access_token, token, api_key…) in the query string: URLs end up in logs"},
-	{"content-type", Violation, "RFC 7644 §3.1, §3.8", "a request body without Content-Type application/scim+json (or application/json)"},
+	{"content-type", Violation, "RFC 7644 §3.1, §3.8", "a request body labelled with a media type that is not JSON (text/plain …), or one that does not parse"},
+	{"content-type-missing", Quirk, "RFC 7231 §3.1.1.5 (SHOULD); RFC 7644 §3.8's MUST binds only clients using other encodings", "a request body without Content-Type: servers read it as JSON"},
 	{"content-type-json", Quirk, "RFC 7644 §3.1, §3.8; " + srcGoogleCT + "; Okta SCIM 2.0 spec test (doc)", "Content-Type application/json instead of application/scim+json, as Google and Okta's spec test"},
 	{"body-not-json", Violation, "RFC 7644 §3.1", "a request body that is not one JSON object"},
 	{"schemas-missing", Violation, "RFC 7643 §3; RFC 7644 §3.3, §3.5.2", "a POST/PUT/PATCH body without \"schemas\""},
@@ -61,6 +62,7 @@ var Rules = []Rule{
 	{"patch-dotted-keys", Quirk, "RFC 7644 §3.5.2.3; " + srcEntraKNOWN, "a path-less replace whose keys are paths (\"name.givenName\"), as Entra with aadOptscim062020"},
 	{"patch-remove-members-value", Quirk, "RFC 7644 §3.5.2.2; " + srcEntra949, "remove path \"members\" with a value list, as Entra without aadOptscim062020: a strict server removes every member"},
 	{"filter-syntax", Violation, "RFC 7644 §3.4.2.2", "a filter that does not parse (invalidFilter)"},
+	{"filter-unquoted-value", Quirk, "RFC 7644 §3.4.2.2 (compValue is a JSON literal); " + srcEntraTUT + " (its legacy example sends userName eq x)", "a filter comparing with an unquoted word (userName eq x), which is no compValue; servers read it as a string"},
 	{"paging-param", Violation, "RFC 7644 §3.4.2.4", "startIndex or count that is not an integer"},
 	{"paging-range", Note, "RFC 7644 §3.4.2.4", "startIndex below 1 or a negative count (the server reads them as 1 and 0)"},
 	{"boolean-as-string", Quirk, "RFC 7643 §2.3.2; " + srcStringBools, "a boolean sent as the string \"True\"/\"False\", as Entra and OneLogin"},
@@ -223,6 +225,26 @@ func (g *grader) userAgent() {
 	}
 }
 
+// compared finds each comparison of a filter with its value's first token.
+var compared = regexp.MustCompile(`(?i)\b(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+([^\s()\[\]]+)`)
+
+// unquotedValue is the first compared value of filter f that is not a JSON
+// literal (a string, number, true, false or null), or "".
+func unquotedValue(f string) string {
+	for _, m := range compared.FindAllStringSubmatch(f, -1) {
+		w := m[1]
+		switch {
+		case strings.HasPrefix(w, `"`), strings.EqualFold(w, "true"), strings.EqualFold(w, "false"), strings.EqualFold(w, "null"):
+			continue
+		}
+		if _, err := strconv.ParseFloat(w, 64); err == nil {
+			continue
+		}
+		return w
+	}
+	return ""
+}
+
 // query grades the filter and paging parameters.
 func (g *grader) query() {
 	q, _ := url.ParseQuery(g.e.Query)
@@ -230,7 +252,12 @@ func (g *grader) query() {
 		for _, s := range f {
 			if _, err := filter.Parse(s); err != nil {
 				g.find("filter-syntax", "filter %q does not parse: %v", s, err)
-			} else if v, ok := probeValue(s); ok && guid.MatchString(v) && strings.EqualFold(g.resource, "Users") {
+				continue
+			}
+			if w := unquotedValue(s); w != "" {
+				g.find("filter-unquoted-value", "filter %q compares with the unquoted word %s, not a JSON string (RFC 7644 §3.4.2.2)", s, w)
+			}
+			if v, ok := probeValue(s); ok && guid.MatchString(v) && strings.EqualFold(g.resource, "Users") {
 				g.print("entra", "Test Connection: GET /Users?filter=userName eq \"<random GUID>\"", srcEntraTUT)
 				g.step(StepConnection)
 				g.st.connection = true
@@ -296,7 +323,7 @@ func (g *grader) contentType() {
 	mt, _, err := mime.ParseMediaType(ct)
 	switch {
 	case ct == "":
-		g.find("content-type", "a body without Content-Type; send application/scim+json")
+		g.find("content-type-missing", "a body without Content-Type; send application/scim+json (RFC 7231 §3.1.1.5: SHOULD)")
 	case err != nil:
 		g.find("content-type", "Content-Type %q does not parse: %v", ct, err)
 	case mt == scim.MediaType:
@@ -586,7 +613,11 @@ func (g *grader) coverage(method string, doc map[string]any) {
 	groups := strings.EqualFold(g.resource, "Groups")
 	switch method {
 	case http.MethodGet:
-		if !g.st.connection && !g.st.wrote && (users || groups || strings.EqualFold(g.resource, "ServiceProviderConfig") ||
+		// A lookup by a value the client then creates (Okta's, Google's
+		// before their first POST) is no connection test; Entra's GUID
+		// probe is recognised in query.
+		_, lookup := url.Values(must(url.ParseQuery(g.e.Query)))["filter"]
+		if !g.st.connection && !g.st.wrote && !lookup && (users || groups || strings.EqualFold(g.resource, "ServiceProviderConfig") ||
 			strings.EqualFold(g.resource, "Schemas") || strings.EqualFold(g.resource, "ResourceTypes")) {
 			g.step(StepConnection)
 			g.st.connection = true
@@ -704,3 +735,6 @@ func nonEmpty(v any) bool {
 	}
 	return true
 }
+
+// must is v, an error dropped: a query that does not parse has no filter.
+func must(v url.Values, _ error) url.Values { return v }
