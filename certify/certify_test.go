@@ -423,7 +423,7 @@ func TestToleratedCoercionsAreQuirks(t *testing.T) {
 func TestClientFindingsAtTheirLevel(t *testing.T) {
 	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"}`
 	res := certify.Grade([]record.Recording{{File: "x", Entries: []record.Entry{{Seq: 1, Method: "POST", Path: "/scim/v2/Users",
-		Request: wire.Request{Method: "POST", URL: "/scim/v2/Users", Header: http.Header{"Authorization": {"Bearer [REDACTED]"}}, Body: wire.Body(user)},
+		Request:  wire.Request{Method: "POST", URL: "/scim/v2/Users", Header: http.Header{"Authorization": {"Bearer [REDACTED]"}}, Body: wire.Body(user)},
 		Response: wire.Response{Status: 201}}}}})
 	if !res.HasFinding("content-type-missing", certify.Quirk) || res.Verdict == certify.NotCertified {
 		t.Errorf("a body without Content-Type: %s %+v", res.Verdict, res.Findings)
