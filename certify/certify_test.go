@@ -275,7 +275,7 @@ func TestFaultyClientIsFlagged(t *testing.T) {
 		4:  {"violation patch-op-unknown"},
 		5:  {"violation json-type"},
 		6:  {"violation content-type"},
-		7:  {"violation token-in-query"},
+		7:  {"tolerated quirk token-in-query"},
 		8:  {"violation patch-path"},
 		9:  {"violation schemas-missing"},
 		10: {"tolerated quirk patch-op-case", "tolerated quirk boolean-as-string"},
@@ -446,5 +446,56 @@ func TestClientFindingsAtTheirLevel(t *testing.T) {
 	quoted := certify.Grade(synthetic([4]string{"GET", "/scim/v2/Users?filter=userName%20eq%20%22x%22%20and%20active%20eq%20true", "", "200"}))
 	if quoted.HasFinding("filter-unquoted-value", certify.Quirk) {
 		t.Errorf("a quoted filter graded unquoted: %+v", quoted.Findings)
+	}
+}
+
+// ruleKeywords is, for every rule, the keyword of the clause it cites
+// (RFC 7643/7644 and the RFCs they lean on) or "IdP" for a documented IdP
+// habit the RFC allows: the data TestRuleLevels checks the levels against.
+var ruleKeywords = map[string]string{
+	"token-in-query":             "SHOULD", // RFC 6750 §2.3, §5.3: SHOULD NOT
+	"content-type":               "MUST",   // RFC 7644 §3.8: other encodings MUST be labelled
+	"content-type-missing":       "SHOULD", // RFC 7231 §3.1.1.5
+	"content-type-json":          "SHOULD", // RFC 7644 §3.1: application/scim+json SHOULD be used
+	"body-not-json":              "MUST",   // RFC 7644 §3.1, §3.8: JSON bodies
+	"schemas-missing":            "MUST",   // RFC 7643 §3: schemas REQUIRED
+	"schemas-core-urn":           "MUST",   // RFC 7644 §3.5.2: MUST contain the PatchOp URN; RFC 7643 §3
+	"schemas-scim1-urn":          "IdP",    // Google, OneLogin
+	"schemas-adscim":             "IdP",    // Entra
+	"schemas-unknown-urn":        "NOTE",
+	"patch-no-operations":        "MUST", // RFC 7644 §3.5.2: MUST contain "Operations"
+	"patch-op-unknown":           "MUST", // RFC 7644 §3.5.2: MUST have exactly one "op"
+	"patch-op-case":              "IdP",  // Entra without aadOptscim062020
+	"patch-path":                 "MUST", // RFC 7644 §3.5.2 grammar (invalidPath)
+	"patch-remove-no-path":       "MUST", // RFC 7644 §3.5.2: path REQUIRED for remove
+	"patch-no-value":             "MUST", // RFC 7644 §3.5.2.1: MUST contain a "value"
+	"patch-pathless-not-object":  "MUST", // RFC 7644 §3.5.2.1, §3.5.2.3
+	"patch-dotted-keys":          "IdP",  // Entra with aadOptscim062020
+	"patch-remove-members-value": "IdP",  // Entra
+	"filter-syntax":              "MUST", // RFC 7644 §3.4.2.2 grammar
+	"filter-unquoted-value":      "IdP",  // Entra's legacy example
+	"paging-param":               "MUST", // RFC 7644 §3.4.2.4: integers
+	"paging-range":               "NOTE",
+	"boolean-as-string":          "IdP",  // Entra, OneLogin
+	"json-type":                  "MUST", // RFC 7643 §2.3.2
+	"tolerated-coercion":         "IdP",  // what the reference server tolerates
+	"multi-valued-as-object":     "IdP",  // OneLogin
+	"no-credentials":             "NOTE",
+	"not-scim":                   "NOTE",
+}
+
+// TestRuleLevels (issue 16): a violation only for a MUST, a quirk for a
+// SHOULD or a documented IdP habit, a note otherwise — for every rule.
+func TestRuleLevels(t *testing.T) {
+	want := map[string]certify.Level{"MUST": certify.Violation, "SHOULD": certify.Quirk, "IdP": certify.Quirk, "NOTE": certify.Note}
+	for _, r := range certify.Rules {
+		kw, ok := ruleKeywords[r.ID]
+		if !ok {
+			t.Errorf("rule %s: no keyword in the table: say which clause grades it", r.ID)
+			continue
+		}
+		if r.Level != want[kw] {
+			t.Errorf("rule %s is a %s, but its clause is a %s: want %s", r.ID, r.Level, kw, want[kw])
+		}
 	}
 }

@@ -42,7 +42,7 @@ type Rule struct {
 
 // Rules is the findings catalogue: every rule the grader applies.
 var Rules = []Rule{
-	{"token-in-query", Violation, "RFC 7644 §7.5.2; RFC 6750 §2.3, §5.3", "a credential (access_token, token, api_key…) in the query string: URLs end up in logs"},
+	{"token-in-query", Quirk, "RFC 6750 §2.3 (SHOULD NOT be used), §5.3 (SHOULD NOT be passed in page URLs)", "a credential (access_token, token, api_key…) in the query string: URLs end up in logs"},
 	{"content-type", Violation, "RFC 7644 §3.1, §3.8", "a request body labelled with a media type that is not JSON (text/plain …), or one that does not parse"},
 	{"content-type-missing", Quirk, "RFC 7231 §3.1.1.5 (SHOULD); RFC 7644 §3.8's MUST binds only clients using other encodings", "a request body without Content-Type: servers read it as JSON"},
 	{"content-type-json", Quirk, "RFC 7644 §3.1, §3.8; " + srcGoogleCT + "; Okta SCIM 2.0 spec test (doc)", "Content-Type application/json instead of application/scim+json, as Google and Okta's spec test"},

@@ -91,7 +91,7 @@ func TestEventsAreGradedAsTheyArrive(t *testing.T) {
 
 	s.scim(t, http.MethodGet, tokenInURL, tokDefault, "")
 	ev = st.next(t)
-	if ev.Grade != "violation" || !hasFinding(ev, "token-in-query", "violation") {
+	if ev.Grade != "quirk" || !hasFinding(ev, "token-in-query", "quirk") { // RFC 6750 §2.3: SHOULD NOT
 		t.Errorf("token in query: grade %s, findings %+v", ev.Grade, ev.Findings)
 	}
 
