@@ -62,7 +62,9 @@ var (
 func TestHTMLSummaryAndLinks(t *testing.T) {
 	r := longFailedReport()
 	out := render(t, report.WriteHTML, r)
-	term := render(t, func(w io.Writer, r report.Report) error { return report.WriteChecks(w, r, report.TextOptions{Quiet: true}) }, r)
+	term := render(t, func(w io.Writer, r report.Report) error {
+		return report.WriteChecks(w, r, report.TextOptions{Quiet: true})
+	}, r)
 	lines := strings.Split(strings.TrimSpace(term), "\n")
 	scen, steps := lines[len(lines)-2], lines[len(lines)-1]
 	if scen != "scenarios: 101 (100 passed, 1 failed)" || steps != "steps: fail: 401 passed, 1 failed" {
