@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/wire"
@@ -242,7 +243,7 @@ func WriteHTML(w io.Writer, r Report) error {
 		g.Time = ms(gtime)
 		g.Classes = strings.Join(slices.Sorted(maps.Keys(classes)), " ")
 		if !g.OK && c.verdict != scenario.Skip && c.verdict != scenario.Disabled {
-			p := htmlProblem{Badge: g.Verdict, Anchor: g.Anchor, Name: c.name, Title: info.Title, Reason: c.reason, Clause: g.Clause}
+			p := htmlProblem{Badge: g.Verdict, Anchor: g.Anchor, Name: c.name, Title: info.Title, Reason: shorten(c.reason, maxReason), Clause: g.Clause}
 			if c.first >= 0 {
 				row := g.Rows[c.first]
 				p.StepAnchor = row.Anchor
@@ -281,6 +282,21 @@ func WriteHTML(w io.Writer, r Report) error {
 		}}))
 	}
 	return htmlTemplate.Execute(w, v)
+}
+
+// maxReason bounds a reason in the summary's table, which must fit a
+// screen; the whole message is under the step.
+const maxReason = 240
+
+// shorten cuts s to at most n bytes, at a rune boundary, marking the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // duration is a result's time: its own, or else that of its exchanges (a
@@ -366,8 +382,9 @@ func (a anchors) unique(id string) string {
 }
 
 // rfcRef finds "RFC 7644 §3.4.2.2" (also "RFC 7643 section 2.1", "RFC
-// 7644") in a clause or a source.
-var rfcRef = regexp.MustCompile(`RFC ?(\d{3,5})(?:,? ?(?:§|[Ss]ection) ?((?:\d+|[A-Z])(?:\.\d+)*))?`)
+// 7644") in a clause or a source, and a bare "§3.12" after one ("RFC 7644
+// §3.3, §3.12"), which is of the same RFC.
+var rfcRef = regexp.MustCompile(`RFC ?(\d{3,5})(?:,? ?(?:§|[Ss]ection) ?((?:\d+|[A-Z])(?:\.\d+)*))?|§ ?((?:\d+|[A-Z])(?:\.\d+)*)`)
 
 // RFCLink is where an RFC section is read: the RFC Editor's HTML, with
 // the section's own anchor ("section-3.4.2.2", "appendix-A").
@@ -386,14 +403,22 @@ func RFCLink(rfc, section string) string {
 // section.
 func linkClauses(s string) template.HTML {
 	var b strings.Builder
-	last := 0
+	last, rfc := 0, ""
 	for _, m := range rfcRef.FindAllStringSubmatchIndex(s, -1) {
-		b.WriteString(template.HTMLEscapeString(s[last:m[0]]))
 		section := ""
-		if m[4] >= 0 {
-			section = s[m[4]:m[5]]
+		switch {
+		case m[2] >= 0:
+			rfc = s[m[2]:m[3]]
+			if m[4] >= 0 {
+				section = s[m[4]:m[5]]
+			}
+		case rfc == "":
+			continue // a "§" of no known RFC: left as text
+		default:
+			section = s[m[6]:m[7]]
 		}
-		fmt.Fprintf(&b, `<a class="rfc" href="%s">%s</a>`, template.HTMLEscapeString(RFCLink(s[m[2]:m[3]], section)), template.HTMLEscapeString(s[m[0]:m[1]]))
+		b.WriteString(template.HTMLEscapeString(s[last:m[0]]))
+		fmt.Fprintf(&b, `<a class="rfc" href="%s">%s</a>`, template.HTMLEscapeString(RFCLink(rfc, section)), template.HTMLEscapeString(s[m[0]:m[1]]))
 		last = m[1]
 	}
 	b.WriteString(template.HTMLEscapeString(s[last:]))

@@ -161,6 +161,20 @@ func TestHTMLSummaryAndLinks(t *testing.T) {
 	}
 }
 
+// TestHTMLLongReasonIsCut: the summary's table stays short; the whole
+// message is under the step.
+func TestHTMLLongReasonIsCut(t *testing.T) {
+	long := strings.Repeat("é", 400)
+	out := render(t, report.WriteHTML, report.Report{Title: "t", Results: []scenario.Result{{Scenario: "a", Step: "s", Status: scenario.Fail, Message: long}}})
+	table := out[strings.Index(out, `id="failed"`):strings.Index(out, `id="results"`)]
+	if strings.Contains(table, long) || !strings.Contains(table, "é…") {
+		t.Error("the reason in the summary is not cut")
+	}
+	if !strings.Contains(out, long) {
+		t.Error("the whole message is not shown")
+	}
+}
+
 func TestHTMLPassingRunShowsEverything(t *testing.T) {
 	r := report.Report{Title: "t", Results: []scenario.Result{{Scenario: "a", Step: "s", Status: scenario.Pass, Verified: true}}}
 	out := render(t, report.WriteHTML, r)
@@ -182,6 +196,9 @@ func TestHTMLLinksSources(t *testing.T) {
 			`<a class="src" href="https://developer.okta.com/standards/SCIM/">Okta SCIM 2.0 spec</a>`, ""},
 		{"no URL: RFC in the source linked", scenario.Result{Source: "RFC 7644 section 3.5.2"},
 			`<a class="rfc" href="https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2">RFC 7644 section 3.5.2</a>`, ""},
+		{"a second section of the same RFC", scenario.Result{Clause: "RFC 7644 §3.3, §3.12"},
+			`<a class="rfc" href="https://www.rfc-editor.org/rfc/rfc7644#section-3.3">RFC 7644 §3.3</a>, <a class="rfc" href="https://www.rfc-editor.org/rfc/rfc7644#section-3.12">§3.12</a>`, ""},
+		{"a section of no RFC is text", scenario.Result{Clause: "catalog §2"}, "<td>catalog §2</td>", `class="rfc"`},
 		{"appendix", scenario.Result{Clause: "RFC 7643 §A"}, `href="https://www.rfc-editor.org/rfc/rfc7643#appendix-A"`, ""},
 		{"whole RFC", scenario.Result{Clause: "RFC 7642"}, `<a class="rfc" href="https://www.rfc-editor.org/rfc/rfc7642">RFC 7642</a>`, ""},
 		{"a script URL is not linked", scenario.Result{Source: "x", SourceURL: "javascript:alert(1)"}, ">x</td>", "javascript:"},
