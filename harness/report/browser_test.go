@@ -113,10 +113,10 @@ func TestReportInHeadlessChromium(t *testing.T) {
 		}
 	}
 	if len(visible) != 1 || visible[0] != "c-filter-eq-is-case-insensitive" {
-		t.Errorf("with only problems on, the scenarios shown are %d (%.3v), want the failing one alone", len(visible), visible)
+		t.Errorf("with only problems on, the scenarios shown are %d (%v…), want the failing one alone", len(visible), visible[:min(3, len(visible))])
 	}
 	if len(broken) > 0 {
-		t.Errorf("%d in-page links without an anchor: %.5v", len(broken), broken)
+		t.Errorf("%d in-page links without an anchor: %v…", len(broken), broken[:min(5, len(broken))])
 	}
 	well := regexp.MustCompile(`^https://www\.rfc-editor\.org/rfc/rfc\d{4}(#(section-\d+(\.\d+)*|appendix-[A-Z](\.\d+)*))?$`)
 	if len(rfc) == 0 {
