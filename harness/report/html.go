@@ -111,6 +111,7 @@ type htmlRow struct {
 	Badge        string
 	Time         string
 	Open         bool // expanded: warnings, failures, errors
+	Problem      bool // shown under "only problems": Open, or blocked
 	ClauseHTML   template.HTML
 	SourceHTML   template.HTML
 	Note         string // the message, without the sent/received lines the exchanges show
@@ -215,13 +216,14 @@ func WriteHTML(w io.Writer, r Report) error {
 			row := htmlRow{Result: res, Anchor: ids.unique(fmt.Sprintf("%s-s%d", g.Anchor, j+1)), Badge: badge(res), Time: ms(d)}
 			// A blocked step is folded: its root failure, shown open, says why.
 			row.Open = res.Status >= scenario.Warn && !res.Info && res.Status != scenario.Blocked
+			row.Problem = res.Status >= scenario.Warn && !res.Info
 			row.ClauseHTML = linkClauses(res.Clause)
 			row.SourceHTML = linkSource(res.Source, res.SourceURL)
 			row.Note = res.Message
 			if len(res.Exchanges) > 0 {
 				row.Note = withoutWireLines(res.Message)
 			}
-			if row.Open {
+			if row.Problem {
 				v.ProblemSteps++
 			}
 			if res.Behaviour != "" && !res.Cleanup {

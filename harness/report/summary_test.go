@@ -175,6 +175,23 @@ func TestHTMLLongReasonIsCut(t *testing.T) {
 	}
 }
 
+// TestHTMLBlockedStepIsAProblem: under "only problems" a blocked step
+// stays (folded, its root failure open), a passing step of the same
+// scenario goes.
+func TestHTMLBlockedStepIsAProblem(t *testing.T) {
+	out := render(t, report.WriteHTML, report.Report{Title: "t", Results: []scenario.Result{
+		{Scenario: "crud/get", Step: "create u", Setup: true, Status: scenario.Fail, Message: "expected 201, got 400"},
+		{Scenario: "crud/get", Step: "read back", Status: scenario.Blocked, WaitsFor: "create u"},
+		{Scenario: "crud/get", Step: "cleanup: delete", Status: scenario.Pass, Cleanup: true},
+	}})
+	for _, want := range []string{`<tr class="row r-fail problem" id="c-crud-get-s1">`, `<tr class="row r-blocked problem" id="c-crud-get-s2">`,
+		`<tr class="row r-pass ok cleanup" id="c-crud-get-s3">`, "Show only problems (2)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}
+
 func TestHTMLPassingRunShowsEverything(t *testing.T) {
 	r := report.Report{Title: "t", Results: []scenario.Result{{Scenario: "a", Step: "s", Status: scenario.Pass, Verified: true}}}
 	out := render(t, report.WriteHTML, r)
