@@ -3,6 +3,7 @@ package certify
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,12 +25,16 @@ const (
 //
 //   - "certification": one result, the verdict (pass: certified; warn:
 //     certified with quirks; fail: not certified).
-//   - "requests": one result per request — pass when clean, fail on a
-//     violation, warn on a quirk, info on a note — with every finding, its
-//     source, and the exchange.
 //   - "IdP fingerprints": one passing result per behaviour recognised.
 //   - "lifecycle coverage": one result per step; pass when exercised, skip
 //     ("never exercised") when not.
+//   - "requests": one result per request — pass when clean, fail on a
+//     violation, warn on a quirk, info on a note — with every finding, its
+//     source, the exchange and the time the server took to answer.
+//
+// Coverage, fingerprints and the findings grouped by rule — what a
+// certification is read for — are also Sections, which the HTML report
+// shows right under its summary, above the requests.
 func (r Result) Report(command string, started time.Time) report.Report {
 	rep := report.Report{
 		Title:   "SCIM client certification: " + string(r.Verdict),
@@ -51,35 +56,6 @@ func (r Result) Report(command string, started time.Time) report.Report {
 	}
 	rep.Results = append(rep.Results, v)
 
-	multi := len(r.Files) > 1
-	for _, g := range r.graded {
-		name := fmt.Sprintf("#%d %s", g.entry.Seq, g.entry.String())
-		if multi {
-			name = filepath.Base(g.file) + " " + name
-		}
-		res := scenario.Result{Scenario: ScenarioRequests, Step: name, Status: scenario.Pass, Verified: true, Level: scenario.Must,
-			Exchanges: []wire.Exchange{g.entry.Exchange()}}
-		worst := Level("")
-		var lines, clauses []string
-		for _, f := range g.fs {
-			lines = append(lines, fmt.Sprintf("[%s] %s: %s (%s)", f.Level, f.Rule, f.Message, f.Source))
-			clauses = appendOnce(clauses, f.Source)
-			if rank(f.Level) > rank(worst) {
-				worst = f.Level
-			}
-		}
-		switch worst {
-		case Violation:
-			res.Status = scenario.Fail
-		case Quirk:
-			res.Status, res.Level = scenario.Warn, scenario.Should
-		case Note:
-			res.Status, res.Level, res.Info = scenario.Warn, scenario.May, true
-		}
-		res.Message = strings.Join(lines, "\n")
-		res.Clause = strings.Join(clauses, "; ")
-		rep.Results = append(rep.Results, res)
-	}
 	for _, fp := range r.Fingerprints {
 		rep.Results = append(rep.Results, scenario.Result{
 			Scenario: ScenarioFingerprints, IdP: fp.IdP, Step: fp.IdP + ": " + fp.Behaviour, Status: scenario.Pass, Verified: true,
@@ -101,6 +77,36 @@ func (r Result) Report(command string, started time.Time) report.Report {
 		}
 		rep.Results = append(rep.Results, res)
 	}
+	multi := len(r.Files) > 1
+	for _, g := range r.graded {
+		name := fmt.Sprintf("#%d %s", g.entry.Seq, g.entry.String())
+		if multi {
+			name = filepath.Base(g.file) + " " + name
+		}
+		res := scenario.Result{Scenario: ScenarioRequests, Step: name, Status: scenario.Pass, Verified: true, Level: scenario.Must,
+			Exchanges: []wire.Exchange{g.entry.Exchange()}, Duration: g.entry.Duration}
+		worst := Level("")
+		var lines, clauses []string
+		for _, f := range g.fs {
+			lines = append(lines, fmt.Sprintf("[%s] %s: %s (%s)", f.Level, f.Rule, f.Message, f.Source))
+			clauses = appendOnce(clauses, f.Source)
+			if rank(f.Level) > rank(worst) {
+				worst = f.Level
+			}
+		}
+		switch worst {
+		case Violation:
+			res.Status = scenario.Fail
+		case Quirk:
+			res.Status, res.Level = scenario.Warn, scenario.Should
+		case Note:
+			res.Status, res.Level, res.Info = scenario.Warn, scenario.May, true
+		}
+		res.Message = strings.Join(lines, "\n")
+		res.Clause = strings.Join(clauses, "; ")
+		rep.Results = append(rep.Results, res)
+	}
+	rep.Sections = r.sections()
 	return rep
 }
 
@@ -139,4 +145,64 @@ func baseNames(files []string) []string {
 		out[i] = filepath.Base(f)
 	}
 	return out
+}
+
+// sections are the certification's summaries: lifecycle coverage, the IdP
+// fingerprints, and the findings grouped by rule with their count (27
+// requests with the same quirk are one row, not 27).
+func (r Result) sections() []report.Section {
+	cov := report.Section{Title: "Lifecycle coverage"}
+	for _, c := range r.Coverage {
+		row := report.SectionRow{Label: string(c.Step), Value: "never exercised", Status: scenario.Skip.String()}
+		if c.Exercised {
+			row.Value = fmt.Sprintf("yes: %d request(s), first #%d %s", c.Count, c.Seq, c.Example)
+			row.Status = scenario.Pass.String()
+			if c.Failed > 0 {
+				row.Value += fmt.Sprintf("; %d not answered 2xx", c.Failed)
+				row.Status = scenario.Warn.String()
+			}
+		}
+		cov.Rows = append(cov.Rows, row)
+	}
+	fps := report.Section{Title: "IdP fingerprints"}
+	for _, fp := range r.Fingerprints {
+		fps.Rows = append(fps.Rows, report.SectionRow{Label: fp.IdP,
+			Value: fmt.Sprintf("%s — %d request(s), e.g. #%s of %s (%s)", fp.Behaviour, fp.Count, joinInts(fp.Seqs), filepath.Base(fp.File), fp.Source)})
+	}
+	if len(fps.Rows) == 0 {
+		fps.Rows = append(fps.Rows, report.SectionRow{Label: "none", Value: "the traffic matches no known IdP's behaviour"})
+	}
+	type key struct {
+		level Level
+		rule  string
+	}
+	var order []key
+	by := map[key][]Finding{}
+	for _, f := range r.Findings {
+		k := key{f.Level, f.Rule}
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], f)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return rank(order[i].level) > rank(order[j].level) })
+	rules := report.Section{Title: fmt.Sprintf("Findings by rule (%d findings, %d rules)", len(r.Findings), len(order))}
+	for _, k := range order {
+		fs := by[k]
+		seqs := make([]int, 0, 5)
+		for _, f := range fs[:min(len(fs), 5)] {
+			seqs = append(seqs, f.Seq)
+		}
+		more := ""
+		if len(fs) > 5 {
+			more = ", …"
+		}
+		status := map[Level]string{Violation: "fail", Quirk: "warn", Note: "info"}[k.level]
+		rules.Rows = append(rules.Rows, report.SectionRow{Label: fmt.Sprintf("%s (%s)", k.rule, k.level), Status: status,
+			Value: fmt.Sprintf("%d× %s — %s; requests #%s%s", len(fs), fs[0].Message, fs[0].Source, joinInts(seqs), more)})
+	}
+	if len(order) == 0 {
+		rules.Rows = append(rules.Rows, report.SectionRow{Label: "none", Value: "no finding"})
+	}
+	return []report.Section{cov, fps, rules}
 }

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/wire"
@@ -27,10 +31,56 @@ type htmlView struct {
 	Date     string
 	Duration string
 	Verdict  string
-	Counts   []htmlCount
-	Groups   []htmlGroup
-	Problems int
-	Extra    []Section // Report.Sections, statuses checked
+	// Failed: the run did not pass (blocked, incomplete, fail, error).
+	// "Only problems" is then on by default, and passing scenarios hidden.
+	Failed bool
+	// ScenarioLine and StepLine are WriteChecks's closing lines, word for
+	// word: the page and the terminal give the same counts.
+	ScenarioLine, StepLine string
+	Counts                 []htmlCount // scenarios by verdict
+	StepCounts             []htmlCount // steps by status
+	// Problems are the scenarios that did not pass, worst first; the
+	// summary's table lists the first MaxProblems of them.
+	Problems     []htmlProblem
+	MoreProblems int
+	Groups       []htmlGroup
+	ProblemSteps int
+	Extra        []htmlSection // Report.Sections and Timings
+	Filters      []htmlFilter
+	FilterCSS    template.CSS
+	// ShowBehaviour and ShowSource: some result has one (an IdP
+	// scenario); a conformance run has neither, and the columns go.
+	ShowBehaviour, ShowSource bool
+	Columns                   int
+}
+
+// MaxProblems bounds the summary's table of problems, so that the summary
+// fits a screen; the rest are below, under "only problems".
+const MaxProblems = 12
+
+type htmlSection struct {
+	Title string
+	Rows  []htmlSectionRow
+}
+
+// htmlSectionRow is a SectionRow with its status checked (a badge colour
+// or nothing) and its RFC references linked. A short value is its own
+// badge ("success"); a long one follows its status's badge.
+type htmlSectionRow struct {
+	Label, Status string
+	Short         bool
+	Value         template.HTML
+}
+
+func viewSection(sec Section) htmlSection {
+	out := htmlSection{Title: sec.Title}
+	for _, row := range sec.Rows {
+		if !badgeStatuses[row.Status] {
+			row.Status = ""
+		}
+		out.Rows = append(out.Rows, htmlSectionRow{Label: row.Label, Status: row.Status, Short: len(row.Value) <= 24, Value: linkClauses(row.Value)})
+	}
+	return out
 }
 
 type htmlCount struct {
@@ -38,21 +88,43 @@ type htmlCount struct {
 	N     int
 }
 
+type htmlProblem struct {
+	Badge, Anchor, Name, Title, Reason string
+	StepAnchor                         string
+	Clause, Source                     template.HTML
+}
+
 type htmlGroup struct {
-	Name    string
-	Verdict string
-	Summary string
-	Rows    []htmlRow
+	Name, Title, Anchor string
+	Verdict             string
+	Summary             string
+	Time                string
+	Classes             string // filter classes
+	OK                  bool   // passed: hidden under "only problems"
+	Clause              template.HTML
+	Rows                []htmlRow
 }
 
 type htmlRow struct {
 	scenario.Result
-	Badge     string
-	Time      string
-	Open      bool   // expanded: warnings, failures, errors
-	Note      string // the message, without the sent/received lines the exchanges show
-	Exchanges []htmlExchange
+	Anchor       string
+	Badge        string
+	Time         string
+	Open         bool // expanded: warnings, failures, errors
+	Problem      bool // shown under "only problems": Open, or blocked
+	ClauseHTML   template.HTML
+	SourceHTML   template.HTML
+	Note         string // the message, without the sent/received lines the exchanges show
+	Exchanges    []htmlExchange
+	LevelClasses string
 }
+
+type htmlFilter struct {
+	Name, Label string
+	Options     []htmlOption
+}
+
+type htmlOption struct{ Name, ID, Label string }
 
 type htmlExchange struct {
 	Method, URL, Meta   string
@@ -68,79 +140,308 @@ type htmlExchange struct {
 
 // WriteHTML writes r as one self-contained HTML page: inline CSS, no
 // script, no external asset, so it can be attached to a ticket or a
-// certification and read offline. Problems are expanded with their message
-// and every exchange; passes collapse.
+// certification and read offline. A summary fills the first screen — the
+// verdict, the counts of scenarios and of steps as the terminal gives
+// them, a table of the scenarios that did not pass with their reason,
+// clause and links — then the sections a caller adds (certification,
+// lifecycle coverage), then every result. Every scenario and step has an
+// anchor; every RFC clause links to its section; filters (CSS only) select
+// by status, level, area and profile. Problems are expanded with their
+// message and every exchange; passes collapse, and on a failed run they
+// are hidden until "only problems" is unticked.
 func WriteHTML(w io.Writer, r Report) error {
 	r = r.withSummary()
-	v := htmlView{Report: r, Verdict: r.Summary.Verdict.String()}
+	t := tallyOf(r)
+	v := htmlView{Report: r, Verdict: r.Summary.Verdict.String(), ScenarioLine: t.scenarioLine(), StepLine: t.stepLine()}
+	v.Failed = r.Summary.Verdict >= scenario.Blocked
 	if !r.Started.IsZero() {
 		v.Date = r.Started.Format("2006-01-02 15:04:05 MST")
 	}
-	var total time.Duration
+	for _, x := range tallyWords {
+		if n := t.counts[x.st]; n > 0 || x.st == scenario.Pass || x.st == scenario.Fail {
+			v.Counts = append(v.Counts, htmlCount{x.st.String(), n})
+		}
+	}
 	for _, st := range []scenario.Status{scenario.Pass, scenario.Warn, scenario.Fail, scenario.Error, scenario.Blocked, scenario.Incomplete, scenario.Skip, scenario.Disabled} {
 		n := r.Summary.Counts[st]
 		if st == scenario.Warn {
 			if info := r.Summary.Info; info > 0 {
-				v.Counts = append(v.Counts, htmlCount{"info", info})
+				v.StepCounts = append(v.StepCounts, htmlCount{"info", info})
 				n -= info
 			}
 		}
-		if n > 0 || st == scenario.Pass || st == scenario.Warn || st == scenario.Fail {
-			v.Counts = append(v.Counts, htmlCount{st.String(), n})
+		if n > 0 || st == scenario.Pass || st == scenario.Fail {
+			v.StepCounts = append(v.StepCounts, htmlCount{st.String(), n})
 		}
 	}
-	index := map[string]int{}
-	for _, res := range r.Results {
-		total += res.Duration
-		i, ok := index[res.Scenario]
-		if !ok {
-			i = len(v.Groups)
-			index[res.Scenario] = i
-			v.Groups = append(v.Groups, htmlGroup{Name: res.Scenario})
-		}
-		row := htmlRow{Result: res, Badge: badge(res), Time: ms(res.Duration)}
-		// A blocked step is folded: its root failure, shown open, says why.
-		row.Open = res.Status >= scenario.Warn && !res.Info && res.Status != scenario.Blocked
-		row.Note = res.Message
-		if len(res.Exchanges) > 0 {
-			row.Note = withoutWireLines(res.Message)
-		}
-		if row.Open {
-			v.Problems++
-		}
-		for _, ex := range res.Exchanges {
-			row.Exchanges = append(row.Exchanges, viewExchange(ex))
-		}
-		v.Groups[i].Rows = append(v.Groups[i].Rows, row)
+	infos := map[string]ScenarioInfo{}
+	for _, si := range r.Scenarios {
+		infos[si.Name] = si
 	}
-	for i := range v.Groups {
-		g := &v.Groups[i]
-		var rs []scenario.Result
-		for _, row := range g.Rows {
-			rs = append(rs, row.Result)
+	ids := anchors{}
+	filters := map[string]map[string]bool{"status": {}, "level": {}, "area": {}, "profile": {}}
+	var total time.Duration
+	for _, c := range t.checks {
+		info := infos[c.name]
+		g := htmlGroup{Name: c.name, Title: info.Title, Anchor: ids.unique("c-" + slug(c.name)), Verdict: c.verdict.String(), OK: c.verdict <= scenario.Pass}
+		g.Clause = linkClauses(info.Clause)
+		s := scenario.Summarize(c.results)
+		g.Summary = strings.TrimPrefix(s.String(), s.Verdict.String()+": ")
+		classes := map[string]bool{"status-" + slug(g.Verdict): true}
+		filters["status"][g.Verdict] = true
+		area := info.Area
+		if area == "" {
+			if a, _, ok := strings.Cut(c.name, "/"); ok {
+				area = a
+			} else if len(c.results) > 0 {
+				area = c.results[0].IdP
+			}
 		}
-		s := scenario.Summarize(rs)
-		g.Verdict, g.Summary = s.Verdict.String(), strings.TrimPrefix(s.String(), s.Verdict.String()+": ")
+		if area != "" {
+			classes["area-"+slug(area)] = true
+			filters["area"][area] = true
+		}
+		if info.Profile != "" {
+			classes["profile-"+slug(info.Profile)] = true
+			filters["profile"][info.Profile] = true
+		}
+		if info.Level != "" {
+			classes["level-"+slug(string(info.Level))] = true
+			filters["level"][string(info.Level)] = true
+		}
+		var gtime time.Duration
+		for j, res := range c.results {
+			d := duration(res)
+			gtime += d
+			row := htmlRow{Result: res, Anchor: ids.unique(fmt.Sprintf("%s-s%d", g.Anchor, j+1)), Badge: badge(res), Time: ms(d)}
+			// A blocked step is folded: its root failure, shown open, says why.
+			row.Open = res.Status >= scenario.Warn && !res.Info && res.Status != scenario.Blocked
+			row.Problem = res.Status >= scenario.Warn && !res.Info
+			row.ClauseHTML = linkClauses(res.Clause)
+			row.SourceHTML = linkSource(res.Source, res.SourceURL)
+			row.Note = res.Message
+			if len(res.Exchanges) > 0 {
+				row.Note = withoutWireLines(res.Message)
+			}
+			if row.Problem {
+				v.ProblemSteps++
+			}
+			if res.Behaviour != "" && !res.Cleanup {
+				v.ShowBehaviour = true
+			}
+			if res.Source != "" {
+				v.ShowSource = true
+			}
+			if info.Level == "" && res.Level != "" && !res.Cleanup {
+				classes["level-"+slug(string(res.Level))] = true
+				filters["level"][string(res.Level)] = true
+			}
+			for _, ex := range res.Exchanges {
+				row.Exchanges = append(row.Exchanges, viewExchange(ex))
+			}
+			g.Rows = append(g.Rows, row)
+		}
+		total += gtime
+		g.Time = ms(gtime)
+		g.Classes = strings.Join(slices.Sorted(maps.Keys(classes)), " ")
+		if !g.OK && c.verdict != scenario.Skip && c.verdict != scenario.Disabled {
+			p := htmlProblem{Badge: g.Verdict, Anchor: g.Anchor, Name: c.name, Title: info.Title, Reason: shorten(c.reason, maxReason), Clause: g.Clause}
+			if c.first >= 0 {
+				row := g.Rows[c.first]
+				p.StepAnchor = row.Anchor
+				if row.ClauseHTML != "" {
+					p.Clause = row.ClauseHTML
+				}
+				p.Source = row.SourceHTML
+			}
+			v.Problems = append(v.Problems, p)
+		}
+		v.Groups = append(v.Groups, g)
 	}
+	// Worst first; the order of the run among equals.
+	slices.SortStableFunc(v.Problems, func(a, b htmlProblem) int { return rankOf(b.Badge) - rankOf(a.Badge) })
+	if len(v.Problems) > MaxProblems {
+		v.MoreProblems = len(v.Problems) - MaxProblems
+		v.Problems = v.Problems[:MaxProblems]
+	}
+	v.Columns = 5
+	if v.ShowBehaviour {
+		v.Columns++
+	}
+	if v.ShowSource {
+		v.Columns++
+	}
+	v.Filters, v.FilterCSS = filterView(filters)
 	v.Duration = ms(total)
 	for _, sec := range r.Sections {
-		rows := make([]SectionRow, len(sec.Rows))
-		for i, row := range sec.Rows {
-			if !badgeStatuses[row.Status] {
-				row.Status = ""
-			}
-			rows[i] = row
-		}
-		v.Extra = append(v.Extra, Section{Title: sec.Title, Rows: rows})
+		v.Extra = append(v.Extra, viewSection(sec))
 	}
 	for _, t := range r.Timings {
-		v.Extra = append(v.Extra, Section{Title: "Timing: " + t.Name, Rows: []SectionRow{
+		v.Extra = append(v.Extra, viewSection(Section{Title: "Timing: " + t.Name, Rows: []SectionRow{
 			{Label: "users, groups", Value: fmt.Sprintf("%d, %d", t.Users, t.Groups)},
 			{Label: "requests", Value: fmt.Sprintf("%d in %.2f s (%.0f req/s), concurrency %d", t.Requests, t.Seconds, t.RequestsPerSecond, t.Concurrency)},
 			{Label: "cleanup (not counted)", Value: fmt.Sprintf("%d requests in %.2f s", t.CleanupRequests, t.Cleanup.Seconds())},
-		}})
+		}}))
 	}
 	return htmlTemplate.Execute(w, v)
+}
+
+// maxReason bounds a reason in the summary's table, which must fit a
+// screen; the whole message is under the step.
+const maxReason = 240
+
+// shorten cuts s to at most n bytes, at a rune boundary, marking the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// duration is a result's time: its own, or else that of its exchanges (a
+// graded recording knows only these).
+func duration(res scenario.Result) time.Duration {
+	if res.Duration > 0 {
+		return res.Duration
+	}
+	var d time.Duration
+	for _, ex := range res.Exchanges {
+		d += ex.Duration
+	}
+	return d
+}
+
+func rankOf(status string) int {
+	if status == "info" {
+		return int(scenario.Pass)
+	}
+	for _, st := range scenario.Statuses {
+		if st.String() == status {
+			return int(st)
+		}
+	}
+	return 0
+}
+
+// filterView builds the filters (one radio group per dimension with more
+// than one value) and the CSS that applies them: ticking "area: crud"
+// hides every scenario without the class area-crud. CSS only (:has), so
+// the page still runs no script.
+func filterView(values map[string]map[string]bool) ([]htmlFilter, template.CSS) {
+	var fs []htmlFilter
+	var css strings.Builder
+	for _, name := range []string{"status", "level", "area", "profile"} {
+		vals := slices.Sorted(maps.Keys(values[name]))
+		if len(vals) < 2 {
+			continue
+		}
+		f := htmlFilter{Name: "f-" + name, Label: name}
+		for _, val := range vals {
+			id := "f-" + name + "-" + slug(val)
+			f.Options = append(f.Options, htmlOption{Name: f.Name, ID: id, Label: val})
+			fmt.Fprintf(&css, "body:has(#%s:checked) tbody.sc:not(.%s-%s) { display: none; }\n", id, name, slug(val))
+		}
+		fs = append(fs, f)
+	}
+	// Only ids and classes made by slug reach the stylesheet.
+	return fs, template.CSS(css.String())
+}
+
+// slug is s as an id or class: lower-case letters and digits, other runs
+// of characters a single "-".
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimSuffix(b.String(), "-")
+	if out == "" {
+		return "x"
+	}
+	return out
+}
+
+// anchors keeps the ids of a page unique: a second "c-x" is "c-x-2".
+type anchors map[string]int
+
+func (a anchors) unique(id string) string {
+	a[id]++
+	if n := a[id]; n > 1 {
+		id = fmt.Sprintf("%s-%d", id, n)
+		a[id]++
+	}
+	return id
+}
+
+// rfcRef finds "RFC 7644 §3.4.2.2" (also "RFC 7643 section 2.1", "RFC
+// 7644") in a clause or a source, and a bare "§3.12" after one ("RFC 7644
+// §3.3, §3.12"), which is of the same RFC.
+var rfcRef = regexp.MustCompile(`RFC ?(\d{3,5})(?:,? ?(?:§|[Ss]ection) ?((?:\d+|[A-Z])(?:\.\d+)*))?|§ ?((?:\d+|[A-Z])(?:\.\d+)*)`)
+
+// RFCLink is where an RFC section is read: the RFC Editor's HTML, with
+// the section's own anchor ("section-3.4.2.2", "appendix-A").
+func RFCLink(rfc, section string) string {
+	u := "https://www.rfc-editor.org/rfc/rfc" + rfc
+	switch {
+	case section == "":
+		return u
+	case section[0] >= 'A' && section[0] <= 'Z':
+		return u + "#appendix-" + section
+	}
+	return u + "#section-" + section
+}
+
+// linkClauses is s, escaped, with every RFC reference a link to its
+// section.
+func linkClauses(s string) template.HTML {
+	var b strings.Builder
+	last, rfc := 0, ""
+	for _, m := range rfcRef.FindAllStringSubmatchIndex(s, -1) {
+		section := ""
+		switch {
+		case m[2] >= 0:
+			rfc = s[m[2]:m[3]]
+			if m[4] >= 0 {
+				section = s[m[4]:m[5]]
+			}
+		case rfc == "":
+			continue // a "§" of no known RFC: left as text
+		default:
+			section = s[m[6]:m[7]]
+		}
+		b.WriteString(template.HTMLEscapeString(s[last:m[0]]))
+		fmt.Fprintf(&b, `<a class="rfc" href="%s">%s</a>`, template.HTMLEscapeString(RFCLink(rfc, section)), template.HTMLEscapeString(s[m[0]:m[1]]))
+		last = m[1]
+	}
+	b.WriteString(template.HTMLEscapeString(s[last:]))
+	return template.HTML(b.String())
+}
+
+// linkSource is a result's source: a link to its URL when it has one (an
+// http or https URL only), and its RFC references linked otherwise.
+func linkSource(source, url string) template.HTML {
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		if strings.HasPrefix(source, "https://") && !strings.ContainsAny(source, " \t\n") {
+			url = source
+		} else {
+			return linkClauses(source)
+		}
+	}
+	text := source
+	if text == "" {
+		text = url
+	}
+	return template.HTML(fmt.Sprintf(`<a class="src" href="%s">%s</a>`, template.HTMLEscapeString(url), template.HTMLEscapeString(text)))
 }
 
 // badgeStatuses are the statuses a SectionRow may be shown as: the badge

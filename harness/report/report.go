@@ -57,6 +57,24 @@ type Report struct {
 	// before the verdict; HTML shows them as a section; JUnit leaves them
 	// out.
 	Timings []Timing `json:"timings,omitempty"`
+	// Scenarios describe the scenarios of Results (by Result.Scenario): a
+	// conformance check's descriptive name, area and profile. The HTML
+	// report shows the title and filters by area, profile and level; a
+	// scenario not described takes its area from its name ("crud/get" →
+	// "crud") or its IdP.
+	Scenarios []ScenarioInfo `json:"scenarios,omitempty"`
+}
+
+// ScenarioInfo describes one scenario of a report.
+type ScenarioInfo struct {
+	// Name is the Result.Scenario it describes ("crud/get-user").
+	Name string `json:"name"`
+	// Title says what is checked ("GET /Users/{id} returns the user").
+	Title   string         `json:"title,omitempty"`
+	Area    string         `json:"area,omitempty"`
+	Profile string         `json:"profile,omitempty"`
+	Level   scenario.Level `json:"level,omitempty"`
+	Clause  string         `json:"clause,omitempty"`
 }
 
 // Timing is one measured provisioning cycle.
@@ -328,39 +346,21 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 			fmt.Fprintf(&b, "target %s\n", r.Target)
 		}
 	}
-	var order []string
-	by := map[string][]scenario.Result{}
-	for _, res := range r.Results {
-		if _, ok := by[res.Scenario]; !ok {
-			order = append(order, res.Scenario)
-		}
-		by[res.Scenario] = append(by[res.Scenario], res)
-	}
-	counts := map[scenario.Status]int{}
+	t := tallyOf(r)
 	var failures []string
-	for _, name := range order {
-		rs := by[name]
-		verdict := scenario.Summarize(rs).Verdict
-		counts[verdict]++
-		reason := ""
-		for _, res := range rs {
-			if res.Status == verdict && verdict > scenario.Pass && res.Status != scenario.Blocked {
-				reason = res.Step + ": " + firstLine(res.Message)
-				break
-			}
-		}
+	for _, c := range t.checks {
 		if !o.Quiet {
-			fmt.Fprintf(&b, "%-5s %s  (%d steps)\n", verdict, name, len(rs))
-			if reason != "" {
-				fmt.Fprintf(&b, "      %s\n", reason)
+			fmt.Fprintf(&b, "%-5s %s  (%d steps)\n", c.verdict, c.name, len(c.results))
+			if c.reason != "" {
+				fmt.Fprintf(&b, "      %s\n", c.reason)
 			}
 		}
-		if verdict >= scenario.Fail {
-			failures = append(failures, fmt.Sprintf("  %-5s %s — %s", verdict, name, reason))
+		if c.verdict >= scenario.Fail {
+			failures = append(failures, fmt.Sprintf("  %-5s %s — %s", c.verdict, c.name, c.reason))
 		}
 	}
 	if len(failures) > 0 {
-		fmt.Fprintf(&b, "\n%d of %d did not pass:\n%s\n", len(failures), len(order), strings.Join(failures, "\n"))
+		fmt.Fprintf(&b, "\n%d of %d did not pass:\n%s\n", len(failures), len(t.checks), strings.Join(failures, "\n"))
 		if o.Reproduce != "" {
 			fmt.Fprintf(&b, "reproduce: %s (add -v for every step)\n", o.Reproduce)
 		}
@@ -371,18 +371,74 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 	if r.Interrupted != "" {
 		fmt.Fprintf(&b, "INCOMPLETE: %s\n", r.Interrupted)
 	}
-	var parts []string
-	words := []struct {
-		st   scenario.Status
-		word string
-	}{{scenario.Pass, "passed"}, {scenario.Warn, "warned"}, {scenario.Skip, "skipped"}, {scenario.Blocked, "blocked"},
-		{scenario.Incomplete, "incomplete"}, {scenario.Fail, "failed"}, {scenario.Error, "errored"}}
-	for _, x := range words {
-		if n := counts[x.st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, x.word))
-		}
-	}
-	fmt.Fprintf(&b, "scenarios: %d (%s)\nsteps: %s\n", len(order), strings.Join(parts, ", "), r.Summary)
+	fmt.Fprintf(&b, "%s\n%s\n", t.scenarioLine(), t.stepLine())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// A tally groups a report's results by scenario (a conformance check, an
+// IdP scenario) and counts both: the terminal (WriteChecks) and the HTML
+// summary print its two lines, so that they never disagree.
+type tally struct {
+	checks []checkTally
+	counts map[scenario.Status]int // scenarios by verdict
+	steps  scenario.Summary
+}
+
+// checkTally is one scenario: its results, its verdict and, when it did
+// not pass, the first problem's one-line reason.
+type checkTally struct {
+	name    string
+	results []scenario.Result
+	verdict scenario.Status
+	reason  string
+	first   int // the index in results of the step the reason is from; -1 without one
+}
+
+func tallyOf(r Report) tally {
+	r = r.withSummary()
+	t := tally{counts: map[scenario.Status]int{}, steps: r.Summary}
+	index := map[string]int{}
+	for _, res := range r.Results {
+		i, ok := index[res.Scenario]
+		if !ok {
+			i = len(t.checks)
+			index[res.Scenario] = i
+			t.checks = append(t.checks, checkTally{name: res.Scenario, first: -1})
+		}
+		t.checks[i].results = append(t.checks[i].results, res)
+	}
+	for i := range t.checks {
+		c := &t.checks[i]
+		c.verdict = scenario.Summarize(c.results).Verdict
+		t.counts[c.verdict]++
+		for j, res := range c.results {
+			if res.Status == c.verdict && c.verdict > scenario.Pass && res.Status != scenario.Blocked {
+				c.reason, c.first = res.Step+": "+firstLine(res.Message), j
+				break
+			}
+		}
+	}
+	return t
+}
+
+// tallyWords name the scenario counts, in the order printed.
+var tallyWords = []struct {
+	st   scenario.Status
+	word string
+}{{scenario.Pass, "passed"}, {scenario.Warn, "warned"}, {scenario.Skip, "skipped"}, {scenario.Blocked, "blocked"},
+	{scenario.Incomplete, "incomplete"}, {scenario.Fail, "failed"}, {scenario.Error, "errored"}}
+
+// scenarioLine reads "scenarios: 30 (28 passed, 2 failed)".
+func (t tally) scenarioLine() string {
+	var parts []string
+	for _, x := range tallyWords {
+		if n := t.counts[x.st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, x.word))
+		}
+	}
+	return fmt.Sprintf("scenarios: %d (%s)", len(t.checks), strings.Join(parts, ", "))
+}
+
+// stepLine reads "steps: fail: 102 passed, 2 failed".
+func (t tally) stepLine() string { return "steps: " + t.steps.String() }

@@ -124,6 +124,9 @@ type Result struct {
 	Behaviour string `json:"behaviour,omitempty"`
 	// Source is where the behaviour is documented or was seen.
 	Source string `json:"source,omitempty"`
+	// SourceURL, if set, is where to read Source (Step.SourceURL); the
+	// HTML report links Source to it.
+	SourceURL string `json:"sourceURL,omitempty"`
 	// Verified is false for behaviour nobody has confirmed; reports label
 	// such results "unverified".
 	Verified bool `json:"verified"`

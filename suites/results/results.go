@@ -97,6 +97,11 @@ func (c Certification) Report() report.Report {
 		r.Target = c.Target.BaseURL
 	}
 	r.Sections = []report.Section{c.Section()}
+	for _, o := range c.Outcomes {
+		area, _, _ := strings.Cut(o.Check.ID, "/")
+		r.Scenarios = append(r.Scenarios, report.ScenarioInfo{Name: o.Check.ID, Title: o.Check.Name, Area: area,
+			Profile: o.Check.ProfileOf(), Level: o.Check.LevelOf(), Clause: o.Check.Clause})
+	}
 	return r
 }
 

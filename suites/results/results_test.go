@@ -3,6 +3,7 @@ package results_test
 import (
 	"bytes"
 	"context"
+	"html/template"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -150,6 +151,30 @@ func TestReportHTMLAndJSON(t *testing.T) {
 		if !bytes.Contains(h, []byte(want)) {
 			t.Errorf("report.html lacks %q", want)
 		}
+	}
+	// The summary: the failed check in its table, with its descriptive
+	// name, linked to its anchor; only problems on; no empty Behaviour or
+	// Source column (checks have neither).
+	c, ok := checks.ByID("crud/duplicate-username")
+	if !ok {
+		t.Fatal("no check crud/duplicate-username")
+	}
+	table := h[bytes.Index(h, []byte(`id="failed"`)):bytes.Index(h, []byte(`id="results"`))]
+	for _, want := range []string{`<a href="#c-crud-duplicate-username">crud/duplicate-username</a>`, template.HTMLEscapeString(c.Name)} {
+		if !bytes.Contains(table, []byte(want)) {
+			t.Errorf("the summary's table lacks %q", want)
+		}
+	}
+	for _, want := range []string{`id="c-crud-duplicate-username"`, `id="only-problems" class="toggle" checked>`, `<a class="rfc" href="https://www.rfc-editor.org/rfc/rfc7644#section-3.3">`} {
+		if !bytes.Contains(h, []byte(want)) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if bytes.Contains(h, []byte("<th>Behaviour</th>")) {
+		t.Error("report.html shows an empty Behaviour column")
+	}
+	if f := os.Getenv("SCIM_CONFORM_HTML"); f != "" {
+		_ = os.WriteFile(f, h, 0o644)
 	}
 	if n := bytes.Count(h, []byte("<body>")); n != 1 {
 		t.Errorf("report.html has %d <body>", n)
