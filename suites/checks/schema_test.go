@@ -57,7 +57,6 @@ func TestSchemaChecksPassTheReferenceServer(t *testing.T) {
 	}
 }
 
-
 // serve starts the reference server with opts and opens it as a target.
 func serve(t *testing.T, opts ...servertest.Option) (*target.Target, []checks.Check) {
 	t.Helper()
