@@ -230,7 +230,6 @@ type plan struct {
 	tag   string
 	setup []scenario.Step
 	a, b  any // the two values, with ${vars}
-	refOK bool
 }
 
 func (g *generator) checks(r attr) []Check {
@@ -250,6 +249,9 @@ func (g *generator) checks(r attr) []Check {
 		}
 		if _, ok := g.minimal(r.rt, p.tag, r); !ok {
 			return
+		}
+		if strings.EqualFold(r.rt.endpoint, "/Groups") {
+			features = append(slices.Clone(features), target.Groups) // as the hand-written Group checks
 		}
 		out = append(out, Check{
 			ID:   SchemaArea + r.rt.name + "/" + r.path() + "/" + kind,
@@ -648,14 +650,11 @@ func resourceOf(ex *wire.Exchange, vars scenario.Vars, list bool) map[string]any
 	return nil
 }
 
-// listed marks an expectation judging a list element rather than a body.
-type listed func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error
-
-// onResource judges the body's resource (list false) or the list
-// element that is the check's resource.
-func onResource(list bool, f listed) scenario.Expectation {
+// onResource judges the resource in a 2xx body with f; inList turns the
+// expectation into one on the list element that is the check's resource.
+func onResource(f func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error) scenario.Expectation {
 	return scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
-		res := resourceOf(ex, vars, list)
+		res := resourceOf(ex, vars, false)
 		if res == nil {
 			return nil
 		}
@@ -713,7 +712,7 @@ func found(view string, want bool) scenario.Expectation {
 // attribute, every sub-attribute sent) and none of gone; for a
 // returned-never attribute, nothing at all. view names the answer.
 func shows(r attr, view string, want, gone any) scenario.Expectation {
-	return onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+	return onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 		got, has := r.get(res)
 		if r.a.Returned == schema.ReturnedNever || r.a.Mutability == schema.WriteOnly {
 			if has {
@@ -753,7 +752,7 @@ func judged(r attr, view string, want, gone any, clause string, level scenario.L
 
 // notStored: the readOnly value sent is not what the resource holds.
 func notStored(r attr, view string, sent any) scenario.Expectation {
-	return onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+	return onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 		got, has := r.get(res)
 		if has && holds(r.a, got, expandAll(sent, vars)) {
 			return fmt.Errorf("%s: the readOnly %s holds the value the client sent, %s", view, r.path(), judge.Render(got))
@@ -877,13 +876,13 @@ func invariants(view string, kind view) []scenario.Expectation {
 		return fmt.Sprint(v), true
 	}
 	return []scenario.Expectation{
-		onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 			if id := fmt.Sprint(res["id"]); kind != viewCreate && id != fmt.Sprint(vars["id"]) {
 				return fmt.Errorf("%s: id is %s, the create gave %v", view, judge.Render(res["id"]), vars["id"])
 			}
 			return nil
 		}).Per(clauseIDStable, scenario.Must),
-		onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 			c, ok := meta(res, "created")
 			if !ok {
 				return nil
@@ -897,7 +896,7 @@ func invariants(view string, kind view) []scenario.Expectation {
 			}
 			return nil
 		}).Per(clauseCreatedFixed, scenario.Should),
-		onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 			s, ok := meta(res, "lastModified")
 			if !ok {
 				return nil
@@ -914,7 +913,7 @@ func invariants(view string, kind view) []scenario.Expectation {
 			vars["inv.lastModified"] = s
 			return nil
 		}).Per(clauseLastModified, scenario.Should),
-		onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 			v, ok := meta(res, "version")
 			et := ex.Response.Header.Get("ETag")
 			if ok && et != "" && v != et {
@@ -922,7 +921,7 @@ func invariants(view string, kind view) []scenario.Expectation {
 			}
 			return nil
 		}).Per(clauseVersionIsETag, scenario.Must),
-		onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 			v, ok := meta(res, "version")
 			if !ok {
 				return nil
@@ -937,7 +936,7 @@ func invariants(view string, kind view) []scenario.Expectation {
 			}
 			return nil
 		}).Per(clauseVersionChanges, scenario.Must),
-		onResource(false, func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 			loc, ok := meta(res, "location")
 			if kind == viewCreate {
 				h := ex.Response.Header.Get("Location")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"testing/fstest"
 
 	"github.com/scimharness/scimharness/fixtures"
+	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server"
@@ -53,6 +55,16 @@ func TestSchemaChecksPassTheReferenceServer(t *testing.T) {
 				msg, _, _ := strings.Cut(r.Message, "\n")
 				t.Errorf("%s / %s: %s: %s", o.Check.ID, r.Step, r.Status, msg)
 			}
+		}
+	}
+	// Everything the checks created is gone (the runner's cleanup).
+	for _, ep := range []string{"/Users", "/Groups"} {
+		ex, err := tg.Client.Do(context.Background(), client.Request{Method: http.MethodGet, Path: ep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc, _ := ex.JSON(); fmt.Sprint(doc["totalResults"]) != "0" {
+			t.Errorf("%s holds %v resources after the run", ep, doc["totalResults"])
 		}
 	}
 }
