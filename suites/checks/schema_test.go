@@ -232,6 +232,16 @@ func TestSchemaChecksSeeTheBugs(t *testing.T) {
 			want:  []string{"the filter urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq", "does not find the resource"},
 		},
 		{
+			name: "PUT drops title",
+			wrap: rewrite(func(r *http.Request, body map[string]any) {
+				if r.Method == http.MethodPut {
+					delete(body, "title")
+				}
+			}, nil),
+			check: "schema/User/title/put",
+			want:  []string{"the PUT's answer: title is absent, expected", "GET by id: title is absent"},
+		},
+		{
 			name: "PATCH remove of nickName ignored",
 			wrap: rewrite(func(r *http.Request, body map[string]any) {
 				ops, _ := body["Operations"].([]any)
