@@ -297,6 +297,11 @@ func (g *generator) checks(r attr) []Check {
 			return g.patchSteps(r, p, "add", clauseSchemaAdd)
 		})
 	}
+	if r.a.MultiValued && r.a.Type == schema.TypeComplex && r.a.Sub("value") != nil {
+		add("patch-remove-filtered", "PATCH remove with a value-filter path removes that value only, as every view shows", clauseSchemaRemove, f, func(p *plan) []scenario.Step {
+			return g.removeFilteredSteps(r, p)
+		})
+	}
 	if !r.a.Required {
 		add("patch-remove", "PATCH remove with a path removes the attribute, as every view shows", clauseSchemaRemove, f, func(p *plan) []scenario.Step {
 			return g.patchSteps(r, p, "remove", clauseSchemaRemove)
@@ -552,6 +557,34 @@ func (g *generator) patchSteps(r attr, p *plan, kind, clause string) []scenario.
 		},
 	}
 	return append(steps, g.readBack(r, p, "written", want, gone, clause, viewWritten)...)
+}
+
+// removeFilteredSteps: create with A and B, PATCH remove
+// attr[value eq B.value] (RFC 7644 §3.5.2.2: "the matching record is
+// removed"), then the answer, GET and a filter show A and not B.
+func (g *generator) removeFilteredSteps(r attr, p *plan) []scenario.Step {
+	both := append(slices.Clone(p.a.([]any)), p.b.([]any)...)
+	var bValue any
+	for k, v := range p.b.([]any)[0].(map[string]any) {
+		if strings.EqualFold(k, "value") {
+			bValue = v
+		}
+	}
+	if bValue == nil {
+		return nil
+	}
+	path := fmt.Sprintf("%s[value eq %s]", r.path(), jsonOf(bValue))
+	write := "PATCH remove " + path
+	steps := []scenario.Step{
+		g.createStep(r, p, both, "create with two "+r.path(), true),
+		{
+			Name: write, Clause: clauseSchemaPatch, Level: scenario.Must,
+			Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: r.rt.endpoint + "/${id}", Body: patchOp(op("remove", path, nil))},
+			Expect:  append([]scenario.Expectation{patched(), judged(r, "the PATCH's answer", p.a, p.b, clauseSchemaRemove, scenario.Must)}, invariants("the PATCH's answer", viewWritten)...),
+			Check:   markWritten,
+		},
+	}
+	return append(steps, g.readBack(r, p, "written", p.a, p.b, clauseSchemaRemove, viewWritten)...)
 }
 
 // putSteps: create with A, PUT the same resource with B, then the answer,

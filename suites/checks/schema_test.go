@@ -242,6 +242,19 @@ func TestSchemaChecksSeeTheBugs(t *testing.T) {
 			want:  []string{"the PUT's answer: title is absent, expected", "GET by id: title is absent"},
 		},
 		{
+			name: "a value-filtered remove removes every email",
+			wrap: rewrite(func(r *http.Request, body map[string]any) {
+				ops, _ := body["Operations"].([]any)
+				for _, o := range ops {
+					if m, _ := o.(map[string]any); m["op"] == "remove" && strings.HasPrefix(fmt.Sprint(m["path"]), "emails[") {
+						m["path"] = "emails"
+					}
+				}
+			}, nil),
+			check: "schema/User/emails/patch-remove-filtered",
+			want:  []string{"the PATCH's answer: emails is absent, expected", "GET by id: emails is absent", "the filter emails.value eq"},
+		},
+		{
 			name: "PATCH remove of nickName ignored",
 			wrap: rewrite(func(r *http.Request, body map[string]any) {
 				ops, _ := body["Operations"].([]any)
