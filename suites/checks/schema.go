@@ -460,9 +460,12 @@ func (g *generator) minimal(rt *rtype, tag string, skip attr) (map[string]any, b
 			if !a.Required || a.Mutability == schema.ReadOnly || (skip.a == a) {
 				continue
 			}
-			v, ok := g.value(a, false, p, 0)
-			if !ok || len(p.setup) > 0 {
+			if refType(a, g.types) != nil {
 				return nil, false // a required reference: too deep to make here
+			}
+			v, ok := g.value(a, false, p, 0)
+			if !ok {
+				return nil, false
 			}
 			attr{rt: rt, urn: urn, a: a}.set(body, v)
 		}
