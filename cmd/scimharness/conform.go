@@ -26,6 +26,12 @@ level: a failing MUST fails, a failing SHOULD warns. Checks for features the
 server's /ServiceProviderConfig does not declare are skipped, never failed
 (--features and --skip-features override it).
 
+The checks named schema/TYPE/ATTRIBUTE/KIND are generated from the target's
+own /ResourceTypes and /Schemas: for every writable attribute a create and
+PATCH replace, add and remove, each read back through the write's answer,
+GET by id and a filter, with id, meta and ETag held constant as the RFC says
+(--only schema/User/emails/ selects one attribute's).
+
 Everything the run creates carries a run prefix and is deleted afterwards;
 existing data is never changed. A URL that is not on this machine is refused
 unless --yes consents.
@@ -73,14 +79,19 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
-	selected := selectChecks(target.SplitList(c.only))
+	prefixes := target.SplitList(c.only)
+	selected := selectChecks(prefixes)
+	generate := checks.SelectsSchema(prefixes)
 	if c.list {
 		for _, ch := range selected {
 			fmt.Fprintf(stdout, "%-40s %-6s %-8s %-22s %s\n", ch.ID, ch.LevelOf(), ch.ProfileOf(), strings.Join(ch.Features, ","), ch.Clause)
 		}
+		if generate {
+			fmt.Fprintf(stdout, "%-40s generated at run time from the target's /ResourceTypes and /Schemas\n", checks.SchemaArea+"TYPE/ATTRIBUTE/KIND")
+		}
 		return exitOK
 	}
-	if len(selected) == 0 {
+	if len(selected) == 0 && !generate {
 		return usageErr("--only %q selects no check (see --list)", c.only)
 	}
 	if c.tf.URL == "" && (c.tf.Token != "" || c.tf.OAuth2Used()) {
@@ -136,6 +147,18 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		Command: conformCommand(fs, c),
 		Started: time.Now(),
 	}
+	if generate {
+		// The schema checks are made from what this target declares.
+		gen, err := checks.SchemaChecks(ctx, tg)
+		if err != nil {
+			fmt.Fprintf(stderr, "scimharness conform: no schema checks: %v\n", err)
+		}
+		selected = append(selected, checks.Select(gen, prefixes)...)
+		if len(selected) == 0 {
+			fmt.Fprintf(stderr, "scimharness conform: --only %q selects no check of this target\n", c.only)
+			return exitFail
+		}
+	}
 	var progress func(checks.Outcome)
 	if isTerminal(stderr) {
 		progress = func(o checks.Outcome) { fmt.Fprintf(stderr, "%-5s %s\n", o.Label(), o.Check.ID) }
@@ -178,23 +201,11 @@ func orNone(s []string) string {
 	return strings.Join(s, ", ")
 }
 
-// selectChecks returns the checks whose ID starts with one of prefixes
-// (all of them when there is none).
+// selectChecks returns the hand-written checks whose ID starts with one of
+// prefixes (all of them when there is none); the schema checks are
+// generated once the target is open (checks.SelectsSchema).
 func selectChecks(prefixes []string) []checks.Check {
-	var out []checks.Check
-	for _, ch := range checks.All() {
-		if len(prefixes) == 0 {
-			out = append(out, ch)
-			continue
-		}
-		for _, p := range prefixes {
-			if strings.HasPrefix(ch.ID, p) {
-				out = append(out, ch)
-				break
-			}
-		}
-	}
-	return out
+	return checks.Select(checks.All(), prefixes)
 }
 
 // conformCommand is the command line that repeats the run; secrets are

@@ -122,3 +122,25 @@ func TestConformInProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestConformSchemaChecks: --only selects the checks generated from the
+// target's discovery (issue 17), which exist only once the target is
+// open; other prefixes leave them out, and --list says where they come from.
+func TestConformSchemaChecks(t *testing.T) {
+	code, out, errOut := runConform(t, "--only", "schema/User/title/")
+	if code != exitOK || !strings.Contains(out, "pass  schema/User/title/patch-replace") || strings.Contains(out, "schema/User/emails") || strings.Contains(out, "crud/") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runConform(t, "--only", "crud/get-user")
+	if code != exitOK || strings.Contains(out, "schema/") {
+		t.Fatalf("--only crud/get-user: exit %d:\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runConform(t, "--list", "--only", "schema/")
+	if code != exitOK || !strings.Contains(out, "generated at run time from the target's /ResourceTypes and /Schemas") {
+		t.Fatalf("--list: exit %d:\n%s", code, out)
+	}
+	code, _, errOut = runConform(t, "--only", "schema/NoSuchType/")
+	if code != exitFail || !strings.Contains(errOut, "selects no check of this target") {
+		t.Fatalf("--only schema/NoSuchType/: exit %d:\n%s", code, errOut)
+	}
+}

@@ -297,3 +297,25 @@ func All() []Check {
 	}
 	return all
 }
+
+// Select returns the checks of cs whose ID starts with one of prefixes
+// (every one of them when there is none): what --only selects.
+func Select(cs []Check, prefixes []string) []Check {
+	var out []Check
+	for _, c := range cs {
+		if len(prefixes) == 0 || slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(c.ID, p) }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SelectsSchema reports whether prefixes may select a check generated from
+// the target's discovery (SchemaChecks): with none, or with one that is a
+// prefix of SchemaArea or lies inside it. Those checks exist only once the
+// target is open, so a caller generates them when this holds.
+func SelectsSchema(prefixes []string) bool {
+	return len(prefixes) == 0 || slices.ContainsFunc(prefixes, func(p string) bool {
+		return strings.HasPrefix(p, SchemaArea) || strings.HasPrefix(SchemaArea, p)
+	})
+}

@@ -40,6 +40,14 @@ var clauseKeyword = map[string]scenario.Level{
 	"RFC 7643 §6; RFC 7644 §4":                                  scenario.Must,
 	"RFC 7643 §7; RFC 7644 §4":                                  scenario.Must,
 	"RFC 7644 §4 (GET /ResourceTypes/{name} and /Schemas/{id})": scenario.Should,
+	// The schema-driven checks (schema.go).
+	"RFC 7643 §7 (returned: never)":                                                  scenario.Must, // returned "never": the attribute is never returned
+	"RFC 7644 §3.3 (readOnly attributes sent in a create SHALL be ignored)":          scenario.Must,
+	"RFC 7643 §3.1 (id: stable, not reassigned: MUST)":                               scenario.Must,
+	"RFC 7643 §3.1 (meta.created: when the resource was added; never changes)":       scenario.Should, // a definition, no keyword
+	"RFC 7643 §3.1 (meta.lastModified: the most recent update; never moves back)":    scenario.Should, // a definition, no keyword
+	"RFC 7643 §3.1; RFC 7644 §3.14 (meta.version equals the ETag header)":            scenario.Must,   // "must have the same value as the ETag"
+	"RFC 7644 §3.14; RFC 7232 §2.1 (meta.version changes when the resource changes)": scenario.Must,   // a validator that does not change lets a stale If-Match pass
 
 	// RFC 7644: errors.
 	"RFC 7644 §2, §3.12": scenario.Must,
