@@ -3,7 +3,11 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,4 +76,65 @@ func TestPatchManyMemberAddsOnLargeGroup(t *testing.T) {
 		t.Fatalf("one PATCH of 1,000 member adds on 20,000 members took %v, want under %v", took, bound)
 	}
 	t.Logf("took %v", took)
+}
+
+// leavingStore is a store whose Get ends the request's context once it has
+// answered, as a client that leaves while its PATCH is computed does, and
+// that counts the writes it is asked for.
+type leavingStore struct {
+	store.Store
+	leave   context.CancelFunc
+	updates int
+}
+
+func (s *leavingStore) Get(ctx context.Context, tenant string, rt *schema.ResourceType, id string) (store.Resource, error) {
+	r, err := s.Store.Get(ctx, tenant, rt, id)
+	s.leave()
+	return r, err
+}
+
+func (s *leavingStore) Update(ctx context.Context, tenant string, rt *schema.ResourceType, id string, fn func(store.Resource) (map[string]any, error)) (store.Resource, error) {
+	s.updates++
+	return s.Store.Update(ctx, tenant, rt, id, fn)
+}
+
+// TestPatchStopsWhenClientLeaves (issue 14 #10: the 19-second PATCH went on
+// after its client had gone): a PATCH whose client leaves after the read
+// applies no further operation and asks the store for no write; the answer
+// is a 503 with a SCIM error body, and the user is unchanged.
+func TestPatchStopsWhenClientLeaves(t *testing.T) {
+	mem := memory.New()
+	ut, _ := schema.Default().ResourceType("User")
+	u, err := mem.Create(context.Background(), server.DefaultTenant, ut, map[string]any{
+		"schemas": []any{scim.UserURN}, "userName": "bjensen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := &leavingStore{Store: mem, leave: cancel}
+	tenants := server.NewTenants()
+	if err := tenants.Add(server.DefaultTenant, server.HashToken(defaultToken)); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: st, Tenants: tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequestWithContext(ctx, "PATCH", "/scim/v2/Users/"+u.ID, strings.NewReader(patchBody(
+		obj{"op": "replace", "path": "displayName", "value": "Babs"},
+		obj{"op": "add", "path": "title", "value": "Tour Guide"})))
+	req.Header.Set("Authorization", "Bearer "+defaultToken)
+	req.Header.Set("Content-Type", scim.MediaType)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), scim.ErrorURN) {
+		t.Fatalf("status %d %s, want 503 with a SCIM error body", rec.Code, rec.Body)
+	}
+	if st.updates != 0 {
+		t.Fatalf("the store was asked for %d writes after the client left, want 0", st.updates)
+	}
+	if got, _ := mem.Get(context.Background(), server.DefaultTenant, ut, u.ID); got.Doc["displayName"] != nil {
+		t.Fatalf("the user was changed: %v", got.Doc)
+	}
 }
