@@ -73,6 +73,55 @@ func (t *Tenants) Revoke(tenant string, h TokenHash) {
 	t.tokens[tenant] = out
 }
 
+// Replace makes t's tokens those of n in one step, so a request sees the
+// old table or the new one, never a mix (serve's reload of --config). It
+// returns, per tenant whose tokens changed, how many were added and how
+// many removed: counts for the log, never the tokens.
+func (t *Tenants) Replace(n *Tenants) map[string]TokenChange {
+	n.mu.RLock()
+	next := make(map[string][]TokenHash, len(n.tokens))
+	for k, v := range n.tokens {
+		next[k] = append([]TokenHash(nil), v...)
+	}
+	n.mu.RUnlock()
+	t.mu.Lock()
+	prev := t.tokens
+	t.tokens = next
+	t.mu.Unlock()
+	changes := map[string]TokenChange{}
+	count := func(of map[string][]TokenHash, tenant string, h TokenHash) bool {
+		for _, x := range of[tenant] {
+			if x == h {
+				return true
+			}
+		}
+		return false
+	}
+	for tenant, hs := range next {
+		for _, h := range hs {
+			if !count(prev, tenant, h) {
+				c := changes[tenant]
+				c.Added++
+				changes[tenant] = c
+			}
+		}
+	}
+	for tenant, hs := range prev {
+		for _, h := range hs {
+			if !count(next, tenant, h) {
+				c := changes[tenant]
+				c.Removed++
+				changes[tenant] = c
+			}
+		}
+	}
+	return changes
+}
+
+// TokenChange counts the tokens of a tenant a [Tenants.Replace] added and
+// removed.
+type TokenChange struct{ Added, Removed int }
+
 // Names lists the tenants.
 func (t *Tenants) Names() []string {
 	t.mu.RLock()

@@ -377,7 +377,7 @@ func (s *Server) patchDoc(ctx context.Context, tenant string, rt *schema.Resourc
 	opts := s.normalizer().Options
 	var applied []schema.Applied
 	res, err := s.modify(ctx, tenant, rt, id, ifMatch, func(old map[string]any) (map[string]any, error) {
-		next, a, err := patch.ApplyWith(rt, old, ops, opts)
+		next, a, err := patch.ApplyContext(ctx, rt, old, ops, opts)
 		if err != nil {
 			return nil, err
 		}

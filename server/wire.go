@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/scimharness/scimharness/scim"
@@ -33,12 +34,32 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64) (map[string
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			discardRest(w, r, limit)
 			return nil, schema.StatusError(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", limit)
 		}
 		return nil, schema.Errorf(schema.InvalidSyntax, "reading the request body: %v", err)
 	}
 	return parseObject(raw)
 }
+
+// discardRest reads and drops what is left of a body over the limit, up to
+// [discardBound] of it and for at most [discardTime], so that a client that
+// writes its whole body before reading (Python's urllib, many IdP stacks)
+// gets to read the 413: closing a connection with unread data resets it, and
+// the reset takes the answer with it. Past the bound the connection is still
+// closed: the work per request stays bounded.
+func discardRest(w http.ResponseWriter, r *http.Request, limit int64) {
+	// A failure only means the server's own ReadTimeout bounds the read.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(discardTime))
+	io.CopyN(io.Discard, r.Body, discardBound(limit))
+}
+
+// discardBound is how much of an oversized body is read and dropped: 16
+// times the limit, at least 4 MiB and at most 64 MiB.
+func discardBound(limit int64) int64 { return min(max(16*limit, 4<<20), 64<<20) }
+
+// discardTime bounds the time spent reading an oversized body.
+const discardTime = 10 * time.Second
 
 // parseObject decodes raw as exactly one JSON object.
 func parseObject(raw []byte) (map[string]any, error) {

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -308,6 +312,57 @@ func loadTenants(token, path string) (*server.Tenants, error) {
 		return nil, errors.New("no token: pass --token, set SCIM_TOKEN, or give tenants with tokens in --config")
 	}
 	return t, nil
+}
+
+// configPoll is how often serve looks at its --config file for changes.
+const configPoll = time.Second
+
+// watchConfig applies changes of the --config file's tokens to the running
+// server until ctx ends, so `scimharness token create/revoke` takes effect
+// without a restart, on every replica that reads the file. The file is read
+// every configPoll (it is small; token create/revoke replace it by a
+// rename, which a content comparison sees whatever the clock's resolution).
+// A file that does not load is refused as a whole: the old tokens stay, and
+// the error is logged in the file's own terms. Each change is logged as
+// counts per tenant, never a token or its hash. Profiles and their settings
+// (actors' permissions, clients) are read at start only.
+func watchConfig(ctx context.Context, token, path string, tenants *server.Tenants, addSecret func(string), logger *slog.Logger) {
+	last, _ := os.ReadFile(path) // what serve loaded at start
+	refused := false
+	t := time.NewTicker(configPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		raw, err := os.ReadFile(path)
+		if err == nil && bytes.Equal(raw, last) {
+			continue
+		}
+		next, err := loadTenants(token, path)
+		if err != nil {
+			if !refused { // once per broken version, not every second
+				logger.Error("config not reloaded: keeping the tokens in use", "config", path, "err", err)
+			}
+			refused, last = true, raw
+			continue
+		}
+		refused, last = false, raw
+		if addSecret != nil {
+			for _, s := range literalSecrets(token, path) {
+				addSecret(s)
+			}
+		}
+		changes := tenants.Replace(next)
+		if len(changes) == 0 {
+			logger.Info("config reloaded: no token changed", "config", path)
+		}
+		for _, id := range slices.Sorted(maps.Keys(changes)) {
+			logger.Info("config reloaded", "config", path, "tenant", id, "tokens_added", changes[id].Added, "tokens_revoked", changes[id].Removed)
+		}
+	}
 }
 
 // grants are the permissions the config's booleans give: Huddle's

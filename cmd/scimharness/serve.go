@@ -31,7 +31,9 @@ const serveHelp = `Usage: scimharness serve [flags]
 
 Runs the reference SCIM 2.0 server. The default tenant is served at
 http://ADDR/scim/v2 with the bearer token of --token (or SCIM_TOKEN); more
-tenants, each at /t/{tenant}/scim/v2, come from --config.
+tenants, each at /t/{tenant}/scim/v2, come from --config. Its tokens are
+re-read when the file changes (scimharness token create/revoke), without a
+restart; a file that does not load is refused and logged.
 
 Providers: every tenant behaves as a strict RFC 7643/7644 server unless it has
 a service-provider profile (--profile for all tenants, or "profile:" per tenant
@@ -242,6 +244,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return exitFail
 	}
 	logTenants(logger, c, profiles)
+	if c.configFile != "" {
+		go watchConfig(ctx, c.token, c.configFile, tenants, issued, logger)
+	}
 	if c.bug != "" {
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
 	}

@@ -30,7 +30,9 @@ on stdout, and only its SHA-256 is written to the file (token_sha256 of the
 tenant, which is created if needed); the token itself is kept nowhere, so a
 lost token is revoked and replaced, never recovered. revoke removes a token
 by its hash, or by the token read from stdin; list prints hashes only.
-A running server reads the file at start: restart it after a change.
+A running serve sees a change of its tokens within a second or two, without
+a restart (a file that does not load is refused and logged, and the tokens
+in use stay); profiles and their settings are read at start.
 
 Flags:
 `
