@@ -107,9 +107,12 @@ func readFindings(path string) ([]Finding, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for _, f := range doc.Findings {
-		if f.Run == "" || f.ID == "" || f.Why == "" || !regexp.MustCompile(`RFC 764[34] §`).MatchString(f.Clause) ||
-			!regexp.MustCompile(`MUST|SHALL|REQUIRED|SHOULD|RECOMMENDED`).MatchString(f.Clause) {
-			return nil, fmt.Errorf("%s: finding %q %q needs run, id, why and a clause naming RFC 7643/7644 § and its keyword", path, f.Run, f.ID)
+		// An RFC finding names its clause and keyword; an IdP finding (the
+		// RFC allows what the peer does, the IdP breaks on it) names the
+		// IdP's documented behaviour in source and the clause concerned.
+		keyword := regexp.MustCompile(`MUST|SHALL|REQUIRED|SHOULD|RECOMMENDED`).MatchString(f.Clause)
+		if f.Run == "" || f.ID == "" || f.Why == "" || !regexp.MustCompile(`RFC 764[34] §`).MatchString(f.Clause) || (!keyword && f.Source == "") {
+			return nil, fmt.Errorf("%s: finding %q %q needs run, id, why and a clause naming RFC 7643/7644 § with its keyword (or, for an IdP habit, a source)", path, f.Run, f.ID)
 		}
 	}
 	return doc.Findings, nil
