@@ -52,23 +52,37 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	failed := len(incomplete) > 0
+	lines, ok := compare(pinned, got, incomplete)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+	fmt.Printf("peer: %d failures, every one pinned with its clause\n", len(got))
+}
+
+// compare returns the report lines and whether the run matches the pins:
+// every run complete, every failure pinned, every pin still failing.
+func compare(pinned []Finding, got map[string]bool, incomplete []string) ([]string, bool) {
+	var lines []string
+	ok := len(incomplete) == 0
 	for _, s := range incomplete {
-		fmt.Printf("INCOMPLETE  %s\n", s)
+		lines = append(lines, "INCOMPLETE  "+s)
 	}
 	seen := map[string]bool{}
 	for _, f := range pinned {
 		k := f.Run + " " + f.ID
 		if seen[k] {
-			fmt.Printf("DUPLICATE PIN  %s\n", k)
-			failed = true
+			lines = append(lines, "DUPLICATE PIN  "+k)
+			ok = false
 		}
 		seen[k] = true
 		if got[k] {
-			fmt.Printf("pinned      %s  (%s)\n", k, f.Clause)
+			lines = append(lines, fmt.Sprintf("pinned      %s  (%s)", k, f.Clause))
 		} else {
-			fmt.Printf("STALE PIN   %s: pinned but no longer fails; remove it from findings.yaml\n", k)
-			failed = true
+			lines = append(lines, fmt.Sprintf("STALE PIN   %s: pinned but no longer fails; remove it from findings.yaml", k))
+			ok = false
 		}
 	}
 	var unpinned []string
@@ -79,13 +93,10 @@ func main() {
 	}
 	sort.Strings(unpinned)
 	for _, k := range unpinned {
-		fmt.Printf("UNPINNED    %s: fails against the peer and is not in findings.yaml (a harness false failure to fix, or a peer defect to pin with its clause)\n", k)
-		failed = true
+		lines = append(lines, fmt.Sprintf("UNPINNED    %s: fails against the peer and is not in findings.yaml (a harness false failure to fix, or a peer defect to pin with its clause)", k))
+		ok = false
 	}
-	if failed {
-		os.Exit(1)
-	}
-	fmt.Printf("peer: %d failures, every one pinned with its clause\n", len(got))
+	return lines, ok
 }
 
 func fatal(err error) {
@@ -150,7 +161,8 @@ func collect(dir string) (map[string]bool, []string, error) {
 
 	for _, idp := range []string{"entra", "okta", "google"} {
 		var sim struct {
-			Summary struct {
+			Interrupted string `json:"interrupted"`
+			Summary     struct {
 				Verdict string `json:"verdict"`
 			} `json:"summary"`
 			Results []struct {
@@ -165,8 +177,8 @@ func collect(dir string) (map[string]bool, []string, error) {
 		if err := json.Unmarshal(b, &sim); err != nil {
 			return nil, nil, fmt.Errorf("simulate-%s/report.json: %w", idp, err)
 		}
-		if sim.Summary.Verdict == "incomplete" || len(sim.Results) == 0 {
-			incomplete = append(incomplete, "simulate "+idp+": "+sim.Summary.Verdict)
+		if sim.Interrupted != "" || sim.Summary.Verdict == "incomplete" || len(sim.Results) == 0 {
+			incomplete = append(incomplete, "simulate "+idp+": "+sim.Summary.Verdict+" "+sim.Interrupted)
 		}
 		for _, r := range sim.Results {
 			if !notFailing[r.Status] {
