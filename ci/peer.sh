@@ -19,7 +19,8 @@ stop() {
 trap 'stop; rm -rf "$work"' EXIT INT TERM
 
 go build -o "$work/scimharness" ./cmd/scimharness
-(cd ci/peer && go build -o "$work/peer" . && go build -o "$work/compare" ./compare)
+# The peer is its own module: the main module's go vet and go test skip it.
+(cd ci/peer && go vet ./... && go test -count=1 ./... && go build -o "$work/peer" . && go build -o "$work/compare" ./compare)
 
 token=peer-ci-token
 "$work/peer" --addr 127.0.0.1:0 --token "$token" 2>"$work/peer.log" &
