@@ -262,6 +262,22 @@ func TestChangedChecksFailTheirBugAndPassLegalVariations(t *testing.T) {
 				w.Write(rec.Body.Bytes())
 			})
 		}, map[string]string{"crud/create-user": "fail"}},
+		// A relative Location is legal (RFC 7231 §7.1.2: a URI-reference,
+		// resolved against the request URI), as the peer in ci/peer sends it.
+		{"a relative Location header on a create", func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				if loc := rec.Header().Get("Location"); loc != "" {
+					w.Header().Set("Location", loc[strings.LastIndex(loc, "/Users/")+1:])
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+			})
+		}, map[string]string{"crud/create-user": "pass"}},
 		// A failed set-up blocks the subject: not a failure of PUT.
 		{"creates of the put-replaces user fail", refuseWith(func(r *http.Request) bool {
 			return r.Method == http.MethodPost && peek(r, "-put-bob")
