@@ -47,7 +47,12 @@ run() {
   fi
   echo "peer: $name exit $rc"
 }
-run conform conform --url "$url" --report-dir "$work/conform"
+# The hand-written checks only: the schema-driven ones (schema/…, generated
+# from the peer's /Schemas) are not pinned yet — their failures against the
+# peer still need reading one by one (most are the sub-attribute filter
+# and the returned password pinned below).
+areas=$("$work/scimharness" conform --list | awk '$1 ~ /\// {split($1, a, "/"); if (a[1] != "schema") print a[1] "/"}' | sort -u | paste -sd, -)
+run conform conform --url "$url" --report-dir "$work/conform" --only "$areas"
 for idp in entra okta google; do
   run "simulate-$idp" simulate --idp "$idp" --url "$url" --report-dir "$work/simulate-$idp"
 done

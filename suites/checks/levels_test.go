@@ -82,6 +82,7 @@ var clauseKeyword = map[string]scenario.Level{
 	"RFC 7644 §3.4.2 (startIndex, itemsPerPage: REQUIRED when partial results are returned)":        scenario.Must,
 	"RFC 7644 §3.4.2 (startIndex, itemsPerPage on a complete list: not REQUIRED; when sent, right)": scenario.Should,
 	"RFC 7644 §3.4.2, §3.4.3 (a query at the server root: MAY)":                                     scenario.May,
+	"RFC 7644 §3.4.3 (POST /.search: clients MAY; a server need not serve it)":                      scenario.May,
 	"RFC 7644 §3.4.2.2":                scenario.Must,
 	"RFC 7644 §3.4.2.2, §3.12":         scenario.Must,
 	"RFC 7644 §3.4.2.2; RFC 7643 §2.1": scenario.Must,
