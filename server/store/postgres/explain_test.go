@@ -18,15 +18,19 @@ import (
 type planNode struct {
 	NodeType  string     `json:"Node Type"`
 	IndexName string     `json:"Index Name"`
+	Filter    string     `json:"Filter"`
 	Plans     []planNode `json:"Plans"`
 }
 
-// nodeTypes lists the node type of every node of a plan, subplans and
-// CTEs included.
-func (n planNode) nodeTypes() []string {
-	out := []string{n.NodeType}
+// seqScans lists the filter of every sequential scan of a plan, subplans
+// and CTEs included.
+func (n planNode) seqScans() []string {
+	var out []string
+	if n.NodeType == "Seq Scan" {
+		out = append(out, n.Filter)
+	}
 	for _, c := range n.Plans {
-		out = append(out, c.nodeTypes()...)
+		out = append(out, c.seqScans()...)
 	}
 	return out
 }
@@ -203,7 +207,19 @@ var _ = Describe("indexes", Ordered, func() {
 				plan, raw := explainSQL(sql, args, generic)
 				scans := plan.scans()
 				AddReportEntry(fmt.Sprintf("EXPLAIN %s with groups (generic plan: %v)", read, generic), strings.Join(scans, "; "))
-				Expect(plan.nodeTypes()).NotTo(ContainElement("Seq Scan"), "%s, generic %v: %s", read, generic, raw)
+				seq := plan.seqScans()
+				if read == "page" {
+					// The total of an unfiltered page counts every user of
+					// the tenant (as Query's count does): the planner may
+					// read the table for that when the tenant is a large
+					// part of it. Nothing else may: no scan that looks
+					// at documents (a filter on doc) is sequential.
+					for _, f := range seq {
+						Expect(f).NotTo(ContainSubstring("doc"), "%s, generic %v: %s", read, generic, raw)
+					}
+					seq = nil
+				}
+				Expect(seq).To(BeEmpty(), "%s, generic %v: %s", read, generic, raw)
 				for _, index := range indexes {
 					Expect(scans).To(ContainElement(MatchRegexp(`^(Index Scan|Index Only Scan|Bitmap Index Scan) on `+index+`$`)),
 						"%s, generic %v: %s", read, generic, raw)
@@ -232,6 +248,9 @@ var _ = Describe("indexes", Ordered, func() {
 		},
 		Entry("lookup by userName eq", "lookup", "resources_user_username_key", "resources_members_idx"),
 		Entry("get by id", "get", "resources_id_key", "resources_members_idx"),
-		Entry("list page of 100", "page", "resources_order_idx", "resources_members_idx"),
+		// The window in creation order: the tenant's order index, or the
+		// primary key (seq) with the tenant as a filter when the tenant is a
+		// large part of the table.
+		Entry("list page of 100", "page", "resources_(order_idx|pkey)", "resources_members_idx"),
 	)
 })
