@@ -13,14 +13,18 @@
 #   out). Targets: ratio ≥ 0.5, and ≥ 20,000 requests/s driven.
 # - scimharness load --serve-fixture users=100000 --database-url on a
 #   throwaway cluster (ci/pg-local.sh), when PostgreSQL binaries are at
-#   hand. Target: ≥ 5,000 lookups/s.
+#   hand. Target: ≥ 5,000 lookups/s. On the same cluster, after it,
+#   ci/pgbench-lookup.sh: pgbench's TPS for an indexed JSONB lookup by
+#   lower(userName) at as many rows (16 clients, prepared, -T 20), and the
+#   ratio server lookups/s ÷ pgbench TPS. Target: ≥ 0.3 (issue 20).
 # - the Entra initial cycle of 10,000 users and 100 groups against
 #   `scimharness serve` (memory store) in another process. Target: < 10 s.
 #
 # Knobs: BENCH_TIME (go test -benchtime, default 1s), BENCH_COUNT (go test
 # -count, default 3; the best run is reported), BENCH_USERS (default
 # "1000 100000"), BENCH_DURATION (default 20s), BENCH_CONCURRENCY (default 64),
-# BENCH_PG_USERS (100000), BENCH_PG_CONCURRENCY (32), BENCH_ENTRA_USERS
+# BENCH_PG_USERS (100000), BENCH_PG_CONCURRENCY (32), BENCH_PGBENCH_CLIENTS
+# (16), BENCH_PGBENCH_TIME (seconds, 20), BENCH_ENTRA_USERS
 # (10000), BENCH_ENTRA_GROUPS (100), BENCH_ENTRA_CONCURRENCY (4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +33,8 @@ benchtime=${BENCH_TIME:-1s}
 count=${BENCH_COUNT:-3}
 pg_users=${BENCH_PG_USERS:-100000}
 pg_concurrency=${BENCH_PG_CONCURRENCY:-32}
+pgbench_clients=${BENCH_PGBENCH_CLIENTS:-16}
+pgbench_time=${BENCH_PGBENCH_TIME:-20}
 entra_users=${BENCH_ENTRA_USERS:-10000}
 entra_groups=${BENCH_ENTRA_GROUPS:-100}
 entra_concurrency=${BENCH_ENTRA_CONCURRENCY:-4}
@@ -128,24 +134,32 @@ echo
 echo "## Load: reference server on the PostgreSQL store"
 echo
 if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-	echo "A throwaway cluster on the same machine (\`ci/pg-local.sh\`), $pg_users users in a fresh tenant, lookups by userName eq, flat out: \`ci/pg-local.sh run -- scimharness load --serve-fixture users=$pg_users --database-url '\$DATABASE_URL' --duration $duration --concurrency $pg_concurrency\`."
+	echo "A throwaway cluster on the same machine (\`ci/pg-local.sh\`), $pg_users users in a fresh tenant, lookups by userName eq, flat out: \`ci/pg-local.sh run -- scimharness load --serve-fixture users=$pg_users --database-url '\$DATABASE_URL' --duration $duration --concurrency $pg_concurrency\`. Then, on the same cluster, what the database itself does for that lookup: \`ci/pgbench-lookup.sh\` (pgbench -M prepared, $pgbench_clients clients, -T $pgbench_time, an indexed JSONB lookup by lower(userName) over $pg_users rows of its own table). Each lookup through the server is one statement (the user and its derived groups, \`server/store/postgres/groups.go\`)."
 	echo
-	echo "| users | concurrency | lookups/s (≥ 5,000) | p50 | p90 | p99 | max |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|"
-	echo "bench.sh: load --serve-fixture users=$pg_users --database-url (ci/pg-local.sh)" >&2
+	echo "| users | concurrency | lookups/s (≥ 5,000) | p50 | p90 | p99 | max | pgbench TPS | lookups/s ÷ TPS (≥ 0.3) |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	echo "bench.sh: load --serve-fixture users=$pg_users --database-url, then pgbench (ci/pg-local.sh)" >&2
+	# One cluster for both: the server's load first, pgbench after it (never
+	# at the same time: they would share the 2 cores).
 	# shellcheck disable=SC2016
-	if ci/pg-local.sh run -- "$tmp/scimharness" load --serve-fixture "users=$pg_users" --database-url '$DATABASE_URL' \
-		--duration "$duration" --concurrency "$pg_concurrency" --json "$tmp/pg.json" >"$tmp/pg.txt" 2>&1; then
-		python3 - "$tmp/pg.json" "$pg_concurrency" <<'PY'
+	if ci/pg-local.sh run -- env PGBENCH_ROWS="$pg_users" PGBENCH_CLIENTS="$pgbench_clients" PGBENCH_TIME="$pgbench_time" \
+		bash -c '"$1" load --serve-fixture "users=$2" --database-url "$DATABASE_URL" --duration "$3" --concurrency "$4" --json "$5" >"$6" 2>&1 &&
+			ci/pgbench-lookup.sh >"$7" 2>>"$6"' _ \
+		"$tmp/scimharness" "$pg_users" "$duration" "$pg_concurrency" "$tmp/pg.json" "$tmp/pg.txt" "$tmp/pgbench.txt"; then
+		python3 - "$tmp/pg.json" "$pg_concurrency" "$tmp/pgbench.txt" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 s = r["server"]
-print(f'| {r["users"]} | {sys.argv[2]} | {s["throughput"]:.0f} {"yes" if r.get("postgresMet") else "**no**"} '
-      f'| {s["p50Ms"]:.2f} ms | {s["p90Ms"]:.2f} ms | {s["p99Ms"]:.2f} ms | {s["maxMs"]:.2f} ms |')
+tps = float(open(sys.argv[3]).read().split()[0])
+ratio = s["throughput"] / tps if tps > 0 else 0.0
+ok = lambda x: "yes" if x else "**no**"
+print(f'| {r["users"]} | {sys.argv[2]} | {s["throughput"]:.0f} {ok(r.get("postgresMet"))} '
+      f'| {s["p50Ms"]:.2f} ms | {s["p90Ms"]:.2f} ms | {s["p99Ms"]:.2f} ms | {s["maxMs"]:.2f} ms '
+      f'| {tps:.0f} | {ratio:.2f} {"met" if ratio >= 0.3 else "**not met**"} |')
 PY
 	else
 		cat "$tmp/pg.txt" >&2
-		echo "| $pg_users | $pg_concurrency | FAILED (see stderr) | | | | |"
+		echo "| $pg_users | $pg_concurrency | FAILED (see stderr) | | | | | | |"
 	fi
 else
 	echo "Skipped: no PostgreSQL binaries (initdb) on this machine."

@@ -250,7 +250,21 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 				return
 			}
 		}
-		page, err := s.cfg.Store.Query(ctx, tenantOf(r), rt, tq)
+		proj := rt.NewProjection(p.attributes, p.excluded)
+		var groups map[string][]any // the page's users' groups, in one query
+		var page store.Page
+		gr, gt, together := s.groupsReader(r, rt, proj)
+		if together {
+			// The page and its users' groups in one round trip.
+			var by map[string][]store.Resource
+			page, by, err = gr.QueryWithGroups(ctx, tenantOf(r), rt, tq, gt)
+			groups = make(map[string][]any, len(by))
+			for id, gs := range by {
+				groups[id] = s.groupEntries(r, gt, gs)
+			}
+		} else {
+			page, err = s.cfg.Store.Query(ctx, tenantOf(r), rt, tq)
+		}
 		if err != nil {
 			if len(types) > 1 && isInvalidFilter(err) {
 				continue // the filter names attributes this type lacks
@@ -261,9 +275,7 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 		total += page.Total
 		skip = max(skip-page.Total, 0)
 		room -= len(page.Resources)
-		proj := rt.NewProjection(p.attributes, p.excluded)
-		var groups map[string][]any // the page's users' groups, in one query
-		if showsGroups(rt, proj) && len(page.Resources) > 0 {
+		if !together && showsGroups(rt, proj) && len(page.Resources) > 0 {
 			ids := make([]string, len(page.Resources))
 			for i, res := range page.Resources {
 				ids[i] = res.ID

@@ -270,7 +270,16 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
-	res, err := s.cfg.Store.Get(r.Context(), tenantOf(r), rt, r.PathValue("id"))
+	p := projection(r, rt)
+	gr, gt, together := s.groupsReader(r, rt, p)
+	var res store.Resource
+	var groups []store.Resource
+	var err error
+	if together {
+		res, groups, err = gr.GetWithGroups(r.Context(), tenantOf(r), rt, r.PathValue("id"), gt)
+	} else {
+		res, err = s.cfg.Store.Get(r.Context(), tenantOf(r), rt, r.PathValue("id"))
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -280,7 +289,42 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.Resource
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	s.writeResource(w, r, rt, res, http.StatusOK)
+	if !together {
+		s.writeResource(w, r, rt, res, http.StatusOK)
+		return
+	}
+	out, err := s.renderWith(r, rt, res, p, func() ([]any, error) { return s.groupEntries(r, gt, groups), nil })
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("ETag", store.ETag(res.Version))
+	writeJSON(w, http.StatusOK, out)
+}
+
+// groupsReader returns the store as a [store.GroupsReader] and the
+// tenant's Group type when the store reads users with their groups in one
+// round trip and an answer of rt under p shows them; else the two-step
+// path (render, groupsFor) is taken.
+func (s *Server) groupsReader(r *http.Request, rt *schema.ResourceType, p *schema.Projection) (store.GroupsReader, *schema.ResourceType, bool) {
+	gr, ok := s.cfg.Store.(store.GroupsReader)
+	if !ok || !showsGroups(rt, p) {
+		return nil, nil, false
+	}
+	gt, ok := s.registry(tenantOf(r)).ResourceType("Group")
+	return gr, gt, ok
+}
+
+// groupEntries is the User.groups of a user in the groups gs.
+func (s *Server) groupEntries(r *http.Request, gt *schema.ResourceType, gs []store.Resource) []any {
+	if len(gs) == 0 {
+		return nil
+	}
+	out := make([]any, len(gs))
+	for i, g := range gs {
+		out[i] = s.groupEntry(r, gt, g)
+	}
+	return out
 }
 
 func (s *Server) replace(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {

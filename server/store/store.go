@@ -79,3 +79,24 @@ type Store interface {
 	// copies the caller may change.
 	Query(ctx context.Context, tenant string, rt *schema.ResourceType, q Query) (Page, error)
 }
+
+// GroupsReader is an optional capability of a [Store], in the manner of
+// net/http's Flusher: reads that also answer, in the same round trip to the
+// backing service, the groups each resource read is a member of — what the
+// server shows as the derived User.groups (RFC 7643 §4.1.2). A store
+// without it is read in two steps (the resources, then one Query for
+// "members.value eq" each); the answer must be the same either way.
+//
+// The groups of a resource are the resources of type gt of the tenant whose
+// "members" is an array holding an object with a string "value" equal,
+// case-exactly (ids are, RFC 7643 §3.1), to the resource's id; each group
+// once, in the store's stable order (creation order). Each group is a
+// Resource with ID set and a Doc holding only "displayName", when the
+// group's is a string.
+type GroupsReader interface {
+	// GetWithGroups is Get, and the groups of the resource.
+	GetWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, id string, gt *schema.ResourceType) (Resource, []Resource, error)
+	// QueryWithGroups is Query, and the groups of each resource of the
+	// page, by resource id (a resource in no group has no entry).
+	QueryWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, q Query, gt *schema.ResourceType) (Page, map[string][]Resource, error)
+}

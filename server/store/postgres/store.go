@@ -34,10 +34,13 @@ var _ store.Store = (*Store)(nil)
 // returns the store. An unparsable URL is an error wrapping
 // [ErrInvalidURL]; an unreachable database or a failed migration is any
 // other error. Neither message carries the password.
-func Open(ctx context.Context, databaseURL string) (*Store, error) {
+func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidURL, err)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "scimharness"
@@ -81,6 +84,15 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		return nil, fmt.Errorf("postgres store: migrating database %q: %w", cfg.ConnConfig.Database, err)
 	}
 	return &Store{pool: pool, now: time.Now}, nil
+}
+
+// Option changes how [Open] connects.
+type Option func(*pgxpool.Config)
+
+// WithTracer has every connection of the store report its statements to t
+// (pgx's tracing hooks): the tests count statements per request with it.
+func WithTracer(t pgx.QueryTracer) Option {
+	return func(c *pgxpool.Config) { c.ConnConfig.Tracer = t }
 }
 
 // guardParams are session settings that bound the work of one statement,
