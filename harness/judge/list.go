@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 
 	"github.com/scimharness/scimharness/harness/scenario"
@@ -111,4 +112,16 @@ func (v Voice) FoundOnce(asked func(scenario.Vars) string, idVar, missed string)
 // userNameEq is the filter userName eq "<asked>", for sentences.
 func userNameEq(asked func(scenario.Vars) string) func(scenario.Vars) string {
 	return func(vars scenario.Vars) string { return fmt.Sprintf("userName eq %q", asked(vars)) }
+}
+
+// Requested reads startIndex and count back from the request ex sent (0
+// where absent), for judging a page against what was asked.
+func Requested(ex *wire.Exchange) (start, count int) {
+	u, err := url.Parse(ex.Request.URL)
+	if err != nil {
+		return 0, 0
+	}
+	start, _ = strconv.Atoi(u.Query().Get("startIndex"))
+	count, _ = strconv.Atoi(u.Query().Get("count"))
+	return start, count
 }

@@ -33,3 +33,14 @@ func (e Expectation) From(source string, c Confidence) Expectation {
 	e.Source, e.Confidence = source, c
 	return e
 }
+
+// LendProvenance gives each expectation of st that names no source the
+// step's source and confidence, so that every judgement says where it
+// comes from (the simulators' steps set them once, for the step).
+func (st *Step) LendProvenance() {
+	for j, e := range st.Expect {
+		if e.Source == "" {
+			st.Expect[j] = e.From(st.Source, st.Confidence)
+		}
+	}
+}

@@ -9,9 +9,7 @@ package entra
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/scimharness/scimharness/harness/client"
@@ -373,7 +371,7 @@ var pagingVoice = judge.Voice{
 // same time change them: only a stable run (one scenario at a time) judges
 // users seen twice or missed.
 func judgePage(ex *wire.Exchange, v scenario.Vars, page int, stable bool) error {
-	start, count := requested(ex)
+	start, count := judge.Requested(ex)
 	l, err := pagingVoice.ReadList(ex)
 	if err != nil {
 		return fmt.Errorf("page %d (startIndex %d, count %d): %w", page, start, count, err)
@@ -452,15 +450,4 @@ func pagerNames() []string {
 		out = append(out, pagerVar(i))
 	}
 	return out
-}
-
-// requested reads startIndex and count back from the request sent.
-func requested(ex *wire.Exchange) (start, count int) {
-	u, err := url.Parse(ex.Request.URL)
-	if err != nil {
-		return 0, 0
-	}
-	start, _ = strconv.Atoi(u.Query().Get("startIndex"))
-	count, _ = strconv.Atoi(u.Query().Get("count"))
-	return start, count
 }

@@ -182,11 +182,7 @@ func (b *builder) addOp(st scenario.Step, counted bool) {
 		return req, err
 	}
 	st.Expect = append(st.Expect, acceptRefused(), errorBody(), errorStatusString())
-	for i, e := range st.Expect {
-		if e.Source == "" {
-			st.Expect[i] = e.From(st.Source, st.Confidence)
-		}
-	}
+	st.LendProvenance()
 	b.sc.Steps = append(b.sc.Steps, st)
 }
 

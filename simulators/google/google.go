@@ -243,11 +243,7 @@ func provenance(steps []scenario.Step) {
 		default:
 			st.Confidence = scenario.Doc
 		}
-		for j, e := range st.Expect {
-			if e.Source == "" {
-				st.Expect[j] = e.From(st.Source, st.Confidence)
-			}
-		}
+		st.LendProvenance()
 	}
 }
 

@@ -653,16 +653,26 @@ func Combine(rs ...*Result) *Result {
 	if len(rs) == 0 {
 		return &Result{}
 	}
-	out := *rs[0]
-	out.ErrorsByStatus, out.ByOp, out.CleanupErrors = map[string]int64{}, map[string]int64{}, nil
-	out.Errors, out.Created, out.Deleted = 0, 0, 0
-	var h Histogram
+	out, h := sumOf(rs)
 	var elapsed time.Duration
 	for _, r := range rs {
 		if r.hist != nil {
 			h.Merge(r.hist)
 		}
 		elapsed += r.Duration
+	}
+	out.summarise(elapsed)
+	return out
+}
+
+// sumOf is rs[0]'s settings with the counts of every result of rs added:
+// errors, resources, cleanup errors, errors by status and requests by
+// operation; its histogram is empty, for the caller to merge into.
+func sumOf(rs []*Result) (*Result, *Histogram) {
+	out := *rs[0]
+	out.ErrorsByStatus, out.ByOp, out.CleanupErrors = map[string]int64{}, map[string]int64{}, nil
+	out.Errors, out.Created, out.Deleted = 0, 0, 0
+	for _, r := range rs {
 		out.Errors += r.Errors
 		out.Created += r.Created
 		out.Deleted += r.Deleted
@@ -674,9 +684,8 @@ func Combine(rs ...*Result) *Result {
 			out.ByOp[k] += n
 		}
 	}
-	out.hist = &h
-	out.summarise(elapsed)
-	return &out
+	out.hist = &Histogram{}
+	return &out, out.hist
 }
 
 func ok(kind op, status int) bool {

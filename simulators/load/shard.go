@@ -47,10 +47,8 @@ func Merge(rs ...*Result) (*Result, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("load: nothing to merge")
 	}
-	out := *rs[0]
-	out.ErrorsByStatus, out.ByOp, out.CleanupErrors = map[string]int64{}, map[string]int64{}, nil
-	out.Errors, out.Created, out.Deleted, out.Concurrency, out.Rate = 0, 0, 0, 0, 0
-	var h Histogram
+	out, h := sumOf(rs)
+	out.Concurrency, out.Rate = 0, 0
 	var longest time.Duration
 	var throughput float64
 	for i, r := range rs {
@@ -60,24 +58,13 @@ func Merge(rs ...*Result) (*Result, error) {
 		h.Merge(r.hist)
 		longest = max(longest, r.Duration)
 		throughput += r.Throughput
-		out.Errors += r.Errors
-		out.Created += r.Created
-		out.Deleted += r.Deleted
 		out.Concurrency += r.Concurrency
 		out.Rate += r.Rate
-		out.CleanupErrors = append(out.CleanupErrors, r.CleanupErrors...)
-		for k, n := range r.ErrorsByStatus {
-			out.ErrorsByStatus[k] += n
-		}
-		for k, n := range r.ByOp {
-			out.ByOp[k] += n
-		}
 	}
-	out.hist = &h
 	out.summarise(longest)
 	out.Throughput = throughput
 	out.Prefix = ""
-	return &out, nil
+	return out, nil
 }
 
 // histogramJSON is a Histogram as JSON: its non-empty buckets only.

@@ -3,8 +3,6 @@ package okta
 import (
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/scimharness/scimharness/harness/client"
@@ -107,7 +105,7 @@ func judgePage(ex *wire.Exchange, vars scenario.Vars, k int, o Options, users []
 	if ex.Status() != 200 {
 		return nil // the status expectation says so; later pages skip
 	}
-	start, count := requested(ex)
+	start, count := judge.Requested(ex)
 	p, err := voice.ReadList(ex)
 	if err != nil {
 		return err
@@ -178,15 +176,4 @@ func judgePage(ex *wire.Exchange, vars scenario.Vars, k int, o Options, users []
 		return scenario.Skipf("stopped at the bound of %d pages with %d of %d resources read; whether every user of the run is listed was not checked (raise ImportMaxPages)", k, len(seen), p.Total)
 	}
 	return nil
-}
-
-// requested reads startIndex and count back from the request sent.
-func requested(ex *wire.Exchange) (start, count int) {
-	u, err := url.Parse(ex.Request.URL)
-	if err != nil {
-		return 0, 0
-	}
-	start, _ = strconv.Atoi(u.Query().Get("startIndex"))
-	count, _ = strconv.Atoi(u.Query().Get("count"))
-	return start, count
 }

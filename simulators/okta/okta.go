@@ -249,11 +249,7 @@ func provenance(steps []scenario.Step) {
 		if st.SourceURL == "" && st.Confidence != scenario.Harness {
 			st.SourceURL = refURL
 		}
-		for j, e := range st.Expect {
-			if e.Source == "" {
-				st.Expect[j] = e.From(st.Source, st.Confidence)
-			}
-		}
+		st.LendProvenance()
 	}
 }
 
