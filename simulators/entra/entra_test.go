@@ -347,7 +347,7 @@ var invisible = map[string]string{
 	"bulk-ignores-fail-on-errors":        "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
 	"bulk-advertises-too-few-operations": "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
 	"bulk-ignores-bulk-ids":              "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
-	"groups-search-ignores-filter":                   "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
+	"groups-search-ignores-filter":       "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
 	"refuses-password-patch":             "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
 	"answers-application-json":           "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
 	"me-404":                             "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",

@@ -145,7 +145,7 @@ func TestBrokenServers(t *testing.T) {
 		"bulk-ignores-fail-on-errors":        {google.Options{}, ""},
 		"bulk-advertises-too-few-operations": {google.Options{}, ""},
 		"bulk-ignores-bulk-ids":              {google.Options{}, ""},
-		"groups-search-ignores-filter":                   {google.Options{}, ""},
+		"groups-search-ignores-filter":       {google.Options{}, ""},
 		"refuses-password-patch":             {google.Options{}, ""},
 		"answers-application-json":           {google.Options{}, ""},
 		"me-404":                             {google.Options{}, ""},

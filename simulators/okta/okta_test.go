@@ -215,7 +215,7 @@ func TestBrokenServers(t *testing.T) {
 		"bulk-ignores-fail-on-errors":        {},
 		"bulk-advertises-too-few-operations": {},
 		"bulk-ignores-bulk-ids":              {},
-		"groups-search-ignores-filter":                   {},
+		"groups-search-ignores-filter":       {},
 		"refuses-password-patch":             {},
 		"answers-application-json":           {},
 		"me-404":                             {},
