@@ -122,6 +122,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.cleanup()
 		res.CleanupErrors = r.cleanupErrs
 	}()
+	defer func() {
+		if res.Disagreement != nil {
+			res.Disagreement.Prefix = cfg.Prefix
+		}
+	}()
 	if d, err := r.seed(); err != nil || d != nil {
 		res.Disagreement = d
 		return res, err
@@ -165,8 +170,8 @@ func (r *run) seed() (*Disagreement, error) {
 			return nil, err
 		}
 		if ta.Status/100 != 2 {
-			return &Disagreement{Kind: "create", Clause: "RFC 7644 §3.3", Requests: []Sent{sent(req)},
-				Target: ta, Reference: ra, Why: "the target refused a valid User the reference created"}, nil
+			return &Disagreement{Kind: "create", Clause: "RFC 7644 §3.3", Users: []map[string]any{u.doc()},
+				Target: ta, Reference: ra, Why: "the target refused a valid User the reference created", Shrunk: true}, nil
 		}
 	}
 	return nil, nil
@@ -182,6 +187,23 @@ func (s *side) create(ctx context.Context, userName string, req client.Request) 
 		s.ids[userName] = id
 	}
 	return a, nil
+}
+
+// remove deletes a user this run created; one the server cannot delete
+// stays listed for cleanup to try again.
+func (s *side) remove(ctx context.Context, userName string) error {
+	id, ok := s.ids[userName]
+	if !ok {
+		return nil
+	}
+	a, _, err := s.send(ctx, client.Request{Method: http.MethodDelete, Path: "/Users/" + id})
+	if err != nil {
+		return err
+	}
+	if a.Status/100 == 2 || a.Status == http.StatusNotFound {
+		delete(s.ids, userName)
+	}
+	return nil
 }
 
 // send sends one request and summarises the answer.
@@ -260,5 +282,5 @@ func (r *run) shrinkList(lr listRequest, d *Disagreement) (*Disagreement, error)
 		}
 	}
 	d.Shrunk = true
-	return d, nil
+	return r.shrinkPopulation(lr, d)
 }
