@@ -303,6 +303,37 @@ func (r *run) sorted() (*Disagreement, error) {
 	return r.list(listRequest{params: q})
 }
 
+// grow sends a page, creates a user on both sides, and sends the next
+// page. Pagination is not stateful (RFC 7644 §3.4.2.4: the service
+// provider need not keep the result set between requests), so nothing is
+// asserted across the two pages — no "not seen twice" — but each page is
+// compared with the reference's, which holds the same data at that
+// moment: totalResults counts the new user, a sorted page places it.
+func (r *run) grow() (*Disagreement, error) {
+	if len(r.users) >= 2*r.cfg.Users { // the population stays bounded
+		return r.filtered()
+	}
+	count := 1 + r.rnd.IntN(len(r.users)/2+1)
+	q := url.Values{"startIndex": {"1"}, "count": {strconv.Itoa(count)}}
+	if r.cfg.Sort {
+		q.Set("sortBy", sortable[r.rnd.IntN(len(sortable))])
+		if r.rnd.IntN(2) == 0 {
+			q.Set("sortOrder", "descending")
+		}
+	}
+	if d, err := r.list(listRequest{params: q}); err != nil || d != nil {
+		return d, err
+	}
+	u := newUser(r.rnd, r.cfg.Prefix, len(r.users))
+	r.users = append(r.users, u)
+	if d, err := r.createBoth(u); err != nil || d != nil {
+		return d, err
+	}
+	next := maps.Clone(q)
+	next.Set("startIndex", strconv.Itoa(1+count))
+	return r.list(listRequest{params: next})
+}
+
 // projections are attributes/excludedAttributes values (RFC 7644 §3.4.2.5).
 var projections = []string{"userName", "displayName", "emails", "name.givenName", "title,active", "emails.value", "name"}
 

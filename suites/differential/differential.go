@@ -157,22 +157,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // seed creates the population on both sides.
 func (r *run) seed() (*Disagreement, error) {
 	for _, u := range r.users {
-		req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u.doc()}
-		ra, err := r.ref.create(r.ctx, u.UserName, req)
-		if err != nil {
-			return nil, err
+		if d, err := r.createBoth(u); err != nil || d != nil {
+			return d, err
 		}
-		if ra.Status != http.StatusCreated {
-			return nil, fmt.Errorf("%w: the reference answered %d to creating %s: %s", ErrSetup, ra.Status, u.UserName, ra.Body)
-		}
-		ta, err := r.tgt.create(r.ctx, u.UserName, req)
-		if err != nil {
-			return nil, err
-		}
-		if ta.Status/100 != 2 {
-			return &Disagreement{Kind: "create", Clause: "RFC 7644 §3.3", Users: []map[string]any{u.doc()},
-				Target: ta, Reference: ra, Why: "the target refused a valid User the reference created", Shrunk: true}, nil
-		}
+	}
+	return nil, nil
+}
+
+// createBoth creates u on the reference, then on the target.
+func (r *run) createBoth(u user) (*Disagreement, error) {
+	req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u.doc()}
+	ra, err := r.ref.create(r.ctx, u.UserName, req)
+	if err != nil {
+		return nil, err
+	}
+	if ra.Status != http.StatusCreated {
+		return nil, fmt.Errorf("%w: the reference answered %d to creating %s: %s", ErrSetup, ra.Status, u.UserName, ra.Body)
+	}
+	ta, err := r.tgt.create(r.ctx, u.UserName, req)
+	if err != nil {
+		return nil, err
+	}
+	if ta.Status/100 != 2 {
+		return &Disagreement{Kind: "create", Clause: "RFC 7644 §3.3", Users: []map[string]any{u.doc()},
+			Target: ta, Reference: ra, Why: "the target refused a valid User the reference created", Shrunk: true}, nil
 	}
 	return nil, nil
 }
@@ -230,6 +238,8 @@ func (r *run) step() (*Disagreement, error) {
 		return r.sorted()
 	case n < 9:
 		return r.projected()
+	case n == 9:
+		return r.grow()
 	default:
 		return r.filtered()
 	}

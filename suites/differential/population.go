@@ -39,25 +39,30 @@ var (
 func population(rnd *rand.Rand, prefix string, n int) []user {
 	out := make([]user, n)
 	for i := range out {
-		g, f := givenNames[rnd.IntN(len(givenNames))], familyNames[rnd.IntN(len(familyNames))]
-		u := user{
-			// Mixed case: a server that changes the case of what it stores
-			// disagrees (userName is caseExact false, but returned as sent).
-			UserName:    fmt.Sprintf("%s-%s.%s%d", prefix, g, f, i),
-			DisplayName: g + " " + f,
-			Title:       titles[rnd.IntN(len(titles))],
-			GivenName:   g,
-			FamilyName:  f,
-			UserType:    userTypes[rnd.IntN(len(userTypes))],
-			Active:      rnd.IntN(4) > 0,
-		}
-		u.Emails = []email{{Value: fmt.Sprintf("%s.%s%d@work.example.com", strings.ToLower(g), strings.ToLower(f), i), Type: "work", Primary: true}}
-		if rnd.IntN(2) == 0 {
-			u.Emails = append(u.Emails, email{Value: fmt.Sprintf("%s%d@home.example.org", strings.ToLower(g), i), Type: "home"})
-		}
-		out[i] = u
+		out[i] = newUser(rnd, prefix, i)
 	}
 	return out
+}
+
+// newUser is the i-th generated user of a run.
+func newUser(rnd *rand.Rand, prefix string, i int) user {
+	g, f := givenNames[rnd.IntN(len(givenNames))], familyNames[rnd.IntN(len(familyNames))]
+	u := user{
+		// Mixed case: a server that changes the case of what it stores
+		// disagrees (userName is caseExact false, but returned as sent).
+		UserName:    fmt.Sprintf("%s-%s.%s%d", prefix, g, f, i),
+		DisplayName: g + " " + f,
+		Title:       titles[rnd.IntN(len(titles))],
+		GivenName:   g,
+		FamilyName:  f,
+		UserType:    userTypes[rnd.IntN(len(userTypes))],
+		Active:      rnd.IntN(4) > 0,
+	}
+	u.Emails = []email{{Value: fmt.Sprintf("%s.%s%d@work.example.com", strings.ToLower(g), strings.ToLower(f), i), Type: "work", Primary: true}}
+	if rnd.IntN(2) == 0 {
+		u.Emails = append(u.Emails, email{Value: fmt.Sprintf("%s%d@home.example.org", strings.ToLower(g), i), Type: "home"})
+	}
+	return u
 }
 
 // doc is the user as a POST /Users body (RFC 7643 §4.1).
