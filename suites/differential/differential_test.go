@@ -2,9 +2,12 @@ package differential_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scimharness/scimharness/harness/client"
@@ -137,4 +140,56 @@ func TestSameSeedSameRun(t *testing.T) {
 	if a.Requests != b.Requests || da.Why != db.Why || !reflect.DeepEqual(da.Requests, db.Requests) {
 		t.Errorf("two runs of one seed differ:\n%s\n%s", da.Format("u"), db.Format("u"))
 	}
+}
+
+// staleTotals wraps a server so that a list answers the totalResults it
+// first answered for the same filter: a server that caches counts. Only
+// traffic that creates users between two lists can see it.
+func staleTotals(h http.Handler) http.Handler {
+	var mu sync.Mutex
+	seen := map[string]any{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/Users") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var doc map[string]any
+		if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &doc) == nil {
+			mu.Lock()
+			key := r.URL.Query().Get("filter")
+			if total, ok := seen[key]; ok {
+				doc["totalResults"] = total
+			} else {
+				seen[key] = doc["totalResults"]
+			}
+			mu.Unlock()
+		}
+		b, _ := json.Marshal(doc)
+		w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(b)
+	})
+}
+
+// TestFindsStaleTotalsWhileCreating: paging while users are created finds
+// a server whose totalResults does not count a user created since.
+func TestFindsStaleTotalsWhileCreating(t *testing.T) {
+	h, err := broken.Handler(nil, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(staleTotals(h))
+	t.Cleanup(ts.Close)
+	c, err := client.New(client.Config{BaseURL: ts.URL + "/scim/v2", Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := run(t, c, 7, 500)
+	d := res.Disagreement
+	if d == nil || !strings.Contains(d.Why, "totalResults") {
+		t.Fatalf("a stale totalResults not found in %d requests: %+v", res.Requests, d)
+	}
+	t.Logf("found after %d requests:\n%s", res.Requests, d.Format("http://target/scim/v2"))
 }
