@@ -21,8 +21,10 @@ reference server with the same generated users, sends both the same random
 but valid requests (filters with and/or/not, value paths and case variants;
 sorted pages; attributes/excludedAttributes; PATCH sequences), and stops at
 the first answer on which they disagree. The disagreement is shrunk to the
-smallest request (or PATCH sequence) that still disagrees and printed with
-both answers, the RFC 7644 clause and a curl command. Without --url the
+smallest request (or PATCH sequence) and then the smallest set of users
+that still disagree, and printed with the users' POST bodies, the request,
+both answers, the RFC 7644 clause and curl commands. --save DIR keeps it
+as a regression case. Without --url the
 reference server is fuzzed against itself: a disagreement there is a bug of
 the harness. Everything created carries the run prefix and is deleted.
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -109,7 +110,7 @@ func (d *Disagreement) Format(baseURL string) string {
 	fmt.Fprintf(&b, "  target:    %d %s\n", d.Target.Status, oneLine(d.Target.Body))
 	fmt.Fprintf(&b, "  reference: %d %s\n", d.Reference.Status, oneLine(d.Reference.Body))
 	b.WriteString("  reproduce on a server without other users under the prefix " + d.Prefix)
-	if len(d.Users) > 0 {
+	if len(d.Users) > 0 && slices.ContainsFunc(d.Requests, func(s Sent) bool { return strings.Contains(s.Path, "{id}") }) {
 		b.WriteString(" ({id}: the id the first POST answered)")
 	}
 	b.WriteString(":\n")
