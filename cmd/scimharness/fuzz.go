@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/scimharness/scimharness/harness/scenario"
@@ -20,13 +21,22 @@ reference server with the same generated users, sends both the same random
 but valid requests (filters with and/or/not, value paths and case variants;
 sorted pages; attributes/excludedAttributes; PATCH sequences), and stops at
 the first answer on which they disagree. The disagreement is shrunk to the
-smallest request (or PATCH sequence) that still disagrees and printed with
-both answers, the RFC 7644 clause and a curl command. Without --url the
+smallest request (or PATCH sequence) and then the smallest set of users
+that still disagree, and printed with the users' POST bodies, the request,
+both answers, the RFC 7644 clause and curl commands. --save DIR keeps it
+as a regression case. Without --url the
 reference server is fuzzed against itself: a disagreement there is a bug of
 the harness. Everything created carries the run prefix and is deleted.
 
-Exit status: 0 no disagreement, 1 a disagreement, 2 bad usage or an
-unreachable target, 130 interrupted.
+With --replay DIR it fuzzes nothing: each case saved there by --save is
+replayed — its users created under this run's prefix, its requests sent,
+each answer judged against what the reference answered when the case was
+saved — and deleted again; a case the in-process reference no longer
+answers as saved is reported stale, not failed.
+
+Exit status: 0 no disagreement (every case passes), 1 a disagreement (a
+case fails), 2 bad usage, an unreachable target or a case that cannot be
+judged, 130 interrupted.
 
 Flags:
 `
@@ -40,6 +50,7 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	duration := fs.Duration("duration", 0, "stop after this long, e.g. 10m (with --requests 0: only by time)")
 	users := fs.Int("users", 12, "users seeded on both sides")
 	save := fs.String("save", "", "write the disagreement as a JSON regression case into this directory")
+	replay := fs.String("replay", "", "replay the cases saved in this directory (by --save) instead of fuzzing")
 	if code, ok := parseFlags(fs, "fuzz", args, stdout, stderr); !ok {
 		return code
 	}
@@ -52,6 +63,9 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	if *requests < 0 || (*requests == 0 && *duration <= 0) || *users <= 0 || *duration < 0 {
 		return usageErr("--users must be positive, and --requests too unless --duration bounds the run")
+	}
+	if *replay != "" && *save != "" {
+		return usageErr("--replay and --save do not go together")
 	}
 	if tf.URL == "" && (tf.Token != "" || tf.OAuth2Used()) {
 		return usageErr("--token and --oauth2-* need --url: without --url the reference server is fuzzed against itself")
@@ -90,6 +104,9 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return exitFail
 	}
 	defer ref.Close()
+	if *replay != "" {
+		return replayCases(ctx, *replay, tg, ref, *prefix, stdout, stderr)
+	}
 
 	fmt.Fprintf(stdout, "fuzz: %s against the reference server, seed %d, %d users, %d requests, prefix %s\n",
 		tg.BaseURL, *seed, *users, *requests, *prefix)
@@ -140,4 +157,70 @@ func resultCleanup(res *differential.Result) []string {
 		return nil
 	}
 	return res.CleanupErrors
+}
+
+// replayCases replays every case of dir against the target, after checking
+// that the in-process reference still answers it as saved (a case it does
+// not is stale: it says nothing about the target).
+func replayCases(ctx context.Context, dir string, tg, ref *sutarget.Target, prefix string, stdout, stderr io.Writer) int {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		fmt.Fprintf(stderr, "scimharness fuzz: --replay: no *.json case in %s\n", dir)
+		return exitUsage
+	}
+	var pass, fail, unjudged int
+	for i, f := range files {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stdout, "fuzz: interrupted after %d of %d cases: no verdict\n", i, len(files))
+			return exitInterrupted
+		}
+		name := filepath.Base(f)
+		cs, err := differential.Load(f)
+		if err != nil {
+			fmt.Fprintf(stdout, "error %s: %v\n", name, err)
+			unjudged++
+			continue
+		}
+		// Each case under its own prefix: one left over cannot disturb the next.
+		p := fmt.Sprintf("%s-%dx", prefix, i+1)
+		why, leftovers, err := differential.Replay(ctx, ref.Client, cs, p)
+		for _, l := range leftovers {
+			fmt.Fprintf(stderr, "fuzz: cleanup (reference): %s\n", l)
+		}
+		if err != nil || why != "" {
+			fmt.Fprintf(stdout, "stale %s: the reference no longer answers it as saved: %s%v\n", name, why, errOrNil(err))
+			unjudged++
+			continue
+		}
+		why, leftovers, err = differential.Replay(ctx, tg.Client, cs, p)
+		for _, l := range leftovers {
+			fmt.Fprintf(stderr, "fuzz: cleanup: %s\n", l)
+		}
+		switch {
+		case err != nil:
+			fmt.Fprintf(stdout, "error %s: %v\n", name, err)
+			unjudged++
+		case why != "":
+			fmt.Fprintf(stdout, "fail  %s (%s, %s): %s\n", name, cs.Kind, cs.Clause, why)
+			fail++
+		default:
+			fmt.Fprintf(stdout, "pass  %s (%s, %s)\n", name, cs.Kind, cs.Clause)
+			pass++
+		}
+	}
+	fmt.Fprintf(stdout, "replay: %d cases, %d pass, %d fail, %d not judged\n", len(files), pass, fail, unjudged)
+	switch {
+	case fail > 0:
+		return exitFail
+	case unjudged > 0:
+		return exitUsage
+	}
+	return exitOK
+}
+
+func errOrNil(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -16,13 +16,14 @@ import (
 	"github.com/scimharness/scimharness/scim"
 )
 
-// listed is what a list answer says, as far as the RFC fixes it.
+// listed is what a list answer says, as far as the RFC fixes it; it is
+// also what a saved case holds of the reference's answer (Expected.List).
 type listed struct {
-	ok    bool // a ListResponse with a totalResults
-	total int
-	names []string       // userNames of the page, in answer order
-	docs  map[string]any // userName → normalised resource
-	keys  []string       // sort keys of the page, in order
+	ok    bool           // a ListResponse with a totalResults
+	Total int            `json:"totalResults"`
+	Names []string       `json:"userNames"`           // userNames of the page, in answer order
+	Docs  map[string]any `json:"resources,omitempty"` // userName → normalised resource
+	Keys  []string       `json:"sortKeys,omitempty"`  // sort keys of the page, in order
 }
 
 // listRequest is a generated GET /Users: a filter (nil for none) scoped to
@@ -59,13 +60,26 @@ func (lr listRequest) smaller() []listRequest {
 			out = append(out, listRequest{f, lr.params})
 		}
 	}
-	for k := range lr.params {
+	for _, k := range slices.Sorted(maps.Keys(lr.params)) { // in one order: --seed reproduces the shrink too
 		p := maps.Clone(lr.params)
 		delete(p, k)
 		if k == "sortBy" {
 			delete(p, "sortOrder")
 		}
 		out = append(out, listRequest{lr.filter, p})
+	}
+	// Smaller numbers: a smaller startIndex or count needs fewer users
+	// (the population is shrunk after the request).
+	for _, kn := range []struct {
+		k     string
+		small int
+	}{{"startIndex", 2}, {"count", 1}} {
+		k, small := kn.k, kn.small
+		if n, err := strconv.Atoi(lr.params.Get(k)); err == nil && n > small {
+			p := maps.Clone(lr.params)
+			p.Set(k, strconv.Itoa(small))
+			out = append(out, listRequest{lr.filter, p})
+		}
 	}
 	slices.SortStableFunc(out, func(a, b listRequest) int { return len(a.params) - len(b.params) })
 	return out
@@ -103,53 +117,75 @@ func (r *run) compareList(lr listRequest) (*Disagreement, error) {
 	}
 	kind, clause := lr.kind()
 	d := &Disagreement{Kind: kind, Clause: clause, Requests: []Sent{sent(req)}, Target: ta, Reference: ra}
-	if ta.Status/100 != ra.Status/100 {
-		d.Why = fmt.Sprintf("the target answered %d, the reference %d", ta.Status, ra.Status)
-		return d, nil
+	tl, rl := readList(tdoc, req.Query), readList(rdoc, req.Query)
+	d.Requests[0].Expect = &Expected{Status: ra.Status}
+	if ra.Status/100 == 2 {
+		d.Requests[0].Expect.List = &rl
 	}
-	if ra.Status/100 != 2 {
-		return nil, nil
-	}
-	var sortKey func(map[string]any) string
-	if by := lr.params.Get("sortBy"); by != "" {
-		sortKey = func(m map[string]any) string {
-			v := any(m)
-			for _, part := range strings.Split(by, ".") {
-				mm, _ := v.(map[string]any)
-				v = lookup(mm, part)
-			}
-			return strings.ToLower(fmt.Sprint(v)) // caseExact false: case-insensitive order
-		}
-	}
-	paged := lr.has("startIndex") || lr.has("count")
-	tl, rl := readList(tdoc, sortKey), readList(rdoc, sortKey)
-	switch {
-	case !tl.ok:
-		d.Why = "the target's answer is not a ListResponse with totalResults (RFC 7644 §3.4.2)"
-	case tl.total != rl.total:
-		d.Why = fmt.Sprintf("totalResults: the target says %d, the reference %d", tl.total, rl.total)
-	case len(tl.names) != len(rl.names):
-		d.Why = fmt.Sprintf("the target returned %d resources, the reference %d", len(tl.names), len(rl.names))
-	case sortKey != nil && !slices.Equal(tl.keys, rl.keys):
-		d.Why = fmt.Sprintf("the page is not in sort order: the target's keys %q, the reference's %q", tl.keys, rl.keys)
-	case sortKey == nil && paged:
-		return nil, nil
-	case sortKey == nil && !sameSet(tl.names, rl.names):
-		d.Why = fmt.Sprintf("the target returned %s, the reference %s", setDiff(tl.names, rl.names), setDiff(rl.names, tl.names))
-	default:
-		for name, rd := range rl.docs {
-			if td, ok := tl.docs[name]; ok && !reflect.DeepEqual(td, rd) {
-				d.Why = fmt.Sprintf("%s differs: the target returned %s, the reference %s", name, canonical(td), canonical(rd))
-				return d, nil
-			}
-		}
+	if d.Why = judgeList(req.Query, ta.Status, tl, ra.Status, rl); d.Why == "" {
 		return nil, nil
 	}
 	return d, nil
 }
 
-func readList(doc map[string]any, sortKey func(map[string]any) string) listed {
-	l := listed{docs: map[string]any{}}
+// sortKeyOf reads the sortBy attribute of a resource, lower-cased: the
+// attributes sorted on are caseExact false, so ordered case-insensitively.
+func sortKeyOf(by string) func(map[string]any) string {
+	if by == "" {
+		return nil
+	}
+	return func(m map[string]any) string {
+		v := any(m)
+		for _, part := range strings.Split(by, ".") {
+			mm, _ := v.(map[string]any)
+			v = lookup(mm, part)
+		}
+		return strings.ToLower(fmt.Sprint(v))
+	}
+}
+
+// judgeList compares a list answer of the target with the reference's,
+// for the request of query q, and says how they disagree ("" if not).
+// The status classes were compared already when rStatus is not 2xx.
+func judgeList(q url.Values, tStatus int, tl listed, rStatus int, rl listed) string {
+	if tStatus/100 != rStatus/100 {
+		return fmt.Sprintf("the target answered %d, the reference %d", tStatus, rStatus)
+	}
+	if rStatus/100 != 2 {
+		return ""
+	}
+	sorted := q.Get("sortBy") != ""
+	// A page that starts at the first result and has room for all of
+	// them holds the whole result set; any other page's members depend on
+	// an order the server chooses when unsorted.
+	start, _ := strconv.Atoi(q.Get("startIndex"))
+	count, err := strconv.Atoi(q.Get("count"))
+	paged := start > 1 || err == nil && count < rl.Total
+	switch {
+	case !tl.ok:
+		return "the target's answer is not a ListResponse with totalResults (RFC 7644 §3.4.2)"
+	case tl.Total != rl.Total:
+		return fmt.Sprintf("totalResults: the target says %d, the reference %d", tl.Total, rl.Total)
+	case len(tl.Names) != len(rl.Names):
+		return fmt.Sprintf("the target returned %d resources, the reference %d", len(tl.Names), len(rl.Names))
+	case sorted && !slices.Equal(tl.Keys, rl.Keys):
+		return fmt.Sprintf("the page is not in sort order: the target's keys %q, the reference's %q", tl.Keys, rl.Keys)
+	case !sorted && paged:
+		return ""
+	case !sorted && !sameSet(tl.Names, rl.Names):
+		return fmt.Sprintf("the target returned %s, the reference %s", setDiff(tl.Names, rl.Names), setDiff(rl.Names, tl.Names))
+	}
+	for _, name := range slices.Sorted(maps.Keys(rl.Docs)) {
+		if td, ok := tl.Docs[name]; ok && !reflect.DeepEqual(td, rl.Docs[name]) {
+			return fmt.Sprintf("%s differs: the target returned %s, the reference %s", name, canonical(td), canonical(rl.Docs[name]))
+		}
+	}
+	return ""
+}
+
+func readList(doc map[string]any, q url.Values) listed {
+	sortKey := sortKeyOf(q.Get("sortBy"))
+	l := listed{Docs: map[string]any{}}
 	if doc == nil {
 		return l
 	}
@@ -157,15 +193,15 @@ func readList(doc map[string]any, sortKey func(map[string]any) string) listed {
 	if err != nil {
 		return l
 	}
-	l.total, l.ok = n, true
+	l.Total, l.ok = n, true
 	rs, _ := doc["Resources"].([]any)
 	for _, x := range rs {
 		m, _ := x.(map[string]any)
 		name := fmt.Sprint(lookup(m, "userName"))
-		l.names = append(l.names, name)
-		l.docs[name] = normalise(m)
+		l.Names = append(l.Names, name)
+		l.Docs[name] = normalise(m)
 		if sortKey != nil {
-			l.keys = append(l.keys, sortKey(m))
+			l.Keys = append(l.Keys, sortKey(m))
 		}
 	}
 	return l
@@ -267,6 +303,37 @@ func (r *run) sorted() (*Disagreement, error) {
 	return r.list(listRequest{params: q})
 }
 
+// grow sends a page, creates a user on both sides, and sends the next
+// page. Pagination is not stateful (RFC 7644 §3.4.2.4: the service
+// provider need not keep the result set between requests), so nothing is
+// asserted across the two pages — no "not seen twice" — but each page is
+// compared with the reference's, which holds the same data at that
+// moment: totalResults counts the new user, a sorted page places it.
+func (r *run) grow() (*Disagreement, error) {
+	if len(r.users) >= 2*r.cfg.Users { // the population stays bounded
+		return r.filtered()
+	}
+	count := 1 + r.rnd.IntN(len(r.users)/2+1)
+	q := url.Values{"startIndex": {"1"}, "count": {strconv.Itoa(count)}}
+	if r.cfg.Sort {
+		q.Set("sortBy", sortable[r.rnd.IntN(len(sortable))])
+		if r.rnd.IntN(2) == 0 {
+			q.Set("sortOrder", "descending")
+		}
+	}
+	if d, err := r.list(listRequest{params: q}); err != nil || d != nil {
+		return d, err
+	}
+	u := newUser(r.rnd, r.cfg.Prefix, len(r.users))
+	r.users = append(r.users, u)
+	if d, err := r.createBoth(u); err != nil || d != nil {
+		return d, err
+	}
+	next := maps.Clone(q)
+	next.Set("startIndex", strconv.Itoa(1+count))
+	return r.list(listRequest{params: next})
+}
+
 // projections are attributes/excludedAttributes values (RFC 7644 §3.4.2.5).
 var projections = []string{"userName", "displayName", "emails", "name.givenName", "title,active", "emails.value", "name"}
 
@@ -343,9 +410,9 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 		d.Kind, d.Clause = "create", "RFC 7644 §3.3 (the created resource as stored), RFC 7643 §2.1"
 	}
 	if before != nil {
-		d.Requests = append(d.Requests, sent(*before))
+		d.Users = []map[string]any{before.Body.(map[string]any)}
 	}
-	var ans [2]Answer
+	var ans, gets [2]Answer
 	var docs [2]map[string]any
 	for i, s := range []*side{r.tgt, r.ref} {
 		id := s.ids[userName]
@@ -357,7 +424,9 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 			}
 			ans[i] = a
 			if i == 1 {
-				d.Requests = append(d.Requests, sent(client.Request{Method: http.MethodPatch, Path: "/Users/{id}", Body: body}))
+				p := sent(client.Request{Method: http.MethodPatch, Path: "/Users/{id}", Body: body})
+				p.Expect = &Expected{Status: a.Status}
+				d.Requests = append(d.Requests, p)
 			}
 		}
 		g, doc, err := s.send(r.ctx, client.Request{Method: http.MethodGet, Path: "/Users/" + id})
@@ -367,23 +436,31 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 		if g.Status != http.StatusOK || len(ops) == 0 {
 			ans[i] = g
 		}
-		docs[i] = doc
+		gets[i], docs[i] = g, doc
 	}
 	d.Target, d.Reference = ans[0], ans[1]
 	if ans[0].Status/100 != ans[1].Status/100 {
 		d.Why = fmt.Sprintf("the target answered %d, the reference %d", ans[0].Status, ans[1].Status)
 		return d, nil
 	}
-	d.Requests = append(d.Requests, Sent{Method: http.MethodGet, Path: "/Users/{id}"})
 	tn, rn := normalise(docs[0]), normalise(docs[1])
-	if !reflect.DeepEqual(tn, rn) {
-		d.Why = fmt.Sprintf("read back, the target holds %s, the reference %s", canonical(tn), canonical(rn))
+	d.Requests = append(d.Requests, Sent{Method: http.MethodGet, Path: "/Users/{id}", Expect: &Expected{Status: gets[1].Status, Resource: rn}})
+	if why := judgeResource(tn, rn); why != "" {
+		d.Why = why
 		if len(ops) > 0 {
 			d.Why = "after the PATCH, " + d.Why
 		}
 		return d, nil
 	}
 	return nil, nil
+}
+
+// judgeResource compares two normalised resources read back.
+func judgeResource(tn, rn any) string {
+	if reflect.DeepEqual(tn, rn) {
+		return ""
+	}
+	return fmt.Sprintf("read back, the target holds %s, the reference %s", canonical(tn), canonical(rn))
 }
 
 // shrinkPatch looks for a shorter operation list that still disagrees, each
@@ -415,7 +492,7 @@ func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagre
 	}
 	// The reported case starts from its own POST, so it reproduces without
 	// the rest of the population.
-	if d.Requests[0].Method != http.MethodPost {
+	if len(d.Users) == 0 {
 		if sd, err := r.onFreshCopy(userName, ops); err != nil {
 			return nil, err
 		} else if sd != nil {

@@ -122,6 +122,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.cleanup()
 		res.CleanupErrors = r.cleanupErrs
 	}()
+	defer func() {
+		if res.Disagreement != nil {
+			res.Disagreement.Prefix = cfg.Prefix
+		}
+	}()
 	if d, err := r.seed(); err != nil || d != nil {
 		res.Disagreement = d
 		return res, err
@@ -152,22 +157,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // seed creates the population on both sides.
 func (r *run) seed() (*Disagreement, error) {
 	for _, u := range r.users {
-		req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u.doc()}
-		ra, err := r.ref.create(r.ctx, u.UserName, req)
-		if err != nil {
-			return nil, err
+		if d, err := r.createBoth(u); err != nil || d != nil {
+			return d, err
 		}
-		if ra.Status != http.StatusCreated {
-			return nil, fmt.Errorf("%w: the reference answered %d to creating %s: %s", ErrSetup, ra.Status, u.UserName, ra.Body)
-		}
-		ta, err := r.tgt.create(r.ctx, u.UserName, req)
-		if err != nil {
-			return nil, err
-		}
-		if ta.Status/100 != 2 {
-			return &Disagreement{Kind: "create", Clause: "RFC 7644 §3.3", Requests: []Sent{sent(req)},
-				Target: ta, Reference: ra, Why: "the target refused a valid User the reference created"}, nil
-		}
+	}
+	return nil, nil
+}
+
+// createBoth creates u on the reference, then on the target.
+func (r *run) createBoth(u user) (*Disagreement, error) {
+	req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u.doc()}
+	ra, err := r.ref.create(r.ctx, u.UserName, req)
+	if err != nil {
+		return nil, err
+	}
+	if ra.Status != http.StatusCreated {
+		return nil, fmt.Errorf("%w: the reference answered %d to creating %s: %s", ErrSetup, ra.Status, u.UserName, ra.Body)
+	}
+	ta, err := r.tgt.create(r.ctx, u.UserName, req)
+	if err != nil {
+		return nil, err
+	}
+	if ta.Status/100 != 2 {
+		return &Disagreement{Kind: "create", Clause: "RFC 7644 §3.3", Users: []map[string]any{u.doc()},
+			Target: ta, Reference: ra, Why: "the target refused a valid User the reference created", Shrunk: true}, nil
 	}
 	return nil, nil
 }
@@ -182,6 +195,23 @@ func (s *side) create(ctx context.Context, userName string, req client.Request) 
 		s.ids[userName] = id
 	}
 	return a, nil
+}
+
+// remove deletes a user this run created; one the server cannot delete
+// stays listed for cleanup to try again.
+func (s *side) remove(ctx context.Context, userName string) error {
+	id, ok := s.ids[userName]
+	if !ok {
+		return nil
+	}
+	a, _, err := s.send(ctx, client.Request{Method: http.MethodDelete, Path: "/Users/" + id})
+	if err != nil {
+		return err
+	}
+	if a.Status/100 == 2 || a.Status == http.StatusNotFound {
+		delete(s.ids, userName)
+	}
+	return nil
 }
 
 // send sends one request and summarises the answer.
@@ -208,6 +238,8 @@ func (r *run) step() (*Disagreement, error) {
 		return r.sorted()
 	case n < 9:
 		return r.projected()
+	case n == 9:
+		return r.grow()
 	default:
 		return r.filtered()
 	}
@@ -260,5 +292,5 @@ func (r *run) shrinkList(lr listRequest, d *Disagreement) (*Disagreement, error)
 		}
 	}
 	d.Shrunk = true
-	return d, nil
+	return r.shrinkPopulation(lr, d)
 }

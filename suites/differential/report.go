@@ -3,9 +3,11 @@ package differential
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -13,13 +15,22 @@ import (
 )
 
 // Disagreement is the first request on which the target and the reference
-// answered differently, after shrinking.
+// answered differently, after shrinking. It is self-contained: the users
+// to create, then the requests; saved as JSON (Save) it is a regression
+// case that Replay sends to a server and judges by what the reference
+// answered.
 type Disagreement struct {
 	// Kind is what was generated: create, filter, sort, projection, patch.
 	Kind string `json:"kind"`
 	// Clause is the part of RFC 7644 the request exercises.
 	Clause string `json:"clause"`
-	// Requests reproduce it, in order (ids written as {id}).
+	// Prefix starts every userName below and the scope of every filter;
+	// a replay puts its own run prefix in its place.
+	Prefix string `json:"prefix"`
+	// Users are POSTed to /Users first, in order (RFC 7644 §3.3); {id} in
+	// a request is the id the first of them was given.
+	Users []map[string]any `json:"users,omitempty"`
+	// Requests reproduce it, in order, after the users are created.
 	Requests []Sent `json:"requests"`
 	// Target and Reference are the answers to the request that disagreed.
 	Target    Answer `json:"target"`
@@ -36,6 +47,19 @@ type Sent struct {
 	Path   string `json:"path"`
 	Query  string `json:"query,omitempty"`
 	Body   any    `json:"body,omitempty"`
+	// Expect is what the reference answered, in the form the comparison
+	// uses; nil for a request whose answer is not compared.
+	Expect *Expected `json:"expect,omitempty"`
+}
+
+// Expected is the reference's answer as far as the RFC fixes it: the
+// status (compared by class), and for a list the totalResults, userNames,
+// sort keys and normalised resources, or for a read the normalised
+// resource.
+type Expected struct {
+	Status   int     `json:"status"`
+	List     *listed `json:"list,omitempty"`
+	Resource any     `json:"resource,omitempty"`
 }
 
 // Answer is the status and the start of the body of an answer.
@@ -67,6 +91,10 @@ func excerpt(b []byte) string {
 func (d *Disagreement) Format(baseURL string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "disagreement (%s, %s): %s\n", d.Kind, d.Clause, d.Why)
+	for i, u := range d.Users {
+		body, _ := json.Marshal(u)
+		fmt.Fprintf(&b, "  user %d. POST /Users  %s\n", i+1, body)
+	}
 	for i, s := range d.Requests {
 		q := ""
 		if s.Query != "" {
@@ -81,7 +109,14 @@ func (d *Disagreement) Format(baseURL string) string {
 	}
 	fmt.Fprintf(&b, "  target:    %d %s\n", d.Target.Status, oneLine(d.Target.Body))
 	fmt.Fprintf(&b, "  reference: %d %s\n", d.Reference.Status, oneLine(d.Reference.Body))
-	b.WriteString("  reproduce (with {id} the id the POST answered; every other user of the run is deleted when it ends):\n")
+	b.WriteString("  reproduce on a server without other users under the prefix " + d.Prefix)
+	if len(d.Users) > 0 && slices.ContainsFunc(d.Requests, func(s Sent) bool { return strings.Contains(s.Path, "{id}") }) {
+		b.WriteString(" ({id}: the id the first POST answered)")
+	}
+	b.WriteString(":\n")
+	for _, u := range d.Users {
+		b.WriteString("    " + Sent{Method: http.MethodPost, Path: "/Users", Body: u}.curl(baseURL) + "\n")
+	}
 	for _, s := range d.Requests {
 		b.WriteString("    " + s.curl(baseURL) + "\n")
 	}
