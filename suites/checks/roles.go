@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/scimharness/scimharness/harness/judge"
@@ -155,7 +156,25 @@ func rolesMore() []Check {
 				{
 					Name:    `PATCH replace roles[primary eq "True"].value`,
 					Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: "/Users/${u}", Body: patchOp(op("replace", `roles[primary eq "True"].value`, "Admin"))},
-					Expect:  []scenario.Expectation{status(http.StatusOK, http.StatusNoContent, http.StatusBadRequest)},
+					Expect: []scenario.Expectation{status(http.StatusOK, http.StatusNoContent, http.StatusBadRequest),
+						// A refusal counts only as the refusal of this path:
+						// a 400 about something else (a required attribute
+						// the server wants) is no answer to it (issue 16).
+						scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+							if ex.Status() != http.StatusBadRequest {
+								return nil
+							}
+							doc, _ := ex.JSON()
+							st, _ := doc["scimType"].(string)
+							detail, _ := doc["detail"].(string)
+							switch {
+							case st == "invalidFilter", st == "invalidPath", st == "noTarget":
+								return nil
+							case refusesPath.MatchString(detail):
+								return nil
+							}
+							return fmt.Errorf("the 400 does not refuse the path roles[primary eq \"True\"].value (scimType %q, detail %q): a refusal must name the filter, the path or primary (scimType invalidFilter, invalidPath or noTarget, RFC 7644 §3.12)", st, detail)
+						})},
 					Check: func(ex *wire.Exchange, vars scenario.Vars) error {
 						if ex.Status()/100 == 2 {
 							vars["changed"] = true
@@ -202,3 +221,6 @@ func twoPrimaries(who string, second bool) map[string]any {
 	}
 	return userBody("r2pr", who, map[string]any{"roles": []any{map[string]any{"value": "A", "primary": true}, b}})
 }
+
+// refusesPath finds an error detail about a PATCH path's filter.
+var refusesPath = regexp.MustCompile(`(?i)primary|filter|path|"True"`)

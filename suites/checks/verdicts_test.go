@@ -228,6 +228,14 @@ func TestChangedChecksFailTheirBugAndPassLegalVariations(t *testing.T) {
 		{"two primaries refused without naming them", refuseWith(func(r *http.Request) bool {
 			return r.Method == http.MethodPost && peek(r, `"value":"B"`) && peek(r, `{"primary":true,"value":"B"}`)
 		}, "bad request"), map[string]string{"roles/two-primaries": "info"}}, // info: no scimType (OPTIONAL)
+		// The primary-role PATCH: refused for another reason is no answer
+		// to it; refused naming its filter is a legal answer.
+		{"the primary-role PATCH refused for another reason", refuseWith(func(r *http.Request) bool {
+			return r.Method == http.MethodPatch && peek(r, `roles[primary eq \"True\"].value`)
+		}, "'emails' is required"), map[string]string{"roles/change-primary-string-filter": "fail"}},
+		{"the primary-role PATCH refused naming its filter", refuseWith(func(r *http.Request) bool {
+			return r.Method == http.MethodPatch && peek(r, `roles[primary eq \"True\"].value`)
+		}, `the filter primary eq "True" compares a boolean with a string`), map[string]string{"roles/change-primary-string-filter": "pass"}},
 		// Filters are tested alone: a server that cannot parse the
 		// prefix-scoped compound form fails that check only.
 		{"the scoped compound form refused", func(h http.Handler) http.Handler {
