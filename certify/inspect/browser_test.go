@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -12,28 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/scimharness/scimharness/certify/inspect"
+	"github.com/scimharness/scimharness/internal/browsertest"
 )
-
-// chromium finds a Chromium binary: $SCIM_CHROMIUM, else chromium,
-// chromium-browser, google-chrome or headless-shell on PATH. Without one the
-// browser test skips — unless SCIM_REQUIRE_BROWSER=1 (CI), then it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SCIM_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no Chromium binary (chromium, chromium-browser, google-chrome or headless-shell on PATH, or $SCIM_CHROMIUM); install it with ci/chromium.sh (Debian: apt-get install chromium)"
-	if os.Getenv("SCIM_REQUIRE_BROWSER") == "1" {
-		t.Fatal(msg + "; SCIM_REQUIRE_BROWSER=1 requires the browser test")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 type row struct {
 	Method string   `json:"method"`
@@ -49,26 +28,13 @@ const rowsJS = `Array.from(document.querySelectorAll('#rows tr')).map(r => ({
 // TestInspectorInHeadlessChromium drives the page as a person does: open
 // /_harness/, enter the token once, watch requests appear with their grades.
 func TestInspectorInHeadlessChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	if testing.Short() {
 		t.Skip("browser test skipped with -short")
 	}
 	s := newStack(t, inspect.Options{})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1360, 760),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx := browsertest.Context(t, bin, 1360, 760)
 
 	err := chromedp.Do(bctx,
 		chromedp.Navigate(s.ts.URL+"/_harness/"),

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"testing"
 	"time"
@@ -13,29 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/scimharness/scimharness/harness/report"
+	"github.com/scimharness/scimharness/internal/browsertest"
 )
-
-// chromium finds a Chromium binary: $SCIM_CHROMIUM, else chromium,
-// chromium-browser, google-chrome or headless-shell on PATH. Without one the
-// browser test skips — unless SCIM_REQUIRE_BROWSER=1 (CI), then it fails.
-// (certify/inspect's browser test finds it the same way.)
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SCIM_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no Chromium binary (chromium, chromium-browser, google-chrome or headless-shell on PATH, or $SCIM_CHROMIUM); install it with ci/chromium.sh (Debian: apt-get install chromium)"
-	if os.Getenv("SCIM_REQUIRE_BROWSER") == "1" {
-		t.Fatal(msg + "; SCIM_REQUIRE_BROWSER=1 requires the browser test")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 type box struct {
 	Top    float64 `json:"top"`
@@ -54,7 +32,7 @@ const visibleJS = `Array.from(document.querySelectorAll('tbody.sc')).filter(e =>
 // and the filters hide what they should. SCIM_REPORT_SCREENSHOT=FILE
 // keeps a screenshot of the first screen.
 func TestReportInHeadlessChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	if testing.Short() {
 		t.Skip("browser test skipped with -short")
 	}
@@ -65,20 +43,7 @@ func TestReportInHeadlessChromium(t *testing.T) {
 	}))
 	defer ts.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx := browsertest.Context(t, bin, 1280, 900)
 
 	if err := chromedp.Do(bctx,
 		chromedp.EmulateViewport(1280, 900),
