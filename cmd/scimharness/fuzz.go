@@ -86,7 +86,6 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if cfg.Prefix == "" {
 		cfg.Prefix = scenario.NewPrefix()
 	}
-	prefix := &cfg.Prefix
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
 	}
@@ -105,16 +104,16 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	defer ref.Close()
 	if *replay != "" {
-		return replayCases(ctx, *replay, tg, ref, *prefix, stdout, stderr)
+		return replayCases(ctx, *replay, tg, ref, cfg.Prefix, stdout, stderr)
 	}
 
 	fmt.Fprintf(stdout, "fuzz: %s against the reference server, seed %d, %d users, %d requests, prefix %s\n",
-		tg.BaseURL, *seed, *users, *requests, *prefix)
+		tg.BaseURL, *seed, *users, *requests, cfg.Prefix)
 	started := time.Now()
 	res, err := differential.Run(ctx, differential.Config{
 		Target: tg.Client, Reference: ref.Client,
 		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch),
-		Seed: *seed, Requests: *requests, Duration: *duration, Users: *users, Prefix: *prefix,
+		Seed: *seed, Requests: *requests, Duration: *duration, Users: *users, Prefix: cfg.Prefix,
 		Progress: func(done, total int) {
 			if done%1000 == 0 {
 				fmt.Fprintf(stderr, "fuzz: %d requests, 0 disagreements, %s\n", done, time.Since(started).Round(100*time.Millisecond))
