@@ -13,6 +13,7 @@ repo=$PWD
 
 work=$(mktemp -d)
 declare -A pids=() # port → pid of the server the README started there
+starts=0           # servers started, for their log files' names
 stop_port() {
   local pid=${pids[$1]:-}
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
@@ -41,11 +42,15 @@ start_server() {
   port=$(sed -n 's/.*--addr 127\.0\.0\.1:\([0-9]*\).*/\1/p' <<<"$line")
   port=${port:-8080} # serve's default --addr
   stop_port "$port"
-  (cd "$work/run" && exec bash -c "exec $line") 2>>"$work/server-$port.log" &
+  # A log of its own per start: a server started again on a port must not
+  # be taken for up on the line its predecessor logged.
+  starts=$((starts + 1))
+  local log="$work/server-$port-$starts.log"
+  (cd "$work/run" && exec bash -c "exec $line") 2>"$log" &
   pids[$port]=$!
   for _ in $(seq 1 100); do
-    grep -q 'msg=serving' "$work/server-$port.log" 2>/dev/null && return 0
-    kill -0 "${pids[$port]}" 2>/dev/null || { cat "$work/server-$port.log" >&2; fail "server exited: $line"; }
+    grep -q 'msg=serving' "$log" 2>/dev/null && return 0
+    kill -0 "${pids[$port]}" 2>/dev/null || { cat "$log" >&2; fail "server exited: $line"; }
     sleep 0.1
   done
   fail "server did not come up: $line"
