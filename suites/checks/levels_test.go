@@ -93,6 +93,7 @@ var clauseKeyword = map[string]scenario.Level{
 	`RFC 7644 §3.4.2.4 ("a value less than 1 SHALL be interpreted as 1")`: scenario.Must,
 	"RFC 7644 §3.4.2.5, §3.9": scenario.Must,
 	"RFC 7644 §3.4.3":         scenario.Must, // "/.search" SHALL indicate a query
+	"RFC 7644 §3.9":           scenario.Must, // "each resource returned MUST contain the minimum set ... and any attributes ... explicitly requested"
 
 	// RFC 7644: PATCH, Bulk.
 	"RFC 7644 §3.5.2":        scenario.Must,

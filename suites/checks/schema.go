@@ -39,6 +39,7 @@ import (
 	"github.com/scimharness/scimharness/harness/judge"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/wire"
 )
@@ -99,7 +100,11 @@ func SchemaChecks(ctx context.Context, t *target.Target) ([]Check, error) {
 	if err := readList(ctx, t.Client, "/Schemas", &schemas); err != nil {
 		return nil, err
 	}
-	return generateSchemaChecks(rts, schemas, t.Supports(target.Filter)), nil
+	base, err := url.Parse(t.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("schema checks: the base URL: %w", err)
+	}
+	return generateSchemaChecks(rts, schemas, t.Supports(target.Filter), base), nil
 }
 
 // readList decodes the Resources of the ListResponse at path into out.
@@ -184,7 +189,7 @@ func (r attr) set(body map[string]any, v any) {
 // generateSchemaChecks is SchemaChecks on discovery documents already
 // read: for each resource type, its core schema's attributes, then each
 // extension's, in declared order.
-func generateSchemaChecks(rts []schema.ResourceType, schemas []schema.Schema, filter bool) []Check {
+func generateSchemaChecks(rts []schema.ResourceType, schemas []schema.Schema, filter bool, base *url.URL) []Check {
 	byID := map[string]*schema.Schema{}
 	for i := range schemas {
 		byID[strings.ToLower(schemas[i].ID)] = &schemas[i]
@@ -207,7 +212,7 @@ func generateSchemaChecks(rts []schema.ResourceType, schemas []schema.Schema, fi
 		}
 		types = append(types, t)
 	}
-	g := &generator{types: types, filter: filter}
+	g := &generator{types: types, filter: filter, base: base}
 	var out []Check
 	for _, t := range types {
 		for _, s := range append([]*schema.Schema{t.core}, t.exts...) {
@@ -227,7 +232,8 @@ func generateSchemaChecks(rts []schema.ResourceType, schemas []schema.Schema, fi
 type generator struct {
 	types  []*rtype
 	filter bool
-	n      int // checks made: a per-check tag keeps their values apart
+	base   *url.URL // the target's base URL: a Location elsewhere is not followed
+	n      int      // checks made: a per-check tag keeps their values apart
 }
 
 // plan is what one check needs: the values, the set-up making the
@@ -285,7 +291,20 @@ func (g *generator) checks(r attr) []Check {
 	add("put", "PUT with the attribute changed replaces it, as every view shows", clauseSchemaPut, nil, func(p *plan) []scenario.Step {
 		return g.putSteps(r, p)
 	})
+	if y, ok := g.projected(r); ok {
+		add("put-attributes", "PUT ?attributes= answers the attribute asked for and not the other defaults (§3.9)", clauseProjection, nil, func(p *plan) []scenario.Step {
+			return g.putProjectedSteps(r, y, p, "attributes")
+		})
+		add("put-excluded", "PUT ?excludedAttributes= answers without the attribute, which is still written (§3.9)", clauseProjection, nil, func(p *plan) []scenario.Step {
+			return g.putProjectedSteps(r, y, p, "excludedAttributes")
+		})
+	}
 	f := []string{target.Patch}
+	if !never && r.a.Mutability != schema.WriteOnly {
+		add("patch-replace-no-path", "PATCH replace without a path, the value an object naming the attribute, changes it, as every view shows", clauseSchemaRepl, f, func(p *plan) []scenario.Step {
+			return g.patchSteps(r, p, "replace-no-path", clauseSchemaRepl)
+		})
+	}
 	add("patch-replace", "PATCH replace with a path changes the attribute, as every view shows", clauseSchemaRepl, f, func(p *plan) []scenario.Step {
 		return g.patchSteps(r, p, "replace", clauseSchemaRepl)
 	})
@@ -509,7 +528,7 @@ func (g *generator) readBack(r attr, p *plan, written string, want, gone any, cl
 		Expect:  append([]scenario.Expectation{status(http.StatusOK), judged(r, "GET by id", want, gone, clause, scenario.Must)}, invariants("GET by id", kind)...),
 		When:    written,
 	}
-	steps := []scenario.Step{get}
+	steps := []scenario.Step{get, g.locationStep(r, written, want, gone, clause, kind)}
 	if !g.filter || r.a.Returned == schema.ReturnedNever || r.a.Mutability == schema.WriteOnly {
 		return steps
 	}
@@ -517,21 +536,83 @@ func (g *generator) readBack(r attr, p *plan, written string, want, gone any, cl
 	if !ok {
 		return steps
 	}
-	view := "the filter " + f
-	steps = append(steps, scenario.Step{
-		Name: "filter " + f, Clause: clauseSchemaFilter, Level: scenario.Must,
-		Request: scenario.RequestTemplate{Method: http.MethodGet, Path: queryPath(r.rt.endpoint, "filter", f) + strings.Replace(returnedQuery(r), "?", "&", 1)},
-		Expect: []scenario.Expectation{
+	listed := func(view string, first ...scenario.Expectation) []scenario.Expectation {
+		out := append(first,
 			status(http.StatusOK),
 			found(view, want != nil).Per(clauseSchemaFilter, scenario.Must),
 			inList(judged(r, view, want, gone, clause, scenario.Must)),
-		},
-		When: written,
-	})
-	for _, e := range invariants(view, kind) {
-		steps[len(steps)-1].Expect = append(steps[len(steps)-1].Expect, inList(e))
+		)
+		for _, e := range invariants(view, kind) {
+			out = append(out, inList(e))
+		}
+		return out
 	}
-	return steps
+	search := map[string]any{"schemas": []any{scim.SearchRequestURN}, "filter": f}
+	if r.a.Returned == schema.ReturnedRequest {
+		search["attributes"] = []any{r.path()}
+	}
+	return append(steps, scenario.Step{
+		Name: "filter " + f, Clause: clauseSchemaFilter, Level: scenario.Must,
+		Request: scenario.RequestTemplate{Method: http.MethodGet, Path: queryPath(r.rt.endpoint, "filter", f) + strings.Replace(returnedQuery(r), "?", "&", 1)},
+		Expect:  listed("the filter " + f),
+		When:    written,
+	}, scenario.Step{
+		// The same query by POST (RFC 7644 §3.4.3): a server need not
+		// serve /.search, but one that does answers as the GET does.
+		Name: "POST " + r.rt.endpoint + "/.search with the filter " + f, Clause: clauseSchemaSearch, Level: scenario.Must,
+		Request: scenario.RequestTemplate{Method: http.MethodPost, Path: r.rt.endpoint + "/.search", Body: search},
+		Expect:  listed("/.search with the filter "+f, searchServed()),
+		When:    written,
+	})
+}
+
+// clauseSchemaSearch: "/.search" on a resource endpoint "SHALL be used to
+// indicate that the HTTP POST verb is intended to be a query operation"
+// (RFC 7644 §3.4.3), whose answer is a query's.
+const clauseSchemaSearch = "RFC 7644 §3.4.3"
+
+// searchServed skips a /.search view the target does not serve: 404, 405
+// and 501 are the answers of a server without it (serving it is a MAY;
+// the search checks judge that).
+func searchServed() scenario.Expectation {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+		switch ex.Status() {
+		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+			return scenario.Skipf("the target does not serve /.search (%d)", ex.Status())
+		}
+		return nil
+	})
+}
+
+// locationStep dereferences the create's Location header (meta.location
+// when the header is missing): the URI of the resource (RFC 7644 §3.3)
+// must answer it, showing what GET by id shows. A Location on another
+// host is not followed: the client's credentials stay with the target.
+func (g *generator) locationStep(r attr, written string, want, gone any, clause string, kind view) scenario.Step {
+	return scenario.Step{
+		Name: "GET the create's Location", Clause: clauseLocation, Level: scenario.Must, When: written,
+		Build: func(vars scenario.Vars) (client.Request, error) {
+			loc, _ := vars["inv.location"].(string)
+			if loc == "" {
+				return client.Request{}, scenario.Skipf("the create gave no Location (the create's checks judge that)")
+			}
+			u, err := url.Parse(loc)
+			if err != nil {
+				return client.Request{}, fmt.Errorf("the create's Location %q is not a URI: %v", loc, err)
+			}
+			if g.base != nil {
+				u = g.base.ResolveReference(u)
+				if !strings.EqualFold(u.Host, g.base.Host) || u.Scheme != g.base.Scheme {
+					return client.Request{}, scenario.Skipf("the create's Location %s is on another host than %s: not followed with the target's credentials", target.SafeURL(u.String()), g.base.Host)
+				}
+			}
+			return client.Request{Method: http.MethodGet, Path: u.String() + returnedQuery(r)}, nil
+		},
+		Expect: append([]scenario.Expectation{
+			status(http.StatusOK).Per(clauseLocation, scenario.Must),
+			judged(r, "the create's Location", want, gone, clause, scenario.Must),
+		}, invariants("the create's Location", kind)...),
+	}
 }
 
 // patchSteps: create with A, PATCH op with a path (B; nothing for a
@@ -549,12 +630,27 @@ func (g *generator) patchSteps(r attr, p *plan, kind, clause string) []scenario.
 	case "remove":
 		gone = p.a
 	}
+	o := op(kind, r.path(), value)
 	write := "PATCH " + kind + " " + r.path()
+	if kind == "replace-no-path" {
+		// "If the "path" parameter is omitted, the target is assumed to be
+		// the resource itself", the value an object of the attributes to
+		// replace (RFC 7644 §3.5.2.3).
+		value, want = map[string]any{r.a.Name: p.b}, p.b
+		if r.urn != "" {
+			value = map[string]any{r.urn: value} // the extension's object, by its URN
+		}
+		if r.a.MultiValued {
+			gone = p.a
+		}
+		o = op("replace", "", value)
+		write = "PATCH replace, no path, {" + r.path() + ": …}"
+	}
 	steps := []scenario.Step{
 		g.createStep(r, p, p.a, "create with "+r.path(), true),
 		{
 			Name: write, Clause: clauseSchemaPatch, Level: scenario.Must,
-			Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: r.rt.endpoint + "/${id}", Body: patchOp(op(kind, r.path(), value))},
+			Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: r.rt.endpoint + "/${id}", Body: patchOp(o)},
 			Expect:  append([]scenario.Expectation{patched(), judged(r, "the PATCH's answer", want, gone, clause, scenario.Must)}, invariants("the PATCH's answer", viewWritten)...),
 			Check:   markWritten,
 		},
@@ -608,6 +704,90 @@ func (g *generator) putSteps(r attr, p *plan) []scenario.Step {
 		},
 	}
 	return append(steps, g.readBack(r, p, "written", p.b, gone, clauseSchemaPut, viewWritten)...)
+}
+
+// clauseProjection: with "attributes", "the default list of attributes
+// SHALL be overridden, and each resource returned MUST contain the
+// minimum set of resource attributes and any attributes or sub-attributes
+// explicitly requested"; with "excludedAttributes", the defaults "minus
+// those attributes listed" — on "any operation that returns a resource"
+// (RFC 7644 §3.9), a PUT's answer included.
+const clauseProjection = "RFC 7644 §3.9"
+
+// projected returns the attribute that a projection of r is told apart
+// by: a required attribute of the core schema returned by default (User
+// userName, Group displayName), which ?attributes=r must leave out and
+// ?excludedAttributes=r must keep. r must itself be a core attribute
+// returned by default and not required, so that both projections are
+// observable; only the first such attribute of a resource type gets the
+// checks (one pair per resource type keeps the run short).
+func (g *generator) projected(r attr) (*schema.Attribute, bool) {
+	if r.urn != "" || r.a.Required || r.a.Returned != schema.ReturnedDefault && r.a.Returned != "" || r.a.Mutability != schema.ReadWrite && r.a.Mutability != "" {
+		return nil, false
+	}
+	var y *schema.Attribute
+	for _, a := range r.rt.core.Attributes {
+		switch {
+		case y == nil && a.Required && a.Mutability != schema.ReadOnly && (a.Returned == schema.ReturnedDefault || a.Returned == "") && a != r.a:
+			y = a
+		case a == r.a:
+			return y, y != nil
+		case !a.Required && (a.Returned == schema.ReturnedDefault || a.Returned == "") && (a.Mutability == schema.ReadWrite || a.Mutability == "") && !strings.EqualFold(a.Name, "id") && !strings.EqualFold(a.Name, "externalId"):
+			return nil, false // an earlier attribute has the checks
+		}
+	}
+	return nil, false
+}
+
+// putProjectedSteps: create with A, PUT with B and ?param=r; the answer is
+// shaped as §3.9 says (attributes: r and id, not y; excludedAttributes: y
+// and id, not r), and GET by id shows B was written either way.
+func (g *generator) putProjectedSteps(r attr, y *schema.Attribute, p *plan, param string) []scenario.Step {
+	ya := attr{rt: r.rt, a: y}
+	view := "the answer of PUT ?" + param + "=" + r.path()
+	shape := onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+		got, has := r.get(res)
+		_, hasY := ya.get(res)
+		var problems []string
+		if res["id"] == nil {
+			problems = append(problems, "id (returned always) is missing")
+		}
+		switch param {
+		case "attributes":
+			if w := expandAll(p.b, vars); !has || !holds(r.a, got, w) {
+				problems = append(problems, fmt.Sprintf("%s, asked for, is %s, expected %s", r.path(), renderOr(got, has), judge.Render(w)))
+			}
+			if hasY {
+				problems = append(problems, y.Name+", not asked for, is returned")
+			}
+		default:
+			if has {
+				problems = append(problems, fmt.Sprintf("%s, excluded, is returned (%s)", r.path(), judge.Render(got)))
+			}
+			if !hasY {
+				problems = append(problems, y.Name+", a default attribute not excluded, is missing")
+			}
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("%s: %s", view, strings.Join(problems, "; "))
+		}
+		return nil
+	}).Per(clauseProjection, scenario.Must)
+	var gone any
+	if r.a.MultiValued {
+		gone = p.a
+	}
+	steps := []scenario.Step{
+		g.createStep(r, p, p.a, "create with "+r.path(), true),
+		{
+			Name: "PUT ?" + param + "=" + r.path() + " with " + r.path() + " changed", Clause: clauseSchemaPut, Level: scenario.Must,
+			Request: scenario.RequestTemplate{Method: http.MethodPut, Path: queryPath(r.rt.endpoint+"/${id}", param, r.path()), Body: g.body(r, p, p.b)},
+			Expect:  []scenario.Expectation{status(http.StatusOK), shape},
+			Check:   markWritten,
+		},
+	}
+	get := g.readBack(r, p, "written", p.b, gone, clauseSchemaPut, viewWritten)[0]
+	return append(steps, get)
 }
 
 // markWritten sets ${written} when a write answered 2xx: the read-backs

@@ -287,6 +287,68 @@ func TestSchemaChecksSeeTheBugs(t *testing.T) {
 			check: "schema/User/groups/readonly-ignored",
 			want:  []string{"the create's answer: the readOnly groups holds the value the client sent", "GET by id: the readOnly groups holds"},
 		},
+		{
+			name: "POST /.search ignores the filter",
+			wrap: rewrite(nil, func(r *http.Request, doc map[string]any, _ http.Header) {
+				if strings.HasSuffix(r.URL.Path, "/.search") {
+					doc["Resources"], doc["totalResults"] = []any{}, 0
+				}
+			}),
+			check: "schema/User/title/create",
+			want:  []string{"/.search with the filter title eq", "does not find the resource"},
+		},
+		{
+			name: "Location names another resource",
+			wrap: rewrite(nil, func(r *http.Request, doc map[string]any, h http.Header) {
+				if r.Method != http.MethodPost || h.Get("Location") == "" {
+					return
+				}
+				elsewhere := h.Get("Location") + "-elsewhere"
+				h.Set("Location", elsewhere)
+				doc["meta"].(map[string]any)["location"] = elsewhere
+			}),
+			check: "schema/User/title/create",
+			want:  []string{"GET the create's Location", "expected status 200, got 404"},
+		},
+		{
+			name: "PUT ignores ?attributes=",
+			wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPut {
+						r.URL.RawQuery = ""
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			check: "schema/User/name/put-attributes",
+			want:  []string{"the answer of PUT ?attributes=name: userName, not asked for, is returned"},
+		},
+		{
+			name: "PUT ignores ?excludedAttributes=",
+			wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPut {
+						r.URL.RawQuery = ""
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			check: "schema/Group/members/put-excluded",
+			want:  []string{"the answer of PUT ?excludedAttributes=members: members, excluded, is returned"},
+		},
+		{
+			name: "a path-less replace is ignored",
+			wrap: rewrite(func(r *http.Request, body map[string]any) {
+				ops, _ := body["Operations"].([]any)
+				for _, o := range ops {
+					if m, _ := o.(map[string]any); m["path"] == nil {
+						m["value"] = map[string]any{}
+					}
+				}
+			}, nil),
+			check: "schema/User/title/patch-replace-no-path",
+			want:  []string{"the PATCH's answer: title is", "GET by id: title is"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, cs := serve(t, servertest.WithWrap(tc.wrap))
@@ -315,6 +377,53 @@ func TestSchemaChecksPassALegalVariant(t *testing.T) {
 		t.Errorf("%s: %s", id, strings.Join(fs, "; "))
 	}
 }
+
+// TestSchemaChecksSkipViewsNotServed: a server that legally does without a
+// view — no /.search (a MAY of RFC 7644 §3.4.3), a Location on another
+// host (not followed with the target's credentials) — fails no generated
+// check; those views are skipped, the others still judged.
+func TestSchemaChecksSkipViewsNotServed(t *testing.T) {
+	tg, cs := serve(t, servertest.WithWrap(func(next http.Handler) http.Handler {
+		// A public base URL on another host than the one the harness
+		// reaches: every location names it.
+		elsewhere := func(loc string) string { return strings.Replace(loc, "127.0.0.1", "localhost", 1) }
+		return rewrite(nil, func(r *http.Request, doc map[string]any, h http.Header) {
+			if loc := h.Get("Location"); loc != "" {
+				h.Set("Location", elsewhere(loc))
+			}
+			for _, res := range append([]any{doc}, asList(doc["Resources"])...) {
+				if meta, _ := res.(map[string]any)["meta"].(map[string]any); meta != nil && meta["location"] != nil {
+					meta["location"] = elsewhere(fmt.Sprint(meta["location"]))
+				}
+			}
+		})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/.search") {
+				http.Error(w, "not here", http.StatusNotFound)
+				return
+			}
+			next.ServeHTTP(w, r)
+		}))
+	}))
+	skipped := map[string]int{}
+	for _, o := range checks.RunAll(context.Background(), tg, cs, nil) {
+		for _, r := range o.Results {
+			switch {
+			case r.Status >= scenario.Fail:
+				msg, _, _ := strings.Cut(r.Message, "\n")
+				t.Errorf("%s / %s: %s", o.Check.ID, r.Step, msg)
+			case r.Status == scenario.Skip && strings.Contains(r.Step, "/.search"):
+				skipped["search"]++
+			case r.Status == scenario.Skip && strings.Contains(r.Step, "Location"):
+				skipped["location"]++
+			}
+		}
+	}
+	if skipped["search"] == 0 || skipped["location"] == 0 {
+		t.Errorf("views skipped: %v; want /.search and Location skipped", skipped)
+	}
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
 
 // acmeURN is a custom extension no code of the harness knows.
 const acmeURN = "urn:example:params:scim:schemas:extension:acme:2.0:User"
