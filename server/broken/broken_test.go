@@ -406,6 +406,38 @@ func TestBugs(t *testing.T) {
 			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 2 },
 		},
 		{
+			bug: "users-search-ignores-filter", name: "POST /Users/.search",
+			exchange: func(c *conn) *answer {
+				c.mustCreate("/Users", user("ada@example.com"))
+				c.mustCreate("/Users", user("bob@example.com"))
+				return c.send(http.MethodPost, "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"ada@example.com\""}`)
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
+			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 2 },
+		},
+		{
+			bug: "location-names-username", name: "POST /Users, then GET its Location",
+			exchange: func(c *conn) *answer {
+				a := c.send(http.MethodPost, "/Users", user("ada@example.com"))
+				loc := a.header.Get("Location")
+				if meta, _ := a.doc["meta"].(map[string]any); a.status != 201 || meta["location"] != loc {
+					c.t.Fatalf("create: %v", a)
+				}
+				return c.send(http.MethodGet, strings.TrimPrefix(loc, c.base+"/scim/v2"), "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.doc["userName"] == "ada@example.com" },
+			broken:  func(a *answer) bool { return a.isError(404, "") },
+		},
+		{
+			bug: "write-ignores-attributes", name: "PUT ?attributes=userName",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("ada@example.com"))
+				return c.send(http.MethodPut, "/Users/"+id+"?attributes=userName", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","title":"Dr"}`)
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.doc["userName"] != nil && a.doc["title"] == nil },
+			broken:  func(a *answer) bool { return a.status == 200 && a.doc["title"] == "Dr" },
+		},
+		{
 			bug: "refuses-password-patch", name: "PATCH replace password",
 			exchange: func(c *conn) *answer {
 				id := c.mustCreate("/Users", user("ada@example.com"))

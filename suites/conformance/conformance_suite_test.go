@@ -28,6 +28,27 @@ func TestConformance(t *testing.T) {
 	if fi, err := os.Stdout.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		reporterConfig.NoColor = true
 	}
+	// The target is opened before the spec tree is built: the
+	// schema-driven checks are generated from what it declares in
+	// /ResourceTypes and /Schemas, so they exist only once it answers.
+	ctx := context.Background()
+	var err error
+	if tg, err = target.Open(ctx, target.ConfigFromEnv(os.Getenv)); err != nil {
+		t.Fatalf("scimharness: %v", err)
+	}
+	defer tg.Close()
+	generated, err := checks.SchemaChecks(ctx, tg)
+	if err != nil {
+		// The discovery checks judge an unreadable discovery; nothing
+		// is generated from it.
+		schemaProblem = err.Error()
+	}
+	suiteChecks = append(checks.All(), generated...)
+	Describe("schema-driven checks, generated from the target's /Schemas", func() {
+		for _, c := range generated {
+			declare(c)
+		}
+	})
 	RunSpecs(t, "SCIM conformance", suiteConfig, reporterConfig)
 }
 
@@ -44,6 +65,11 @@ func init() {
 var (
 	tg      *target.Target
 	started = time.Now()
+	// suiteChecks are the checks of this run, hand-written then
+	// generated, in report order.
+	suiteChecks []checks.Check
+	// schemaProblem says why no schema check was generated, if none was.
+	schemaProblem string
 )
 
 // outcomeEntry names the report entry that carries a check's results from
@@ -57,12 +83,11 @@ func record(c checks.Check, rs []scenario.Result) {
 	AddReportEntry(outcomeEntry, string(b), ReportEntryVisibilityNever)
 }
 
-var _ = BeforeSuite(func(ctx SpecContext) {
-	var err error
-	tg, err = target.Open(ctx, target.ConfigFromEnv(os.Getenv))
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(tg.Close)
+var _ = BeforeSuite(func() {
 	AddReportEntry("target", fmt.Sprintf("%s (features: %s)", tg.BaseURL, strings.Join(tg.Features.List(), ", ")))
+	if schemaProblem != "" {
+		AddReportEntry("no schema-driven checks", schemaProblem)
+	}
 })
 
 // A run against SCIM_BASE_URL must never be answered from go test's
@@ -93,30 +118,36 @@ var _ = AfterSuite(func() {
 
 var _ = Describe("RFC 7643/7644 conformance", func() {
 	for _, c := range checks.All() {
-		It(c.ID+": "+c.Name, Label(c.Labels()...), func(ctx SpecContext) {
-			if missing := tg.Missing(c.Features); len(missing) > 0 {
-				record(c, c.Run(ctx, tg))
-				Skip("the target does not support " + strings.Join(missing, ", "))
-			}
-			rs := c.Run(context.WithoutCancel(ctx), tg)
-			record(c, rs)
-			var problems, warnings []string
-			for _, r := range rs {
-				line := fmt.Sprintf("%s / %s: %s [%s · %s]\n%s", r.Scenario, r.Step, r.Status, r.Level, r.Clause, r.Message)
-				switch {
-				case r.Status >= scenario.Fail:
-					problems = append(problems, line)
-				case r.Status == scenario.Warn:
-					warnings = append(warnings, line)
-				}
-			}
-			for _, w := range warnings {
-				AddReportEntry("warning", w) // a failing SHOULD or MAY: reported, never failed
-			}
-			Expect(problems).To(BeEmpty(), "%s (%s) failed:\n%s", c.ID, c.Clause, strings.Join(problems, "\n"))
-		})
+		declare(c)
 	}
 })
+
+// declare makes c a spec: it fails when a result of c fails; warnings
+// are reported, never failed.
+func declare(c checks.Check) {
+	It(c.ID+": "+c.Name, Label(c.Labels()...), func(ctx SpecContext) {
+		if missing := tg.Missing(c.Features); len(missing) > 0 {
+			record(c, c.Run(ctx, tg))
+			Skip("the target does not support " + strings.Join(missing, ", "))
+		}
+		rs := c.Run(context.WithoutCancel(ctx), tg)
+		record(c, rs)
+		var problems, warnings []string
+		for _, r := range rs {
+			line := fmt.Sprintf("%s / %s: %s [%s · %s]\n%s", r.Scenario, r.Step, r.Status, r.Level, r.Clause, r.Message)
+			switch {
+			case r.Status >= scenario.Fail:
+				problems = append(problems, line)
+			case r.Status == scenario.Warn:
+				warnings = append(warnings, line)
+			}
+		}
+		for _, w := range warnings {
+			AddReportEntry("warning", w) // a failing SHOULD or MAY: reported, never failed
+		}
+		Expect(problems).To(BeEmpty(), "%s (%s) failed:\n%s", c.ID, c.Clause, strings.Join(problems, "\n"))
+	})
+}
 
 // The certification report is written after the suite from the same
 // results the specs judged; Ginkgo's own JUnit/JSON reporters see specs.
@@ -147,7 +178,7 @@ var _ = ReportAfterSuite("certification report", func(r Report) {
 		}
 	}
 	var outcomes []checks.Outcome // in check order, whatever order the specs ran in
-	for _, c := range checks.All() {
+	for _, c := range suiteChecks {
 		if rs, ok := byID[c.ID]; ok {
 			outcomes = append(outcomes, checks.Outcome{Check: c, Results: rs})
 		}
