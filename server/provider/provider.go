@@ -252,3 +252,30 @@ func (m *Map) All() []*Provider {
 	}
 	return out
 }
+
+// KnownPaths drops the operations whose path names an attribute or
+// sub-attribute rt does not declare: for a service that ignores unknown
+// fields silently (Holaspirit, Board's unmapped attributes), in PATCH as
+// in POST and PUT. Operations without a path are kept: Normalize already
+// drops unknown keys of their value. A path that does not parse is kept,
+// so that it still fails.
+func KnownPaths(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation {
+	kept := ops[:0:0]
+	for _, op := range ops {
+		if op.Path != "" {
+			if p, err := filter.ParsePath(op.Path); err == nil {
+				sub := p.Attr.Sub
+				if sub == "" {
+					sub = p.Sub
+				}
+				if _, ok := rt.Find(p.Attr.URN, p.Attr.Name, sub); !ok {
+					if _, isExt := rt.Extension(op.Path); !isExt {
+						continue
+					}
+				}
+			}
+		}
+		kept = append(kept, op)
+	}
+	return kept
+}

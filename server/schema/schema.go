@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -264,15 +265,23 @@ func Load(fsys fs.FS) (*Registry, error) {
 	}
 	sort.Slice(r.schemas, func(i, j int) bool { return r.schemas[i].ID < r.schemas[j].ID })
 	sort.Slice(r.types, func(i, j int) bool { return r.types[i].ID > r.types[j].ID }) // User, then Group
+	if err := r.resolve(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// resolve links each resource type to its schemas and ranks its keys.
+func (r *Registry) resolve() error {
 	for _, rt := range r.types {
 		var ok bool
 		if rt.core, ok = r.Schema(rt.Schema); !ok {
-			return nil, fmt.Errorf("schema: resource type %s: unknown schema %s", rt.ID, rt.Schema)
+			return fmt.Errorf("schema: resource type %s: unknown schema %s", rt.ID, rt.Schema)
 		}
 		for _, e := range rt.SchemaExtensions {
 			s, ok := r.Schema(e.Schema)
 			if !ok {
-				return nil, fmt.Errorf("schema: resource type %s: unknown extension %s", rt.ID, e.Schema)
+				return fmt.Errorf("schema: resource type %s: unknown extension %s", rt.ID, e.Schema)
 			}
 			rt.exts = append(rt.exts, s)
 		}
@@ -283,7 +292,81 @@ func Load(fsys fs.FS) (*Registry, error) {
 			}
 		}
 	}
-	return r, nil
+	return nil
+}
+
+// Keep returns a copy of r that declares only the attributes keep admits:
+// keep is asked of every attribute by its schema's id and its path within
+// it ("name", then "name.givenName" for each sub-attribute), with its
+// definition. A complex
+// attribute is kept with the sub-attributes admitted, or whole when keep
+// admits it; left without sub-attributes it is dropped, and so is an
+// extension left without attributes (from its resource types too). A
+// server that ignores some attributes declares what it stores with it, so
+// that clients reading /Schemas learn the truth (RFC 7643 §7: the schema
+// is how a server says what it supports). r itself is unchanged.
+func (r *Registry) Keep(keep func(schemaID, path string, a *Attribute) bool) *Registry {
+	out := &Registry{}
+	kept := map[string]bool{}
+	for _, s := range r.schemas {
+		c := &Schema{ID: s.ID, Name: s.Name, Description: s.Description}
+		for _, a := range s.Attributes {
+			if keep(s.ID, a.Name, a) {
+				c.Attributes = append(c.Attributes, copyAttr(a))
+				continue
+			}
+			var subs []*Attribute
+			for _, sub := range a.SubAttributes {
+				if keep(s.ID, a.Name+"."+sub.Name, sub) {
+					subs = append(subs, copyAttr(sub))
+				}
+			}
+			if len(subs) > 0 {
+				ca := copyAttr(a)
+				ca.SubAttributes = subs
+				c.Attributes = append(c.Attributes, ca)
+			}
+		}
+		if len(c.Attributes) > 0 || r.isCore(s.ID) {
+			out.schemas = append(out.schemas, c)
+			kept[strings.ToLower(s.ID)] = true
+		}
+	}
+	for _, rt := range r.types {
+		c := &ResourceType{ID: rt.ID, Name: rt.Name, Endpoint: rt.Endpoint, Description: rt.Description, Schema: rt.Schema}
+		for _, e := range rt.SchemaExtensions {
+			if kept[strings.ToLower(e.Schema)] {
+				c.SchemaExtensions = append(c.SchemaExtensions, e)
+			}
+		}
+		out.types = append(out.types, c)
+	}
+	if err := out.resolve(); err != nil {
+		panic(err) // every schema a type names was copied
+	}
+	return out
+}
+
+// isCore reports whether id is the core schema of a resource type.
+func (r *Registry) isCore(id string) bool {
+	for _, rt := range r.types {
+		if EqualName(rt.Schema, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// copyAttr is a deep copy of a.
+func copyAttr(a *Attribute) *Attribute {
+	c := *a
+	c.CanonicalValues = slices.Clone(a.CanonicalValues)
+	c.ReferenceTypes = slices.Clone(a.ReferenceTypes)
+	c.SubAttributes = nil
+	for _, s := range a.SubAttributes {
+		c.SubAttributes = append(c.SubAttributes, copyAttr(s))
+	}
+	return &c
 }
 
 func readAll(fsys fs.FS, dir string, fn func([]byte) error) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/scimharness/scimharness/scim"
@@ -328,5 +329,37 @@ func TestOrderedKeys(t *testing.T) {
 	var back map[string]any
 	if err := json.Unmarshal(b, &back); err != nil || len(back) != len(doc) {
 		t.Errorf("not a faithful JSON object: %v %v", err, back)
+	}
+}
+
+// TestKeep: Keep declares only what keep admits — a complex attribute
+// with the sub-attributes admitted, an extension left empty dropped from
+// its resource type — and leaves the registry it copies unchanged.
+func TestKeep(t *testing.T) {
+	def := Default()
+	r := def.Keep(func(id, path string, a *Attribute) bool {
+		return EqualName(id, "urn:ietf:params:scim:schemas:core:2.0:User") && (path == "userName" || path == "name.givenName") ||
+			EqualName(id, "urn:ietf:params:scim:schemas:core:2.0:Group")
+	})
+	u, _ := r.ResourceType("User")
+	var names []string
+	for _, a := range u.Core().Attributes {
+		names = append(names, a.Name)
+	}
+	if got := strings.Join(names, ","); got != "userName,name" {
+		t.Errorf("User declares %s, want userName,name", got)
+	}
+	if n := u.Core().Attr("name"); n == nil || len(n.SubAttributes) != 1 || n.SubAttributes[0].Name != "givenName" {
+		t.Errorf("name keeps %+v, want givenName only", n)
+	}
+	if len(u.Extensions()) != 0 || len(u.SchemaExtensions) != 0 {
+		t.Errorf("the emptied enterprise extension is still on User: %v", u.SchemaExtensions)
+	}
+	if g, _ := r.ResourceType("Group"); g == nil || g.Core().Attr("members") == nil {
+		t.Error("Group lost its attributes")
+	}
+	du, _ := def.ResourceType("User")
+	if du.Core().Attr("title") == nil || len(du.Extensions()) != 1 || len(du.Core().Attr("name").SubAttributes) < 2 {
+		t.Error("Keep changed the registry it copied")
 	}
 }

@@ -146,13 +146,18 @@ func TestBrokenServers(t *testing.T) {
 		"bulk-advertises-too-few-operations": {google.Options{}, ""},
 		"bulk-ignores-bulk-ids":              {google.Options{}, ""},
 		"groups-search-ignores-filter":       {google.Options{}, ""},
-		"refuses-password-patch":             {google.Options{}, ""},
-		"answers-application-json":           {google.Options{}, ""},
-		"me-404":                             {google.Options{}, ""},
-		"keeps-primary-as-string":            {google.Options{}, ""},
-		"stores-two-primaries":               {google.Options{}, ""},
-		"parses-json-role-values":            {google.Options{}, ""},
-		"ignores-string-primary-filter":      {google.Options{}, ""},
+		// The view bugs (server/broken/views.go): Google sends no POST
+		// /.search, no attributes= on a write, and keeps the create's id.
+		"users-search-ignores-filter":   {google.Options{}, ""},
+		"location-names-username":       {google.Options{}, ""},
+		"write-ignores-attributes":      {google.Options{}, ""},
+		"refuses-password-patch":        {google.Options{}, ""},
+		"answers-application-json":      {google.Options{}, ""},
+		"me-404":                        {google.Options{}, ""},
+		"keeps-primary-as-string":       {google.Options{}, ""},
+		"stores-two-primaries":          {google.Options{}, ""},
+		"parses-json-role-values":       {google.Options{}, ""},
+		"ignores-string-primary-filter": {google.Options{}, ""},
 		// The combination bugs (server/broken/combinations.go): Google's
 		// lookups are single-clause eq filters without sort, paging beyond the
 		// first page, projections or multi-valued adds.

@@ -506,8 +506,21 @@ func (g *generator) createStep(r attr, p *plan, v any, name string, setup bool, 
 		Name: name, Setup: setup, Clause: "RFC 7644 §3.3", Level: scenario.Must,
 		Request: scenario.RequestTemplate{Method: http.MethodPost, Path: r.rt.endpoint, Body: g.body(r, p, v)},
 		Capture: map[string]string{"id": "id"},
-		Expect:  append([]scenario.Expectation{status(http.StatusCreated)}, append(invariants("the create's answer", viewCreate), expect...)...),
+		Expect:  append([]scenario.Expectation{creatable(r.rt), status(http.StatusCreated)}, append(invariants("the create's answer", viewCreate), expect...)...),
 	}
+}
+
+// creatable skips a check whose create the target refuses with 405: a
+// resource type clients may not create (Board's Permission Groups, made
+// in its admin UI) has no attribute to round-trip. The hand-written CRUD
+// checks judge whether Users can be created.
+func creatable(rt *rtype) scenario.Expectation {
+	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+		if ex.Status() == http.StatusMethodNotAllowed {
+			return scenario.Skipf("the target does not let clients create %s resources: POST %s answered 405", rt.name, rt.endpoint)
+		}
+		return nil
+	})
 }
 
 func (g *generator) createSteps(r attr, p *plan) []scenario.Step {
@@ -805,7 +818,7 @@ func (g *generator) readOnlySteps(r attr, p *plan) []scenario.Step {
 	first := "create with the readOnly " + r.path()
 	create := g.createStep(r, p, p.a, first, false, notStored(r, "the create's answer", p.a).Per(clauseReadOnlyIgnored, scenario.Must))
 	create.Clause, create.Capture = clauseReadOnlyIgnored, nil
-	create.Expect[0] = status(http.StatusCreated, http.StatusBadRequest)
+	create.Expect[1] = status(http.StatusCreated, http.StatusBadRequest)
 	create.Check = func(ex *wire.Exchange, vars scenario.Vars) error {
 		if doc, err := ex.JSON(); err == nil && ex.Status() == http.StatusCreated {
 			vars["id"] = doc["id"]

@@ -21,6 +21,8 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/provider"
+	"github.com/scimharness/scimharness/server/provider/builtin"
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/servertest"
 	"github.com/scimharness/scimharness/suites/checks"
@@ -66,6 +68,59 @@ func TestSchemaChecksPassTheReferenceServer(t *testing.T) {
 		if doc, _ := ex.JSON(); fmt.Sprint(doc["totalResults"]) != "0" {
 			t.Errorf("%s holds %v resources after the run", ep, doc["totalResults"])
 		}
+	}
+}
+
+// TestSchemaChecksPassEveryProfile: for each built-in profile, the checks
+// generated from the discovery that profile serves pass the reference
+// server running it — a profile's /Schemas declares what it stores (Board
+// its mapped attributes, Holaspirit its work phone and address), and a
+// resource type clients may not create (Board's Permission Groups: 405)
+// is skipped, not failed. A profile that serves no /ResourceTypes (Huddle,
+// Humbol, as their services) gets no generated check, and says why.
+func TestSchemaChecksPassEveryProfile(t *testing.T) {
+	for _, name := range builtin.Names() {
+		t.Run(name, func(t *testing.T) {
+			pr, err := builtin.ByName(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := servertest.NewServer(servertest.WithConfig(func(c *server.Config) { c.Providers = &provider.Map{Default: pr} }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Close)
+			ctx := context.Background()
+			tg, err := target.Open(ctx, target.Config{BaseURL: srv.URL, Token: srv.Token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(tg.Close)
+			cs, err := checks.SchemaChecks(ctx, tg)
+			if err != nil {
+				if ex, _ := tg.Client.Do(ctx, client.Request{Method: http.MethodGet, Path: "/ResourceTypes"}); ex == nil || ex.Status() != http.StatusNotFound {
+					t.Fatalf("no schema checks, and /ResourceTypes is served: %v", err)
+				}
+				t.Logf("no schema checks: %v", err)
+				return
+			}
+			passed := 0
+			for _, o := range checks.RunAll(ctx, tg, cs, nil) {
+				if o.Status() == scenario.Pass {
+					passed++
+				}
+				for _, r := range o.Results {
+					if r.Status >= scenario.Warn {
+						msg, _, _ := strings.Cut(r.Message, "\n")
+						t.Errorf("%s / %s: %s: %s", o.Check.ID, r.Step, r.Status, msg)
+					}
+				}
+			}
+			if passed < 10 {
+				t.Errorf("only %d of %d generated checks passed (the others skipped)", passed, len(cs))
+			}
+			t.Logf("%d generated checks, %d passed", len(cs), passed)
+		})
 	}
 }
 

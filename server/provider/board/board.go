@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
@@ -88,7 +89,7 @@ func New(s provider.Settings) (*provider.Provider, error) {
 	return &provider.Provider{
 		Name:        "board",
 		Description: "Board SCIM API (seed 003): client-credentials tokens, SCIM-enabled clients, Permission Groups, metadata mapping",
-		Registry:    schema.Default(), // Users with the enterprise extension, and Groups
+		Registry:    registry(mapped),
 		Methods: map[string][]string{
 			"/ServiceProviderConfig": {http.MethodGet},
 			"/Schemas":               {http.MethodGet},
@@ -110,8 +111,9 @@ func New(s provider.Settings) (*provider.Provider, error) {
 			}
 			return nil
 		},
-		Seed:    groups.seed,
-		Created: groups.join,
+		Seed:     groups.seed,
+		Created:  groups.join,
+		PatchOps: provider.KnownPaths, // unmapped attributes are ignored, in PATCH too
 		Check: func(_ provider.Op, rt *schema.ResourceType, _, doc map[string]any) error {
 			if rt.ID != "User" {
 				return nil
@@ -128,6 +130,24 @@ func New(s provider.Settings) (*provider.Provider, error) {
 			return nil
 		},
 	}, nil
+}
+
+// registry is the default registry (Users with the enterprise extension,
+// and Groups) declaring of User only what keepMapped keeps: userName, the
+// mapped attributes and what the server itself sets (readOnly, such as
+// groups). A client reading /Schemas then sees what the subscription
+// synchronizes instead of attributes it would silently lose.
+func registry(mapped map[string]bool) *schema.Registry {
+	return schema.Default().Keep(func(id, path string, a *schema.Attribute) bool {
+		lp := strings.ToLower(path)
+		switch {
+		case strings.EqualFold(id, scim.UserURN):
+			return lp == "username" || a.Mutability == schema.ReadOnly || mapped[lp]
+		case strings.EqualFold(id, scim.EnterpriseUserURN):
+			return mapped[strings.ToLower(id)+":"+lp]
+		}
+		return true
+	})
 }
 
 // keepMapped drops the attributes of doc that are not mapped to a metadata

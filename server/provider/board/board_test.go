@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/scimharness/scimharness/scim"
@@ -133,5 +134,50 @@ func TestCheck(t *testing.T) {
 	err = p.Check(provider.Create, ut, nil, map[string]any{"userName": "IDP"})
 	if se := schema.AsError(err); se.Status != http.StatusConflict {
 		t.Errorf("a user named as a Client API user: %v, want 409", err)
+	}
+}
+
+// TestSchemasDeclareTheMapping: the User schema a Board tenant publishes
+// holds what it keeps — userName, the mapped attributes, what the server
+// sets — so a client reading /Schemas never sends what is dropped.
+func TestSchemasDeclareTheMapping(t *testing.T) {
+	for _, tc := range []struct {
+		metadata []string
+		want     string // User's attributes, with kept sub-attributes
+		ext      string // the enterprise extension's, "" when absent
+	}{
+		{nil, "userName,name(familyName givenName),groups", ""},
+		{[]string{"title", scim.EnterpriseUserURN + ":department"}, "userName,title,groups", "department"},
+	} {
+		p, err := New(provider.Settings{Metadata: tc.metadata})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := p.Registry.ResourceType("User")
+		var got []string
+		for _, a := range u.Core().Attributes {
+			s := a.Name
+			if a.Type == schema.TypeComplex && a.Mutability != schema.ReadOnly {
+				var subs []string
+				for _, sa := range a.SubAttributes {
+					subs = append(subs, sa.Name)
+				}
+				slices.Sort(subs)
+				s += "(" + strings.Join(subs, " ") + ")"
+			}
+			got = append(got, s)
+		}
+		if g := strings.Join(got, ","); g != tc.want {
+			t.Errorf("metadata %v: User declares %s, want %s", tc.metadata, g, tc.want)
+		}
+		var ext []string
+		for _, e := range u.Extensions() {
+			for _, a := range e.Attributes {
+				ext = append(ext, a.Name)
+			}
+		}
+		if g := strings.Join(ext, ","); g != tc.ext {
+			t.Errorf("metadata %v: the extension declares %q, want %q", tc.metadata, g, tc.ext)
+		}
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/scimharness/scimharness/server/filter"
-	"github.com/scimharness/scimharness/server/patch"
 	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
 )
@@ -54,7 +52,7 @@ func New(s provider.Settings) (*provider.Provider, error) {
 			"/Users/{id}":            {http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		},
 		Check:    check,
-		PatchOps: knownPaths,
+		PatchOps: provider.KnownPaths, // other fields are ignored silently, in PATCH too
 	}, nil
 }
 
@@ -97,25 +95,4 @@ func keepWork(doc map[string]any, name string) {
 	} else {
 		doc[name] = kept
 	}
-}
-
-// knownPaths drops the operations whose path names an attribute rt lacks:
-// Holaspirit ignores other fields silently, in PATCH as in POST and PUT. Operations
-// without a path are kept: Normalize already drops unknown keys of their
-// value. A path that does not parse is kept, so that it still fails.
-func knownPaths(rt *schema.ResourceType, ops []patch.Operation) []patch.Operation {
-	kept := ops[:0:0]
-	for _, op := range ops {
-		if op.Path != "" {
-			if p, err := filter.ParsePath(op.Path); err == nil {
-				if _, ok := rt.Find(p.Attr.URN, p.Attr.Name, ""); !ok {
-					if _, isExt := rt.Extension(op.Path); !isExt {
-						continue
-					}
-				}
-			}
-		}
-		kept = append(kept, op)
-	}
-	return kept
 }
