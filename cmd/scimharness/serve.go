@@ -31,9 +31,12 @@ const serveHelp = `Usage: scimharness serve [flags]
 
 Runs the reference SCIM 2.0 server. The default tenant is served at
 http://ADDR/scim/v2 with the bearer token of --token (or SCIM_TOKEN); more
-tenants, each at /t/{tenant}/scim/v2, come from --config. Its tokens are
-re-read when the file changes (scimharness token create/revoke), without a
-restart; a file that does not load is refused and logged.
+tenants, each at /t/{tenant}/scim/v2, come from --config. Its tokens and
+the tenants' profiles and their settings are re-read when the file changes
+(scimharness token create/revoke), without a restart, for the requests after
+the change; a file that does not load is refused and logged, and so is a
+profile whose own routes or base paths (huddle's, board's) the server was not
+started with: that one needs a restart.
 
 Providers: every tenant behaves as a strict RFC 7643/7644 server unless it has
 a service-provider profile (--profile for all tenants, or "profile:" per tenant
@@ -245,7 +248,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	logTenants(logger, c, profiles)
 	if c.configFile != "" {
-		go watchConfig(ctx, c.token, c.configFile, tenants, issued, logger)
+		go watchConfig(ctx, configWatch{token: c.token, profile: c.profile, path: c.configFile,
+			tenants: tenants, setProviders: srv.SetProviders, addSecret: issued, logger: logger})
 	}
 	if c.bug != "" {
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)
