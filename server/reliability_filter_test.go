@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,10 +11,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server"
+	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
+	"github.com/scimharness/scimharness/server/store/memory"
 )
 
 // allocPerBodyByte bounds the bytes one pathological filter request may
@@ -128,4 +133,55 @@ func body(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 		t.Fatalf("status %d, body not a JSON object: %v: %.300s", rec.Code, err, rec.Body)
 	}
 	return m
+}
+
+// blockingQueryStore is a store whose Query waits for its context to end,
+// as a runaway statement would, and reports when it did.
+type blockingQueryStore struct {
+	store.Store
+	entered chan struct{}
+	ended   chan error
+}
+
+func (s *blockingQueryStore) Query(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query) (store.Page, error) {
+	close(s.entered)
+	<-ctx.Done()
+	s.ended <- ctx.Err()
+	return store.Page{}, ctx.Err()
+}
+
+// TestSearchStopsWhenClientLeaves (issue 14 #1: the 2,000-term query kept
+// running after the client left): the store's Query runs under the
+// request's context, so a client that hangs up ends it — the PostgreSQL
+// store then cancels the statement on the server ("cancels the statement
+// on the server when the context ends", package postgres).
+func TestSearchStopsWhenClientLeaves(t *testing.T) {
+	st := &blockingQueryStore{Store: memory.New(), entered: make(chan struct{}), ended: make(chan error, 1)}
+	ts := httptest.NewServer(filterMemoryServer(t, st))
+	defer ts.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+"/scim/v2/Users/.search",
+		strings.NewReader(js(obj{"schemas": []any{scim.SearchRequestURN}, "filter": `userName eq "a"`})))
+	req.Header.Set("Authorization", "Bearer "+defaultToken)
+	req.Header.Set("Content-Type", scim.MediaType)
+	go func() {
+		select {
+		case <-st.entered:
+			cancel() // the client hangs up while the query runs
+		case <-time.After(10 * time.Second):
+		}
+	}()
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the request answered %d; want the client's own cancellation", resp.StatusCode)
+	}
+	select {
+	case err := <-st.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the query's context ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the query was still running 5 s after its client left")
+	}
 }
