@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -71,7 +72,7 @@ func (h host) Origin(r *http.Request) string { return h.s.origin(r) }
 // requestToken is the credential of r: as the provider route r's path falls
 // under reads it (Route.Token), else its bearer token.
 func (s *Server) requestToken(r *http.Request) string {
-	for _, pr := range s.cfg.Providers.All() {
+	for _, pr := range s.providers.Load().All() {
 		for _, rt := range pr.Routes {
 			pre, _, ok := strings.Cut(rt.Pattern, "{tenant}")
 			if ok && rt.Token != nil && strings.HasPrefix(r.URL.Path, pre) {
@@ -135,24 +136,73 @@ func (s *Server) providerRoutes() {
 	}
 }
 
+// seedKey is a tenant and the provider that seeded it: a provider given by
+// SetProviders (Board with another permission group) seeds the tenant
+// again. Seed hooks create only what is missing.
+type seedKey struct {
+	tenant string
+	pr     *provider.Provider
+}
+
 // seed runs the provider's Seed once per tenant; seeding is serialised, so
 // two first requests do not both create what the service has from the start.
 func (s *Server) seed(ctx context.Context, tenant string, pr *provider.Provider) error {
 	if pr.Seed == nil {
 		return nil
 	}
-	if _, done := s.seeded.Load(tenant); done {
+	key := seedKey{tenant, pr}
+	if _, done := s.seeded.Load(key); done {
 		return nil
 	}
 	s.seedMu.Lock()
 	defer s.seedMu.Unlock()
-	if _, done := s.seeded.Load(tenant); done {
+	if _, done := s.seeded.Load(key); done {
 		return nil
 	}
 	if err := pr.Seed(ctx, host{s}, tenant); err != nil {
 		return err
 	}
-	s.seeded.Store(tenant, true)
+	s.seeded.Store(key, true)
+	return nil
+}
+
+// mounted are the route patterns and base paths mounted at New.
+type mounted struct {
+	routes, bases map[string]bool
+}
+
+func mountedOf(m *provider.Map) mounted {
+	out := mounted{routes: map[string]bool{}, bases: map[string]bool{}}
+	for _, pr := range m.All() {
+		for _, rt := range pr.Routes {
+			out.routes[rt.Pattern] = true
+		}
+		for _, b := range pr.Bases {
+			out.bases[b] = true
+		}
+	}
+	return out
+}
+
+// SetProviders replaces the tenants' providers (Config.Providers) for the
+// requests that start after it: `serve` calls it when the --config file's
+// profiles change. Routes and base paths are mounted once, at New, so a map
+// whose providers need a route or base the server was not started with is
+// refused, and the providers in use stay: that change needs a restart.
+func (s *Server) SetProviders(m *provider.Map) error {
+	for _, pr := range m.All() {
+		for _, rt := range pr.Routes {
+			if !s.mounted.routes[rt.Pattern] {
+				return fmt.Errorf("server: profile %q serves %s, which this server was not started with: restart it to apply", pr.Name, rt.Pattern)
+			}
+		}
+		for _, b := range pr.Bases {
+			if !s.mounted.bases[b] {
+				return fmt.Errorf("server: profile %q serves the base path %s, which this server was not started with: restart it to apply", pr.Name, b)
+			}
+		}
+	}
+	s.providers.Store(m)
 	return nil
 }
 

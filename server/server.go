@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scimharness/scimharness/server/provider"
@@ -104,7 +105,12 @@ type Server struct {
 	// tokenKey signs the access tokens of the tenants' token endpoints
 	// (Config.TokenKey, or random).
 	tokenKey []byte
-	seeded   sync.Map // tenant → true once its provider's Seed ran
+	// providers is Config.Providers, or the map SetProviders gave since.
+	providers atomic.Pointer[provider.Map]
+	// mounted are the route patterns and base paths of the providers
+	// known at New: a map SetProviders takes must need no others.
+	mounted mounted
+	seeded  sync.Map // seedKey → true once that provider's Seed ran for the tenant
 	// seedMu serialises the providers' Seed hooks.
 	seedMu  sync.Mutex
 	limiter *rateLimiter // nil: no rate limit
@@ -153,6 +159,8 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: no randomness for the token key: %w", err)
 		}
 	}
+	s.providers.Store(cfg.Providers)
+	s.mounted = mountedOf(cfg.Providers)
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
@@ -339,12 +347,12 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 
 // provider is the provider of the request's tenant; nil is strict.
 func (s *Server) provider(r *http.Request) *provider.Provider {
-	return s.cfg.Providers.Of(tenantOf(r))
+	return s.providers.Load().Of(tenantOf(r))
 }
 
 // providerOf is the provider of tenant; nil is strict.
 func (s *Server) providerOf(tenant string) *provider.Provider {
-	return s.cfg.Providers.Of(tenant)
+	return s.providers.Load().Of(tenant)
 }
 
 // registry is the schema registry of tenant: its provider's, else the

@@ -56,6 +56,11 @@ const DefaultMaxBody = 1 << 20
 // closed, and reopened (appending) when its tenant speaks again.
 const DefaultMaxOpenFiles = 32
 
+// DefaultMaxAnonymousBytes bounds the file of exchanges nobody
+// authenticated (see AnonymousDir) when Options.MaxAnonymousBytes is not
+// set.
+const DefaultMaxAnonymousBytes = 4 << 20
+
 // maxLearnt bounds the literal secrets learnt while recording (tokens of
 // authenticated requests, issued access tokens); above it the oldest learnt
 // one is forgotten, and learnt again the next time a request carries it.
@@ -117,14 +122,19 @@ type Options struct {
 	// Logger, if set, is told of exchanges that could not be recorded
 	// (the first, then at each power of two), besides Dropped.
 	Logger *slog.Logger
+	// MaxAnonymousBytes bounds the one file of the run's exchanges nobody
+	// authenticated (AnonymousDir); once it is full they are only counted.
+	// Default DefaultMaxAnonymousBytes; negative keeps none.
+	MaxAnonymousBytes int64
 }
 
 // Recorder records the exchanges of authenticated clients, each under the
 // tenant its credentials authenticated as — noted by the server on the
 // request's wire.Authentication, since anyone can name a tenant in a path.
-// Exchanges nobody authenticated are counted (Anonymous), not kept: a
-// client without a token can neither fill a tenant's recording nor open
-// files. Close it when the server stops.
+// Exchanges nobody authenticated are counted (Anonymous) and the first of
+// them kept in one bounded file of the run (AnonymousDir), never a file
+// per path: a client without a token can neither fill a tenant's recording
+// nor open files. Close it when the server stops.
 type Recorder struct {
 	dir     string
 	run     string
@@ -137,6 +147,10 @@ type Recorder struct {
 	observe func(Entry)
 
 	anonymous, dropped atomic.Int64
+	// anon is the file of anonymous exchanges; anonFull is set once it
+	// holds all it may (or none are kept), so that a flood costs a load.
+	anon     anonymousFile
+	anonFull atomic.Bool
 
 	// mu guards everything below, and the writing of lines: one line is
 	// written whole, in Seq order, and files are closed and reopened under
@@ -185,9 +199,12 @@ func newRecorder(dir string, o Options) *Recorder {
 	if o.MaxOpenFiles <= 0 {
 		o.MaxOpenFiles = DefaultMaxOpenFiles
 	}
+	if o.MaxAnonymousBytes == 0 {
+		o.MaxAnonymousBytes = DefaultMaxAnonymousBytes
+	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	return &Recorder{
+	rec := &Recorder{
 		dir:      dir,
 		run:      o.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b),
 		red:      wire.NewRedactor(o.Secrets...),
@@ -199,6 +216,9 @@ func newRecorder(dir string, o Options) *Recorder {
 		files:    map[string]*file{},
 		isLearnt: map[string]bool{},
 	}
+	rec.anon.max = o.MaxAnonymousBytes
+	rec.anonFull.Store(dir == "" || o.MaxAnonymousBytes < 0)
+	return rec
 }
 
 // Dir is the directory recorded into.
@@ -254,8 +274,13 @@ func (rec *Recorder) Close() error {
 			f.f = nil
 		}
 	}
+	if rec.anon.f != nil {
+		errs = append(errs, rec.anon.f.Close())
+		rec.anon.f = nil
+	}
 	rec.open = 0
 	rec.closed = true
+	rec.anonFull.Store(true)
 	return errors.Join(append(errs, rec.err)...)
 }
 
@@ -283,6 +308,23 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 			tenant, ok := auth.Tenant()
 			if !ok {
 				rec.anonymous.Add(1)
+				if !rec.anonFull.Load() {
+					// Only what the handler read: a request refused
+					// unread costs no read (and no wait on Expect).
+					var reqBody []byte
+					truncated := false
+					if body != nil {
+						reqBody, truncated = body.buf.Bytes(), body.truncated || !body.done
+					}
+					rec.keepAnonymous(Entry{
+						Time:      start,
+						Method:    r.Method,
+						Path:      p,
+						Query:     r.URL.RawQuery,
+						Duration:  rec.now().Sub(start),
+						Truncated: truncated || cw.truncated,
+					}, reqHeader, reqBody, cw)
+				}
 				return
 			}
 			reqBody, truncated := []byte{}, false

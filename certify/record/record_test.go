@@ -268,9 +268,20 @@ func openIn(t *testing.T, dir string) int {
 	return n
 }
 
+// descriptors counts this process's open descriptors.
+func descriptors(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	return len(fds)
+}
+
 // Issue 14 #4 and #7: clients without a valid token — naming any tenant,
-// with a wrong token, another tenant's, or a dotted path — open no file and
-// add nothing to a tenant's recording; they are counted. The real tenants'
+// with a wrong token, another tenant's, or a dotted path — open no file but
+// the one anonymous file and add nothing to a tenant's recording; they are
+// counted. The real tenants'
 // exchanges are all kept, under the tenant the server authenticated (the
 // clean path's), not the one the raw path names first.
 func TestRecordKeepsOnlyAuthenticatedExchanges(t *testing.T) {
@@ -297,8 +308,8 @@ func TestRecordKeepsOnlyAuthenticatedExchanges(t *testing.T) {
 	send(t, ts, "GET", "/t/acme/scim/v2/Users", tokenAcme, nil, "")
 	send(t, ts, "GET", "/t/globex/../acme/scim/v2/ServiceProviderConfig", tokenAcme, nil, "")
 	wg.Wait()
-	if n := openIn(t, dir); n != 1 {
-		t.Errorf("%d recording files open after %d anonymous requests, want 1 (acme's)", n, flood)
+	if n := openIn(t, dir); n != 2 {
+		t.Errorf("%d recording files open after %d anonymous requests, want 2 (acme's and the anonymous file)", n, flood)
 	}
 	if got := rec.Anonymous(); got != flood {
 		t.Errorf("Anonymous() = %d, want %d", got, flood)
@@ -318,6 +329,119 @@ func TestRecordKeepsOnlyAuthenticatedExchanges(t *testing.T) {
 	}
 	if p := recs[0].Entries[1].Path; p != "/t/acme/scim/v2/ServiceProviderConfig" {
 		t.Errorf("the dotted path is recorded as %q, want the clean /t/acme/scim/v2/ServiceProviderConfig", p)
+	}
+}
+
+// Issue 14 #4: 20,000 anonymous requests naming as many tenants — no
+// token, a guessed one, another tenant's, a token in the query — leave one
+// anonymous file, within MaxAnonymousBytes, redacted, with bodies within
+// MaxBody; the real tenant's recording is whole, and the process holds no
+// more descriptors than before the flood.
+func TestRecordKeepsAnonymousInOneBoundedFile(t *testing.T) {
+	const (
+		flood    = 20000
+		maxBytes = 256 << 10
+		maxBody  = 64
+	)
+	dir := t.TempDir()
+	rec, err := record.New(dir, record.Options{Secrets: []string{tokenDefault, tokenAcme}, MaxBody: maxBody, MaxAnonymousBytes: maxBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Wrap(reference(t))
+	serve := func(method, target, token, body string) int {
+		r := httptest.NewRequest(method, target, strings.NewReader(body))
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		r.Header.Set("Content-Type", "application/scim+json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	guess := func(i int) string { return "guess-" + strconv.Itoa(i) + "-Kp2distinctive" }
+	anonymous := func(i int) {
+		p := "/t/anon" + strconv.Itoa(i) + "/scim/v2/Users"
+		var code int
+		switch i % 4 {
+		case 0:
+			code = serve("GET", p, "", "")
+		case 1:
+			code = serve("GET", p+"?ref="+guess(i), guess(i), "")
+		case 2:
+			code = serve("GET", p+"?ref="+tokenAcme, tokenDefault, "") // another tenant's token
+		default:
+			code = serve("POST", p, "", `{"userName":"x","password":"`+password+`","displayName":"`+strings.Repeat("y", 500)+`"}`)
+		}
+		if code != http.StatusUnauthorized {
+			t.Fatalf("anonymous request %d: %d", i, code)
+		}
+	}
+	acme := func() {
+		if code := serve("GET", "/t/acme/scim/v2/ServiceProviderConfig", tokenAcme, ""); code != http.StatusOK {
+			t.Fatalf("acme: %d", code)
+		}
+	}
+	// Both files open before the descriptors are counted.
+	anonymous(0)
+	acme()
+	before := descriptors(t)
+	for i := 1; i < flood; i++ {
+		anonymous(i)
+		if i%1000 == 0 {
+			acme()
+		}
+	}
+	if after := descriptors(t); after > before {
+		t.Errorf("%d descriptors open after %d anonymous requests, %d before", after, flood, before)
+	}
+	if got := rec.Anonymous(); got != flood {
+		t.Errorf("Anonymous() = %d, want %d", got, flood)
+	}
+	kept := rec.AnonymousKept()
+	t.Logf("%d of %d anonymous exchanges kept; %d descriptors open", kept, flood, before)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	files, _ := filepath.Glob(filepath.Join(dir, record.AnonymousDir, "*"))
+	if len(files) != 1 {
+		t.Fatalf("anonymous files %v, want one", files)
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > maxBytes || len(raw) < maxBytes/2 {
+		t.Errorf("the anonymous file holds %d bytes, want at most %d and near it", len(raw), maxBytes)
+	}
+	for _, secret := range []string{tokenDefault, tokenAcme, password, "-Kp2distinctive"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the anonymous file holds the secret %q", secret)
+		}
+	}
+	anon, err := record.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(anon.Entries) != kept || kept == 0 || kept == flood {
+		t.Errorf("%d entries in the anonymous file, AnonymousKept() %d; want them equal, and some but not all of %d", len(anon.Entries), kept, flood)
+	}
+	for _, e := range anon.Entries {
+		if e.Tenant != "" || e.Response.Status != http.StatusUnauthorized || len(e.Request.Body) > maxBody || len(e.Response.Body) > maxBody {
+			t.Fatalf("anonymous entry %d: tenant %q, status %d, bodies of %d and %d bytes; want no tenant, 401, at most %d",
+				e.Seq, e.Tenant, e.Response.Status, len(e.Request.Body), len(e.Response.Body), maxBody)
+		}
+		if got := e.Request.Header.Get("Authorization"); got != "" && got != "Bearer [REDACTED]" {
+			t.Fatalf("anonymous entry %d: Authorization %q", e.Seq, got)
+		}
+	}
+	recs, err := record.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Tenant != "acme" || len(recs[0].Entries) != flood/1000 {
+		t.Fatalf("recordings: %d, want acme's alone with its %d exchanges", len(recs), flood/1000)
 	}
 }
 

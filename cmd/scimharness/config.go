@@ -29,7 +29,7 @@ import (
 //	  - id: acme                 # served at /t/acme/scim/v2; "default" is /scim/v2
 //	    tokens: ["s3cret"]       # read once, kept only as hashes
 //	    token_sha256: ["9f86…"]  # or give the hashes: no secret in the file
-//	    profile: humbol          # service-provider profile; default --profile, else strict
+//	    profile: humbol          # service-provider profile; default --profile, else strict (re-read while serving)
 //
 // Huddle and Board tenants take more (see the docs of huddle.New and
 // board.New, packages server/provider/…):
@@ -184,11 +184,16 @@ func (tc tenantConfig) hasSettings() bool {
 // readFileConfig reads and decodes the --config file; unknown keys are
 // errors, so a misspelt key is not silently ignored.
 func readFileConfig(path string) (fileConfig, error) {
-	var fc fileConfig
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return fc, fmt.Errorf("--config: %v", err)
+		return fileConfig{}, fmt.Errorf("--config: %v", err)
 	}
+	return parseFileConfig(path, raw)
+}
+
+// parseFileConfig decodes raw, the content of the --config file at path.
+func parseFileConfig(path string, raw []byte) (fileConfig, error) {
+	var fc fileConfig
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
@@ -218,16 +223,24 @@ func readFileConfig(path string) (fileConfig, error) {
 // strict RFC behaviour (nil). Names are checked here, so a typo stops the
 // server at start rather than serving the wrong behaviour.
 func loadProfiles(def, path string) (*provider.Map, error) {
+	var fc fileConfig
+	if path != "" {
+		var err error
+		if fc, err = readFileConfig(path); err != nil {
+			return nil, err
+		}
+	}
+	return profilesOf(def, path, fc)
+}
+
+// profilesOf is loadProfiles of the decoded file fc.
+func profilesOf(def, path string, fc fileConfig) (*provider.Map, error) {
 	dp, err := builtin.ByName(def)
 	if err != nil {
 		return nil, fmt.Errorf("--profile: %v", err)
 	}
 	per := map[string]*provider.Provider{}
 	if path != "" {
-		fc, err := readFileConfig(path)
-		if err != nil {
-			return nil, err
-		}
 		for _, tc := range fc.Tenants {
 			if tc.Profile == "" && tc.hasSettings() {
 				tc.Profile = def // actors, clients… go with --profile
@@ -256,6 +269,18 @@ func loadProfiles(def, path string) (*provider.Map, error) {
 // the config file. A server nobody can call is a mistake, so at least one
 // token is required.
 func loadTenants(token, path string) (*server.Tenants, error) {
+	var fc fileConfig
+	if path != "" {
+		var err error
+		if fc, err = readFileConfig(path); err != nil {
+			return nil, err
+		}
+	}
+	return tenantsOf(token, path, fc)
+}
+
+// tenantsOf is loadTenants of the decoded file fc.
+func tenantsOf(token, path string, fc fileConfig) (*server.Tenants, error) {
 	t := server.NewTenants()
 	n := 0
 	if token != "" {
@@ -265,10 +290,6 @@ func loadTenants(token, path string) (*server.Tenants, error) {
 		n++
 	}
 	if path != "" {
-		fc, err := readFileConfig(path)
-		if err != nil {
-			return nil, err
-		}
 		for i, tc := range fc.Tenants {
 			if tc.ID == "" {
 				return nil, fmt.Errorf("--config %s: tenant %d has no id", path, i+1)
@@ -317,17 +338,26 @@ func loadTenants(token, path string) (*server.Tenants, error) {
 // configPoll is how often serve looks at its --config file for changes.
 const configPoll = time.Second
 
-// watchConfig applies changes of the --config file's tokens to the running
-// server until ctx ends, so `scimharness token create/revoke` takes effect
-// without a restart, on every replica that reads the file. The file is read
-// every configPoll (it is small; token create/revoke replace it by a
-// rename, which a content comparison sees whatever the clock's resolution).
-// A file that does not load is refused as a whole: the old tokens stay, and
-// the error is logged in the file's own terms. Each change is logged as
-// counts per tenant, never a token or its hash. Profiles and their settings
-// (actors' permissions, clients) are read at start only.
-func watchConfig(ctx context.Context, token, path string, tenants *server.Tenants, addSecret func(string), logger *slog.Logger) {
-	last, _ := os.ReadFile(path) // what serve loaded at start
+// watchConfig applies changes of the --config file to the running server
+// until ctx ends: tokens, so `scimharness token create/revoke` takes effect
+// without a restart on every replica that reads the file, and each tenant's
+// profile with its settings (actors' permissions, clients, Board's
+// permission groups…), for the requests that start after the change. The
+// file is read every configPoll (it is small; token create/revoke replace
+// it by a rename, which a content comparison sees whatever the clock's
+// resolution). A file that does not load is refused as a whole: the old
+// tokens and profiles stay, and the error is logged once in the file's own
+// terms. A profile change the server cannot apply running (a profile with
+// routes or base paths it was not started with: server.SetProviders) is
+// refused alone, logged once per version of the file; the tokens of that
+// version are applied. Each change is logged as counts per tenant and
+// profile names, never a token or its hash.
+func watchConfig(ctx context.Context, w configWatch) {
+	last, _ := os.ReadFile(w.path) // what serve loaded at start
+	applied := map[string]string{}
+	if fc, err := parseFileConfig(w.path, last); err == nil {
+		applied = profileKeys(w.profile, fc)
+	}
 	refused := false
 	t := time.NewTicker(configPoll)
 	defer t.Stop()
@@ -337,32 +367,108 @@ func watchConfig(ctx context.Context, token, path string, tenants *server.Tenant
 			return
 		case <-t.C:
 		}
-		raw, err := os.ReadFile(path)
+		raw, err := os.ReadFile(w.path)
 		if err == nil && bytes.Equal(raw, last) {
 			continue
 		}
-		next, err := loadTenants(token, path)
+		var (
+			fc       fileConfig
+			next     *server.Tenants
+			profiles *provider.Map
+		)
+		if err != nil {
+			err = fmt.Errorf("--config: %v", err)
+		} else if fc, err = parseFileConfig(w.path, raw); err == nil {
+			if next, err = tenantsOf(w.token, w.path, fc); err == nil {
+				profiles, err = profilesOf(w.profile, w.path, fc)
+			}
+		}
 		if err != nil {
 			if !refused { // once per broken version, not every second
-				logger.Error("config not reloaded: keeping the tokens in use", "config", path, "err", err)
+				w.logger.Error("config not reloaded: keeping the tokens and profiles in use", "config", w.path, "err", err)
 			}
 			refused, last = true, raw
 			continue
 		}
 		refused, last = false, raw
-		if addSecret != nil {
-			for _, s := range literalSecrets(token, path) {
-				addSecret(s)
+		if w.addSecret != nil {
+			w.addSecret(w.token)
+			for _, tc := range fc.Tenants {
+				for _, s := range tc.Tokens {
+					w.addSecret(s)
+				}
 			}
 		}
-		changes := tenants.Replace(next)
-		if len(changes) == 0 {
-			logger.Info("config reloaded: no token changed", "config", path)
+		changes := w.tenants.Replace(next)
+		keys := profileKeys(w.profile, fc)
+		if len(changes) == 0 && maps.Equal(keys, applied) {
+			w.logger.Info("config reloaded: no token or profile changed", "config", w.path)
 		}
 		for _, id := range slices.Sorted(maps.Keys(changes)) {
-			logger.Info("config reloaded", "config", path, "tenant", id, "tokens_added", changes[id].Added, "tokens_revoked", changes[id].Removed)
+			w.logger.Info("config reloaded", "config", w.path, "tenant", id, "tokens_added", changes[id].Added, "tokens_revoked", changes[id].Removed)
+		}
+		if maps.Equal(keys, applied) {
+			continue // the providers in use stay, and the tenants they seeded
+		}
+		if err := w.setProviders(profiles); err != nil {
+			w.logger.Error("config profiles not reloaded: keeping the profiles in use", "config", w.path, "err", err)
+			continue
+		}
+		for _, id := range changedKeys(applied, keys) {
+			name := "strict"
+			if p := profiles.Of(id); p != nil {
+				name = p.Name
+			}
+			w.logger.Info("config reloaded: profile", "config", w.path, "tenant", id, "profile", name)
+		}
+		applied = keys
+	}
+}
+
+// configWatch is what watchConfig applies a changed --config file to.
+type configWatch struct {
+	token, profile, path string // --token, --profile, --config
+	tenants              *server.Tenants
+	setProviders         func(*provider.Map) error // server.SetProviders
+	addSecret            func(string)              // the recorder's, or nil
+	logger               *slog.Logger
+}
+
+// profileKeys is, per tenant of fc with a profile or settings, what its
+// provider is built from (the profile name, def when not given, and the
+// settings), as a string to compare: equal keys, the same provider. Tokens
+// are left out (they are the tenant table's); the keys hold the settings'
+// hashes and are never logged.
+func profileKeys(def string, fc fileConfig) map[string]string {
+	out := map[string]string{}
+	for _, tc := range fc.Tenants {
+		if tc.Profile == "" && tc.hasSettings() {
+			tc.Profile = def
+		}
+		if tc.Profile == "" {
+			continue
+		}
+		tc.Tokens, tc.TokenSHA256 = nil, nil
+		out[tc.ID] = fmt.Sprintf("%#v", tc)
+	}
+	return out
+}
+
+// changedKeys are the tenants whose key differs between a and b, sorted.
+func changedKeys(a, b map[string]string) []string {
+	var out []string
+	for id := range a {
+		if a[id] != b[id] {
+			out = append(out, id)
 		}
 	}
+	for id := range b {
+		if _, ok := a[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // grants are the permissions the config's booleans give: Huddle's

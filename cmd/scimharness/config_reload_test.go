@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,87 @@ func TestServeReloadsTokens(t *testing.T) {
 	}
 	for _, tok := range []string{first, second} {
 		if strings.Contains(logs, tok) {
+			t.Errorf("a token reached the log:\n%s", logs)
+		}
+	}
+}
+
+// TestServeReloadsProfiles: a tenant's profile in --config changes on a
+// running serve for the requests after the change, as its tokens do; a
+// file naming an unknown profile is refused as a whole (the profile in
+// use stays, one log line says why); a profile that needs routes the
+// server was not started with (Huddle's /people/companies/…) is refused
+// alone, the tokens of that file applied.
+func TestServeReloadsProfiles(t *testing.T) {
+	const tok, tok2 = "reload-acme-Tok-7f3e9a1c", "reload-acme-Tok2-b4d2e8f0"
+	cfg := filepath.Join(t.TempDir(), "tenants.yaml")
+	write := func(profile string, tokens ...string) {
+		t.Helper()
+		y := "tenants:\n  - id: acme\n    tokens: [\"" + strings.Join(tokens, `", "`) + "\"]\n"
+		if profile != "" {
+			y += "    profile: " + profile + "\n"
+		}
+		if err := os.WriteFile(cfg, []byte(y), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("", tok)
+	root, stop := startRecordingServe(t, []string{"--config", cfg}, noEnv)
+	n := 0
+	// noEmails creates a user without emails: 201 on the strict profile,
+	// 400 on Holaspirit's, which requires one.
+	noEmails := func(token string) int {
+		n++
+		return do(t, "POST", root+"/t/acme/scim/v2/Users", token, nil,
+			`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u`+strconv.Itoa(n)+`@example.com"}`)
+	}
+	within := func(want int, f func() int) int {
+		t.Helper()
+		var got int
+		for end := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if got = f(); got == want || time.Now().After(end) {
+				return got
+			}
+		}
+	}
+	if got := noEmails(tok); got != http.StatusCreated {
+		t.Fatalf("strict at start: a user without emails: %d, want 201", got)
+	}
+
+	write("holaspirit", tok)
+	if got := within(http.StatusBadRequest, func() int { return noEmails(tok) }); got != http.StatusBadRequest {
+		t.Fatalf("after the profile became holaspirit: a user without emails: %d after 5 s, want 400", got)
+	}
+
+	write("nosuch", tok)
+	time.Sleep(3 * configPoll)
+	if got := noEmails(tok); got != http.StatusBadRequest {
+		t.Fatalf("after a config naming an unknown profile: %d, want 400 (holaspirit kept)", got)
+	}
+
+	write("huddle", tok, tok2)
+	if got := within(http.StatusCreated, func() int { return noEmails(tok2) }); got == http.StatusUnauthorized {
+		t.Fatalf("the token added with a profile the server cannot apply running: 401, want it applied")
+	}
+	if got := noEmails(tok); got != http.StatusBadRequest {
+		t.Fatalf("after a config whose profile needs a restart: %d, want 400 (holaspirit kept)", got)
+	}
+	logs := stop()
+	for _, want := range []string{
+		"config reloaded: profile", "tenant=acme profile=holaspirit",
+		"config not reloaded: keeping the tokens and profiles in use", `profile \"nosuch\"`,
+		"config profiles not reloaded: keeping the profiles in use", "/people/companies/{tenant}/users", "restart",
+		"tokens_added=1",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs)
+		}
+	}
+	if c := strings.Count(logs, "config not reloaded"); c != 1 {
+		t.Errorf("%d lines say the config was not reloaded, want 1 for the one broken version:\n%s", c, logs)
+	}
+	for _, s := range []string{tok, tok2} {
+		if strings.Contains(logs, s) {
 			t.Errorf("a token reached the log:\n%s", logs)
 		}
 	}

@@ -31,9 +31,12 @@ const serveHelp = `Usage: scimharness serve [flags]
 
 Runs the reference SCIM 2.0 server. The default tenant is served at
 http://ADDR/scim/v2 with the bearer token of --token (or SCIM_TOKEN); more
-tenants, each at /t/{tenant}/scim/v2, come from --config. Its tokens are
-re-read when the file changes (scimharness token create/revoke), without a
-restart; a file that does not load is refused and logged.
+tenants, each at /t/{tenant}/scim/v2, come from --config. Its tokens and
+the tenants' profiles and their settings are re-read when the file changes
+(scimharness token create/revoke), without a restart, for the requests after
+the change; a file that does not load is refused and logged, and so is a
+profile whose own routes or base paths (huddle's, board's) the server was not
+started with: that one needs a restart.
 
 Providers: every tenant behaves as a strict RFC 7643/7644 server unless it has
 a service-provider profile (--profile for all tenants, or "profile:" per tenant
@@ -103,7 +106,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	// may hold a password. serve reads SCIM_DATABASE_URL after parsing.
 	fs.StringVar(&c.profile, "profile", "strict", "service-provider profile of tenants without a profile: key in --config: "+strings.Join(builtin.Names(), ", "))
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL to keep resources in, e.g. postgres://user:pass@host:5432/db (default $SCIM_DATABASE_URL; in memory if neither)")
-	fs.StringVar(&c.recordDir, "record", "", "record every exchange the server authenticated (redacted: no tokens, cookies or passwords; bodies up to --max-body-bytes) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay; requests without a valid token are counted, not recorded")
+	fs.StringVar(&c.recordDir, "record", "", "record every exchange the server authenticated (redacted: no tokens, cookies or passwords; bodies up to --max-body-bytes) as JSON lines in this directory, one file per tenant per run, for scimharness certify and replay; requests without a valid token are counted, and the first of them (up to 4 MiB) kept apart in one file, anonymous/{run}.jsonl, which certify and replay do not read")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-limit-burst", 0, "requests a tenant may make at once under --rate-limit (default: the rate, rounded up)")
 	fs.BoolVar(&c.inspect, "inspect", false, "serve a live inspector at /_harness/ on the same listener: each tenant's requests as they arrive, graded by the certify rules, shown to whoever has that tenant's token (off by default, also with --record)")
@@ -207,7 +210,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 			if err := rec.Close(); err != nil {
 				logger.Error("recording", "err", err)
 			}
-			logger.Info("recording closed", "dir", c.recordDir, "not_recorded_without_valid_token", rec.Anonymous(), "dropped", rec.Dropped())
+			logger.Info("recording closed", "dir", c.recordDir, "without_valid_token", rec.Anonymous(), "without_valid_token_kept", rec.AnonymousKept(), "dropped", rec.Dropped())
 		}()
 		logger.Info("recording exchanges", "dir", c.recordDir)
 	case insp != nil:
@@ -245,7 +248,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	logTenants(logger, c, profiles)
 	if c.configFile != "" {
-		go watchConfig(ctx, c.token, c.configFile, tenants, issued, logger)
+		go watchConfig(ctx, configWatch{token: c.token, profile: c.profile, path: c.configFile,
+			tenants: tenants, setProviders: srv.SetProviders, addSecret: issued, logger: logger})
 	}
 	if c.bug != "" {
 		logger.Warn("serving with a deliberate bug, for testing the harness", "bug", c.bug)

@@ -272,8 +272,8 @@ func compile(e filter.Expr, rt *schema.ResourceType) (filter.Matcher, error) {
 }
 
 func hasIDSet(e filter.Expr) bool {
-	if ids, ok := store.IDSet(e); ok {
-		return len(ids) > 1
+	if store.IsIDSet(e) {
+		return true
 	}
 	switch x := filter.Value(e).(type) {
 	case filter.And:
@@ -289,7 +289,8 @@ func hasIDSet(e filter.Expr) bool {
 // withIDSets compiles e, which filter.Compile has accepted, with the
 // matcher's own and/or/not composition and a set lookup for each id set.
 func withIDSets(e filter.Expr, rt *schema.ResourceType) filter.Matcher {
-	if ids, ok := store.IDSet(e); ok && len(ids) > 1 {
+	if store.IsIDSet(e) {
+		ids, _ := store.IDSet(e)
 		set := make(map[string]struct{}, len(ids))
 		for _, id := range ids {
 			set[id] = struct{}{}

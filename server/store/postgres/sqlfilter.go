@@ -203,7 +203,8 @@ func (q *sqlQuery) cond(e filter.Expr, sc scope, depth int) (string, bool) {
 	if depth > maxNesting {
 		return "TRUE", false
 	}
-	if ids, ok := store.IDSet(e); ok && len(ids) > 1 && sc.rt != nil {
+	if sc.rt != nil && store.IsIDSet(e) {
+		ids, _ := store.IDSet(e)
 		return q.idIn(ids), true
 	}
 	switch x := filter.Value(e).(type) {
