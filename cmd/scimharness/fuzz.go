@@ -17,9 +17,12 @@ import (
 const fuzzHelp = `Usage: scimharness fuzz [--url URL [--token TOKEN]] [flags]
 
 Differential fuzzing: seeds the server under test and an in-process
-reference server with the same generated users, sends both the same random
-but valid requests (filters with and/or/not, value paths and case variants;
-sorted pages; attributes/excludedAttributes; PATCH sequences), and stops at
+reference server with the same generated users (and groups with them as
+members, when the server declares Groups), sends both the same random but
+valid requests (filters with and/or/not, value paths and case variants;
+sorted pages; attributes/excludedAttributes; PATCH sequences on users and
+on groups' members, each read back; members compared as a set of users,
+ids mapped between the sides), and stops at
 the first answer on which they disagree. The disagreement is shrunk to the
 smallest request (or PATCH sequence) and then the smallest set of users
 that still disagree, and printed with the users' POST bodies, the request,
@@ -112,7 +115,7 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	started := time.Now()
 	res, err := differential.Run(ctx, differential.Config{
 		Target: tg.Client, Reference: ref.Client,
-		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch),
+		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch), Groups: tg.Supports(sutarget.Groups),
 		Seed: *seed, Requests: *requests, Duration: *duration, Users: *users, Prefix: cfg.Prefix,
 		Progress: func(done, total int) {
 			if done%1000 == 0 {

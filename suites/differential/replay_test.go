@@ -12,9 +12,10 @@ import (
 // loaded, replays under another prefix clean against the reference server
 // and fails against the bug — a fixed bug stays fixed, and the saved case
 // is no false alarm. One bug per kind of case: a filter, a sorted page, a
-// page, a projection, a PATCH, a create.
+// page, a projection, a PATCH, a create, and a PATCH of a group (whose
+// case creates users and a group naming them by placeholder).
 func TestSavedCaseReplays(t *testing.T) {
-	for _, name := range []string{"ignores-not", "ignores-sort-order", "zero-based-start-index", "ignores-attributes", "add-replaces-multivalued", "lowercases-username"} {
+	for _, name := range []string{"ignores-not", "ignores-sort-order", "zero-based-start-index", "ignores-attributes", "add-replaces-multivalued", "lowercases-username", "remove-members-wipes-all"} {
 		t.Run(name, func(t *testing.T) {
 			bug, _ := broken.ByName(name)
 			target := serve(t, &bug)
