@@ -11,12 +11,13 @@
 // in the oracle or in this generator.
 //
 // Answers are compared, not bytes: the status class; for lists the set of
-// resources (by userName) and totalResults, and for sorted pages the
-// sequence of sort keys (ties may legally come in any order); for reads the
-// resource with what the RFC leaves open normalised away (id, meta,
-// schemas, element order of multi-valued attributes, empty versus absent).
-// Only features the target declares in /ServiceProviderConfig are
-// generated.
+// resources (by userName, groups by displayName) and totalResults, and for
+// sorted pages the sequence of sort keys (ties may legally come in any
+// order); for reads the resource with what the RFC leaves open normalised
+// away (id, meta, schemas, element order of multi-valued attributes, empty
+// versus absent; a group's members are the set of the run's resources they
+// point to). Only features the target declares in /ServiceProviderConfig
+// (and Group, in /ResourceTypes) are generated.
 package differential
 
 import (

@@ -22,8 +22,8 @@ func Load(path string) (*Disagreement, error) {
 	if err := json.Unmarshal(b, &d); err != nil {
 		return nil, fmt.Errorf("%s: not a saved case: %w", path, err)
 	}
-	if d.Prefix == "" || len(d.Users)+len(d.Requests) == 0 {
-		return nil, fmt.Errorf("%s: not a saved case: no prefix, users or requests", path)
+	if d.Prefix == "" || len(d.Users)+len(d.Groups)+len(d.Requests) == 0 {
+		return nil, fmt.Errorf("%s: not a saved case: no prefix, users, groups or requests", path)
 	}
 	return &d, nil
 }

@@ -56,15 +56,26 @@ func TestSavedCaseReplays(t *testing.T) {
 	}
 }
 
-// TestLoadRefusesWhatIsNotACase: a file without users or requests is not
-// replayed as an empty pass.
+// TestLoadRefusesWhatIsNotACase: a file without users, groups or requests
+// is not replayed as an empty pass; a group-create case (one group, no
+// member, no request) is a case.
 func TestLoadRefusesWhatIsNotACase(t *testing.T) {
-	d := &differential.Disagreement{Kind: "filter", Prefix: "x"}
-	p, err := d.Save(t.TempDir(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := differential.Load(p); err == nil {
-		t.Error("an empty case loaded")
+	for _, tc := range []struct {
+		name string
+		d    differential.Disagreement
+		ok   bool
+	}{
+		{"empty", differential.Disagreement{Kind: "filter", Prefix: "x"}, false},
+		{"a group alone", differential.Disagreement{Kind: "group-create", Prefix: "x", Groups: []map[string]any{{"displayName": "x-G"}}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := tc.d.Save(t.TempDir(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := differential.Load(p); (err == nil) != tc.ok {
+				t.Errorf("loaded: %v, want %v (%v)", err == nil, tc.ok, err)
+			}
+		})
 	}
 }
