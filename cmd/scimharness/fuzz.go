@@ -32,9 +32,9 @@ reference server is fuzzed against itself: a disagreement there is a bug of
 the harness. Everything created carries the run prefix and is deleted.
 
 With --replay DIR it fuzzes nothing: each case saved there by --save is
-replayed — its users created under this run's prefix, its requests sent,
-each answer judged against what the reference answered when the case was
-saved — and deleted again; a case the in-process reference no longer
+replayed — its users and groups created under this run's prefix, its
+requests sent, each answer judged against what the reference answered
+when the case was saved — and deleted again; a case the in-process reference no longer
 answers as saved is reported stale, not failed.
 
 Exit status: 0 no disagreement (every case passes), 1 a disagreement (a

@@ -51,15 +51,44 @@ func run(t *testing.T, target *client.Client, seed uint64, requests int) (*diffe
 
 // TestReferenceAgreesWithItself is the engine's own proof: the oracle
 // against a second copy of itself disagrees on nothing. A disagreement here
-// is a bug in the reference server or in the generator.
+// is a bug in the reference server or in the generator. The group traffic
+// is part of it: each run lists, filters, reads and PATCHes groups.
 func TestReferenceAgreesWithItself(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
-		res, _ := run(t, serve(t, nil), seed, 300)
+		h, err := broken.Handler(nil, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		groupTraffic := map[string]int{}
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, rest, ok := strings.Cut(r.URL.Path, "/Groups"); ok {
+				key := r.Method + " /Groups"
+				if rest != "" {
+					key += "/{id}"
+				}
+				mu.Lock()
+				groupTraffic[key]++
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, r)
+		}))
+		c, err := client.New(client.Config{BaseURL: ts.URL + "/scim/v2", Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := run(t, c, seed, 300)
+		ts.Close()
 		if res.Disagreement != nil {
 			t.Fatalf("seed %d: the reference disagrees with itself:\n%s", seed, res.Disagreement.Format("http://reference/scim/v2"))
 		}
 		if res.Requests != 300 {
 			t.Fatalf("seed %d: %d requests compared, want 300", seed, res.Requests)
+		}
+		for _, want := range []string{"POST /Groups", "GET /Groups", "GET /Groups/{id}", "PATCH /Groups/{id}", "DELETE /Groups/{id}"} {
+			if groupTraffic[want] == 0 {
+				t.Errorf("seed %d: no %s request on /Groups: %v", seed, want, groupTraffic)
+			}
 		}
 	}
 }
