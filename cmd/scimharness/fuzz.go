@@ -34,8 +34,8 @@ the harness. Everything created carries the run prefix and is deleted.
 With --replay DIR it fuzzes nothing: each case saved there by --save is
 replayed — its users and groups created under this run's prefix, its
 requests sent, each answer judged against what the reference answered
-when the case was saved — and deleted again; a case the in-process reference no longer
-answers as saved is reported stale, not failed.
+when the case was saved — and deleted again; a case the in-process
+reference no longer answers as saved is reported stale, not failed.
 
 Exit status: 0 no disagreement (every case passes), 1 a disagreement (a
 case fails), 2 bad usage, an unreachable target or a case that cannot be
