@@ -17,9 +17,12 @@ import (
 const fuzzHelp = `Usage: scimharness fuzz [--url URL [--token TOKEN]] [flags]
 
 Differential fuzzing: seeds the server under test and an in-process
-reference server with the same generated users, sends both the same random
-but valid requests (filters with and/or/not, value paths and case variants;
-sorted pages; attributes/excludedAttributes; PATCH sequences), and stops at
+reference server with the same generated users (and groups with them as
+members, when the server declares Groups), sends both the same random but
+valid requests (filters with and/or/not, value paths and case variants;
+sorted pages; attributes/excludedAttributes; PATCH sequences on users and
+on groups' members, each read back; members compared as a set of users,
+ids mapped between the sides), and stops at
 the first answer on which they disagree. The disagreement is shrunk to the
 smallest request (or PATCH sequence) and then the smallest set of users
 that still disagree, and printed with the users' POST bodies, the request,
@@ -29,10 +32,10 @@ reference server is fuzzed against itself: a disagreement there is a bug of
 the harness. Everything created carries the run prefix and is deleted.
 
 With --replay DIR it fuzzes nothing: each case saved there by --save is
-replayed — its users created under this run's prefix, its requests sent,
-each answer judged against what the reference answered when the case was
-saved — and deleted again; a case the in-process reference no longer
-answers as saved is reported stale, not failed.
+replayed — its users and groups created under this run's prefix, its
+requests sent, each answer judged against what the reference answered
+when the case was saved — and deleted again; a case the in-process
+reference no longer answers as saved is reported stale, not failed.
 
 Exit status: 0 no disagreement (every case passes), 1 a disagreement (a
 case fails), 2 bad usage, an unreachable target or a case that cannot be
@@ -112,7 +115,7 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	started := time.Now()
 	res, err := differential.Run(ctx, differential.Config{
 		Target: tg.Client, Reference: ref.Client,
-		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch),
+		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch), Groups: tg.Supports(sutarget.Groups),
 		Seed: *seed, Requests: *requests, Duration: *duration, Users: *users, Prefix: cfg.Prefix,
 		Progress: func(done, total int) {
 			if done%1000 == 0 {

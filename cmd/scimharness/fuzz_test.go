@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -65,6 +67,45 @@ func TestFuzzReplayUsage(t *testing.T) {
 			code, _, errOut := runFuzz(t, tc.args...)
 			if code != exitUsage || !strings.Contains(errOut, tc.want) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, exitUsage, tc.want)
+			}
+		})
+	}
+}
+
+// TestFuzzGroupsWhenDeclared: the reference server declares Group in
+// /ResourceTypes, so group traffic is generated and a bug of group member
+// removal is found (exit 1, a group-patch case); a server whose
+// /ResourceTypes declares no Group is sent no group request, and the same
+// bug goes unseen (exit 0).
+func TestFuzzGroupsWhenDeclared(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		declared bool
+		code     int
+		want     string
+	}{
+		{"declared", true, exitFail, "disagreement (group-patch"},
+		{"not declared", false, exitOK, "pass: 500 requests"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var groupRequests atomic.Int32
+			bug := handler(t, "remove-members-wipes-all")
+			tg := newTarget(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/ResourceTypes") && !tc.declared:
+					http.NotFound(w, r)
+					return
+				case strings.Contains(r.URL.Path, "/Groups"):
+					groupRequests.Add(1)
+				}
+				bug.ServeHTTP(w, r)
+			}))
+			code, out, errOut := runFuzz(t, "--url", tg.base(), "--token", testToken, "--seed", "7", "--requests", "500")
+			if code != tc.code || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d (want %d), %q in output?\n%s\n%s", code, tc.code, tc.want, out, errOut)
+			}
+			if n := groupRequests.Load(); (n > 0) != tc.declared {
+				t.Errorf("%d group requests sent; Group declared: %v", n, tc.declared)
 			}
 		})
 	}

@@ -8,5 +8,9 @@
 //
 // Ginkgo's --junit-report and --json-report work as usual; with
 // SCIM_REPORT_DIR the suite also writes the certification report
-// (results.yaml, report.html) there.
+// (results.yaml, report.html) there. With SCIM_FUZZ_CASES=DIR it also
+// replays each case `scimharness fuzz --save DIR` wrote (one spec per
+// file, label fuzz-case; a case needing a feature the target does not
+// declare is skipped) and fails a case the target does not answer as the
+// reference did, naming the file, the request and the disagreement.
 package conformance

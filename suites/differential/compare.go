@@ -21,23 +21,47 @@ import (
 type listed struct {
 	ok    bool           // a ListResponse with a totalResults
 	Total int            `json:"totalResults"`
-	Names []string       `json:"userNames"`           // userNames of the page, in answer order
-	Docs  map[string]any `json:"resources,omitempty"` // userName → normalised resource
+	Names []string       `json:"userNames"`           // userNames (of groups: displayNames) of the page, in answer order
+	Docs  map[string]any `json:"resources,omitempty"` // name → normalised resource
 	Keys  []string       `json:"sortKeys,omitempty"`  // sort keys of the page, in order
 }
 
-// listRequest is a generated GET /Users: a filter (nil for none) scoped to
-// the run's users, and the other parameters (sortBy, sortOrder,
-// startIndex, count, attributes, excludedAttributes).
+// listRequest is a generated GET /Users (GET /Groups when groups): a
+// filter (nil for none) scoped to the run's resources, and the other
+// parameters (sortBy, sortOrder, startIndex, count, attributes,
+// excludedAttributes).
 type listRequest struct {
 	filter expr
 	params url.Values
+	groups bool
+}
+
+// with is lr with another filter and parameters.
+func (lr listRequest) with(f expr, p url.Values) listRequest {
+	return listRequest{f, p, lr.groups}
+}
+
+// endpoint, key: the path listed and the attribute its resources are
+// told apart by (and the run's scope is on).
+func (lr listRequest) endpoint() (string, string) {
+	if lr.groups {
+		return "/Groups", "displayName"
+	}
+	return "/Users", "userName"
 }
 
 func (lr listRequest) has(k string) bool { return lr.params.Get(k) != "" }
 
 // kind and clause name what the request exercises, from its parameters.
 func (lr listRequest) kind() (string, string) {
+	k, c := lr.userKind()
+	if lr.groups {
+		return "group-" + k, c + ", RFC 7643 §4.2"
+	}
+	return k, c
+}
+
+func (lr listRequest) userKind() (string, string) {
 	switch {
 	case lr.has("sortBy") && lr.has("startIndex"):
 		return "sort", "RFC 7644 §3.4.2.3 (sorting), RFC 7644 §3.4.2.4 (pagination)"
@@ -55,9 +79,9 @@ func (lr listRequest) kind() (string, string) {
 func (lr listRequest) smaller() []listRequest {
 	var out []listRequest
 	if lr.filter != nil {
-		out = append(out, listRequest{nil, lr.params})
+		out = append(out, lr.with(nil, lr.params))
 		for _, f := range lr.filter.smaller() {
-			out = append(out, listRequest{f, lr.params})
+			out = append(out, lr.with(f, lr.params))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(lr.params)) { // in one order: --seed reproduces the shrink too
@@ -66,7 +90,7 @@ func (lr listRequest) smaller() []listRequest {
 		if k == "sortBy" {
 			delete(p, "sortOrder")
 		}
-		out = append(out, listRequest{lr.filter, p})
+		out = append(out, lr.with(lr.filter, p))
 	}
 	// Smaller numbers: a smaller startIndex or count needs fewer users
 	// (the population is shrunk after the request).
@@ -78,7 +102,7 @@ func (lr listRequest) smaller() []listRequest {
 		if n, err := strconv.Atoi(lr.params.Get(k)); err == nil && n > small {
 			p := maps.Clone(lr.params)
 			p.Set(k, strconv.Itoa(small))
-			out = append(out, listRequest{lr.filter, p})
+			out = append(out, lr.with(lr.filter, p))
 		}
 	}
 	slices.SortStableFunc(out, func(a, b listRequest) int { return len(a.params) - len(b.params) })
@@ -90,14 +114,19 @@ func (r *run) request(lr listRequest) client.Request {
 	if lr.filter != nil {
 		f = lr.filter.String()
 	}
-	q := url.Values{"filter": {r.scope(f)}}
+	path, key := lr.endpoint()
+	n := len(r.users)
+	if lr.groups {
+		n = len(r.groups)
+	}
+	q := url.Values{"filter": {r.scopeBy(key, f)}}
 	for k, v := range lr.params {
 		q[k] = v
 	}
 	if q.Get("count") == "" {
-		q.Set("count", strconv.Itoa(len(r.users)+10)) // one page holds every user of the run
+		q.Set("count", strconv.Itoa(n+10)) // one page holds every resource of the run
 	}
-	return client.Request{Method: http.MethodGet, Path: "/Users", Query: q}
+	return client.Request{Method: http.MethodGet, Path: path, Query: q}
 }
 
 // compareList sends lr to both sides and compares the lists by what the
@@ -117,7 +146,8 @@ func (r *run) compareList(lr listRequest) (*Disagreement, error) {
 	}
 	kind, clause := lr.kind()
 	d := &Disagreement{Kind: kind, Clause: clause, Requests: []Sent{sent(req)}, Target: ta, Reference: ra}
-	tl, rl := readList(tdoc, req.Query), readList(rdoc, req.Query)
+	_, key := lr.endpoint()
+	tl, rl := readList(tdoc, req.Query, key, r.tgt.names()), readList(rdoc, req.Query, key, r.ref.names())
 	d.Requests[0].Expect = &Expected{Status: ra.Status}
 	if ra.Status/100 == 2 {
 		d.Requests[0].Expect.List = &rl
@@ -183,7 +213,11 @@ func judgeList(q url.Values, tStatus int, tl listed, rStatus int, rl listed) str
 	return ""
 }
 
-func readList(doc map[string]any, q url.Values) listed {
+// readList reads a list answer to the request of query q, telling its
+// resources apart by key (userName, displayName: listRequest.endpoint);
+// names maps the answering side's ids to the run's names (see
+// normaliseResource).
+func readList(doc map[string]any, q url.Values, key string, names map[string]string) listed {
 	sortKey := sortKeyOf(q.Get("sortBy"))
 	l := listed{Docs: map[string]any{}}
 	if doc == nil {
@@ -197,9 +231,9 @@ func readList(doc map[string]any, q url.Values) listed {
 	rs, _ := doc["Resources"].([]any)
 	for _, x := range rs {
 		m, _ := x.(map[string]any)
-		name := fmt.Sprint(lookup(m, "userName"))
+		name := fmt.Sprint(lookup(m, key))
 		l.Names = append(l.Names, name)
-		l.Docs[name] = normalise(m)
+		l.Docs[name] = normaliseResource(m, names)
 		if sortKey != nil {
 			l.Keys = append(l.Keys, sortKey(m))
 		}
@@ -258,6 +292,40 @@ func normalise(v any) any {
 	default:
 		return x
 	}
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+// normaliseResource is normalise after replacing a Group's members by the
+// names of the resources they point to, as names maps this side's ids
+// (RFC 7643 §4.2): the ids differ between the sides; $ref, display and
+// type are the server's to fill in or leave out; the members are a set —
+// the order is the server's and one member listed twice is one member.
+// An id the run did not create reads as "(another id)".
+func normaliseResource(doc map[string]any, names map[string]string) any {
+	if doc == nil {
+		return nil
+	}
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		if !strings.EqualFold(k, "members") {
+			out[k] = v
+			continue
+		}
+		var ms []any
+		for _, m := range asSlice(v) {
+			mm, _ := m.(map[string]any)
+			n, ok := names[fmt.Sprint(lookup(mm, "value"))]
+			if !ok {
+				n = "(another id)"
+			}
+			if !slices.Contains(ms, any(n)) {
+				ms = append(ms, n)
+			}
+		}
+		out[k] = ms
+	}
+	return normalise(out)
 }
 
 func canonical(v any) string {
@@ -443,7 +511,7 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 		d.Why = fmt.Sprintf("the target answered %d, the reference %d", ans[0].Status, ans[1].Status)
 		return d, nil
 	}
-	tn, rn := normalise(docs[0]), normalise(docs[1])
+	tn, rn := normaliseResource(docs[0], r.tgt.names()), normaliseResource(docs[1], r.ref.names())
 	d.Requests = append(d.Requests, Sent{Method: http.MethodGet, Path: "/Users/{id}", Expect: &Expected{Status: gets[1].Status, Resource: rn}})
 	if why := judgeResource(tn, rn); why != "" {
 		d.Why = why
@@ -527,9 +595,16 @@ func (r *run) onFreshCopy(userName string, ops []any) (*Disagreement, error) {
 	return r.comparePatch(u.UserName, ops, &req)
 }
 
-// cleanup deletes every user this run created, on both sides.
+// cleanup deletes every group and then every user this run created, on
+// both sides.
 func (r *run) cleanup() {
 	for _, s := range []*side{r.tgt, r.ref} {
+		for key, id := range s.gids {
+			a, _, err := s.send(r.ctx, client.Request{Method: http.MethodDelete, Path: "/Groups/" + id})
+			if err != nil || (a.Status != http.StatusNoContent && a.Status != http.StatusOK && a.Status != http.StatusNotFound) {
+				r.cleanupErrs = append(r.cleanupErrs, fmt.Sprintf("%s: group %s (%s): status %d %v", s.name, key, id, a.Status, err))
+			}
+		}
 		for name, id := range s.ids {
 			a, _, err := s.send(r.ctx, client.Request{Method: http.MethodDelete, Path: "/Users/" + id})
 			if err != nil || (a.Status != http.StatusNoContent && a.Status != http.StatusOK && a.Status != http.StatusNotFound) {

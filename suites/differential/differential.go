@@ -11,12 +11,13 @@
 // in the oracle or in this generator.
 //
 // Answers are compared, not bytes: the status class; for lists the set of
-// resources (by userName) and totalResults, and for sorted pages the
-// sequence of sort keys (ties may legally come in any order); for reads the
-// resource with what the RFC leaves open normalised away (id, meta,
-// schemas, element order of multi-valued attributes, empty versus absent).
-// Only features the target declares in /ServiceProviderConfig are
-// generated.
+// resources (by userName, groups by displayName) and totalResults, and for
+// sorted pages the sequence of sort keys (ties may legally come in any
+// order); for reads the resource with what the RFC leaves open normalised
+// away (id, meta, schemas, element order of multi-valued attributes, empty
+// versus absent; a group's members are the set of the run's resources they
+// point to). Only features the target declares in /ServiceProviderConfig
+// (and Group, in /ResourceTypes) are generated.
 package differential
 
 import (
@@ -26,6 +27,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"regexp"
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
@@ -37,16 +40,18 @@ type Config struct {
 	// of this run's yet. Both are seeded with the same population.
 	Target, Reference *client.Client
 	// Sort and Patch say whether the target declares those features (RFC
-	// 7643 §5); what it does not declare is not generated.
-	Sort, Patch bool
+	// 7643 §5), Groups whether its /ResourceTypes declares Group (RFC 7643
+	// §6); what it does not declare is not generated.
+	Sort, Patch, Groups bool
 	// Seed makes the run reproducible: the same seed, the same requests.
 	Seed uint64
 	// Requests bounds the run (default 200, unless Duration is set);
 	// Duration, if set, bounds it by time as well. Users is the population
-	// (default 12).
-	Requests, Users int
-	Duration        time.Duration
-	// Prefix starts every userName this run creates.
+	// (default 12); GroupCount the groups seeded when Groups is set
+	// (default 4), each with none to a few of the users as members.
+	Requests, Users, GroupCount int
+	Duration                    time.Duration
+	// Prefix starts every userName and group displayName this run creates.
 	Prefix string
 	// Progress, if set, is called after every request.
 	Progress func(done, total int)
@@ -66,17 +71,83 @@ type Result struct {
 // anything it generated (the reference refused its own population, say).
 var ErrSetup = errors.New("differential: set-up failed")
 
-// side is one server of the comparison with the ids of this run's users.
+// side is one server of the comparison with the ids of this run's users
+// and groups.
 type side struct {
 	name string
 	c    *client.Client
 	ids  map[string]string // userName → id
+	gids map[string]string // group key (its first displayName) → id
+}
+
+func newSide(name string, c *client.Client) *side {
+	return &side{name: name, c: c, ids: map[string]string{}, gids: map[string]string{}}
+}
+
+// placeholder is {id:NAME} in a generated request: the id this side gave
+// the user or group NAME. The two sides give different ids, so a request
+// that names a resource (a member to add, members.value eq …) is written
+// once, saved so, and resolved per side when sent.
+var placeholder = regexp.MustCompile(`\{id:([^{}]*)\}`)
+
+// resolve replaces the placeholders of s by this side's ids; one for a
+// resource it does not hold stays as is.
+func (s *side) resolve(str string) string {
+	return placeholder.ReplaceAllStringFunc(str, func(m string) string {
+		name := m[len("{id:") : len(m)-1]
+		if id, ok := s.ids[name]; ok {
+			return id
+		}
+		if id, ok := s.gids[name]; ok {
+			return id
+		}
+		return m
+	})
+}
+
+// resolveAny resolves the placeholders in every string of a JSON value.
+func (s *side) resolveAny(v any) any {
+	switch x := v.(type) {
+	case string:
+		return s.resolve(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = s.resolveAny(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = s.resolveAny(e)
+		}
+		return out
+	}
+	return v
+}
+
+// names maps this side's ids back to the names of the run's users and
+// groups: what members are compared by.
+func (s *side) names() map[string]string {
+	out := make(map[string]string, len(s.ids)+len(s.gids))
+	for n, id := range s.ids {
+		out[id] = n
+	}
+	for n, id := range s.gids {
+		out[id] = n
+	}
+	return out
 }
 
 type run struct {
-	cfg         Config
-	rnd         *rand.Rand
+	cfg Config
+	rnd *rand.Rand
+	// grnd generates the group traffic: a stream of its own, so that
+	// the users' traffic of a seed is the same with groups or without.
+	grnd        *rand.Rand
 	users       []user
+	groups      []group
+	renames     int // group renames so far: each new name is unique
 	tgt, ref    *side
 	fresh       int
 	adds        map[string]int // emails added to a user since its last removal
@@ -107,14 +178,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Users <= 0 {
 		cfg.Users = 12
 	}
+	if cfg.GroupCount <= 0 {
+		cfg.GroupCount = 4
+	}
 	r := &run{
 		cfg: cfg, ctx: ctx,
 		rnd:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5c1a)),
+		grnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x6a0b)),
 		adds: map[string]int{},
-		tgt:  &side{name: "target", c: cfg.Target, ids: map[string]string{}},
-		ref:  &side{name: "reference", c: cfg.Reference, ids: map[string]string{}},
+		tgt:  newSide("target", cfg.Target),
+		ref:  newSide("reference", cfg.Reference),
 	}
 	r.users = population(r.rnd, cfg.Prefix, cfg.Users)
+	if cfg.Groups {
+		r.groups = groupPopulation(r.grnd, cfg.Prefix, cfg.GroupCount, r.users)
+	}
 	res := &Result{}
 	defer func() {
 		// Cleanup runs even when ctx was cancelled: what was created goes.
@@ -154,10 +232,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// seed creates the population on both sides.
+// seed creates the population on both sides: the users, then the groups
+// that have them as members.
 func (r *run) seed() (*Disagreement, error) {
 	for _, u := range r.users {
 		if d, err := r.createBoth(u); err != nil || d != nil {
+			return d, err
+		}
+	}
+	for _, g := range r.groups {
+		if d, err := r.createGroupBoth(g); err != nil || d != nil {
 			return d, err
 		}
 	}
@@ -197,25 +281,60 @@ func (s *side) create(ctx context.Context, userName string, req client.Request) 
 	return a, nil
 }
 
+// createGroup POSTs a group and remembers its id under key.
+func (s *side) createGroup(ctx context.Context, key string, req client.Request) (Answer, error) {
+	a, doc, err := s.send(ctx, req)
+	if err != nil {
+		return a, err
+	}
+	if id, ok := doc["id"].(string); ok && a.Status/100 == 2 {
+		s.gids[key] = id
+	}
+	return a, nil
+}
+
 // remove deletes a user this run created; one the server cannot delete
 // stays listed for cleanup to try again.
 func (s *side) remove(ctx context.Context, userName string) error {
-	id, ok := s.ids[userName]
+	return s.delete(ctx, "/Users/", s.ids, userName)
+}
+
+// removeGroup deletes a group this run created, as remove a user.
+func (s *side) removeGroup(ctx context.Context, key string) error {
+	return s.delete(ctx, "/Groups/", s.gids, key)
+}
+
+func (s *side) delete(ctx context.Context, endpoint string, ids map[string]string, key string) error {
+	id, ok := ids[key]
 	if !ok {
 		return nil
 	}
-	a, _, err := s.send(ctx, client.Request{Method: http.MethodDelete, Path: "/Users/" + id})
+	a, _, err := s.send(ctx, client.Request{Method: http.MethodDelete, Path: endpoint + id})
 	if err != nil {
 		return err
 	}
 	if a.Status/100 == 2 || a.Status == http.StatusNotFound {
-		delete(s.ids, userName)
+		delete(ids, key)
 	}
 	return nil
 }
 
-// send sends one request and summarises the answer.
+// send sends one request, its placeholders resolved, and summarises the
+// answer.
 func (s *side) send(ctx context.Context, req client.Request) (Answer, map[string]any, error) {
+	req.Path = s.resolve(req.Path)
+	if len(req.Query) > 0 {
+		q := url.Values{}
+		for k, vs := range req.Query {
+			for _, v := range vs {
+				q.Add(k, s.resolve(v))
+			}
+		}
+		req.Query = q
+	}
+	if req.Body != nil {
+		req.Body = s.resolveAny(req.Body)
+	}
 	ex, err := s.c.Do(ctx, req)
 	if err != nil {
 		return Answer{}, nil, fmt.Errorf("differential: %s: %w", s.name, err)
@@ -230,6 +349,9 @@ func (s *side) send(ctx context.Context, req client.Request) (Answer, map[string
 
 // step generates one request (or PATCH sequence) and compares both answers.
 func (r *run) step() (*Disagreement, error) {
+	if len(r.groups) > 0 && r.grnd.IntN(4) == 0 {
+		return r.groupStep()
+	}
 	n := r.rnd.IntN(20)
 	switch {
 	case n < 3 && r.cfg.Patch:
@@ -249,8 +371,12 @@ func (r *run) step() (*Disagreement, error) {
 // other data can be compared. The scoped form is itself under test: a
 // server that mishandles it disagrees at once, and the shrinker then
 // reduces the generated part to nothing.
-func (r *run) scope(f string) string {
-	s := "userName sw " + literal(r.cfg.Prefix)
+func (r *run) scope(f string) string { return r.scopeBy("userName", f) }
+
+// scopeBy is scope over attr, which every resource of the run starts with
+// the prefix in (displayName for groups).
+func (r *run) scopeBy(attr, f string) string {
+	s := attr + " sw " + literal(r.cfg.Prefix)
 	if f == "" {
 		return s
 	}
@@ -292,5 +418,8 @@ func (r *run) shrinkList(lr listRequest, d *Disagreement) (*Disagreement, error)
 		}
 	}
 	d.Shrunk = true
+	if lr.groups {
+		return r.shrinkGroups(lr, d)
+	}
 	return r.shrinkPopulation(lr, d)
 }

@@ -37,7 +37,7 @@ func run(t *testing.T, target *client.Client, seed uint64, requests int) (*diffe
 	t.Helper()
 	ref := serve(t, nil)
 	res, err := differential.Run(context.Background(), differential.Config{
-		Target: target, Reference: ref, Sort: true, Patch: true,
+		Target: target, Reference: ref, Sort: true, Patch: true, Groups: true,
 		Seed: seed, Requests: requests, Prefix: "dt",
 	})
 	if err != nil {
@@ -51,15 +51,44 @@ func run(t *testing.T, target *client.Client, seed uint64, requests int) (*diffe
 
 // TestReferenceAgreesWithItself is the engine's own proof: the oracle
 // against a second copy of itself disagrees on nothing. A disagreement here
-// is a bug in the reference server or in the generator.
+// is a bug in the reference server or in the generator. The group traffic
+// is part of it: each run lists, filters, reads and PATCHes groups.
 func TestReferenceAgreesWithItself(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
-		res, _ := run(t, serve(t, nil), seed, 300)
+		h, err := broken.Handler(nil, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		groupTraffic := map[string]int{}
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, rest, ok := strings.Cut(r.URL.Path, "/Groups"); ok {
+				key := r.Method + " /Groups"
+				if rest != "" {
+					key += "/{id}"
+				}
+				mu.Lock()
+				groupTraffic[key]++
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, r)
+		}))
+		c, err := client.New(client.Config{BaseURL: ts.URL + "/scim/v2", Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := run(t, c, seed, 300)
+		ts.Close()
 		if res.Disagreement != nil {
 			t.Fatalf("seed %d: the reference disagrees with itself:\n%s", seed, res.Disagreement.Format("http://reference/scim/v2"))
 		}
 		if res.Requests != 300 {
 			t.Fatalf("seed %d: %d requests compared, want 300", seed, res.Requests)
+		}
+		for _, want := range []string{"POST /Groups", "GET /Groups", "GET /Groups/{id}", "PATCH /Groups/{id}", "DELETE /Groups/{id}"} {
+			if groupTraffic[want] == 0 {
+				t.Errorf("seed %d: no %s request on /Groups: %v", seed, want, groupTraffic)
+			}
 		}
 	}
 }
@@ -84,9 +113,10 @@ var fuzzBugs = []struct {
 	{"rejects-capitalised-ops", "§3.5.2", 2},
 	{"rejects-pathless-replace", "§3.5.2", 2},
 	{"add-replaces-multivalued", "§3.5.2", 2},
+	{"remove-members-wipes-all", "§3.5.2", 2},
 }
 
-// maxUsers bounds the population of a shrunk case.
+// maxUsers bounds the population of a shrunk case (users, and groups).
 const maxUsers = 3
 
 // TestFindsTheBugsOfTheCatalog runs a bounded fuzz against each deliberate
@@ -108,9 +138,9 @@ func TestFindsTheBugsOfTheCatalog(t *testing.T) {
 			if !d.Shrunk || len(d.Requests) > fb.requests {
 				t.Errorf("not shrunk to %d requests: %+v", fb.requests, d)
 			}
-			// Self-contained: it creates its own users, a few of them.
-			if len(d.Users) == 0 || len(d.Users) > maxUsers {
-				t.Errorf("the case creates %d users, want 1 to %d:\n%s", len(d.Users), maxUsers, d.Format("u"))
+			// Self-contained: it creates its own users or groups, a few.
+			if len(d.Users)+len(d.Groups) == 0 || len(d.Users) > maxUsers || len(d.Groups) > maxUsers {
+				t.Errorf("the case creates %d users and %d groups, want some, at most %d of each:\n%s", len(d.Users), len(d.Groups), maxUsers, d.Format("u"))
 			}
 			out := d.Format("http://target/scim/v2")
 			for _, want := range []string{"RFC 7644 " + fb.clause, "curl -sS -X", "$SCIM_TOKEN"} {
@@ -192,4 +222,69 @@ func TestFindsStaleTotalsWhileCreating(t *testing.T) {
 		t.Fatalf("a stale totalResults not found in %d requests: %+v", res.Requests, d)
 	}
 	t.Logf("found after %d requests:\n%s", res.Requests, d.Format("http://target/scim/v2"))
+}
+
+// membersVariant wraps a server so that every Group it answers lists its
+// members in reverse order, without $ref and type and with a display: all
+// the server's choice (RFC 7643 §4.2, §2.4: multi-valued attributes are
+// unordered).
+func membersVariant(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var doc map[string]any
+		if !strings.Contains(r.URL.Path, "/Groups") || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+			copyAnswer(w, rec, rec.Body.Bytes())
+			return
+		}
+		vary := func(g map[string]any) {
+			ms, _ := g["members"].([]any)
+			for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
+				ms[i], ms[j] = ms[j], ms[i]
+			}
+			for _, m := range ms {
+				mm := m.(map[string]any)
+				delete(mm, "$ref")
+				delete(mm, "type")
+				mm["display"] = "someone"
+			}
+		}
+		vary(doc)
+		rs, _ := doc["Resources"].([]any)
+		for _, x := range rs {
+			vary(x.(map[string]any))
+		}
+		b, _ := json.Marshal(doc)
+		copyAnswer(w, rec, b)
+	})
+}
+
+func copyAnswer(w http.ResponseWriter, rec *httptest.ResponseRecorder, body []byte) {
+	for k, v := range rec.Header() {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(body)
+}
+
+// TestGroupMembersComparedAsASet: members in another order, without $ref
+// or type, with a display, are the same members — no disagreement over a
+// run whose group traffic reads, filters, pages and PATCHes members.
+func TestGroupMembersComparedAsASet(t *testing.T) {
+	h, err := broken.Handler(nil, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(membersVariant(h))
+	t.Cleanup(ts.Close)
+	c, err := client.New(client.Config{BaseURL: ts.URL + "/scim/v2", Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := run(t, c, 5, 400)
+	if res.Disagreement != nil {
+		t.Fatalf("a legal variant of members disagrees:\n%s", res.Disagreement.Format("http://target/scim/v2"))
+	}
 }

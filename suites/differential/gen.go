@@ -134,8 +134,9 @@ func emailField(u user, f func(email) string) []string {
 
 // filters generates random filters over a population.
 type filters struct {
-	rnd   *rand.Rand
-	users []user
+	rnd    *rand.Rand
+	users  []user
+	groups []group
 }
 
 // next returns a filter of at most depth levels of and/or/not.
@@ -191,6 +192,11 @@ func (g *filters) valueFor(a attribute, op string) string {
 	for _, u := range g.users {
 		pool = append(pool, a.values(u)...)
 	}
+	return g.literalFor(pool, op)
+}
+
+// literalFor picks one of pool, cut to fit op, in a random case.
+func (g *filters) literalFor(pool []string, op string) string {
 	if len(pool) == 0 {
 		return "x"
 	}

@@ -126,7 +126,14 @@ func (r *run) shrinkPopulation(lr listRequest, d *Disagreement) (*Disagreement, 
 		d.Why += " (recreated on their own, the same users agree: the case needs the run's history)"
 		return d, nil
 	}
-	set, n := bodies, 2
+	return minimise(bodies, best, func(set []map[string]any) (*Disagreement, error) { return r.onUsers(lr, set) })
+}
+
+// minimise finds a small subset of set on which try still disagrees
+// (delta debugging, at most 64 tries) and returns try's disagreement on
+// it; best is try's disagreement on the whole set.
+func minimise(set []map[string]any, best *Disagreement, try func([]map[string]any) (*Disagreement, error)) (*Disagreement, error) {
+	n := 2
 	for tries := 0; len(set) > 1 && tries < 64; {
 		chunks := split(set, n)
 		candidates := chunks
@@ -138,7 +145,7 @@ func (r *run) shrinkPopulation(lr listRequest, d *Disagreement) (*Disagreement, 
 		progressed := false
 		for i, c := range candidates {
 			tries++
-			sd, err := r.onUsers(lr, c)
+			sd, err := try(c)
 			if err != nil {
 				return nil, err
 			}

@@ -22,14 +22,14 @@ func Load(path string) (*Disagreement, error) {
 	if err := json.Unmarshal(b, &d); err != nil {
 		return nil, fmt.Errorf("%s: not a saved case: %w", path, err)
 	}
-	if d.Prefix == "" || len(d.Users)+len(d.Requests) == 0 {
-		return nil, fmt.Errorf("%s: not a saved case: no prefix, users or requests", path)
+	if d.Prefix == "" || len(d.Users)+len(d.Groups)+len(d.Requests) == 0 {
+		return nil, fmt.Errorf("%s: not a saved case: no prefix, users, groups or requests", path)
 	}
 	return &d, nil
 }
 
-// Replay sends a saved case to c — its users created with prefix in place
-// of the case's, then its requests — and judges each answer against what
+// Replay sends a saved case to c — its users and then its groups created
+// with prefix in place of the case's, then its requests — and judges each answer against what
 // the reference answered when the case was found, by the comparison the
 // fuzzer uses (status class; totalResults, set or sort keys and resources
 // of a list; the resource read back). It deletes what it created, also
@@ -39,9 +39,14 @@ func Replay(ctx context.Context, c *client.Client, d *Disagreement, prefix strin
 	if err != nil {
 		return "", nil, err
 	}
-	s := &side{name: "server", c: c, ids: map[string]string{}}
+	s := newSide("server", c)
 	defer func() {
 		ctx := context.WithoutCancel(ctx)
+		for key := range s.gids {
+			if err := s.removeGroup(ctx, key); err != nil || s.gids[key] != "" {
+				cleanupErrs = append(cleanupErrs, fmt.Sprintf("group %s (%s): not deleted %v", key, s.gids[key], err))
+			}
+		}
 		for name := range s.ids {
 			if err := s.remove(ctx, name); err != nil || s.ids[name] != "" {
 				cleanupErrs = append(cleanupErrs, fmt.Sprintf("%s (%s): not deleted %v", name, s.ids[name], err))
@@ -62,6 +67,16 @@ func Replay(ctx context.Context, c *client.Client, d *Disagreement, prefix strin
 			first = s.ids[name]
 		}
 	}
+	for _, g := range d.Groups {
+		name, _ := g["displayName"].(string)
+		a, err := s.createGroup(ctx, name, client.Request{Method: http.MethodPost, Path: "/Groups", Body: g})
+		if err != nil {
+			return "", nil, err
+		}
+		if a.Status/100 != 2 {
+			return fmt.Sprintf("creating group %s: the server answered %d, the reference created it (RFC 7644 §3.3)", name, a.Status), nil, nil
+		}
+	}
 	for _, r := range d.Requests {
 		q, err := url.ParseQuery(r.Query)
 		if err != nil {
@@ -74,16 +89,23 @@ func Replay(ctx context.Context, c *client.Client, d *Disagreement, prefix strin
 		}
 		e := r.Expect
 		step := r.Method + " " + r.Path
+		if r.Query != "" {
+			step += "?" + unescape(r.Query)
+		}
+		key := "userName"
+		if strings.HasPrefix(r.Path, "/Groups") {
+			key = "displayName"
+		}
 		switch {
 		case e == nil:
 		case e.List != nil:
-			if why := judgeList(q, a.Status, readList(doc, q), e.Status, *e.List); why != "" {
+			if why := judgeList(q, a.Status, readList(doc, q, key, s.names()), e.Status, *e.List); why != "" {
 				return step + ": " + why, nil, nil
 			}
 		case a.Status/100 != e.Status/100:
 			return fmt.Sprintf("%s: the server answered %d, the reference %d", step, a.Status, e.Status), nil, nil
 		case r.Method == http.MethodGet && e.Status/100 == 2:
-			if why := judgeResource(normalise(doc), e.Resource); why != "" {
+			if why := judgeResource(normaliseResource(doc, s.names()), e.Resource); why != "" {
 				return step + ": " + why, nil, nil
 			}
 		}

@@ -12,9 +12,10 @@ import (
 // loaded, replays under another prefix clean against the reference server
 // and fails against the bug — a fixed bug stays fixed, and the saved case
 // is no false alarm. One bug per kind of case: a filter, a sorted page, a
-// page, a projection, a PATCH, a create.
+// page, a projection, a PATCH, a create, and a PATCH of a group (whose
+// case creates users and a group naming them by placeholder).
 func TestSavedCaseReplays(t *testing.T) {
-	for _, name := range []string{"ignores-not", "ignores-sort-order", "zero-based-start-index", "ignores-attributes", "add-replaces-multivalued", "lowercases-username"} {
+	for _, name := range []string{"ignores-not", "ignores-sort-order", "zero-based-start-index", "ignores-attributes", "add-replaces-multivalued", "lowercases-username", "remove-members-wipes-all"} {
 		t.Run(name, func(t *testing.T) {
 			bug, _ := broken.ByName(name)
 			target := serve(t, &bug)
@@ -55,15 +56,26 @@ func TestSavedCaseReplays(t *testing.T) {
 	}
 }
 
-// TestLoadRefusesWhatIsNotACase: a file without users or requests is not
-// replayed as an empty pass.
+// TestLoadRefusesWhatIsNotACase: a file without users, groups or requests
+// is not replayed as an empty pass; a group-create case (one group, no
+// member, no request) is a case.
 func TestLoadRefusesWhatIsNotACase(t *testing.T) {
-	d := &differential.Disagreement{Kind: "filter", Prefix: "x"}
-	p, err := d.Save(t.TempDir(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := differential.Load(p); err == nil {
-		t.Error("an empty case loaded")
+	for _, tc := range []struct {
+		name string
+		d    differential.Disagreement
+		ok   bool
+	}{
+		{"empty", differential.Disagreement{Kind: "filter", Prefix: "x"}, false},
+		{"a group alone", differential.Disagreement{Kind: "group-create", Prefix: "x", Groups: []map[string]any{{"displayName": "x-G"}}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := tc.d.Save(t.TempDir(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := differential.Load(p); (err == nil) != tc.ok {
+				t.Errorf("loaded: %v, want %v (%v)", err == nil, tc.ok, err)
+			}
+		})
 	}
 }

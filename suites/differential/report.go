@@ -20,7 +20,9 @@ import (
 // case that Replay sends to a server and judges by what the reference
 // answered.
 type Disagreement struct {
-	// Kind is what was generated: create, filter, sort, projection, patch.
+	// Kind is what was generated: create, filter, sort, paging,
+	// projection, patch; on groups group-create, group-read, group-patch,
+	// group-filter and so on.
 	Kind string `json:"kind"`
 	// Clause is the part of RFC 7644 the request exercises.
 	Clause string `json:"clause"`
@@ -28,8 +30,11 @@ type Disagreement struct {
 	// a replay puts its own run prefix in its place.
 	Prefix string `json:"prefix"`
 	// Users are POSTed to /Users first, in order (RFC 7644 §3.3); {id} in
-	// a request is the id the first of them was given.
-	Users []map[string]any `json:"users,omitempty"`
+	// a request is the id the first of them was given. Groups are POSTed
+	// to /Groups next; {id:NAME} anywhere in a group or a request is the id
+	// of the user whose userName, or the group whose displayName, is NAME.
+	Users  []map[string]any `json:"users,omitempty"`
+	Groups []map[string]any `json:"groups,omitempty"`
 	// Requests reproduce it, in order, after the users are created.
 	Requests []Sent `json:"requests"`
 	// Target and Reference are the answers to the request that disagreed.
@@ -95,6 +100,10 @@ func (d *Disagreement) Format(baseURL string) string {
 		body, _ := json.Marshal(u)
 		fmt.Fprintf(&b, "  user %d. POST /Users  %s\n", i+1, body)
 	}
+	for i, g := range d.Groups {
+		body, _ := json.Marshal(g)
+		fmt.Fprintf(&b, "  group %d. POST /Groups  %s\n", i+1, body)
+	}
 	for i, s := range d.Requests {
 		q := ""
 		if s.Query != "" {
@@ -109,13 +118,23 @@ func (d *Disagreement) Format(baseURL string) string {
 	}
 	fmt.Fprintf(&b, "  target:    %d %s\n", d.Target.Status, oneLine(d.Target.Body))
 	fmt.Fprintf(&b, "  reference: %d %s\n", d.Reference.Status, oneLine(d.Reference.Body))
-	b.WriteString("  reproduce on a server without other users under the prefix " + d.Prefix)
+	others := "users"
+	if len(d.Groups) > 0 {
+		others = "users or groups"
+	}
+	b.WriteString("  reproduce on a server without other " + others + " under the prefix " + d.Prefix)
 	if len(d.Users) > 0 && slices.ContainsFunc(d.Requests, func(s Sent) bool { return strings.Contains(s.Path, "{id}") }) {
 		b.WriteString(" ({id}: the id the first POST answered)")
+	}
+	if len(d.Groups) > 0 {
+		b.WriteString(" ({id:NAME}: the id the POST of the user or group NAME answered)")
 	}
 	b.WriteString(":\n")
 	for _, u := range d.Users {
 		b.WriteString("    " + Sent{Method: http.MethodPost, Path: "/Users", Body: u}.curl(baseURL) + "\n")
+	}
+	for _, g := range d.Groups {
+		b.WriteString("    " + Sent{Method: http.MethodPost, Path: "/Groups", Body: g}.curl(baseURL) + "\n")
 	}
 	for _, s := range d.Requests {
 		b.WriteString("    " + s.curl(baseURL) + "\n")
