@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/results"
@@ -27,10 +28,13 @@ server's /ServiceProviderConfig does not declare are skipped, never failed
 (--features and --skip-features override it).
 
 The checks named schema/TYPE/ATTRIBUTE/KIND are generated from the target's
-own /ResourceTypes and /Schemas: for every writable attribute a create and
-PATCH replace, add and remove, each read back through the write's answer,
-GET by id and a filter, with id, meta and ETag held constant as the RFC says
-(--only schema/User/emails/ selects one attribute's).
+own /ResourceTypes and /Schemas: for every writable attribute a create, PUT
+and PATCH replace (with and without a path), add and remove, each read back
+through the write's answer, GET by id, the create's Location, a filter and
+POST /.search, with id, meta and ETag held constant as the RFC says; PUT
+?attributes= and ?excludedAttributes= shape the answer (§3.9). The
+"attributes:" line and the reports group them by resource type and
+attribute (--only schema/User/emails/ selects one attribute's).
 
 Everything the run creates carries a run prefix and is deleted afterwards;
 existing data is never changed. A URL that is not on this machine is refused
@@ -173,6 +177,9 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		fmt.Fprintf(stdout, "target: the reference server, in process (%s store)\n", tg.Store)
 	}
 	fmt.Fprintf(stdout, "features declared: %s; tested: %s\n", orNone(tg.Declared.List()), orNone(tg.Features.List()))
+	if line := attributeLine(cert.Attributes()); line != "" {
+		fmt.Fprintln(stdout, line)
+	}
 	for _, p := range cert.Profiles() {
 		fmt.Fprintf(stdout, "profile %-8s %s\n", p.Profile, p.Verdict)
 	}
@@ -192,6 +199,32 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return exitFail
 	}
 	return exitOK
+}
+
+// attributeLine sums up the generated checks by attribute: how many
+// attributes were exercised, and those a check failed or warned on with
+// the kinds that did ("" when none was generated).
+func attributeLine(attrs []results.Attribute) string {
+	if len(attrs) == 0 {
+		return ""
+	}
+	var bad []string
+	for _, a := range attrs {
+		var kinds []string
+		for _, k := range a.Checks {
+			if k.Status != scenario.Pass.String() && k.Status != scenario.Skip.String() {
+				kinds = append(kinds, k.Kind+" "+k.Status)
+			}
+		}
+		if len(kinds) > 0 {
+			bad = append(bad, a.ResourceType+" "+a.Attribute+" ("+strings.Join(kinds, ", ")+")")
+		}
+	}
+	line := fmt.Sprintf("attributes: %d exercised by generated checks, %d with problems", len(attrs), len(bad))
+	if len(bad) > 0 {
+		line += ": " + strings.Join(bad, "; ")
+	}
+	return line
 }
 
 func orNone(s []string) string {

@@ -58,6 +58,8 @@ func TestConform(t *testing.T) {
 		{"ignores-filter", "filter/", exitFail, "fail  filter/eq"},
 		{"500-on-duplicate", "crud/", exitFail, "fail  crud/duplicate-username"},
 		{"rejects-capitalised-ops", "patch/", exitFail, "fail  patch/entra-capitalised-ops"},
+		// The generated checks' verdict by attribute names the one broken.
+		{"add-replaces-multivalued", "schema/User/emails/,schema/User/title/", exitFail, "attributes: 2 exercised by generated checks, 1 with problems: User emails (patch-add fail)"},
 	} {
 		t.Run("bug="+tc.bug, func(t *testing.T) {
 			tg := newTarget(t, handler(t, tc.bug))

@@ -47,6 +47,22 @@ import (
 // SchemaArea is the area (ID prefix) of the generated checks.
 const SchemaArea = "schema/"
 
+// SchemaID splits the ID of a generated check, schema/TYPE/ATTRIBUTE/KIND
+// (ATTRIBUTE is the PATCH path: "emails", or "URN:employeeNumber" for an
+// extension's — URNs hold no "/"), into its parts; ok is false for any
+// other ID. Reports group the generated results by type and attribute.
+func SchemaID(id string) (rt, attribute, kind string, ok bool) {
+	rest, ok := strings.CutPrefix(id, SchemaArea)
+	if !ok {
+		return "", "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
 // The clauses the generated checks cite; levels_test.go holds their keywords.
 const (
 	clauseSchemaRead = "RFC 7644 §3.4.1"

@@ -8,6 +8,7 @@ package results
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,6 +98,9 @@ func (c Certification) Report() report.Report {
 		r.Target = c.Target.BaseURL
 	}
 	r.Sections = []report.Section{c.Section()}
+	if sec, ok := c.AttributeSection(); ok {
+		r.Sections = append(r.Sections, sec)
+	}
 	for _, o := range c.Outcomes {
 		area, _, _ := strings.Cut(o.Check.ID, "/")
 		r.Scenarios = append(r.Scenarios, report.ScenarioInfo{Name: o.Check.ID, Title: o.Check.Name, Area: area,
@@ -118,7 +122,10 @@ type yamlDoc struct {
 	Run      string           `yaml:"run"`
 	Summary  string           `yaml:"summary"`
 	Profiles []ProfileVerdict `yaml:"profiles"`
-	Checks   []yamlCheck      `yaml:"checks"`
+	// Attributes: the generated checks' verdicts by resource type and
+	// attribute (Certification.Attributes).
+	Attributes []Attribute `yaml:"attributes,omitempty"`
+	Checks     []yamlCheck `yaml:"checks"`
 }
 
 type yamlCheck struct {
@@ -166,7 +173,7 @@ func viewExchange(ex wire.Exchange) yamlExchange {
 // that did not pass, the failing steps, their clause and exchanges.
 func (c Certification) YAML() ([]byte, error) {
 	sum := scenario.Summarize(c.Results())
-	d := yamlDoc{Title: c.Title, Tool: "scimharness " + version.String(), Started: c.Started, Command: c.Command, Verdict: c.Verdict().String(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles()}
+	d := yamlDoc{Title: c.Title, Tool: "scimharness " + version.String(), Started: c.Started, Command: c.Command, Verdict: c.Verdict().String(), Run: c.Run().String(), Summary: sum.String(), Profiles: c.Profiles(), Attributes: c.Attributes()}
 	if t := c.Target; t != nil {
 		d.Target, d.Declared, d.Tested = t.BaseURL, t.Declared.List(), t.Features.List()
 		if t.InProcess {
@@ -230,6 +237,78 @@ func (c Certification) Section() report.Section {
 		add("Profile "+p.Profile, p.Verdict, verdictStatus(p.Verdict))
 	}
 	return sec
+}
+
+// Attribute is the verdict of the generated checks of one attribute of
+// one resource type (issue 17: a reader sees at a glance which attributes
+// a server mishandles): the worst status of its checks, and each check's
+// kind with its status, in run order.
+type Attribute struct {
+	ResourceType string            `yaml:"resourceType"`
+	Attribute    string            `yaml:"attribute"`
+	Status       string            `yaml:"status"`
+	Checks       []AttributeResult `yaml:"checks,flow"`
+	worst        scenario.Status
+}
+
+// AttributeResult is one generated check of an Attribute.
+type AttributeResult struct {
+	Kind   string `yaml:"kind"`
+	Status string `yaml:"status"`
+}
+
+// Attributes groups the generated (schema/…) outcomes by resource type and
+// attribute, in run order; none when the run had no generated check.
+func (c Certification) Attributes() []Attribute {
+	var out []Attribute
+	at := map[string]int{}
+	for _, o := range c.Outcomes {
+		rt, attr, kind, ok := checks.SchemaID(o.Check.ID)
+		if !ok {
+			continue
+		}
+		i, seen := at[rt+"/"+attr]
+		if !seen {
+			i = len(out)
+			at[rt+"/"+attr] = i
+			out = append(out, Attribute{ResourceType: rt, Attribute: attr})
+		}
+		a := &out[i]
+		a.Checks = append(a.Checks, AttributeResult{Kind: kind, Status: o.Label()})
+		if st := o.Status(); st > a.worst || len(a.Checks) == 1 {
+			a.worst, a.Status = st, o.Label()
+		}
+	}
+	return out
+}
+
+// AttributeSection is Attributes as a report section: a row per resource
+// type and attribute, its worst status as the badge, and the kinds that
+// did not pass named. Attributes that passed everything are one row each
+// too, so the table is the whole coverage.
+func (c Certification) AttributeSection() (report.Section, bool) {
+	attrs := c.Attributes()
+	if len(attrs) == 0 {
+		return report.Section{}, false
+	}
+	sec := report.Section{Title: "Generated checks by resource type and attribute"}
+	for _, a := range attrs {
+		var bad []string
+		passed := 0
+		for _, k := range a.Checks {
+			if k.Status == scenario.Pass.String() {
+				passed++
+			} else {
+				bad = append(bad, k.Kind+" "+k.Status)
+			}
+		}
+		v := fmt.Sprintf("%d of %d passed", passed, len(a.Checks))
+		if len(bad) > 0 {
+			v += ": " + strings.Join(bad, ", ")
+		}
+		sec.Rows = append(sec.Rows, report.SectionRow{Label: a.ResourceType + " " + a.Attribute, Value: v, Status: a.Status})
+	}
+	return sec, true
 }
 
 // verdictStatus is the badge colour of a profile verdict.

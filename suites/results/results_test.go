@@ -42,8 +42,16 @@ func certify(t *testing.T, bug string, skip []string, prefixes ...string) (resul
 		t.Fatal(err)
 	}
 	t.Cleanup(tg.Close)
+	all := checks.All()
+	if checks.SelectsSchema(prefixes) {
+		gen, err := checks.SchemaChecks(ctx, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, gen...)
+	}
 	var selected []checks.Check
-	for _, c := range checks.All() {
+	for _, c := range all {
 		for _, p := range prefixes {
 			if strings.HasPrefix(c.ID, p) {
 				selected = append(selected, c)
@@ -214,4 +222,51 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// TestAttributesGroupGeneratedResults: the generated checks' results are
+// grouped by resource type and attribute, in results.yaml and as a
+// section of report.json/report.html, so a reader sees which attribute a
+// server mishandles — here emails, whose PATCH add replaces.
+func TestAttributesGroupGeneratedResults(t *testing.T) {
+	cert, dir := certify(t, "add-replaces-multivalued", nil, "schema/User/emails/", "schema/User/title/")
+	attrs := cert.Attributes()
+	if len(attrs) != 2 {
+		t.Fatalf("attributes %+v, want User emails and User title", attrs)
+	}
+	byName := map[string]results.Attribute{}
+	for _, a := range attrs {
+		byName[a.ResourceType+" "+a.Attribute] = a
+	}
+	emails, title := byName["User emails"], byName["User title"]
+	if emails.Status != "fail" || title.Status != "pass" {
+		t.Errorf("User emails is %s, User title %s; want fail and pass", emails.Status, title.Status)
+	}
+	var failed []string
+	for _, k := range emails.Checks {
+		if k.Status == "fail" {
+			failed = append(failed, k.Kind)
+		}
+	}
+	if strings.Join(failed, ",") != "patch-add" {
+		t.Errorf("emails fails %v, want patch-add only", failed)
+	}
+	sec, ok := cert.AttributeSection()
+	if !ok || len(sec.Rows) != 2 || !strings.Contains(sec.Rows[0].Value+sec.Rows[1].Value, "patch-add fail") {
+		t.Errorf("section %+v does not name emails' patch-add", sec)
+	}
+	y, err := os.ReadFile(filepath.Join(dir, "results.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(y), "attribute: emails") || !strings.Contains(string(y), "kind: patch-add, status: fail") {
+		t.Errorf("results.yaml has no attribute table:\n%s", y[:min(len(y), 2000)])
+	}
+	j, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(j), "Generated checks by resource type and attribute") {
+		t.Error("report.json has no attribute section")
+	}
 }
