@@ -47,6 +47,65 @@ import (
 // SchemaArea is the area (ID prefix) of the generated checks.
 const SchemaArea = "schema/"
 
+// unlistedSchemas are the extension URNs the resource holds as keys (an
+// object under a "urn:" key) that its "schemas" does not list, and "no
+// core schema" when schemas lists no URN without an object under it.
+func unlistedSchemas(res map[string]any) []string {
+	listed := map[string]bool{}
+	l, _ := res["schemas"].([]any)
+	for _, u := range l {
+		listed[strings.ToLower(fmt.Sprint(u))] = true
+	}
+	var out []string
+	core := false
+	for u := range listed {
+		if _, isExt := keyFold(res, u); !isExt {
+			core = true
+		}
+	}
+	for k, v := range res {
+		if _, obj := v.(map[string]any); obj && strings.HasPrefix(strings.ToLower(k), "urn:") && !listed[strings.ToLower(k)] {
+			out = append(out, k)
+		}
+	}
+	if !core {
+		out = append(out, "its core schema")
+	}
+	slices.Sort(out)
+	return out
+}
+
+// absentExtensions are the URNs "schemas" lists that name an extension
+// the resource holds no object for — a URN that is neither the core
+// schema (the first without an object) nor present.
+func absentExtensions(res map[string]any) []string {
+	l, _ := res["schemas"].([]any)
+	var out []string
+	core := false
+	for _, u := range l {
+		s := fmt.Sprint(u)
+		if _, ok := keyFold(res, s); ok {
+			continue
+		}
+		if !core {
+			core = true // the core schema holds the top-level attributes
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// keyFold is res's value under key k, compared case-insensitively.
+func keyFold(res map[string]any, k string) (any, bool) {
+	for rk, v := range res {
+		if strings.EqualFold(rk, k) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
 // SchemaID splits the ID of a generated check, schema/TYPE/ATTRIBUTE/KIND
 // (ATTRIBUTE is the PATCH path: "emails", or "URN:employeeNumber" for an
 // extension's — URNs hold no "/"), into its parts; ok is false for any
@@ -65,6 +124,15 @@ func SchemaID(id string) (rt, attribute, kind string, ok bool) {
 
 // The clauses the generated checks cite; levels_test.go holds their keywords.
 const (
+	// clauseSchemasListed: "schemas" is "a REQUIRED attribute ... of URIs
+	// that are used to indicate the namespaces of the SCIM schemas that
+	// define the attributes present" (RFC 7643 §3): an extension's
+	// attributes under a URN it does not list are undefined.
+	clauseSchemasListed = "RFC 7643 §3 (schemas: REQUIRED, the namespaces of the attributes present)"
+	// clauseSchemasExact: the same sentence read the other way — a URN
+	// listed with none of its attributes present — has no keyword of its
+	// own, so SHOULD.
+	clauseSchemasExact = "RFC 7643 §3 (schemas: an extension listed has attributes present)"
 	clauseSchemaRead = "RFC 7644 §3.4.1"
 	// clauseSchemaPatch: a PATCH answers "200 OK ... and the entire
 	// resource within the response body" or 204 (RFC 7644 §3.5.2: MUST).
@@ -1154,6 +1222,18 @@ func invariants(view string, kind view) []scenario.Expectation {
 		return fmt.Sprint(v), true
 	}
 	return []scenario.Expectation{
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+			if missing := unlistedSchemas(res); len(missing) > 0 {
+				return fmt.Errorf("%s: schemas %s does not list %s, whose attributes the resource holds", view, judge.Render(res["schemas"]), strings.Join(missing, ", "))
+			}
+			return nil
+		}).Per(clauseSchemasListed, scenario.Must),
+		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
+			if extra := absentExtensions(res); len(extra) > 0 {
+				return fmt.Errorf("%s: schemas lists %s, but the resource holds no attribute of it", view, strings.Join(extra, ", "))
+			}
+			return nil
+		}).Per(clauseSchemasExact, scenario.Should),
 		onResource(func(ex *wire.Exchange, vars scenario.Vars, res map[string]any) error {
 			if id := fmt.Sprint(res["id"]); kind != viewCreate && id != fmt.Sprint(vars["id"]) {
 				return fmt.Errorf("%s: id is %s, the create gave %v", view, judge.Render(res["id"]), vars["id"])

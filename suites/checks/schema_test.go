@@ -343,6 +343,16 @@ func TestSchemaChecksSeeTheBugs(t *testing.T) {
 			want:  []string{"the create's answer: the readOnly groups holds the value the client sent", "GET by id: the readOnly groups holds"},
 		},
 		{
+			name: "schemas omits the enterprise extension",
+			wrap: rewrite(nil, func(r *http.Request, doc map[string]any, _ http.Header) {
+				users(doc, func(u map[string]any) {
+					u["schemas"] = []any{"urn:ietf:params:scim:schemas:core:2.0:User"}
+				})
+			}),
+			check: "schema/User/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber/create",
+			want:  []string{"the create's answer: schemas [\"urn:ietf:params:scim:schemas:core:2.0:User\"] does not list urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "GET by id: schemas"},
+		},
+		{
 			name: "POST /.search ignores the filter",
 			wrap: rewrite(nil, func(r *http.Request, doc map[string]any, _ http.Header) {
 				if strings.HasSuffix(r.URL.Path, "/.search") {
@@ -430,6 +440,27 @@ func TestSchemaChecksPassALegalVariant(t *testing.T) {
 	tg, cs := serve(t, servertest.WithPatchNoContent())
 	for id, fs := range failures(t, tg, cs) {
 		t.Errorf("%s: %s", id, strings.Join(fs, "; "))
+	}
+}
+
+// TestSchemaChecksWarnOnAnExtensionListedInExcess: a user answered with
+// the enterprise URN in schemas but no enterprise attribute warns (the
+// sentence has no keyword for it), and fails nothing.
+func TestSchemaChecksWarnOnAnExtensionListedInExcess(t *testing.T) {
+	tg, cs := serve(t, servertest.WithWrap(rewrite(nil, func(r *http.Request, doc map[string]any, _ http.Header) {
+		users(doc, func(u map[string]any) {
+			u["schemas"] = []any{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}
+		})
+	})))
+	i := slices.IndexFunc(cs, func(c checks.Check) bool { return c.ID == "schema/User/title/create" })
+	o := checks.RunAll(context.Background(), tg, cs[i:i+1], nil)[0]
+	if o.Status() != scenario.Warn {
+		t.Fatalf("schema/User/title/create is %s, want warn", o.Status())
+	}
+	for _, r := range o.Results {
+		if r.Status == scenario.Warn && !strings.Contains(r.Message, "schemas lists urn:ietf:params:scim:schemas:extension:enterprise:2.0:User, but the resource holds no attribute of it") {
+			t.Errorf("%s: %s", r.Step, r.Message)
+		}
 	}
 }
 
