@@ -41,8 +41,10 @@ var clauseKeyword = map[string]scenario.Level{
 	"RFC 7643 §7; RFC 7644 §4":                                  scenario.Must,
 	"RFC 7644 §4 (GET /ResourceTypes/{name} and /Schemas/{id})": scenario.Should,
 	// The schema-driven checks (schema.go).
-	"RFC 7643 §7 (returned: never)":                                                  scenario.Must,   // returned "never": the attribute is never returned
-	"RFC 7643 §3 (schemas: REQUIRED, the namespaces of the attributes present)":      scenario.Must,   // "a REQUIRED attribute"
+	"RFC 7643 §7 (returned: never)":                                                  scenario.Must, // returned "never": the attribute is never returned
+	"RFC 7643 §3 (schemas: REQUIRED, the namespaces of the attributes present)":      scenario.Must, // "a REQUIRED attribute"
+	"RFC 7643 §7 (immutable: SHALL NOT be updated)":                                  scenario.Must,
+	"RFC 7644 §3.5.1 (a PUT changing an immutable value: 400 mutability SHOULD)":     scenario.Should,
 	"RFC 7643 §3 (schemas: an extension listed has attributes present)":              scenario.Should, // no keyword for a URN listed in excess
 	"RFC 7644 §3.3 (readOnly attributes sent in a create SHALL be ignored)":          scenario.Must,
 	"RFC 7643 §3.1 (id: stable, not reassigned: MUST)":                               scenario.Must,

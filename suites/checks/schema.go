@@ -133,7 +133,7 @@ const (
 	// listed with none of its attributes present — has no keyword of its
 	// own, so SHOULD.
 	clauseSchemasExact = "RFC 7643 §3 (schemas: an extension listed has attributes present)"
-	clauseSchemaRead = "RFC 7644 §3.4.1"
+	clauseSchemaRead   = "RFC 7644 §3.4.1"
 	// clauseSchemaPatch: a PATCH answers "200 OK ... and the entire
 	// resource within the response body" or 204 (RFC 7644 §3.5.2: MUST).
 	clauseSchemaPatch  = "RFC 7644 §3.5.2"
@@ -370,6 +370,9 @@ func (g *generator) checks(r attr) []Check {
 		return g.createSteps(r, p)
 	})
 	if r.a.Mutability == schema.Immutable {
+		add("immutable-put", "PUT changing an immutable attribute is refused (400 mutability) and the value stays", clauseImmutable, nil, func(p *plan) []scenario.Step {
+			return g.immutablePutSteps(r, p)
+		})
 		return out
 	}
 	add("put", "PUT with the attribute changed replaces it, as every view shows", clauseSchemaPut, nil, func(p *plan) []scenario.Step {
@@ -885,6 +888,43 @@ func (g *generator) putProjectedSteps(r attr, y *schema.Attribute, p *plan, para
 	}
 	get := g.readBack(r, p, "written", p.b, gone, clauseSchemaPut, viewWritten)[0]
 	return append(steps, get)
+}
+
+// clauseImmutable: an immutable attribute "SHALL NOT be updated" (RFC
+// 7643 §7); a PUT changing it: "the input value(s) MUST match, or HTTP
+// status code 400 SHOULD be returned with a "scimType" error code of
+// "mutability"" (RFC 7644 §3.5.1). The value staying is graded MUST, the
+// 400 and its scimType SHOULD.
+const (
+	clauseImmutable       = "RFC 7643 §7 (immutable: SHALL NOT be updated)"
+	clauseImmutableRefuse = "RFC 7644 §3.5.1 (a PUT changing an immutable value: 400 mutability SHOULD)"
+)
+
+// immutablePutSteps: create with A, PUT with B; the PUT should be refused
+// with 400 mutability, and the answer and GET by id still show A.
+func (g *generator) immutablePutSteps(r attr, p *plan) []scenario.Step {
+	return []scenario.Step{
+		g.createStep(r, p, p.a, "create with "+r.path(), true),
+		{
+			Name: "PUT with the immutable " + r.path() + " changed", Clause: clauseImmutable, Level: scenario.Must,
+			Request: scenario.RequestTemplate{Method: http.MethodPut, Path: r.rt.endpoint + "/${id}", Body: g.body(r, p, p.b)},
+			Expect: append([]scenario.Expectation{
+				status(http.StatusBadRequest).Per(clauseImmutableRefuse, scenario.Should),
+				scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
+					if doc, err := ex.JSON(); err == nil && ex.Status() == http.StatusBadRequest && doc["scimType"] != "mutability" {
+						return fmt.Errorf("the refusal's scimType is %s, not \"mutability\"", judge.Render(doc["scimType"]))
+					}
+					return nil
+				}).Per(clauseImmutableRefuse, scenario.Should),
+				judged(r, "the PUT's answer", p.a, p.b, clauseImmutable, scenario.Must),
+			}, invariants("the PUT's answer", viewRead)...),
+		},
+		{
+			Name: "GET " + r.rt.endpoint + "/{id}", Clause: clauseImmutable, Level: scenario.Must, When: "id",
+			Request: scenario.RequestTemplate{Method: http.MethodGet, Path: r.rt.endpoint + "/${id}" + returnedQuery(r)},
+			Expect:  append([]scenario.Expectation{status(http.StatusOK), judged(r, "GET by id", p.a, p.b, clauseImmutable, scenario.Must)}, invariants("GET by id", viewRead)...),
+		},
+	}
 }
 
 // markWritten sets ${written} when a write answered 2xx: the read-backs

@@ -515,7 +515,10 @@ func asList(v any) []any { l, _ := v.([]any); return l }
 const acmeURN = "urn:example:params:scim:schemas:extension:acme:2.0:User"
 
 // acmeRegistry is the reference registry with the acme extension on User.
-func acmeRegistry(t *testing.T) *schema.Registry {
+func acmeRegistry(t *testing.T) *schema.Registry { return acmeRegistryWith(t, "immutable") }
+
+// acmeRegistryWith is acmeRegistry with hireId of the mutability given.
+func acmeRegistryWith(t *testing.T, hireID string) *schema.Registry {
 	t.Helper()
 	m := fstest.MapFS{}
 	for _, dir := range []string{"schemas", "resourcetypes"} {
@@ -530,7 +533,8 @@ func acmeRegistry(t *testing.T) *schema.Registry {
   "attributes": [
     {"name": "badgeNumber", "type": "string", "multiValued": false, "required": false, "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"},
     {"name": "clearance", "type": "string", "multiValued": false, "required": false, "canonicalValues": ["low", "high"], "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"},
-    {"name": "shifts", "type": "integer", "multiValued": true, "required": false, "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"}
+    {"name": "shifts", "type": "integer", "multiValued": true, "required": false, "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"},
+    {"name": "hireId", "type": "string", "multiValued": false, "required": false, "caseExact": true, "mutability": "` + hireID + `", "returned": "default", "uniqueness": "none"}
   ]}`)}
 	var rt map[string]any
 	if err := json.Unmarshal(m["resourcetypes/user.json"].Data, &rt); err != nil {
@@ -562,7 +566,7 @@ func TestSchemaChecksCoverACustomExtension(t *testing.T) {
 	for _, c := range acme {
 		ids = append(ids, c.ID)
 	}
-	for _, want := range []string{"badgeNumber/create", "badgeNumber/patch-replace", "badgeNumber/patch-remove", "clearance/patch-replace", "shifts/patch-add"} {
+	for _, want := range []string{"badgeNumber/create", "badgeNumber/patch-replace", "badgeNumber/patch-remove", "clearance/patch-replace", "shifts/patch-add", "hireId/create", "hireId/immutable-put"} {
 		if !slices.Contains(ids, "schema/User/"+acmeURN+":"+want) {
 			t.Errorf("no check for %s:%s; generated: %v", acmeURN, want, ids)
 		}
@@ -587,6 +591,32 @@ func TestSchemaChecksCoverACustomExtension(t *testing.T) {
 	got := strings.Join(failures(t, tg, cs[i:i+1])[id], "\n")
 	if !strings.Contains(got, "GET by id: "+acmeURN+":badgeNumber is absent") {
 		t.Errorf("a server dropping badgeNumber: %s does not fail naming it and the view; failures:\n%s", id, got)
+	}
+
+	// A server declaring hireId immutable that lets a PUT change it: its
+	// /Schemas says immutable, its store takes the new value.
+	lies := rewrite(nil, func(r *http.Request, doc map[string]any, _ http.Header) {
+		if !strings.Contains(r.URL.Path, "/Schemas") {
+			return
+		}
+		for _, res := range append([]any{doc}, asList(doc["Resources"])...) {
+			for _, a := range asList(res.(map[string]any)["attributes"]) {
+				if m := a.(map[string]any); m["name"] == "hireId" {
+					m["mutability"] = "immutable"
+				}
+			}
+		}
+	})
+	writable := servertest.WithConfig(func(c *server.Config) { c.Registry = acmeRegistryWith(t, "readWrite") })
+	tg, cs = serve(t, writable, servertest.WithWrap(lies))
+	id = "schema/User/" + acmeURN + ":hireId/immutable-put"
+	i = slices.IndexFunc(cs, func(c checks.Check) bool { return c.ID == id })
+	if i < 0 {
+		t.Fatalf("no check %s", id)
+	}
+	got = strings.Join(failures(t, tg, cs[i:i+1])[id], "\n")
+	if !strings.Contains(got, "GET by id: "+acmeURN+":hireId is") || !strings.Contains(got, "the PUT's answer: "+acmeURN+":hireId is") {
+		t.Errorf("a server updating the immutable hireId: %s does not fail naming it and the view; failures:\n%s", id, got)
 	}
 }
 
