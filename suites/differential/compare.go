@@ -34,11 +34,14 @@ type listRequest struct {
 	filter expr
 	params url.Values
 	groups bool
+	// search sends it as POST {endpoint}/.search with a SearchRequest
+	// body (RFC 7644 §3.4.3), when the target serves it.
+	search bool
 }
 
 // with is lr with another filter and parameters.
 func (lr listRequest) with(f expr, p url.Values) listRequest {
-	return listRequest{f, p, lr.groups}
+	return listRequest{f, p, lr.groups, lr.search}
 }
 
 // endpoint, key: the path listed and the attribute its resources are
@@ -55,6 +58,9 @@ func (lr listRequest) has(k string) bool { return lr.params.Get(k) != "" }
 // kind and clause name what the request exercises, from its parameters.
 func (lr listRequest) kind() (string, string) {
 	k, c := lr.userKind()
+	if lr.search {
+		k, c = "search-"+k, "RFC 7644 §3.4.3, "+c
+	}
 	if lr.groups {
 		return "group-" + k, c + ", RFC 7643 §4.2"
 	}
@@ -106,15 +112,54 @@ func (lr listRequest) smaller() []listRequest {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b listRequest) int { return len(a.params) - len(b.params) })
+	if lr.search { // the same query by GET first: a case without .search is smaller
+		get := lr
+		get.search = false
+		out = append([]listRequest{get}, out...)
+	}
 	return out
 }
 
+// request is lr as sent: GET with the query, or POST /.search with it
+// as a SearchRequest.
 func (r *run) request(lr listRequest) client.Request {
+	path, _ := lr.endpoint()
+	q := r.query(lr)
+	if !lr.search {
+		return client.Request{Method: http.MethodGet, Path: path, Query: q}
+	}
+	return client.Request{Method: http.MethodPost, Path: path + "/.search", Body: searchBody(q)}
+}
+
+// searchBody is a query's parameters as a SearchRequest (RFC 7644
+// §3.4.3): numbers as numbers, attribute lists as arrays.
+func searchBody(q url.Values) map[string]any {
+	b := map[string]any{"schemas": []any{scim.SearchRequestURN}}
+	for k, v := range q {
+		switch k {
+		case "startIndex", "count":
+			n, _ := strconv.Atoi(v[0])
+			b[k] = n
+		case "attributes", "excludedAttributes":
+			var l []any
+			for _, a := range strings.Split(v[0], ",") {
+				l = append(l, a)
+			}
+			b[k] = l
+		default:
+			b[k] = v[0]
+		}
+	}
+	return b
+}
+
+// query is lr's parameters, its filter scoped to the run.
+func (r *run) query(lr listRequest) url.Values {
 	f := ""
 	if lr.filter != nil {
 		f = lr.filter.String()
 	}
-	path, key := lr.endpoint()
+	_, key := lr.endpoint()
 	n := len(r.users)
 	if lr.groups {
 		n = len(r.groups)
@@ -126,7 +171,7 @@ func (r *run) request(lr listRequest) client.Request {
 	if q.Get("count") == "" {
 		q.Set("count", strconv.Itoa(n+10)) // one page holds every resource of the run
 	}
-	return client.Request{Method: http.MethodGet, Path: path, Query: q}
+	return q
 }
 
 // compareList sends lr to both sides and compares the lists by what the
@@ -135,7 +180,7 @@ func (r *run) request(lr listRequest) client.Request {
 // in any order); paged but unsorted, only how many came back (the order,
 // and so a page's members, is the server's).
 func (r *run) compareList(lr listRequest) (*Disagreement, error) {
-	req := r.request(lr)
+	req, q := r.request(lr), r.query(lr)
 	ta, tdoc, err := r.tgt.send(r.ctx, req)
 	if err != nil {
 		return nil, err
@@ -147,12 +192,12 @@ func (r *run) compareList(lr listRequest) (*Disagreement, error) {
 	kind, clause := lr.kind()
 	d := &Disagreement{Kind: kind, Clause: clause, Requests: []Sent{sent(req)}, Target: ta, Reference: ra}
 	_, key := lr.endpoint()
-	tl, rl := readList(tdoc, req.Query, key, r.tgt.names()), readList(rdoc, req.Query, key, r.ref.names())
+	tl, rl := readList(tdoc, q, key, r.tgt.names()), readList(rdoc, q, key, r.ref.names())
 	d.Requests[0].Expect = &Expected{Status: ra.Status}
 	if ra.Status/100 == 2 {
 		d.Requests[0].Expect.List = &rl
 	}
-	if d.Why = judgeList(req.Query, ta.Status, tl, ra.Status, rl); d.Why == "" {
+	if d.Why = judgeList(q, ta.Status, tl, ra.Status, rl); d.Why == "" {
 		return nil, nil
 	}
 	return d, nil
@@ -416,6 +461,7 @@ func (r *run) projected() (*Disagreement, error) {
 		g := &filters{rnd: r.rnd, users: r.users}
 		lr.filter = g.next(1)
 	}
+	lr.search = r.search && r.vrnd.IntN(4) == 0
 	return r.list(lr)
 }
 
@@ -424,11 +470,15 @@ func (r *run) projected() (*Disagreement, error) {
 func (r *run) patch() (*Disagreement, error) {
 	u := r.users[r.rnd.IntN(len(r.users))]
 	ops := r.patchOps(u.UserName)
-	d, err := r.comparePatch(u.UserName, ops, nil)
+	var proj url.Values // now and then, the answer shaped as §3.9 lets a client ask
+	if r.vrnd.IntN(5) == 0 {
+		proj = url.Values{[]string{"attributes", "excludedAttributes"}[r.vrnd.IntN(2)]: {projections[r.vrnd.IntN(len(projections))]}}
+	}
+	d, err := r.comparePatch(u.UserName, ops, nil, proj)
 	if err != nil || d == nil {
 		return d, err
 	}
-	return r.shrinkPatch(u.UserName, ops, d)
+	return r.shrinkPatch(u.UserName, ops, proj, d)
 }
 
 func (r *run) patchOps(userName string) []any {
@@ -470,8 +520,11 @@ func (r *run) patchOps(userName string) []any {
 
 // comparePatch applies ops to userName on both sides and compares the
 // status class and then the resource read back. before, if set, is sent
-// first (the creation of a fresh copy while shrinking).
-func (r *run) comparePatch(userName string, ops []any, before *client.Request) (*Disagreement, error) {
+// first (the creation of a fresh copy while shrinking). With proj
+// (attributes or excludedAttributes) the PATCH asks for its answer shaped
+// (RFC 7644 §3.9), and two 200 answers with a body are compared too: a
+// 204 is a legal answer of its own (§3.5.2).
+func (r *run) comparePatch(userName string, ops []any, before *client.Request, proj url.Values) (*Disagreement, error) {
 	body := map[string]any{"schemas": []any{scim.PatchOpURN}, "Operations": ops}
 	d := &Disagreement{Kind: "patch", Clause: "RFC 7644 §3.5.2"}
 	if len(ops) == 0 {
@@ -481,18 +534,18 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 		d.Users = []map[string]any{before.Body.(map[string]any)}
 	}
 	var ans, gets [2]Answer
-	var docs [2]map[string]any
+	var docs, pdocs [2]map[string]any
 	for i, s := range []*side{r.tgt, r.ref} {
 		id := s.ids[userName]
 		if len(ops) > 0 {
-			req := client.Request{Method: http.MethodPatch, Path: "/Users/" + id, Body: body}
-			a, _, err := s.send(r.ctx, req)
+			req := client.Request{Method: http.MethodPatch, Path: "/Users/" + id, Query: proj, Body: body}
+			a, pdoc, err := s.send(r.ctx, req)
 			if err != nil {
 				return nil, err
 			}
-			ans[i] = a
+			ans[i], pdocs[i] = a, pdoc
 			if i == 1 {
-				p := sent(client.Request{Method: http.MethodPatch, Path: "/Users/{id}", Body: body})
+				p := sent(client.Request{Method: http.MethodPatch, Path: "/Users/{id}", Query: proj, Body: body})
 				p.Expect = &Expected{Status: a.Status}
 				d.Requests = append(d.Requests, p)
 			}
@@ -510,6 +563,14 @@ func (r *run) comparePatch(userName string, ops []any, before *client.Request) (
 	if ans[0].Status/100 != ans[1].Status/100 {
 		d.Why = fmt.Sprintf("the target answered %d, the reference %d", ans[0].Status, ans[1].Status)
 		return d, nil
+	}
+	if len(proj) > 0 && ans[0].Status == http.StatusOK && ans[1].Status == http.StatusOK && pdocs[0] != nil && pdocs[1] != nil {
+		pt, pr := normaliseResource(pdocs[0], r.tgt.names()), normaliseResource(pdocs[1], r.ref.names())
+		if why := judgeResource(pt, pr); why != "" {
+			d.Kind, d.Clause = "patch-projection", "RFC 7644 §3.9 (the answer of a PATCH, §3.5.2)"
+			d.Why = "the PATCH's answer to ?" + proj.Encode() + ": " + strings.Replace(why, "read back, ", "", 1)
+			return d, nil
+		}
 	}
 	tn, rn := normaliseResource(docs[0], r.tgt.names()), normaliseResource(docs[1], r.ref.names())
 	d.Requests = append(d.Requests, Sent{Method: http.MethodGet, Path: "/Users/{id}", Expect: &Expected{Status: gets[1].Status, Resource: rn}})
@@ -533,9 +594,17 @@ func judgeResource(tn, rn any) string {
 
 // shrinkPatch looks for a shorter operation list that still disagrees, each
 // try on a fresh copy of the user as the reference held it before.
-func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagreement, error) {
+func (r *run) shrinkPatch(userName string, ops []any, proj url.Values, d *Disagreement) (*Disagreement, error) {
+	// A projection the disagreement does not need is left out.
+	if proj != nil {
+		if sd, err := r.onFreshCopy(userName, ops, nil); err != nil {
+			return nil, err
+		} else if sd != nil {
+			proj, d = nil, sd
+		}
+	}
 	// A copy that disagrees before any PATCH: the create is the defect.
-	if sd, err := r.onFreshCopy(userName, nil); err != nil || sd != nil {
+	if sd, err := r.onFreshCopy(userName, nil, nil); err != nil || sd != nil {
 		if sd != nil {
 			sd.Shrunk = true
 		}
@@ -545,7 +614,7 @@ func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagre
 		progressed := false
 		for i := range ops {
 			try := append(slices.Clone(ops[:i]), ops[i+1:]...)
-			sd, err := r.onFreshCopy(userName, try)
+			sd, err := r.onFreshCopy(userName, try, proj)
 			if err != nil {
 				return nil, err
 			}
@@ -561,7 +630,7 @@ func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagre
 	// The reported case starts from its own POST, so it reproduces without
 	// the rest of the population.
 	if len(d.Users) == 0 {
-		if sd, err := r.onFreshCopy(userName, ops); err != nil {
+		if sd, err := r.onFreshCopy(userName, ops, proj); err != nil {
 			return nil, err
 		} else if sd != nil {
 			d = sd
@@ -573,7 +642,7 @@ func (r *run) shrinkPatch(userName string, ops []any, d *Disagreement) (*Disagre
 
 // onFreshCopy creates a new user like the original one (as generated) on
 // both sides and applies ops to it.
-func (r *run) onFreshCopy(userName string, ops []any) (*Disagreement, error) {
+func (r *run) onFreshCopy(userName string, ops []any, proj url.Values) (*Disagreement, error) {
 	var u user
 	for _, x := range r.users {
 		if x.UserName == userName {
@@ -592,7 +661,7 @@ func (r *run) onFreshCopy(userName string, ops []any) (*Disagreement, error) {
 			return nil, nil // cannot reproduce on a copy: keep the larger case
 		}
 	}
-	return r.comparePatch(u.UserName, ops, &req)
+	return r.comparePatch(u.UserName, ops, &req, proj)
 }
 
 // cleanup deletes every group and then every user this run created, on

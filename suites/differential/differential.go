@@ -144,11 +144,16 @@ type run struct {
 	rnd *rand.Rand
 	// grnd generates the group traffic: a stream of its own, so that
 	// the users' traffic of a seed is the same with groups or without.
-	grnd        *rand.Rand
+	grnd *rand.Rand
+	// vrnd chooses the views a request is sent through (POST /.search,
+	// a PATCH's projection): a stream of its own, so that the rest of a
+	// seed's traffic does not depend on whether the target serves them.
+	vrnd        *rand.Rand
 	users       []user
 	groups      []group
 	renames     int // group renames so far: each new name is unique
 	tgt, ref    *side
+	search      bool // the target serves POST /.search (RFC 7644 §3.4.3: a MAY)
 	fresh       int
 	adds        map[string]int // emails added to a user since its last removal
 	ctx         context.Context
@@ -185,6 +190,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg: cfg, ctx: ctx,
 		rnd:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5c1a)),
 		grnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x6a0b)),
+		vrnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x71e3)),
 		adds: map[string]int{},
 		tgt:  newSide("target", cfg.Target),
 		ref:  newSide("reference", cfg.Reference),
@@ -209,6 +215,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Disagreement = d
 		return res, err
 	}
+	search, err := r.servesSearch()
+	if err != nil {
+		return res, err
+	}
+	r.search = search
 	for i := 0; i < cfg.Requests; i++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -383,10 +394,20 @@ func (r *run) scopeBy(attr, f string) string {
 	return s + " and (" + f + ")"
 }
 
-// filtered sends one generated filter.
+// servesSearch asks the target whether it serves POST /Users/.search: a
+// server need not (RFC 7644 §3.4.3), and what it does not declare is not
+// generated. The probe's answer is not compared.
+func (r *run) servesSearch() (bool, error) {
+	a, _, err := r.tgt.send(r.ctx, client.Request{Method: http.MethodPost, Path: "/Users/.search", Body: searchBody(url.Values{"filter": {r.scope("")}, "count": {"1"}})})
+	return err == nil && a.Status/100 == 2, err
+}
+
+// filtered sends one generated filter, now and then by POST /.search.
 func (r *run) filtered() (*Disagreement, error) {
 	g := &filters{rnd: r.rnd, users: r.users}
-	return r.list(listRequest{filter: g.next(3)})
+	lr := listRequest{filter: g.next(3)}
+	lr.search = r.search && r.vrnd.IntN(4) == 0
+	return r.list(lr)
 }
 
 // list sends lr to both sides, and shrinks it when they disagree.

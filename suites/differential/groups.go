@@ -2,6 +2,7 @@ package differential
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -122,6 +123,7 @@ func (r *run) groupFiltered() (*Disagreement, error) {
 	if r.grnd.IntN(4) == 0 {
 		lr.params = url.Values{"excludedAttributes": {"members"}}
 	}
+	lr.search = r.search && r.vrnd.IntN(4) == 0
 	return r.list(lr)
 }
 
@@ -399,12 +401,13 @@ func (r *run) shrinkGroupPatch(key string, body map[string]any, ops []any, d *Di
 			return d, nil // the copy could not take its name: keep the case as found
 		}
 	}
-	try := func(ops []any) (*Disagreement, error) {
+	tryOn := func(body map[string]any, ops []any) (*Disagreement, error) {
 		return r.onGroups([]map[string]any{body}, func() (*Disagreement, error) {
 			sd, _, err := r.compareGroupPatch(caseKey, ops)
 			return sd, err
 		})
 	}
+	try := func(ops []any) (*Disagreement, error) { return tryOn(body, ops) }
 	sd, err := try(ops)
 	if err != nil {
 		return nil, err
@@ -424,6 +427,27 @@ func (r *run) shrinkGroupPatch(key string, body map[string]any, ops []any, d *Di
 			}
 			if sd != nil {
 				ops, d, progressed = fewer, sd, true
+				break
+			}
+		}
+		if !progressed {
+			break
+		}
+	}
+	// Fewer members: each is dropped from the copy while the case still
+	// disagrees, so that the case names as few users as it needs.
+	for {
+		ms, _ := body["members"].([]any)
+		progressed := false
+		for i := range ms {
+			fewer := maps.Clone(body)
+			fewer["members"] = append(slices.Clone(ms[:i]), ms[i+1:]...)
+			sd, err := tryOn(fewer, ops)
+			if err != nil {
+				return nil, err
+			}
+			if sd != nil {
+				body, d, progressed = fewer, sd, true
 				break
 			}
 		}
