@@ -403,6 +403,11 @@ func (g *generator) checks(r attr) []Check {
 			return g.patchSteps(r, p, "add", clauseSchemaAdd)
 		})
 	}
+	if v := r.a.Sub("value"); r.a.MultiValued && r.a.Type == schema.TypeComplex && v != nil && v.Mutability != schema.Immutable {
+		add("patch-replace-filtered", "PATCH replace with a value-filter path replaces the matching value, as every view shows", clauseSchemaRepl, f, func(p *plan) []scenario.Step {
+			return g.replaceFilteredSteps(r, p)
+		})
+	}
 	if r.a.MultiValued && r.a.Type == schema.TypeComplex && r.a.Sub("value") != nil {
 		add("patch-remove-filtered", "PATCH remove with a value-filter path removes that value only, as every view shows", clauseSchemaRemove, f, func(p *plan) []scenario.Step {
 			return g.removeFilteredSteps(r, p)
@@ -784,6 +789,34 @@ func (g *generator) removeFilteredSteps(r attr, p *plan) []scenario.Step {
 		},
 	}
 	return append(steps, g.readBack(r, p, "written", p.a, p.b, clauseSchemaRemove, viewWritten)...)
+}
+
+// replaceFilteredSteps: create with A, PATCH replace attr[value eq
+// A.value] with B's value — "all matching record values SHALL be
+// replaced" (RFC 7644 §3.5.2.3) — then the answer, GET and a filter show
+// B and not A.
+func (g *generator) replaceFilteredSteps(r attr, p *plan) []scenario.Step {
+	var aValue any
+	for k, v := range p.a.([]any)[0].(map[string]any) {
+		if strings.EqualFold(k, "value") {
+			aValue = v
+		}
+	}
+	if aValue == nil {
+		return nil
+	}
+	path := fmt.Sprintf("%s[value eq %s]", r.path(), jsonOf(aValue))
+	write := "PATCH replace " + path
+	steps := []scenario.Step{
+		g.createStep(r, p, p.a, "create with "+r.path(), true),
+		{
+			Name: write, Clause: clauseSchemaPatch, Level: scenario.Must,
+			Request: scenario.RequestTemplate{Method: http.MethodPatch, Path: r.rt.endpoint + "/${id}", Body: patchOp(op("replace", path, p.b.([]any)[0]))},
+			Expect:  append([]scenario.Expectation{patched(), judged(r, "the PATCH's answer", p.b, p.a, clauseSchemaRepl, scenario.Must)}, invariants("the PATCH's answer", viewWritten)...),
+			Check:   markWritten,
+		},
+	}
+	return append(steps, g.readBack(r, p, "written", p.b, p.a, clauseSchemaRepl, viewWritten)...)
 }
 
 // putSteps: create with A, PUT the same resource with B, then the answer,

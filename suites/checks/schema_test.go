@@ -353,6 +353,19 @@ func TestSchemaChecksSeeTheBugs(t *testing.T) {
 			want:  []string{"the create's answer: schemas [\"urn:ietf:params:scim:schemas:core:2.0:User\"] does not list urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "GET by id: schemas"},
 		},
 		{
+			name: "a value-filtered replace adds",
+			wrap: rewrite(func(r *http.Request, body map[string]any) {
+				ops, _ := body["Operations"].([]any)
+				for _, o := range ops {
+					if m, _ := o.(map[string]any); m["op"] == "replace" && strings.HasPrefix(fmt.Sprint(m["path"]), "emails[") {
+						m["op"], m["path"], m["value"] = "add", "emails", []any{m["value"]}
+					}
+				}
+			}, nil),
+			check: "schema/User/emails/patch-replace-filtered",
+			want:  []string{"the PATCH's answer: emails still holds", "GET by id: emails still holds"},
+		},
+		{
 			name: "POST /.search ignores the filter",
 			wrap: rewrite(nil, func(r *http.Request, doc map[string]any, _ http.Header) {
 				if strings.HasSuffix(r.URL.Path, "/.search") {
