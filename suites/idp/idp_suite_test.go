@@ -58,7 +58,9 @@ func problems(rs []scenario.Result) []string {
 			AddReportEntry("warning", fmt.Sprintf("%s / %s: %s", r.Scenario, r.Step, r.Message))
 		}
 		if r.Status >= scenario.Fail {
-			out = append(out, fmt.Sprintf("%s / %s: %s [%s]\n%s", r.Scenario, r.Step, r.Status, r.Clause, r.Message))
+			// The reason on the step's line, what was sent and received under it.
+			reason, detail, _ := strings.Cut(r.Message, "\n")
+			out = append(out, strings.TrimRight(fmt.Sprintf("%s / %s: %s: %s [%s]\n%s", r.Scenario, r.Step, r.Status, reason, r.Clause, detail), "\n"))
 		}
 	}
 	return out
@@ -72,8 +74,11 @@ func dressed(dress func(client.Config) client.Config) *client.Client {
 
 func expectClean(rs []scenario.Result) {
 	Expect(rs).NotTo(BeEmpty())
-	p := problems(rs)
-	Expect(p).To(BeEmpty(), strings.Join(p, "\n"))
+	// Fail, not Expect(p).To(BeEmpty(), text): Gomega prints the slice
+	// after the text, so each failure was printed twice.
+	if p := problems(rs); len(p) > 0 {
+		Fail(strings.Join(p, "\n"))
+	}
 }
 
 var _ = Describe("Entra ID", Label("entra", "idp"), func() {
