@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/simulators/load"
@@ -181,7 +182,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	} else {
 		opts.Duration = c.duration
 	}
-	if isTerminal(stderr) {
+	if report.IsTerminal(stderr) {
 		opts.Progress = func(p load.Progress) {
 			fmt.Fprintf(stderr, "\r%6.1fs  %9d requests  %8.0f/s  %6d errors ", p.Elapsed.Seconds(), p.Requests, float64(p.Requests)/p.Elapsed.Seconds(), p.Errors)
 		}

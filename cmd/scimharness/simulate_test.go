@@ -318,13 +318,6 @@ func TestServeUnknownBug(t *testing.T) {
 	}
 }
 
-func TestProgressLine(t *testing.T) {
-	got := progressLine(scenario.Result{Status: scenario.Fail, Scenario: "okta assign", Step: "create user"})
-	if got != "fail  okta assign / create user\n" {
-		t.Errorf("progress line %q", got)
-	}
-}
-
 func TestReproduce(t *testing.T) {
 	fs, c := simulateFlags(&bytes.Buffer{}, noEnv)
 	if err := fs.Parse([]string{"--idp", "okta", "--url", "https://u:pw@scim.example.com/v2?x=1", "--token", "tok", "--users", "3", "--strict", "--prefix", "scimh-abc"}); err != nil {
