@@ -347,8 +347,14 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 		}
 	}
 	t := tallyOf(r)
-	var failures []string
+	var failures, notRun []string
 	for _, c := range t.checks {
+		if c.notRun() {
+			// After a Ctrl-C: hundreds of scenarios never started, one
+			// line for them all rather than two each.
+			notRun = append(notRun, c.name)
+			continue
+		}
 		if !o.Quiet {
 			fmt.Fprintf(&b, "%-5s %s  (%d steps)\n", c.verdict, c.name, len(c.results))
 			if c.reason != "" {
@@ -358,6 +364,13 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 		if c.verdict >= scenario.Fail {
 			failures = append(failures, fmt.Sprintf("  %-5s %s — %s", c.verdict, c.name, c.reason))
 		}
+	}
+	switch len(notRun) {
+	case 0:
+	case 1:
+		fmt.Fprintf(&b, "%-5s %s  (not run: the run was interrupted)\n", scenario.Incomplete, notRun[0])
+	default:
+		fmt.Fprintf(&b, "%-5s %d more not run, the run was interrupted: %s … %s\n", scenario.Incomplete, len(notRun), notRun[0], notRun[len(notRun)-1])
 	}
 	if len(failures) > 0 {
 		fmt.Fprintf(&b, "\n%d of %d did not pass:\n%s\n", len(failures), len(t.checks), strings.Join(failures, "\n"))
@@ -393,6 +406,17 @@ type checkTally struct {
 	verdict scenario.Status
 	reason  string
 	first   int // the index in results of the step the reason is from; -1 without one
+}
+
+// notRun reports whether the run was interrupted before c began: every
+// result of it is Incomplete.
+func (c checkTally) notRun() bool {
+	for _, res := range c.results {
+		if res.Status != scenario.Incomplete {
+			return false
+		}
+	}
+	return len(c.results) > 0
 }
 
 func tallyOf(r Report) tally {

@@ -514,3 +514,52 @@ func TestReportsNameTheTool(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteChecksCollapsesNotRun: after a Ctrl-C the scenarios that never
+// began get one line together, not two each (issue 19: ~54,800 lines after
+// an interruption); the one cut off while running keeps its own, and the
+// counts still count every scenario.
+func TestWriteChecksCollapsesNotRun(t *testing.T) {
+	res := func(sc string, st scenario.Status) scenario.Result {
+		return scenario.Result{Scenario: sc, Step: "step", Status: st, Message: st.String() + ": the reason"}
+	}
+	tests := []struct {
+		name    string
+		results []scenario.Result
+		want    []string
+		notWant []string
+	}{
+		{"many not run", []scenario.Result{
+			res("team 1", scenario.Pass), res("team 2", scenario.Pass), res("team 2", scenario.Incomplete),
+			res("team 3", scenario.Incomplete), res("team 4", scenario.Incomplete), res("team 5", scenario.Incomplete), res("team 5", scenario.Incomplete),
+		}, []string{
+			"pass  team 1  (1 steps)\n",
+			"incomplete team 2  (2 steps)\n      step: incomplete: the reason\n",
+			"incomplete 3 more not run, the run was interrupted: team 3 … team 5\n",
+			"scenarios: 5 (1 passed, 4 incomplete)\n",
+		}, []string{"team 4"}},
+		{"one not run", []scenario.Result{res("team 1", scenario.Pass), res("team 2", scenario.Incomplete)}, []string{
+			"incomplete team 2  (not run: the run was interrupted)\n",
+			"scenarios: 2 (1 passed, 1 incomplete)\n",
+		}, []string{"more not run"}},
+		{"none interrupted", []scenario.Result{res("team 1", scenario.Pass)}, nil, []string{"not run"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := report.WriteChecks(&b, report.Report{Title: "t", Results: tt.results}, report.TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("has %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}
