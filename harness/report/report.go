@@ -10,6 +10,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -63,6 +64,10 @@ type Report struct {
 	// scenario not described takes its area from its name ("crud/get" →
 	// "crud") or its IdP.
 	Scenarios []ScenarioInfo `json:"scenarios,omitempty"`
+	// Unit names what a scenario of this report is in its counts: "checks"
+	// for a conformance run ("checks: 101 (100 passed, 1 failed)"), so
+	// that the counts say checks and steps; empty means "scenarios".
+	Unit string `json:"unit,omitempty"`
 }
 
 // ScenarioInfo describes one scenario of a report.
@@ -393,6 +398,7 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 // IdP scenario) and counts both: the terminal (WriteChecks) and the HTML
 // summary print its two lines, so that they never disagree.
 type tally struct {
+	unit   string // Report.Unit, "scenarios" when it is empty
 	checks []checkTally
 	counts map[scenario.Status]int // scenarios by verdict
 	steps  scenario.Summary
@@ -421,7 +427,7 @@ func (c checkTally) notRun() bool {
 
 func tallyOf(r Report) tally {
 	r = r.withSummary()
-	t := tally{counts: map[scenario.Status]int{}, steps: r.Summary}
+	t := tally{unit: cmp.Or(r.Unit, "scenarios"), counts: map[scenario.Status]int{}, steps: r.Summary}
 	index := map[string]int{}
 	for _, res := range r.Results {
 		i, ok := index[res.Scenario]
@@ -453,7 +459,8 @@ var tallyWords = []struct {
 }{{scenario.Pass, "passed"}, {scenario.Warn, "warned"}, {scenario.Skip, "skipped"}, {scenario.Blocked, "blocked"},
 	{scenario.Incomplete, "incomplete"}, {scenario.Fail, "failed"}, {scenario.Error, "errored"}}
 
-// scenarioLine reads "scenarios: 30 (28 passed, 2 failed)".
+// scenarioLine reads "scenarios: 30 (28 passed, 2 failed)" (or "checks: …",
+// Report.Unit).
 func (t tally) scenarioLine() string {
 	var parts []string
 	for _, x := range tallyWords {
@@ -461,7 +468,7 @@ func (t tally) scenarioLine() string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, x.word))
 		}
 	}
-	return fmt.Sprintf("scenarios: %d (%s)", len(t.checks), strings.Join(parts, ", "))
+	return fmt.Sprintf("%s: %d (%s)", t.unit, len(t.checks), strings.Join(parts, ", "))
 }
 
 // stepLine reads "steps: fail: 102 passed, 2 failed".
