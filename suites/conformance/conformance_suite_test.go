@@ -60,7 +60,10 @@ func record(c checks.Check, rs []scenario.Result) {
 var _ = BeforeSuite(func(ctx SpecContext) {
 	var err error
 	tg, err = target.Open(ctx, target.ConfigFromEnv(os.Getenv))
-	Expect(err).NotTo(HaveOccurred())
+	if err != nil {
+		// The message alone: HaveOccurred printed it twice, under its Go type.
+		Fail(err.Error())
+	}
 	DeferCleanup(tg.Close)
 	AddReportEntry("target", fmt.Sprintf("%s (features: %s)", tg.BaseURL, strings.Join(tg.Features.List(), ", ")))
 })

@@ -45,7 +45,10 @@ var tg *target.Target
 var _ = BeforeSuite(func(ctx SpecContext) {
 	var err error
 	tg, err = target.Open(ctx, target.ConfigFromEnv(os.Getenv))
-	Expect(err).NotTo(HaveOccurred())
+	if err != nil {
+		// The message alone: HaveOccurred printed it twice, under its Go type.
+		Fail(err.Error())
+	}
 	DeferCleanup(tg.Close)
 })
 

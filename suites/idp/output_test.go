@@ -11,10 +11,12 @@ import (
 	"github.com/scimharness/scimharness/server/broken"
 )
 
-// TestEachFailurePrintedOnce runs one Okta spec against a server with a
-// deliberate bug and counts each failed step in go test's output: once,
-// its reason on its line (issue 19: Expect(p).To(BeEmpty(), text) printed
-// the text and then Gomega's dump of the same slice).
+// TestEachFailurePrintedOnce runs one Okta spec where it must fail —
+// against a server with a deliberate bug, and against a remote URL without
+// consent — and counts each failure in go test's output: once, the reason
+// on the step's line, no Go type (issue 19: Expect(p).To(BeEmpty(), text)
+// printed the text and then Gomega's dump of the same slice, and
+// HaveOccurred an error's message twice under its type).
 func TestEachFailurePrintedOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test")
@@ -37,22 +39,36 @@ func TestEachFailurePrintedOnce(t *testing.T) {
 	}
 	ts := httptest.NewServer(h)
 	defer ts.Close()
-	cmd := exec.Command(gobin, "test", "-count=1", "-run", "^TestIdPs$", ".", "-args", "-ginkgo.focus=Okta: SCIM 2.0 spec test")
-	cmd.Env = append(os.Environ(), "GOFLAGS=", target.EnvBaseURL+"="+ts.URL+"/scim/v2", target.EnvToken+"="+token)
-	b, err := cmd.CombinedOutput()
-	out := string(b)
-	if err == nil || !strings.Contains(out, "1 Failed") {
-		t.Fatalf("the suite did not fail one spec against the bug:\n%s", out)
+	tests := []struct {
+		name, url string
+		failures  []string // each printed once
+		notWant   []string
+	}{
+		{"failed steps", ts.URL + "/scim/v2", []string{
+			"Okta: SCIM 2.0 spec test / create a user: fail: the server changed the case of userName",
+			"Okta: SCIM 2.0 spec test / get the user by id: fail: the server changed the case of userName",
+		}, []string{"to be empty"}},
+		{"no consent", "https://scim.example.invalid/scim/v2", []string{"set SCIM_YES=1 to consent"}, []string{"consentError", "occurred"}},
 	}
-	for _, step := range []string{
-		"Okta: SCIM 2.0 spec test / create a user: fail: the server changed the case of userName",
-		"Okta: SCIM 2.0 spec test / get the user by id: fail: the server changed the case of userName",
-	} {
-		if n := strings.Count(out, step); n != 1 {
-			t.Errorf("the failure %q is printed %d times, want once:\n%s", step, n, out)
-		}
-	}
-	if strings.Contains(out, "to be empty") {
-		t.Errorf("Gomega's dump of the problems is still printed:\n%s", out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(gobin, "test", "-count=1", "-run", "^TestIdPs$", ".", "-args", "-ginkgo.focus=Okta: SCIM 2.0 spec test")
+			cmd.Env = append(os.Environ(), "GOFLAGS=", target.EnvBaseURL+"="+tt.url, target.EnvToken+"="+token, target.EnvYes+"=")
+			b, err := cmd.CombinedOutput()
+			out := string(b)
+			if err == nil {
+				t.Fatalf("the suite passed:\n%s", out)
+			}
+			for _, f := range tt.failures {
+				if n := strings.Count(out, f); n != 1 {
+					t.Errorf("the failure %q is printed %d times, want once:\n%s", f, n, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("the output has %q:\n%s", w, out)
+				}
+			}
+		})
 	}
 }
