@@ -265,7 +265,7 @@ func writeLoadSummary(w io.Writer, title string, r *load.Result) {
 	fmt.Fprintln(w)
 	if r.Created > 0 {
 		if r.Kept {
-			fmt.Fprintf(w, "cleanup     kept %d resources (prefix %s; remove them with scimharness cleanup --prefix %s)\n", r.Created, r.Prefix, r.Prefix)
+			fmt.Fprintf(w, "cleanup     kept %d resources (prefix %s; remove them with: %s)\n", r.Created, r.Prefix, cleanupCommand(r.Prefix, r.Target))
 		} else {
 			fmt.Fprintf(w, "cleanup     %d of %d created resources deleted\n", r.Deleted, r.Created)
 		}

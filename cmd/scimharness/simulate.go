@@ -290,7 +290,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return exitFail
 	}
 	if c.keep && !c.dryRun {
-		fmt.Fprintf(stdout, "kept what the run created: prefix %s (remove it with: scimharness cleanup --prefix %s --url %s --yes)\n", c.prefix, c.prefix, shellQuote(safe))
+		fmt.Fprintf(stdout, "kept what the run created: prefix %s (remove it with: %s)\n", c.prefix, cleanupCommand(c.prefix, safe))
 	}
 	if c.reportDir != "" {
 		if err := report.WriteDir(c.reportDir, rep); err != nil {
