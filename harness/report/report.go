@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -336,9 +337,12 @@ type TextOptions struct {
 // WriteChecks writes a terminal summary by scenario — a conformance check,
 // an IdP scenario — not by step: one line each with its verdict and its
 // number of steps, the first problem's one-line reason under anything that
-// did not pass; then the failures again, together, with the reproduce
-// command; then the counts of scenarios and of steps, each named. With
-// Steps it is WriteText; with Quiet only the closing part.
+// did not pass — but one line for a row of passing scenarios that differ
+// only by their numbers (an Entra initial cycle's 2000 teams), and one for
+// those an interruption kept from starting; then the failures again,
+// together, with the reproduce command; then the counts of scenarios and
+// of steps, each named. With Steps it is WriteText; with Quiet only the
+// closing part.
 func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 	if o.Steps {
 		return WriteText(w, r)
@@ -353,11 +357,21 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 	}
 	t := tallyOf(r)
 	var failures, notRun []string
-	for _, c := range t.checks {
+	for i := 0; i < len(t.checks); i++ {
+		c := t.checks[i]
 		if c.notRun() {
 			// After a Ctrl-C: hundreds of scenarios never started, one
 			// line for them all rather than two each.
 			notRun = append(notRun, c.name)
+			continue
+		}
+		if n, steps := t.passingRun(i); n >= minCollapsed && r.Unit == "" {
+			// 2000 passing teams of an Entra initial cycle: one line.
+			// (Never checks, which are each a rule of their own.)
+			if !o.Quiet {
+				fmt.Fprintf(&b, "%-5s %s … %s  (%d scenarios, %d steps)\n", c.verdict, c.name, t.checks[i+n-1].name, n, steps)
+			}
+			i += n - 1
 			continue
 		}
 		if !o.Quiet {
@@ -412,6 +426,28 @@ type checkTally struct {
 	verdict scenario.Status
 	reason  string
 	first   int // the index in results of the step the reason is from; -1 without one
+}
+
+// minCollapsed is the fewest passing scenarios of one kind in a row that
+// WriteChecks prints as one line.
+const minCollapsed = 3
+
+// digits are what numbered scenarios of one kind differ by ("team 1 (u1,
+// u2)", "team 2 (u3, u4)").
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// passingRun counts the passing scenarios from t.checks[i] on that differ
+// from it only by their numbers, and their steps; 0 if t.checks[i] did not
+// pass.
+func (t tally) passingRun(i int) (n, steps int) {
+	kind := digits.ReplaceAllString(t.checks[i].name, "#")
+	for _, c := range t.checks[i:] {
+		if c.verdict != scenario.Pass || digits.ReplaceAllString(c.name, "#") != kind {
+			break
+		}
+		n, steps = n+1, steps+len(c.results)
+	}
+	return n, steps
 }
 
 // notRun reports whether the run was interrupted before c began: every
