@@ -121,6 +121,10 @@ func TestServeRecordCertifyReplay(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout.String(), "kept what the replay created: prefix scimh-replay01") {
 		t.Errorf("replay --keep exited %d without the prefix:\n%s", code, stdout.String())
 	}
+	// ... and the cleanup command it prints removes that data, as written.
+	if code, out, errs := runPrintedCleanup(t, stdout.String()); code != exitOK || !strings.Contains(out, "resources with the prefix scimh-replay01 deleted") {
+		t.Errorf("the printed cleanup: exit %d\n%s\n%s", code, out, errs)
+	}
 	// A wrong token: one line, exit 2, nothing replayed.
 	stdout.Reset()
 	stderr.Reset()

@@ -17,10 +17,10 @@ import (
 
 const cleanupHelp = `Usage: scimharness cleanup --prefix P --url URL [--token TOKEN] [--yes]
 
-Finds what a run left behind (simulate, conform, load or replay with --keep,
-or a run that was killed): the Users whose userName and the Groups whose
-displayName contain the run prefix P (filter "co", RFC 7644 §3.4.2.2),
-and lists them. Nothing is deleted unless --yes is given; then those
+Finds what a run left behind (simulate, load or replay with --keep, which
+print this command, or a run that was killed): the Users whose userName and
+the Groups whose displayName contain the run prefix P (filter "co", RFC 7644
+§3.4.2.2), and lists them. Nothing is deleted unless --yes is given; then those
 resources, and only those, are deleted (groups first). --yes also consents
 to a server that is not on this machine.
 
@@ -32,6 +32,14 @@ deletion failed, 2 for bad usage or a target that cannot be reached.
 
 Flags:
 `
+
+// cleanupCommand is the command that removes what a run with --keep left
+// under prefix at url (secrets never in it: the token comes from
+// SCIM_TOKEN or --token). simulate, load and replay print it, the same,
+// so that it runs as written.
+func cleanupCommand(prefix, url string) string {
+	return "scimharness cleanup --prefix " + shellQuote(prefix) + " --url " + shellQuote(target.SafeURL(url)) + " --yes"
+}
 
 // minCleanupPrefix is the shortest prefix cleanup accepts.
 const minCleanupPrefix = 8

@@ -203,6 +203,25 @@ func TestRetries429(t *testing.T) {
 	}
 }
 
+// runPrintedCleanup runs, as written, the cleanup command that a run with
+// --keep printed in out, with the test token in SCIM_TOKEN.
+func runPrintedCleanup(t *testing.T, out string) (int, string, string) {
+	t.Helper()
+	m := regexp.MustCompile(`scimharness (cleanup [^)]*)\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no cleanup command in:\n%s", out)
+	}
+	var o, e bytes.Buffer
+	env := func(k string) string {
+		if k == "SCIM_TOKEN" {
+			return testToken
+		}
+		return ""
+	}
+	code := run(context.Background(), strings.Fields(m[1]), &o, &e, env)
+	return code, o.String(), e.String()
+}
+
 // TestKeepPrintsPrefix: --keep says which prefix the kept data carries and
 // how to remove it; cleanup lists it (dry run), then deletes it and only it.
 func TestKeepThenCleanup(t *testing.T) {

@@ -9,7 +9,11 @@ import (
 	"strings"
 	"time"
 
+<<<<<<< HEAD
 	"github.com/scimharness/scimharness/harness/scenario"
+=======
+	"github.com/scimharness/scimharness/harness/report"
+>>>>>>> h5/ux
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/results"
@@ -163,11 +167,18 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			return exitFail
 		}
 	}
-	var progress func(checks.Outcome)
-	if isTerminal(stderr) {
-		progress = func(o checks.Outcome) { fmt.Fprintf(stderr, "%-5s %s\n", o.Label(), o.Check.ID) }
+	// On a terminal, one line kept up to date with the checks so far (none
+	// with --quiet, nor in a pipe or a CI log).
+	var onOutcome func(checks.Outcome)
+	var progress *report.Progress
+	if !out.quiet {
+		progress = report.NewProgress(stderr, "checks", len(selected))
 	}
-	cert.Outcomes = checks.RunAll(ctx, tg, selected, progress)
+	if progress != nil {
+		onOutcome = func(o checks.Outcome) { progress.Count(o.Status()) }
+	}
+	cert.Outcomes = checks.RunAll(ctx, tg, selected, onOutcome)
+	progress.Clear()
 	rep := cert.Report()
 	if err := out.write(stdout, rep, rep.Command); err != nil {
 		fmt.Fprintf(stderr, "scimharness conform: %v\n", err)

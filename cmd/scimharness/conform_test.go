@@ -107,12 +107,19 @@ func TestConformList(t *testing.T) {
 }
 
 // TestConformInProcess: without --url the reference server is started in
-// process, so one command runs the same checks anywhere.
+// process, so one command runs the same checks anywhere. The counts name
+// checks and steps (issue 19), the HTML report's as the terminal's.
 func TestConformInProcess(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errOut := runConform(t, "--only", "discovery/,crud/", "--report-dir", dir)
 	if code != exitOK || !strings.Contains(out, "reference server, in process (memory store)") || !strings.Contains(out, "profile rfc      success") {
 		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "\nchecks: 12 (12 passed)\nsteps: pass: ") || strings.Contains(out, "scenarios:") {
+		t.Errorf("the counts do not name checks and steps:\n%s", out)
+	}
+	if h, err := os.ReadFile(filepath.Join(dir, "report.html")); err != nil || !bytes.Contains(h, []byte(">checks: 12 (12 passed)<")) {
+		t.Errorf("report.html does not count checks as the terminal does (%v)", err)
 	}
 	y, err := os.ReadFile(filepath.Join(dir, "results.yaml"))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	sutarget "github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/differential"
@@ -113,16 +114,22 @@ func fuzzCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fmt.Fprintf(stdout, "fuzz: %s against the reference server, seed %d, %d users, %d requests, prefix %s\n",
 		tg.BaseURL, *seed, *users, *requests, cfg.Prefix)
 	started := time.Now()
+	// On a terminal, one line kept up to date with the requests so far; in
+	// a pipe or a CI log a line every 1000 requests.
+	progress := report.NewProgress(stderr, "requests", *requests)
 	res, err := differential.Run(ctx, differential.Config{
 		Target: tg.Client, Reference: ref.Client,
 		Sort: tg.Supports(sutarget.Sort), Patch: tg.Supports(sutarget.Patch), Groups: tg.Supports(sutarget.Groups),
 		Seed: *seed, Requests: *requests, Duration: *duration, Users: *users, Prefix: cfg.Prefix,
 		Progress: func(done, total int) {
-			if done%1000 == 0 {
+			if progress != nil {
+				progress.Count(scenario.Pass) // each request so far agreed
+			} else if done%1000 == 0 {
 				fmt.Fprintf(stderr, "fuzz: %d requests, 0 disagreements, %s\n", done, time.Since(started).Round(100*time.Millisecond))
 			}
 		},
 	})
+	progress.Clear()
 	for _, e := range resultCleanup(res) {
 		fmt.Fprintf(stderr, "fuzz: cleanup: %s\n", e)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/simulators/load"
@@ -181,7 +182,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	} else {
 		opts.Duration = c.duration
 	}
-	if isTerminal(stderr) {
+	if report.IsTerminal(stderr) {
 		opts.Progress = func(p load.Progress) {
 			fmt.Fprintf(stderr, "\r%6.1fs  %9d requests  %8.0f/s  %6d errors ", p.Elapsed.Seconds(), p.Requests, float64(p.Requests)/p.Elapsed.Seconds(), p.Errors)
 		}
@@ -264,7 +265,7 @@ func writeLoadSummary(w io.Writer, title string, r *load.Result) {
 	fmt.Fprintln(w)
 	if r.Created > 0 {
 		if r.Kept {
-			fmt.Fprintf(w, "cleanup     kept %d resources (prefix %s; remove them with scimharness cleanup --prefix %s)\n", r.Created, r.Prefix, r.Prefix)
+			fmt.Fprintf(w, "cleanup     kept %d resources (prefix %s; remove them with: %s)\n", r.Created, r.Prefix, cleanupCommand(r.Prefix, r.Target))
 		} else {
 			fmt.Fprintf(w, "cleanup     %d of %d created resources deleted\n", r.Deleted, r.Created)
 		}

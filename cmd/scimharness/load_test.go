@@ -105,17 +105,26 @@ func testLoadShortRun(t *testing.T, engine string) {
 	}
 }
 
+// TestLoadKeep: --keep leaves the run's resources and prints the cleanup
+// command, which removes them as written.
 func TestLoadKeep(t *testing.T) {
 	base := referenceTarget(t)
-	code, out, errs := runLoad(t, "--url", base, "--token", testToken, "--requests", "50", "--concurrency", "2", "--keep", "--prefix", "keeprun")
+	code, out, errs := runLoad(t, "--url", base, "--token", testToken, "--requests", "50", "--concurrency", "2", "--keep", "--prefix", "scimh-keeprun")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	if n := totalOf(t, base, `/Users?filter=userName%20sw%20%22keeprun-%22&count=0`); n < 16 {
+	const kept = `/Users?filter=userName%20sw%20%22scimh-keeprun-%22&count=0`
+	if n := totalOf(t, base, kept); n < 16 {
 		t.Errorf("--keep left %d users with the prefix, want the working set at least", n)
 	}
-	if !strings.Contains(out, "(prefix keeprun; remove them with scimharness cleanup --prefix keeprun)") {
+	if !strings.Contains(out, "(prefix scimh-keeprun; remove them with: scimharness cleanup --prefix scimh-keeprun --url "+base+" --yes)") {
 		t.Errorf("--keep does not print the prefix:\n%s", out)
+	}
+	if code, out, errs := runPrintedCleanup(t, out); code != exitOK {
+		t.Fatalf("the printed cleanup: exit %d\n%s\n%s", code, out, errs)
+	}
+	if n := totalOf(t, base, kept); n != 0 {
+		t.Errorf("the printed cleanup left %d users with the prefix", n)
 	}
 }
 

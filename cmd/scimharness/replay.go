@@ -138,7 +138,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return exitFail
 	}
 	if *keep {
-		fmt.Fprintf(stdout, "kept what the replay created: prefix %s (remove it with scimharness cleanup --prefix %s --url …)\n", tcfg.Prefix, tcfg.Prefix)
+		fmt.Fprintf(stdout, "kept what the replay created: prefix %s (remove it with: %s)\n", tcfg.Prefix, cleanupCommand(tcfg.Prefix, tcfg.BaseURL))
 	}
 	if *reportDir != "" {
 		if err := report.WriteDir(*reportDir, rep); err != nil {

@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/scimharness/scimharness/harness/client"
@@ -109,10 +107,6 @@ type plan struct {
 	run func(ctx context.Context, cl *client.Client, ro scenario.Options) ([]scenario.Result, []report.Timing)
 	// evidence is the default of --evidence for this plan.
 	evidence scenario.Evidence
-	// problemsOnly: progress lines only for results that did not pass (a
-	// run of tens of thousands of steps, whose terminal output would
-	// otherwise slow the run it times).
-	problemsOnly bool
 }
 
 // findIdP returns the simulator called name. It is a variable so tests can
@@ -255,16 +249,14 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if c.set["evidence"] {
 		opts.Evidence, _ = scenario.ParseEvidence(c.evidence) // checked by check
 	}
-	if !c.dryRun && isTerminal(stderr) {
-		var mu sync.Mutex // an IdP may run scenarios concurrently
-		opts.Progress = func(r scenario.Result) {
-			if pl.problemsOnly && r.Status == scenario.Pass {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprint(stderr, progressLine(r))
-		}
+	// On a terminal, one line kept up to date with the steps so far (none
+	// with --quiet, nor in a pipe or a CI log).
+	var progress *report.Progress
+	if !c.dryRun && !c.out.quiet {
+		progress = report.NewProgress(stderr, "steps", 0)
+	}
+	if progress != nil {
+		opts.Progress = func(r scenario.Result) { progress.Count(r.Status) }
 	}
 	if pl.run != nil {
 		rep.Results, rep.Timings = pl.run(ctx, cl, opts)
@@ -276,6 +268,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			rep.Results = append(rep.Results, scenario.Run(ctx, cl, sc, opts)...)
 		}
 	}
+	progress.Clear()
 	interrupted := ctx.Err() != nil
 	rep.Summary = scenario.Summarize(rep.Results)
 	if interrupted {
@@ -297,7 +290,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return exitFail
 	}
 	if c.keep && !c.dryRun {
-		fmt.Fprintf(stdout, "kept what the run created: prefix %s (remove it with: scimharness cleanup --prefix %s --url %s --yes)\n", c.prefix, c.prefix, shellQuote(safe))
+		fmt.Fprintf(stdout, "kept what the run created: prefix %s (remove it with: %s)\n", c.prefix, cleanupCommand(c.prefix, safe))
 	}
 	if c.reportDir != "" {
 		if err := report.WriteDir(c.reportDir, rep); err != nil {
@@ -399,22 +392,6 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// progressLine is the one line a result gets while the run goes on.
-func progressLine(r scenario.Result) string {
-	return fmt.Sprintf("%-5s %s / %s\n", r.Status, r.Scenario, r.Step)
-}
-
-// isTerminal reports whether w is a terminal: progress lines help a person
-// watching, and would only clutter a CI log that gets the summary anyway.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func listBugs(w io.Writer) {

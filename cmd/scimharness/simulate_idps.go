@@ -60,10 +60,9 @@ var idps = []idp{
 				return plan{}, err
 			}
 			return plan{
-				scenarios:    scs,
-				client:       entra.ClientConfig(base),
-				evidence:     evidence,
-				problemsOnly: o.Cycle == entra.CycleInitial,
+				scenarios: scs,
+				client:    entra.ClientConfig(base),
+				evidence:  evidence,
 				// Entra's own order: Test Connection first and alone,
 				// then the cycles, stopping when Entra would quarantine
 				// the app (the quarantine is a Fail result).

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -315,13 +316,6 @@ func TestServeUnknownBug(t *testing.T) {
 	code := run(context.Background(), []string{"serve", "--token", "x", "--bug", "nope"}, &bytes.Buffer{}, &errb, noEnv)
 	if code != exitUsage || !strings.Contains(errb.String(), `--bug "nope"`) || !strings.Contains(errb.String(), "ignores-filter") {
 		t.Errorf("exit %d; stderr: %s", code, errb.String())
-	}
-}
-
-func TestProgressLine(t *testing.T) {
-	got := progressLine(scenario.Result{Status: scenario.Fail, Scenario: "okta assign", Step: "create user"})
-	if got != "fail  okta assign / create user\n" {
-		t.Errorf("progress line %q", got)
 	}
 }
 
@@ -668,5 +662,40 @@ func TestSimulateOAuth2(t *testing.T) {
 				assertNoSecret(t, dir, "")
 			}
 		})
+	}
+}
+
+// TestEntraIntoHumbol: the README's Entra-with-Humbol workflow runs from
+// the CLI as written — serve a Humbol tenant, simulate Entra with
+// --entra-mapping humbol — and passes (issue 19: the roles sent were not
+// Humbol's, and Test Connection's group probe met Humbol's 404).
+func TestEntraIntoHumbol(t *testing.T) {
+	const token = "acme-T0ken-for-humbol"
+	cfg := filepath.Join(t.TempDir(), "tenants.yaml")
+	if err := os.WriteFile(cfg, []byte("tenants:\n  - id: acme\n    tokens: ["+token+"]\n    profile: humbol\n    role_mapping: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var log syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--config", cfg, "--token", "dev-token"}, io.Discard, &log, noEnv)
+	}()
+	defer func() { cancel(); <-done }()
+	serving := regexp.MustCompile(`msg=serving url=(http://127\.0\.0\.1:\d+)/`)
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		m = serving.FindStringSubmatch(log.String())
+	}
+	if m == nil {
+		t.Fatalf("serve did not start:\n%s", log.String())
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"simulate", "--idp", "entra", "--entra-mapping", "humbol", "--url", m[1] + "/t/acme/scim/v2", "--token", token}, &out, &errb, noEnv)
+	if code != exitOK || strings.Contains(out.String(), "fail ") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "pass  entra: provisioning cycles, team 1") {
+		t.Errorf("the provisioning cycles did not pass:\n%s", out.String())
 	}
 }

@@ -10,12 +10,14 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -63,6 +65,10 @@ type Report struct {
 	// scenario not described takes its area from its name ("crud/get" →
 	// "crud") or its IdP.
 	Scenarios []ScenarioInfo `json:"scenarios,omitempty"`
+	// Unit names what a scenario of this report is in its counts: "checks"
+	// for a conformance run ("checks: 101 (100 passed, 1 failed)"), so
+	// that the counts say checks and steps; empty means "scenarios".
+	Unit string `json:"unit,omitempty"`
 }
 
 // ScenarioInfo describes one scenario of a report.
@@ -331,9 +337,12 @@ type TextOptions struct {
 // WriteChecks writes a terminal summary by scenario — a conformance check,
 // an IdP scenario — not by step: one line each with its verdict and its
 // number of steps, the first problem's one-line reason under anything that
-// did not pass; then the failures again, together, with the reproduce
-// command; then the counts of scenarios and of steps, each named. With
-// Steps it is WriteText; with Quiet only the closing part.
+// did not pass — but one line for a row of passing scenarios that differ
+// only by their numbers (an Entra initial cycle's 2000 teams), and one for
+// those an interruption kept from starting; then the failures again,
+// together, with the reproduce command; then the counts of scenarios and
+// of steps, each named. With Steps it is WriteText; with Quiet only the
+// closing part.
 func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 	if o.Steps {
 		return WriteText(w, r)
@@ -347,8 +356,24 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 		}
 	}
 	t := tallyOf(r)
-	var failures []string
-	for _, c := range t.checks {
+	var failures, notRun []string
+	for i := 0; i < len(t.checks); i++ {
+		c := t.checks[i]
+		if c.notRun() {
+			// After a Ctrl-C: hundreds of scenarios never started, one
+			// line for them all rather than two each.
+			notRun = append(notRun, c.name)
+			continue
+		}
+		if n, steps := t.passingRun(i); n >= minCollapsed && r.Unit == "" {
+			// 2000 passing teams of an Entra initial cycle: one line.
+			// (Never checks, which are each a rule of their own.)
+			if !o.Quiet {
+				fmt.Fprintf(&b, "%-5s %s … %s  (%d scenarios, %d steps)\n", c.verdict, c.name, t.checks[i+n-1].name, n, steps)
+			}
+			i += n - 1
+			continue
+		}
 		if !o.Quiet {
 			fmt.Fprintf(&b, "%-5s %s  (%d steps)\n", c.verdict, c.name, len(c.results))
 			if c.reason != "" {
@@ -358,6 +383,13 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 		if c.verdict >= scenario.Fail {
 			failures = append(failures, fmt.Sprintf("  %-5s %s — %s", c.verdict, c.name, c.reason))
 		}
+	}
+	switch len(notRun) {
+	case 0:
+	case 1:
+		fmt.Fprintf(&b, "%-5s %s  (not run: the run was interrupted)\n", scenario.Incomplete, notRun[0])
+	default:
+		fmt.Fprintf(&b, "%-5s %d more not run, the run was interrupted: %s … %s\n", scenario.Incomplete, len(notRun), notRun[0], notRun[len(notRun)-1])
 	}
 	if len(failures) > 0 {
 		fmt.Fprintf(&b, "\n%d of %d did not pass:\n%s\n", len(failures), len(t.checks), strings.Join(failures, "\n"))
@@ -380,6 +412,7 @@ func WriteChecks(w io.Writer, r Report, o TextOptions) error {
 // IdP scenario) and counts both: the terminal (WriteChecks) and the HTML
 // summary print its two lines, so that they never disagree.
 type tally struct {
+	unit   string // Report.Unit, "scenarios" when it is empty
 	checks []checkTally
 	counts map[scenario.Status]int // scenarios by verdict
 	steps  scenario.Summary
@@ -395,9 +428,42 @@ type checkTally struct {
 	first   int // the index in results of the step the reason is from; -1 without one
 }
 
+// minCollapsed is the fewest passing scenarios of one kind in a row that
+// WriteChecks prints as one line.
+const minCollapsed = 3
+
+// digits are what numbered scenarios of one kind differ by ("team 1 (u1,
+// u2)", "team 2 (u3, u4)").
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// passingRun counts the passing scenarios from t.checks[i] on that differ
+// from it only by their numbers, and their steps; 0 if t.checks[i] did not
+// pass.
+func (t tally) passingRun(i int) (n, steps int) {
+	kind := digits.ReplaceAllString(t.checks[i].name, "#")
+	for _, c := range t.checks[i:] {
+		if c.verdict != scenario.Pass || digits.ReplaceAllString(c.name, "#") != kind {
+			break
+		}
+		n, steps = n+1, steps+len(c.results)
+	}
+	return n, steps
+}
+
+// notRun reports whether the run was interrupted before c began: every
+// result of it is Incomplete.
+func (c checkTally) notRun() bool {
+	for _, res := range c.results {
+		if res.Status != scenario.Incomplete {
+			return false
+		}
+	}
+	return len(c.results) > 0
+}
+
 func tallyOf(r Report) tally {
 	r = r.withSummary()
-	t := tally{counts: map[scenario.Status]int{}, steps: r.Summary}
+	t := tally{unit: cmp.Or(r.Unit, "scenarios"), counts: map[scenario.Status]int{}, steps: r.Summary}
 	index := map[string]int{}
 	for _, res := range r.Results {
 		i, ok := index[res.Scenario]
@@ -429,7 +495,8 @@ var tallyWords = []struct {
 }{{scenario.Pass, "passed"}, {scenario.Warn, "warned"}, {scenario.Skip, "skipped"}, {scenario.Blocked, "blocked"},
 	{scenario.Incomplete, "incomplete"}, {scenario.Fail, "failed"}, {scenario.Error, "errored"}}
 
-// scenarioLine reads "scenarios: 30 (28 passed, 2 failed)".
+// scenarioLine reads "scenarios: 30 (28 passed, 2 failed)" (or "checks: …",
+// Report.Unit).
 func (t tally) scenarioLine() string {
 	var parts []string
 	for _, x := range tallyWords {
@@ -437,7 +504,7 @@ func (t tally) scenarioLine() string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, x.word))
 		}
 	}
-	return fmt.Sprintf("scenarios: %d (%s)", len(t.checks), strings.Join(parts, ", "))
+	return fmt.Sprintf("%s: %d (%s)", t.unit, len(t.checks), strings.Join(parts, ", "))
 }
 
 // stepLine reads "steps: fail: 102 passed, 2 failed".

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -512,5 +513,109 @@ func TestReportsNameTheTool(t *testing.T) {
 		if out := render(t, w, r); !strings.Contains(out, "scimharness (devel)") && !strings.Contains(out, "scimharness v") {
 			t.Errorf("%s names no tool version:\n%.400s", name, out)
 		}
+	}
+}
+
+// TestWriteChecksCollapsesNotRun: after a Ctrl-C the scenarios that never
+// began get one line together, not two each (issue 19: ~54,800 lines after
+// an interruption); the one cut off while running keeps its own, and the
+// counts still count every scenario.
+func TestWriteChecksCollapsesNotRun(t *testing.T) {
+	res := func(sc string, st scenario.Status) scenario.Result {
+		return scenario.Result{Scenario: sc, Step: "step", Status: st, Message: st.String() + ": the reason"}
+	}
+	tests := []struct {
+		name    string
+		results []scenario.Result
+		want    []string
+		notWant []string
+	}{
+		{"many not run", []scenario.Result{
+			res("team 1", scenario.Pass), res("team 2", scenario.Pass), res("team 2", scenario.Incomplete),
+			res("team 3", scenario.Incomplete), res("team 4", scenario.Incomplete), res("team 5", scenario.Incomplete), res("team 5", scenario.Incomplete),
+		}, []string{
+			"pass  team 1  (1 steps)\n",
+			"incomplete team 2  (2 steps)\n      step: incomplete: the reason\n",
+			"incomplete 3 more not run, the run was interrupted: team 3 … team 5\n",
+			"scenarios: 5 (1 passed, 4 incomplete)\n",
+		}, []string{"team 4"}},
+		{"one not run", []scenario.Result{res("team 1", scenario.Pass), res("team 2", scenario.Incomplete)}, []string{
+			"incomplete team 2  (not run: the run was interrupted)\n",
+			"scenarios: 2 (1 passed, 1 incomplete)\n",
+		}, []string{"more not run"}},
+		{"none interrupted", []scenario.Result{res("team 1", scenario.Pass)}, nil, []string{"not run"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := report.WriteChecks(&b, report.Report{Title: "t", Results: tt.results}, report.TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("has %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}
+
+// TestWriteChecksCollapsesNumberedPasses: a row of passing scenarios that
+// differ only by their numbers (an Entra initial cycle's teams) is one
+// line; a failure among them keeps its own and splits the row; checks are
+// never collapsed (issue 19: 30,406 lines for a 10,000-user run).
+func TestWriteChecksCollapsesNumberedPasses(t *testing.T) {
+	team := func(n int, st scenario.Status) scenario.Result {
+		return scenario.Result{Scenario: fmt.Sprintf("entra: initial cycle, team %d (u%d)", n, n), Step: "create", Status: st, Message: "the reason"}
+	}
+	var teams []scenario.Result
+	for n := 1; n <= 9; n++ {
+		st := scenario.Pass
+		if n == 5 {
+			st = scenario.Fail
+		}
+		teams = append(teams, team(n, st), team(n, scenario.Pass))
+	}
+	tests := []struct {
+		name    string
+		r       report.Report
+		want    []string
+		notWant []string
+	}{
+		{"scenarios", report.Report{Results: teams}, []string{
+			"pass  entra: initial cycle, team 1 (u1) … entra: initial cycle, team 4 (u4)  (4 scenarios, 8 steps)\n",
+			"fail  entra: initial cycle, team 5 (u5)  (2 steps)\n",
+			"pass  entra: initial cycle, team 6 (u6) … entra: initial cycle, team 9 (u9)  (4 scenarios, 8 steps)\n",
+			"scenarios: 9 (8 passed, 1 failed)\n",
+		}, []string{"team 2 (u2)", "team 8 (u8)"}},
+		{"two are not a row", report.Report{Results: teams[:4]}, []string{
+			"pass  entra: initial cycle, team 1 (u1)  (2 steps)\n", "pass  entra: initial cycle, team 2 (u2)  (2 steps)\n",
+		}, []string{"…"}},
+		{"checks", report.Report{Results: teams[:8], Unit: "checks"}, []string{
+			"pass  entra: initial cycle, team 3 (u3)  (2 steps)\n", "checks: 4 (4 passed)\n",
+		}, []string{"…"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := report.WriteChecks(&b, tt.r, report.TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("has %q:\n%s", w, b.String())
+				}
+			}
+		})
 	}
 }

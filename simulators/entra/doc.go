@@ -1,15 +1,14 @@
 // Package entra simulates the Microsoft Entra ID provisioning service as a
 // SCIM client: it sends what Entra sends, in Entra's order and shapes, and
-// judges each answer as Entra would live with it. The behaviours come from
-// the Entra section of the project's IdP catalog (/work/shared/idp-behaviour.md),
-// whose sources are cited in every step: Microsoft Learn's SCIM tutorial
-// (TUT), "Known issues … SCIM 2.0 protocol compliance" (KNOWN), "How
-// provisioning works" (HOW), "Application provisioning in quarantine status"
-// (QUAR), "Customize attribute mappings" (MAP), the SCIMReferenceCode
-// repository (REF) and public issue threads.
+// judges each answer as Entra would live with it. Every step cites its
+// sources: Microsoft Learn's SCIM tutorial (TUT), "Known issues … SCIM 2.0
+// protocol compliance" (KNOWN), "How provisioning works" (HOW),
+// "Application provisioning in quarantine status" (QUAR), "Customize
+// attribute mappings" (MAP), the SCIMReferenceCode repository (REF) — each
+// tag linked to its page by docs (sources.go) — and public issue threads.
 //
-// Where the catalog's "Corrections and additions" disagree with its older
-// entries, the corrections are followed. Every step names its Source and
+// Where the behaviour catalog they were gathered in (kept outside this
+// repository) corrected its older entries, the corrections are followed. Every step names its Source and
 // Confidence (doc, log, unverified; harness for the harness's own
 // read-backs) and every expectation inherits them; golden transcripts of
 // what is sent in each mode are under fixtures/transcripts.

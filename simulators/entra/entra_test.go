@@ -3,12 +3,14 @@ package entra_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -986,3 +988,56 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 func (r *recorder) WriteHeader(s int) { r.status = s }
+
+// TestMappingRolesAndGroups: a mapping names its application's app roles
+// and whether it takes groups, so that --entra-mapping humbol alone
+// provisions into Humbol (issue 19: from the CLI the roles were "User",
+// "Admin", "Reader", which Humbol refuses, and the group probe of Test
+// Connection got Humbol's 404); Options.Roles still overrides.
+func TestMappingRolesAndGroups(t *testing.T) {
+	humbolRoles := []string{"Admin", "External admin", "Member", "Light Member", "External member"}
+	tests := []struct {
+		name      string
+		o         entra.Options
+		roles     []string // the only roles sent
+		groupsOut bool     // whether anything is sent to /Groups
+	}{
+		{"humbol's roles, no groups", entra.Options{Users: 5, Groups: 2, Mapping: humbol(t)}, humbolRoles, false},
+		{"Options.Roles override the mapping's", entra.Options{Users: 5, Mapping: humbol(t), Roles: []string{"Member", "Admin"}}, []string{"Member", "Admin"}, false},
+		{"the default mapping: DefaultRoles and groups", entra.Options{Users: 5, Groups: 1, RoleMode: entra.RoleSingle}, entra.DefaultRoles, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c := start(t, simtest.Reference(t))
+			results, quarantined := run(t, c, tt.o, scenario.Options{})
+			if quarantined {
+				t.Fatal("quarantined")
+			}
+			sentRoles, toGroups := map[string]bool{}, false
+			for _, r := range results {
+				for _, ex := range r.Exchanges {
+					toGroups = toGroups || strings.Contains(ex.Request.URL, "/Groups")
+					var doc struct {
+						Roles []struct{ Value string }
+					}
+					if json.Unmarshal(ex.Request.Body, &doc) == nil {
+						for _, role := range doc.Roles {
+							sentRoles[role.Value] = true
+						}
+					}
+				}
+			}
+			if len(sentRoles) < 2 {
+				t.Errorf("roles sent: %v, want at least two", sentRoles)
+			}
+			for role := range sentRoles {
+				if !slices.Contains(tt.roles, role) {
+					t.Errorf("role %q sent, want only %v", role, tt.roles)
+				}
+			}
+			if toGroups != tt.groupsOut {
+				t.Errorf("requests to /Groups: %v, want %v", toGroups, tt.groupsOut)
+			}
+		})
+	}
+}

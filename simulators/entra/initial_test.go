@@ -63,7 +63,7 @@ func TestInitialCycle(t *testing.T) {
 		{name: "default", o: entra.Options{Users: 5, Groups: 2}, matches: 1},
 		{name: "flag, concurrent, more groups than teams", o: entra.Options{Users: 12, Groups: 4, Flag: true, Concurrency: 3}, matches: 1},
 		{name: "one user, no groups", o: entra.Options{Users: 1}, matches: 1},
-		{name: "humbol, email, single role", o: entra.Options{Users: 6, Groups: 1, Mapping: humbol(t), Match: entra.MatchEmail, RoleMode: entra.RoleSingle}, matches: 1},
+		{name: "humbol (no groups), email, single role", o: entra.Options{Users: 6, Mapping: humbol(t), Match: entra.MatchEmail, RoleMode: entra.RoleSingle}, matches: 1},
 		{name: "two matching attributes", o: entra.Options{Users: 5, Groups: 1, Mapping: twoMatching(t)}, matches: 2},
 		{name: "compat, evidence of problems only", o: entra.Options{Users: 7, Groups: 3, Seed: 4}, ro: scenario.Options{Mode: scenario.Compat, Evidence: scenario.EvidenceProblems}, matches: 1},
 	}

@@ -39,6 +39,15 @@ type Mapping struct {
 	Name        string      `yaml:"name"`
 	Description string      `yaml:"description,omitempty"`
 	Attributes  []Attribute `yaml:"attributes"`
+	// Roles are the app roles of the application the mapping is for (a
+	// gallery app defines its own: Humbol's five organization roles),
+	// assigned when Options.Roles is empty. None: DefaultRoles.
+	Roles []string `yaml:"roles,omitempty"`
+	// Groups false says that the application takes no groups (its
+	// tutorial says to turn group provisioning off, as Humbol's does): no
+	// group is pushed, whatever Options.Groups. Empty or true: groups are
+	// pushed.
+	Groups *bool `yaml:"groups,omitempty"`
 }
 
 // Attribute is one row of a mapping.

@@ -121,7 +121,8 @@ type Options struct {
 	// Users is the population size; 0 means DefaultUsers.
 	Users int
 	// Groups is the number of groups pushed (created empty, then given
-	// members); 0 pushes none.
+	// members); 0 pushes none, and so does a mapping whose application
+	// takes no groups (Mapping.Groups).
 	Groups int
 	// Flag simulates a tenant URL carrying the aadOptscim062020 feature
 	// flag (KNOWN): lower-case ops, path-less multi-attribute replace with
@@ -132,7 +133,8 @@ type Options struct {
 	// in Humbol's).
 	RoleMode RoleMode
 	// Roles are the app roles users are assigned, round robin; at least
-	// two are needed to change a role. Default DefaultRoles.
+	// two are needed to change a role. Default: the mapping's Roles, else
+	// DefaultRoles.
 	Roles []string
 	// Mapping is the attribute mapping; nil means DefaultMapping().
 	Mapping *Mapping
@@ -229,14 +231,6 @@ func (o Options) resolve() (*resolved, error) {
 	if _, err := ParseRoleMode(string(o.RoleMode)); err != nil || (o.RoleMode != RoleNone && o.RoleMode != RoleSingle && o.RoleMode != RoleComplex && o.RoleMode != RoleAssertive) {
 		return nil, fmt.Errorf("entra: RoleMode %q: use RoleNone, RoleSingle, RoleComplex or RoleAssertive (ParseRoleMode reads flag values)", o.RoleMode)
 	}
-	if len(o.Roles) == 0 {
-		r.Roles = DefaultRoles
-	}
-	for _, role := range r.Roles {
-		if strings.TrimSpace(role) == "" {
-			return nil, errors.New("entra: an empty app role name")
-		}
-	}
 	m := o.Mapping
 	if m == nil {
 		var err error
@@ -254,6 +248,20 @@ func (o Options) resolve() (*resolved, error) {
 		m = &c
 	}
 	r.mapping = m.withRoleMode(o.RoleMode)
+	if len(o.Roles) == 0 {
+		r.Roles = DefaultRoles
+		if len(m.Roles) > 0 {
+			r.Roles = m.Roles // the application's own roles
+		}
+	}
+	for _, role := range r.Roles {
+		if strings.TrimSpace(role) == "" {
+			return nil, errors.New("entra: an empty app role name")
+		}
+	}
+	if m.Groups != nil && !*m.Groups {
+		r.Groups = 0 // the application takes no groups
+	}
 	if r.mapping.roleMode() != RoleNone && len(r.Roles) < 2 {
 		return nil, errors.New("entra: app-role modes need at least two Roles, so that a role can change")
 	}

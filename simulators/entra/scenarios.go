@@ -181,6 +181,9 @@ func (b *builder) addOp(st scenario.Step, counted bool) {
 		}
 		return req, err
 	}
+	if st.SourceURL == "" {
+		st.SourceURL = sourceURL(st.Source)
+	}
 	st.Expect = append(st.Expect, acceptRefused(), errorBody(), errorStatusString())
 	st.LendProvenance()
 	b.sc.Steps = append(b.sc.Steps, st)

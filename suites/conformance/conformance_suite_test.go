@@ -134,7 +134,9 @@ func declare(c checks.Check) {
 		record(c, rs)
 		var problems, warnings []string
 		for _, r := range rs {
-			line := fmt.Sprintf("%s / %s: %s [%s · %s]\n%s", r.Scenario, r.Step, r.Status, r.Level, r.Clause, r.Message)
+			// The reason on the step's line, what was sent and received under it.
+			reason, detail, _ := strings.Cut(r.Message, "\n")
+			line := strings.TrimRight(fmt.Sprintf("%s / %s: %s: %s [%s · %s]\n%s", r.Scenario, r.Step, r.Status, reason, r.Level, r.Clause, detail), "\n")
 			switch {
 			case r.Status >= scenario.Fail:
 				problems = append(problems, line)
@@ -145,7 +147,11 @@ func declare(c checks.Check) {
 		for _, w := range warnings {
 			AddReportEntry("warning", w) // a failing SHOULD or MAY: reported, never failed
 		}
-		Expect(problems).To(BeEmpty(), "%s (%s) failed:\n%s", c.ID, c.Clause, strings.Join(problems, "\n"))
+		// Fail, not Expect(problems).To(BeEmpty(), text): Gomega prints
+		// the slice after the text, so each failure was printed twice.
+		if len(problems) > 0 {
+			Fail(fmt.Sprintf("%s (%s) failed:\n%s", c.ID, c.Clause, strings.Join(problems, "\n")))
+		}
 	})
 }
 

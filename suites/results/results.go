@@ -88,7 +88,7 @@ func (c Certification) Verdict() scenario.Status {
 
 // Report is the run as a report.Report, for the shared writers.
 func (c Certification) Report() report.Report {
-	r := report.Report{Title: c.Title, Command: c.Command, Started: c.Started, Mode: string(scenario.Strict), Results: c.Results()}
+	r := report.Report{Title: c.Title, Command: c.Command, Started: c.Started, Mode: string(scenario.Strict), Results: c.Results(), Unit: "checks"}
 	if run := c.Run(); !run.Complete() {
 		r.Interrupted = run.String()
 	}
