@@ -9,11 +9,8 @@ import (
 	"strings"
 	"time"
 
-<<<<<<< HEAD
-	"github.com/scimharness/scimharness/harness/scenario"
-=======
 	"github.com/scimharness/scimharness/harness/report"
->>>>>>> h5/ux
+	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/results"
