@@ -45,7 +45,8 @@ type Finding struct {
 	// Message, for a conform pin, is a regular expression the first line of
 	// every failing step of each check it covers must match: the cause, not
 	// just the check, is pinned.
-	Message string `yaml:"message"`
+	Message string         `yaml:"message"`
+	message *regexp.Regexp // Message, compiled by readFindings
 	// Clause is the RFC clause, with its keyword, the peer breaks; for an
 	// IdP scenario the RFC clause that bears on it.
 	Clause string `yaml:"clause"`
@@ -178,7 +179,10 @@ func (f Finding) covers(key string, messages []string) bool {
 	if !match || f.Message == "" {
 		return match
 	}
-	re := regexp.MustCompile(f.Message) // readFindings compiled it once already
+	re := f.message
+	if re == nil {
+		re = regexp.MustCompile(f.Message)
+	}
 	for _, m := range messages {
 		if !re.MatchString(m) {
 			return false
@@ -212,7 +216,7 @@ func readFindings(file string) ([]Finding, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	for _, f := range doc.Findings {
+	for i, f := range doc.Findings {
 		// An RFC finding names its clause and keyword; an IdP finding (the
 		// RFC allows what the peer does, the IdP breaks on it) names the
 		// IdP's documented behaviour in source and the clause concerned.
@@ -232,9 +236,11 @@ func readFindings(file string) ([]Finding, error) {
 			if f.Run != "conform" {
 				return nil, fmt.Errorf("%s: finding %q %q: message is only read from conform's results", file, f.Run, f.name())
 			}
-			if _, err := regexp.Compile(f.Message); err != nil {
+			re, err := regexp.Compile(f.Message)
+			if err != nil {
 				return nil, fmt.Errorf("%s: finding %q: message: %w", file, f.name(), err)
 			}
+			doc.Findings[i].message = re
 		}
 	}
 	return doc.Findings, nil
