@@ -492,9 +492,10 @@ var ruleKeywords = map[string]string{
 	// non-empty array with value(s) of the URIs supported by that
 	// representation"; RFC 7644 §3.5.2 (the PatchOp URN, as above).
 	"schemas-core-urn": "MUST",
-	// RFC 7643 §3: ""schemas" for a resource MUST only contain values
-	// defined as "schema" and "schemaExtensions" for the resource's defined
-	// "resourceType"" — stricter than the habit of Google and OneLogin.
+	// RFC 7643 §3: "The "schemas" attribute for a resource MUST only
+	// contain values defined as "schema" and "schemaExtensions" for the
+	// resource's defined "resourceType"" — stricter than the habit of
+	// Google and OneLogin, which servers tolerate.
 	"schemas-scim1-urn": "IdP",
 	// The same sentence; Entra sends Microsoft's ADSCIM group URN (TUT).
 	"schemas-adscim": "IdP",
@@ -567,8 +568,9 @@ var ruleKeywords = map[string]string{
 	// RFC 7643 §2.4 (multi-valued attributes are JSON arrays): OneLogin
 	// sends one object.
 	"multi-valued-as-object": "IdP",
-	// RFC 7644 §2 leaves authentication to the service provider ("this
-	// specification does not define a scheme"): nothing graded.
+	// RFC 7644 §2: "Because SCIM builds on the HTTP protocol, it does not
+	// itself define a scheme for authentication and authorization": the
+	// service provider decides, nothing graded.
 	"no-credentials": "NOTE",
 	// RFC 7644 §3.2 (the endpoints under the base URI): a request elsewhere
 	// is not SCIM, nothing graded.
