@@ -43,7 +43,7 @@ type Rule struct {
 // Rules is the findings catalogue: every rule the grader applies.
 var Rules = []Rule{
 	{"token-in-query", Quirk, "RFC 6750 §2.3 (SHOULD NOT be used), §5.3 (SHOULD NOT be passed in page URLs)", "a credential (access_token, token, api_key…) in the query string: URLs end up in logs"},
-	{"content-type", Violation, "RFC 7644 §3.1, §3.8", "a request body labelled with a media type that is not JSON (text/plain …), or one that does not parse"},
+	{"content-type", Violation, "RFC 7644 §3.1, §3.8 (clients MUST specify the format in which the data is submitted); RFC 7230 §2.5 (a Content-Type that does not parse)", "a request body labelled with a media type that is not JSON (text/plain …), or one that does not parse"},
 	{"content-type-missing", Quirk, "RFC 7231 §3.1.1.5 (SHOULD); RFC 7644 §3.8's MUST binds only clients using other encodings", "a request body without Content-Type: servers read it as JSON"},
 	{"content-type-json", Quirk, "RFC 7644 §3.1, §3.8; " + srcGoogleCT + "; Okta SCIM 2.0 spec test (doc)", "Content-Type application/json instead of application/scim+json, as Google and Okta's spec test"},
 	{"body-not-json", Violation, "RFC 7644 §3.1", "a request body that is not one JSON object"},
@@ -331,7 +331,7 @@ func (g *grader) contentType() {
 	case mt == scim.MediaType:
 	case mt == "application/json":
 		// Not a fingerprint: Google and Okta's spec test both send it.
-		g.find("content-type-json", "Content-Type %s, not application/scim+json (RFC 7644 §3.1: SHOULD); servers must accept it: Google Workspace and Okta's SCIM spec test send it", ct)
+		g.find("content-type-json", "Content-Type %s, not application/scim+json, the media type RFC 7644 §3.1 names for SCIM content (no keyword binds the client; §3.8: servers SHOULD accept application/json): Google Workspace and Okta's SCIM spec test send it", ct)
 	default:
 		g.find("content-type", "Content-Type %q is not application/scim+json", ct)
 	}
