@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -432,6 +433,9 @@ func (r *runner) step(ctx context.Context, st Step) (res Result) {
 		return res
 	}
 	res.Info = true
+	// The gravest reason first: a message's first line is what a summary
+	// shows, and a failing MUST must not hide behind a SHOULD's warning.
+	slices.SortStableFunc(outs, func(a, b outcome) int { return int(b.status) - int(a.status) })
 	var lines []string
 	for _, o := range outs {
 		res.Status = max(res.Status, o.status)
