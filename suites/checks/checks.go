@@ -92,8 +92,9 @@ func (c Check) LevelOf() scenario.Level { return c.level() }
 // ProfileOf returns the check's profile.
 func (c Check) ProfileOf() string { return c.profile() }
 
-// Scenario returns the check as a scenario, the check's clause and level
-// filled into steps that have none.
+// Scenario returns the check's Steps as a scenario, the check's clause
+// and level filled into steps that have none; ScenarioFor adds the steps
+// Declared makes.
 func (c Check) Scenario() scenario.Scenario {
 	return scenario.Scenario{Name: c.ID, Description: c.Name, Steps: c.filled(c.Steps)}
 }

@@ -208,9 +208,8 @@ func readByID(name, path string, expect ...scenario.Expectation) scenario.Step {
 	return st
 }
 
-// sameAs expects a 200 answer to hold the list entry's keys, JSON-equal;
-// an absent array and an empty one are the same. For "attributes" the
-// first attribute that differs is named.
+// sameAs expects a 200 answer to hold the list entry's keys, JSON-equal
+// (sameJSON). For "attributes" the first attribute that differs is named.
 func sameAs(path string, entry map[string]any, keys []string) scenario.Expectation {
 	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		doc, err := ex.JSON()
@@ -220,14 +219,13 @@ func sameAs(path string, entry map[string]any, keys []string) scenario.Expectati
 		var bad []string
 		for _, k := range keys {
 			want, got := entry[k], doc[k]
-			if sameJSON(want, got) {
-				continue
-			}
-			if k == "attributes" {
+			switch {
+			case sameJSON(k, want, got):
+			case k == "attributes":
 				bad = append(bad, "attributes differ: "+attributeDiff(want, got))
-				continue
+			default:
+				bad = append(bad, fmt.Sprintf("%s is %s, but %s lists %s", k, judge.Render(got), path, judge.Render(want)))
 			}
-			bad = append(bad, fmt.Sprintf("%s is %s, but %s lists %s", k, judge.Render(got), path, judge.Render(want)))
 		}
 		if len(bad) > 0 {
 			return fmt.Errorf("the answer by id is not the entry of %s: %s", path, strings.Join(bad, "; "))
@@ -236,16 +234,45 @@ func sameAs(path string, entry map[string]any, keys []string) scenario.Expectati
 	}).Per(clauseByIDSame, scenario.Should)
 }
 
-// sameJSON is JSON equality of two decoded values, an absent array equal to
-// an empty one.
-func sameJSON(a, b any) bool {
+// sameJSON is JSON equality of two decoded values of key, up to what
+// carries no meaning: an absent array equals an empty one, and attributes
+// and subAttributes are compared by name, in any order.
+func sameJSON(key string, a, b any) bool {
 	if l, ok := a.([]any); ok && len(l) == 0 && b == nil {
 		return true
 	}
 	if l, ok := b.([]any); ok && len(l) == 0 && a == nil {
 		return true
 	}
-	return reflect.DeepEqual(a, b)
+	return reflect.DeepEqual(canonical(map[string]any{key: a}), canonical(map[string]any{key: b}))
+}
+
+// canonical returns v with every "attributes" and "subAttributes" array
+// sorted by the elements' names, case-insensitively.
+func canonical(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = canonical(e)
+			if l, ok := out[k].([]any); ok && (k == "attributes" || k == "subAttributes") {
+				slices.SortStableFunc(l, func(p, q any) int { return strings.Compare(nameOf(p), nameOf(q)) })
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = canonical(e)
+		}
+		return out
+	}
+	return v
+}
+
+func nameOf(v any) string {
+	m, _ := v.(map[string]any)
+	return strings.ToLower(fmt.Sprint(m["name"]))
 }
 
 // attributeDiff names the first attribute (by name) whose definition —
@@ -257,11 +284,9 @@ func attributeDiff(want, got any) string {
 		var names []string
 		list, _ := v.([]any)
 		for _, a := range list {
-			if o, ok := a.(map[string]any); ok {
-				n := strings.ToLower(fmt.Sprint(o["name"]))
-				m[n] = o
-				names = append(names, n)
-			}
+			n := nameOf(a)
+			m[n] = a
+			names = append(names, n)
 		}
 		return m, names
 	}
@@ -271,7 +296,7 @@ func attributeDiff(want, got any) string {
 		switch {
 		case g[n] == nil:
 			return fmt.Sprintf("%s is listed but missing by id", n)
-		case !reflect.DeepEqual(w[n], g[n]):
+		case !sameJSON("", w[n], g[n]):
 			return fmt.Sprintf("%s is %s by id, %s in the list", n, judge.Render(g[n]), judge.Render(w[n]))
 		}
 	}
@@ -280,7 +305,7 @@ func attributeDiff(want, got any) string {
 			return fmt.Sprintf("%s is served by id but not listed", n)
 		}
 	}
-	return "the same attributes in another order"
+	return fmt.Sprintf("%s by id, %s in the list", judge.Render(got), judge.Render(want))
 }
 
 // declaredTypeSchemas makes, from /ResourceTypes, a read of /Schemas that
@@ -360,12 +385,7 @@ func writesRefused() Check {
 	}
 	rt := map[string]any{"schemas": []any{scim.ResourceTypeURN}, "id": "${prefix}-rt", "name": "${prefix}-rt", "endpoint": "/${prefix}-rt", "schema": scim.UserURN}
 	sc := map[string]any{"schemas": []any{scim.SchemaURN}, "id": "urn:${prefix}:schema", "name": "${prefix}", "attributes": []any{}}
-	steps := []scenario.Step{spc,
-		write(http.MethodPost, "/ServiceProviderConfig", map[string]any{"schemas": []any{scim.SPConfigURN}, "documentationUri": "https://${prefix}.example.invalid/"}),
-		write(http.MethodPut, "/ServiceProviderConfig", "${spc}"),
-		write(http.MethodPatch, "/ServiceProviderConfig", patchOp(op("replace", "patch.supported", "${patchSupported}"))),
-		write(http.MethodDelete, "/ServiceProviderConfig", nil),
-	}
+	var steps []scenario.Step
 	for _, w := range []struct {
 		path string
 		doc  map[string]any
@@ -376,6 +396,13 @@ func writesRefused() Check {
 			write(http.MethodPatch, w.path, patchOp(op("add", "name", "${prefix}"))),
 			write(http.MethodDelete, w.path, nil))
 	}
+	// The configuration is read last: its writes need what it holds, the
+	// others do not wait for it.
+	steps = append(steps, spc,
+		write(http.MethodPost, "/ServiceProviderConfig", map[string]any{"schemas": []any{scim.SPConfigURN}, "documentationUri": "https://${prefix}.example.invalid/"}),
+		write(http.MethodPut, "/ServiceProviderConfig", "${spc}"),
+		write(http.MethodPatch, "/ServiceProviderConfig", patchOp(op("replace", "patch.supported", "${patchSupported}"))),
+		write(http.MethodDelete, "/ServiceProviderConfig", nil))
 	return Check{
 		ID: "discovery/writes-refused", Name: "POST, PUT, PATCH and DELETE on /ServiceProviderConfig, /ResourceTypes and /Schemas are refused (405, another 4xx, or 501)",
 		Clause: clauseReadOnlyDiscovery, Steps: steps,

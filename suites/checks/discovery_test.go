@@ -63,6 +63,9 @@ func TestDiscoveryReadsEveryDeclaredEntry(t *testing.T) {
 			t.Fatalf("no check %s", id)
 		}
 		sc := c.ScenarioFor(ctx, tg)
+		if err := sc.Validate(); err != nil {
+			t.Errorf("%s as run: %v", id, err)
+		}
 		var names []string
 		for _, st := range sc.Steps {
 			names = append(names, st.Name)
@@ -141,6 +144,23 @@ func TestDiscoveryVariants(t *testing.T) {
 					}
 				}
 			}), scenario.Warn, "title is"},
+		{"a schema by id with its attributes in another order", "discovery/schemas-by-id",
+			editing(func(r *http.Request) bool {
+				return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/Schemas/")
+			}, func(doc map[string]any) {
+				attrs, _ := doc["attributes"].([]any)
+				slices.Reverse(attrs)
+			}), scenario.Pass, ""},
+		{"resource types without the OPTIONAL id, read by name", "discovery/resource-types-by-id",
+			editing(func(r *http.Request) bool {
+				return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/ResourceTypes")
+			}, func(doc map[string]any) {
+				delete(doc, "id")
+				rs, _ := doc["Resources"].([]any)
+				for _, r := range rs {
+					delete(r.(map[string]any), "id")
+				}
+			}), scenario.Pass, ""},
 		{"/Schemas lacks the enterprise extension a resource type names", "discovery/resource-type-schemas",
 			editing(func(r *http.Request) bool {
 				return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Schemas")
