@@ -438,6 +438,55 @@ func TestBugs(t *testing.T) {
 			broken:  func(a *answer) bool { return a.status == 200 && a.doc["title"] == "Dr" },
 		},
 		{
+			bug: "schemas-by-id-404", name: "GET /Schemas/{User}",
+			exchange: func(c *conn) *answer {
+				if a := c.send(http.MethodGet, "/Schemas", ""); a.status != 200 || a.total() < 1 {
+					c.t.Fatalf("GET /Schemas: %v", a)
+				}
+				return c.send(http.MethodGet, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.id() == "urn:ietf:params:scim:schemas:core:2.0:User" },
+			broken:  func(a *answer) bool { return a.isError(404, "") },
+		},
+		{
+			bug: "discovery-accepts-writes", name: "POST /Schemas",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodPost, "/Schemas", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Schema"],"id":"urn:x:y","name":"x","attributes":[]}`)
+			},
+			correct: func(a *answer) bool { return a.isError(405, "") },
+			broken:  func(a *answer) bool { return a.status == 201 && a.id() == "urn:x:y" },
+		},
+		{
+			bug: "resource-type-by-id-differs", name: "GET /ResourceTypes/User",
+			exchange: func(c *conn) *answer { return c.send(http.MethodGet, "/ResourceTypes/User", "") },
+			correct:  func(a *answer) bool { return a.status == 200 && a.doc["endpoint"] == "/Users" },
+			broken:   func(a *answer) bool { return a.status == 200 && a.doc["endpoint"] == "/v1/Users" },
+		},
+		{
+			bug: "unknown-schema-200", name: "GET /Schemas/urn:no:such:schema",
+			exchange: func(c *conn) *answer { return c.send(http.MethodGet, "/Schemas/urn:no:such:schema", "") },
+			correct:  func(a *answer) bool { return a.isError(404, "") },
+			broken:   func(a *answer) bool { return a.status == 200 && len(a.doc) == 0 },
+		},
+		{
+			bug: "spc-denies-patch", name: "GET /ServiceProviderConfig after a PATCH",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("ada@example.com"))
+				if a := c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"title","value":"Dr"}`)); a.status != 200 || a.doc["title"] != "Dr" {
+					c.t.Fatalf("PATCH: %v", a)
+				}
+				return c.send(http.MethodGet, "/ServiceProviderConfig", "")
+			},
+			correct: func(a *answer) bool {
+				p, _ := a.doc["patch"].(map[string]any)
+				return a.status == 200 && p["supported"] == true
+			},
+			broken: func(a *answer) bool {
+				p, _ := a.doc["patch"].(map[string]any)
+				return a.status == 200 && p["supported"] == false
+			},
+		},
+		{
 			bug: "refuses-password-patch", name: "PATCH replace password",
 			exchange: func(c *conn) *answer {
 				id := c.mustCreate("/Users", user("ada@example.com"))

@@ -21,11 +21,12 @@ import (
 
 // All returns every bug, in a stable order: those IdPs trip over, then
 // those only the conformance checks see (conformance.go), those that break
-// a feature only in combination (combinations.go), and those in the views
-// a write is read back through (views.go). The slice is new on each call,
-// so callers may keep or change it.
+// a feature only in combination (combinations.go), those in the views
+// a write is read back through (views.go), and those in the discovery
+// endpoints beyond their lists (discovery.go). The slice is new on each
+// call, so callers may keep or change it.
 func All() []Bug {
-	return slices.Concat(idpBugs(), conformanceBugs(), combinationBugs(), viewBugs())
+	return slices.Concat(idpBugs(), conformanceBugs(), combinationBugs(), viewBugs(), discoveryBugs())
 }
 
 // idpBugs are the bugs seen in real endpoints that IdPs trip over.

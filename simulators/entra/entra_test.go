@@ -365,6 +365,11 @@ var invisible = map[string]string{
 	"users-search-ignores-filter":        "a view bug: Entra queries by GET, never POST /.search",
 	"location-names-username":            "a view bug: Entra keeps the id of the create's body and never follows Location or meta.location",
 	"write-ignores-attributes":           "a view bug: Entra sends no attributes= or excludedAttributes= on a write",
+	"schemas-by-id-404":                  "a discovery bug: Entra's gallery apps read the /Schemas list, never a schema by id",
+	"discovery-accepts-writes":           "a discovery bug: Entra never writes to /Schemas",
+	"resource-type-by-id-differs":        "a discovery bug: Entra never reads /ResourceTypes",
+	"unknown-schema-200":                 "a discovery bug: Entra's gallery apps read the /Schemas list, never a schema by id",
+	"spc-denies-patch":                   "a discovery bug: Entra never reads /ServiceProviderConfig and PATCHes whatever it says, and the PATCHes work",
 	"ignores-string-primary-filter":      "a conformance-only bug: Entra sends no /Bulk, .search, /Me, role or password requests of this kind, and reads application/json answers",
 }
 

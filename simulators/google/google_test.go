@@ -148,9 +148,17 @@ func TestBrokenServers(t *testing.T) {
 		"groups-search-ignores-filter":       {google.Options{}, ""},
 		// The view bugs (server/broken/views.go): Google sends no POST
 		// /.search, no attributes= on a write, and keeps the create's id.
-		"users-search-ignores-filter":   {google.Options{}, ""},
-		"location-names-username":       {google.Options{}, ""},
-		"write-ignores-attributes":      {google.Options{}, ""},
+		"users-search-ignores-filter": {google.Options{}, ""},
+		"location-names-username":     {google.Options{}, ""},
+		"write-ignores-attributes":    {google.Options{}, ""},
+		// The discovery bugs (server/broken/discovery.go): Google reads no
+		// /Schemas, /ResourceTypes or /ServiceProviderConfig and writes
+		// none; its PATCHes work whatever the configuration says.
+		"schemas-by-id-404":             {google.Options{}, ""},
+		"discovery-accepts-writes":      {google.Options{}, ""},
+		"resource-type-by-id-differs":   {google.Options{}, ""},
+		"unknown-schema-200":            {google.Options{}, ""},
+		"spc-denies-patch":              {google.Options{Update: google.UpdatePatch}, ""},
 		"refuses-password-patch":        {google.Options{}, ""},
 		"answers-application-json":      {google.Options{}, ""},
 		"me-404":                        {google.Options{}, ""},

@@ -218,9 +218,17 @@ func TestBrokenServers(t *testing.T) {
 		"groups-search-ignores-filter":       {},
 		// The view bugs (server/broken/views.go): Okta sends no POST
 		// /.search, no attributes= on a write, and keeps the create's id.
-		"users-search-ignores-filter":   {},
-		"location-names-username":       {},
-		"write-ignores-attributes":      {},
+		"users-search-ignores-filter": {},
+		"location-names-username":     {},
+		"write-ignores-attributes":    {},
+		// The discovery bugs (server/broken/discovery.go): Okta never calls
+		// /Schemas, /ResourceTypes or /ServiceProviderConfig (okta.go); its
+		// PATCHes work whatever the configuration says.
+		"schemas-by-id-404":             {},
+		"discovery-accepts-writes":      {},
+		"resource-type-by-id-differs":   {},
+		"unknown-schema-200":            {},
+		"spc-denies-patch":              {o: oin},
 		"refuses-password-patch":        {},
 		"answers-application-json":      {},
 		"me-404":                        {},

@@ -54,6 +54,13 @@ type Check struct {
 	// Steps are the requests, set-up first. A step without Clause or
 	// Level takes the check's.
 	Steps []scenario.Step
+	// Declared, if set, makes more steps from what the target declares —
+	// one read per entry of its /ResourceTypes or /Schemas, which no fixed
+	// list of steps can hold. It reads through t's client when the check
+	// runs; its steps run after Steps and take the check's clause and
+	// level like them. A discovery it cannot read gives no steps: Steps
+	// judge that read themselves.
+	Declared func(ctx context.Context, t *target.Target) []scenario.Step
 }
 
 // Labels are the Ginkgo labels of the check: its features, level and
@@ -85,20 +92,37 @@ func (c Check) LevelOf() scenario.Level { return c.level() }
 // ProfileOf returns the check's profile.
 func (c Check) ProfileOf() string { return c.profile() }
 
-// Scenario returns the check as a scenario, the check's clause and level
-// filled into steps that have none.
+// Scenario returns the check's Steps as a scenario, the check's clause
+// and level filled into steps that have none; ScenarioFor adds the steps
+// Declared makes.
 func (c Check) Scenario() scenario.Scenario {
-	sc := scenario.Scenario{Name: c.ID, Description: c.Name}
-	for _, st := range c.Steps {
+	return scenario.Scenario{Name: c.ID, Description: c.Name, Steps: c.filled(c.Steps)}
+}
+
+// ScenarioFor is the check as it runs against t: Scenario, with the steps
+// Declared makes from t's discovery after Steps.
+func (c Check) ScenarioFor(ctx context.Context, t *target.Target) scenario.Scenario {
+	sc := c.Scenario()
+	if c.Declared != nil {
+		sc.Steps = append(sc.Steps, c.filled(c.Declared(ctx, t))...)
+	}
+	return sc
+}
+
+// filled returns steps with the check's clause and level filled into
+// those that have none.
+func (c Check) filled(steps []scenario.Step) []scenario.Step {
+	var out []scenario.Step
+	for _, st := range steps {
 		if st.Clause == "" {
 			st.Clause = c.Clause
 		}
 		if st.Level == "" {
 			st.Level = c.level()
 		}
-		sc.Steps = append(sc.Steps, st)
+		out = append(out, st)
 	}
-	return sc
+	return out
 }
 
 // Run runs the check against t. A check needing a feature t lacks gives
@@ -110,7 +134,7 @@ func (c Check) Run(ctx context.Context, t *target.Target) []scenario.Result {
 			Message: fmt.Sprintf("skipped: the target does not support %s (from /ServiceProviderConfig, or SCIM_SKIP_FEATURES)", strings.Join(missing, ", ")),
 		}}
 	}
-	return scenario.Run(ctx, t.Client, c.Scenario(), scenario.Options{Mode: scenario.Strict, Prefix: t.Prefix})
+	return scenario.Run(ctx, t.Client, c.ScenarioFor(ctx, t), scenario.Options{Mode: scenario.Strict, Prefix: t.Prefix})
 }
 
 // Verdict is a check's verdict: the worst counted status of its subject —

@@ -40,6 +40,11 @@ var clauseKeyword = map[string]scenario.Level{
 	"RFC 7643 §6; RFC 7644 §4":                                  scenario.Must,
 	"RFC 7643 §7; RFC 7644 §4":                                  scenario.Must,
 	"RFC 7644 §4 (GET /ResourceTypes/{name} and /Schemas/{id})": scenario.Should,
+	// The discovery checks (discovery.go).
+	"RFC 7644 §4 (a ResourceType or Schema read by id is the one the list holds)":                 scenario.Should, // "returned in the same way that a single User or Group is": no keyword
+	"RFC 7644 §4 (GET /Schemas SHALL return all supported schemas)":                               scenario.Must,
+	"RFC 7644 §4; RFC 7643 §7, §8.7.2 (discovery attributes are readOnly: SHALL NOT be modified)": scenario.Must,
+	"RFC 7644 §3.12 (Table 8: 501 for an operation the service provider does not support)":        scenario.Should, // a table entry, no keyword
 	// The schema-driven checks (schema.go).
 	"RFC 7643 §7 (returned: never)":                                                  scenario.Must, // returned "never": the attribute is never returned
 	"RFC 7643 §3 (schemas: REQUIRED, the namespaces of the attributes present)":      scenario.Must, // "a REQUIRED attribute"
