@@ -115,10 +115,10 @@ func TestConformInProcess(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "reference server, in process (memory store)") || !strings.Contains(out, "profile rfc      success") {
 		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "\nchecks: 12 (12 passed)\nsteps: pass: ") || strings.Contains(out, "scenarios:") {
+	if !strings.Contains(out, "\nchecks: 18 (18 passed)\nsteps: pass: ") || strings.Contains(out, "scenarios:") {
 		t.Errorf("the counts do not name checks and steps:\n%s", out)
 	}
-	if h, err := os.ReadFile(filepath.Join(dir, "report.html")); err != nil || !bytes.Contains(h, []byte(">checks: 12 (12 passed)<")) {
+	if h, err := os.ReadFile(filepath.Join(dir, "report.html")); err != nil || !bytes.Contains(h, []byte(">checks: 18 (18 passed)<")) {
 		t.Errorf("report.html does not count checks as the terminal does (%v)", err)
 	}
 	y, err := os.ReadFile(filepath.Join(dir, "results.yaml"))
