@@ -162,7 +162,7 @@ func junitCaseOf(r Report, name string, rs []scenario.Result) (junitCase, time.D
 		c.Skipped = &junitProblem{Message: rs[0].Status.String() + ": " + firstLine(rs[0].Message)}
 	}
 	c.Properties = props("status", badge(decided), "level", string(decided.Level), "clause", decided.Clause,
-		"source", decided.Source, "behaviour", decided.Behaviour, "verified", fmt.Sprint(decided.Verified))
+		"source", decided.Source, "sourceURL", decided.SourceURL, "confidence", string(decided.Confidence), "behaviour", decided.Behaviour, "verified", fmt.Sprint(decided.Verified))
 	c.SystemOut = strings.Join(out, "\n")
 	return c, d
 }

@@ -249,8 +249,11 @@ func tagLine(res scenario.Result) string {
 	if res.Clause != "" {
 		tags = append(tags, res.Clause)
 	}
-	if !res.Verified {
+	switch {
+	case !res.Verified:
 		tags = append(tags, "unverified")
+	case res.Confidence == scenario.Doc, res.Confidence == scenario.Log:
+		tags = append(tags, "source: "+string(res.Confidence)) // documented, or seen in traffic
 	}
 	return strings.Join(tags, " · ")
 }

@@ -619,3 +619,35 @@ func TestWriteChecksCollapsesNumberedPasses(t *testing.T) {
 		})
 	}
 }
+
+// TestConfidenceShown: a result's confidence (issue 15: every step says
+// whether the IdP documents it, was seen doing it, or neither) reaches
+// the report JSON, the JUnit properties, the terminal's tag line (-v) and
+// the HTML, and an unverified one is labelled so everywhere.
+func TestConfidenceShown(t *testing.T) {
+	r := report.Report{Title: "t", Results: []scenario.Result{
+		{Scenario: "Okta: import", Step: "list users", Status: scenario.Fail, Level: scenario.Must, Clause: "RFC 7644 §3.4.2",
+			Behaviour: "GET /Users?startIndex=1&count=100", Source: "Okta SCIM 2.0 reference", SourceURL: "https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20",
+			Confidence: scenario.Doc, Verified: true, Message: "expected 200, got 500"},
+		{Scenario: "Okta: import", Step: "guess", Status: scenario.Pass, Behaviour: "a variant", Confidence: scenario.Unverified, Verified: false},
+	}}
+	js := render(t, report.WriteJSON, r)
+	if !strings.Contains(js, `"confidence": "doc"`) || !strings.Contains(js, `"confidence": "unverified"`) {
+		t.Errorf("report.json lacks the confidences:\n%s", js)
+	}
+	ju := render(t, report.WriteJUnit, r)
+	if !strings.Contains(ju, `name="confidence" value="doc"`) || !strings.Contains(ju, `name="sourceURL" value="https://developer.okta.com/`) {
+		t.Errorf("junit.xml lacks the confidence or the source URL:\n%s", ju)
+	}
+	var txt bytes.Buffer
+	if err := report.WriteText(&txt, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(txt.String(), "source: doc") || !strings.Contains(txt.String(), "unverified") {
+		t.Errorf("the terminal lacks the confidence:\n%s", txt.String())
+	}
+	h := render(t, report.WriteHTML, r)
+	if !strings.Contains(h, `class="confidence" title="The IdP's documentation describes it">doc<`) || !strings.Contains(h, `class="unverified"`) {
+		t.Error("report.html lacks the confidence badges")
+	}
+}

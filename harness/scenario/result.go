@@ -130,6 +130,10 @@ type Result struct {
 	// Verified is false for behaviour nobody has confirmed; reports label
 	// such results "unverified".
 	Verified bool `json:"verified"`
+	// Confidence is how well Source backs the step's request (doc, log,
+	// unverified; harness for the harness's own read-backs), as the step
+	// says (Step.Confidence): every report shows it beside the source.
+	Confidence Confidence `json:"confidence,omitempty"`
 	// Cleanup marks the results of undoing what the run created.
 	Cleanup bool `json:"cleanup,omitempty"`
 	// Setup marks the result of a set-up step (Step.Setup): a precondition

@@ -285,7 +285,8 @@ func (r *runner) take() []Result {
 func (r *runner) base(st Step) Result {
 	return Result{
 		Scenario: r.sc.Name, IdP: r.sc.IdP, Step: st.Name, Level: st.Level.orMust(), Clause: st.Clause,
-		Behaviour: st.Behaviour, Source: st.Source, SourceURL: st.SourceURL, Verified: !st.Unverified, Setup: st.Setup,
+		Behaviour: st.Behaviour, Source: st.Source, SourceURL: st.SourceURL, Setup: st.Setup,
+		Verified: !st.Unverified && st.Confidence != Unverified, Confidence: st.Confidence,
 	}
 }
 
