@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -56,6 +57,7 @@ type simConfig struct {
 	strict     bool
 	compat     bool
 	reportDir  string
+	transcript string
 	prefix     string
 	keep       bool
 	dryRun     bool
@@ -147,6 +149,7 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	fs.BoolVar(&c.compat, "compat", false, "same as --mode compat")
 	fs.StringVar(&c.reportDir, "report-dir", "", "write report.json, junit.xml and report.html into this directory")
 	fs.BoolVar(&c.keep, "keep", false, "keep what the run created (no cleanup), for inspection")
+	fs.StringVar(&c.transcript, "transcript", "", "write what was sent, in the golden-transcript format of fixtures/transcripts (generated values normalised, secrets hidden), to this file")
 	c.out = addOutputFlags(fs)
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the requests instead of sending them (no token needed)")
 	fs.BoolVar(&c.listBugs, "list-bugs", false, "list the deliberate bugs of scimharness serve --bug and exit")
@@ -201,6 +204,17 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := checkReportDir(c.reportDir); err != nil {
 		return usageErr("%v", err)
 	}
+	if c.transcript != "" {
+		switch {
+		case c.dryRun:
+			return usageErr("--transcript records a run: with --dry-run nothing is sent (the dry run prints the requests)")
+		case c.set["evidence"] && c.evidence != "all":
+			return usageErr("--transcript needs every exchange: leave out --evidence %s", c.evidence)
+		}
+		if err := os.WriteFile(c.transcript, nil, 0o644); err != nil { // writable before the run, not after
+			return usageErr("--transcript: %v", err)
+		}
+	}
 	base := c.tcfg.ClientConfig()
 	pl, err := p.build(c, base)
 	if err != nil {
@@ -248,6 +262,9 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if c.set["evidence"] {
 		opts.Evidence, _ = scenario.ParseEvidence(c.evidence) // checked by check
+	}
+	if c.transcript != "" {
+		opts.Evidence = scenario.EvidenceAll
 	}
 	// On a terminal, one line kept up to date with the steps so far (none
 	// with --quiet, nor in a pipe or a CI log).
@@ -298,6 +315,13 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return exitFail
 		}
 		fmt.Fprintf(stderr, "scimharness simulate: report written to %s\n", c.reportDir)
+	}
+	if c.transcript != "" {
+		if err := os.WriteFile(c.transcript, []byte(report.Transcript(rep.Results, c.tcfg.Prefix, c.tcfg.BaseURL)), 0o644); err != nil {
+			fmt.Fprintf(stderr, "scimharness simulate: writing the transcript: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stderr, "scimharness simulate: transcript written to %s\n", c.transcript)
 	}
 	if interrupted {
 		fmt.Fprintln(stderr, "scimharness simulate: interrupted; what the run created was cleaned up (see the cleanup results)")

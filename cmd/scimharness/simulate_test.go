@@ -699,3 +699,37 @@ func TestEntraIntoHumbol(t *testing.T) {
 		t.Errorf("the provisioning cycles did not pass:\n%s", out.String())
 	}
 }
+
+// TestSimulateTranscript: --transcript writes what a live run sent in the
+// golden-transcript format — the same options give exactly the golden
+// file the simulator's own test compares with (fixtures/transcripts), and
+// no secret reaches it. Refused with --dry-run and --evidence problems.
+func TestSimulateTranscript(t *testing.T) {
+	tg := newTarget(t, handler(t, ""))
+	file := filepath.Join(t.TempDir(), "okta.txt")
+	code, out, errs := runSim(t, context.Background(), "--idp", "okta", "--url", tg.base(), "--token", testToken,
+		"--users", "1", "--groups", "1", "--seed", "7", "--prefix", "scimh-golden00", "--transcript", file)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "transcripts", "okta-aiw.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the live run's transcript differs from okta-aiw.txt:\n%s", got)
+	}
+	if strings.Contains(string(got), testToken) {
+		t.Error("the transcript holds the token")
+	}
+	for _, bad := range [][]string{{"--dry-run"}, {"--evidence", "problems"}} {
+		args := append([]string{"--idp", "okta", "--url", tg.base(), "--token", testToken, "--transcript", file}, bad...)
+		if code, _, errs := runSim(t, context.Background(), args...); code != exitUsage || !strings.Contains(errs, "--transcript") {
+			t.Errorf("%v: exit %d, want %d with a word on --transcript:\n%s", bad, code, exitUsage, errs)
+		}
+	}
+}

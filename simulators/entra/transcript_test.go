@@ -3,6 +3,7 @@ package entra_test
 import (
 	"testing"
 
+	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
@@ -38,7 +39,7 @@ func TestTranscripts(t *testing.T) {
 			if b := bad(results, scenario.Warn); len(b) > 0 {
 				t.Fatalf("not all passed: %v", b)
 			}
-			simtest.Golden(t, tc.file, simtest.Transcript(results, goldenPrefix))
+			simtest.Golden(t, tc.file, report.Transcript(results, goldenPrefix, ""))
 		})
 	}
 }

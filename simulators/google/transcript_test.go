@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/simulators/google"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
@@ -27,7 +28,7 @@ func TestTranscripts(t *testing.T) {
 					t.Fatalf("not all passed:\n%s", simtest.Summary(rs))
 				}
 			}
-			simtest.Golden(t, file, simtest.Transcript(rs, prefix))
+			simtest.Golden(t, file, report.Transcript(rs, prefix, ""))
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/scimharness/scimharness/harness/report"
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
 	"github.com/scimharness/scimharness/simulators/okta"
@@ -23,7 +24,7 @@ func TestTranscripts(t *testing.T) {
 					t.Fatalf("not all passed:\n%s", simtest.Summary(rs))
 				}
 			}
-			simtest.Golden(t, file, simtest.Transcript(rs, prefix))
+			simtest.Golden(t, file, report.Transcript(rs, prefix, ""))
 		})
 	}
 }
