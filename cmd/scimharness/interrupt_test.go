@@ -106,6 +106,25 @@ func TestReplayInterruptedIsIncomplete(t *testing.T) {
 	}
 }
 
+// TestLoadInterruptedIsIncomplete: a load run interrupted mid-way (as
+// SIGINT does) exits 130, says so, and still deletes every resource it
+// created, those whose creates were in flight included (issue 16 item 4,
+// issue 19).
+func TestLoadInterruptedIsIncomplete(t *testing.T) {
+	tg, ctx := interruptAfter(t, 20, handler(t, ""))
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"load", "--url", tg.base(), "--token", testToken, "--requests", "100000", "--concurrency", "4"}, &out, &errb, noEnv)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("the terminal does not say the run was interrupted:\n%s", errb.String())
+	}
+	if n := leftUsers(t, tg); n != 0 {
+		t.Errorf("%d users left behind: cleanup did not run after the interruption\n%s", n, out.String())
+	}
+}
+
 // TestConformSIGINT sends a real SIGINT to a built `scimharness conform`
 // mid-run: it exits 130, its results.yaml says incomplete, and what it
 // created is deleted anyway.
