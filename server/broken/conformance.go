@@ -39,7 +39,7 @@ func conformanceBugs() []Bug {
 		{
 			Name:        "groups-search-ignores-filter",
 			Description: "serves POST /Groups/.search but ignores its filter, answering every group: searching by POST is right for Users only (RFC 7644 §3.4.3)",
-			Wrap:        groupsSearchIgnoresFilter,
+			Wrap:        searchIgnoresFilter("Groups"),
 			Fails:       []string{"search/groups", "schema/Group/members/patch-remove"},
 		},
 		{
@@ -129,18 +129,21 @@ func bulkIgnoresBulkIDs(next http.Handler) http.Handler {
 	})
 }
 
-// noGroupsSearch has POST .search for Users only.
-func groupsSearchIgnoresFilter(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if endpoint, id := resourcePath(r.URL.Path); endpoint == "Groups" && id == ".search" && r.Method == http.MethodPost {
-			r = rewriteBody(r, func(doc map[string]any) {
-				if k, _, ok := field(doc, "filter"); ok {
-					delete(doc, k)
-				}
-			})
-		}
-		next.ServeHTTP(w, r)
-	})
+// searchIgnoresFilter drops the filter of POST /{endpoint}/.search, so
+// that the search answers every resource of the endpoint.
+func searchIgnoresFilter(endpoint string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ep, id := resourcePath(r.URL.Path); ep == endpoint && id == ".search" && r.Method == http.MethodPost {
+				r = rewriteBody(r, func(doc map[string]any) {
+					if k, _, ok := field(doc, "filter"); ok {
+						delete(doc, k)
+					}
+				})
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // refusesPasswordPatch refuses a PATCH whose body mentions "password".
