@@ -105,15 +105,15 @@ type Options struct {
 	Seed int64
 }
 
-// Source notes, citing the catalog (idp-behaviour.md, "Google Workspace").
+// Source notes: each names the capture or page behind it.
 const (
-	srcLookup    = "log: snipe-it issue 12642 (idp-behaviour.md, Google Workspace)"
-	srcCreate    = "log: create body (idp-behaviour.md, Google Workspace); Content-Type application/json: pond/scimitar issue 142"
-	srcStrBool   = "weak: string booleans (idp-behaviour.md, Google Workspace: not verified)"
-	srcProbe     = "weak: GET /Users?count=1 is claimed (idp-behaviour.md, Google Workspace: not verified)"
-	srcUpdate    = "not verified: update method PUT vs PATCH (idp-behaviour.md, Google Workspace)"
-	srcDeprov    = "weak: deprovisioning maps to suspend or delete; the deactivate body is not verified (idp-behaviour.md, Google Workspace)"
-	srcDuplicate = "server pitfalls (idp-behaviour.md): duplicates must be 409 uniqueness — go-scim issue 65, gravitee 8290"
+	srcLookup    = "log: grokability/snipe-it issue 12642 (2024 capture)"
+	srcCreate    = "log: create body with urn:scim:schemas:core:1.0, grokability/snipe-it issue 12642 (2023 capture); Content-Type application/json: pond/scimitar issue 142"
+	srcStrBool   = "weak: string booleans (no capture shows them)"
+	srcProbe     = "weak: GET /Users?count=1 is claimed (no capture shows it)"
+	srcUpdate    = "not verified: update method PUT vs PATCH (no capture shows an update)"
+	srcDeprov    = "weak: deprovisioning maps to suspend or delete (support.google.com/a/answer/7681608); the deactivate body is not verified"
+	srcDuplicate = "server pitfalls: duplicates must be 409 uniqueness — go-scim issue 65, gravitee 8290"
 	srcReadBack  = "harness read-back: confirms the previous step's effect"
 )
 

@@ -195,12 +195,12 @@ func ClientConfig(base client.Config) client.Config {
 	return simrun.Dress(base, UserAgent, map[string]string{"Content-Type": ContentType, "Accept": Accept, "Accept-Charset": AcceptCharset})
 }
 
-// Source notes, citing the catalog (idp-behaviour.md, "Okta").
+// Source notes: each names the document behind it.
 const (
-	srcRef      = "doc: Okta SCIM 2.0 reference (idp-behaviour.md, Okta)"
-	srcSpec     = "doc: Okta SCIM 2.0 spec test (idp-behaviour.md, Okta)"
-	srcGroups   = "doc: Okta SCIM 2.0 reference, group push (idp-behaviour.md, Okta)"
-	srcPathless = "doc: Okta SCIM 2.0 reference (idp-behaviour.md, Okta); scimitar PR 29"
+	srcRef      = "doc: Okta SCIM 2.0 reference"
+	srcSpec     = "doc: Okta SCIM 2.0 spec test"
+	srcGroups   = "doc: Okta SCIM 2.0 reference, group push"
+	srcPathless = "doc: Okta SCIM 2.0 reference; scimitar PR 29"
 	srcReadBack = "harness read-back: confirms the previous step's effect (Okta does not send it)"
 	srcAIW      = "doc: Okta SCIM 2.0 reference (App Integration Wizard apps send these as PUT); log: coder/coder issue 15828"
 	srcOIN      = "doc: Okta SCIM 2.0 reference (OIN apps: activation and password changes by PATCH)"
