@@ -58,7 +58,7 @@ const (
 	TolNumberAsString = "numberAsString"
 	// TolLoneValue: a lone value for a multi-valued attribute is read as
 	// the array of that one value. Source: OneLogin's sample sends emails
-	// as a single object (/work/wt/shared/idp-behaviour.md, "OneLogin":
+	// as a single object (../shared/idp-behaviour.md, "OneLogin":
 	// "a sample sends emails as a single object"). A lone string for a
 	// multi-valued complex attribute gets this and [TolScalarAsValue]:
 	// [{"value": …}].
