@@ -210,10 +210,16 @@ func WriteHTML(w io.Writer, r Report) error {
 			filters["level"][string(info.Level)] = true
 		}
 		var gtime time.Duration
+		timed := false // some row was a request: a group of findings has no time
 		for j, res := range c.results {
 			d := duration(res)
 			gtime += d
-			row := htmlRow{Result: res, Anchor: ids.unique(fmt.Sprintf("%s-s%d", g.Anchor, j+1)), Badge: badge(res), Time: ms(d)}
+			row := htmlRow{Result: res, Anchor: ids.unique(fmt.Sprintf("%s-s%d", g.Anchor, j+1)), Badge: badge(res)}
+			// A row that sent nothing (a certify fingerprint or coverage
+			// line, a skipped step) has no time: "0 ms" would claim one.
+			if d > 0 || len(res.Exchanges) > 0 {
+				row.Time, timed = ms(d), true
+			}
 			// A blocked step is folded: its root failure, shown open, says why.
 			row.Open = res.Status >= scenario.Warn && !res.Info && res.Status != scenario.Blocked
 			row.Problem = res.Status >= scenario.Warn && !res.Info
@@ -242,7 +248,9 @@ func WriteHTML(w io.Writer, r Report) error {
 			g.Rows = append(g.Rows, row)
 		}
 		total += gtime
-		g.Time = ms(gtime)
+		if timed {
+			g.Time = ms(gtime)
+		}
 		g.Classes = strings.Join(slices.Sorted(maps.Keys(classes)), " ")
 		if !g.OK && c.verdict != scenario.Skip && c.verdict != scenario.Disabled {
 			p := htmlProblem{Badge: g.Verdict, Anchor: g.Anchor, Name: c.name, Title: info.Title, Reason: shorten(c.reason, maxReason), Clause: g.Clause}

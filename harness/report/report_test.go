@@ -651,3 +651,21 @@ func TestConfidenceShown(t *testing.T) {
 		t.Error("report.html lacks the confidence badges")
 	}
 }
+
+// TestHTMLTimesOnlyWhatWasTimed: a row that sent nothing (certify's
+// fingerprints and coverage) shows no time; a request shows its own
+// (issue 19: every certify row read "0 ms").
+func TestHTMLTimesOnlyWhatWasTimed(t *testing.T) {
+	r := report.Report{Title: "t", Results: []scenario.Result{
+		{Scenario: "fingerprints", Step: "Okta: lookup before create", Status: scenario.Pass, Verified: true},
+		{Scenario: "requests", Step: "#1 GET /Users", Status: scenario.Pass, Verified: true, Duration: 42 * time.Millisecond,
+			Exchanges: []wire.Exchange{{Request: wire.Request{Method: "GET", URL: "http://x/scim/v2/Users"}, Response: &wire.Response{Status: 200}, Duration: 42 * time.Millisecond}}},
+	}}
+	h := render(t, report.WriteHTML, r)
+	if strings.Contains(h, `<td class="c-time">0 ms</td>`) {
+		t.Error("a row that sent nothing shows 0 ms")
+	}
+	if !strings.Contains(h, `<td class="c-time">42 ms</td>`) {
+		t.Error("the request's own time is not shown")
+	}
+}
