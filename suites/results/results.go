@@ -8,9 +8,11 @@ package results
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -292,6 +294,11 @@ func (c Certification) AttributeSection() (report.Section, bool) {
 		return report.Section{}, false
 	}
 	sec := report.Section{Title: "Generated checks by resource type and attribute"}
+	// The attributes a check did not pass on first, so that they sit at
+	// the top of the section, then the rest in run order.
+	slices.SortStableFunc(attrs, func(a, b Attribute) int {
+		return cmp.Compare(b.worst, a.worst)
+	})
 	for _, a := range attrs {
 		var bad []string
 		passed := 0

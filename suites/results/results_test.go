@@ -252,8 +252,8 @@ func TestAttributesGroupGeneratedResults(t *testing.T) {
 		t.Errorf("emails fails %v, want patch-add only", failed)
 	}
 	sec, ok := cert.AttributeSection()
-	if !ok || len(sec.Rows) != 2 || !strings.Contains(sec.Rows[0].Value+sec.Rows[1].Value, "patch-add fail") {
-		t.Errorf("section %+v does not name emails' patch-add", sec)
+	if !ok || len(sec.Rows) != 2 || sec.Rows[0].Label != "User emails" || !strings.Contains(sec.Rows[0].Value, "patch-add fail") {
+		t.Errorf("section %+v does not lead with emails' patch-add", sec)
 	}
 	y, err := os.ReadFile(filepath.Join(dir, "results.yaml"))
 	if err != nil {
