@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -597,9 +598,9 @@ func TestRuleLevels(t *testing.T) {
 		if r.Level != lvl {
 			t.Errorf("rule %s is a %s, but its clause is a %s: want %s", r.ID, r.Level, kw, lvl)
 		}
-		// An IdP habit is a quirk only with its source: the catalogue
-		// (idp-behaviour.md) or, for the coercions, the server's tolerances.
-		if kw == "IdP" && !strings.Contains(r.Source, "idp-behaviour.md") && !strings.Contains(r.Source, "tolerances") {
+		// An IdP habit is a quirk only with its source: the IdP and its
+		// page or capture or, for the coercions, the server's tolerances.
+		if kw == "IdP" && !regexp.MustCompile(`Entra|Google|Okta|OneLogin`).MatchString(r.Source) && !strings.Contains(r.Source, "tolerances") {
 			t.Errorf("rule %s is graded as an IdP habit but its source %q names no IdP", r.ID, r.Source)
 		}
 	}

@@ -18,18 +18,19 @@ import (
 	"github.com/scimharness/scimharness/wire"
 )
 
-// Sources cited by findings and fingerprints.
+// Sources cited by findings and fingerprints: the IdP and the page or
+// capture that shows it (the harness's catalog of IdP behaviour gathers
+// them; a report names the source itself, which a reader can open).
 const (
-	srcCatalog     = "idp-behaviour.md"
-	srcEntraTUT    = srcCatalog + ", Microsoft Entra ID (TUT: Develop and plan provisioning for a SCIM endpoint)"
-	srcEntraKNOWN  = srcCatalog + ", Microsoft Entra ID (KNOWN: Known issues with SCIM 2.0 compliance, aadOptscim062020)"
-	srcEntra949    = srcCatalog + ", Microsoft Entra ID (groups; entra-docs issue 949)"
-	srcStringBools = srcCatalog + ", Entra (SCIMReferenceCode issue 21) and OneLogin"
-	srcGoogleCT    = srcCatalog + ", Google Workspace (log; pond/scimitar issue 142)"
-	srcGoogleURN   = srcCatalog + ", Google Workspace (log) and OneLogin (doc)"
-	srcGooglePage  = srcCatalog + ", Google Workspace (log; snipe-it issue 12642)"
-	srcOkta        = srcCatalog + ", Okta (developer.okta.com SCIM 2.0 reference)"
-	srcOneLogin    = srcCatalog + ", OneLogin (developers.onelogin.com)"
+	srcEntraTUT    = "Microsoft Entra ID (TUT: Develop and plan provisioning for a SCIM endpoint)"
+	srcEntraKNOWN  = "Microsoft Entra ID (KNOWN: Known issues with SCIM 2.0 compliance, aadOptscim062020)"
+	srcEntra949    = "Microsoft Entra ID (groups; entra-docs issue 949)"
+	srcStringBools = "Microsoft Entra ID (SCIMReferenceCode issue 21) and OneLogin"
+	srcGoogleCT    = "Google Workspace (log; pond/scimitar issue 142)"
+	srcGoogleURN   = "Google Workspace (log; grokability/snipe-it issue 12642) and OneLogin (doc)"
+	srcGooglePage  = "Google Workspace (log; grokability/snipe-it issue 12642)"
+	srcOkta        = "Okta (developer.okta.com SCIM 2.0 reference)"
+	srcOneLogin    = "OneLogin (developers.onelogin.com)"
 )
 
 // Rule describes one kind of finding, for the findings catalogue.
