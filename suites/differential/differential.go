@@ -280,26 +280,24 @@ func (r *run) createBoth(u user) (*Disagreement, error) {
 	return nil, nil
 }
 
-// create POSTs and remembers the new id for cleanup and later requests.
+// create POSTs a user and remembers the new id for cleanup and later
+// requests; createGroup the same for a group, under key.
 func (s *side) create(ctx context.Context, userName string, req client.Request) (Answer, error) {
-	a, doc, err := s.send(ctx, req)
-	if err != nil {
-		return a, err
-	}
-	if id, ok := doc["id"].(string); ok && a.Status/100 == 2 {
-		s.ids[userName] = id
-	}
-	return a, nil
+	return s.createIn(ctx, s.ids, userName, req)
 }
 
-// createGroup POSTs a group and remembers its id under key.
 func (s *side) createGroup(ctx context.Context, key string, req client.Request) (Answer, error) {
+	return s.createIn(ctx, s.gids, key, req)
+}
+
+// createIn POSTs req and remembers the id answered under key in ids.
+func (s *side) createIn(ctx context.Context, ids map[string]string, key string, req client.Request) (Answer, error) {
 	a, doc, err := s.send(ctx, req)
 	if err != nil {
 		return a, err
 	}
 	if id, ok := doc["id"].(string); ok && a.Status/100 == 2 {
-		s.gids[key] = id
+		ids[key] = id
 	}
 	return a, nil
 }

@@ -463,28 +463,7 @@ func (r *run) shrinkGroupPatch(key string, body map[string]any, ops []any, d *Di
 // onGroups creates groups on both sides (each under its displayName),
 // runs compare and deletes them again; nil when a copy cannot be created.
 func (r *run) onGroups(groups []map[string]any, compare func() (*Disagreement, error)) (*Disagreement, error) {
-	defer func() {
-		for _, g := range groups {
-			name, _ := g["displayName"].(string)
-			for _, s := range []*side{r.tgt, r.ref} {
-				_ = s.removeGroup(r.ctx, name) // what stays is deleted by cleanup
-			}
-		}
-	}()
-	for _, g := range groups {
-		name, _ := g["displayName"].(string)
-		req := client.Request{Method: http.MethodPost, Path: "/Groups", Body: g}
-		for _, s := range []*side{r.ref, r.tgt} {
-			a, err := s.createGroup(r.ctx, name, req)
-			if err != nil {
-				return nil, err
-			}
-			if a.Status/100 != 2 {
-				return nil, nil
-			}
-		}
-	}
-	return compare()
+	return r.onCopies("/Groups", "displayName", func(s *side) map[string]string { return s.gids }, groups, compare)
 }
 
 // shrinkGroups finds a small set of groups on which lr still disagrees:

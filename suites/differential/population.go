@@ -170,19 +170,32 @@ func minimise(set []map[string]any, best *Disagreement, try func([]map[string]an
 // onUsers creates users on both sides, compares lr, and deletes them; nil
 // when they agree or a copy cannot be created.
 func (r *run) onUsers(lr listRequest, users []map[string]any) (*Disagreement, error) {
+	return r.onCopies("/Users", "userName", func(s *side) map[string]string { return s.ids }, users, func() (*Disagreement, error) {
+		d, err := r.compareList(lr)
+		if d != nil {
+			d.Users, d.Shrunk = users, true
+		}
+		return d, err
+	})
+}
+
+// onCopies creates docs at endpoint on both sides, each remembered in
+// ids under its key attribute, runs compare and deletes them again; nil
+// when a copy cannot be created.
+func (r *run) onCopies(endpoint, key string, ids func(*side) map[string]string, docs []map[string]any, compare func() (*Disagreement, error)) (*Disagreement, error) {
 	defer func() {
-		for _, u := range users {
-			name, _ := u["userName"].(string)
+		for _, d := range docs {
+			name, _ := d[key].(string)
 			for _, s := range []*side{r.tgt, r.ref} {
-				_ = s.remove(r.ctx, name) // what stays is deleted by cleanup
+				_ = s.delete(r.ctx, endpoint+"/", ids(s), name) // what stays is deleted by cleanup
 			}
 		}
 	}()
-	for _, u := range users {
-		name, _ := u["userName"].(string)
-		req := client.Request{Method: http.MethodPost, Path: "/Users", Body: u}
+	for _, d := range docs {
+		name, _ := d[key].(string)
+		req := client.Request{Method: http.MethodPost, Path: endpoint, Body: d}
 		for _, s := range []*side{r.ref, r.tgt} {
-			a, err := s.create(r.ctx, name, req)
+			a, err := s.createIn(r.ctx, ids(s), name, req)
 			if err != nil {
 				return nil, err
 			}
@@ -191,11 +204,7 @@ func (r *run) onUsers(lr listRequest, users []map[string]any) (*Disagreement, er
 			}
 		}
 	}
-	d, err := r.compareList(lr)
-	if d != nil {
-		d.Users, d.Shrunk = users, true
-	}
-	return d, err
+	return compare()
 }
 
 // split cuts s into n parts of nearly equal length (n ≤ len(s)).
