@@ -68,11 +68,13 @@
 //     judging the startIndex echoed, itemsPerPage ≤ 5, integer paging
 //     fields and, in a run of one scenario at a time, no user of the
 //     scenario on two pages.
-//   - Quarantine (Run): excessive failures — at least 5,000 failed Entra
-//     operations (QuarantineMin, scaled to small runs) that are at least 40%
-//     of them; the harness's read-backs and reference updates (manager,
-//     members) do not count (QUAR) — a 404 or refused credentials at Test
-//     Connection; a rate limit and concurrency like a tenant's.
+//   - Quarantine (Run): excessive failures — from 5,000 failed Entra
+//     operations (QuarantineMin, scaled to small runs), more than 40% of
+//     them or more than 40,000, reference updates (manager, members) not
+//     counted; more than 60,000 failures counting reference ones; the
+//     harness's read-backs count toward nothing (QUAR) — a 404 or refused
+//     credentials at Test Connection; a rate limit and concurrency like a
+//     tenant's.
 //
 // The initial cycle alone (Options.Cycle CycleInitial; scimharness
 // simulate --entra-cycle initial): Test Connection, then per user the match
