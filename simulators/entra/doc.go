@@ -44,7 +44,9 @@
 //     (TUT); with it, replaces go in one path-less lower-case op with dotted
 //     and URN keys and a single-value add stays its own add (KNOWN);
 //     app-role changes as MAP shows them (SingleAppRoleAssignment and
-//     AppRoleAssignmentsComplex: Add on roles with a JSON-string value;
+//     AppRoleAssignmentsComplex: Add on roles with a JSON-string value, or
+//     every role the user holds in one Add, Options.RolesInOnePatch, log:
+//     SCIM-SDK issue 516;
 //     AssertiveAppRoleAssignmentsComplex: lower-case replace with type);
 //     manager replace and removal with "value":"" (and by value filter,
 //     Options.ManagerRemoveByFilter, log); member removal as a value array

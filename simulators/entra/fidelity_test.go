@@ -334,3 +334,73 @@ func TestOnDemand(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// AppRoleAssignmentsComplex may send every role a user holds in one Add
+// (log, Captain-P-Goldfish/SCIM-SDK issue 516): with RolesInOnePatch the
+// simulator sends both roles in one op and passes the reference server,
+// and a server that keeps only the first element of the value — which the
+// default one-role Add cannot show — fails, naming the lost role.
+func TestRolesInOnePatch(t *testing.T) {
+	o := entra.Options{Users: 2, RoleMode: entra.RoleComplex, RolesInOnePatch: true, Seed: 7}
+	w, c := start(t, simtest.Reference(t))
+	results, _ := run(t, c, o, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Fatalf("not all passed:\n%s", strings.Join(b, "\n"))
+	}
+	sent := 0
+	for _, r := range w.Requests() {
+		var body struct{ Operations []map[string]any }
+		json.Unmarshal([]byte(r.Body), &body)
+		for _, op := range body.Operations {
+			if vs, _ := op["value"].([]any); r.Method == http.MethodPatch && op["path"] == "roles" && op["op"] == "Add" && len(vs) == 2 {
+				sent++
+			}
+		}
+	}
+	if sent != 2 {
+		t.Errorf("%d role Adds with both roles, want one per user", sent)
+	}
+
+	ref := simtest.Reference(t)
+	keepsFirst := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			var doc map[string]any
+			var buf bytes.Buffer
+			buf.ReadFrom(r.Body)
+			body := buf.Bytes()
+			if json.Unmarshal(body, &doc) == nil {
+				ops, _ := doc["Operations"].([]any)
+				for _, e := range ops {
+					if op, _ := e.(map[string]any); op != nil && op["path"] == "roles" {
+						if vs, _ := op["value"].([]any); len(vs) > 1 {
+							op["value"] = vs[:1]
+						}
+					}
+				}
+				body, _ = json.Marshal(doc)
+			}
+			r.Body = readCloser{bytes.NewReader(body)}
+			r.ContentLength = int64(len(body))
+		}
+		ref.ServeHTTP(w, r)
+	})
+	_, c = start(t, keepsFirst)
+	results, _ = run(t, c, o, scenario.Options{})
+	caught := false
+	for _, f := range bad(results, scenario.Fail) {
+		caught = caught || strings.Contains(f, "expected the role") && strings.Contains(f, "AppRoleAssignmentsComplex")
+	}
+	if !caught {
+		t.Errorf("a server keeping only the first role of the Add passed:\n%s", strings.Join(bad(results, scenario.Fail), "\n"))
+	}
+	// Without the option Entra's Add holds the new role alone: the same
+	// server passes, which is why the variant is simulated.
+	_, c = start(t, keepsFirst)
+	o.RolesInOnePatch = false
+	if results, _ = run(t, c, o, scenario.Options{}); len(bad(results, scenario.Fail)) > 0 {
+		t.Errorf("the one-role Add failed against a server that keeps the first role:\n%s", strings.Join(bad(results, scenario.Fail), "\n"))
+	}
+	if _, err := entra.Scenarios(entra.Options{RolesInOnePatch: true, RoleMode: entra.RoleSingle}); err == nil {
+		t.Error("RolesInOnePatch accepted with SingleAppRoleAssignment")
+	}
+}

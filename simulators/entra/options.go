@@ -142,6 +142,13 @@ type Options struct {
 	// keeps the mapping's (none in the default mapping, SingleAppRoleAssignment
 	// in Humbol's).
 	RoleMode RoleMode
+	// RolesInOnePatch makes AppRoleAssignmentsComplex send every role a
+	// user holds in one {"op":"Add","path":"roles","value":[…]}, one
+	// element per role, as seen in a log (Captain-P-Goldfish/SCIM-SDK
+	// issue 516), instead of only the new one (MAP). A server that keeps
+	// only the first element of the value loses the new role. It needs the
+	// AppRoleAssignmentsComplex mode (RoleMode or the mapping's).
+	RolesInOnePatch bool
 	// Roles are the app roles users are assigned, round robin; at least
 	// two are needed to change a role. Default: the mapping's Roles, else
 	// DefaultRoles.
@@ -271,6 +278,9 @@ func (o Options) resolve() (*resolved, error) {
 	}
 	if m.Groups != nil && !*m.Groups {
 		r.Groups = 0 // the application takes no groups
+	}
+	if o.RolesInOnePatch && r.mapping.roleMode() != RoleComplex {
+		return nil, fmt.Errorf("entra: RolesInOnePatch is AppRoleAssignmentsComplex's (SCIM-SDK issue 516); the role mode is %s", orNone(r.mapping.roleMode()))
 	}
 	if r.mapping.roleMode() != RoleNone && len(r.Roles) < 2 {
 		return nil, errors.New("entra: app-role modes need at least two Roles, so that a role can change")
