@@ -366,3 +366,40 @@ func TestRolesInOnePatch(t *testing.T) {
 		t.Error("RolesInOnePatch accepted with SingleAppRoleAssignment")
 	}
 }
+
+// Each corrected step carries the confidence its sources give it: the
+// re-enable is documented (TUT, HOW) though a log also shows it; the
+// variants seen only in logs are log; the string-boolean POST, a
+// tolerance test, is unverified for Entra.
+func TestCorrectedStepsConfidence(t *testing.T) {
+	want := map[string]scenario.Confidence{
+		"re-enable":                     scenario.Doc,
+		"again (soft-deleted in Entra)": scenario.Doc,
+		"query a random GUID":           scenario.Doc,
+		"manager by value filter":       scenario.Log,
+		"'s app role":                   scenario.Log, // RolesInOnePatch
+		`with "active":"True"`:          scenario.Unverified,
+	}
+	scs, err := entra.Scenarios(entra.Options{Users: 3, RoleMode: entra.RoleComplex, RolesInOnePatch: true, ManagerRemoveByFilter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, sc := range scs {
+		for _, st := range sc.Steps {
+			for part, c := range want {
+				if strings.Contains(st.Name, part) && !strings.Contains(st.Name, "read back") {
+					seen[part] = true
+					if st.Confidence != c {
+						t.Errorf("%s / %s: confidence %q, want %q (source %q)", sc.Name, st.Name, st.Confidence, c, st.Source)
+					}
+				}
+			}
+		}
+	}
+	for part := range want {
+		if !seen[part] {
+			t.Errorf("no step named like %q", part)
+		}
+	}
+}

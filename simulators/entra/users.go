@@ -629,10 +629,16 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		})
 	}
 	setActive := func(name, behaviour, source string, active, unverified bool) {
+		// Documented, whatever log also shows it (TUT, HOW, KNOWN).
+		confidence := scenario.Doc
+		if unverified {
+			confidence = scenario.Unverified
+		}
 		b.add(scenario.Step{
 			Name:       name,
 			Behaviour:  behaviour,
 			Source:     source,
+			Confidence: confidence,
 			Clause:     "RFC 7644 §3.5.2.3",
 			Unverified: unverified,
 			When:       id,
