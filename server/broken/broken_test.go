@@ -29,6 +29,12 @@ func (a *answer) String() string {
 
 func (a *answer) id() string { s, _ := a.doc["id"].(string); return s }
 
+// manager is the enterprise manager of a user's answer, as written.
+func manager(a *answer) any {
+	ext, _ := a.doc["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)
+	return ext["manager"]
+}
+
 func (a *answer) total() float64 { n, _ := a.doc["totalResults"].(float64); return n }
 
 // isError reports whether a is an RFC 7644 §3.12 error with this status
@@ -414,6 +420,20 @@ func TestBugs(t *testing.T) {
 			},
 			correct: func(a *answer) bool { return a.status == 200 && a.total() == 1 },
 			broken:  func(a *answer) bool { return a.status == 200 && a.total() == 2 },
+		},
+		{
+			bug: "manager-as-string", name: "GET a user with a manager",
+			exchange: func(c *conn) *answer {
+				mgr := c.mustCreate("/Users", user("boss@example.com"))
+				id := c.mustCreate("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"ada@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"`+mgr+`"}}}`)
+				return c.send(http.MethodGet, "/Users/"+id, "")
+			},
+			correct: func(a *answer) bool {
+				m, _ := manager(a).(map[string]any)
+				v, _ := m["value"].(string)
+				return a.status == 200 && v != ""
+			},
+			broken: func(a *answer) bool { v, _ := manager(a).(string); return a.status == 200 && v != "" },
 		},
 		{
 			bug: "location-names-username", name: "POST /Users, then GET its Location",

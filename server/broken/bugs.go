@@ -22,11 +22,12 @@ import (
 // All returns every bug, in a stable order: those IdPs trip over, then
 // those only the conformance checks see (conformance.go), those that break
 // a feature only in combination (combinations.go), those in the views
-// a write is read back through (views.go), and those in the discovery
-// endpoints beyond their lists (discovery.go). The slice is new on each
-// call, so callers may keep or change it.
+// a write is read back through (views.go), those in the discovery
+// endpoints beyond their lists (discovery.go), and those in answers real
+// IdPs read that the simulators' fidelity work found (fidelity.go). The
+// slice is new on each call, so callers may keep or change it.
 func All() []Bug {
-	return slices.Concat(idpBugs(), conformanceBugs(), combinationBugs(), viewBugs(), discoveryBugs())
+	return slices.Concat(idpBugs(), conformanceBugs(), combinationBugs(), viewBugs(), discoveryBugs(), fidelityBugs())
 }
 
 // idpBugs are the bugs seen in real endpoints that IdPs trip over.

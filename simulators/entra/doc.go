@@ -44,7 +44,9 @@
 //     (TUT); with it, replaces go in one path-less lower-case op with dotted
 //     and URN keys and a single-value add stays its own add (KNOWN);
 //     app-role changes as MAP shows them (SingleAppRoleAssignment and
-//     AppRoleAssignmentsComplex: Add on roles with a JSON-string value;
+//     AppRoleAssignmentsComplex: Add on roles with a JSON-string value, or
+//     every role the user holds in one Add, Options.RolesInOnePatch, log:
+//     SCIM-SDK issue 516;
 //     AssertiveAppRoleAssignmentsComplex: lower-case replace with type);
 //     manager replace and removal with "value":"" (and by value filter,
 //     Options.ManagerRemoveByFilter, log); member removal as a value array
@@ -68,11 +70,13 @@
 //     judging the startIndex echoed, itemsPerPage ≤ 5, integer paging
 //     fields and, in a run of one scenario at a time, no user of the
 //     scenario on two pages.
-//   - Quarantine (Run): excessive failures — at least 5,000 failed Entra
-//     operations (QuarantineMin, scaled to small runs) that are at least 40%
-//     of them; the harness's read-backs and reference updates (manager,
-//     members) do not count (QUAR) — a 404 or refused credentials at Test
-//     Connection; a rate limit and concurrency like a tenant's.
+//   - Quarantine (Run): excessive failures — from 5,000 failed Entra
+//     operations (QuarantineMin, scaled to small runs), more than 40% of
+//     them or more than 40,000, reference updates (manager, members) not
+//     counted; more than 60,000 failures counting reference ones; the
+//     harness's read-backs count toward nothing (QUAR) — a 404 or refused
+//     credentials at Test Connection; a rate limit and concurrency like a
+//     tenant's.
 //
 // The initial cycle alone (Options.Cycle CycleInitial; scimharness
 // simulate --entra-cycle initial): Test Connection, then per user the match

@@ -315,6 +315,9 @@ func TestBrokenServersAreCaught(t *testing.T) {
 		{"rejects-pathless-replace", entra.Options{Flag: true}, "path-less replace", false},
 		{"case-sensitive-filter", entra.Options{}, "case-sensitively", false},
 		{"zero-based-start-index", entra.Options{}, "but 1 was asked for", false},
+		// Entra sends the raw id and fails to deserialize it back (log,
+		// Budibase issue 15369).
+		{"manager-as-string", entra.Options{}, "manager reads back as the raw string", false},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s/flag=%v", tc.bug, tc.o.Flag), func(t *testing.T) {
@@ -379,7 +382,7 @@ func TestEveryBugIsConsidered(t *testing.T) {
 		"lowercases-username": true, "ignores-filter": true, "404-for-empty-list": true,
 		"remove-members-wipes-all": true, "rejects-capitalised-ops": true, "errors-without-scim-body": true,
 		"stores-false-as-string": true, "500-on-duplicate": true, "rejects-pathless-replace": true,
-		"case-sensitive-filter": true, "zero-based-start-index": true,
+		"case-sensitive-filter": true, "zero-based-start-index": true, "manager-as-string": true,
 	}
 	for _, name := range broken.Names() {
 		if !covered[name] && invisible[name] == "" {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,36 +14,13 @@ import (
 )
 
 // Each deliberate bug below is one the real Entra trips on, per the
-// catalog's "Corrections and additions"; it is built as a wrapper around
-// the reference server. The simulator must fail each, naming the
-// behaviour, and pass the reference server (TestAllScenariosPassAgainstReference).
-
-// rewriting answers with the reference server, then lets edit change a
-// JSON answer to a request it selects.
-func rewriting(t *testing.T, selects func(*http.Request) bool, edit func(doc map[string]any)) http.Handler {
-	ref := simtest.Reference(t)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !selects(r) {
-			ref.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		ref.ServeHTTP(rec, r)
-		var doc map[string]any
-		body := rec.Body.Bytes()
-		if json.Unmarshal(body, &doc) == nil {
-			edit(doc)
-			body, _ = json.Marshal(doc)
-		}
-		for k, v := range rec.Header() {
-			if k != "Content-Length" {
-				w.Header()[k] = v
-			}
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(body)
-	})
-}
+// catalog's "Corrections and additions", that cannot be one of the
+// catalog's (server/broken) — they break the ordinary flow its tests keep
+// working, or no conformance check sees them — so it is built as a wrapper
+// around the reference server. The simulator must fail each, naming the
+// behaviour, and pass the reference server
+// (TestAllScenariosPassAgainstReference). The manager read back as a
+// string is the catalog's manager-as-string (TestBrokenServersAreCaught).
 
 func TestCorrectedBehavioursCaught(t *testing.T) {
 	ref := simtest.Reference(t)
@@ -68,20 +44,6 @@ func TestCorrectedBehavioursCaught(t *testing.T) {
 				ref.ServeHTTP(w, r)
 			}),
 			want: "406 Not Acceptable to a request without Accept: application/scim+json",
-		},
-		{
-			// The manager read back as a raw string (Budibase 15369).
-			name: "manager read back as a string",
-			h: rewriting(t, func(r *http.Request) bool {
-				return r.Method == http.MethodGet && strings.Count(r.URL.Path, "/") == 4 && strings.Contains(r.URL.Path, "/Users/")
-			}, func(doc map[string]any) {
-				if ext, ok := doc[scim.EnterpriseUserURN].(map[string]any); ok {
-					if m, ok := ext["manager"].(map[string]any); ok {
-						ext["manager"] = m["value"]
-					}
-				}
-			}),
-			want: "manager reads back as the raw string",
 		},
 		{
 			// Test Connection by the matching attribute: a server that
@@ -332,5 +294,112 @@ func TestOnDemand(t *testing.T) {
 	}
 	if _, err := entra.ParseCycle("on-demand"); err != nil {
 		t.Error(err)
+	}
+}
+
+// AppRoleAssignmentsComplex may send every role a user holds in one Add
+// (log, Captain-P-Goldfish/SCIM-SDK issue 516): with RolesInOnePatch the
+// simulator sends both roles in one op and passes the reference server,
+// and a server that keeps only the first element of the value — which the
+// default one-role Add cannot show — fails, naming the lost role.
+func TestRolesInOnePatch(t *testing.T) {
+	o := entra.Options{Users: 2, RoleMode: entra.RoleComplex, RolesInOnePatch: true, Seed: 7}
+	w, c := start(t, simtest.Reference(t))
+	results, _ := run(t, c, o, scenario.Options{})
+	if b := bad(results, scenario.Warn); len(b) > 0 {
+		t.Fatalf("not all passed:\n%s", strings.Join(b, "\n"))
+	}
+	sent := 0
+	for _, r := range w.Requests() {
+		var body struct{ Operations []map[string]any }
+		json.Unmarshal([]byte(r.Body), &body)
+		for _, op := range body.Operations {
+			if vs, _ := op["value"].([]any); r.Method == http.MethodPatch && op["path"] == "roles" && op["op"] == "Add" && len(vs) == 2 {
+				sent++
+			}
+		}
+	}
+	if sent != 2 {
+		t.Errorf("%d role Adds with both roles, want one per user", sent)
+	}
+
+	ref := simtest.Reference(t)
+	keepsFirst := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			var doc map[string]any
+			var buf bytes.Buffer
+			buf.ReadFrom(r.Body)
+			body := buf.Bytes()
+			if json.Unmarshal(body, &doc) == nil {
+				ops, _ := doc["Operations"].([]any)
+				for _, e := range ops {
+					if op, _ := e.(map[string]any); op != nil && op["path"] == "roles" {
+						if vs, _ := op["value"].([]any); len(vs) > 1 {
+							op["value"] = vs[:1]
+						}
+					}
+				}
+				body, _ = json.Marshal(doc)
+			}
+			r.Body = readCloser{bytes.NewReader(body)}
+			r.ContentLength = int64(len(body))
+		}
+		ref.ServeHTTP(w, r)
+	})
+	_, c = start(t, keepsFirst)
+	results, _ = run(t, c, o, scenario.Options{})
+	caught := false
+	for _, f := range bad(results, scenario.Fail) {
+		caught = caught || strings.Contains(f, "expected the role") && strings.Contains(f, "AppRoleAssignmentsComplex")
+	}
+	if !caught {
+		t.Errorf("a server keeping only the first role of the Add passed:\n%s", strings.Join(bad(results, scenario.Fail), "\n"))
+	}
+	// Without the option Entra's Add holds the new role alone: the same
+	// server passes, which is why the variant is simulated.
+	_, c = start(t, keepsFirst)
+	o.RolesInOnePatch = false
+	if results, _ = run(t, c, o, scenario.Options{}); len(bad(results, scenario.Fail)) > 0 {
+		t.Errorf("the one-role Add failed against a server that keeps the first role:\n%s", strings.Join(bad(results, scenario.Fail), "\n"))
+	}
+	if _, err := entra.Scenarios(entra.Options{RolesInOnePatch: true, RoleMode: entra.RoleSingle}); err == nil {
+		t.Error("RolesInOnePatch accepted with SingleAppRoleAssignment")
+	}
+}
+
+// Each corrected step carries the confidence its sources give it: the
+// re-enable is documented (TUT, HOW) though a log also shows it; the
+// variants seen only in logs are log; the string-boolean POST, a
+// tolerance test, is unverified for Entra.
+func TestCorrectedStepsConfidence(t *testing.T) {
+	want := map[string]scenario.Confidence{
+		"re-enable":                     scenario.Doc,
+		"again (soft-deleted in Entra)": scenario.Doc,
+		"query a random GUID":           scenario.Doc,
+		"manager by value filter":       scenario.Log,
+		"'s app role":                   scenario.Log, // RolesInOnePatch
+		`with "active":"True"`:          scenario.Unverified,
+	}
+	scs, err := entra.Scenarios(entra.Options{Users: 3, RoleMode: entra.RoleComplex, RolesInOnePatch: true, ManagerRemoveByFilter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, sc := range scs {
+		for _, st := range sc.Steps {
+			for part, c := range want {
+				if strings.Contains(st.Name, part) && !strings.Contains(st.Name, "read back") {
+					seen[part] = true
+					if st.Confidence != c {
+						t.Errorf("%s / %s: confidence %q, want %q (source %q)", sc.Name, st.Name, st.Confidence, c, st.Source)
+					}
+				}
+			}
+		}
+	}
+	for part := range want {
+		if !seen[part] {
+			t.Errorf("no step named like %q", part)
+		}
 	}
 }

@@ -103,14 +103,24 @@ const (
 	// run concurrently while staying inside the runner's safety rules
 	// (a scenario only changes what it created).
 	TeamSize = 5
-	// EntraQuarantineFailures is the least number of failed operations
-	// that quarantines an app: "a job with 4,000 failures is not
-	// quarantined" (QUAR); the harness's read-backs and reference updates
-	// do not count. EntraQuarantineRatio is the failed share that must
-	// also be reached (the first catalog's 40%, kept so that a large job
-	// that mostly succeeds is not stopped).
+	// EntraQuarantineFailures is the number of failed operations from
+	// which Entra evaluates whether to quarantine: "a job with 4,000
+	// failures wouldn't go into quarantine. But, a job with 5,000
+	// failures would trigger an evaluation" (QUAR); the harness's
+	// read-backs and reference updates do not count. EntraQuarantineRatio
+	// is the failed share the evaluation quarantines above ("more than
+	// 40% of provisioning events fail", QUAR).
 	EntraQuarantineFailures = 5000
 	EntraQuarantineRatio    = 0.4
+	// EntraQuarantineMax is the number of failures above which a job is
+	// quarantined whatever their share ("more than 40,000 failures",
+	// QUAR; reference failures not counted), and EntraQuarantineAbsolute
+	// the number above which it is quarantined counting reference
+	// failures too ("an absolute threshold of 60,000 failures that
+	// accounts for both reference and non-reference failures", QUAR).
+	// Neither is scaled to small runs.
+	EntraQuarantineMax      = 40000
+	EntraQuarantineAbsolute = 60000
 )
 
 // DefaultRoles are the app roles assigned when Options.Roles is empty.
@@ -132,6 +142,13 @@ type Options struct {
 	// keeps the mapping's (none in the default mapping, SingleAppRoleAssignment
 	// in Humbol's).
 	RoleMode RoleMode
+	// RolesInOnePatch makes AppRoleAssignmentsComplex send every role a
+	// user holds in one {"op":"Add","path":"roles","value":[…]}, one
+	// element per role, as seen in a log (Captain-P-Goldfish/SCIM-SDK
+	// issue 516), instead of only the new one (MAP). A server that keeps
+	// only the first element of the value loses the new role. It needs the
+	// AppRoleAssignmentsComplex mode (RoleMode or the mapping's).
+	RolesInOnePatch bool
 	// Roles are the app roles users are assigned, round robin; at least
 	// two are needed to change a role. Default: the mapping's Roles, else
 	// DefaultRoles.
@@ -177,7 +194,7 @@ type Options struct {
 	// Scenarios call (Entra gallery apps must take ≥25/s per tenant); 0 is
 	// unlimited. Cleanup requests are not limited.
 	Rate float64
-	// QuarantineThreshold is the failure ratio at which Run stops;
+	// QuarantineThreshold is the failure ratio above which Run stops;
 	// default EntraQuarantineRatio.
 	QuarantineThreshold float64
 	// QuarantineMin is the number of failed operations from which the
@@ -261,6 +278,9 @@ func (o Options) resolve() (*resolved, error) {
 	}
 	if m.Groups != nil && !*m.Groups {
 		r.Groups = 0 // the application takes no groups
+	}
+	if o.RolesInOnePatch && r.mapping.roleMode() != RoleComplex {
+		return nil, fmt.Errorf("entra: RolesInOnePatch is AppRoleAssignmentsComplex's (SCIM-SDK issue 516); the role mode is %s", orNone(r.mapping.roleMode()))
 	}
 	if r.mapping.roleMode() != RoleNone && len(r.Roles) < 2 {
 		return nil, errors.New("entra: app-role modes need at least two Roles, so that a role can change")

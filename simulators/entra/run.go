@@ -103,13 +103,15 @@ func (t Timing) String() string {
 // credentials), quarantines at once: the remaining scenarios are reported
 // as skipped. Then the other scenarios run, o.Concurrency at a time. Every
 // judged step that is one of Entra's own operations counts (not the
-// harness's read-backs, not reference updates, not cleanup), and a Fail or
-// Error as a failed one; when at least QuarantineMin operations have
-// failed and the failed share reaches QuarantineThreshold, Run cancels the
-// run (scenario.Run then skips the remaining steps and still cleans up)
-// and stops starting scenarios (QUAR: at least 5,000 failures). With the
-// default QuarantineMin, scaled to the run, the ratio is also judged when
-// the run ends with fewer failures than that.
+// harness's read-backs, not cleanup; reference updates only toward the
+// absolute threshold), and a Fail or Error as a failed one; when at least
+// QuarantineMin operations have failed and the failed share exceeds
+// QuarantineThreshold or the failures exceed 40,000 — or, whatever the
+// share, failures with reference ones exceed 60,000 — Run cancels the run
+// (scenario.Run then skips the remaining steps and still cleans up) and
+// stops starting scenarios (QUAR, "Escrow thresholds"). With the default
+// QuarantineMin, scaled to the run, the ratio is also judged when the run
+// ends with fewer failures than that.
 //
 // With CycleInitial every scenario's cleanup waits until the whole cycle
 // has run (scenario.RunDeferred), so that Outcome.Timing is the cycle's
@@ -139,7 +141,7 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	vars[modeVar] = ro.Mode
 	ro.Vars = vars
 	planned := j.planned
-	q := &quarantine{threshold: o.QuarantineThreshold, min: o.QuarantineMin, counted: j.g.counted}
+	q := &quarantine{threshold: o.QuarantineThreshold, min: o.QuarantineMin, max: EntraQuarantineMax, absolute: EntraQuarantineAbsolute, kind: j.g.kind}
 	if q.threshold <= 0 {
 		q.threshold = EntraQuarantineRatio
 	}
@@ -252,7 +254,7 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	}
 	res := scenario.Result{
 		Scenario: QuarantineScenario, IdP: IdP, Step: "quarantine", Status: scenario.Fail, Level: scenario.Must,
-		Behaviour: "Entra quarantines an app on excessive failures (at least 5,000 failed operations, reference updates not counted; further thresholds at 40,000 and 60,000), or on credential errors or a 404 to Test Connection; it then retries after 6h, 12h, 24h and daily.",
+		Behaviour: "Entra quarantines an app on excessive failures (from 5,000 failed operations: more than 40% of them or more than 40,000, reference updates not counted; more than 60,000 counting them), or on credential errors or a 404 to Test Connection; it then retries after 6h, 12h, 24h and daily.",
 		Source:    "Entra QUAR",
 		Verified:  true,
 		Message:   "quarantined: " + q.reason,
@@ -264,19 +266,24 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 }
 
 // quarantine follows the run's results as Entra's quarantine logic would
-// (QUAR): excessive failures — at least min failed operations that are at
-// least threshold of all — or a 404 or refused credentials at Test
-// Connection. Only Entra's own operations count: not the harness's
-// read-backs, not cleanup, and not reference updates (manager, group
-// members: "reference failures won't be counted"). No source gives a rule
-// for 401s later in a run, so none is simulated.
+// (QUAR, "Escrow thresholds"): a 404 or refused credentials at Test
+// Connection quarantine at once; otherwise, once at least min operations
+// have failed, more than threshold of them failing, or more than max
+// failures, quarantines — reference updates (manager, group members) left
+// out of both ("reference failures won't be counted") — and more than
+// absolute failures, reference ones included, quarantines whatever else.
+// The harness's read-backs and cleanup are not Entra operations and count
+// toward nothing. No source gives a rule for 401s later in a run, so none
+// is simulated.
 type quarantine struct {
-	threshold float64
-	min       int
-	scaled    bool // min was defaulted, so the end of the run also counts
-	counted   func(scenario.Result) bool
+	threshold     float64
+	min           int
+	scaled        bool // min was defaulted, so the end of the run also counts
+	max, absolute int
+	kind          func(scenario.Result) opKind
 
-	ops, failed int
+	ops, failed int // Entra's own operations, and those that failed
+	refFailed   int // failed reference updates
 	tripped     bool
 	reason      string
 }
@@ -293,14 +300,33 @@ func (q *quarantine) observe(res scenario.Result) bool {
 	case res.Scenario == TestConnectionName && (st == http.StatusUnauthorized || st == http.StatusForbidden):
 		return q.trip(fmt.Sprintf("Test Connection was refused with %d: Entra cannot authenticate with the configured token and quarantines the job on persistent credential errors (QUAR)", st))
 	}
-	if res.Status < scenario.Pass || (q.counted != nil && !q.counted(res)) {
+	kind := opEntra
+	if q.kind != nil {
+		kind = q.kind(res)
+	}
+	if res.Status < scenario.Pass || kind == opHarness {
 		return false // skipped, disabled, or not an Entra operation
 	}
-	q.ops++
-	if res.Status >= scenario.Fail {
-		q.failed++
+	failed := res.Status >= scenario.Fail
+	switch {
+	case kind == opReference && failed:
+		q.refFailed++
+	case kind == opEntra:
+		q.ops++
+		if failed {
+			q.failed++
+		}
 	}
-	if q.failed >= q.min && q.ratio() >= q.threshold {
+	if q.absolute > 0 && q.failed+q.refFailed > q.absolute {
+		return q.trip(fmt.Sprintf("%d failures, %d of them reference updates, exceed the absolute threshold of %d failures that counts reference failures too; Entra stops provisioning to the app (QUAR)", q.failed+q.refFailed, q.refFailed, q.absolute))
+	}
+	if q.failed < q.min {
+		return false // "5,000 failures are the minimum to start evaluating" (QUAR)
+	}
+	if q.max > 0 && q.failed > q.max {
+		return q.trip(fmt.Sprintf("%d of %d operations failed (%.0f%%), more than %d failures whatever their share (reference updates not counted); Entra stops provisioning to the app (QUAR)", q.failed, q.ops, 100*q.ratio(), q.max))
+	}
+	if q.ratio() > q.threshold {
 		return q.trip(q.ratioReason(fmt.Sprintf("at least %d failures", q.min)))
 	}
 	return false
@@ -316,7 +342,7 @@ func (q *quarantine) ratioReason(when string) string {
 // finish judges the ratio once more at the end of a run whose default
 // minimum was scaled to the planned steps, which skipped steps never reach.
 func (q *quarantine) finish() {
-	if !q.tripped && q.scaled && q.failed > 0 && q.failed < q.min && q.ratio() >= q.threshold {
+	if !q.tripped && q.scaled && q.failed > 0 && q.failed < q.min && q.ratio() > q.threshold {
 		q.trip(q.ratioReason("judged at the end of the run"))
 	}
 }

@@ -81,7 +81,7 @@ func newJob(o Options) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{r: r, pop: generate(r.Users, r.Groups, r.Seed, r.Roles), lim: newLimiter(r.Rate), uncounted: &sync.Map{}}
+	g := &gen{r: r, pop: generate(r.Users, r.Groups, r.Seed, r.Roles), lim: newLimiter(r.Rate), kinds: &sync.Map{}}
 	if r.Cycle == CycleInitial {
 		j := &job{r: r, g: g, n: 1 + len(g.pop.teams), planned: len(g.testConnection().Steps)}
 		j.at = func(i int) scenario.Scenario {
@@ -119,16 +119,33 @@ type gen struct {
 	r   *resolved
 	pop *population
 	lim *limiter
-	// uncounted holds scenario "\x00" step of the steps Entra's quarantine
-	// does not count: the harness's read-backs and reference updates.
-	uncounted *sync.Map
+	// kinds holds, by scenario "\x00" step, the opKind of the steps that
+	// are not plain Entra operations: the harness's read-backs and
+	// reference updates.
+	kinds *sync.Map
 }
 
-// counted reports whether res is an Entra operation that the quarantine
-// counts (QUAR).
-func (g *gen) counted(res scenario.Result) bool {
-	_, no := g.uncounted.Load(res.Scenario + "\x00" + res.Step)
-	return !no
+// opKind is what a step is to Entra's quarantine (QUAR).
+type opKind int
+
+const (
+	// opEntra is one of Entra's own operations: its failures count
+	// toward every threshold.
+	opEntra opKind = iota
+	// opReference is a reference update (manager, group members): its
+	// failures count only toward the absolute threshold of 60,000
+	// ("reference failures won't be counted" in the 40% and 40,000).
+	opReference
+	// opHarness is the harness's own read-back: no Entra operation, so
+	// it counts toward nothing.
+	opHarness
+)
+
+// kind reports what res is to the quarantine.
+func (g *gen) kind(res scenario.Result) opKind {
+	k, _ := g.kinds.Load(res.Scenario + "\x00" + res.Step)
+	kind, _ := k.(opKind)
+	return kind
 }
 
 // builder appends steps to one scenario.
@@ -144,17 +161,18 @@ type builder struct {
 // expectation without a source takes its step's: every request and every
 // judgement names where it comes from.
 func (b *builder) add(st scenario.Step) {
-	b.addOp(st, true)
+	b.addOp(st, opEntra)
 }
 
 // addReference appends a reference update (manager, group members): an
-// Entra operation whose failures Entra's quarantine does not count
-// ("reference failures won't be counted", QUAR).
+// Entra operation whose failures Entra's quarantine leaves out of the 40%
+// and 40,000 thresholds ("reference failures won't be counted", QUAR) and
+// counts only toward the absolute 60,000.
 func (b *builder) addReference(st scenario.Step) {
-	b.addOp(st, false)
+	b.addOp(st, opReference)
 }
 
-func (b *builder) addOp(st scenario.Step, counted bool) {
+func (b *builder) addOp(st scenario.Step, kind opKind) {
 	if st.Confidence == "" {
 		switch {
 		case st.Unverified:
@@ -168,10 +186,10 @@ func (b *builder) addOp(st scenario.Step, counted bool) {
 		}
 	}
 	if st.Confidence == scenario.Harness {
-		counted = false
+		kind = opHarness
 	}
-	if !counted {
-		b.g.uncounted.Store(b.sc.Name+"\x00"+st.Name, true)
+	if kind != opEntra {
+		b.g.kinds.Store(b.sc.Name+"\x00"+st.Name, kind)
 	}
 	build, lim := st.Build, b.g.lim
 	st.Build = func(v scenario.Vars) (client.Request, error) {

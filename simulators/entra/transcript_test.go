@@ -25,6 +25,7 @@ func TestTranscripts(t *testing.T) {
 		{"entra-flag.txt", entra.Options{Flag: true}},
 		{"entra-roles-single.txt", entra.Options{RoleMode: entra.RoleSingle}},
 		{"entra-roles-complex.txt", entra.Options{RoleMode: entra.RoleComplex}},
+		{"entra-roles-complex-one-patch.txt", entra.Options{RoleMode: entra.RoleComplex, RolesInOnePatch: true}},
 		{"entra-roles-assertive.txt", entra.Options{RoleMode: entra.RoleAssertive, Flag: true}},
 		{"entra-gallery-nulls.txt", entra.Options{Gallery: true, Nulls: true}},
 		{"entra-cycle-initial.txt", entra.Options{Cycle: entra.CycleInitial}},

@@ -326,6 +326,10 @@ func (g *gen) updateUser(b *builder, p *person) {
 	})
 }
 
+// scimSDK516 is the issue thread that logs AppRoleAssignmentsComplex
+// sending every role in one PATCH.
+const scimSDK516 = "https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/516"
+
 // roleJSON is the JSON string AppRoleAssignmentsComplex puts in a role's
 // value (MAP).
 func (g *gen) roleJSON(p *person, role string, v scenario.Vars) string {
@@ -336,6 +340,7 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 	id := uvar(p)
 	var behaviour string
 	kind := "replace"
+	source, sourceURL, confidence := "Entra MAP (\"Customize attribute mappings\", app roles); Humbol tutorial (seed 001: precisely one role)", docs["MAP"], scenario.Doc
 	switch mode {
 	case RoleSingle:
 		kind = "add"
@@ -343,20 +348,31 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 	case RoleComplex:
 		kind = "add"
 		behaviour = `AppRoleAssignmentsComplex: a new role is {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<role>\",\"displayName\":\"<role>\"}"}]} — the value is a JSON string.`
+		if g.r.RolesInOnePatch {
+			behaviour = `AppRoleAssignmentsComplex sending every role the user holds in one Add: {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<old role>\",…}"},{"value":"{\"id\":…,\"value\":\"<new role>\",…}"}]} — each element's value a JSON string; every element must be kept.`
+			source, sourceURL, confidence = "Captain-P-Goldfish/SCIM-SDK issue 516 (log); Entra MAP for the element's form", scimSDK516, scenario.Log
+		}
 	case RoleAssertive:
 		behaviour = `AssertiveAppRoleAssignmentsComplex: roles are replaced with the full list, a lower-case {"op":"replace","path":"roles","value":[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","value":…,"display":…},…]}.`
 	}
 	b.add(scenario.Step{
-		Name:      "incremental cycle: change " + label(p) + "'s app role",
-		Behaviour: behaviour,
-		Source:    "Entra MAP (\"Customize attribute mappings\", app roles); Humbol tutorial (seed 001: precisely one role)",
-		SourceURL: "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes",
-		Clause:    "RFC 7644 §3.5.2; RFC 7643 §4.1.2 (roles)",
-		When:      id,
+		Name:       "incremental cycle: change " + label(p) + "'s app role",
+		Behaviour:  behaviour,
+		Source:     source,
+		SourceURL:  sourceURL,
+		Confidence: confidence,
+		Clause:     "RFC 7644 §3.5.2; RFC 7643 §4.1.2 (roles)",
+		When:       id,
 		Build: byID("/Users", id, func(path string, v scenario.Vars) client.Request {
 			var o map[string]any
 			switch mode {
-			case RoleSingle, RoleComplex:
+			case RoleComplex:
+				list := []any{map[string]any{"value": g.roleJSON(p, p.newRole, v)}}
+				if g.r.RolesInOnePatch {
+					list = []any{map[string]any{"value": g.roleJSON(p, p.role, v)}, list[0]}
+				}
+				o = op(g.r.op("add"), "roles", list)
+			case RoleSingle:
 				o = op(g.r.op("add"), "roles", []any{map[string]any{"value": g.roleJSON(p, p.newRole, v)}})
 			default:
 				var list []any
@@ -613,10 +629,16 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		})
 	}
 	setActive := func(name, behaviour, source string, active, unverified bool) {
+		// Documented, whatever log also shows it (TUT, HOW, KNOWN).
+		confidence := scenario.Doc
+		if unverified {
+			confidence = scenario.Unverified
+		}
 		b.add(scenario.Step{
 			Name:       name,
 			Behaviour:  behaviour,
 			Source:     source,
+			Confidence: confidence,
 			Clause:     "RFC 7644 §3.5.2.3",
 			Unverified: unverified,
 			When:       id,

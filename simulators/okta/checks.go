@@ -53,6 +53,9 @@ func patchedWith(what string) scenario.Expectation {
 		switch s := ex.Status(); {
 		case s == 200 || s == 204:
 			return nil
+		case s == 400 && refusedValues(ex):
+			doc, _ := ex.JSON()
+			return fmt.Errorf("the server refused the values of Okta's %s with 400 invalidValue (%v): Okta's request is RFC 7644's (§3.5.2), and the change is lost", what, doc["detail"])
 		case s == 400 || s == 501:
 			if pathless(ex) {
 				return fmt.Errorf("the server rejected Okta's path-less replace (%s) with %d: a replace without path whose value is an object must be applied to the resource (RFC 7644 §3.5.2.3; scimitar PR 29). Okta does not retry with PUT", what, s)
@@ -62,6 +65,17 @@ func patchedWith(what string) scenario.Expectation {
 			return fmt.Errorf("expected 200 or 204 for Okta's %s (RFC 7644 §3.5.2), got %d", what, s)
 		}
 	})
+}
+
+// refusedValues reports whether an error answer refuses a PATCH's values
+// (scimType invalidValue), not its form.
+func refusedValues(ex *wire.Exchange) bool {
+	doc, err := ex.JSON()
+	if err != nil {
+		return false
+	}
+	st, _ := doc["scimType"].(string)
+	return st == "invalidValue"
 }
 
 // pathless reports whether the PATCH sent holds a replace without a path.

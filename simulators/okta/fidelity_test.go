@@ -108,6 +108,49 @@ func TestCorrectedBehavioursCaught(t *testing.T) {
 			},
 			want: "a wrong bearer token",
 		},
+		{
+			// The spec test's "Check status 404" reads the second of its
+			// unknown ids, 00919288221112222.
+			name: "400 for the second non-UUID id",
+			wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if strings.HasSuffix(r.URL.Path, "/Users/00919288221112222") {
+						scimError(w, http.StatusBadRequest, "not a UUID")
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			want: "check status 404",
+		},
+		{
+			// The spec test asserts the 401 and 404 error bodies have a
+			// detail, which RFC 7644 §3.12 leaves optional.
+			name: "error bodies without detail",
+			wrap: func(next http.Handler) http.Handler {
+				return rewrite(next, func(r *http.Request, status int) bool { return status >= 400 }, func(doc map[string]any) { delete(doc, "detail") })
+			},
+			want: "has no detail; the Okta SCIM 2.0 spec test requires one",
+		},
+		{
+			// A list that answers only id and userName fails the spec
+			// test's first read, which asserts name, active and emails
+			// of Resources[0].
+			name: "list answers only id and userName",
+			wrap: func(next http.Handler) http.Handler {
+				return rewrite(next, func(r *http.Request, status int) bool {
+					return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users") && status == 200
+				}, func(doc map[string]any) {
+					list, _ := doc["Resources"].([]any)
+					for i, e := range list {
+						if m, _ := e.(map[string]any); m != nil {
+							list[i] = map[string]any{"id": m["id"], "userName": m["userName"]}
+						}
+					}
+				})
+			},
+			want: "lacks name.givenName, name.familyName, active, emails.0.value",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -231,4 +274,26 @@ func TestParseApp(t *testing.T) {
 	if _, err := okta.Scenarios(okta.Options{App: "x"}); err == nil {
 		t.Error("Scenarios accepted app x")
 	}
+}
+
+// rewrite serves next, and lets edit change the JSON answer to a request
+// (with the answer's status) that selects picks.
+func rewrite(next http.Handler, picks func(*http.Request, int) bool, edit func(map[string]any)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var doc map[string]any
+		if picks(r, rec.Code) && json.Unmarshal(body, &doc) == nil {
+			edit(doc)
+			body, _ = json.Marshal(doc)
+		}
+		for k, v := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
 }

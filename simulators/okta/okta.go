@@ -36,12 +36,15 @@
 //     count fails: the real Okta skips users; paging fields integers, order
 //     stable; then GET /Groups?startIndex=1&count=N.
 //   - The spec test's own inputs and checks: GET /Users?count=1&startIndex=1
-//     finds a user; get by id; unknown userName filter → totalResults 0;
-//     an upper-cased userName filter → 200 (finding the user is the RFC's
-//     caseExact=false); POST with Content-Type application/json; duplicate
-//     → 409; the non-UUID unknown id 010101001010101011001010101011 → 404;
-//     Authorization: non-token → 401, each with the Error schema; most
-//     steps under 600 ms (MAY: informational).
+//     finds a user whose id, userName, name.givenName, name.familyName,
+//     active and emails[0].value are not empty; get by id; unknown
+//     userName filter → totalResults 0; an upper-cased userName filter →
+//     200 (finding the user is the RFC's caseExact=false); POST with
+//     Content-Type application/json; duplicate → 409; the non-UUID unknown
+//     ids 010101001010101011001010101011 and 00919288221112222 → 404;
+//     Authorization: non-token → 401, each with the Error schema (the 401
+//     and the "Check status 404" with a detail); most steps under 600 ms
+//     (MAY: informational).
 //   - Group push: POST /Groups with members [] → 201; then AIW: PUT of the
 //     whole group for the rename and each membership change; OIN: rename
 //     with a path-less replace carrying the read-only id — also before each
