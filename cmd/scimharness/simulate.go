@@ -79,6 +79,8 @@ type simConfig struct {
 	entraRate            float64
 	entraGallery         bool
 	entraNulls           bool
+	entraRolesOnePatch   bool
+	entraManagerFilter   bool
 	oktaApp              string
 	googleUpdate         string
 	googleStringBooleans bool
@@ -165,6 +167,8 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	fs.Float64Var(&c.entraRate, "entra-rate", 0, "entra: requests per second at most (0: unlimited)")
 	fs.BoolVar(&c.entraGallery, "entra-gallery", false, "entra: a gallery app, which reads /Schemas (non-gallery apps never do, TUT)")
 	fs.BoolVar(&c.entraNulls, "entra-nulls", false, "entra: POST unset attributes as null, as the tutorial's legacy example (Entra itself provisions no nulls, KNOWN)")
+	fs.BoolVar(&c.entraRolesOnePatch, "entra-roles-one-patch", false, "entra: with --entra-role-mode complex, send every role a user holds in one Add (log: SCIM-SDK issue 516)")
+	fs.BoolVar(&c.entraManagerFilter, "entra-manager-remove-filter", false, "entra: also remove a manager with the path manager[value eq \"<id>\"] (log: scim-patch issue 453; graded SHOULD)")
 	fs.StringVar(&c.googleUpdate, "google-update", "none", "google: how users are updated: none, put or patch (unverified)")
 	fs.BoolVar(&c.googleStringBooleans, "google-string-booleans", false, "google: send active as a string (unverified)")
 	fs.StringVar(&c.googleDeprovision, "google-deprovision", "suspend", "google: deprovisioning: suspend or delete (unverified)")

@@ -33,6 +33,9 @@ var idps = []idp{
 				Rate:        c.entraRate,
 				Gallery:     c.entraGallery,
 				Nulls:       c.entraNulls,
+
+				RolesInOnePatch:       c.entraRolesOnePatch,
+				ManagerRemoveByFilter: c.entraManagerFilter,
 			}
 			var err error
 			if o.RoleMode, err = entra.ParseRoleMode(c.entraRoleMode); err != nil {

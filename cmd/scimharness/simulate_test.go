@@ -733,3 +733,19 @@ func TestSimulateTranscript(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateEntraLogVariants: the Entra shapes seen only in logs are
+// flags — every role in one Add, a manager removed by a filter path —
+// that pass the reference server; one role mode needs the other.
+func TestSimulateEntraLogVariants(t *testing.T) {
+	tg := newTarget(t, handler(t, ""))
+	args := []string{"--idp", "entra", "--url", tg.base(), "--token", testToken, "--users", "2", "--groups", "1"}
+	code, out, errs := runSim(t, context.Background(), append(args, "--entra-role-mode", "complex", "--entra-roles-one-patch", "--entra-manager-remove-filter")...)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	code, _, errs = runSim(t, context.Background(), append(args, "--entra-roles-one-patch")...)
+	if code != exitUsage || !strings.Contains(errs, "AppRoleAssignmentsComplex") {
+		t.Errorf("--entra-roles-one-patch without the complex role mode: exit %d\n%s", code, errs)
+	}
+}
