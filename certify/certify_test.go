@@ -390,29 +390,39 @@ func TestCoverageCountsOnlyAcceptedRequests(t *testing.T) {
 	}
 }
 
-// Issue 14: every coercion the reference server tolerates is graded as a
-// quirk naming it — here a number for the string userName — and a body
-// that needs none is clean.
-func TestToleratedCoercionsAreQuirks(t *testing.T) {
-	res := certify.Grade(synthetic(
-		[4]string{"POST", "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":12345}`, "201"},
-	))
-	found := false
-	for _, f := range res.Findings {
-		if f.Rule == "tolerated-coercion" {
-			found = true
-			if f.Level != certify.Quirk || !strings.Contains(f.Message, "numberAsString(userName)") {
-				t.Errorf("finding %+v", f)
+// Issue 14: every coercion the reference server tolerates is graded,
+// naming it — a quirk where an IdP is documented sending it (Entra's
+// manager as a string id), a violation where none is (a number for the
+// string userName: the type error json-type grades, issue 16's one level)
+// — and a body that needs none is clean.
+func TestToleratedCoercionsAreGraded(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, rule, tolerance string
+		level                       certify.Level
+	}{
+		{"number for a string", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":12345}`, "type-coercion", "numberAsString(userName)", certify.Violation},
+		{"Entra's string manager", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m-1"}}`, "tolerated-coercion", "scalarAsValue", certify.Quirk},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := certify.Grade(synthetic([4]string{"POST", "/scim/v2/Users", tc.body, "201"}))
+			found := false
+			for _, f := range res.Findings {
+				if f.Rule == tc.rule {
+					found = true
+					if f.Level != tc.level || !strings.Contains(f.Message, tc.tolerance) {
+						t.Errorf("finding %+v, want a %s naming %s", f, tc.level, tc.tolerance)
+					}
+				}
 			}
-		}
-	}
-	if !found {
-		t.Errorf("no tolerated-coercion quirk for a numeric userName: %+v", res.Findings)
+			if !found {
+				t.Errorf("no %s finding: %+v", tc.rule, res.Findings)
+			}
+		})
 	}
 	clean := certify.Grade(synthetic(
 		[4]string{"POST", "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"}`, "201"},
 	))
-	if clean.HasFinding("tolerated-coercion", certify.Quirk) {
+	if clean.HasFinding("tolerated-coercion", certify.Quirk) || clean.HasFinding("type-coercion", certify.Violation) {
 		t.Errorf("a clean body graded as tolerated: %+v", clean.Findings)
 	}
 }
@@ -558,14 +568,15 @@ var ruleKeywords = map[string]string{
 	// invalidValue: "the value specified was not compatible with the
 	// operation or attribute type".
 	"json-type": "GRAMMAR",
-	// RFC 7643 §2.3, §2.4 (the attribute's data type): the value is another
-	// JSON type, which the reference server coerces (server/schema
-	// tolerate.go; issue 14 grades every tolerance a quirk). Only
-	// scalarAsValue has an IdP source (Entra's string manager);
-	// numberAsString and extensionAttributeAtTop cite none there, and a
-	// number for a string is the kind of type error json-type grades a
-	// violation — open, see issue 16's one level rule.
+	// RFC 7643 §2.3, §2.4 (the attribute's data type): a lone string for a
+	// complex attribute, which Entra sends for manager (log, SCIM-SDK
+	// issue 686) and the reference server reads as {"value": …}.
 	"tolerated-coercion": "IdP",
+	// RFC 7643 §2.3: each attribute has a data type ("String: A sequence
+	// of zero or more Unicode characters"), §3.3: extension attributes sit
+	// under their schema's URN — definitions, graded as json-type is; no
+	// IdP is documented sending a number for a string.
+	"type-coercion": "GRAMMAR",
 	// RFC 7643 §2.4 (multi-valued attributes are JSON arrays): OneLogin
 	// sends one object.
 	"multi-valued-as-object": "IdP",

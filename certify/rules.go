@@ -22,15 +22,16 @@ import (
 // capture that shows it (the harness's catalog of IdP behaviour gathers
 // them; a report names the source itself, which a reader can open).
 const (
-	srcEntraTUT    = "Microsoft Entra ID (TUT: Develop and plan provisioning for a SCIM endpoint)"
-	srcEntraKNOWN  = "Microsoft Entra ID (KNOWN: Known issues with SCIM 2.0 compliance, aadOptscim062020)"
-	srcEntra949    = "Microsoft Entra ID (groups; entra-docs issue 949)"
-	srcStringBools = "Microsoft Entra ID (SCIMReferenceCode issue 21) and OneLogin"
-	srcGoogleCT    = "Google Workspace (log; pond/scimitar issue 142)"
-	srcGoogleURN   = "Google Workspace (log; grokability/snipe-it issue 12642) and OneLogin (doc)"
-	srcGooglePage  = "Google Workspace (log; grokability/snipe-it issue 12642)"
-	srcOkta        = "Okta (developer.okta.com SCIM 2.0 reference)"
-	srcOneLogin    = "OneLogin (developers.onelogin.com)"
+	srcEntraTUT     = "Microsoft Entra ID (TUT: Develop and plan provisioning for a SCIM endpoint)"
+	srcEntraKNOWN   = "Microsoft Entra ID (KNOWN: Known issues with SCIM 2.0 compliance, aadOptscim062020)"
+	srcEntra949     = "Microsoft Entra ID (groups; entra-docs issue 949)"
+	srcStringBools  = "Microsoft Entra ID (SCIMReferenceCode issue 21) and OneLogin"
+	srcGoogleCT     = "Google Workspace (log; pond/scimitar issue 142)"
+	srcGoogleURN    = "Google Workspace (log; grokability/snipe-it issue 12642) and OneLogin (doc)"
+	srcGooglePage   = "Google Workspace (log; grokability/snipe-it issue 12642)"
+	srcOkta         = "Okta (developer.okta.com SCIM 2.0 reference)"
+	srcOneLogin     = "OneLogin (developers.onelogin.com)"
+	srcEntraManager = "Microsoft Entra ID (manager sent as the raw string id; log, SCIM-SDK issue 686)"
 )
 
 // Rule describes one kind of finding, for the findings catalogue.
@@ -68,7 +69,8 @@ var Rules = []Rule{
 	{"paging-range", Note, "RFC 7644 §3.4.2.4", "startIndex below 1 or a negative count (the server reads them as 1 and 0)"},
 	{"boolean-as-string", Quirk, "RFC 7643 §2.3.2; " + srcStringBools, "a boolean sent as the string \"True\"/\"False\", as Entra and OneLogin"},
 	{"json-type", Violation, "RFC 7643 §2.3.2", "a boolean attribute (active, primary) sent as a number or another non-boolean"},
-	{"tolerated-coercion", Quirk, "RFC 7643 §2.3, §2.4; the reference server's tolerances (server/schema, serve --tolerate none refuses them)", "a value of another JSON type than the attribute's, which a server accepts only by coercing it"},
+	{"tolerated-coercion", Quirk, "RFC 7643 §2.3, §2.4; " + srcEntraManager + "; the reference server's tolerances (serve --tolerate none refuses them)", "a lone string for a complex attribute (Entra's manager id), which a server accepts only by reading it as {\"value\": …}"},
+	{"type-coercion", Violation, "RFC 7643 §2.3 (the attribute's data type), §3.3 (extension attributes under their schema's URN); the reference server's tolerances (serve --tolerate none refuses them)", "a value of another JSON type than the attribute's, or an extension attribute at the top level, which no IdP is documented sending and a server accepts only by coercing it"},
 	{"multi-valued-as-object", Quirk, "RFC 7643 §2.4; " + srcOneLogin, "a multi-valued attribute (emails) sent as a single object, as OneLogin"},
 	{"no-credentials", Note, "RFC 7644 §2", "a request without an Authorization header"},
 	{"not-scim", Note, "RFC 7644 §3.2", "a request outside the SCIM base URL (/scim/v2)"},
@@ -468,9 +470,12 @@ func (g *grader) patch(doc map[string]any) {
 }
 
 // tolerances runs a POST or PUT body through the reference server's own
-// normalisation (package schema) and grades each IdP tolerance it needed
-// — a value of another JSON type than the schema's, coerced — as a quirk
-// naming it; the server accepts the body only because it tolerates that.
+// normalisation (package schema) and grades each tolerance it needed — a
+// value of another JSON type than the schema's, coerced — naming it: a
+// quirk when an IdP is documented sending it (Entra's string manager), a
+// violation otherwise, as json-type grades the same kind of type error
+// (issue 16: one defect, one level); the server accepts the body only
+// because it tolerates that.
 // The two the grader words itself (boolean-as-string,
 // multi-valued-as-object) are not repeated.
 func (g *grader) tolerances(resourceType string, doc map[string]any) {
@@ -486,8 +491,11 @@ func (g *grader) tolerances(resourceType string, doc map[string]any) {
 		switch a.Name {
 		case schema.TolStringBoolean, schema.TolLoneValue:
 			continue
+		case schema.TolScalarAsValue: // an IdP habit: a quirk (RFC-wise the same type error)
+			g.find("tolerated-coercion", "%s: the server accepts it only by tolerating %s", a.Path, a)
+		default: // no IdP is documented doing it: the type error it is
+			g.find("type-coercion", "%s: the server accepts it only by tolerating %s", a.Path, a)
 		}
-		g.find("tolerated-coercion", "%s: the server accepts it only by tolerating %s", a.Path, a)
 	}
 }
 

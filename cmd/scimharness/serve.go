@@ -110,7 +110,7 @@ func serveFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *s
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second each tenant may make; above it the server answers 429 with Retry-After (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-limit-burst", 0, "requests a tenant may make at once under --rate-limit (default: the rate, rounded up)")
 	fs.BoolVar(&c.inspect, "inspect", false, "serve a live inspector at /_harness/ on the same listener: each tenant's requests as they arrive, graded by the certify rules, shown to whoever has that tenant's token (off by default, also with --record)")
-	fs.StringVar(&c.tolerate, "tolerate", "idp", "type mismatches in request bodies: idp tolerates those real IdPs send (a number for a string, a lone value for a list, \"True\" for true), each logged by name; none answers every one with 400 invalidValue (RFC 7643 §2.3)")
+	fs.StringVar(&c.tolerate, "tolerate", "idp", "type mismatches in request bodies: idp tolerates those real IdPs send (a lone value for a list, \"True\" for true, a manager id as a string) and a number for a string, each logged by name; none answers every one with 400 invalidValue (RFC 7643 §2.3)")
 	fs.StringVar(&c.publicBaseURL, "public-base-url", "", "URL clients reach the server at, e.g. https://scim.example.com; meta.location and Location are built on it (default: the request's Host header)")
 	return fs, c
 }
