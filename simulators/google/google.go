@@ -243,8 +243,31 @@ func provenance(steps []scenario.Step) {
 		default:
 			st.Confidence = scenario.Doc
 		}
+		if st.SourceURL == "" {
+			st.SourceURL = sourceURL(st.Source)
+		}
 		st.LendProvenance()
 	}
+}
+
+// sourceURLs are the pages the steps' sources cite, by the words that
+// name them, so that a report's source is a link to read.
+var sourceURLs = []struct{ cites, url string }{
+	{"snipe-it issue 12642", "https://github.com/grokability/snipe-it/issues/12642"},
+	{"scimitar issue 142", "https://github.com/pond/scimitar/issues/142"},
+	{"support.google.com/a/answer/7681608", "https://support.google.com/a/answer/7681608"},
+	{"go-scim issue 65", "https://github.com/imulab/go-scim/issues/65"},
+}
+
+// sourceURL is the page the first source a step cites is on, or "".
+func sourceURL(source string) string {
+	first, url := len(source), ""
+	for _, s := range sourceURLs {
+		if i := strings.Index(source, s.cites); i >= 0 && i < first {
+			first, url = i, s.url
+		}
+	}
+	return url
 }
 
 var sim = simrun.Sim{IdP: IdP, Name: "Google Workspace"}

@@ -269,3 +269,24 @@ func TestClientConfig(t *testing.T) {
 		t.Error("base was modified")
 	}
 }
+
+// TestCapturedStepsLink: the steps backed by a capture link to it, so the
+// HTML report's source is a page to read (issue 15 item 2).
+func TestCapturedStepsLink(t *testing.T) {
+	scs, err := google.Scenarios(google.Options{Users: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked := 0
+	for _, st := range scs[0].Steps {
+		if st.Confidence == scenario.Log {
+			if !strings.HasPrefix(st.SourceURL, "https://github.com/") {
+				t.Errorf("%q (log: %s) links to %q", st.Name, st.Source, st.SourceURL)
+			}
+			linked++
+		}
+	}
+	if linked == 0 {
+		t.Error("no captured step")
+	}
+}
