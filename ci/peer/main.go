@@ -18,6 +18,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"sort"
 	"strconv"
@@ -35,6 +36,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	token := flag.String("token", "", "bearer token clients must present (required)")
+	users := flag.Int("users", 0, "users to create before listening (user0@example.com …, shaped like scimharness load's fixture users), for ci/bench.sh")
 	flag.Parse()
 	if *token == "" {
 		log.Fatal("peer: --token is required")
@@ -47,14 +49,38 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/scim/", http.StripPrefix("/scim", srv))
+	if err := seed(mux, *users); err != nil {
+		log.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/scim/", http.StripPrefix("/scim", srv))
 	fmt.Fprintf(os.Stderr, "url=http://%s/scim/v2\n", ln.Addr())
 	log.Fatal((&http.Server{Handler: bearer(*token, mux), ReadHeaderTimeout: 10 * time.Second}).Serve(ln))
+}
+
+// seed creates n users through the server's own POST /Users, as a client
+// would (the library validates each), shaped like the fixture users of
+// scimharness load --serve-fixture, so that ci/bench.sh measures lookups
+// against the peer at a population (issue 20 item 3). Each create scans the
+// map for a taken userName, so seeding is quadratic: about a second for
+// 10,000 users, minutes for 100,000.
+func seed(h http.Handler, n int) error {
+	for i := range n {
+		body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"user%[1]d@example.com","externalId":"ext-%[1]d",`+
+			`"name":{"givenName":"Given","familyName":"Family%[1]d"},"emails":[{"value":"user%[1]d@example.com","type":"work","primary":true}],"active":true}`, i)
+		req := httptest.NewRequest(http.MethodPost, "/scim/v2/Users", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/scim+json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated {
+			return fmt.Errorf("peer: seeding user %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	return nil
 }
 
 // bearer refuses any request without "Authorization: Bearer <token>" with a

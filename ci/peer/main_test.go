@@ -59,3 +59,34 @@ func TestPeerServesSCIM(t *testing.T) {
 		})
 	}
 }
+
+// --users N seeds the population ci/bench.sh measures lookups against: N
+// users, each found by its userName, and nothing else.
+func TestSeed(t *testing.T) {
+	srv, err := newServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/scim/", http.StripPrefix("/scim", srv))
+	if err := seed(mux, 50); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ path, want string }{
+		{"/scim/v2/Users?count=1", `"totalResults":50`},
+		{"/scim/v2/Users?filter=userName+eq+%22user0@example.com%22", `"totalResults":1`},
+		{"/scim/v2/Users?filter=userName+eq+%22USER49@example.com%22", `"externalId":"ext-49"`},
+		{"/scim/v2/Users?filter=userName+eq+%22user50@example.com%22", `"totalResults":0`},
+	}
+	for _, c := range cases {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.path, nil))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), c.want) {
+			t.Errorf("GET %s: %d %s; want 200 containing %s", c.path, rec.Code, rec.Body, c.want)
+		}
+	}
+	// A second seed collides with the first: seeding reports the refusal.
+	if err := seed(mux, 1); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Errorf("seeding a taken userName: %v; want a 409 error", err)
+	}
+}
