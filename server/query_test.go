@@ -670,3 +670,35 @@ func TestListDerivesGroupsInOneQuery(t *testing.T) {
 		}
 	}
 }
+
+// A page of more users than a filter may compare (store.MaxFilterTerms)
+// still derives every user's groups — in chunks of that many — instead of
+// answering 400 tooMany to a plain GET /Users?count=250 (the server's own
+// derivation is not a client's filter), on both the first and the last
+// user of the page.
+func TestLargePageDerivesGroups(t *testing.T) {
+	st := &groupQueries{Store: memory.New()}
+	c := newClient(t, func(cfg *server.Config) { cfg.Store, cfg.MaxResults = st, 1000 })
+	n := store.MaxFilterTerms + 50
+	var ids []string
+	for i := range n {
+		ids = append(ids, c.createUser(fmt.Sprintf("big-page-%03d", i), nil)["id"].(string))
+	}
+	c.createGroup("ends", ids[0], ids[n-1])
+	st.n.Store(0)
+	resp := c.list("/Users", "filter", `userName sw "big-page-"`, "count", strconv.Itoa(n))
+	var body struct{ Resources []map[string]any }
+	if err := json.Unmarshal(resp.Raw, &body); err != nil || len(body.Resources) != n {
+		t.Fatalf("%d resources, err %v: %.300s", len(body.Resources), err, resp.Raw)
+	}
+	if got := st.n.Load(); got != 2 {
+		t.Errorf("%d group queries for %d users, want 2 chunks", got, n)
+	}
+	for _, u := range body.Resources {
+		gs, _ := u["groups"].([]any)
+		end := u["id"] == ids[0] || u["id"] == ids[n-1]
+		if end != (len(gs) == 1) {
+			t.Errorf("user %v has groups %v", u["userName"], gs)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,41 +144,53 @@ func (s *Server) memberRefs(r *http.Request, members []any) []any {
 
 // groupsFor derives User.groups (readOnly, RFC 7643 §4.1.2) of the users
 // ids from the groups whose members hold them, so it can never disagree
-// with them: one store query for all of them ("members.value eq" each,
+// with them: one store query for a page of them ("members.value eq" each,
 // joined by "or"), so that a page of 100 users costs one query, not 100.
+// A page of more users than a filter may compare (store.MaxFilterTerms,
+// the clients' bound) is asked in chunks of that many: the cap is for the
+// filters clients send, and a count of 250 must not answer 400 tooMany.
 func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (map[string][]any, error) {
 	gt, ok := s.registry(tenantOf(r)).ResourceType("Group")
 	if !ok || len(ids) == 0 {
 		return nil, nil
 	}
 	want := make(map[string]bool, len(ids))
-	var f filter.Expr
+	var unique []string
 	for _, id := range ids {
-		if want[id] {
-			continue
+		if !want[id] {
+			want[id] = true
+			unique = append(unique, id)
 		}
-		want[id] = true
-		c := filter.Compare{Path: filter.AttrPath{Name: "members", Sub: "value"}, Op: filter.Eq, Value: id}
-		if f == nil {
-			f = c
-		} else {
-			f = filter.Or{Left: f, Right: c}
-		}
-	}
-	page, err := s.cfg.Store.Query(ctx, tenantOf(r), gt, store.Query{Filter: f, Count: -1})
-	if err != nil {
-		return nil, err
 	}
 	out := make(map[string][]any, len(want))
-	for _, g := range page.Resources {
-		members, _ := g.Doc["members"].([]any)
-		seen := map[string]bool{}
-		for _, m := range members {
-			mm, _ := m.(map[string]any)
-			id, _ := mm["value"].(string)
-			if want[id] && !seen[id] { // ids are case-exact (RFC 7643 §3.1)
-				seen[id] = true
-				out[id] = append(out[id], s.groupEntry(r, gt, g))
+	for chunk := range slices.Chunk(unique, store.MaxFilterTerms) {
+		var f filter.Expr
+		for _, id := range chunk {
+			c := filter.Compare{Path: filter.AttrPath{Name: "members", Sub: "value"}, Op: filter.Eq, Value: id}
+			if f == nil {
+				f = c
+			} else {
+				f = filter.Or{Left: f, Right: c}
+			}
+		}
+		page, err := s.cfg.Store.Query(ctx, tenantOf(r), gt, store.Query{Filter: f, Count: -1})
+		if err != nil {
+			return nil, err
+		}
+		in := make(map[string]bool, len(chunk))
+		for _, id := range chunk {
+			in[id] = true
+		}
+		for _, g := range page.Resources {
+			members, _ := g.Doc["members"].([]any)
+			seen := map[string]bool{}
+			for _, m := range members {
+				mm, _ := m.(map[string]any)
+				id, _ := mm["value"].(string)
+				if in[id] && !seen[id] { // ids are case-exact (RFC 7643 §3.1)
+					seen[id] = true
+					out[id] = append(out[id], s.groupEntry(r, gt, g))
+				}
 			}
 		}
 	}
