@@ -246,12 +246,12 @@ func TestFixtureVerdict(t *testing.T) {
 		server, bare      *load.Result
 		ratioMet, driveMe bool
 	}{
-		{"both met", res(25_000, 1000, 0), res(40_000, 1000, 0), true, true},
-		{"ratio below half", res(25_000, 1000, 0), res(60_000, 1000, 0), false, true},
+		{"both met", res(27_000, 1000, 0), res(40_000, 1000, 0), true, true},
+		{"ratio below 0.65", res(25_000, 1000, 0), res(40_000, 1000, 0), false, true},
 		{"too slow to drive", res(15_000, 1000, 0), res(20_000, 1000, 0), true, false},
 		{"server errors", res(90_000, 1000, 500), res(40_000, 1000, 0), false, false},
 		{"bare errors", res(25_000, 1000, 0), res(40_000, 1000, 20), false, false},
-		{"errors within --max-errors", res(25_000, 1000, 5), res(40_000, 1000, 0), true, true},
+		{"errors within --max-errors", res(27_000, 1000, 5), res(40_000, 1000, 0), true, true},
 	}
 	for _, tc := range tests {
 		fr := load.NewFixtureResult(100, tc.server, tc.bare, nil, 0.01)

@@ -138,7 +138,7 @@ func TestLoadFixturePostgres(t *testing.T) {
 		!strings.Contains(out, "postgres store, 12000 users") {
 		t.Errorf("no postgres target line in the output:\n%s", out)
 	}
-	if strings.Contains(out, "drive ") || strings.Contains(out, "target ≥ 0.50") {
+	if strings.Contains(out, "drive ") || strings.Contains(out, "target ≥ 0.65") {
 		t.Errorf("the memory store's targets in a postgres run:\n%s", out)
 	}
 	m := regexp.MustCompile(`deleted the (\d+) resources of tenant (scimh-load-[0-9a-f]+)`).FindStringSubmatch(errs)
