@@ -1010,19 +1010,19 @@ func queryPath(path, k, v string) string {
 
 // filterOn is the filter that finds the resource by want (attr eq a
 // value it holds: the attribute's, or a string sub-attribute's), or, want
-// nil, by the value removed (gone), which must then not find it. Values
-// are unique to the run, the check and the side, so the filter names the
-// check's resource only and costs the same on an empty server as on one
-// holding 100,000 users; "attr pr" is the fallback for a value eq cannot
-// compare (binary, RFC 7644 §3.4.2.2), and it is scoped by nothing.
+// nil, by the value removed (gone), which must then not find it. Only a
+// value unique to the run and the check is compared (made from ${prefix}
+// or a ${ref} id), so the filter names the check's resource alone and
+// costs the same on an empty server as on one holding 100,000 users; for
+// a boolean, a number, a canonical or well-known value (en-US, a phone
+// number) or a binary one there is no filter view — "active eq true"
+// would list every user — and the hand-written filter checks cover those
+// types. False when there is no such filter.
 func filterOn(r attr, want, gone any) (string, bool) {
 	path := r.path()
 	v := want
 	if v == nil {
 		v = gone
-	}
-	if v == nil {
-		return path + " pr", true
 	}
 	if l, ok := v.([]any); ok && len(l) > 0 {
 		v = l[len(l)-1]
@@ -1031,13 +1031,18 @@ func filterOn(r attr, want, gone any) (string, bool) {
 		if k, sv, ok := filterableSub(r.a, m); ok {
 			return fmt.Sprintf("%s.%s eq %s", path, k, jsonOf(sv)), true
 		}
-		return path + " pr", true
+		return "", false
 	}
-	switch r.a.Type {
-	case schema.TypeBinary:
-		return path + " pr", true
+	if sv, ok := v.(string); ok && unique(sv) && r.a.Type != schema.TypeBinary {
+		return fmt.Sprintf("%s eq %s", path, jsonOf(sv)), true
 	}
-	return fmt.Sprintf("%s eq %s", path, jsonOf(v)), true
+	return "", false
+}
+
+// unique reports whether a generated value is the check's own: made from
+// the run prefix or a resource's id.
+func unique(s string) bool {
+	return strings.Contains(s, "${prefix}") || strings.Contains(s, "${ref")
 }
 
 // filterableSub is the string sub-attribute of the complex value m a
@@ -1056,7 +1061,7 @@ func filterableSub(a *schema.Attribute, m map[string]any) (string, string, bool)
 	slices.SortStableFunc(keys, func(x, y string) int { return rank(x) - rank(y) })
 	for _, k := range keys {
 		sv, ok := m[k].(string)
-		if !ok {
+		if !ok || !unique(sv) {
 			continue
 		}
 		if sub := a.Sub(k); sub == nil || sub.Type == schema.TypeBinary || len(sub.CanonicalValues) > 0 {
