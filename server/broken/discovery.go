@@ -86,21 +86,13 @@ func discoveryAcceptsWrites(next http.Handler) http.Handler {
 // resourceTypeByIDDiffers moves the endpoint of a resource type read by id
 // under /v1.
 func resourceTypeByIDDiffers(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if endpoint, id := resourcePath(r.URL.Path); endpoint != "ResourceTypes" || id == "" || r.Method != http.MethodGet {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := record(next, r)
-		var doc map[string]any
-		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
-			replay(w, rec, rec.Body.Bytes())
-			return
-		}
+	return rewriteAnswers(next, func(r *http.Request) bool {
+		endpoint, id := resourcePath(r.URL.Path)
+		return endpoint == "ResourceTypes" && id != "" && r.Method == http.MethodGet
+	}, func(doc map[string]any) {
 		if e, ok := doc["endpoint"].(string); ok {
 			doc["endpoint"] = "/v1" + e
 		}
-		replay(w, rec, marshal(doc))
 	})
 }
 
@@ -125,18 +117,8 @@ func unknownSchema200(next http.Handler) http.Handler {
 // spcDeniesPatch sets patch.supported to false in the configuration; PATCH
 // itself still works.
 func spcDeniesPatch(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if endpoint, id := resourcePath(r.URL.Path); endpoint != "ServiceProviderConfig" || id != "" || r.Method != http.MethodGet {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := record(next, r)
-		var doc map[string]any
-		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
-			replay(w, rec, rec.Body.Bytes())
-			return
-		}
-		doc["patch"] = map[string]any{"supported": false}
-		replay(w, rec, marshal(doc))
-	})
+	return rewriteAnswers(next, func(r *http.Request) bool {
+		endpoint, id := resourcePath(r.URL.Path)
+		return endpoint == "ServiceProviderConfig" && id == "" && r.Method == http.MethodGet
+	}, func(doc map[string]any) { doc["patch"] = map[string]any{"supported": false} })
 }

@@ -159,12 +159,8 @@ func listStep(name, path, clause string) scenario.Step {
 // declaredList reads the Resources of the discovery list at path through
 // c; nil when it cannot be read (the check's list step says why).
 func declaredList(ctx context.Context, c *client.Client, path string) []map[string]any {
-	ex, err := c.Do(ctx, client.Request{Method: http.MethodGet, Path: path})
-	if err != nil {
-		return nil
-	}
-	_, rs, err := resources(ex)
-	if err != nil {
+	var rs []map[string]any
+	if readList(ctx, c, path, &rs) != nil {
 		return nil
 	}
 	return rs

@@ -241,19 +241,11 @@ func (r attr) path() string {
 func (r attr) get(doc map[string]any) (any, bool) {
 	m := doc
 	if r.urn != "" {
-		m = nil
-		for k, v := range doc {
-			if strings.EqualFold(k, r.urn) {
-				m, _ = v.(map[string]any)
-			}
-		}
+		ext, _ := keyFold(doc, r.urn)
+		m, _ = ext.(map[string]any)
 	}
-	for k, v := range m {
-		if strings.EqualFold(k, r.a.Name) && v != nil {
-			return v, true
-		}
-	}
-	return nil, false
+	v, ok := keyFold(m, r.a.Name)
+	return v, ok && v != nil
 }
 
 // set puts v into a resource body, under its extension object if any.
@@ -769,12 +761,7 @@ func (g *generator) patchSteps(r attr, p *plan, kind, clause string) []scenario.
 // removed"), then the answer, GET and a filter show A and not B.
 func (g *generator) removeFilteredSteps(r attr, p *plan) []scenario.Step {
 	both := append(slices.Clone(p.a.([]any)), p.b.([]any)...)
-	var bValue any
-	for k, v := range p.b.([]any)[0].(map[string]any) {
-		if strings.EqualFold(k, "value") {
-			bValue = v
-		}
-	}
+	bValue, _ := keyFold(p.b.([]any)[0].(map[string]any), "value")
 	if bValue == nil {
 		return nil
 	}
@@ -797,12 +784,7 @@ func (g *generator) removeFilteredSteps(r attr, p *plan) []scenario.Step {
 // replaced" (RFC 7644 §3.5.2.3) — then the answer, GET and a filter show
 // B and not A.
 func (g *generator) replaceFilteredSteps(r attr, p *plan) []scenario.Step {
-	var aValue any
-	for k, v := range p.a.([]any)[0].(map[string]any) {
-		if strings.EqualFold(k, "value") {
-			aValue = v
-		}
-	}
+	aValue, _ := keyFold(p.a.([]any)[0].(map[string]any), "value")
 	if aValue == nil {
 		return nil
 	}
@@ -1262,12 +1244,7 @@ func same(a *schema.Attribute, got, want any) bool {
 			return false
 		}
 		for k, wv := range wm {
-			var gv any
-			for gk, v := range gm {
-				if strings.EqualFold(gk, k) {
-					gv = v
-				}
-			}
+			gv, _ := keyFold(gm, k)
 			sub := a.Sub(k)
 			if sub == nil {
 				sub = &schema.Attribute{Type: schema.TypeString}
