@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/scimharness/scimharness/harness/report"
-	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/suites/checks"
 	"github.com/scimharness/scimharness/suites/results"
@@ -218,13 +217,7 @@ func attributeLine(attrs []results.Attribute) string {
 	}
 	var bad []string
 	for _, a := range attrs {
-		var kinds []string
-		for _, k := range a.Checks {
-			if k.Status != scenario.Pass.String() && k.Status != scenario.Skip.String() {
-				kinds = append(kinds, k.Kind+" "+k.Status)
-			}
-		}
-		if len(kinds) > 0 {
+		if kinds := a.Problems(); len(kinds) > 0 {
 			bad = append(bad, a.ResourceType+" "+a.Attribute+" ("+strings.Join(kinds, ", ")+")")
 		}
 	}

@@ -253,6 +253,28 @@ type Attribute struct {
 	worst        scenario.Status
 }
 
+// Problems names the kinds of a's checks that did not pass and were not
+// skipped, with their status ("patch-add fail"), in run order.
+func (a Attribute) Problems() []string {
+	var out []string
+	for _, k := range a.Checks {
+		if k.Status != scenario.Pass.String() && k.Status != scenario.Skip.String() {
+			out = append(out, k.Kind+" "+k.Status)
+		}
+	}
+	return out
+}
+
+func (a Attribute) passed() int {
+	n := 0
+	for _, k := range a.Checks {
+		if k.Status == scenario.Pass.String() {
+			n++
+		}
+	}
+	return n
+}
+
 // AttributeResult is one generated check of an Attribute.
 type AttributeResult struct {
 	Kind   string `yaml:"kind"`
@@ -300,17 +322,8 @@ func (c Certification) AttributeSection() (report.Section, bool) {
 		return cmp.Compare(b.worst, a.worst)
 	})
 	for _, a := range attrs {
-		var bad []string
-		passed := 0
-		for _, k := range a.Checks {
-			if k.Status == scenario.Pass.String() {
-				passed++
-			} else {
-				bad = append(bad, k.Kind+" "+k.Status)
-			}
-		}
-		v := fmt.Sprintf("%d of %d passed", passed, len(a.Checks))
-		if len(bad) > 0 {
+		v := fmt.Sprintf("%d of %d passed", a.passed(), len(a.Checks))
+		if bad := a.Problems(); len(bad) > 0 {
 			v += ": " + strings.Join(bad, ", ")
 		}
 		sec.Rows = append(sec.Rows, report.SectionRow{Label: a.ResourceType + " " + a.Attribute, Value: v, Status: a.Status})
