@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimharness/scimharness/suites/internal/nested"
+
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server"
 	"github.com/scimharness/scimharness/server/store/memory"
@@ -24,16 +26,7 @@ import (
 // with the server down: every run must really run, and the last must
 // fail — never "ok (cached)" for a server that is not there (issue 16).
 func TestCachedRunCannotMasquerade(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go test three times")
-	}
-	if os.Getenv(target.EnvBaseURL) != "" {
-		t.Skip("this is a run against a URL (perhaps the nested one)")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	gobin := nested.Go(t) // go test three times
 	const token = "cache-test-token"
 	tenants := server.NewTenants()
 	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {
@@ -73,16 +66,7 @@ func TestCachedRunCannotMasquerade(t *testing.T) {
 // incomplete, never pass. The server answers slowly, so that the suite
 // cannot finish within the timeout.
 func TestInterruptedSuiteReportsIncomplete(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go test")
-	}
-	if os.Getenv(target.EnvBaseURL) != "" {
-		t.Skip("this is a run against a URL (perhaps the nested one)")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	gobin := nested.Go(t)
 	const token = "interrupt-test-token"
 	tenants := server.NewTenants()
 	if err := tenants.Add(server.DefaultTenant, server.HashToken(token)); err != nil {

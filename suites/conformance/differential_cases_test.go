@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/suites/internal/nested"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -117,16 +119,10 @@ func caseFeatures(cs *differential.Disagreement) []string {
 // its request and the disagreement, and passes the other case; against
 // the reference server both pass.
 func TestSavedFuzzCasesReplayInTheSuite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go test")
+	if os.Getenv(envFuzzCases) != "" {
+		t.Skip("this is a run of saved cases (perhaps the nested one)")
 	}
-	if os.Getenv(target.EnvBaseURL) != "" || os.Getenv(envFuzzCases) != "" {
-		t.Skip("this is a run against a URL or of saved cases (perhaps the nested one)")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	gobin := nested.Go(t)
 	const token = "fuzz-cases-test-token"
 	serve := func(bug string) string {
 		var b *broken.Bug

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimharness/scimharness/suites/internal/nested"
+
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server/broken"
 )
@@ -18,16 +20,7 @@ import (
 // printed the text and then Gomega's dump of the same slice, and
 // HaveOccurred an error's message twice under its type).
 func TestEachFailurePrintedOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go test")
-	}
-	if os.Getenv(target.EnvBaseURL) != "" {
-		t.Skip("this is a run against a URL (perhaps the nested one)")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	gobin := nested.Go(t)
 	bug, ok := broken.ByName("groups-search-ignores-filter")
 	if !ok {
 		t.Fatal("no bug groups-search-ignores-filter")
