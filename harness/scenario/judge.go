@@ -15,7 +15,11 @@ import (
 
 // outcome is the judgement of one expectation, capture or check.
 type outcome struct {
-	status   Status
+	status Status
+	// level is the keyword of the clause the failed check cites: a step's
+	// result takes its gravest outcome's, so that a warning from a SHOULD
+	// in a MUST step is shown as SHOULD.
+	level    Level
 	info     bool
 	sentence string
 }
@@ -23,7 +27,7 @@ type outcome struct {
 // failing grades a failed check: the level decides Fail or Warn, and in
 // Compat mode a strict-only check only warns.
 func failing(level Level, strictOnly bool, note string, mode Mode, sentence string) outcome {
-	o := outcome{status: Fail, sentence: sentence}
+	o := outcome{status: Fail, level: level, sentence: sentence}
 	switch {
 	case strictOnly && mode == Compat:
 		o.status = Warn

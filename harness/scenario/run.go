@@ -444,6 +444,7 @@ func (r *runner) step(ctx context.Context, st Step) (res Result) {
 		lines = append(lines, o.sentence)
 	}
 	res.Info = res.Info && res.Status == Warn
+	res.Level = outs[0].level
 	lines = append(lines, sentLine(ex), receivedLine(ex))
 	res.Message = strings.Join(lines, "\n")
 	return res

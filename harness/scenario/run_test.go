@@ -309,14 +309,18 @@ func TestGrading(t *testing.T) {
 		info      bool
 		verdict   scenario.Status
 		inMessage string
+		// resLevel is the result's level: the keyword of the gravest
+		// failed check, not the step's.
+		resLevel scenario.Level
 	}{
-		{"MUST fails", scenario.Strict, "", scenario.StatusIn(200), scenario.Fail, false, scenario.Fail, ""},
-		{"SHOULD warns", scenario.Strict, scenario.Should, scenario.StatusIn(200), scenario.Warn, false, scenario.Warn, "[SHOULD]"},
-		{"MAY is informational", scenario.Strict, scenario.May, scenario.StatusIn(200), scenario.Warn, true, scenario.Pass, "[MAY: informational]"},
-		{"expectation level wins", scenario.Strict, scenario.May, scenario.StatusIn(200).At(scenario.Must), scenario.Fail, false, scenario.Fail, ""},
-		{"strict-only fails in strict mode", scenario.Strict, "", scenario.StatusIn(200).StrictOnlyBecause("Okta accepts 200"), scenario.Fail, false, scenario.Fail, "compat mode tolerates this: Okta accepts 200"},
-		{"strict-only warns in compat mode", scenario.Compat, "", scenario.StatusIn(200).StrictOnlyBecause("Okta accepts 200"), scenario.Warn, false, scenario.Warn, "tolerated in compat mode: Okta accepts 200"},
-		{"compat does not excuse the rest", scenario.Compat, "", scenario.StatusIn(200), scenario.Fail, false, scenario.Fail, ""},
+		{"MUST fails", scenario.Strict, "", scenario.StatusIn(200), scenario.Fail, false, scenario.Fail, "", scenario.Must},
+		{"SHOULD warns", scenario.Strict, scenario.Should, scenario.StatusIn(200), scenario.Warn, false, scenario.Warn, "[SHOULD]", scenario.Should},
+		{"a SHOULD check in a MUST step warns as SHOULD", scenario.Strict, "", scenario.StatusIn(200).At(scenario.Should), scenario.Warn, false, scenario.Warn, "[SHOULD]", scenario.Should},
+		{"MAY is informational", scenario.Strict, scenario.May, scenario.StatusIn(200), scenario.Warn, true, scenario.Pass, "[MAY: informational]", scenario.May},
+		{"expectation level wins", scenario.Strict, scenario.May, scenario.StatusIn(200).At(scenario.Must), scenario.Fail, false, scenario.Fail, "", scenario.Must},
+		{"strict-only fails in strict mode", scenario.Strict, "", scenario.StatusIn(200).StrictOnlyBecause("Okta accepts 200"), scenario.Fail, false, scenario.Fail, "compat mode tolerates this: Okta accepts 200", scenario.Must},
+		{"strict-only warns in compat mode", scenario.Compat, "", scenario.StatusIn(200).StrictOnlyBecause("Okta accepts 200"), scenario.Warn, false, scenario.Warn, "tolerated in compat mode: Okta accepts 200", scenario.Must},
+		{"compat does not excuse the rest", scenario.Compat, "", scenario.StatusIn(200), scenario.Fail, false, scenario.Fail, "", scenario.Must},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -327,6 +331,9 @@ func TestGrading(t *testing.T) {
 			r := rs[0]
 			if r.Status != tt.want || r.Info != tt.info || !strings.Contains(r.Message, tt.inMessage) {
 				t.Errorf("got %s info=%v %q", r.Status, r.Info, r.Message)
+			}
+			if r.Level != tt.resLevel {
+				t.Errorf("level %s, want %s", r.Level, tt.resLevel)
 			}
 			if v := scenario.Summarize(rs[:1]).Verdict; v != tt.verdict {
 				t.Errorf("verdict %s, want %s", v, tt.verdict)
