@@ -45,6 +45,9 @@ type htmlView struct {
 	MoreProblems int
 	Groups       []htmlGroup
 	ProblemSteps int
+	// ProblemsLabel counts what "only problems" shows, in the cards'
+	// unit and in steps: "4 checks, 20 steps".
+	ProblemsLabel string
 	Extra        []htmlSection // Report.Sections and Timings
 	Filters      []htmlFilter
 	FilterCSS    template.CSS
@@ -268,6 +271,11 @@ func WriteHTML(w io.Writer, r Report) error {
 	}
 	// Worst first; the order of the run among equals.
 	slices.SortStableFunc(v.Problems, func(a, b htmlProblem) int { return rankOf(b.Badge) - rankOf(a.Badge) })
+	unit := r.Unit
+	if unit == "" {
+		unit = "scenarios"
+	}
+	v.ProblemsLabel = countOf(len(v.Problems), unit) + ", " + countOf(v.ProblemSteps, "steps")
 	if len(v.Problems) > MaxProblems {
 		v.MoreProblems = len(v.Problems) - MaxProblems
 		v.Problems = v.Problems[:MaxProblems]
@@ -499,4 +507,12 @@ func viewExchange(ex wire.Exchange) htmlExchange {
 		v.Retried = append(v.Retried, viewExchange(prev))
 	}
 	return v
+}
+
+// countOf is "1 check", "4 checks": unit is plural, and loses its s for one.
+func countOf(n int, unit string) string {
+	if n == 1 {
+		unit = strings.TrimSuffix(unit, "s")
+	}
+	return fmt.Sprintf("%d %s", n, unit)
 }

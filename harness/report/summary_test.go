@@ -185,7 +185,7 @@ func TestHTMLBlockedStepIsAProblem(t *testing.T) {
 		{Scenario: "crud/get", Step: "cleanup: delete", Status: scenario.Pass, Cleanup: true},
 	}})
 	for _, want := range []string{`<tr class="row r-fail problem" id="c-crud-get-s1">`, `<tr class="row r-blocked problem" id="c-crud-get-s2">`,
-		`<tr class="row r-pass ok cleanup" id="c-crud-get-s3">`, "Show only problems (2)"} {
+		`<tr class="row r-pass ok cleanup" id="c-crud-get-s3">`, "Show only problems (1 scenario, 2 steps)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
