@@ -53,7 +53,7 @@ type Finding struct {
 	Rule    string `json:"rule"`
 	Message string `json:"message"`
 	// Source is the RFC clause ("RFC 7644 §3.5.2") or catalog entry
-	// ("Microsoft Entra ID (TUT: …)") the finding rests on.
+	// ("Microsoft Entra ID (Microsoft Learn: …)") the finding rests on.
 	Source string `json:"source"`
 	// IdP is the IdP known to send this ("entra"), if any.
 	IdP string `json:"idp,omitempty"`

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scimharness/scimharness/certify"
 	"github.com/scimharness/scimharness/certify/record"
@@ -622,6 +623,41 @@ func TestRuleLevels(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("the keyword table names %s, which is no rule", id)
+		}
+	}
+}
+
+// TestSourcesReadAsNames (issue 19): a source is read by people, so it
+// names its document, never one of the catalog's tags (TUT, KNOWN, HOW,
+// MAP, QUAR); and every fingerprint links to the page it rests on.
+func TestSourcesReadAsNames(t *testing.T) {
+	tag := regexp.MustCompile(`\b(TUT|KNOWN|HOW|MAP|QUAR|REF)\b`)
+	for _, r := range certify.Rules {
+		if tag.MatchString(r.Source) {
+			t.Errorf("rule %s cites %q: a tag, not a document", r.ID, r.Source)
+		}
+	}
+	for name, rec := range map[string]func(base string){
+		"entra": func(base string) {
+			c := newClient(t, entra.ClientConfig(client.Config{BaseURL: base, Token: token}))
+			entra.Run(context.Background(), c, entra.Options{Users: 2, Groups: 1, Seed: 7}, scenario.Options{})
+		},
+		"okta": func(base string) {
+			c := newClient(t, okta.ClientConfig(client.Config{BaseURL: base, Token: token}))
+			okta.Run(context.Background(), c, okta.Options{Users: 2, Groups: 1}, scenario.Options{})
+		},
+	} {
+		res := certify.Grade(recording(t, rec))
+		if len(res.Fingerprints) == 0 {
+			t.Fatalf("%s: no fingerprint", name)
+		}
+		for _, r := range res.Report("certify", time.Now()).Results {
+			if r.Scenario != certify.ScenarioFingerprints {
+				continue
+			}
+			if tag.MatchString(r.Source) || !strings.HasPrefix(r.SourceURL, "https://") {
+				t.Errorf("%s: fingerprint %q cites %q, link %q", name, r.Step, r.Source, r.SourceURL)
+			}
 		}
 	}
 }

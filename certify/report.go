@@ -59,7 +59,7 @@ func (r Result) Report(command string, started time.Time) report.Report {
 	for _, fp := range r.Fingerprints {
 		rep.Results = append(rep.Results, scenario.Result{
 			Scenario: ScenarioFingerprints, IdP: fp.IdP, Step: fp.IdP + ": " + fp.Behaviour, Status: scenario.Pass, Verified: true,
-			Behaviour: fp.Behaviour, Source: fp.Source,
+			Behaviour: fp.Behaviour, Source: fp.Source, SourceURL: sourceURLs[fp.Source],
 			Message: fmt.Sprintf("seen in %d request(s), e.g. #%s of %s", fp.Count, joinInts(fp.Seqs), filepath.Base(fp.File)),
 		})
 	}
@@ -107,7 +107,48 @@ func (r Result) Report(command string, started time.Time) report.Report {
 		rep.Results = append(rep.Results, res)
 	}
 	rep.Sections = r.sections()
+	rep.Tally = r.tally()
 	return rep
+}
+
+// tally is the report's headline, in the terminal summary's terms:
+// requests by their worst finding, and the findings by level.
+func (r Result) tally() *report.Tally {
+	var clean, quirky, violating, noted int
+	for _, g := range r.graded {
+		worst := Level("")
+		for _, f := range g.fs {
+			if rank(f.Level) > rank(worst) {
+				worst = f.Level
+			}
+		}
+		switch worst {
+		case Violation:
+			violating++
+		case Quirk:
+			quirky++
+		case Note:
+			noted++
+		default:
+			clean++
+		}
+	}
+	return &report.Tally{
+		Line: r.Summary(),
+		Groups: []report.TallyGroup{
+			{Unit: "requests", Counts: []report.TallyCount{
+				{Status: "pass", Label: "clean", N: clean},
+				{Status: "info", Label: "with notes", N: noted},
+				{Status: "warn", Label: "with quirks", N: quirky},
+				{Status: "fail", Label: "with violations", N: violating},
+			}},
+			{Unit: "findings", Counts: []report.TallyCount{
+				{Status: "fail", Label: "violations", N: r.Count(Violation)},
+				{Status: "warn", Label: "tolerated quirks", N: r.Count(Quirk)},
+				{Status: "info", Label: "notes", N: r.Count(Note)},
+			}},
+		},
+	}
 }
 
 func rank(l Level) int {

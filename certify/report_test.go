@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"os"
 	"strings"
 	"testing"
@@ -95,5 +96,24 @@ func TestReportPutsCertificationFirst(t *testing.T) {
 	}
 	if strings.Contains(out, token) {
 		t.Error("the report holds the token")
+	}
+
+	// The headline says what the terminal says: requests and findings,
+	// not the report's internal scenarios.
+	if !strings.Contains(out, html.EscapeString(res.Summary())) {
+		t.Errorf("the HTML headline lacks the terminal's summary %q", res.Summary())
+	}
+	if !strings.Contains(out, fmt.Sprintf("<b>%d</b> tolerated quirks", res.Count(certify.Quirk))) {
+		t.Errorf("no card counting the %d tolerated quirks", res.Count(certify.Quirk))
+	}
+	sum := 0
+	for _, c := range rep.Tally.Groups[0].Counts {
+		sum += c.N
+	}
+	if rep.Tally.Groups[0].Unit != "requests" || sum != res.Requests {
+		t.Errorf("request cards %+v add up to %d, want the %d requests", rep.Tally.Groups[0], sum, res.Requests)
+	}
+	if strings.Contains(out, `id="tally-steps"`) {
+		t.Error("the certification headline still counts steps")
 	}
 }

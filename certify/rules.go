@@ -22,8 +22,8 @@ import (
 // capture that shows it (the harness's catalog of IdP behaviour gathers
 // them; a report names the source itself, which a reader can open).
 const (
-	srcEntraTUT     = "Microsoft Entra ID (TUT: Develop and plan provisioning for a SCIM endpoint)"
-	srcEntraKNOWN   = "Microsoft Entra ID (KNOWN: Known issues with SCIM 2.0 compliance, aadOptscim062020)"
+	srcEntraTUT     = "Microsoft Entra ID (Microsoft Learn: Develop and plan provisioning for a SCIM endpoint)"
+	srcEntraKNOWN   = "Microsoft Entra ID (Microsoft Learn: Known issues with SCIM 2.0 compliance, aadOptscim062020)"
 	srcEntra949     = "Microsoft Entra ID (groups; entra-docs issue 949)"
 	srcStringBools  = "Microsoft Entra ID (SCIMReferenceCode issue 21) and OneLogin"
 	srcGoogleCT     = "Google Workspace (log; pond/scimitar issue 142)"
@@ -33,6 +33,20 @@ const (
 	srcOneLogin     = "OneLogin (developers.onelogin.com)"
 	srcEntraManager = "Microsoft Entra ID (manager sent as the raw string id; log, SCIM-SDK issue 686)"
 )
+
+// sourceURLs are the addresses of the sources above that one page holds,
+// so that a report links a fingerprint to what it rests on.
+var sourceURLs = map[string]string{
+	srcEntraTUT:     "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups",
+	srcEntraKNOWN:   "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility",
+	srcEntra949:     "https://github.com/MicrosoftDocs/entra-docs/issues/949",
+	srcStringBools:  "https://github.com/AzureAD/SCIMReferenceCode/issues/21",
+	srcGoogleCT:     "https://github.com/pond/scimitar/issues/142",
+	srcGoogleURN:    "https://github.com/grokability/snipe-it/issues/12642",
+	srcGooglePage:   "https://github.com/grokability/snipe-it/issues/12642",
+	srcOkta:         "https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20",
+	srcEntraManager: "https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/686",
+}
 
 // Rule describes one kind of finding, for the findings catalogue.
 type Rule struct {

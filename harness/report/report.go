@@ -69,6 +69,30 @@ type Report struct {
 	// for a conformance run ("checks: 101 (100 passed, 1 failed)"), so
 	// that the counts say checks and steps; empty means "scenarios".
 	Unit string `json:"unit,omitempty"`
+	// Tally, when set, replaces the HTML summary's counts of scenarios
+	// and steps: a certification is read for its requests and findings,
+	// not for the report's internal scenarios ("requests", "IdP
+	// fingerprints"), so its cards say what its terminal summary says.
+	Tally *Tally `json:"tally,omitempty"`
+}
+
+// Tally is a report's own headline: a line, then groups of cards.
+type Tally struct {
+	Line   string       `json:"line"`
+	Groups []TallyGroup `json:"groups"`
+}
+
+// TallyGroup is one row of cards: "requests: 196 clean, 32 with quirks".
+type TallyGroup struct {
+	Unit   string       `json:"unit"`
+	Counts []TallyCount `json:"counts"`
+}
+
+// TallyCount is one card; Status (pass, warn, fail, info) colours it.
+type TallyCount struct {
+	Status string `json:"status"`
+	Label  string `json:"label"`
+	N      int    `json:"n"`
 }
 
 // ScenarioInfo describes one scenario of a report.
