@@ -227,7 +227,7 @@ func (r Result) sections() []report.Section {
 		by[k] = append(by[k], f)
 	}
 	sort.SliceStable(order, func(i, j int) bool { return rank(order[i].level) > rank(order[j].level) })
-	rules := report.Section{Title: fmt.Sprintf("Findings by rule (%s, %s)", plural(len(r.Findings), "finding"), plural(len(order), "rule"))}
+	rules := report.Section{Title: fmt.Sprintf("Findings by rule (%s, %s)", report.Plural(len(r.Findings), "findings"), report.Plural(len(order), "rules"))}
 	for _, k := range order {
 		fs := by[k]
 		seqs := make([]int, 0, 5)
@@ -246,12 +246,4 @@ func (r Result) sections() []report.Section {
 		rules.Rows = append(rules.Rows, report.SectionRow{Label: "none", Value: "no finding"})
 	}
 	return []report.Section{cov, fps, rules}
-}
-
-// plural is "1 finding", "2 findings".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/scimharness/scimharness/certify"
 	"io"
 	"net/http"
 	"os"
@@ -188,5 +189,29 @@ func TestCertifyReplayUsage(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
 			}
 		})
+	}
+}
+
+// TestCertifyTextGroupsByRule (issue 19): a habit repeated on every request
+// is one line with its count and first request; -v lists each finding.
+func TestCertifyTextGroupsByRule(t *testing.T) {
+	res := certify.Result{Verdict: certify.CertifiedWithQuirks, Fingerprints: []certify.Fingerprint{{IdP: "entra", Behaviour: "b", Count: 1, Source: "s"}}}
+	for i, rule := range []string{"patch-op-case", "patch-op-case", "boolean-as-string", "patch-op-case"} {
+		res.Findings = append(res.Findings, certify.Finding{Level: certify.Quirk, Rule: rule, Message: "the message", Source: "src", Seq: i + 1, Request: "PATCH /Users/x → 200"})
+	}
+	var grouped, each bytes.Buffer
+	writeCertifyText(&grouped, res, false)
+	writeCertifyText(&each, res, true)
+	g := grouped.String()
+	for _, want := range []string{"patch-op-case ×3, first #1 PATCH", "boolean-as-string ×1, first #3 PATCH", "(1 request; s)"} {
+		if !strings.Contains(g, want) {
+			t.Errorf("grouped output lacks %q:\n%s", want, g)
+		}
+	}
+	if n := strings.Count(g, "patch-op-case"); n != 1 {
+		t.Errorf("patch-op-case printed %d times, want once:\n%s", n, g)
+	}
+	if n := strings.Count(each.String(), "patch-op-case:"); n != 3 {
+		t.Errorf("-v printed patch-op-case %d times, want 3:\n%s", n, each.String())
 	}
 }

@@ -48,9 +48,9 @@ type htmlView struct {
 	// ProblemsLabel counts what "only problems" shows, in the cards'
 	// unit and in steps: "4 checks, 20 steps".
 	ProblemsLabel string
-	Extra        []htmlSection // Report.Sections and Timings
-	Filters      []htmlFilter
-	FilterCSS    template.CSS
+	Extra         []htmlSection // Report.Sections and Timings
+	Filters       []htmlFilter
+	FilterCSS     template.CSS
 	// ShowBehaviour and ShowSource: some result has one (an IdP
 	// scenario); a conformance run has neither, and the columns go.
 	ShowBehaviour, ShowSource bool
@@ -275,7 +275,7 @@ func WriteHTML(w io.Writer, r Report) error {
 	if unit == "" {
 		unit = "scenarios"
 	}
-	v.ProblemsLabel = countOf(len(v.Problems), unit) + ", " + countOf(v.ProblemSteps, "steps")
+	v.ProblemsLabel = Plural(len(v.Problems), unit) + ", " + Plural(v.ProblemSteps, "steps")
 	if len(v.Problems) > MaxProblems {
 		v.MoreProblems = len(v.Problems) - MaxProblems
 		v.Problems = v.Problems[:MaxProblems]
@@ -509,8 +509,9 @@ func viewExchange(ex wire.Exchange) htmlExchange {
 	return v
 }
 
-// countOf is "1 check", "4 checks": unit is plural, and loses its s for one.
-func countOf(n int, unit string) string {
+// Plural is "1 check", "4 checks": unit is given plural, and loses its s
+// for one. Every count a report or the terminal prints goes through it.
+func Plural(n int, unit string) string {
 	if n == 1 {
 		unit = strings.TrimSuffix(unit, "s")
 	}
