@@ -48,7 +48,7 @@ func orList(codes []int) string {
 // voice is how Entra's judgements word a failure (package judge).
 var voice = judge.Voice{
 	IdP:            "Entra",
-	Reference:      "Entra TUT",
+	Reference:      "Microsoft Learn: SCIM tutorial",
 	ListURN:        true, // its own copy of these judgements required it
 	WrongMatch:     "take that match as the account to update, overwriting it — corrupted accounts and duplicates",
 	EmptyCreate:    "Entra reads the new resource's id from it",
@@ -60,7 +60,7 @@ var voice = judge.Voice{
 // errorBody holds every error answer to RFC 7644 §3.12; a body Entra
 // cannot parse is logged as ServiceIncompatible (TUT).
 func errorBody() scenario.Expectation {
-	return voice.ErrorBody("Entra cannot parse it and logs ServiceIncompatible (TUT)")
+	return voice.ErrorBody("Entra cannot parse it and logs ServiceIncompatible (SCIM tutorial)")
 }
 
 // acceptRefused names a 406 for what it is: the server refused a request
@@ -111,7 +111,7 @@ func errorStatusString() scenario.Expectation {
 		case nil:
 			return fmt.Errorf("the SCIM error body has no status (RFC 7644 §3.12 requires it, as a string)")
 		default:
-			return fmt.Errorf("the SCIM error body's status is %s, a JSON %T; RFC 7644 §3.12 and Entra's examples (TUT) send it as a string %q", judge.Render(s), s, strconv.Itoa(ex.Status()))
+			return fmt.Errorf("the SCIM error body's status is %s, a JSON %T; RFC 7644 §3.12 and Entra's examples (SCIM tutorial) send it as a string %q", judge.Render(s), s, strconv.Itoa(ex.Status()))
 		}
 	}).StrictOnlyBecause("many servers send status as a number and Entra is not known to reject it")
 }
@@ -121,7 +121,7 @@ func errorStatusString() scenario.Expectation {
 // the next step can act as Entra would.
 func expectNoMatch(filterOf func(scenario.Vars) string, kind string, found string) []scenario.Expectation {
 	out := []scenario.Expectation{
-		voice.MatchesNone(filterOf, kind, "— Entra reads a 404 as a failure and quarantines an app whose Test Connection gets one (TUT, QUAR)"),
+		voice.MatchesNone(filterOf, kind, "— Entra reads a 404 as a failure and quarantines an app whose Test Connection gets one (SCIM tutorial, Quarantine status)"),
 	}
 	if found != "" {
 		out = append(out, scenario.Func(func(ex *wire.Exchange, vars scenario.Vars) error {
@@ -138,11 +138,11 @@ func expectNoMatch(filterOf func(scenario.Vars) string, kind string, found strin
 // whose id is in var idVar (judge's MatchesOne); caseNote, if set, is why
 // a lookup that finds nothing fails.
 func expectOneMatch(filterOf func(scenario.Vars) string, kind, idVar, caseNote string) scenario.Expectation {
-	missed := ": Entra would create a duplicate, get 409 and escrow the user (HOW)"
+	missed := ": Entra would create a duplicate, get 409 and escrow the user (How provisioning works)"
 	if caseNote != "" {
 		missed = ": " + caseNote
 	}
-	return voice.MatchesOne(filterOf, kind, idVar, missed, ": Entra would update the wrong account or report a duplicate match (HOW)")
+	return voice.MatchesOne(filterOf, kind, idVar, missed, ": Entra would update the wrong account or report a duplicate match (How provisioning works)")
 }
 
 func plural(n int, one, many string) string {

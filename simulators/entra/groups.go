@@ -29,7 +29,7 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 	b.add(scenario.Step{
 		Name:      "groups: read " + gr.label + " without members",
 		Behaviour: "Entra reads a group with GET /Groups/{id}?excludedAttributes=members; members in the answer are an error in its logs.",
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.4.2.5",
 		When:      id,
 		Build:     getByID("/Groups", id, url.Values{"excludedAttributes": {"members"}}),
@@ -42,7 +42,7 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 	b.add(scenario.Step{
 		Name:      "groups: query " + gr.label + " without members",
 		Behaviour: `GET /Groups?excludedAttributes=members&filter=displayName eq "…" must find the group, without members.`,
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.4.2.2, §3.4.2.5",
 		When:      id,
 		Build:     func(v scenario.Vars) (client.Request, error) { return query(v), nil },
@@ -55,7 +55,7 @@ func (g *gen) pushGroup(b *builder, gr *group, people []*person) {
 					return nil
 				}
 				if ms := membersOf(rs[0]); len(ms) > 0 {
-					return fmt.Errorf("the query returned members %v although Entra asked excludedAttributes=members: Entra logs this as an error (TUT)", ms)
+					return fmt.Errorf("the query returned members %v although Entra asked excludedAttributes=members: Entra logs this as an error (SCIM tutorial)", ms)
 				}
 				return nil
 			}),
@@ -77,7 +77,7 @@ func (g *gen) createGroup(b *builder, gr *group, people []*person, later bool) [
 	b.add(scenario.Step{
 		Name:      "groups: look up " + gr.label,
 		Behaviour: `Entra queries groups by displayName without members: GET /Groups?excludedAttributes=members&filter=displayName eq "…".`,
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.4.2.2, §3.4.2.5",
 		Build:     func(v scenario.Vars) (client.Request, error) { return query(v), nil },
 		Expect:    expectNoMatch(byName, "group", found),
@@ -85,7 +85,7 @@ func (g *gen) createGroup(b *builder, gr *group, people []*person, later bool) [
 	b.add(scenario.Step{
 		Name:      "groups: create " + gr.label + " without members",
 		Behaviour: "Groups are created empty, with the core Group schema and Microsoft's ADSCIM Group schema URN; members follow in PATCHes.",
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.3",
 		Build: func(v scenario.Vars) (client.Request, error) {
 			if n, _ := v[found].(int); n > 0 {
@@ -101,7 +101,7 @@ func (g *gen) createGroup(b *builder, gr *group, people []*person, later bool) [
 		},
 		Capture: map[string]string{id: "id"},
 		Expect: []scenario.Expectation{
-			wantStatus("Entra expects 201 Created with the group and caches its id (TUT); the ADSCIM schema URN next to the core one must be tolerated", http.StatusCreated),
+			wantStatus("Entra expects 201 Created with the group and caches its id (SCIM tutorial); the ADSCIM schema URN next to the core one must be tolerated", http.StatusCreated),
 			echo("displayName", scenario.Must, func(v scenario.Vars) any { return gr.displayName(prefixOf(v)) }),
 		},
 	})
@@ -139,7 +139,7 @@ func splitMembers(gr *group, people []*person) (initial []*person, later *person
 func noMembers() scenario.Expectation {
 	return onDoc(func(doc map[string]any, _ scenario.Vars) error {
 		if v, ok := field(doc, "members"); ok && v != nil {
-			return fmt.Errorf("the server returned members %s although Entra asked excludedAttributes=members: Entra logs this as an error (TUT), and for big groups it is the payload excludedAttributes avoids (RFC 7644 §3.4.2.5)", judge.Render(v))
+			return fmt.Errorf("the server returned members %s although Entra asked excludedAttributes=members: Entra logs this as an error (SCIM tutorial), and for big groups it is the payload excludedAttributes avoids (RFC 7644 §3.4.2.5)", judge.Render(v))
 		}
 		return nil
 	})
@@ -154,7 +154,7 @@ func (g *gen) membersPatch(gr *group, name string, add []*person, behaviour stri
 	return scenario.Step{
 		Name:      name,
 		Behaviour: behaviour,
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.5.2.1",
 		When:      id,
 		Build: func(v scenario.Vars) (client.Request, error) {
@@ -186,7 +186,7 @@ func (g *gen) readMembers(b *builder, gr *group, name string, want []*person, ok
 	b.add(scenario.Step{
 		Name:      name,
 		Behaviour: "Harness read-back: the members must be exactly those Entra added and did not remove.",
-		Source:    "Entra TUT; entra-docs issue 949",
+		Source:    "Microsoft Learn: SCIM tutorial; entra-docs issue 949",
 		Clause:    "RFC 7644 §3.5.2",
 		When:      id,
 		Build:     getByID("/Groups", id, nil),
@@ -220,8 +220,8 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 	id := gvar(gr)
 	b.add(scenario.Step{
 		Name:      "incremental cycle: rename " + gr.label,
-		Behaviour: `A renamed group is PATCHed with {"op":"Replace","path":"displayName","value":"…"}; TUT shows 204, 200 is fine too.`,
-		Source:    "Entra TUT",
+		Behaviour: `A renamed group is PATCHed with {"op":"Replace","path":"displayName","value":"…"}; SCIM tutorial shows 204, 200 is fine too.`,
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.5.2.3",
 		When:      id,
 		Build: byID("/Groups", id, func(path string, v scenario.Vars) client.Request {
@@ -232,7 +232,7 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 	b.add(scenario.Step{
 		Name:      "incremental cycle: read " + gr.label + " after the rename",
 		Behaviour: "Entra reads the group without members; the new displayName must read back.",
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.4.1",
 		When:      id,
 		Build:     getByID("/Groups", id, url.Values{"excludedAttributes": {"members"}}),
@@ -265,7 +265,7 @@ func (g *gen) groupChanges(b *builder, gr *group, people []*person) {
 	b.addReference(scenario.Step{
 		Name:      fmt.Sprintf("incremental cycle: remove %s from %s", label(gone), gr.label),
 		Behaviour: behaviour,
-		Source:    "Entra TUT, KNOWN; entra-docs issue 949",
+		Source:    "Microsoft Learn: SCIM tutorial, Known issues; entra-docs issue 949",
 		Clause:    "RFC 7644 §3.5.2.2",
 		When:      id,
 		Build: func(v scenario.Vars) (client.Request, error) {
@@ -303,19 +303,19 @@ func (g *gen) deleteGroup(b *builder, gr *group) {
 	b.add(scenario.Step{
 		Name:      "incremental cycle: delete " + gr.label,
 		Behaviour: "A group deleted or unassigned in Entra is deleted: DELETE /Groups/{id}, expecting 204.",
-		Source:    "Entra TUT (\"Delete Group\"); REF validator Delete_Group_Test",
+		Source:    "Microsoft Learn: SCIM tutorial (\"Delete Group\"); SCIMReferenceCode validator Delete_Group_Test",
 		SourceURL: tutURL,
 		Clause:    "RFC 7644 §3.6",
 		When:      id,
 		Build: byID("/Groups", id, func(path string, _ scenario.Vars) client.Request {
 			return client.Request{Method: http.MethodDelete, Path: path}
 		}),
-		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+		Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (SCIM tutorial; RFC 7644 §3.6)", http.StatusNoContent)},
 	})
 	b.add(scenario.Step{
 		Name:      "incremental cycle: read deleted " + gr.label,
 		Behaviour: "Harness read-back: a deleted group is gone; GET by id answers 404.",
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.6",
 		When:      id,
 		Build:     getByID("/Groups", id, url.Values{"excludedAttributes": {"members"}}),

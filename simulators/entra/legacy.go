@@ -91,14 +91,14 @@ func (g *gen) legacyShapes() scenario.Scenario {
 	jo := g.extraPerson(3, "Jo", "Young")
 	b.add(scenario.Step{
 		Name:      "create " + jo.name() + " with externalId " + "jyoung-<prefix>" + " and an other email",
-		Behaviour: "Entra's POST /Users (TUT body), here with an externalId that is a bare word, as in Entra's legacy filter example, and a second email of type other.",
-		Source:    "Entra TUT",
+		Behaviour: "Entra's POST /Users (SCIM tutorial body), here with an externalId that is a bare word, as in Entra's legacy filter example, and a second email of type other.",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.3",
 		Build: func(v scenario.Vars) (client.Request, error) {
 			return client.Request{Method: http.MethodPost, Path: "/Users", Body: g.legacyBody(jo, v, legacyExternalID(v))}, nil
 		},
 		Capture: map[string]string{varLegacy: "id"},
-		Expect:  []scenario.Expectation{wantStatus("Entra expects 201 Created (TUT)", http.StatusCreated)},
+		Expect:  []scenario.Expectation{wantStatus("Entra expects 201 Created (SCIM tutorial)", http.StatusCreated)},
 	})
 	g.unquotedLookup(b)
 	g.capitalValue(b, jo)
@@ -119,7 +119,7 @@ func (g *gen) nullUpdates(b *builder) {
 		b.add(scenario.Step{
 			Name:      "validator: replace title with " + tc.name,
 			Behaviour: fmt.Sprintf(`Microsoft's validator (SCIM_Null_Update_Test) PATCHes an attribute with "", then null: {"op":"Replace","path":"title","value":%s}; the server must accept it and clear the attribute.`, tc.name),
-			Source:    "REF: SCIM-Validation-Test-Overview.md (Logic App validation template), SCIM_Null_Update_Test",
+			Source:    "SCIMReferenceCode: SCIM-Validation-Test-Overview.md (Logic App validation template), SCIM_Null_Update_Test",
 			Clause:    "RFC 7644 §3.5.2.3; RFC 7643 §2.5 (null is unassigned)",
 			Level:     scenario.Should,
 			When:      varLegacy,
@@ -132,7 +132,7 @@ func (g *gen) nullUpdates(b *builder) {
 	b.add(scenario.Step{
 		Name:      "validator: read back the cleared title",
 		Behaviour: "Harness read-back: after the null update the title is unassigned — absent, or null.",
-		Source:    "REF: SCIM_Null_Update_Test",
+		Source:    "SCIMReferenceCode: SCIM_Null_Update_Test",
 		Clause:    "RFC 7643 §2.5",
 		Level:     scenario.Should,
 		When:      varLegacy,
@@ -155,7 +155,7 @@ func (g *gen) unquotedLookup(b *builder) {
 	b.add(scenario.Step{
 		Name:      "look up by externalId with an unquoted value (legacy filter)",
 		Behaviour: "A legacy Entra example filters `externalId eq jyoung` without quotes. A server that reads the bare word as a string finds the user; one that follows the RFC grammar strictly may refuse it with 400 invalidFilter — correct, but Entra's legacy lookup then fails.",
-		Source:    "Entra documentation, legacy example (catalog \"Filters\"; TUT)",
+		Source:    "Microsoft Learn: SCIM tutorial (its legacy example filters externalId eq jyoung, unquoted)",
 		Clause:    "RFC 7644 §3.4.2.2 (compValue is a JSON value), §3.12 (invalidFilter)",
 		Level:     scenario.Should,
 		When:      varLegacy,
@@ -178,7 +178,7 @@ func (g *gen) unquotedLookup(b *builder) {
 					for _, r := range rs {
 						got = append(got, fmt.Sprint(r["id"]))
 					}
-					return fmt.Errorf("the server accepted Entra's unquoted filter %s but answered totalResults %d, ids %v instead of exactly the user with externalId %s (id %s): it misread the bare word; if it cannot read it as a string it must refuse it with 400 invalidFilter, not match the wrong accounts — Entra would update the wrong user or create a duplicate (HOW)",
+					return fmt.Errorf("the server accepted Entra's unquoted filter %s but answered totalResults %d, ids %v instead of exactly the user with externalId %s (id %s): it misread the bare word; if it cannot read it as a string it must refuse it with 400 invalidFilter, not match the wrong accounts — Entra would update the wrong user or create a duplicate (How provisioning works)",
 						f, total, got, legacyExternalID(v), want)
 				case s == http.StatusBadRequest:
 					return nil // judged by the next two expectations
@@ -205,7 +205,7 @@ func (g *gen) unquotedLookup(b *builder) {
 				if ex.Status() != http.StatusBadRequest || compatMode(v) {
 					return nil
 				}
-				return fmt.Errorf("the server refused the unquoted value in %s with 400: correct under RFC 7644 §3.4.2.2, but Entra's legacy lookup (catalog \"Filters\") would fail against it", filter(v))
+				return fmt.Errorf("the server refused the unquoted value in %s with 400: correct under RFC 7644 §3.4.2.2, but Entra's legacy lookup (SCIM tutorial's legacy filter example) would fail against it", filter(v))
 			}).At(scenario.May),
 			scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 				if ex.Status() != http.StatusBadRequest || !compatMode(v) {
@@ -222,7 +222,7 @@ func (g *gen) capitalValue(b *builder, p *person) {
 	b.add(scenario.Step{
 		Name:      `replace the other email with path emails[type eq "other"].Value (capital V)`,
 		Behaviour: `Entra's documented path forms include emails[type eq "other"].Value with a capital V; attribute names are case-insensitive, so it is the same sub-attribute as value.`,
-		Source:    "Entra documentation (catalog \"Path forms seen\"; TUT)",
+		Source:    "Microsoft Learn: SCIM tutorial (the path forms of its examples)",
 		Clause:    "RFC 7643 §2.1 (attribute names are case-insensitive); RFC 7644 §3.5.2.3",
 		When:      varLegacy,
 		Build: byID("/Users", varLegacy, func(path string, v scenario.Vars) client.Request {
@@ -234,9 +234,9 @@ func (g *gen) capitalValue(b *builder, p *person) {
 				case s == http.StatusOK || s == http.StatusNoContent:
 					return nil
 				case s == http.StatusBadRequest:
-					return fmt.Errorf("the server refused the path %s with 400: it matches attribute names case-sensitively (the capital V of .Value), but they are case-insensitive (RFC 7643 §2.1) and Entra sends this path (catalog \"Path forms seen\") — every such update fails", otherEmailPath)
+					return fmt.Errorf("the server refused the path %s with 400: it matches attribute names case-sensitively (the capital V of .Value), but they are case-insensitive (RFC 7643 §2.1) and Entra sends this path (the path forms of SCIM tutorial's examples) — every such update fails", otherEmailPath)
 				default:
-					return fmt.Errorf("expected 200 or 204 to a PATCH with path %s, got %d (RFC 7644 §3.5.2.3; TUT)", otherEmailPath, s)
+					return fmt.Errorf("expected 200 or 204 to a PATCH with path %s, got %d (RFC 7644 §3.5.2.3; SCIM tutorial)", otherEmailPath, s)
 				}
 			}),
 			onDoc(func(doc map[string]any, v scenario.Vars) error { return otherReadBack(doc, p, v) }),
@@ -245,7 +245,7 @@ func (g *gen) capitalValue(b *builder, p *person) {
 	b.add(scenario.Step{
 		Name:      "read back the other email written with .Value",
 		Behaviour: "Harness read-back: the other email holds the value written through the capital-V path, in its value sub-attribute, and the work email is untouched.",
-		Source:    "Entra documentation (catalog \"Path forms seen\"); Entra HOW",
+		Source:    "Microsoft Learn: SCIM tutorial (the path forms of its examples), How provisioning works",
 		Clause:    "RFC 7643 §2.1; RFC 7644 §3.4.1",
 		When:      varLegacy,
 		Build:     getByID("/Users", varLegacy, nil),
@@ -312,14 +312,14 @@ func (g *gen) paging(b *builder) {
 		p := g.extraPerson(3+i, "Page", fmt.Sprintf("Reader%d", i))
 		b.add(scenario.Step{
 			Name:      fmt.Sprintf("create %s (to page over)", p.name()),
-			Behaviour: "Entra's POST /Users (TUT body): one of the users account discovery and the validator page over.",
-			Source:    "Entra TUT",
+			Behaviour: "Entra's POST /Users (SCIM tutorial body): one of the users account discovery and the validator page over.",
+			Source:    "Microsoft Learn: SCIM tutorial",
 			Clause:    "RFC 7644 §3.3",
 			Build: func(v scenario.Vars) (client.Request, error) {
 				return client.Request{Method: http.MethodPost, Path: "/Users", Body: g.legacyBody(p, v, guid(g.r.Seed, prefixOf(v), "pager", i))}, nil
 			},
 			Capture: map[string]string{pagerVar(i): "id"},
-			Expect:  []scenario.Expectation{wantStatus("Entra expects 201 Created (TUT)", http.StatusCreated)},
+			Expect:  []scenario.Expectation{wantStatus("Entra expects 201 Created (SCIM tutorial)", http.StatusCreated)},
 		})
 	}
 	for page := 1; page <= (pagerUsers+pageSize-1)/pageSize; page++ {
@@ -333,7 +333,7 @@ func (g *gen) paging(b *builder) {
 		b.add(scenario.Step{
 			Name:      fmt.Sprintf("page %d: GET /Users?startIndex=N&count=%d", page, pageSize),
 			Behaviour: fmt.Sprintf("Microsoft's SCIM validator pages plain GET /Users?startIndex=N&count=%d, without a filter (Entra's sync sends only eq and and filters), and checks the startIndex returned; normal sync does not page. Every page is judged (startIndex echoed, itemsPerPage at most %d, paging fields integers); of the users, only this scenario's own are followed: none on two pages, and none missing when the list ends.", pageSize, pageSize),
-			Source:    "Microsoft's SCIM validator (catalog \"Corrections\", Paging)",
+			Source:    "Microsoft's SCIM validator (SCIMReferenceCode: account discovery and the validation suite page with startIndex=N&count=5)",
 			Clause:    "RFC 7644 §3.4.2.4",
 			When:      when,
 			Build: func(v scenario.Vars) (client.Request, error) {
@@ -348,7 +348,7 @@ func (g *gen) paging(b *builder) {
 				return get(fmt.Sprintf("/Users?startIndex=%s&count=%d", start, pageSize), nil), nil
 			},
 			Expect: []scenario.Expectation{
-				wantStatus(fmt.Sprintf("Entra's account discovery and the validator page with startIndex=N&count=%d (catalog \"Paging\"; RFC 7644 §3.4.2.4)", pageSize), 200),
+				wantStatus(fmt.Sprintf("Entra's account discovery and the validator page with startIndex=N&count=%d (RFC 7644 §3.4.2.4)", pageSize), 200),
 				scenario.Func(func(ex *wire.Exchange, v scenario.Vars) error {
 					if ex.Status() != 200 {
 						return nil
@@ -392,7 +392,7 @@ func judgePage(ex *wire.Exchange, v scenario.Vars, page int, stable bool) error 
 	case !l.HasStart:
 		problems = append(problems, fmt.Sprintf("the page has no startIndex; Entra's validator checks that it echoes the startIndex=%d asked for (RFC 7644 §3.4.2: REQUIRED when paging)", start))
 	case l.Start != int64(start):
-		problems = append(problems, fmt.Sprintf("startIndex is %d, but %d was asked for: the server ignored startIndex, and Entra's validator checks the startIndex returned (catalog \"Paging\"; RFC 7644 §3.4.2.4)", l.Start, start))
+		problems = append(problems, fmt.Sprintf("startIndex is %d, but %d was asked for: the server ignored startIndex, and Entra's validator checks the startIndex returned (RFC 7644 §3.4.2.4)", l.Start, start))
 	}
 	if len(l.Resources) > count {
 		problems = append(problems, fmt.Sprintf("the page holds %d resources for count=%d (RFC 7644 §3.4.2.4: count is the most per page)", len(l.Resources), count))

@@ -362,7 +362,7 @@ func (m *Mapping) validate() error {
 		return fmt.Errorf("mapping %s: no userName target: SCIM requires userName (RFC 7643 §4.1)", name)
 	}
 	if !hasMatching {
-		return fmt.Errorf("mapping %s: no matching attribute: Entra needs one to find existing accounts (HOW); mark userName matching: true", name)
+		return fmt.Errorf("mapping %s: no matching attribute: Entra needs one to find existing accounts (How provisioning works); mark userName matching: true", name)
 	}
 	return nil
 }

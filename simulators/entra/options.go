@@ -300,7 +300,7 @@ func (o Options) resolve() (*resolved, error) {
 	if target != "" {
 		a := r.mapping.find(target)
 		if a == nil {
-			return nil, fmt.Errorf("entra: Match %q: mapping %s does not map %s, and Entra can only match on a mapped attribute (HOW)", o.Match, r.mapping.Name, target)
+			return nil, fmt.Errorf("entra: Match %q: mapping %s does not map %s, and Entra can only match on a mapped attribute (How provisioning works)", o.Match, r.mapping.Name, target)
 		}
 		r.matches = []*Attribute{a}
 	}

@@ -255,7 +255,7 @@ func Provision(ctx context.Context, c *client.Client, o Options, ro scenario.Opt
 	res := scenario.Result{
 		Scenario: QuarantineScenario, IdP: IdP, Step: "quarantine", Status: scenario.Fail, Level: scenario.Must,
 		Behaviour: "Entra quarantines an app on excessive failures (from 5,000 failed operations: more than 40% of them or more than 40,000, reference updates not counted; more than 60,000 counting them), or on credential errors or a 404 to Test Connection; it then retries after 6h, 12h, 24h and daily.",
-		Source:    "Entra QUAR",
+		Source:    "Microsoft Learn: Quarantine status",
 		Verified:  true,
 		Message:   "quarantined: " + q.reason,
 	}
@@ -296,9 +296,9 @@ func (q *quarantine) observe(res scenario.Result) bool {
 	st := lastStatus(res)
 	switch {
 	case res.Scenario == TestConnectionName && st == http.StatusNotFound:
-		return q.trip("Test Connection's query for a value nobody has got 404 instead of 200 with an empty ListResponse; Entra quarantines the app (QUAR) — the server must answer an empty filter result with totalResults 0")
+		return q.trip("Test Connection's query for a value nobody has got 404 instead of 200 with an empty ListResponse; Entra quarantines the app (Quarantine status) — the server must answer an empty filter result with totalResults 0")
 	case res.Scenario == TestConnectionName && (st == http.StatusUnauthorized || st == http.StatusForbidden):
-		return q.trip(fmt.Sprintf("Test Connection was refused with %d: Entra cannot authenticate with the configured token and quarantines the job on persistent credential errors (QUAR)", st))
+		return q.trip(fmt.Sprintf("Test Connection was refused with %d: Entra cannot authenticate with the configured token and quarantines the job on persistent credential errors (Quarantine status)", st))
 	}
 	kind := opEntra
 	if q.kind != nil {
@@ -318,13 +318,13 @@ func (q *quarantine) observe(res scenario.Result) bool {
 		}
 	}
 	if q.absolute > 0 && q.failed+q.refFailed > q.absolute {
-		return q.trip(fmt.Sprintf("%d failures, %d of them reference updates, exceed the absolute threshold of %d failures that counts reference failures too; Entra stops provisioning to the app (QUAR)", q.failed+q.refFailed, q.refFailed, q.absolute))
+		return q.trip(fmt.Sprintf("%d failures, %d of them reference updates, exceed the absolute threshold of %d failures that counts reference failures too; Entra stops provisioning to the app (Quarantine status)", q.failed+q.refFailed, q.refFailed, q.absolute))
 	}
 	if q.failed < q.min {
 		return false // "5,000 failures are the minimum to start evaluating" (QUAR)
 	}
 	if q.max > 0 && q.failed > q.max {
-		return q.trip(fmt.Sprintf("%d of %d operations failed (%.0f%%), more than %d failures whatever their share (reference updates not counted); Entra stops provisioning to the app (QUAR)", q.failed, q.ops, 100*q.ratio(), q.max))
+		return q.trip(fmt.Sprintf("%d of %d operations failed (%.0f%%), more than %d failures whatever their share (reference updates not counted); Entra stops provisioning to the app (Quarantine status)", q.failed, q.ops, 100*q.ratio(), q.max))
 	}
 	if q.ratio() > q.threshold {
 		return q.trip(q.ratioReason(fmt.Sprintf("at least %d failures", q.min)))
@@ -335,7 +335,7 @@ func (q *quarantine) observe(res scenario.Result) bool {
 func (q *quarantine) ratio() float64 { return float64(q.failed) / float64(q.ops) }
 
 func (q *quarantine) ratioReason(when string) string {
-	return fmt.Sprintf("%d of %d operations failed (%.0f%%, threshold %.0f%% and %s); Entra stops provisioning to the app (QUAR)",
+	return fmt.Sprintf("%d of %d operations failed (%.0f%%, threshold %.0f%% and %s); Entra stops provisioning to the app (Quarantine status)",
 		q.failed, q.ops, 100*q.ratio(), 100*q.threshold, when)
 }
 

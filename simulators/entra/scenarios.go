@@ -479,7 +479,7 @@ func (g *gen) testConnection() scenario.Scenario {
 	b.add(scenario.Step{
 		Name:       "query a random GUID " + m.Target,
 		Behaviour:  fmt.Sprintf(`Test Connection sends GET /Users?filter=%s eq "<random GUID>" (the matching attribute) and needs 200 with an empty ListResponse; the same probe opens every provisioning run. A 404 quarantines the app.`, m.Target),
-		Source:     "Entra TUT (\"a random GUID as the matching property\"); QUAR; SCIMReferenceCode issue 63 (log: externalId eq \"<guid>\")",
+		Source:     "Microsoft Learn: SCIM tutorial (\"a random GUID as the matching property\"); Quarantine status; SCIMReferenceCode issue 63 (log: externalId eq \"<guid>\")",
 		SourceURL:  tutURL,
 		Confidence: scenario.Doc,
 		Clause:     "RFC 7644 §3.4.2",
@@ -492,8 +492,8 @@ func (g *gen) testConnection() scenario.Scenario {
 		}
 		b.add(scenario.Step{
 			Name:       "query a random GUID group displayName",
-			Behaviour:  `Test Connection also fetches a random group: GET /Groups?excludedAttributes=members&filter=displayName eq "<random GUID>" (Entra's group query, TUT), which needs 200 with an empty ListResponse.`,
-			Source:     "Entra TUT (a random user and group are fetched); the query's shape is Entra's group query (TUT), its use here unverified",
+			Behaviour:  `Test Connection also fetches a random group: GET /Groups?excludedAttributes=members&filter=displayName eq "<random GUID>" (Entra's group query, SCIM tutorial), which needs 200 with an empty ListResponse.`,
+			Source:     "Microsoft Learn: SCIM tutorial (a random user and group are fetched); the query's shape is Entra's group query (SCIM tutorial), its use here unverified",
 			SourceURL:  tutURL,
 			Confidence: scenario.Doc,
 			Clause:     "RFC 7644 §3.4.2",
@@ -515,7 +515,7 @@ func (g *gen) schemaDiscovery() scenario.Scenario {
 	b.add(scenario.Step{
 		Name:      "read /Schemas",
 		Behaviour: "GET /Schemas when the attribute mapping is opened or saved, to list the target attributes (gallery apps).",
-		Source:    "Entra TUT",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §4",
 		Build:     func(scenario.Vars) (client.Request, error) { return get("/Schemas", nil), nil },
 		Expect: []scenario.Expectation{
@@ -724,7 +724,7 @@ func (g *gen) onDemand() scenario.Scenario {
 			b.add(scenario.Step{
 				Name:       fmt.Sprintf("on demand: probe %d for %s", k+1, label(p)),
 				Behaviour:  fmt.Sprintf(`An on-demand request opens with several random-GUID queries by the matching attribute: GET /Users?filter=%s eq "<GUID>" → 200, empty ListResponse.`, m.Target),
-				Source:     "Entra provision-on-demand page (several GUID probes); TUT",
+				Source:     "Microsoft Learn: On-demand provisioning (several GUID probes), SCIM tutorial",
 				SourceURL:  OnDemandURL,
 				Confidence: scenario.Doc,
 				Clause:     "RFC 7644 §3.4.2",
@@ -765,17 +765,17 @@ func (g *gen) duplicate() scenario.Scenario {
 	}
 	b.add(scenario.Step{
 		Name:      "create " + p.name(),
-		Behaviour: "Entra's POST /Users (TUT body).",
-		Source:    "Entra TUT",
+		Behaviour: "Entra's POST /Users (SCIM tutorial body).",
+		Source:    "Microsoft Learn: SCIM tutorial",
 		Clause:    "RFC 7644 §3.3",
 		Build:     body,
 		Capture:   map[string]string{"dup": "id"},
-		Expect:    []scenario.Expectation{wantStatus("Entra expects 201 Created (TUT)", http.StatusCreated)},
+		Expect:    []scenario.Expectation{wantStatus("Entra expects 201 Created (SCIM tutorial)", http.StatusCreated)},
 	})
 	b.add(scenario.Step{
 		Name:      "create " + p.name() + " again",
 		Behaviour: "A second POST of the same userName must be refused with 409 and scimType uniqueness, with a SCIM error body; Entra then reports the conflict instead of retrying.",
-		Source:    "Entra TUT; go-scim issue 65, gravitee 8290",
+		Source:    "Microsoft Learn: SCIM tutorial; go-scim issue 65, gravitee 8290",
 		Clause:    "RFC 7644 §3.3, §3.12",
 		When:      "dup",
 		Build:     body,
@@ -836,7 +836,7 @@ func (g *gen) stringBooleans() scenario.Scenario {
 	b.add(scenario.Step{
 		Name:      `create a user with "primary":"True"`,
 		Behaviour: `Microsoft's SCIM validator POSTs "primary":"True" as a string in emails (and roles); it must be stored as the boolean true.`,
-		Source:    "Entra MAP catalog note: the validator sends \"primary\":\"True\" (log)",
+		Source:    "Microsoft Learn: Attribute mappings: the validator sends \"primary\":\"True\" (log)",
 		Clause:    "RFC 7643 §2.3.2, §2.4",
 		Level:     scenario.Should,
 		Build: func(v scenario.Vars) (client.Request, error) {
@@ -856,7 +856,7 @@ func (g *gen) stringBooleans() scenario.Scenario {
 	b.add(scenario.Step{
 		Name:      `read back the user created with "primary":"True"`,
 		Behaviour: "Harness read-back: the stored primary is the boolean true.",
-		Source:    "Entra MAP catalog note (log); SCIMReferenceCode issue 21",
+		Source:    "Microsoft Learn: Attribute mappings (log); SCIMReferenceCode issue 21",
 		Clause:    "RFC 7643 §2.4",
 		Level:     scenario.Should,
 		When:      "sp",

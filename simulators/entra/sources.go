@@ -1,29 +1,39 @@
 package entra
 
-import (
-	"strings"
-	"unicode"
-)
+import "strings"
 
-// docs are the documents Entra's steps cite by tag in their Source (see the
-// package doc), e.g. "Entra TUT, KNOWN", by tag. A step that names one and
-// has no SourceURL of its own links to the first it names, so that a
-// report's source is a link to read, not a tag to decode (issue 19).
-var docs = map[string]string{
-	"TUT":   tutURL, // Tutorial: develop and plan provisioning for a SCIM endpoint
-	"KNOWN": "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility",
-	"HOW":   "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/how-provisioning-works",
-	"QUAR":  "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-quarantine-status",
-	"MAP":   "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes",
-	"REF":   "https://github.com/AzureAD/SCIMReferenceCode",
+// docs are the documents Entra's steps cite, by the name a source gives
+// them ("Microsoft Learn: SCIM tutorial, Known issues"). A step that names
+// one and has no SourceURL of its own links to the first it names, so that
+// a report's source is a document to open by name and by link (issue 19:
+// the reports showed TUT, HOW, MAP, QUAR and KNOWN as bare tags).
+var docs = []struct{ name, url string }{
+	{"SCIM tutorial", tutURL}, // Tutorial: develop and plan provisioning for a SCIM endpoint
+	{"Known issues", "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility"},
+	{"How provisioning works", "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/how-provisioning-works"},
+	{"Quarantine status", "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-quarantine-status"},
+	{"Attribute mappings", "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes"},
+	{"On-demand provisioning", "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/provision-on-demand"},
+	{"SCIMReferenceCode", "https://github.com/AzureAD/SCIMReferenceCode"},
 }
 
-// sourceURL is the address of the first document source names by its tag
-// (a word of its own), or "" when it names none.
+// sourceURL is the address of the first document source names, or "" when
+// it names none.
 func sourceURL(source string) string {
-	for _, w := range strings.FieldsFunc(source, func(r rune) bool { return !unicode.IsLetter(r) }) {
-		if url, ok := docs[w]; ok {
-			return url
+	first, url := len(source), ""
+	for _, d := range docs {
+		if i := strings.Index(source, d.name); i >= 0 && i < first {
+			first, url = i, d.url
+		}
+	}
+	return url
+}
+
+// docURL is the address of the document named name.
+func docURL(name string) string {
+	for _, d := range docs {
+		if d.name == name {
+			return d.url
 		}
 	}
 	return ""

@@ -33,14 +33,14 @@ func (g *gen) initialUser(b *builder, p *person, readBack bool) {
 		b.add(scenario.Step{
 			Name:      fmt.Sprintf("initial cycle: look up %s by %s", label(p), m.Target),
 			Behaviour: behaviour,
-			Source:    "Entra HOW, TUT",
+			Source:    "Microsoft Learn: How provisioning works, SCIM tutorial",
 			Clause:    "RFC 7644 §3.4.2.2",
 			Build:     search("/Users", lookup),
 			Expect:    expectNoMatch(lookup, "user", found),
 		})
 	}
 	expect := []scenario.Expectation{
-		wantStatus("Entra expects 201 Created with the new user, and caches its id for every later request (TUT, HOW)", http.StatusCreated),
+		wantStatus("Entra expects 201 Created with the new user, and caches its id for every later request (SCIM tutorial, How provisioning works)", http.StatusCreated),
 	}
 	if a := g.r.mapping.find("userName"); a != nil {
 		expect = append(expect, echo("userName", scenario.Must, func(v scenario.Vars) any { return attrValue(a, g.vals(p, v, false)) }))
@@ -51,7 +51,7 @@ func (g *gen) initialUser(b *builder, p *person, readBack bool) {
 	b.add(scenario.Step{
 		Name:      "initial cycle: create " + label(p),
 		Behaviour: `No match, so Entra POSTs the user: core+enterprise schemas, externalId, userName, active, emails [{primary,type work,value}], meta.resourceType, name, roles ([] or per the role mapping), unset attributes as null. It caches the returned id.`,
-		Source:    "Entra TUT, HOW, MAP",
+		Source:    "Microsoft Learn: SCIM tutorial, How provisioning works, Attribute mappings",
 		Clause:    "RFC 7644 §3.3",
 		Build: func(v scenario.Vars) (client.Request, error) {
 			for _, f := range founds {
@@ -70,7 +70,7 @@ func (g *gen) initialUser(b *builder, p *person, readBack bool) {
 	b.add(scenario.Step{
 		Name:      "initial cycle: read back " + label(p),
 		Behaviour: "Harness read-back of what Entra wrote: Entra compares its values with the app's on every match, so anything stored differently is sent again every cycle.",
-		Source:    "Entra HOW",
+		Source:    "Microsoft Learn: How provisioning works",
 		Clause:    "RFC 7644 §3.4.1",
 		When:      id,
 		Build:     getByID("/Users", id, nil),
@@ -87,8 +87,8 @@ func (g *gen) rematch(b *builder, p *person) {
 	lookup := func(v scenario.Vars) string { return g.filter(p, v, false) }
 	b.add(scenario.Step{
 		Name:      fmt.Sprintf("initial cycle: match %s again (provisioning reset)", label(p)),
-		Behaviour: "After a reset with full scope (a restart keeps the cached ids and \"doesn't break the links\", HOW) Entra has no cached ids and matches again by the matching attribute: exactly one result, which it then updates.",
-		Source:    "Entra HOW",
+		Behaviour: "After a reset with full scope (a restart keeps the cached ids and \"doesn't break the links\", How provisioning works) Entra has no cached ids and matches again by the matching attribute: exactly one result, which it then updates.",
+		Source:    "Microsoft Learn: How provisioning works",
 		Clause:    "RFC 7644 §3.4.2.2",
 		When:      id,
 		Build:     search("/Users", lookup),
@@ -104,7 +104,7 @@ func (g *gen) rematch(b *builder, p *person) {
 	b.add(scenario.Step{
 		Name:       fmt.Sprintf("initial cycle: match %s with its %s in another case", label(p), m.Target),
 		Behaviour:  "An admin changes the case of a user's UPN/mail in Entra; the next match queries the new spelling. userName and emails.value are case-insensitive, so the existing account must be found, or Entra creates a duplicate.",
-		Source:     "Unverified for Entra; catalog server-side pitfalls (scimmy issue 7, wso2 issue 5140); RFC 7643 §4.1 caseExact false",
+		Source:     "Unverified for Entra; server-side pitfalls seen in scimmy issue 7 and wso2 issue 5140 (log); RFC 7643 §4.1 caseExact false",
 		Clause:     "RFC 7644 §3.4.2.2 (eq follows the attribute's caseExact)",
 		Unverified: true,
 		When:       id,
@@ -134,7 +134,7 @@ func (g *gen) setManager(b *builder, p, mgr *person) {
 	b.addReference(scenario.Step{
 		Name:      fmt.Sprintf("manager pass: set %s's manager to %s", label(p), label(mgr)),
 		Behaviour: `Reference attributes are sent in a later update, once both users exist: PATCH {"op":"Add","path":"urn:…:enterprise:2.0:User:manager","value":"<manager id>"} — a raw string id, not an object.`,
-		Source:    "Entra HOW; REF validation app; SCIM-SDK issue 686 (log)",
+		Source:    "Microsoft Learn: How provisioning works; SCIMReferenceCode validation app; SCIM-SDK issue 686 (log)",
 		Clause:    "RFC 7644 §3.5.2.1",
 		When:      id,
 		Build: func(v scenario.Vars) (client.Request, error) {
@@ -161,7 +161,7 @@ func (g *gen) readManager(b *builder, p *person, name, mid string, when ...strin
 	b.add(scenario.Step{
 		Name:      name,
 		Behaviour: "Harness read-back: the manager Entra set (or removed) must read back as the complex manager.value; a raw string fails Entra's deserialization.",
-		Source:    "Entra HOW; REF validation app (reads manager.value); Budibase issue 15369 (log)",
+		Source:    "Microsoft Learn: How provisioning works; SCIMReferenceCode validation app (reads manager.value); Budibase issue 15369 (log)",
 		Clause:    "RFC 7643 §4.3 (manager.value)",
 		When:      guard,
 		Build:     getByID("/Users", id, nil),
@@ -180,13 +180,13 @@ func (g *gen) readManager(b *builder, p *person, name, mid string, when ...strin
 				}
 				if mid == "" {
 					if gotID != "" {
-						return fmt.Errorf(`the manager still reads back %s after Entra removed it (with "value":"", REF validation app, SCIM-SDK issue 686; or by value filter, scim-patch issue 453)`, judge.Render(got))
+						return fmt.Errorf(`the manager still reads back %s after Entra removed it (with "value":"", SCIMReferenceCode validation app, SCIM-SDK issue 686; or by value filter, scim-patch issue 453)`, judge.Render(got))
 					}
 					return nil
 				}
 				want := fmt.Sprint(v[mid])
 				if gotID != want {
-					return fmt.Errorf(`manager reads back %s; Entra set it to %q with a raw string value ("value":"<id>"), which must be stored as manager.value (REF validation app; SCIM-SDK issue 686; go-scim issue 75)`, judge.Render(got), want)
+					return fmt.Errorf(`manager reads back %s; Entra set it to %q with a raw string value ("value":"<id>"), which must be stored as manager.value (SCIMReferenceCode validation app; SCIM-SDK issue 686; go-scim issue 75)`, judge.Render(got), want)
 				}
 				return nil
 			}),
@@ -201,7 +201,7 @@ func (g *gen) patchStatus(kinds []string, pathless bool) scenario.Expectation {
 	for _, k := range kinds {
 		capitalised = capitalised || g.r.op(k) != strings.ToLower(k)
 	}
-	const why = "Entra expects 200 with the resource or 204 No Content (TUT); anything else escrows the change and retries it next cycle"
+	const why = "Entra expects 200 with the resource or 204 No Content (SCIM tutorial); anything else escrows the change and retries it next cycle"
 	return scenario.Func(func(ex *wire.Exchange, _ scenario.Vars) error {
 		if s := ex.Status(); s == 200 || s == 204 {
 			return nil
@@ -215,10 +215,10 @@ func (g *gen) patchStatus(kinds []string, pathless bool) scenario.Expectation {
 		}
 		var hints []string
 		if capitalised {
-			hints = append(hints, `Entra sends capitalised ops ("Replace", "Add", "Remove") without the aadOptscim062020 flag (TUT, KNOWN); op names must be accepted in any case, or every Entra update fails (elimity-com/scim PR 79, zitadel issue 9282)`)
+			hints = append(hints, `Entra sends capitalised ops ("Replace", "Add", "Remove") without the aadOptscim062020 flag (SCIM tutorial, Known issues); op names must be accepted in any case, or every Entra update fails (elimity-com/scim PR 79, zitadel issue 9282)`)
 		}
 		if pathless {
-			hints = append(hints, `with aadOptscim062020 Entra sends a path-less replace whose value object has dotted and URN-qualified keys ("name.givenName", "urn:…:enterprise:2.0:User:department"); rejecting the path-less replace fails every update (KNOWN; scimitar PR 29)`)
+			hints = append(hints, `with aadOptscim062020 Entra sends a path-less replace whose value object has dotted and URN-qualified keys ("name.givenName", "urn:…:enterprise:2.0:User:department"); rejecting the path-less replace fails every update (Known issues; scimitar PR 29)`)
 		}
 		if len(hints) > 0 {
 			msg += ". The server refused the request's form: " + strings.Join(hints, "; ")
@@ -306,7 +306,7 @@ func (g *gen) updateUser(b *builder, p *person) {
 	b.add(scenario.Step{
 		Name:      "incremental cycle: update " + label(p),
 		Behaviour: behaviour,
-		Source:    "Entra TUT, KNOWN; scimgateway issue 14 and Archer SCIM-343 (Add, log)",
+		Source:    "Microsoft Learn: SCIM tutorial, Known issues; scimgateway issue 14 and Archer SCIM-343 (Add, log)",
 		Clause:    "RFC 7644 §3.5.2",
 		When:      id,
 		Build: byID("/Users", id, func(path string, v scenario.Vars) client.Request {
@@ -318,7 +318,7 @@ func (g *gen) updateUser(b *builder, p *person) {
 	b.add(scenario.Step{
 		Name:      "incremental cycle: read back " + label(p),
 		Behaviour: "Harness read-back: every changed attribute must read back, and the ones not sent (name.givenName next to name.familyName) must stay.",
-		Source:    "Entra TUT, KNOWN",
+		Source:    "Microsoft Learn: SCIM tutorial, Known issues",
 		Clause:    "RFC 7644 §3.5.2",
 		When:      id,
 		Build:     getByID("/Users", id, nil),
@@ -340,7 +340,7 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 	id := uvar(p)
 	var behaviour string
 	kind := "replace"
-	source, sourceURL, confidence := "Entra MAP (\"Customize attribute mappings\", app roles); Humbol tutorial (seed 001: precisely one role)", docs["MAP"], scenario.Doc
+	source, sourceURL, confidence := "Microsoft Learn: Attribute mappings (\"Customize attribute mappings\", app roles); Humbol tutorial (seed 001: precisely one role)", docURL("Attribute mappings"), scenario.Doc
 	switch mode {
 	case RoleSingle:
 		kind = "add"
@@ -350,7 +350,7 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 		behaviour = `AppRoleAssignmentsComplex: a new role is {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<role>\",\"displayName\":\"<role>\"}"}]} — the value is a JSON string.`
 		if g.r.RolesInOnePatch {
 			behaviour = `AppRoleAssignmentsComplex sending every role the user holds in one Add: {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":\"<old role>\",…}"},{"value":"{\"id\":…,\"value\":\"<new role>\",…}"}]} — each element's value a JSON string; every element must be kept.`
-			source, sourceURL, confidence = "Captain-P-Goldfish/SCIM-SDK issue 516 (log); Entra MAP for the element's form", scimSDK516, scenario.Log
+			source, sourceURL, confidence = "Captain-P-Goldfish/SCIM-SDK issue 516 (log); Microsoft Learn: Attribute mappings for the element's form", scimSDK516, scenario.Log
 		}
 	case RoleAssertive:
 		behaviour = `AssertiveAppRoleAssignmentsComplex: roles are replaced with the full list, a lower-case {"op":"replace","path":"roles","value":[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","value":…,"display":…},…]}.`
@@ -388,7 +388,7 @@ func (g *gen) changeRole(b *builder, p *person, mode RoleMode) {
 	b.add(scenario.Step{
 		Name:      "incremental cycle: read back " + label(p) + "'s app roles",
 		Behaviour: "Harness read-back of the roles Entra set.",
-		Source:    "Entra MAP",
+		Source:    "Microsoft Learn: Attribute mappings",
 		Clause:    "RFC 7643 §4.1.2",
 		When:      id,
 		Build:     getByID("/Users", id, nil),
@@ -435,19 +435,19 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 			// The change is an Add (MAP): the new role must be there;
 			// what becomes of the old one the page does not say.
 			if has(p.newRole) == nil {
-				return fmt.Errorf("roles are %s; expected the role %q Entra added (SingleAppRoleAssignment PATCHes it as a JSON string in value, MAP)", judge.Render(rv), p.newRole)
+				return fmt.Errorf("roles are %s; expected the role %q Entra added (SingleAppRoleAssignment PATCHes it as a JSON string in value, Attribute mappings)", judge.Render(rv), p.newRole)
 			}
 		case mode == RoleSingle:
 			want := p.role
 			if len(rs) != 1 || has(want) == nil {
-				return fmt.Errorf("roles are %s; with SingleAppRoleAssignment every user has precisely one role, %q (MAP; Humbol tutorial)", judge.Render(rv), want)
+				return fmt.Errorf("roles are %s; with SingleAppRoleAssignment every user has precisely one role, %q (Attribute mappings; Humbol tutorial)", judge.Render(rv), want)
 			}
 			pr, _ := field(rs[0], "primary")
 			if s, isString := pr.(string); isString {
 				return fmt.Errorf("the server stored roles.primary as the string %q instead of the JSON boolean true (SCIMReferenceCode issue 21)", s)
 			}
 			if pr != true {
-				return fmt.Errorf("the role reads back with primary %s; Entra sent primary true and addresses it as roles[primary eq \"True\"] (MAP)", judge.Render(pr))
+				return fmt.Errorf("the role reads back with primary %s; Entra sent primary true and addresses it as roles[primary eq \"True\"] (Attribute mappings)", judge.Render(pr))
 			}
 		case mode == RoleComplex:
 			want := []string{p.role}
@@ -456,7 +456,7 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 			}
 			for _, w := range want {
 				if has(w) == nil {
-					return fmt.Errorf("roles are %s; expected the role %q Entra assigned (AppRoleAssignmentsComplex sends it as a JSON string in value, MAP)", judge.Render(rv), w)
+					return fmt.Errorf("roles are %s; expected the role %q Entra assigned (AppRoleAssignmentsComplex sends it as a JSON string in value, Attribute mappings)", judge.Render(rv), w)
 				}
 			}
 		case mode == RoleAssertive:
@@ -465,11 +465,11 @@ func (g *gen) roleExpectations(p *person, mode RoleMode, changed bool) []scenari
 				want = assertiveRoles(p)
 			}
 			if len(rs) != len(want) {
-				return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", judge.Render(rv), want)
+				return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (Attribute mappings)", judge.Render(rv), want)
 			}
 			for _, w := range want {
 				if has(w) == nil {
-					return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (MAP)", judge.Render(rv), want)
+					return fmt.Errorf("roles are %s; AssertiveAppRoleAssignmentsComplex replaced them with exactly %v (Attribute mappings)", judge.Render(rv), want)
 				}
 			}
 		}
@@ -486,7 +486,7 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 		b.addReference(scenario.Step{
 			Name:      fmt.Sprintf("incremental cycle: change %s's manager to %s", label(p), label(mgr)),
 			Behaviour: `A new manager is PATCHed with "Replace" on urn:…:enterprise:2.0:User:manager and the new manager's id as a raw string.`,
-			Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
+			Source:    "SCIMReferenceCode validation app; SCIM-SDK issue 686 (log)",
 			Clause:    "RFC 7644 §3.5.2.3",
 			When:      id,
 			Build: func(v scenario.Vars) (client.Request, error) {
@@ -505,7 +505,7 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 	b.addReference(scenario.Step{
 		Name:      "incremental cycle: remove " + label(p) + "'s manager",
 		Behaviour: `A cleared manager is PATCHed with "Replace" on the manager path and "value":"" — an empty string, not a remove op.`,
-		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
+		Source:    "SCIMReferenceCode validation app; SCIM-SDK issue 686 (log)",
 		Clause:    "RFC 7644 §3.5.2.3",
 		When:      id,
 		Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
@@ -525,7 +525,7 @@ func (g *gen) managerChanges(b *builder, people []*person) {
 	b.addReference(scenario.Step{
 		Name:      "incremental cycle: set " + label(p) + "'s manager again",
 		Behaviour: `PATCH {"op":"Add","path":"urn:…:enterprise:2.0:User:manager","value":"<manager id>"}, as in the manager pass.`,
-		Source:    "Entra REF validation app; SCIM-SDK issue 686 (log)",
+		Source:    "SCIMReferenceCode validation app; SCIM-SDK issue 686 (log)",
 		Clause:    "RFC 7644 §3.5.2.1",
 		When:      id,
 		Build: func(v scenario.Vars) (client.Request, error) {
@@ -575,18 +575,18 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		b.add(scenario.Step{
 			Name:      "incremental cycle: delete " + label(p) + " (" + why + ")",
 			Behaviour: behaviour,
-			Source:    "Entra TUT, HOW; REF validator Restore_User_Test",
+			Source:    "Microsoft Learn: SCIM tutorial, How provisioning works; SCIMReferenceCode validator Restore_User_Test",
 			Clause:    "RFC 7644 §3.6",
 			When:      id,
 			Build: byID("/Users", id, func(path string, _ scenario.Vars) client.Request {
 				return client.Request{Method: http.MethodDelete, Path: path}
 			}),
-			Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (TUT; RFC 7644 §3.6)", http.StatusNoContent)},
+			Expect: []scenario.Expectation{wantStatus("Entra expects 204 No Content to a DELETE (SCIM tutorial; RFC 7644 §3.6)", http.StatusNoContent)},
 		})
 		b.add(scenario.Step{
 			Name:      "incremental cycle: read deleted " + label(p),
 			Behaviour: "Harness read-back: a deleted user is gone; GET by id answers 404 with a SCIM error body.",
-			Source:    "Entra TUT",
+			Source:    "Microsoft Learn: SCIM tutorial",
 			Clause:    "RFC 7644 §3.6, §3.12",
 			When:      id,
 			Build:     getByID("/Users", id, nil),
@@ -595,7 +595,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		b.add(scenario.Step{
 			Name:      "incremental cycle: look up deleted " + label(p),
 			Behaviour: "A lookup of the deleted user finds nothing (200, totalResults 0), so a re-assignment creates it again.",
-			Source:    "Entra HOW",
+			Source:    "Microsoft Learn: How provisioning works",
 			Clause:    "RFC 7644 §3.4.2.2",
 			When:      id,
 			Build:     search("/Users", lookup),
@@ -610,7 +610,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 		return
 	}
 	readUser := func(name, behaviour string, active bool, unverified bool) {
-		source := "Entra TUT, KNOWN"
+		source := "Microsoft Learn: SCIM tutorial, Known issues"
 		if unverified {
 			source = "Unverified: " + source
 		}
@@ -623,7 +623,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 			When:       id,
 			Build:      getByID("/Users", id, nil),
 			Expect: []scenario.Expectation{
-				wantStatus("inactive users must still be readable by id (TUT, KNOWN)", 200),
+				wantStatus("inactive users must still be readable by id (SCIM tutorial, Known issues)", 200),
 				echo("active", scenario.Must, func(scenario.Vars) any { return active }),
 			},
 		})
@@ -652,12 +652,12 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 	if g.r.Flag {
 		disable = `Unassignment, leaving scope, soft delete or accountEnabled=false: with aadOptscim062020, {"op":"replace","path":"active","value":false}.`
 	}
-	setActive("incremental cycle: disable "+label(p)+" (unassigned)", disable, "Entra TUT, KNOWN", false, false)
+	setActive("incremental cycle: disable "+label(p)+" (unassigned)", disable, "Microsoft Learn: SCIM tutorial, Known issues", false, false)
 	readUser("incremental cycle: read back disabled "+label(p), "Harness read-back: the disabled user must read back with active false — the JSON boolean, whatever form Entra sent.", false, false)
 	b.add(scenario.Step{
 		Name:      fmt.Sprintf("incremental cycle: find disabled %s by %s", label(p), g.r.match.Target),
 		Behaviour: "Inactive users must still be found by the matching filter, or Entra creates them again.",
-		Source:    "Entra TUT, KNOWN",
+		Source:    "Microsoft Learn: SCIM tutorial, Known issues",
 		Clause:    "RFC 7644 §3.4.2.2",
 		When:      id,
 		Build:     search("/Users", lookup),
@@ -665,7 +665,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 	})
 	setActive("incremental cycle: re-enable "+label(p)+" (re-assigned)",
 		"Re-assignment re-enables the existing account with PATCH active true (in the flag's form), not a new POST.",
-		"Entra TUT requirements table (\"restoring the user active=true\"), HOW; FusionAuth issue 3311 (log); TUT, KNOWN for the value forms", true, false)
+		"Microsoft Learn: SCIM tutorial requirements table (\"restoring the user active=true\"), How provisioning works; FusionAuth issue 3311 (log); SCIM tutorial, Known issues for the value forms", true, false)
 	readUser("incremental cycle: read back re-enabled "+label(p), "Harness read-back: the re-enabled user must read back with active true.", true, false)
 	// A soft delete in Entra disables the user again — here in the
 	// tutorial's own form, "Replace" with the JSON boolean false (TUT) —
@@ -674,7 +674,7 @@ func (g *gen) disableAndDelete(b *builder, p *person) {
 	b.add(scenario.Step{
 		Name:      "incremental cycle: disable " + label(p) + " again (soft-deleted in Entra)",
 		Behaviour: `A soft delete disables the user; the tutorial's own form is {"op":"Replace","path":"active","value":false} — a JSON boolean with the capitalised op (with aadOptscim062020, the lower-case op).`,
-		Source:    "Entra TUT (disable example), HOW",
+		Source:    "Microsoft Learn: SCIM tutorial (disable example), How provisioning works",
 		SourceURL: tutURL,
 		Clause:    "RFC 7644 §3.5.2.3",
 		When:      id,
