@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scimharness/scimharness/harness/client"
+	"github.com/scimharness/scimharness/harness/scenario"
 )
 
 // goldenDir holds the golden transcripts the simulators' TestTranscripts
@@ -98,6 +102,35 @@ func TestDryRunIsGoldenTranscript(t *testing.T) {
 				t.Errorf("stderr does not say that nothing was sent:\n%s", errs)
 			}
 		})
+	}
+}
+
+// TestDryRunReportsItsOwnFailure: a step that fails against the reference
+// server is the simulator's bug, not the target's (nothing was sent to
+// it): the dry run still prints the transcript, names the step on stderr
+// and exits 1, since the transcript is then not what the IdP sends.
+func TestDryRunReportsItsOwnFailure(t *testing.T) {
+	orig := findIdP
+	findIdP = func(name string) (idp, bool) {
+		if name != "wrong" {
+			return orig(name)
+		}
+		return idp{name: "wrong", build: func(c *simConfig, base client.Config) (plan, error) {
+			sc := scenario.Scenario{Name: "wrong", IdP: "wrong", Steps: []scenario.Step{{Name: "expects a teapot", Source: "doc: none",
+				Request: scenario.RequestTemplate{Method: http.MethodGet, Path: "/Users"}, Expect: []scenario.Expectation{scenario.StatusIn(http.StatusTeapot)}}}}
+			return plan{scenarios: []scenario.Scenario{sc}, client: base}, nil
+		}}, true
+	}
+	t.Cleanup(func() { findIdP = orig })
+	code, out, errs := runSim(t, context.Background(), "--idp", "wrong", "--dry-run")
+	if code != exitFail {
+		t.Errorf("exit %d, want %d", code, exitFail)
+	}
+	if !strings.HasPrefix(out, "# wrong / expects a teapot — doc: none\nGET /Users\n") {
+		t.Errorf("no transcript:\n%s", out)
+	}
+	if !strings.Contains(errs, "wrong / expects a teapot did not pass against the reference server") {
+		t.Errorf("stderr does not name the step:\n%s", errs)
 	}
 }
 
