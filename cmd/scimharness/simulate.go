@@ -16,6 +16,7 @@ import (
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/harness/target"
 	"github.com/scimharness/scimharness/server/broken"
+	"github.com/scimharness/scimharness/server/servertest"
 )
 
 const simulateHelp = `Usage: scimharness simulate --idp entra|google|okta --url URL [--token TOKEN] [flags]
@@ -24,6 +25,14 @@ Plays what an identity provider sends — its lookups, creates, updates,
 deactivations, group pushes, in its order and its shapes — against the SCIM
 server at URL, judges every answer, prints a summary and, with --report-dir,
 writes report.json, junit.xml and report.html.
+
+--dry-run sends nothing to URL (which it does not need, nor a token): it
+plays the IdP against the in-process reference server instead and prints
+exactly what the IdP would send to a sound server, in the golden-transcript
+format of fixtures/transcripts — each request under the step and the source
+it comes from, generated values normalised. With --users 2 --groups 1
+--seed 7 (Entra), --users 1 --groups 1 --seed 7 (Okta) or --users 1 --seed 7
+(Google) and a mode's flags, it is that mode's golden file.
 
 Everything the run creates carries the run prefix (--prefix) and is deleted
 afterwards, also after a failure or Ctrl-C; the run never changes a resource
@@ -153,7 +162,7 @@ func simulateFlags(stderr io.Writer, getenv func(string) string) (*flag.FlagSet,
 	fs.BoolVar(&c.keep, "keep", false, "keep what the run created (no cleanup), for inspection")
 	fs.StringVar(&c.transcript, "transcript", "", "write what was sent, in the golden-transcript format of fixtures/transcripts (generated values normalised, secrets hidden), to this file")
 	c.out = addOutputFlags(fs)
-	fs.BoolVar(&c.dryRun, "dry-run", false, "print the requests instead of sending them (no token needed)")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "send nothing to --url (nor need it, or a token): print what the IdP would send to a sound server — played against the in-process reference server — as a golden transcript")
 	fs.BoolVar(&c.listBugs, "list-bugs", false, "list the deliberate bugs of scimharness serve --bug and exit")
 	fs.StringVar(&c.evidence, "evidence", "", "exchanges the results and reports keep: all, or problems (only those of results that did not pass) (default all; problems with --entra-cycle initial)")
 
@@ -211,7 +220,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if c.transcript != "" {
 		switch {
 		case c.dryRun:
-			return usageErr("--transcript records a run: with --dry-run nothing is sent (the dry run prints the requests)")
+			return usageErr("--transcript records a run: with --dry-run nothing is sent (the dry run prints its transcript)")
 		case c.set["evidence"] && c.evidence != "all":
 			return usageErr("--transcript needs every exchange: leave out --evidence %s", c.evidence)
 		}
@@ -219,7 +228,28 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return usageErr("--transcript: %v", err)
 		}
 	}
-	base := c.tcfg.ClientConfig()
+	switch {
+	case c.dryRun && c.set["evidence"] && c.evidence != "all":
+		return usageErr("--dry-run prints every request: leave out --evidence %s", c.evidence)
+	case c.dryRun && c.reportDir != "":
+		return usageErr("--report-dir reports a run: with --dry-run nothing is sent (the dry run prints its transcript)")
+	}
+	// sendTo is where the requests go: the target, or for a dry run the
+	// in-process reference server, so that the dry run shows what the IdP
+	// sends to a sound server — each request as the answers before it
+	// shape it, a step taken only on some answer included or not — and not
+	// templates with unexpanded variables.
+	sendTo := c.tcfg
+	if c.dryRun {
+		ref, err := servertest.NewServer()
+		if err != nil {
+			fmt.Fprintf(stderr, "scimharness simulate: dry run: starting the reference server: %v\n", err)
+			return exitFail
+		}
+		defer ref.Close()
+		sendTo.BaseURL, sendTo.Token, sendTo.OAuth2, sendTo.Transport = ref.URL, ref.Token, nil, nil
+	}
+	base := sendTo.ClientConfig()
 	pl, err := p.build(c, base)
 	if err != nil {
 		return usageErr("--idp %s: %v", p.name, err)
@@ -259,15 +289,13 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	opts := scenario.Options{
 		Mode:     scenario.Mode(c.mode),
 		Prefix:   c.tcfg.Prefix,
-		Keep:     c.keep,
-		DryRun:   c.dryRun,
-		Out:      stdout,
+		Keep:     c.keep && !c.dryRun,
 		Evidence: pl.evidence,
 	}
 	if c.set["evidence"] {
 		opts.Evidence, _ = scenario.ParseEvidence(c.evidence) // checked by check
 	}
-	if c.transcript != "" {
+	if c.transcript != "" || c.dryRun {
 		opts.Evidence = scenario.EvidenceAll
 	}
 	// On a terminal, one line kept up to date with the steps so far (none
@@ -305,12 +333,13 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 
 	if c.dryRun {
-		fmt.Fprintf(stderr, "scimharness simulate: dry run: %d scenarios printed, nothing sent\n", planned)
-	} else if err := c.out.write(stdout, rep, rep.Command); err != nil {
+		return c.printDryRun(stdout, stderr, rep, sendTo.BaseURL, safe, planned)
+	}
+	if err := c.out.write(stdout, rep, rep.Command); err != nil {
 		fmt.Fprintf(stderr, "scimharness simulate: %v\n", err)
 		return exitFail
 	}
-	if c.keep && !c.dryRun {
+	if c.keep {
 		fmt.Fprintf(stdout, "kept what the run created: prefix %s (remove it with: %s)\n", c.prefix, cleanupCommand(c.prefix, safe))
 	}
 	if c.reportDir != "" {
@@ -355,11 +384,13 @@ func (c *simConfig) check(set map[string]bool) (idp, error) {
 			return idp{}, fmt.Errorf("--%s applies to --idp %s, not %s", name, owner, p.name)
 		}
 	}
-	if c.tcfg.BaseURL == "" {
+	switch {
+	case c.tcfg.BaseURL == "" && !c.dryRun:
 		return idp{}, errors.New("--url is required: the SCIM base URL of the server under test")
-	}
-	if _, err := target.ParseURL(c.tcfg.BaseURL); err != nil {
-		return idp{}, err
+	case c.tcfg.BaseURL != "":
+		if _, err := target.ParseURL(c.tcfg.BaseURL); err != nil {
+			return idp{}, err
+		}
 	}
 	if c.users < 1 || c.groups < 0 {
 		return idp{}, fmt.Errorf("--users must be at least 1 and --groups at least 0 (got %d and %d)", c.users, c.groups)
@@ -396,6 +427,31 @@ func (c *simConfig) check(set map[string]bool) (idp, error) {
 		}
 	}
 	return p, nil
+}
+
+// printDryRun prints the transcript of a dry run — rep's results, played
+// against the reference server at refURL — and says on stderr that
+// nothing went to target. A step that did not pass is the simulator's
+// own bug (the reference server is sound): it is listed and the exit
+// status says so, since the transcript then is not what the IdP sends.
+func (c *simConfig) printDryRun(stdout, stderr io.Writer, rep report.Report, refURL, target string, planned int) int {
+	fmt.Fprint(stdout, report.Transcript(rep.Results, c.tcfg.Prefix, refURL))
+	sent := "nothing was sent"
+	if target != "" {
+		sent += " to " + target
+	}
+	fmt.Fprintf(stderr, "scimharness simulate: dry run: %d scenarios played against the in-process reference server; %s\n", planned, sent)
+	code := exitOK
+	for _, r := range rep.Results {
+		if r.Status > scenario.Warn && r.Status != scenario.Incomplete {
+			fmt.Fprintf(stderr, "scimharness simulate: dry run: %s / %s did not pass against the reference server (%s): %s\n", r.Scenario, r.Step, r.Status, r.Message)
+			code = exitFail
+		}
+	}
+	if rep.Interrupted != "" {
+		return exitInterrupted
+	}
+	return code
 }
 
 // reproduce is the command line that repeats the run. Secrets become

@@ -82,7 +82,7 @@ var idps = []idp{
 						defer debug.SetGCPercent(debug.SetGCPercent(400))
 					}
 					out := entra.Provision(ctx, cl, o, ro)
-					if out.Timing == nil || ro.DryRun {
+					if out.Timing == nil {
 						return out.Results, nil
 					}
 					t := out.Timing

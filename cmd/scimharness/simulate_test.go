@@ -177,8 +177,10 @@ func TestListBugs(t *testing.T) {
 	}
 }
 
-// TestDryRunSendsNothing: a dry run needs no token and no consent, prints
-// the requests, and the target sees none of them.
+// TestDryRunSendsNothing: a dry run needs no token, no consent and no
+// URL; the target sees none of its requests, and it prints the transcript
+// of the run against the reference server — requests as sent, variables
+// expanded and ids normalised, each under its step and source.
 func TestDryRunSendsNothing(t *testing.T) {
 	withFakeIdP(t)
 	tg := newTarget(t, handler(t, ""))
@@ -189,14 +191,30 @@ func TestDryRunSendsNothing(t *testing.T) {
 	if n := tg.n.Load(); n != 0 {
 		t.Errorf("the target received %d requests", n)
 	}
-	for _, want := range []string{"POST " + tg.base() + "/Users", "scimh-dry-ada@example.com", "User-Agent: Fake IdP/1.0"} {
+	for _, want := range []string{"# fake provisioning / create — ", "\nPOST /Users\n", `"userName":"${prefix}-ada@example.com"`,
+		"\nPATCH /Users/<id1>\n", "User-Agent: Fake IdP/1.0", "Authorization: Bearer [REDACTED]"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry-run output lacks %q:\n%s", want, out)
 		}
 	}
-	// Consent is about writing; a dry run to a remote URL writes nothing.
-	if code, _, errs := runSim(t, context.Background(), "--idp", "fake", "--url", "https://scim.example.com/v2", "--dry-run"); code != exitOK {
-		t.Errorf("remote dry run: exit %d; %s", code, errs)
+	if strings.Contains(out, "${id}") || strings.Contains(out, "scimh-dry") {
+		t.Errorf("dry-run output holds an unexpanded variable or the raw prefix:\n%s", out)
+	}
+	if !strings.Contains(errs, "nothing was sent to "+tg.base()) {
+		t.Errorf("stderr does not say nothing was sent to the target:\n%s", errs)
+	}
+	// Consent is about writing; a dry run to a remote URL writes nothing,
+	// and one without a URL sends nowhere.
+	for _, url := range [][]string{{"--url", "https://scim.example.com/v2"}, nil} {
+		if code, _, errs := runSim(t, context.Background(), append([]string{"--idp", "fake", "--dry-run"}, url...)...); code != exitOK {
+			t.Errorf("dry run %v: exit %d; %s", url, code, errs)
+		}
+	}
+	// What a dry run cannot do: report or trim a run that did not happen.
+	for _, bad := range [][]string{{"--report-dir", t.TempDir()}, {"--evidence", "problems"}} {
+		if code, _, errs := runSim(t, context.Background(), append([]string{"--idp", "fake", "--dry-run"}, bad...)...); code != exitUsage || !strings.Contains(errs, bad[0]) {
+			t.Errorf("dry run %v: exit %d, want %d naming %s:\n%s", bad, code, exitUsage, bad[0], errs)
+		}
 	}
 }
 

@@ -31,7 +31,7 @@ var (
 // step and its source (marked [unverified] when no source shows the IdP
 // sending it), then method, path and decoded query, the headers
 // that matter and the body as compact JSON with sorted keys. Generated
-// values are normalised: the run prefix reads ${prefix}, ids and GUIDs
+// values are normalised: the run prefix reads ${prefix} (${PREFIX} upper-cased), ids and GUIDs
 // read <id1>, <id2>… by first appearance, passwords read <password>,
 // timestamps <time> and the test server's address <base> (a resource read
 // and sent back, as Okta's PUT does, carries its meta). So a
@@ -55,7 +55,10 @@ func Transcript(rs []scenario.Result, prefix, base string) string {
 			return ids[id]
 		})
 		if prefix != "" {
+			// Okta's spec test upper-cases a userName to test that the
+			// server matches it case-insensitively.
 			s = strings.ReplaceAll(s, prefix, "${prefix}")
+			s = strings.ReplaceAll(s, strings.ToUpper(prefix), "${PREFIX}")
 		}
 		s = timestamp.ReplaceAllString(s, "<time>")
 		if origin != "" {

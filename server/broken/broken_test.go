@@ -59,11 +59,19 @@ func (c *conn) send(method, path, body string, hdr ...string) *answer {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	// A SCIM client's headers, as the harness's client sends them; hdr
+	// overrides them, and an empty value leaves a header out (Entra sends
+	// no Accept).
 	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/scim+json")
 	if body != "" {
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -436,6 +444,34 @@ func TestBugs(t *testing.T) {
 			broken: func(a *answer) bool { v, _ := manager(a).(string); return a.status == 200 && v != "" },
 		},
 		{
+			bug: "406-without-scim-accept", name: "GET a user without an Accept, as Entra does",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodGet, "/Users/"+c.mustCreate("/Users", user("ada@example.com")), "", "Accept", "")
+			},
+			correct: func(a *answer) bool { return a.status == 200 && a.doc["userName"] == "ada@example.com" },
+			broken:  func(a *answer) bool { return a.isError(406, "") },
+		},
+		{
+			bug: "406-without-scim-accept", name: "GET /ServiceProviderConfig with Accept: application/json",
+			exchange: func(c *conn) *answer {
+				return c.send(http.MethodGet, "/ServiceProviderConfig", "", "Accept", "application/json")
+			},
+			correct: func(a *answer) bool { return a.status == 200 },
+			broken:  func(a *answer) bool { return a.isError(406, "") },
+		},
+		{
+			bug: "keeps-first-role-of-add", name: "PATCH Add of two roles, as Entra's AppRoleAssignmentsComplex may send",
+			exchange: func(c *conn) *answer {
+				id := c.mustCreate("/Users", user("ada@example.com"))
+				if a := c.send(http.MethodPatch, "/Users/"+id, patchOp(`{"op":"Add","path":"roles","value":[{"value":"User"},{"value":"Admin"}]}`)); a.status != 200 {
+					c.t.Fatalf("PATCH: %v", a)
+				}
+				return c.send(http.MethodGet, "/Users/"+id, "")
+			},
+			correct: func(a *answer) bool { roles, _ := a.doc["roles"].([]any); return a.status == 200 && len(roles) == 2 },
+			broken:  func(a *answer) bool { roles, _ := a.doc["roles"].([]any); return a.status == 200 && len(roles) == 1 },
+		},
+		{
 			bug: "location-names-username", name: "POST /Users, then GET its Location",
 			exchange: func(c *conn) *answer {
 				a := c.send(http.MethodPost, "/Users", user("ada@example.com"))
@@ -680,7 +716,8 @@ func exchangeWith(t *testing.T, bug *broken.Bug, exchange func(c *conn) *answer)
 }
 
 // TestBugsAreNarrow: every bug leaves the ordinary flow — create, read,
-// find by exact userName, delete — working, so a simulator run against it
+// find by exact userName, delete, sent as a SCIM client sends them (with
+// Accept: application/scim+json) — working, so a simulator run against it
 // fails only where the bug is, and the report names it.
 func TestBugsAreNarrow(t *testing.T) {
 	for _, bug := range broken.All() {

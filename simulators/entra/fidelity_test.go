@@ -9,6 +9,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/scenario"
 	"github.com/scimharness/scimharness/scim"
+	"github.com/scimharness/scimharness/server/broken"
 	"github.com/scimharness/scimharness/simulators/entra"
 	"github.com/scimharness/scimharness/simulators/internal/simtest"
 )
@@ -19,8 +20,11 @@ import (
 // working, or no conformance check sees them — so it is built as a wrapper
 // around the reference server. The simulator must fail each, naming the
 // behaviour, and pass the reference server
-// (TestAllScenariosPassAgainstReference). The manager read back as a
-// string is the catalog's manager-as-string (TestBrokenServersAreCaught).
+// (TestAllScenariosPassAgainstReference). The bugs that can be the
+// catalog's are: a manager read back as a string (manager-as-string), a 406
+// to a request without a SCIM Accept (406-without-scim-accept) and the
+// first role only of a multi-role Add (keeps-first-role-of-add, in
+// TestBrokenServersAreCaught and TestRolesInOnePatch).
 
 func TestCorrectedBehavioursCaught(t *testing.T) {
 	ref := simtest.Reference(t)
@@ -30,21 +34,6 @@ func TestCorrectedBehavioursCaught(t *testing.T) {
 		o    entra.Options
 		want string
 	}{
-		{
-			// Rails-style content negotiation: no SCIM Accept, 406 (log,
-			// azure-docs issue 94189).
-			name: "406 without a SCIM Accept",
-			h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !strings.Contains(r.Header.Get("Accept"), "json") {
-					w.Header().Set("Content-Type", scim.MediaType)
-					w.WriteHeader(http.StatusNotAcceptable)
-					w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"406","detail":"not acceptable"}`))
-					return
-				}
-				ref.ServeHTTP(w, r)
-			}),
-			want: "406 Not Acceptable to a request without Accept: application/scim+json",
-		},
 		{
 			// Test Connection by the matching attribute: a server that
 			// ignores an externalId filter is caught at the probe.
@@ -300,8 +289,9 @@ func TestOnDemand(t *testing.T) {
 // AppRoleAssignmentsComplex may send every role a user holds in one Add
 // (log, Captain-P-Goldfish/SCIM-SDK issue 516): with RolesInOnePatch the
 // simulator sends both roles in one op and passes the reference server,
-// and a server that keeps only the first element of the value — which the
-// default one-role Add cannot show — fails, naming the lost role.
+// and a server that keeps only the first element of the value (the
+// catalog's keeps-first-role-of-add) — which the default one-role Add
+// cannot show — fails, naming the lost role.
 func TestRolesInOnePatch(t *testing.T) {
 	o := entra.Options{Users: 2, RoleMode: entra.RoleComplex, RolesInOnePatch: true, Seed: 7}
 	w, c := start(t, simtest.Reference(t))
@@ -323,29 +313,11 @@ func TestRolesInOnePatch(t *testing.T) {
 		t.Errorf("%d role Adds with both roles, want one per user", sent)
 	}
 
-	ref := simtest.Reference(t)
-	keepsFirst := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPatch {
-			var doc map[string]any
-			var buf bytes.Buffer
-			buf.ReadFrom(r.Body)
-			body := buf.Bytes()
-			if json.Unmarshal(body, &doc) == nil {
-				ops, _ := doc["Operations"].([]any)
-				for _, e := range ops {
-					if op, _ := e.(map[string]any); op != nil && op["path"] == "roles" {
-						if vs, _ := op["value"].([]any); len(vs) > 1 {
-							op["value"] = vs[:1]
-						}
-					}
-				}
-				body, _ = json.Marshal(doc)
-			}
-			r.Body = readCloser{bytes.NewReader(body)}
-			r.ContentLength = int64(len(body))
-		}
-		ref.ServeHTTP(w, r)
-	})
+	bug, ok := broken.ByName("keeps-first-role-of-add")
+	if !ok {
+		t.Fatal("no bug keeps-first-role-of-add")
+	}
+	keepsFirst := simtest.Broken(t, bug)
 	_, c = start(t, keepsFirst)
 	results, _ = run(t, c, o, scenario.Options{})
 	caught := false

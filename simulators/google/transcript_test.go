@@ -19,8 +19,15 @@ func TestTranscripts(t *testing.T) {
 	for _, v := range variants {
 		file := "google-" + strings.NewReplacer(", ", "-", " ", "-").Replace(v.Name) + ".txt"
 		t.Run(file, func(t *testing.T) {
+			// One user and seed 7 unless the variant says otherwise, so
+			// that "three users, other seed" shows three users.
 			o := v.Options
-			o.Users, o.Seed = 1, 7
+			if o.Users == 0 {
+				o.Users = 1
+			}
+			if o.Seed == 0 {
+				o.Seed = 7
+			}
 			tg := simtest.Start(t)
 			rs := google.Run(context.Background(), tg.Client(t, google.ClientConfig), o, scenario.Options{Prefix: prefix})
 			for _, r := range rs {

@@ -249,8 +249,11 @@ func TestBrokenServers(t *testing.T) {
 		"ignores-attributes":       {},
 		"add-replaces-multivalued": {},
 		// The fidelity bugs (server/broken/fidelity.go): Okta's bodies
-		// carry no enterprise manager.
-		"manager-as-string": {},
+		// carry no enterprise manager, it asks Accept:
+		// application/scim+json, and it sends no roles.
+		"manager-as-string":       {},
+		"406-without-scim-accept": {},
+		"keeps-first-role-of-add": {},
 	}
 	for _, bug := range broken.All() {
 		t.Run(bug.Name, func(t *testing.T) {

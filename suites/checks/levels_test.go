@@ -25,20 +25,21 @@ var clauseKeyword = map[string]scenario.Level{
 	"RFC 7644 §3.8; Google Workspace SSO app": scenario.Must,
 
 	// RFC 7643.
-	"RFC 7643 §2.2, §3.1":                                       scenario.Must, // caseExact governs comparison
-	"RFC 7643 §2.2, §4.1.1":                                     scenario.Must, // userName caseExact false
-	"RFC 7643 §2.4 (primary: at most once); RFC 7644 §3.12":     scenario.Must, // "MUST appear no more than once"
-	"RFC 7643 §4.1.1 (returned: never)":                         scenario.Must, // returned "never"
-	"RFC 7643 §4.1.1, §2.2":                                     scenario.Must, // uniqueness "server"
-	"RFC 7643 §4.1.1; RFC 7644 §3.12":                           scenario.Must, // userName REQUIRED
-	"RFC 7643 §4.1.2, §2.4":                                     scenario.Must,
-	"RFC 7643 §4.1.2, §2.4; RFC 7643 §2.3.2":                    scenario.Must,
-	"RFC 7643 §4.1.2, §2.4; RFC 7644 §3.5.2.2":                  scenario.Must,
-	"RFC 7643 §4.1.2, §2.4; RFC 7644 §3.5.2.3":                  scenario.Must,
-	"RFC 7643 §5":                                               scenario.Must, // bulk.maxOperations REQUIRED
-	"RFC 7643 §5; RFC 7644 §4":                                  scenario.Must, // every capability REQUIRED
-	"RFC 7643 §6; RFC 7644 §4":                                  scenario.Must,
-	"RFC 7643 §7; RFC 7644 §4":                                  scenario.Must,
+	"RFC 7643 §2.2, §3.1":                                   scenario.Must, // caseExact governs comparison
+	"RFC 7643 §2.2, §4.1.1":                                 scenario.Must, // userName caseExact false
+	"RFC 7643 §2.4 (primary: at most once); RFC 7644 §3.12": scenario.Must, // "MUST appear no more than once"
+	"RFC 7643 §4.1.1 (returned: never)":                     scenario.Must, // returned "never"
+	"RFC 7643 §4.1.1, §2.2":                                 scenario.Must, // uniqueness "server"
+	"RFC 7643 §4.1.1; RFC 7644 §3.12":                       scenario.Must, // userName REQUIRED
+	"RFC 7643 §4.1.2, §2.4":                                 scenario.Must,
+	"RFC 7643 §4.1.2, §2.4; RFC 7643 §2.3.2":                scenario.Must,
+	"RFC 7643 §4.1.2, §2.4; RFC 7644 §3.5.2.1":              scenario.Must,
+	"RFC 7643 §4.1.2, §2.4; RFC 7644 §3.5.2.2":              scenario.Must,
+	"RFC 7643 §4.1.2, §2.4; RFC 7644 §3.5.2.3":              scenario.Must,
+	"RFC 7643 §5":              scenario.Must, // bulk.maxOperations REQUIRED
+	"RFC 7643 §5; RFC 7644 §4": scenario.Must, // every capability REQUIRED
+	"RFC 7643 §6; RFC 7644 §4": scenario.Must,
+	"RFC 7643 §7; RFC 7644 §4": scenario.Must,
 	"RFC 7644 §4 (GET /ResourceTypes/{name} and /Schemas/{id})": scenario.Should,
 	// The discovery checks (discovery.go).
 	"RFC 7644 §4 (a ResourceType or Schema read by id is the one the list holds)":                 scenario.Should, // "returned in the same way that a single User or Group is": no keyword

@@ -59,6 +59,12 @@ func roles() []Check {
 			Steps: []scenario.Step{createUser("u", userBody("rrp", "ro", map[string]any{"roles": []any{role("User", nil), role("Admin", nil)}})),
 				step("PATCH replace roles", http.MethodPatch, "/Users/${u}", patchOp(op("replace", "roles", []any{role("Reader", nil)})), patched()),
 				after(get("read back", "/Users/${u}", status(http.StatusOK), rolesAre("Reader")), "PATCH replace roles")}},
+		// Entra's AppRoleAssignmentsComplex may add every role a user
+		// holds in one op (log, Captain-P-Goldfish/SCIM-SDK issue 516).
+		{ID: "roles/patch-add-two", Name: "PATCH add with two roles adds both", Clause: c + "; RFC 7644 §3.5.2.1", Features: []string{target.Patch},
+			Steps: []scenario.Step{createUser("u", userBody("rad", "ro", map[string]any{"roles": []any{role("User", nil)}})),
+				step("PATCH add two roles", http.MethodPatch, "/Users/${u}", patchOp(op("add", "roles", []any{role("Reader", nil), role("Admin", nil)})), patched()),
+				after(get("read back", "/Users/${u}", status(http.StatusOK), rolesAre("User", "Reader", "Admin")), "PATCH add two roles")}},
 		{ID: "roles/remove-all", Name: "remove roles leaves the user without roles", Clause: c + "; RFC 7644 §3.5.2.2", Features: []string{target.Patch},
 			Steps: []scenario.Step{createUser("u", userBody("rrm", "ro", map[string]any{"roles": []any{role("User", nil)}})),
 				step("PATCH remove roles", http.MethodPatch, "/Users/${u}", patchOp(op("remove", "roles", nil)), patched()),

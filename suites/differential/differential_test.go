@@ -144,6 +144,8 @@ var notFuzzed = map[string]string{
 	"unknown-schema-200":                 "discovery endpoints are not generated (conform's discovery/ area reads them)",
 	"spc-denies-patch":                   "a server declaring PATCH unsupported gets no PATCH traffic: what it declares is what is generated",
 	"manager-as-string":                  "the enterprise extension (manager) is not generated: found by conform's schema/User/…:manager checks and simulate --idp entra",
+	"406-without-scim-accept":            "media types: the fuzzer asks Accept: application/scim+json only; found by conform's content/accept-json and simulate --idp entra (which sends no Accept)",
+	"keeps-first-role-of-add":            "roles are not generated: found by conform's roles/patch-add-two and simulate --idp entra --entra-role-mode complex --entra-roles-one-patch",
 }
 
 // TestEveryBugIsConsidered: every bug of the catalog is fuzzed or says why
