@@ -300,3 +300,30 @@ func TestLoadShardsMerge(t *testing.T) {
 		t.Errorf("--shard 4/3: exit %d: %s", code, errs)
 	}
 }
+
+// TestLoadTimedRunCleansUp (issue 19): a run bounded by --duration stops
+// with creates in flight; what they made is deleted too, and the count
+// printed says so — the target holds what it held before.
+func TestLoadTimedRunCleansUp(t *testing.T) {
+	base := referenceTarget(t)
+	usersBefore, groupsBefore := totalOf(t, base, "/Users?count=0"), totalOf(t, base, "/Groups?count=0")
+	jsonFile := filepath.Join(t.TempDir(), "result.json")
+	code, out, errs := runLoad(t, "--url", base, "--token", testToken, "--duration", "1500ms", "--concurrency", "16", "--json", jsonFile)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res load.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Created == 0 || res.Deleted != res.Created {
+		t.Errorf("created %d, deleted %d", res.Created, res.Deleted)
+	}
+	if u, g := totalOf(t, base, "/Users?count=0"), totalOf(t, base, "/Groups?count=0"); u != usersBefore || g != groupsBefore {
+		t.Errorf("after the timed run %d users and %d groups, before %d and %d: cleanup left some\n%s", u, g, usersBefore, groupsBefore, out)
+	}
+}
