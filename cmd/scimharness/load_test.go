@@ -72,14 +72,7 @@ func testLoadShortRun(t *testing.T, engine string) {
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
-	b, err := os.ReadFile(jsonFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res load.Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatalf("result JSON: %v\n%s", err, b)
-	}
+	res := readLoadResult(t, jsonFile)
 	if res.Engine != engine {
 		t.Errorf("engine %q, want %q", res.Engine, engine)
 	}
@@ -312,18 +305,25 @@ func TestLoadTimedRunCleansUp(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
-	b, err := os.ReadFile(jsonFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res load.Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := readLoadResult(t, jsonFile)
 	if res.Created == 0 || res.Deleted != res.Created {
 		t.Errorf("created %d, deleted %d", res.Created, res.Deleted)
 	}
 	if u, g := totalOf(t, base, "/Users?count=0"), totalOf(t, base, "/Groups?count=0"); u != usersBefore || g != groupsBefore {
 		t.Errorf("after the timed run %d users and %d groups, before %d and %d: cleanup left some\n%s", u, g, usersBefore, groupsBefore, out)
 	}
+}
+
+// readLoadResult reads the --json file of a load run.
+func readLoadResult(t *testing.T, file string) load.Result {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res load.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatalf("result JSON: %v\n%s", err, b)
+	}
+	return res
 }

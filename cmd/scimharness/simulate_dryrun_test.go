@@ -13,6 +13,7 @@ import (
 
 	"github.com/scimharness/scimharness/harness/client"
 	"github.com/scimharness/scimharness/harness/scenario"
+	"github.com/scimharness/scimharness/internal/textdiff"
 )
 
 // goldenDir holds the golden transcripts the simulators' TestTranscripts
@@ -136,20 +137,8 @@ func TestDryRunReportsItsOwnFailure(t *testing.T) {
 
 // lineDiff shows the first line where got leaves want.
 func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n  want %s\n  got  %s", i+1, wl, gl)
-		}
-	}
-	return "(equal)"
+	i, w, g := textdiff.FirstLine(want, got)
+	return fmt.Sprintf("line %d:\n  want %s\n  got  %s", i, w, g)
 }
 
 // header is a golden transcript's step line: "# scenario / step — source",

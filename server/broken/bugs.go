@@ -238,11 +238,8 @@ func removeMembersWipesAll(next http.Handler) http.Handler {
 		endpoint, id := resourcePath(r.URL.Path)
 		if r.Method == http.MethodPatch && endpoint == "Groups" && id != "" {
 			r = rewriteOps(r, func(op map[string]any) map[string]any {
-				_, kind, _ := field(op, "op")
-				_, path, _ := field(op, "path")
+				k, p := opParts(op)
 				vk, value, _ := field(op, "value")
-				k, _ := kind.(string)
-				p, _ := path.(string)
 				if list, ok := value.([]any); ok && len(list) > 0 && strings.EqualFold(k, "remove") && strings.EqualFold(p, "members") {
 					delete(op, vk)
 				}
@@ -461,10 +458,7 @@ func rejectsPathlessReplace(next http.Handler) http.Handler {
 		if r.Method == http.MethodPatch {
 			bad := false
 			r = rewriteOps(r, func(op map[string]any) map[string]any {
-				_, kind, _ := field(op, "op")
-				_, path, _ := field(op, "path")
-				k, _ := kind.(string)
-				if p, _ := path.(string); strings.EqualFold(k, "replace") && p == "" {
+				if k, p := opParts(op); strings.EqualFold(k, "replace") && p == "" {
 					bad = true
 				}
 				return op
@@ -655,6 +649,16 @@ func isList(r *http.Request, endpoint, id string) bool {
 
 // field finds a member of a JSON object case-insensitively, as SCIM
 // attribute names are matched; it returns the key as written.
+// opParts is a PATCH operation's op and path as strings ("" when absent
+// or not a string), their keys matched in any case.
+func opParts(op map[string]any) (kind, path string) {
+	_, k, _ := field(op, "op")
+	_, p, _ := field(op, "path")
+	kind, _ = k.(string)
+	path, _ = p.(string)
+	return kind, path
+}
+
 func field(m map[string]any, name string) (string, any, bool) {
 	if v, ok := m[name]; ok {
 		return name, v, true

@@ -74,11 +74,8 @@ func keepsFirstRoleOfAdd(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if endpoint, id := resourcePath(r.URL.Path); r.Method == http.MethodPatch && endpoint == "Users" && id != "" {
 			r = rewriteOps(r, func(op map[string]any) map[string]any {
-				_, kind, _ := field(op, "op")
-				_, path, _ := field(op, "path")
+				k, p := opParts(op)
 				vk, value, _ := field(op, "value")
-				k, _ := kind.(string)
-				p, _ := path.(string)
 				if list, ok := value.([]any); ok && len(list) > 1 && strings.EqualFold(k, "add") && strings.EqualFold(p, "roles") {
 					op[vk] = list[:1]
 				}

@@ -4,8 +4,9 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/scimharness/scimharness/internal/textdiff"
 )
 
 // update rewrites the golden transcripts instead of comparing with them:
@@ -35,19 +36,8 @@ func Golden(t *testing.T, name, got string) {
 	if string(want) == got {
 		return
 	}
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-	for i := range max(len(wl), len(gl)) {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			t.Fatalf("%s: what the simulator sends changed at line %d:\n  golden: %s\n  now:    %s\n(review the change against its source; -update rewrites the transcript)", name, i+1, w, g)
-		}
-	}
+	i, w, g := textdiff.FirstLine(string(want), got)
+	t.Fatalf("%s: what the simulator sends changed at line %d:\n  golden: %s\n  now:    %s\n(review the change against its source; -update rewrites the transcript)", name, i, w, g)
 }
 
 func moduleRoot(t *testing.T) string {
