@@ -2,6 +2,10 @@ package memory
 
 import (
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/btree"
 
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -12,18 +16,38 @@ import (
 // and for uniqueness checks; an index is a superset filter only — the full
 // matcher still runs on what it returns — so the one thing it must never do
 // is miss an entry.
+//
+// Besides the map of keys, an index may keep its keys in order (sorted), so
+// that "path sw prefix" is a range of keys rather than a scan: IdPs and the
+// conformance checks scope their lists with a userName prefix. The order is
+// a B-tree of github.com/google/btree — chosen over tidwall/btree and a
+// sorted slice because it has no dependencies, is generic (BTreeG[string]:
+// no boxing of keys), allows concurrent reads, which Query's shared lock
+// needs, and inserts in O(log n) where a sorted slice would move half of a
+// 100k-key slice per create. The map stays for eq and uniqueness: a hash
+// lookup is cheaper than a walk down the tree.
 type index struct {
 	ref    schema.Ref
 	path   string // ref.Path(), to recognise the attribute in a filter
 	fold   bool   // keys are foldKey(value): the attribute is not caseExact
 	unique bool   // uniqueness "server" or "global": at most one entry per key
 	keys   map[string][]*entry
+	sorted *btree.BTreeG[string] // the keys of keys in byte order; nil: no prefix lookups
 }
+
+// btreeDegree is the B-tree's fan-out: google/btree's own examples use 32,
+// and nodes of that size keep a 100k-key tree three or four levels deep.
+const btreeDegree = 32
 
 // multiIndexed names the multi-valued "value" sub-attributes worth an index:
 // IdPs look users up by email, and deleting a resource needs the groups it is
 // a member of without scanning every group.
 var multiIndexed = []string{"emails", "members"}
+
+// unordered names the indexed attributes that keep no key order: members'
+// values are ids, which no one filters by prefix, and a group's every write
+// re-adds all its members' keys, which a tree would make cost more.
+var unordered = []string{"members"}
 
 // indexesFor lists the indexes of a resource type: every unique top-level
 // core attribute (userName, Group displayName), externalId, and the
@@ -34,13 +58,17 @@ func indexesFor(rt *schema.ResourceType) []*index {
 		if t := ref.Target().Type; t != schema.TypeString && t != schema.TypeReference {
 			return // only strings are compared by eq on a key
 		}
-		out = append(out, &index{
+		ix := &index{
 			ref:    ref,
 			path:   ref.Path(),
 			fold:   !ref.Target().CaseExact,
 			unique: unique,
 			keys:   map[string][]*entry{},
-		})
+		}
+		if !slices.Contains(unordered, ref.Attr.Name) {
+			ix.sorted = btree.NewOrderedG[string](btreeDegree)
+		}
+		out = append(out, ix)
 	}
 	for _, a := range rt.Core().Attributes {
 		if a.Uniqueness == "server" || a.Uniqueness == "global" {
@@ -96,12 +124,16 @@ func (ix *index) each(doc map[string]any, fn func(string)) {
 func (ix *index) add(e *entry, doc map[string]any) {
 	ix.each(doc, func(v string) {
 		k := ix.key(v)
-		for _, x := range ix.keys[k] {
+		list, had := ix.keys[k]
+		for _, x := range list {
 			if x == e {
 				return // the same value twice in one document
 			}
 		}
-		ix.keys[k] = append(ix.keys[k], e)
+		ix.keys[k] = append(list, e)
+		if !had && ix.sorted != nil {
+			ix.sorted.ReplaceOrInsert(k)
+		}
 	})
 }
 
@@ -120,10 +152,35 @@ func (ix *index) remove(e *entry, doc map[string]any) {
 		}
 		if len(list) == 0 {
 			delete(ix.keys, k)
+			if ix.sorted != nil {
+				ix.sorted.Delete(k)
+			}
 		} else {
 			ix.keys[k] = list
 		}
 	})
+}
+
+// withPrefix returns the entries under every key that begins with the key
+// of prefix: what "path sw prefix" matches, since a value starts with prefix
+// ignoring case exactly when its folded key starts with prefix's folded key
+// (foldKey folds rune by rune, as the filter's sw compares). ok is false
+// when the index keeps no key order. The result is a fresh slice, in key
+// order, and may hold an entry more than once (a multi-valued attribute).
+func (ix *index) withPrefix(prefix string) (_ []*entry, ok bool) {
+	if ix.sorted == nil {
+		return nil, false
+	}
+	p := ix.key(prefix)
+	var out []*entry
+	ix.sorted.AscendGreaterOrEqual(p, func(k string) bool {
+		if !strings.HasPrefix(k, p) {
+			return false
+		}
+		out = append(out, ix.keys[k]...)
+		return true
+	})
+	return out, true
 }
 
 // conflict returns the uniqueness error for doc, or nil when no entry other
