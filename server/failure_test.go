@@ -39,6 +39,22 @@ func (b *brokenStore) Query(ctx context.Context, tenant string, rt *schema.Resou
 	return b.Store.Query(ctx, tenant, rt, q)
 }
 
+// GetWithGroups and QueryWithGroups fail as Get and Query do: the memory
+// store is a store.GroupsReader, and the server reads users through it.
+func (b *brokenStore) GetWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, id string, gt *schema.ResourceType) (store.Resource, []store.Resource, error) {
+	if b.fail != nil {
+		return store.Resource{}, nil, b.fail()
+	}
+	return b.Store.GetWithGroups(ctx, tenant, rt, id, gt)
+}
+
+func (b *brokenStore) QueryWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query, gt *schema.ResourceType) (store.Page, map[string][]store.Resource, error) {
+	if b.fail != nil {
+		return store.Page{}, nil, b.fail()
+	}
+	return b.Store.QueryWithGroups(ctx, tenant, rt, q, gt)
+}
+
 // TestStoreFailures: a lost backing store is a 503 with Retry-After (IdPs
 // retry it); any other failure, even a panic, is a 500 whose body is the
 // SCIM error and tells nothing of the internals.

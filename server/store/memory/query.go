@@ -14,6 +14,12 @@ import (
 // Query returns the resources of one type that match q.Filter, sorted by
 // q.SortBy or in creation order, windowed by q.StartIndex and q.Count.
 func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query) (store.Page, error) {
+	return s.query(ctx, tenant, rt, q, nil)
+}
+
+// query is Query; also, when set, it calls also with the tenant's data
+// and the filled window while it still holds the read lock.
+func (s *Store) query(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query, also func(*space, *window)) (store.Page, error) {
 	if err := cancelled(ctx); err != nil {
 		return store.Page{}, err
 	}
@@ -47,6 +53,9 @@ func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 	sp.mu.RLock()
 	if t := sp.tables[rt.ID]; t != nil {
 		page.Total = s.collect(t, q.Filter, match, order, w)
+	}
+	if also != nil {
+		also(sp, w)
 	}
 	sp.mu.RUnlock()
 	page.Resources = w.resources()
