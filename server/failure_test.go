@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -176,5 +177,39 @@ func TestTenants(t *testing.T) {
 		if _, err := server.ParseTokenHash(s); err == nil {
 			t.Errorf("ParseTokenHash(%q) accepted", s)
 		}
+	}
+}
+
+// levelHandler is a slog.Handler enabled from level on that drops every
+// record: the cost of a request line up to the handler, without its I/O.
+type levelHandler struct{ level slog.Level }
+
+func (h levelHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+func (levelHandler) Handle(context.Context, slog.Record) error      { return nil }
+func (h levelHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h levelHandler) WithGroup(string) slog.Handler                { return h }
+
+// TestRequestLogOffAllocatesNothing: with request lines off (a logger at
+// warn, as `serve --log-level warn` under load), a request allocates less
+// than with them on — the line is not put together only to be dropped.
+func TestRequestLogOffAllocatesNothing(t *testing.T) {
+	allocs := func(level slog.Level) float64 {
+		tenants := server.NewTenants()
+		if err := tenants.Add(server.DefaultTenant, server.HashToken("tok")); err != nil {
+			t.Fatal(err)
+		}
+		srv, err := server.New(server.Config{Store: memory.New(), Tenants: tenants, Logger: slog.New(levelHandler{level})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(200, func() {
+			req := httptest.NewRequest(http.MethodGet, "/scim/v2/Users?filter=userName+eq+%22nobody%22", nil)
+			req.Header.Set("Authorization", "Bearer tok")
+			srv.ServeHTTP(httptest.NewRecorder(), req)
+		})
+	}
+	on, off := allocs(slog.LevelInfo), allocs(slog.LevelWarn)
+	if off >= on {
+		t.Errorf("a request allocates %.0f times with request lines off and %.0f with them on: want fewer off", off, on)
 	}
 }
