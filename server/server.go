@@ -401,16 +401,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(rec, fmt.Errorf("panic: %v", p))
 			}
 		}
+		level := slog.LevelInfo
+		if rec.cause != nil {
+			level = slog.LevelError
+		}
+		// With request lines off (serve --log-level warn, as under load)
+		// the line is not even put together (its attributes and context
+		// cost every request an allocation).
+		if !s.log.Enabled(r.Context(), level) {
+			return
+		}
 		// The query string is not logged: clients have been seen putting
 		// tokens in it. The Authorization header never is.
 		attrs := []slog.Attr{slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.String("tenant", tenantOf(r)),
 			slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds())}
-		level := slog.LevelInfo
 		if rec.cause != nil {
 			// What made the answer a 5xx (a store's error: SQLSTATE and
 			// message, never a URL or a password; pgx leaves those out).
-			level = slog.LevelError
 			attrs = append(attrs, slog.String("error", rec.cause.Error()))
 		}
 		s.log.LogAttrs(context.WithoutCancel(r.Context()), level, "request", attrs...)

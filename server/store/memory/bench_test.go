@@ -140,3 +140,30 @@ func BenchmarkQueryScan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQueryPrefix is `sw` at 100k users, as the conformance checks
+// scope their lists (a prefix that 11 userNames have): on userName it is a
+// range of the ordered index; "co" on displayName is a scan of every user,
+// the cost userName sw had before it had an ordered index.
+func BenchmarkQueryPrefix(b *testing.B) {
+	s, _ := readStore(b, 100_000)
+	ctx := context.Background()
+	for _, c := range []struct{ name, filter string }{
+		{"index=userName", `userName sw "user9999"`},
+		{"scan=displayName-co", `displayName co "User 9999"`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			f, err := filter.Parse(c.filter)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := s.Query(ctx, "t", userType, store.Query{Filter: f, Count: -1})
+				if err != nil || p.Total != 11 {
+					b.Fatalf("total %d, err %v", p.Total, err)
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,10 @@ package memory
 
 import (
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/btree"
 
 	"github.com/scimharness/scimharness/server/schema"
 	"github.com/scimharness/scimharness/server/store"
@@ -12,48 +16,88 @@ import (
 // and for uniqueness checks; an index is a superset filter only — the full
 // matcher still runs on what it returns — so the one thing it must never do
 // is miss an entry.
+//
+// Besides the map of keys, an index may keep its keys in order (sorted), so
+// that "path sw prefix" is a range of keys rather than a scan: IdPs and the
+// conformance checks scope their lists with a userName prefix. The order is
+// a B-tree of github.com/google/btree — chosen over tidwall/btree and a
+// sorted slice because it has no dependencies, is generic (BTreeG[string]:
+// no boxing of keys), allows concurrent reads, which Query's shared lock
+// needs, and inserts in O(log n) where a sorted slice would move half of a
+// 100k-key slice per create. The map stays for eq and uniqueness: a hash
+// lookup is cheaper than a walk down the tree.
 type index struct {
 	ref    schema.Ref
 	path   string // ref.Path(), to recognise the attribute in a filter
 	fold   bool   // keys are foldKey(value): the attribute is not caseExact
 	unique bool   // uniqueness "server" or "global": at most one entry per key
 	keys   map[string][]*entry
+	sorted *btree.BTreeG[string] // the keys of keys in byte order; nil: no prefix lookups
 }
 
-// multiIndexed names the multi-valued "value" sub-attributes worth an index:
-// IdPs look users up by email, and deleting a resource needs the groups it is
-// a member of without scanning every group.
-var multiIndexed = []string{"emails", "members"}
+// btreeDegree is the B-tree's fan-out: google/btree's own examples use 32,
+// and nodes of that size keep a 100k-key tree three or four levels deep.
+const btreeDegree = 32
 
-// indexesFor lists the indexes of a resource type: every unique top-level
-// core attribute (userName, Group displayName), externalId, and the
-// multi-valued values named in multiIndexed that the type has.
+// unordered names the indexed attributes that keep no key order, and whose
+// sub-attributes other than "value" have no index at all: members' values
+// are ids, which no one filters by prefix, and a group's members are most of
+// its document — a write of a group with thousands of members would
+// otherwise maintain thousands of keys in each of four indexes.
+var unordered = []string{"members"}
+
+// indexesFor lists the indexes of a resource type: one for every string
+// (or reference) attribute and sub-attribute of its core and extension
+// schemas, and externalId; uniqueness "server" or "global" on a top-level
+// core attribute (userName, Group displayName) makes the index unique. An
+// index on every path, not only on the unique ones, is what keeps a lookup
+// by any attribute from scanning every resource: the generated conformance
+// checks read each write back with "ATTR eq <a value unique to the check>"
+// on each attribute in turn (title, name.familyName, addresses.country,
+// enterprise employeeNumber…), 265 scans of the population per conform
+// run. Attributes never returned (password) are left out: no one finds a
+// user by them, and an index would be a second copy of each.
 func indexesFor(rt *schema.ResourceType) []*index {
 	var out []*index
 	add := func(ref schema.Ref, unique bool) {
 		if t := ref.Target().Type; t != schema.TypeString && t != schema.TypeReference {
 			return // only strings are compared by eq on a key
 		}
-		out = append(out, &index{
+		if ref.Attr.Returned == schema.ReturnedNever || ref.Target().Returned == schema.ReturnedNever {
+			return
+		}
+		ix := &index{
 			ref:    ref,
 			path:   ref.Path(),
 			fold:   !ref.Target().CaseExact,
 			unique: unique,
 			keys:   map[string][]*entry{},
-		})
+		}
+		if !slices.Contains(unordered, ref.Attr.Name) {
+			ix.sorted = btree.NewOrderedG[string](btreeDegree)
+		}
+		out = append(out, ix)
 	}
-	for _, a := range rt.Core().Attributes {
-		if a.Uniqueness == "server" || a.Uniqueness == "global" {
-			add(schema.Ref{Attr: a}, true)
+	attrs := func(urn string, as []*schema.Attribute) {
+		for _, a := range as {
+			if a.Type != schema.TypeComplex {
+				add(schema.Ref{URN: urn, Attr: a}, urn == "" && (a.Uniqueness == "server" || a.Uniqueness == "global"))
+				continue
+			}
+			for _, sub := range a.SubAttributes {
+				if urn == "" && slices.Contains(unordered, a.Name) && sub.Name != "value" {
+					continue
+				}
+				add(schema.Ref{URN: urn, Attr: a, Sub: sub}, false)
+			}
 		}
 	}
+	attrs("", rt.Core().Attributes)
 	if ref, ok := rt.Find("", "externalId", ""); ok {
 		add(ref, false)
 	}
-	for _, name := range multiIndexed {
-		if ref, ok := rt.Find("", name, "value"); ok && ref.Attr.MultiValued {
-			add(ref, false)
-		}
+	for _, e := range rt.Extensions() {
+		attrs(e.ID, e.Attributes)
 	}
 	return out
 }
@@ -94,36 +138,106 @@ func (ix *index) each(doc map[string]any, fn func(string)) {
 
 // add indexes e under every value of doc.
 func (ix *index) add(e *entry, doc map[string]any) {
-	ix.each(doc, func(v string) {
-		k := ix.key(v)
-		for _, x := range ix.keys[k] {
-			if x == e {
-				return // the same value twice in one document
-			}
-		}
-		ix.keys[k] = append(ix.keys[k], e)
-	})
+	ix.each(doc, func(v string) { ix.addKey(e, ix.key(v)) })
 }
 
 // remove drops e from every key that doc's values map to.
 func (ix *index) remove(e *entry, doc map[string]any) {
-	ix.each(doc, func(v string) {
-		k := ix.key(v)
-		list := ix.keys[k]
-		for i, x := range list {
-			if x == e {
-				list[i] = list[len(list)-1]
-				list[len(list)-1] = nil
-				list = list[:len(list)-1]
-				break
-			}
+	ix.each(doc, func(v string) { ix.removeKey(e, ix.key(v)) })
+}
+
+// update moves e from the keys of old to those of next, touching only the
+// keys that differ: a PATCH of one attribute leaves the other indexes, and
+// a member added to a large group the keys of the other members, as they
+// are.
+func (ix *index) update(e *entry, old, next map[string]any) {
+	was, is := ix.keysOf(old), ix.keysOf(next)
+	if slices.Equal(was, is) {
+		return
+	}
+	in := func(keys []string) func(string) bool {
+		if len(keys) <= 8 { // the values of one attribute: a set costs more
+			return func(k string) bool { return slices.Contains(keys, k) }
 		}
-		if len(list) == 0 {
-			delete(ix.keys, k)
-		} else {
-			ix.keys[k] = list
+		set := make(map[string]struct{}, len(keys))
+		for _, k := range keys {
+			set[k] = struct{}{}
 		}
+		return func(k string) bool { _, ok := set[k]; return ok }
+	}
+	inWas, inIs := in(was), in(is)
+	for _, k := range was {
+		if !inIs(k) {
+			ix.removeKey(e, k)
+		}
+	}
+	for _, k := range is {
+		if !inWas(k) {
+			ix.addKey(e, k)
+		}
+	}
+}
+
+// keysOf lists the keys of doc's values, in document order.
+func (ix *index) keysOf(doc map[string]any) []string {
+	var out []string
+	ix.each(doc, func(v string) { out = append(out, ix.key(v)) })
+	return out
+}
+
+func (ix *index) addKey(e *entry, k string) {
+	list, had := ix.keys[k]
+	for _, x := range list {
+		if x == e {
+			return // the same value twice in one document
+		}
+	}
+	ix.keys[k] = append(list, e)
+	if !had && ix.sorted != nil {
+		ix.sorted.ReplaceOrInsert(k)
+	}
+}
+
+func (ix *index) removeKey(e *entry, k string) {
+	list := ix.keys[k]
+	for i, x := range list {
+		if x == e {
+			list[i] = list[len(list)-1]
+			list[len(list)-1] = nil
+			list = list[:len(list)-1]
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(ix.keys, k)
+		if ix.sorted != nil {
+			ix.sorted.Delete(k)
+		}
+	} else {
+		ix.keys[k] = list
+	}
+}
+
+// withPrefix returns the entries under every key that begins with the key
+// of prefix: what "path sw prefix" matches, since a value starts with prefix
+// ignoring case exactly when its folded key starts with prefix's folded key
+// (foldKey folds rune by rune, as the filter's sw compares). ok is false
+// when the index keeps no key order. The result is a fresh slice, in key
+// order, and may hold an entry more than once (a multi-valued attribute).
+func (ix *index) withPrefix(prefix string) (_ []*entry, ok bool) {
+	if ix.sorted == nil {
+		return nil, false
+	}
+	p := ix.key(prefix)
+	var out []*entry
+	ix.sorted.AscendGreaterOrEqual(p, func(k string) bool {
+		if !strings.HasPrefix(k, p) {
+			return false
+		}
+		out = append(out, ix.keys[k]...)
+		return true
 	})
+	return out, true
 }
 
 // conflict returns the uniqueness error for doc, or nil when no entry other

@@ -70,6 +70,12 @@ func TestEqualityFiltersUseIndexes(t *testing.T) {
 		{`userName eq "nobody"`, userType, 0},
 		{fmt.Sprintf(`members.value eq %q`, id), groupType, 1},
 		{fmt.Sprintf(`members[value eq %q]`, id), groupType, 1},
+		{fmt.Sprintf(`name.familyName eq "%d"`, k), userType, 1},
+		{fmt.Sprintf(`displayName eq "user %d"`, k), userType, 1},
+		{fmt.Sprintf(`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "%d"`, k), userType, 1},
+		{fmt.Sprintf(`employeeNumber eq "%d"`, k), userType, 1},
+		{fmt.Sprintf(`emails[type eq "home" and value eq "user%d@home.example"]`, k), userType, 1},
+		{`title eq "Manager"`, userType, 0},
 	}
 	for _, c := range cases {
 		examined, p := examinedBy(t, s, c.rt, c.filter)
@@ -80,7 +86,7 @@ func TestEqualityFiltersUseIndexes(t *testing.T) {
 			t.Errorf("%s: examined %d entries, want an index lookup (≤ 2)", c.filter, examined)
 		}
 	}
-	if examined, _ := examinedBy(t, s, userType, `title eq "nobody"`); examined != int64(n) {
+	if examined, _ := examinedBy(t, s, userType, `title co "nobody"`); examined != int64(n) {
 		t.Errorf("unindexed filter examined %d entries, want a scan of %d", examined, n)
 	}
 }
@@ -172,6 +178,20 @@ func checkTable(t *testing.T, tbl *table) {
 				t.Errorf("%v: key %q has %d entries, rebuilt has %d", ix, k, len(got), len(list))
 			}
 		}
+		if ix.sorted == nil {
+			continue
+		}
+		if ix.sorted.Len() != len(ix.keys) {
+			t.Errorf("%v: %d keys in order, %d in the map", ix, ix.sorted.Len(), len(ix.keys))
+		}
+		prev := ""
+		ix.sorted.Ascend(func(k string) bool {
+			if _, ok := ix.keys[k]; !ok || k < prev {
+				t.Errorf("%v: ordered key %q not in the map or out of order", ix, k)
+			}
+			prev = k
+			return true
+		})
 	}
 }
 
@@ -326,5 +346,93 @@ func TestUnfilteredPagingStopsAtTheWindow(t *testing.T) {
 	}
 	if d := s.examined.Load() - before; d != 0 {
 		t.Errorf("examined %d entries", d)
+	}
+}
+
+// TestPrefixFiltersUseIndexes checks that "sw" on an ordered index examines
+// only the entries whose key has the prefix, and finds exactly what the
+// matcher finds over every entry — with the case folding of eq, so that a
+// prefix in another case, or with a rune of the same folding orbit (the
+// Kelvin sign for k, long s for s), finds what it should and "İ" does not
+// stand for "i".
+func TestPrefixFiltersUseIndexes(t *testing.T) {
+	s := New()
+	n := 20_000
+	populate(t, s, n)
+	for _, name := range []string{"kelvin", "Straße", "ſam", "İnci", "inga", "ΣΑΣ-1", "σας-2", "user-x"} {
+		doc := userDoc(n + 1)
+		doc["userName"], doc["externalId"] = name, "EXT-"+name
+		doc["emails"] = []any{map[string]any{"value": name + "@Mixed.Example", "type": "work"}}
+		if _, err := s.Create(context.Background(), "t", userType, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		filter   string
+		want     int
+		examined int // at most; -1: a scan of everything
+	}{
+		{`userName sw "user1999"`, 11, 11}, // user1999@…, user19990@… to user19999@…
+		{`userName sw "USER1999"`, 11, 11},
+		{`USERNAME sw "user1999"`, 11, 11},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:userName sw "User1999"`, 11, 11},
+		{`userName sw "user19999@example.com"`, 1, 1},
+		{`userName sw "user19999@example.comx"`, 0, 0},
+		{`userName sw "user-"`, 1, 1},
+		{`userName sw "nobody"`, 0, 0},
+		{`userName sw "\u212aEL"`, 1, 1}, // Kelvin sign: in k's orbit
+		{`userName sw "STRASS"`, 0, 0},   // ß is not "ss" under simple folding
+		{`userName sw "STRAß"`, 1, 1},
+		{`userName sw "sa"`, 1, 1}, // ſam
+		{`userName sw "i"`, 1, 1},  // inga, not İnci
+		{`userName sw "İ"`, 1, 1},
+		{`userName sw "σασ"`, 2, 2}, // σ, ς and Σ are one orbit
+		{`userName sw "ΣΑ"`, 2, 2},
+		{`userName sw ""`, n + 8, -1},
+		{`externalId sw "EXT-"`, 8, 8}, // caseExact
+		{`externalId sw "ext-"`, n, n},
+		{`externalId sw "ext-1999"`, 11, 11},
+		{`externalId sw "Ext-"`, 0, 0},
+		{`emails.value sw "KELVIN@mixed"`, 1, 1},
+		{`emails[value sw "user1999"]`, 11, 11}, // work and home addresses: one entry each
+		{`emails[type eq "home" and value sw "user1999"]`, 11, 11},
+		{`userName sw "user1999" and title eq "Engineer"`, 11, 11},
+		{`userName sw "user1999" or userName eq "kelvin"`, 12, 12},
+		{`userName sw "user1999" and userName sw "user19990"`, 1, 1},
+		{`title sw "Eng"`, n + 8, n + 8}, // a range that holds everyone
+		{`title co "ngineer"`, n + 8, -1},
+	}
+	rt := userType
+	for _, c := range cases {
+		t.Run(c.filter, func(t *testing.T) {
+			expr, err := filter.Parse(c.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := filter.Compile(expr, rt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, e := range s.tenants["t"].tables[rt.ID].order {
+				if e != nil && m(e.doc) {
+					want = append(want, e.id)
+				}
+			}
+			examined, p := examinedBy(t, s, rt, c.filter)
+			var got []string
+			for _, r := range p.Resources {
+				got = append(got, r.ID)
+			}
+			if !slices.Equal(got, want) || p.Total != c.want {
+				t.Errorf("total %d, want %d; ids in creation order equal to a scan's: %v", p.Total, c.want, slices.Equal(got, want))
+			}
+			switch {
+			case c.examined < 0 && examined != int64(n+8):
+				t.Errorf("examined %d entries, want a scan of %d", examined, n+8)
+			case c.examined >= 0 && examined > int64(c.examined):
+				t.Errorf("examined %d entries, want at most %d (an index range)", examined, c.examined)
+			}
+		})
 	}
 }

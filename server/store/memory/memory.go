@@ -8,9 +8,18 @@
 // other. Within a tenant, reads run in parallel and writes are serialised:
 // Update holds the write lock while its fn runs, so concurrent PATCHes of one
 // resource never lose an update, and a uniqueness check and the write it
-// guards are one step. Indexes on id, the unique attributes, externalId,
-// emails.value and members.value let equality filters, uniqueness checks and
-// membership clean-up avoid scanning the tenant's resources.
+// guards are one step. Indexes on id and on every string attribute and
+// sub-attribute (userName, externalId, emails.value, title, enterprise
+// employeeNumber…; of members only value) let equality filters, uniqueness
+// checks, membership clean-up and the derived User.groups (the store is a
+// store.GroupsReader) avoid scanning the tenant's resources. All but the
+// members index also keep their keys in order, in a B-tree of
+// github.com/google/btree, so that "sw" on those attributes (the userName
+// prefix with which IdPs and the conformance checks scope their lists) is a
+// range of keys, not a scan: google/btree rather than tidwall/btree or a
+// hand-written sorted slice because it is generic, has no dependencies,
+// allows the concurrent reads of Query's shared lock, and inserts in
+// O(log n) where a sorted slice moves half its keys per create.
 //
 // Stored documents are never changed in place (a write replaces the map), so
 // readers take pointers under the read lock and deep-copy after releasing

@@ -14,6 +14,12 @@ import (
 // Query returns the resources of one type that match q.Filter, sorted by
 // q.SortBy or in creation order, windowed by q.StartIndex and q.Count.
 func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query) (store.Page, error) {
+	return s.query(ctx, tenant, rt, q, nil)
+}
+
+// query is Query; also, when set, it calls also with the tenant's data
+// and the filled window while it still holds the read lock.
+func (s *Store) query(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query, also func(*space, *window)) (store.Page, error) {
 	if err := cancelled(ctx); err != nil {
 		return store.Page{}, err
 	}
@@ -47,6 +53,9 @@ func (s *Store) Query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 	sp.mu.RLock()
 	if t := sp.tables[rt.ID]; t != nil {
 		page.Total = s.collect(t, q.Filter, match, order, w)
+	}
+	if also != nil {
+		also(sp, w)
 	}
 	sp.mu.RUnlock()
 	page.Resources = w.resources()
@@ -169,9 +178,9 @@ func (w *window) fillUnfiltered(t *table) int {
 func (w *window) resources() []store.Resource { return w.snaps }
 
 // plan returns the candidate entries for f from an index, in creation
-// order, when f pins an indexed attribute to a value; planned is false when
-// the whole table must be scanned. The candidates are a superset of the
-// matches: the caller still runs the full matcher on each.
+// order, when f pins an indexed attribute to a value or a prefix; planned is
+// false when the whole table must be scanned. The candidates are a superset
+// of the matches: the caller still runs the full matcher on each.
 func (t *table) plan(f filter.Expr) (cands []*entry, planned bool) {
 	cands, planned = t.candidates(f)
 	if planned {
@@ -181,13 +190,13 @@ func (t *table) plan(f filter.Expr) (cands []*entry, planned bool) {
 	return cands, planned
 }
 
-// candidates is plan without the ordering: "eq" on an indexed path, either
-// side of an "and" (the narrower one), both sides of an "or", or a value
-// path on an indexed multi-valued attribute whose filter pins "value".
+// candidates is plan without the ordering: "eq" or "sw" on an indexed path,
+// either side of an "and" (the narrower one), both sides of an "or", or a
+// value path on an indexed multi-valued attribute whose filter pins "value".
 func (t *table) candidates(f filter.Expr) ([]*entry, bool) {
 	switch x := filter.Value(f).(type) {
 	case filter.Compare:
-		return t.lookupEq(x.Path, x)
+		return t.lookup(x.Path, x)
 	case filter.And:
 		l, lok := t.candidates(x.Left)
 		r, rok := t.candidates(x.Right)
@@ -208,42 +217,49 @@ func (t *table) candidates(f filter.Expr) ([]*entry, bool) {
 		}
 		return append(l, r...), true
 	case filter.ValuePath:
-		if c, ok := valueEq(x.Filter); ok && x.Path.Sub == "" {
-			return t.lookupEq(filter.AttrPath{URN: x.Path.URN, Name: x.Path.Name, Sub: "value"}, c)
+		if c, ok := valueCompare(x.Filter); ok && x.Path.Sub == "" {
+			return t.lookup(filter.AttrPath{URN: x.Path.URN, Name: x.Path.Name, Sub: "value"}, c)
 		}
 	}
 	return nil, false
 }
 
-// valueEq finds `value eq "..."` in the filter of a value path, alone or
-// inside nested ands.
-func valueEq(f filter.Expr) (filter.Compare, bool) {
+// valueCompare finds `value eq "..."` or `value sw "..."` in the filter of
+// a value path, alone or inside nested ands.
+func valueCompare(f filter.Expr) (filter.Compare, bool) {
 	switch x := filter.Value(f).(type) {
 	case filter.Compare:
-		if x.Op == filter.Eq && x.Path.URN == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, "value") {
+		if (x.Op == filter.Eq || x.Op == filter.Sw) && x.Path.URN == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, "value") {
 			return x, true
 		}
 	case filter.And:
-		if c, ok := valueEq(x.Left); ok {
+		if c, ok := valueCompare(x.Left); ok {
 			return c, true
 		}
-		return valueEq(x.Right)
+		return valueCompare(x.Right)
 	}
 	return filter.Compare{}, false
 }
 
-// lookupEq answers `path eq c.Value` from the id map or an index. The
-// result is a fresh slice the caller may reorder.
-func (t *table) lookupEq(path filter.AttrPath, c filter.Compare) ([]*entry, bool) {
+// lookup answers `path eq c.Value` from the id map or an index, and
+// `path sw c.Value` from an index that keeps its keys in order. The result
+// is a fresh slice the caller may reorder.
+func (t *table) lookup(path filter.AttrPath, c filter.Compare) ([]*entry, bool) {
 	v, isString := c.Value.(string)
-	if c.Op != filter.Eq || !isString {
+	if (c.Op != filter.Eq && c.Op != filter.Sw) || !isString {
 		return nil, false
+	}
+	if c.Op == filter.Sw && v == "" {
+		return nil, false // every value starts with "": a scan is as narrow and skips the sort
 	}
 	ref, ok := t.rt.Find(path.URN, path.Name, path.Sub)
 	if !ok {
 		return nil, false
 	}
 	if ref.URN == "" && ref.Sub == nil && ref.Attr == schema.Common("id") {
+		if c.Op != filter.Eq {
+			return nil, false
+		}
 		if e := t.byID[v]; e != nil {
 			return []*entry{e}, true
 		}
@@ -251,9 +267,13 @@ func (t *table) lookupEq(path filter.AttrPath, c filter.Compare) ([]*entry, bool
 	}
 	p := ref.Path()
 	for _, ix := range t.indexes {
-		if strings.EqualFold(ix.path, p) {
-			return slices.Clone(ix.keys[ix.key(v)]), true
+		if !strings.EqualFold(ix.path, p) {
+			continue
 		}
+		if c.Op == filter.Sw {
+			return ix.withPrefix(v)
+		}
+		return slices.Clone(ix.keys[ix.key(v)]), true
 	}
 	return nil, false
 }

@@ -92,14 +92,12 @@ func (t *table) insert(doc map[string]any, now time.Time) *entry {
 // replace stores doc (owned, without id and meta) as the next version of e.
 // The caller has checked uniqueness.
 func (t *table) replace(e *entry, doc map[string]any, now time.Time) {
-	for _, ix := range t.indexes {
-		ix.remove(e, e.doc)
-	}
+	old := e.doc
 	e.version++
 	e.modified = later(now, e.modified)
 	e.doc = store.WithMeta(doc, t.rt.ID, e.id, e.version, e.created, e.modified)
 	for _, ix := range t.indexes {
-		ix.add(e, e.doc)
+		ix.update(e, old, e.doc)
 	}
 }
 

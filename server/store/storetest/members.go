@@ -6,6 +6,9 @@ import (
 
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/store"
 )
 
 func memberSpecs(e *env) {
@@ -27,6 +30,50 @@ func memberSpecs(e *env) {
 
 			only := e.createGroup("ghosts", "no-such-user")
 			Expect(only.Doc).NotTo(HaveKey("members"), "none left: unassigned, not []")
+		})
+
+		// store.GroupsReader: the same groups as the two-step read (the
+		// resources, then a Query for "members.value eq" each), each once,
+		// in creation order, with only their displayName.
+		g.It("answers GetWithGroups and QueryWithGroups as a members.value query does", func() {
+			gr, ok := e.s.(store.GroupsReader)
+			if !ok {
+				g.Skip("the store is not a store.GroupsReader")
+			}
+			alice, bob := e.createUser("alice", nil), e.createUser("bob", nil)
+			carol := e.createUser("carol", nil)
+			both := e.createGroup("both", alice.ID, bob.ID, alice.ID)
+			onlyBob := e.createGroup("only-bob", bob.ID)
+			onlyAlice := e.createGroup("only-alice", alice.ID)
+			e.createGroup("nobody")
+			shown := func(gs ...store.Resource) []store.Resource {
+				out := []store.Resource{}
+				for _, grp := range gs {
+					out = append(out, store.Resource{ID: grp.ID, Doc: map[string]any{"displayName": grp.Doc["displayName"]}})
+				}
+				return out
+			}
+			twoStep := func(id string) []store.Resource {
+				return shown(e.query(e.groups, fmt.Sprintf("members.value eq %q", id), all).Resources...)
+			}
+			Expect(twoStep(alice.ID)).To(Equal(shown(both, onlyAlice)))
+
+			r, gs, err := gr.GetWithGroups(e.ctx, e.tenant, e.users, alice.ID, e.groups)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(r).To(Equal(alice))
+			Expect(gs).To(Equal(twoStep(alice.ID)))
+			_, gs, err = gr.GetWithGroups(e.ctx, e.tenant, e.users, carol.ID, e.groups)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(gs).To(BeEmpty())
+
+			f, err := filter.Parse(`userName sw "a" or userName sw "b" or userName eq "carol"`)
+			Expect(err).NotTo(HaveOccurred())
+			page, by, err := gr.QueryWithGroups(e.ctx, e.tenant, e.users, store.Query{Filter: f, Count: -1}, e.groups)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(pageIDs(page)).To(Equal(ids(alice, bob, carol)))
+			Expect(by).To(HaveLen(2), "carol is in no group: no entry")
+			Expect(by[alice.ID]).To(Equal(twoStep(alice.ID)))
+			Expect(by[bob.ID]).To(Equal(shown(both, onlyBob)))
 		})
 
 		// Issue 14: a user deleted while a write adds it to a group stayed a

@@ -66,6 +66,15 @@ func querySpecs(e *env) {
 			g.Entry("a value path whose terms hold in different values", `emails[type eq "home" and value eq "bob@example.com"]`),
 			g.Entry("externalId, case-exact", `externalId eq "ext-A"`, "alice"),
 			g.Entry("externalId in another case", `externalId eq "EXT-A"`),
+			g.Entry("sw on userName, case-insensitively", `userName sw "AL"`, "alice"),
+			g.Entry("sw on userName with a whole name", `userName sw "bob"`, "bob"),
+			g.Entry("sw on userName longer than any", `userName sw "bobby"`),
+			g.Entry("sw on emails.value", `emails.value sw "BOB@"`, "bob"),
+			g.Entry("sw in a value path", `emails[type eq "work" and value sw "DAVE@"]`, "dave"),
+			g.Entry("sw on externalId, case-exact", `externalId sw "ext-"`, "alice", "bob"),
+			g.Entry("sw on externalId in another case", `externalId sw "EXT-"`),
+			g.Entry("sw on userName or eq", `userName sw "c" or userName eq "dave"`, "carol", "dave"),
+			g.Entry("sw on userName and another that fails", `userName sw "a" and title eq "Sales"`),
 			g.Entry("an extension attribute", `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "42"`, "alice"),
 		)
 
