@@ -222,3 +222,29 @@ func BenchmarkWrittenUserGroups(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLookupWithGroups is the read the server makes for the lookup IdPs
+// send most (GET /Users?filter=userName eq "…"): QueryWithGroups, the page
+// and each user's groups in one statement, from 8 goroutines at once as
+// the server's requests would.
+func BenchmarkLookupWithGroups(b *testing.B) {
+	users, _ := schema.Default().ResourceType("User")
+	groups, _ := schema.Default().ResourceType("Group")
+	const n = 100_000
+	s, tenant := benchTenant(b, n)
+	ctx := context.Background()
+	var seed atomic.Uint64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		r := rand.New(rand.NewPCG(seed.Add(1), 2))
+		for pb.Next() {
+			name := fmt.Sprintf("USER%07d@example.com", r.IntN(n))
+			p, _, err := s.QueryWithGroups(ctx, tenant, users, store.Query{Filter: userNameEq(name), StartIndex: 1, Count: 100}, groups)
+			if err != nil || p.Total != 1 {
+				b.Errorf("lookup %s: %v, %d", name, err, p.Total)
+				return
+			}
+		}
+	})
+}
