@@ -144,7 +144,8 @@ func (s *Server) memberRefs(r *http.Request, members []any) []any {
 
 // groupsFor derives User.groups (readOnly, RFC 7643 §4.1.2) of the users
 // ids from the groups whose members hold them, so it can never disagree
-// with them: one store query for a page of them ("members.value eq" each,
+// with them: through the store's [store.GroupsReader] when it has one, else
+// one store query for a page of them ("members.value eq" each,
 // joined by "or"), so that a page of 100 users costs one query, not 100.
 // A page of more users than a filter may compare (store.MaxFilterTerms,
 // the clients' bound) is asked in chunks of that many: the cap is for the
@@ -163,6 +164,17 @@ func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (
 		}
 	}
 	out := make(map[string][]any, len(want))
+	if gr, ok := s.cfg.Store.(store.GroupsReader); ok {
+		// One statement for all of them, and no member list read back.
+		by, err := gr.GroupsOf(ctx, tenantOf(r), unique, gt)
+		if err != nil {
+			return nil, err
+		}
+		for id, gs := range by {
+			out[id] = s.groupEntries(r, gt, gs)
+		}
+		return out, nil
+	}
 	for chunk := range slices.Chunk(unique, store.MaxFilterTerms) {
 		var f filter.Expr
 		for _, id := range chunk {

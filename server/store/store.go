@@ -99,4 +99,9 @@ type GroupsReader interface {
 	// QueryWithGroups is Query, and the groups of each resource of the
 	// page, by resource id (a resource in no group has no entry).
 	QueryWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, q Query, gt *schema.ResourceType) (Page, map[string][]Resource, error)
+	// GroupsOf is the groups of each of the resources ids, by id (a
+	// resource in no group, or that does not exist, has no entry): what the
+	// server shows of a resource it has just written. Unlike a Query of
+	// "members.value eq" each, it reads no member list back.
+	GroupsOf(ctx context.Context, tenant string, ids []string, gt *schema.ResourceType) (map[string][]Resource, error)
 }

@@ -155,3 +155,96 @@ func BenchmarkEntraCycle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWrittenUserGroups is what the server reads to answer a write of
+// a user (its derived groups), in a tenant being provisioned: 10,000 users
+// analysed, then 100 groups of 100 members each written after the last
+// ANALYZE, as in the Entra initial cycle. "query" is the path the server
+// took before GroupsReader.GroupsOf (a Query of "members.value eq" the id,
+// whose generic plan may walk every group of the tenant); "groupsOf" is
+// GroupsOf. Both run in one process, so their ratio is the measure.
+func BenchmarkWrittenUserGroups(b *testing.B) {
+	const nUsers, nGroups, perGroup = 10_000, 100, 100
+	url := pgtest.Shared(b)
+	ctx := context.Background()
+	s, err := Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	users, _ := schema.Default().ResourceType("User")
+	groups, _ := schema.Default().ResourceType("Group")
+	tenant := "written-" + randomSuffix()
+	docs := make([]map[string]any, nUsers)
+	for i := range docs {
+		if docs[i], err = users.Normalize(benchUser(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ids, err := bulkLoad(ctx, s, tenant, users, docs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, "ANALYZE scim.resources"); err != nil {
+		b.Fatal(err)
+	}
+	for g := range nGroups {
+		var members []any
+		for _, id := range ids[g*perGroup : (g+1)*perGroup] {
+			members = append(members, map[string]any{"value": id, "type": "User"})
+		}
+		if _, err := s.Create(ctx, tenant, groups, map[string]any{"displayName": fmt.Sprintf("group %d", g), "members": members}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ways := []struct {
+		name string
+		read func(id string) error
+	}{
+		{"query", func(id string) error {
+			f := filter.Compare{Path: filter.AttrPath{Name: "members", Sub: "value"}, Op: filter.Eq, Value: id}
+			_, err := s.Query(ctx, tenant, groups, store.Query{Filter: f, Count: -1})
+			return err
+		}},
+		{"groupsOf", func(id string) error {
+			_, err := s.GroupsOf(ctx, tenant, []string{id}, groups)
+			return err
+		}},
+	}
+	for _, w := range ways {
+		b.Run(w.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			for b.Loop() {
+				if err := w.read(ids[r.IntN(nUsers)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLookupWithGroups is the read the server makes for the lookup IdPs
+// send most (GET /Users?filter=userName eq "…"): QueryWithGroups, the page
+// and each user's groups in one statement, from 8 goroutines at once as
+// the server's requests would.
+func BenchmarkLookupWithGroups(b *testing.B) {
+	users, _ := schema.Default().ResourceType("User")
+	groups, _ := schema.Default().ResourceType("Group")
+	const n = 100_000
+	s, tenant := benchTenant(b, n)
+	ctx := context.Background()
+	var seed atomic.Uint64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		r := rand.New(rand.NewPCG(seed.Add(1), 2))
+		for pb.Next() {
+			name := fmt.Sprintf("USER%07d@example.com", r.IntN(n))
+			p, _, err := s.QueryWithGroups(ctx, tenant, users, store.Query{Filter: userNameEq(name), StartIndex: 1, Count: 100}, groups)
+			if err != nil || p.Total != 1 {
+				b.Errorf("lookup %s: %v, %d", name, err, p.Total)
+				return
+			}
+		}
+	})
+}

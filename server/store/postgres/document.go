@@ -26,12 +26,30 @@ func encode(doc map[string]any) ([]byte, error) {
 // one stored. Numbers the schema does not type become int64 when integral,
 // else float64.
 func decode(rt *schema.ResourceType, data []byte) (map[string]any, error) {
+	doc, ok := parseObject(data)
+	if !ok {
+		var err error
+		if doc, err = decodeJSON(data); err != nil {
+			return nil, err
+		}
+	}
+	return typedDoc(rt, doc), nil
+}
+
+// decodeJSON is parseObject by encoding/json: the path of what parseObject
+// does not read, so that such text is read, or refused, as it always was.
+func decodeJSON(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var doc map[string]any
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("postgres store: a stored document is not a JSON object: %w", err)
 	}
+	return doc, nil
+}
+
+// typedDoc converts the json.Numbers of doc as the schema types them.
+func typedDoc(rt *schema.ResourceType, doc map[string]any) map[string]any {
 	for k, v := range doc {
 		if ext := extension(rt, k); ext != nil {
 			if obj, ok := v.(map[string]any); ok {
@@ -43,7 +61,7 @@ func decode(rt *schema.ResourceType, data []byte) (map[string]any, error) {
 		}
 		doc[k] = typed(v, topAttr(rt, k))
 	}
-	return doc, nil
+	return doc
 }
 
 // extension returns the extension schema whose id is the document key k.

@@ -194,6 +194,8 @@ var _ = Describe("indexes", Ordered, func() {
 			switch read {
 			case "get":
 				sql, args = getWithGroupsSQL(users, groups), []any{tenant, userIDs[7]}
+			case "ids":
+				sql, args = groupsOfIDsSQL(groups), []any{tenant, []string{userIDs[7], userIDs[8]}}
 			default:
 				q := store.Query{StartIndex: 1, Count: 100}
 				if read == "lookup" {
@@ -232,6 +234,10 @@ var _ = Describe("indexes", Ordered, func() {
 				_, g, err := testStore.GetWithGroups(ctx, tenant, users, userIDs[7], groups)
 				Expect(err).NotTo(HaveOccurred())
 				gs = g
+			case "ids":
+				by, err := testStore.GroupsOf(ctx, tenant, []string{userIDs[7], userIDs[8]}, groups)
+				Expect(err).NotTo(HaveOccurred())
+				gs = by[userIDs[7]]
 			default:
 				q := store.Query{StartIndex: 1, Count: 100}
 				if read == "lookup" {
@@ -248,6 +254,10 @@ var _ = Describe("indexes", Ordered, func() {
 		},
 		Entry("lookup by userName eq", "lookup", "resources_user_username_key", "resources_members_idx"),
 		Entry("get by id", "get", "resources_id_key", "resources_members_idx"),
+		// What the server shows of users it has just written (groupsFor):
+		// the members index only, where a Query of "members.value eq" may
+		// walk every group of the tenant in its generic plan (above).
+		Entry("groups of ids", "ids", "resources_members_idx"),
 		// The window in creation order: the tenant's order index, or the
 		// primary key (seq) with the tenant as a filter when the tenant is a
 		// large part of the table.

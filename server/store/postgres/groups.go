@@ -209,10 +209,37 @@ func (s *Store) queryThenGroups(ctx context.Context, tenant string, rt *schema.R
 	for i, r := range page.Resources {
 		ids[i] = r.ID
 	}
+	groups, err := s.GroupsOf(ctx, tenant, ids, gt)
+	if err != nil {
+		return store.Page{}, nil, err
+	}
+	return page, groups, nil
+}
+
+// groupsOfIDsSQL is the groups of each id of the array $2, one row per id.
+// It reaches the groups through resources_members_idx alone (groupsOf), in
+// the generic plan too: a Query of "members.value eq" each, the path the
+// server took without it, is planned with the tenant's order index when
+// the statistics know few groups (a tenant being provisioned), and then
+// computes scim.value_keys of every group of the tenant, member lists and
+// all, for each user written — 2.3 ms a user at 100 groups in the Entra
+// initial cycle, growing with the groups.
+func groupsOfIDsSQL(gt *schema.ResourceType) string {
+	return `SELECT u.id, ` + groupsOf(gt, "u.id") + ` FROM unnest($2::text[]) AS u(id)`
+}
+
+// GroupsOf is the groups of each of ids, in one statement.
+func (s *Store) GroupsOf(ctx context.Context, tenant string, ids []string, gt *schema.ResourceType) (map[string][]store.Resource, error) {
+	if err := cancelled(ctx); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return map[string][]store.Resource{}, nil
+	}
 	groups := map[string][]store.Resource{}
-	err = s.read(ctx, func(ctx context.Context) error {
+	err := s.read(ctx, func(ctx context.Context) error {
 		clear(groups)
-		rows, err := s.pool.Query(ctx, `SELECT u.id, `+groupsOf(gt, "u.id")+` FROM unnest($2::text[]) AS u(id)`, tenant, ids)
+		rows, err := s.pool.Query(ctx, groupsOfIDsSQL(gt), tenant, ids)
 		if err != nil {
 			return err
 		}
@@ -228,13 +255,13 @@ func (s *Store) queryThenGroups(ctx context.Context, tenant string, rt *schema.R
 				return err
 			}
 			if len(g) > 0 {
-				groups[id] = g
+				groups[id] = g // an id listed twice has the same groups
 			}
 		}
 		return rows.Err()
 	})
 	if err != nil {
-		return store.Page{}, nil, mapError(ctx, err, nil)
+		return nil, mapError(ctx, err, nil)
 	}
-	return page, groups, nil
+	return groups, nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -23,15 +24,46 @@ import (
 	"github.com/scimharness/scimharness/server/store"
 )
 
-// statementCounter is a pgx tracer that counts the statements sent.
-type statementCounter struct{ n atomic.Int64 }
+// statementCounter is a pgx tracer that counts the statements sent and
+// keeps their SQL.
+type statementCounter struct {
+	n   atomic.Int64
+	mu  sync.Mutex
+	sql []string
+}
 
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	c.mu.Lock()
+	c.sql = append(c.sql, d.SQL)
+	c.mu.Unlock()
 	return ctx
 }
 
+// reset zeroes the count and forgets the SQL.
+func (c *statementCounter) reset() {
+	c.n.Store(0)
+	c.mu.Lock()
+	c.sql = nil
+	c.mu.Unlock()
+}
+
+// statements is the SQL sent since the last reset.
+func (c *statementCounter) statements() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.sql...)
+}
+
 func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func mustType(id string) *schema.ResourceType {
+	rt, ok := schema.Default().ResourceType(id)
+	if !ok {
+		panic("no resource type " + id)
+	}
+	return rt
+}
 
 // twoStepGroups is what the server derives without the capability
 // (groupsFor): one Query of the groups with "members.value eq" the id, the
@@ -129,6 +161,20 @@ var _ = Describe("reads with groups (store.GroupsReader)", Ordered, func() {
 		Entry("count 0", "", 1, 0),
 		Entry("a filter SQL only narrows (matched in Go)", `name.familyName co "ily1"`, 1, 10),
 	)
+
+	It("answers GroupsOf with the groups of the two-step path", func() {
+		ask := append(append([]string{}, ids...), ids[0], "no-such-id")
+		by, err := testStore.GroupsOf(ctx, tenant, ask, groups)
+		Expect(err).NotTo(HaveOccurred())
+		for _, id := range ids {
+			Expect(by[id]).To(Equal(twoStepGroups(ctx, tenant, groups, id)), "user %s", id)
+		}
+		Expect(by).NotTo(HaveKey("no-such-id"))
+		Expect(by).To(HaveLen(3)) // ids 0, 1 and 2 are in groups
+		none, err := testStore.GroupsOf(ctx, tenant, nil, groups)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(none).To(BeEmpty())
+	})
 
 	It("refuses a bad filter as Query does", func() {
 		e, err := filter.Parse(`nosuch eq "x"`)
@@ -233,5 +279,33 @@ var _ = Describe("the server on PostgreSQL", Ordered, func() {
 			Expect(b["totalResults"]).To(BeEquivalentTo(3))
 			Expect(b["Resources"]).To(HaveLen(2))
 		}),
+	)
+
+	// The answer to a write shows the user's groups (groupsFor): read with
+	// GroupsOf's statement, never with a Query of the groups, whose generic
+	// plan may compute the member keys of every group of the tenant.
+	DescribeTable("answers a write of a user with its groups read through the members index",
+		func(method, path string, body any, wantGroups []string) {
+			path = strings.ReplaceAll(path, "<id>", userID)
+			counter.reset()
+			code, u := do(method, path, body)
+			Expect(code).To(BeNumerically("<", 300))
+			Expect(groupsOfUser(u)).To(Equal(wantGroups))
+			var groupReads []string
+			for _, sql := range counter.statements() {
+				if strings.Contains(sql, "scim.resources g") || strings.Contains(sql, "'Group'") {
+					groupReads = append(groupReads, sql)
+				}
+			}
+			Expect(groupReads).To(Equal([]string{groupsOfIDsSQL(mustType("Group"))}))
+		},
+		Entry("a create", "POST", "/Users", map[string]any{
+			"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+			"userName": "rt-new@example.com",
+		}, nil),
+		Entry("a PATCH", "PATCH", "/Users/<id>", map[string]any{
+			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "Engineer"}},
+		}, []string{"rt group"}),
 	)
 })

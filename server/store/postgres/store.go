@@ -22,8 +22,9 @@ import (
 // Store is the Postgres store. It is safe for concurrent use; Close it when
 // done.
 type Store struct {
-	pool *pgxpool.Pool
-	now  func() time.Time // the clock, replaceable by tests
+	pool  *pgxpool.Pool
+	now   func() time.Time // the clock, replaceable by tests
+	stats freshStats
 }
 
 var _ store.Store = (*Store)(nil)
@@ -83,7 +84,12 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: migrating database %q: %w", cfg.ConnConfig.Database, err)
 	}
-	return &Store{pool: pool, now: time.Now}, nil
+	s := &Store{pool: pool, now: time.Now}
+	if err := s.initStats(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres store: reading the statistics of database %q: %w", cfg.ConnConfig.Database, err)
+	}
+	return s, nil
 }
 
 // Option changes how [Open] connects.
@@ -252,6 +258,7 @@ VALUES ($1, $2, $3, 1, $4, $4, $5)`, tenant, rt.ID, id, now, body)
 		if err != nil {
 			return store.Resource{}, err
 		}
+		s.created(1)
 		res, err := decode(rt, body)
 		if err != nil {
 			return store.Resource{}, err
