@@ -60,6 +60,30 @@ func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.R
 	return page, groups, nil
 }
 
+// GroupsOf is the groups of each of ids, by id, from the members index
+// under one read lock (a resource in no group, or unknown, has no entry).
+func (s *Store) GroupsOf(ctx context.Context, tenant string, ids []string, gt *schema.ResourceType) (map[string][]store.Resource, error) {
+	if err := cancelled(ctx); err != nil {
+		return nil, err
+	}
+	sp := s.space(tenant, false)
+	if sp == nil {
+		return nil, nil
+	}
+	sp.mu.RLock()
+	defer sp.mu.RUnlock()
+	var out map[string][]store.Resource
+	for _, id := range ids {
+		if gs := sp.groupsOf(gt, id); len(gs) > 0 {
+			if out == nil {
+				out = map[string][]store.Resource{}
+			}
+			out[id] = gs
+		}
+	}
+	return out, nil
+}
+
 // groupsOf returns the groups of type gt whose members hold id, each once,
 // in creation order, as [store.GroupsReader] describes them. The caller
 // holds sp.mu. The members index may fold case; ids are case-exact, so the

@@ -35,7 +35,7 @@ func memberSpecs(e *env) {
 		// store.GroupsReader: the same groups as the two-step read (the
 		// resources, then a Query for "members.value eq" each), each once,
 		// in creation order, with only their displayName.
-		g.It("answers GetWithGroups and QueryWithGroups as a members.value query does", func() {
+		g.It("answers GetWithGroups, QueryWithGroups and GroupsOf as a members.value query does", func() {
 			gr, ok := e.s.(store.GroupsReader)
 			if !ok {
 				g.Skip("the store is not a store.GroupsReader")
@@ -74,6 +74,12 @@ func memberSpecs(e *env) {
 			Expect(by).To(HaveLen(2), "carol is in no group: no entry")
 			Expect(by[alice.ID]).To(Equal(twoStep(alice.ID)))
 			Expect(by[bob.ID]).To(Equal(shown(both, onlyBob)))
+
+			of, err := gr.GroupsOf(e.ctx, e.tenant, []string{alice.ID, bob.ID, carol.ID, "no-such-id"}, e.groups)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(of).To(HaveLen(2), "carol is in no group, no-such-id is nobody: no entries")
+			Expect(of[alice.ID]).To(Equal(twoStep(alice.ID)))
+			Expect(of[bob.ID]).To(Equal(shown(both, onlyBob)))
 		})
 
 		// Issue 14: a user deleted while a write adds it to a group stayed a
