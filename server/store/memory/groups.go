@@ -93,7 +93,7 @@ func (sp *space) groupsOf(gt *schema.ResourceType, id string) []store.Resource {
 	if t == nil || t.members == nil {
 		return nil
 	}
-	cands := t.members.keys[t.members.key(id)]
+	cands := t.members.entries(t.members.key(id))
 	if len(cands) == 0 {
 		return nil
 	}

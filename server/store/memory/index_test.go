@@ -172,10 +172,23 @@ func checkTable(t *testing.T, tbl *table) {
 		if len(ix.keys) != len(want.keys) {
 			t.Errorf("%v: %d keys, rebuilt has %d", ix, len(ix.keys), len(want.keys))
 		}
-		for k, list := range want.keys {
-			got := ix.keys[k]
+		for k, p := range want.keys {
+			got, list := ix.keys[k].list, p.list
 			if len(got) != len(list) || !sameEntries(got, list) {
 				t.Errorf("%v: key %q has %d entries, rebuilt has %d", ix, k, len(got), len(list))
+			}
+		}
+		for k, p := range ix.keys {
+			if p.pos == nil {
+				continue
+			}
+			if len(p.pos) != len(p.list) {
+				t.Errorf("%v: key %q: %d positions for %d entries", ix, k, len(p.pos), len(p.list))
+			}
+			for i, e := range p.list {
+				if p.pos[e] != i {
+					t.Errorf("%v: key %q: entry %d recorded at %d", ix, k, i, p.pos[e])
+				}
 			}
 		}
 		if ix.sorted == nil {

@@ -273,7 +273,7 @@ func (t *table) lookup(path filter.AttrPath, c filter.Compare) ([]*entry, bool) 
 		if c.Op == filter.Sw {
 			return ix.withPrefix(v)
 		}
-		return slices.Clone(ix.keys[ix.key(v)]), true
+		return slices.Clone(ix.entries(ix.key(v))), true
 	}
 	return nil, false
 }

@@ -141,7 +141,7 @@ func (t *table) dropMember(id string, now time.Time) {
 	if t.members == nil {
 		return
 	}
-	groups := slices.Clone(t.members.keys[t.members.key(id)])
+	groups := slices.Clone(t.members.entries(t.members.key(id)))
 	for _, g := range groups {
 		if next, changed := withoutMember(g.doc, id); changed {
 			t.replace(g, next, now)
