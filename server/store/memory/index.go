@@ -63,6 +63,10 @@ func (p *postings) add(e *entry) (added bool) {
 	} else if slices.Contains(p.list, e) {
 		return false
 	}
+	if p.list == nil {
+		p.list = e.self[:] // the only entry: no slice of its own (see entry.self)
+		return true
+	}
 	p.list = append(p.list, e)
 	if p.pos == nil && len(p.list) > smallPostings {
 		p.pos = make(map[*entry]int, len(p.list))
@@ -88,6 +92,10 @@ func (p *postings) remove(e *entry) {
 		return
 	}
 	last := len(p.list) - 1
+	if last == 0 {
+		p.list = nil // never write through: the list may be e.self
+		return
+	}
 	if i != last {
 		p.list[i] = p.list[last]
 		if p.pos != nil {

@@ -20,6 +20,12 @@ type entry struct {
 	modified time.Time
 	doc      map[string]any
 	pos      int // index in table.order
+	// self holds the entry itself: the list of an index key whose only
+	// entry this is (postings.add), shared by all such keys, so that most
+	// keys (a userName, an email) cost no slice of their own. Appending a
+	// second entry copies it out (its capacity is 1), and nothing writes
+	// through it.
+	self [1]*entry
 }
 
 // snapshot is the resource as stored, sharing e.doc: callers copy it (see
@@ -80,6 +86,7 @@ func (t *table) insert(doc map[string]any, now time.Time) *entry {
 	}
 	t.seq++
 	e := &entry{id: id, seq: t.seq, version: 1, created: now, modified: now, pos: len(t.order)}
+	e.self[0] = e
 	e.doc = store.WithMeta(doc, t.rt.ID, id, 1, now, now)
 	t.byID[id] = e
 	t.order = append(t.order, e)
