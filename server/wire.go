@@ -61,11 +61,23 @@ func discardBound(limit int64) int64 { return min(max(16*limit, 4<<20), 64<<20) 
 // discardTime bounds the time spent reading an oversized body.
 const discardTime = 10 * time.Second
 
-// parseObject decodes raw as exactly one JSON object.
+// parseObject decodes raw as exactly one JSON object. Well-formed bodies
+// take schema.ParseObject's one pass; anything it hands back (malformed
+// text, a repeated key, not an object) goes through the token walk and
+// encoding/json, which say what is wrong.
 func parseObject(raw []byte) (map[string]any, error) {
 	if !utf8.Valid(raw) {
 		return nil, schema.Errorf(schema.InvalidSyntax, "request body is not valid UTF-8")
 	}
+	if m, ok := schema.ParseObject(raw); ok {
+		return m, nil
+	}
+	return decodeStrict(raw)
+}
+
+// decodeStrict is parseObject's slow path, for valid UTF-8: the token walk
+// for repeated keys, then encoding/json, each error said in its words.
+func decodeStrict(raw []byte) (map[string]any, error) {
 	if k, dup := duplicateKey(raw); dup {
 		return nil, schema.Errorf(schema.InvalidSyntax, "request body has the key %q twice in one object", k)
 	}

@@ -1,6 +1,12 @@
 package server
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/scimharness/scimharness/server/schema"
+)
 
 func TestDuplicateKey(t *testing.T) {
 	tests := []struct {
@@ -26,4 +32,27 @@ func TestDuplicateKey(t *testing.T) {
 			t.Errorf("duplicateKey(%s) = %q, %v; want %q, %v", tc.body, k, dup, tc.key, tc.dup)
 		}
 	}
+}
+
+// FuzzParseObject: a body that schema.ParseObject reads in one pass is one
+// that the strict path (token walk and encoding/json) accepts too, read to
+// the same document; so the fast path neither lets a repeated key through
+// nor reads a body otherwise.
+func FuzzParseObject(f *testing.F) {
+	for _, tc := range []string{`{"a":1,"a":2}`, `{"a":{"b":1,"b":2}}`, `{"a":[{"v":1,"v":2}]}`, `{"userName":"bjensen","emails":[{"value":"b@example.com"}]}`, `{"a":1.5e3,"b":null,"c":[true,false]}`} {
+		f.Add([]byte(tc))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !utf8.Valid(raw) {
+			return
+		}
+		got, fast := schema.ParseObject(raw)
+		if !fast {
+			return
+		}
+		want, err := decodeStrict(raw)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: ParseObject = %#v, strict path = %#v, %v", raw, got, want, err)
+		}
+	})
 }
