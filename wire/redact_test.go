@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"net/http"
 	"testing"
 )
@@ -50,6 +51,8 @@ func TestRedactBodyFallbacks(t *testing.T) {
 		{"plain SCIM body unchanged", "application/scim+json", `{"userName":"a","name":{"givenName":"B"}}`, `{"userName":"a","name":{"givenName":"B"}}`},
 		{"upper-case name", "application/scim+json", `{"PASSWORD":"p1"}`, `{"PASSWORD":"[REDACTED]"}`},
 		{"name spelt with an escape", "application/scim+json", `{"pass\u0077ord":"p1"}`, `{"pass\u0077ord":"[REDACTED]"}`},
+		{"escaped quotes of an ETag unchanged", "application/scim+json", `{"meta":{"version":"W/\"1\""},"userName":"a"}`, `{"meta":{"version":"W/\"1\""},"userName":"a"}`},
+		{"name spelt with an escape beside an ETag", "application/scim+json", `{"meta":{"version":"W/\"1\""},"pa\u0073\u0073word":"p1"}`, `{"meta":{"version":"W/\"1\""},"pa\u0073\u0073word":"[REDACTED]"}`},
 		{"PATCH path naming the secret", "application/scim+json", `{"Operations":[{"op":"replace","path":"password","value":"p1"}]}`, `{"Operations":[{"op":"replace","path":"password","value":"[REDACTED]"}]}`},
 	}
 	for _, tt := range tests {
@@ -161,4 +164,24 @@ func TestRedactLiterals(t *testing.T) {
 	if got := string(r.literalBytes([]byte("zzzzzzzzzz abcdefgh"))); got != "[REDACTED] [REDACTED]" {
 		t.Errorf("after AddSecret: %q", got)
 	}
+}
+
+// FuzzMayNameSecret: the fast path skips the JSON walk only for bodies in
+// which neither the walk nor the pattern for malformed JSON would redact
+// anything.
+func FuzzMayNameSecret(f *testing.F) {
+	for _, s := range []string{`{"pass\u0077ord":"p1"}`, `{"meta":{"version":"W/\"1\""}}`, `{"Operations":[{"path":"PassWord","value":"x"}]}`, `{"toKen":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if mayNameSecret(b) {
+			return
+		}
+		if red, ok := redactJSON(b); ok && !bytes.Equal(red, b) {
+			t.Fatalf("%q: skipped, but the walk redacts it to %q", b, red)
+		}
+		if jsonish.Match(b) {
+			t.Fatalf("%q: skipped, but the pattern for malformed JSON matches it", b)
+		}
+	})
 }
