@@ -15,6 +15,7 @@ import (
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/provider"
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // decodeBody reads a JSON object request body. It enforces the body limit
@@ -62,14 +63,14 @@ func discardBound(limit int64) int64 { return min(max(16*limit, 4<<20), 64<<20) 
 const discardTime = 10 * time.Second
 
 // parseObject decodes raw as exactly one JSON object. Well-formed bodies
-// take schema.ParseObject's one pass; anything it hands back (malformed
+// take wire.ParseObject's one pass; anything it hands back (malformed
 // text, a repeated key, not an object) goes through the token walk and
 // encoding/json, which say what is wrong.
 func parseObject(raw []byte) (map[string]any, error) {
 	if !utf8.Valid(raw) {
 		return nil, schema.Errorf(schema.InvalidSyntax, "request body is not valid UTF-8")
 	}
-	if m, ok := schema.ParseObject(raw); ok {
+	if m, ok := wire.ParseObject(raw); ok {
 		return m, nil
 	}
 	return decodeStrict(raw)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/wire"
 )
 
 func TestDuplicateKey(t *testing.T) {
@@ -34,7 +34,7 @@ func TestDuplicateKey(t *testing.T) {
 	}
 }
 
-// FuzzParseObject: a body that schema.ParseObject reads in one pass is one
+// FuzzParseObject: a body that wire.ParseObject reads in one pass is one
 // that the strict path (token walk and encoding/json) accepts too, read to
 // the same document; so the fast path neither lets a repeated key through
 // nor reads a body otherwise.
@@ -46,7 +46,7 @@ func FuzzParseObject(f *testing.F) {
 		if !utf8.Valid(raw) {
 			return
 		}
-		got, fast := schema.ParseObject(raw)
+		got, fast := wire.ParseObject(raw)
 		if !fast {
 			return
 		}

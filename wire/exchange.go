@@ -66,6 +66,9 @@ func (e *Exchange) JSON() (map[string]any, error) {
 	if len(bytes.TrimSpace(e.Response.Body)) == 0 {
 		return nil, errors.New("empty response body")
 	}
+	if m, ok := ParseObject(e.Response.Body); ok {
+		return m, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(e.Response.Body))
 	dec.UseNumber()
 	var m map[string]any

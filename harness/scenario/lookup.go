@@ -6,10 +6,15 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/scimharness/scimharness/wire"
 )
 
 // decodeJSON decodes one JSON value keeping numbers as json.Number.
 func decodeJSON(b []byte) (any, error) {
+	if m, ok := wire.ParseObject(b); ok {
+		return m, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any

@@ -1,4 +1,4 @@
-package schema
+package wire
 
 import (
 	"encoding/json"
@@ -11,10 +11,12 @@ import (
 // encoding/json's Decoder with UseNumber gives: map[string]any, []any,
 // string, json.Number, bool, nil. It is the fast path of every decode of a
 // document — a request body (package server) and a stored document (the
-// PostgreSQL store): one pass, no reflection, no token stream, and a string
+// PostgreSQL store) and an answer (the harness): one pass, no reflection, no token stream, and a string
 // without escapes costs no copy. Decoding a create through encoding/json
 // took two passes, a token walk for repeated keys and the decode itself,
-// 30 % of the server's CPU in an Entra cycle.
+// 30 % of the server's CPU in an Entra cycle. It lives here, at the bottom,
+// because both sides read what travels: the server its requests and stored
+// rows, the harness its answers (Exchange.JSON).
 //
 // It reports false for anything it does not read exactly as encoding/json
 // would, and for a key repeated in one object (which encoding/json would
