@@ -342,13 +342,40 @@ func mayNameSecret(b []byte) bool {
 	if bytes.Contains(b, unicodeEscape) || bytes.Contains(b, longS) || bytes.Contains(b, kelvin) {
 		return true // an escape, or a lookalike letter (foldName)
 	}
-	lower := bytes.ToLower(b)
-	for _, f := range secretFragments {
-		if bytes.Contains(lower, f) {
-			return true
+	// One pass, without a lower-cased copy of the body: at each byte that
+	// may begin a fragment, compare the fragments that begin with it.
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if !fragmentStart[c] {
+			continue
+		}
+		for _, f := range secretFragments {
+			if f[0] == c && hasFoldPrefix(b[i:], f) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// hasFoldPrefix reports whether b begins with the lower-case ASCII
+// fragment f, ignoring the case of ASCII letters only (foldName's rule).
+func hasFoldPrefix(b, f []byte) bool {
+	if len(b) < len(f) {
+		return false
+	}
+	for j, fc := range f {
+		c := b[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != fc {
+			return false
+		}
+	}
+	return true
 }
 
 // longS and kelvin are ſ and K in UTF-8: the letters foldName maps to s
@@ -362,6 +389,14 @@ var unicodeEscape = []byte(`\u`)
 // sensitiveFragments, and "secret" and "token" any suffix of them.
 var secretFragments = [][]byte{[]byte("password"), []byte("passwd"), []byte("secret"), []byte("token"),
 	[]byte("api_key"), []byte("apikey"), []byte("api-key"), []byte("client_assertion")}
+
+// fragmentStart marks the first bytes of secretFragments.
+var fragmentStart = func() (t [256]bool) {
+	for _, f := range secretFragments {
+		t[f[0]] = true
+	}
+	return t
+}()
 
 // jsonish finds sensitive members in text that is not valid JSON.
 var jsonish = regexp.MustCompile(`(?i)("(?:[^"\\]*[:.])?(?:password|client_secret|access_token|refresh_token|id_token|token|secret|api_?key|client_assertion)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)`)
