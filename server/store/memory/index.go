@@ -127,7 +127,9 @@ var unordered = []string{"members"}
 // on each attribute in turn (title, name.familyName, addresses.country,
 // enterprise employeeNumber…), 265 scans of the population per conform
 // run. Attributes never returned (password) are left out: no one finds a
-// user by them, and an index would be a second copy of each.
+// user by them, and an index would be a second copy of each; so are those
+// with canonical values (emails.type, addresses.type), which select
+// nothing.
 func indexesFor(rt *schema.ResourceType) []*index {
 	var out []*index
 	add := func(ref schema.Ref, unique bool) {
@@ -135,6 +137,12 @@ func indexesFor(rt *schema.ResourceType) []*index {
 			return // only strings are compared by eq on a key
 		}
 		if ref.Attr.Returned == schema.ReturnedNever || ref.Target().Returned == schema.ReturnedNever {
+			return
+		}
+		if len(ref.Target().CanonicalValues) > 0 {
+			// A handful of values ("work", "home"): each key would list
+			// most of the table, selecting nothing, and every write would
+			// pay for a place in those lists.
 			return
 		}
 		ix := &index{
