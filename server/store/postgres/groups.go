@@ -22,27 +22,18 @@ var _ store.GroupsReader = (*Store)(nil)
 // NULL when there is none: the two-step path's "members.value eq" query
 // (groupsFor in package server) as a subquery, run once per row read.
 //
-// The first condition is the one the members GIN index holds (the folded
-// values, scim.value_keys, the same expression as the index, so a
-// superset); the second is the exact comparison the server makes: members
-// an array with an object whose "value" is the string id, case-exactly
-// (RFC 7643 §3.1). A group listing the id twice is there once.
-//
-// The tenant and type are compared through an expression no index holds
-// ("|| ”"), so that the members index is the only way in: in a generic
-// plan (the store forces them, see Open) "tenant = $1" is estimated from
-// the average tenant, and with many small tenants the planner walked every
-// group of the tenant (resources_group_displayname_key) for each user,
-// work that grows with the tenant's groups. A user's id is random, so
-// the groups listing it are those of its tenant already; the comparisons
-// only make sure.
+// It reads scim.members (migration 0005), which holds a row for each group
+// and each distinct member value of it that is a string, compared
+// case-exactly as the server compares ids (RFC 7643 §3.1): a btree look-up
+// on members_member_idx, then each group's row by its primary key for the
+// displayName. A group listing the id twice is there once. Through
+// resources_members_idx (GIN) the same answer cost more than the user's
+// own look-up.
 func groupsOf(gt *schema.ResourceType, col string) string {
 	return `(SELECT json_agg(json_build_array(g.id,
-    CASE WHEN jsonb_typeof(g.doc -> 'displayName') = 'string' THEN g.doc ->> 'displayName' END) ORDER BY g.seq)
-  FROM scim.resources g
-  WHERE scim.value_keys(g.doc -> 'members') @> scim.fold(jsonb_build_array(` + col + `)::text)::jsonb
-    AND g.doc -> 'members' @> jsonb_build_array(jsonb_build_object('value', ` + col + `))
-    AND (g.tenant || '') = $1 AND (g.rtype || '') = ` + quote(gt.ID) + `)`
+    CASE WHEN jsonb_typeof(g.doc -> 'displayName') = 'string' THEN g.doc ->> 'displayName' END) ORDER BY m.seq)
+  FROM scim.members m JOIN scim.resources g ON g.seq = m.seq
+  WHERE m.tenant = $1 AND m.member = ` + col + ` AND m.rtype = ` + quote(gt.ID) + `)`
 }
 
 // decodeGroups reads groupsOf's json into the groups of
@@ -217,7 +208,7 @@ func (s *Store) queryThenGroups(ctx context.Context, tenant string, rt *schema.R
 }
 
 // groupsOfIDsSQL is the groups of each id of the array $2, one row per id.
-// It reaches the groups through resources_members_idx alone (groupsOf), in
+// It reaches the groups through members_member_idx alone (groupsOf), in
 // the generic plan too: a Query of "members.value eq" each, the path the
 // server took without it, is planned with the tenant's order index when
 // the statistics know few groups (a tenant being provisioned), and then
