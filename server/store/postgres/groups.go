@@ -117,10 +117,23 @@ FROM (SELECT) one LEFT JOIN page p ON true
 ORDER BY p.n`
 }
 
+// firstPageWithGroupsSQL is the first page alone, each resource with its
+// groups; its LIMIT is the parameter after st.args (a NULL limit is none).
+func (st statement) firstPageWithGroupsSQL(gt *schema.ResourceType) string {
+	return `SELECT r.id, r.version, r.doc, ` + groupsOf(gt, "r.id") + `
+FROM scim.resources r WHERE ` + st.where + `
+ORDER BY ` + st.order + ` LIMIT $` + strconv.Itoa(len(st.args)+1) + `::bigint`
+}
+
 // QueryWithGroups is Query and the groups of each resource of the page. A
 // filter SQL translates exactly (every filter IdPs send) is answered in one
 // statement, count included; any other, and a Count of 0, take Query's path
 // and then one statement for the groups.
+//
+// The first page of a lookup by a unique attribute (`userName eq`, the
+// read IdPs make most) holds every match, at most one, so its length is
+// the total: firstPageWithGroupsSQL answers it, which costs PostgreSQL a
+// third less than pageWithGroupsSQL (its CTE, window and count).
 func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query, gt *schema.ResourceType) (store.Page, map[string][]store.Resource, error) {
 	if err := cancelled(ctx); err != nil {
 		return store.Page{}, nil, err
@@ -143,25 +156,57 @@ func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.R
 		return s.queryThenGroups(ctx, tenant, rt, q, gt)
 	}
 	first := max(q.StartIndex, 1)
-	args := append(append([]any(nil), st.args...), nil, first-1)
+	var limit any // none
 	if q.Count > 0 {
-		args[len(st.args)] = q.Count
+		limit = q.Count
 	}
+	n := len(st.args)
+	if first == 1 && q.Filter != nil && atMostOne(q.Filter, rt) {
+		page, groups, err := s.pageWithGroups(ctx, rt, st.firstPageWithGroupsSQL(gt), append(st.args[:n:n], limit), false)
+		page.Total = len(page.Resources)
+		return page, groups, err
+	}
+	return s.pageWithGroups(ctx, rt, st.pageWithGroupsSQL(gt), append(st.args[:n:n], limit, first-1), true)
+}
+
+// atMostOne reports whether the filter e, which SQL translates exactly,
+// matches at most one resource of rt in a tenant: an eq of a string on an
+// attribute that a unique index holds (uniqueIndexes: the index compares
+// what the filter compares, scim.fold), alone or and-ed with anything.
+func atMostOne(e filter.Expr, rt *schema.ResourceType) bool {
+	switch x := filter.Value(e).(type) {
+	case filter.And:
+		return atMostOne(x.Left, rt) || atMostOne(x.Right, rt)
+	case filter.Compare:
+		ref, ok := rt.Find(x.Path.URN, x.Path.Name, x.Path.Sub)
+		_, str := x.Value.(string)
+		return ok && str && x.Op == filter.Eq && ref.URN == "" && ref.Sub == nil && indexedUnique(rt, ref.Attr) != ""
+	}
+	return false
+}
+
+// pageWithGroups runs sql, firstPageWithGroupsSQL or (counted)
+// pageWithGroupsSQL, and reads its rows.
+func (s *Store) pageWithGroups(ctx context.Context, rt *schema.ResourceType, sql string, args []any, counted bool) (store.Page, map[string][]store.Resource, error) {
 	var page store.Page
 	var groups map[string][]store.Resource
-	err = s.read(ctx, func(ctx context.Context) error {
+	err := s.read(ctx, func(ctx context.Context) error {
 		page, groups = store.Page{Resources: []store.Resource{}}, map[string][]store.Resource{}
-		rows, err := s.pool.Query(ctx, st.pageWithGroupsSQL(gt), args...)
+		rows, err := s.pool.Query(ctx, sql, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		var total int
+		var id *string
+		var version *int64
+		var body, gs []byte
+		dest := []any{&id, &version, &body, &gs}
+		if counted {
+			dest = append([]any{&total}, dest...)
+		}
 		for rows.Next() {
-			var total int
-			var id *string
-			var version *int64
-			var body, gs []byte
-			if err := rows.Scan(&total, &id, &version, &body, &gs); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			page.Total = total
