@@ -1,9 +1,13 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -247,4 +251,97 @@ func BenchmarkLookupWithGroups(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkLookupStatement is the statement of a `userName eq` lookup
+// with groups, run on one connection, with the CPU time its backend spent
+// (backend-µs/op, from /proc when PostgreSQL runs on this machine): what
+// the server's lookups/s on PostgreSQL hang on, and a figure the other
+// processes of a shared machine barely move. "counted" is the statement of
+// any exact page (pageWithGroupsSQL), "first page" the one QueryWithGroups
+// sends for the first page of a lookup by a unique attribute, and "first
+// page, groups by GIN" that statement with the groups found as before
+// migration 0005 (resources_members_idx); "counted, groups by GIN" is the
+// statement every lookup sent before.
+func BenchmarkLookupStatement(b *testing.B) {
+	users, groups := mustType("User"), mustType("Group")
+	const n = 100_000
+	s, tenant := benchTenant(b, n)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	var sts []statement
+	for range 1000 {
+		st, err := buildQuery(tenant, users, store.Query{Filter: userNameEq(fmt.Sprintf("USER%07d@example.com", r.IntN(n))), StartIndex: 1, Count: 100})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sts = append(sts, st)
+	}
+	const gin = `(SELECT json_agg(json_build_array(g.id,
+    CASE WHEN jsonb_typeof(g.doc -> 'displayName') = 'string' THEN g.doc ->> 'displayName' END) ORDER BY g.seq)
+  FROM scim.resources g
+  WHERE scim.value_keys(g.doc -> 'members') @> scim.fold(jsonb_build_array(r.id)::text)::jsonb
+    AND g.doc -> 'members' @> jsonb_build_array(jsonb_build_object('value', r.id))
+    AND (g.tenant || '') = $1 AND (g.rtype || '') = 'Group')`
+	ways := []struct {
+		name string
+		sql  string
+		args []any // after the filter's
+	}{
+		{"counted", sts[0].pageWithGroupsSQL(groups), []any{100, 0}},
+		{"first page", sts[0].firstPageWithGroupsSQL(groups), []any{100}},
+		{"first page, groups by GIN", strings.Replace(sts[0].firstPageWithGroupsSQL(groups), groupsOf(groups, "r.id"), gin, 1), []any{100}},
+		{"counted, groups by GIN (the statement before)", strings.Replace(sts[0].pageWithGroupsSQL(groups), groupsOf(groups, "p.id"), strings.ReplaceAll(gin, "r.id", "p.id"), 1), []any{100, 0}},
+	}
+	for _, w := range ways {
+		b.Run(w.name, func(b *testing.B) {
+			conn, err := s.pool.Acquire(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Release()
+			var pid int
+			if err := conn.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+				b.Fatal(err)
+			}
+			cpu0, local := backendCPU(pid)
+			i := 0
+			for b.Loop() {
+				st := sts[i%len(sts)]
+				i++
+				rows, err := conn.Query(ctx, w.sql, append(st.args[:len(st.args):len(st.args)], w.args...)...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				k := 0
+				for rows.Next() {
+					k++
+				}
+				if rows.Close(); rows.Err() != nil || k != 1 {
+					b.Fatalf("%d rows, %v", k, rows.Err())
+				}
+			}
+			if cpu1, ok := backendCPU(pid); ok && local {
+				b.ReportMetric(float64(cpu1-cpu0)*1e6/100/float64(b.N), "backend-µs/op")
+			}
+		})
+	}
+}
+
+// backendCPU is the CPU time (user and system, in clock ticks of 10 ms) of
+// the process pid, if /proc shows it.
+func backendCPU(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// Fields 14 and 15 (utime, stime), counting from the pid; the second
+	// field, the command, is in parentheses and may hold spaces.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	return u + s, err1 == nil && err2 == nil
 }

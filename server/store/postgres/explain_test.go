@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -84,7 +85,7 @@ var _ = Describe("indexes", Ordered, func() {
 		}
 		_, err = bulkLoad(ctx, testStore, tenant, groups, gdocs)
 		Expect(err).NotTo(HaveOccurred())
-		_, err = testStore.pool.Exec(ctx, "VACUUM ANALYZE scim.resources")
+		_, err = testStore.pool.Exec(ctx, "VACUUM ANALYZE scim.resources, scim.members")
 		Expect(err).NotTo(HaveOccurred())
 
 		// explain plans the statement Query runs for the filter, with the
@@ -184,9 +185,10 @@ var _ = Describe("indexes", Ordered, func() {
 
 	// The reads of store.GroupsReader: one statement each (the page, its
 	// total and every user's groups), every row found through an index — the
-	// user's, then resources_members_idx once per user for its groups — and
-	// no sequential scan anywhere, in the custom and the generic plan (the
-	// store forces generic plans: plan_cache_mode, Open).
+	// user's, then members_member_idx once per user for its groups and the
+	// groups' rows by primary key — with no sequential scan and no GIN scan
+	// (resources_members_idx) anywhere, in the custom and the generic plan
+	// (the store forces generic plans: plan_cache_mode, Open).
 	DescribeTable("are what the planner picks for the reads with groups",
 		func(read string, indexes ...string) {
 			var sql string
@@ -196,6 +198,11 @@ var _ = Describe("indexes", Ordered, func() {
 				sql, args = getWithGroupsSQL(users, groups), []any{tenant, userIDs[7]}
 			case "ids":
 				sql, args = groupsOfIDsSQL(groups), []any{tenant, []string{userIDs[7], userIDs[8]}}
+			case "first lookup":
+				f, _ := filter.Parse(`userName eq "USER0000007@example.com"`)
+				st, err := buildQuery(tenant, users, store.Query{Filter: f, StartIndex: 1, Count: 100})
+				Expect(err).NotTo(HaveOccurred())
+				sql, args = st.firstPageWithGroupsSQL(groups), append(st.args, 100)
 			default:
 				q := store.Query{StartIndex: 1, Count: 100}
 				if read == "lookup" {
@@ -222,6 +229,7 @@ var _ = Describe("indexes", Ordered, func() {
 					seq = nil
 				}
 				Expect(seq).To(BeEmpty(), "%s, generic %v: %s", read, generic, raw)
+				Expect(scans).NotTo(ContainElement(ContainSubstring("resources_members_idx")), "%s, generic %v: %s", read, generic, raw)
 				for _, index := range indexes {
 					Expect(scans).To(ContainElement(MatchRegexp(`^(Index Scan|Index Only Scan|Bitmap Index Scan) on `+index+`$`)),
 						"%s, generic %v: %s", read, generic, raw)
@@ -240,7 +248,7 @@ var _ = Describe("indexes", Ordered, func() {
 				gs = by[userIDs[7]]
 			default:
 				q := store.Query{StartIndex: 1, Count: 100}
-				if read == "lookup" {
+				if read != "page" {
 					q.Filter, _ = filter.Parse(`userName eq "USER0000007@example.com"`)
 				}
 				p, by, err := testStore.QueryWithGroups(ctx, tenant, users, q, groups)
@@ -252,15 +260,49 @@ var _ = Describe("indexes", Ordered, func() {
 			Expect(gs[0].Doc["displayName"]).To(Equal("group 6"))
 			Expect(gs[1].Doc["displayName"]).To(Equal("group 7"))
 		},
-		Entry("lookup by userName eq", "lookup", "resources_user_username_key", "resources_members_idx"),
-		Entry("get by id", "get", "resources_id_key", "resources_members_idx"),
+		// QueryWithGroups answers a lookup's first page with the plain
+		// SELECT, and any other page with the statement that counts too.
+		Entry("first page of a lookup by userName eq", "first lookup", "resources_user_username_key", "members_member_idx", "resources_pkey"),
+		Entry("lookup by userName eq", "lookup", "resources_user_username_key", "members_member_idx", "resources_pkey"),
+		Entry("get by id", "get", "resources_id_key", "members_member_idx", "resources_pkey"),
 		// What the server shows of users it has just written (groupsFor):
 		// the members index only, where a Query of "members.value eq" may
 		// walk every group of the tenant in its generic plan (above).
-		Entry("groups of ids", "ids", "resources_members_idx"),
+		Entry("groups of ids", "ids", "members_member_idx", "resources_pkey"),
 		// The window in creation order: the tenant's order index, or the
 		// primary key (seq) with the tenant as a filter when the tenant is a
 		// large part of the table.
-		Entry("list page of 100", "page", "resources_(order_idx|pkey)", "resources_members_idx"),
+		Entry("list page of 100", "page", "resources_(order_idx|pkey)", "members_member_idx"),
 	)
 })
+
+// TestAtMostOne: the filters whose first page QueryWithGroups answers
+// without counting are those a unique index limits to one resource.
+func TestAtMostOne(t *testing.T) {
+	for _, c := range []struct {
+		rt, f string
+		want  bool
+	}{
+		{"User", `userName eq "a@example.com"`, true},
+		{"User", `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a"`, true},
+		{"User", `userName eq "a" and active eq true`, true},
+		{"User", `active eq true and userName eq "a"`, true},
+		{"Group", `displayName eq "admins"`, true},
+		{"User", `userName eq null`, false},
+		{"User", `userName co "a"`, false},
+		{"User", `userName eq "a" or userName eq "b"`, false},
+		{"User", `not (userName eq "a")`, false},
+		{"User", `externalId eq "e"`, false},
+		{"User", `displayName eq "a"`, false},
+		{"User", `emails.value eq "a@example.com"`, false},
+		{"User", `emails[value eq "a@example.com"]`, false},
+	} {
+		e, err := filter.Parse(c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := atMostOne(e, mustType(c.rt)); got != c.want {
+			t.Errorf("%s %s: atMostOne %v, want %v", c.rt, c.f, got, c.want)
+		}
+	}
+}

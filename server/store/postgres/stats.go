@@ -23,7 +23,8 @@ import (
 // the background and one at a time, each time the resources it has
 // created since the last one outnumber the rows the table held then (at
 // least minAnalyze): some ten ANALYZEs to grow from empty to 100,000 rows,
-// none for a large table, which autovacuum looks after.
+// none for a large table, which autovacuum looks after. scim.members (the
+// groups of every user read) is analysed with it: it fills as the groups do.
 type freshStats struct {
 	mu      sync.Mutex
 	rows    int64 // the table's rows at the last ANALYZE (or at Open)
@@ -63,7 +64,7 @@ func (s *Store) created(n int) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), analyzeTimeout)
 		defer cancel()
-		_, err := s.pool.Exec(ctx, `ANALYZE scim.resources`)
+		_, err := s.pool.Exec(ctx, `ANALYZE scim.resources, scim.members`)
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.running = false
