@@ -191,7 +191,8 @@ func (ix *index) key(v string) string {
 
 // each calls fn with every string value the document holds at the index's
 // path: one for a single-valued attribute, one per element for a
-// multi-valued one.
+// multi-valued one, one per value of a multi-valued sub-attribute (an
+// extension may declare one) in each element.
 func (ix *index) each(doc map[string]any, fn func(string)) {
 	if ix.ref.URN != "" {
 		doc, _ = doc[ix.ref.URN].(map[string]any)
@@ -205,12 +206,22 @@ func (ix *index) each(doc map[string]any, fn func(string)) {
 		vals = []any{v}
 	}
 	for _, x := range vals {
-		if ix.ref.Sub != nil {
-			m, _ := x.(map[string]any)
-			x = m[ix.ref.Sub.Name]
+		if ix.ref.Sub == nil {
+			if s, ok := x.(string); ok {
+				fn(s)
+			}
+			continue
 		}
-		if s, ok := x.(string); ok {
-			fn(s)
+		m, _ := x.(map[string]any)
+		switch sv := m[ix.ref.Sub.Name].(type) {
+		case string:
+			fn(sv)
+		case []any: // a multi-valued sub-attribute: each of its values
+			for _, y := range sv {
+				if s, ok := y.(string); ok {
+					fn(s)
+				}
+			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -499,4 +500,42 @@ func TestExactLookupsAgree(t *testing.T) {
 			}
 		}
 	}
+}
+
+// partsSchemas declares a multi-valued sub-attribute (parts.labels), which
+// an extension may: the index on it holds every label of every part.
+var partsSchemas = fstest.MapFS{
+	"schemas/thing.json": {Data: []byte(`{
+  "id": "urn:example:scim:schemas:Thing", "name": "Thing",
+  "attributes": [
+    {"name": "parts", "type": "complex", "multiValued": true, "mutability": "readWrite", "returned": "default", "uniqueness": "none",
+     "subAttributes": [
+       {"name": "labels", "type": "string", "multiValued": true, "mutability": "readWrite", "returned": "default", "uniqueness": "none"}
+     ]}
+  ]}`)},
+	"resourcetypes/thing.json": {Data: []byte(`{
+  "id": "Thing", "name": "Thing", "endpoint": "/Things", "schema": "urn:example:scim:schemas:Thing", "schemaExtensions": []}`)},
+}
+
+// TestMultiValuedSubAttributesAreIndexed: an eq or sw on a multi-valued
+// sub-attribute finds the resource through the index (which missed such
+// values once, so that both answered nothing: the PostgreSQL differential
+// test found it).
+func TestMultiValuedSubAttributesAreIndexed(t *testing.T) {
+	reg, err := schema.Load(partsSchemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thing, _ := reg.ResourceType("Thing")
+	s := New()
+	doc := map[string]any{"parts": []any{map[string]any{"labels": []any{"alpha", "Kelvin"}}, map[string]any{"labels": []any{"beta"}}}}
+	if _, err := s.Create(context.Background(), "t", thing, doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{`parts.labels eq "beta"`, `parts.labels eq "KELVIN"`, `parts.labels sw "kel"`, `parts[labels sw "al"]`} {
+		if _, p := examinedBy(t, s, thing, f); p.Total != 1 {
+			t.Errorf("%s: %d resources, want 1", f, p.Total)
+		}
+	}
+	checkTable(t, s.tenants["t"].tables[thing.ID])
 }
