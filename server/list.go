@@ -250,18 +250,13 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 				return
 			}
 		}
-		proj := rt.NewProjection(p.attributes, p.excluded)
-		var groups map[string][]any // the page's users' groups, in one query
+		v := newView(rt, p.attributes, p.excluded)
+		var groups map[string][]store.Resource // the page's users' groups, in one query
 		var page store.Page
-		gr, gt, together := s.groupsReader(r, rt, proj)
+		gr, gt, together := s.groupsReader(r, rt, v.p)
 		if together {
 			// The page and its users' groups in one round trip.
-			var by map[string][]store.Resource
-			page, by, err = gr.QueryWithGroups(ctx, tenantOf(r), rt, tq, gt)
-			groups = make(map[string][]any, len(by))
-			for id, gs := range by {
-				groups[id] = s.groupEntries(r, gt, gs)
-			}
+			page, groups, err = gr.QueryWithGroups(ctx, tenantOf(r), rt, tq, gt)
 		} else {
 			page, err = s.cfg.Store.Query(ctx, tenantOf(r), rt, tq)
 		}
@@ -275,7 +270,7 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 		total += page.Total
 		skip = max(skip-page.Total, 0)
 		room -= len(page.Resources)
-		if !together && showsGroups(rt, proj) && len(page.Resources) > 0 {
+		if !together && showsGroups(rt, v.p) && len(page.Resources) > 0 {
 			ids := make([]string, len(page.Resources))
 			for i, res := range page.Resources {
 				ids[i] = res.ID
@@ -286,7 +281,7 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 			}
 		}
 		for _, res := range page.Resources {
-			out, err := s.renderWith(r, rt, res, proj, func() ([]any, error) { return groups[res.ID], nil })
+			out, err := s.answer(r, rt, res, v, func() ([]store.Resource, error) { return groups[res.ID], nil })
 			if err != nil {
 				writeError(w, err)
 				return
