@@ -103,11 +103,10 @@ func (c *renderCache) put(reg *schema.Registry, rt *schema.ResourceType, form []
 }
 
 // renderForm appends to dst the part of a rendered form's key that is not
-// the schema: tenant, base URL, id, version, projection and groups, each
-// length-prefixed so that no two keys run together.
-func renderForm(dst []byte, tenant, base string, res store.Resource, v view, groups []store.Resource, showsGroups bool) []byte {
+// the schema and the base URL: tenant, id, version, projection and groups,
+// each length-prefixed so that no two keys run together.
+func renderForm(dst []byte, tenant string, res store.Resource, v view, groups []store.Resource, showsGroups bool) []byte {
 	dst = appendField(dst, tenant)
-	dst = appendField(dst, base)
 	dst = appendField(dst, res.ID)
 	dst = strconv.AppendInt(dst, res.Version, 10)
 	dst = append(dst, ';')
@@ -144,9 +143,3 @@ func appendList(dst []byte, l []string) []byte {
 	}
 	return dst
 }
-
-// rawJSON is an encoded resource, written as it is.
-type rawJSON []byte
-
-// AppendJSON implements schema.Appender.
-func (b rawJSON) AppendJSON(dst []byte) ([]byte, error) { return append(dst, b...), nil }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -56,14 +57,21 @@ func (s *Server) check(tenant string, op provider.Op, rt *schema.ResourceType, o
 // behind a proxy or reachable by several names should be given its public
 // URL.
 func (s *Server) base(r *http.Request) string {
+	return string(s.appendBase(make([]byte, 0, 64), r))
+}
+
+// appendBase appends base(r) to dst.
+func (s *Server) appendBase(dst []byte, r *http.Request) []byte {
+	dst = s.appendOrigin(dst, r)
+	if t := r.PathValue("tenant"); t != "" {
+		dst = append(dst, tenantPrefix...)
+		dst = append(dst, t...)
+	}
 	p, _ := r.Context().Value(baseKey{}).(string)
 	if p == "" {
 		p = strictBase
 	}
-	if t := r.PathValue("tenant"); t != "" {
-		p = "/t/" + t + p
-	}
-	return s.origin(r) + p
+	return append(dst, p...)
 }
 
 // origin is the public base URL, or the request's scheme and host.
@@ -71,11 +79,19 @@ func (s *Server) origin(r *http.Request) string {
 	if s.cfg.PublicBaseURL != "" {
 		return s.cfg.PublicBaseURL
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	return string(s.appendOrigin(make([]byte, 0, 64), r))
+}
+
+func (s *Server) appendOrigin(dst []byte, r *http.Request) []byte {
+	if s.cfg.PublicBaseURL != "" {
+		return append(dst, s.cfg.PublicBaseURL...)
 	}
-	return scheme + "://" + r.Host
+	if r.TLS != nil {
+		dst = append(dst, "https://"...)
+	} else {
+		dst = append(dst, "http://"...)
+	}
+	return append(dst, r.Host...)
 }
 
 // render turns a stored resource into what is sent: "schemas",
@@ -106,21 +122,13 @@ func newView(rt *schema.ResourceType, attributes, excluded []string) view {
 	return view{attributes, excluded, rt.NewProjection(attributes, excluded)}
 }
 
-// answer is the JSON of res as the server sends it (render's form), from
-// the render cache when the same form was encoded before. groups gives the
-// user's groups; it is called only when the answer shows them (a list page
-// reads them for all its users at once: answerList).
-func (s *Server) answer(r *http.Request, rt *schema.ResourceType, res store.Resource, v view, groups func() ([]store.Resource, error)) (schema.Appender, error) {
-	shows := showsGroups(rt, v.p)
-	var gs []store.Resource
-	if shows {
-		var err error
-		if gs, err = groups(); err != nil {
-			return nil, err
-		}
-	}
+// answer appends the JSON of res as the server sends it (render's form)
+// to dst, from the render cache when the same form was encoded before. gs
+// are the user's groups, read by the caller when the answer shows them (a
+// list page reads them for all its users at once: answerList).
+func (s *Server) answer(dst []byte, r *http.Request, rt *schema.ResourceType, res store.Resource, v view, gs []store.Resource) ([]byte, error) {
 	if s.cache == nil {
-		return s.renderDoc(r, rt, res, v.p, gs), nil
+		return s.renderDoc(r, rt, res, v.p, gs).AppendJSON(dst)
 	}
 	tenant := tenantOf(r)
 	reg := s.registry(tenant)
@@ -130,16 +138,18 @@ func (s *Server) answer(r *http.Request, rt *schema.ResourceType, res store.Reso
 			keyPool.Put(kp)
 		}
 	}()
-	*kp = renderForm((*kp)[:0], tenant, s.base(r), res, v, gs, shows)
+	// The base URL last: the fields before it are length-prefixed.
+	*kp = s.appendBase(renderForm((*kp)[:0], tenant, res, v, gs, showsGroups(rt, v.p)), r)
 	if b, ok := s.cache.get(reg, rt, *kp); ok {
-		return rawJSON(b), nil
+		return append(dst, b...), nil
 	}
-	b, err := s.renderDoc(r, rt, res, v.p, gs).AppendJSON(nil)
+	start := len(dst)
+	dst, err := s.renderDoc(r, rt, res, v.p, gs).AppendJSON(dst)
 	if err != nil {
 		return nil, err
 	}
-	s.cache.put(reg, rt, *kp, b)
-	return rawJSON(b), nil
+	s.cache.put(reg, rt, *kp, bytes.Clone(dst[start:]))
+	return dst, nil
 }
 
 var keyPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
@@ -289,19 +299,21 @@ func splitList(s string) []string {
 
 // writeResource answers with one resource, its ETag and, on 201, Location.
 func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType, res store.Resource, status int) {
-	out, err := s.answer(r, rt, res, viewOf(r, rt), func() ([]store.Resource, error) {
+	v := viewOf(r, rt)
+	var gs []store.Resource
+	if showsGroups(rt, v.p) {
 		by, err := s.groupsFor(r.Context(), r, []string{res.ID})
-		return by[res.ID], err
-	})
-	if err != nil {
-		writeError(w, err)
-		return
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		gs = by[res.ID]
 	}
 	w.Header().Set("ETag", store.ETag(res.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", s.base(r)+rt.Endpoint+"/"+res.ID)
 	}
-	writeJSON(w, status, out)
+	writeAppended(w, status, func(dst []byte) ([]byte, error) { return s.answer(dst, r, rt, res, v, gs) })
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
@@ -366,13 +378,8 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.Resource
 		s.writeResource(w, r, rt, res, http.StatusOK)
 		return
 	}
-	out, err := s.answer(r, rt, res, v, func() ([]store.Resource, error) { return groups, nil })
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	w.Header().Set("ETag", store.ETag(res.Version))
-	writeJSON(w, http.StatusOK, out)
+	writeAppended(w, http.StatusOK, func(dst []byte) ([]byte, error) { return s.answer(dst, r, rt, res, v, groups) })
 }
 
 // groupsReader returns the store as a [store.GroupsReader] and the
