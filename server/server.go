@@ -12,7 +12,7 @@
 // One request: recover → log → auth (token hash → tenant) → route → decode
 // (size limit, UTF-8, one JSON object) → normalise → operation → store →
 // project (attributes, excludedAttributes, returned) → encode with meta and
-// ETag. Any error anywhere becomes one *schema.Error and one writer turns it
+// ETag; a form encoded before comes from the render cache (renderCache). Any error anywhere becomes one *schema.Error and one writer turns it
 // into the RFC 7644 §3.12 body.
 package server
 

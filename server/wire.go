@@ -92,8 +92,9 @@ func parseObject(raw []byte) (map[string]any, error) {
 // A missing header, */*, application/* and application/json all do.
 func acceptable(r *http.Request) bool {
 	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return true
+	switch accept {
+	case "", scim.MediaType, "application/json", "*/*":
+		return true // what clients send, without parsing it on every request
 	}
 	for _, part := range strings.Split(accept, ",") {
 		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
