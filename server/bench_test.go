@@ -33,8 +33,9 @@ func benchServer(b *testing.B, n int) http.Handler {
 // store.GroupsReader is read in two steps), for comparison.
 type plainStore struct{ store.Store }
 
-// benchServerOn is benchServer on wrap of the memory store.
-func benchServerOn(b *testing.B, n int, wrap func(store.Store) store.Store) http.Handler {
+// benchServerOn is benchServer on wrap of the memory store; mods adjust
+// the configuration.
+func benchServerOn(b *testing.B, n int, wrap func(store.Store) store.Store, mods ...func(*server.Config)) http.Handler {
 	b.Helper()
 	st := memory.New()
 	rt, _ := schema.Default().ResourceType("User")
@@ -56,7 +57,11 @@ func benchServerOn(b *testing.B, n int, wrap func(store.Store) store.Store) http
 	}
 	tenants := server.NewTenants()
 	tenants.Add(server.DefaultTenant, server.HashToken("bench"))
-	srv, err := server.New(server.Config{Store: wrap(st), Tenants: tenants, Logger: benchLogger})
+	cfg := server.Config{Store: wrap(st), Tenants: tenants, Logger: benchLogger}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,6 +120,42 @@ func BenchmarkLookupGroups(b *testing.B) {
 				if w.Code != http.StatusOK {
 					b.Fatalf("status %d: %s", w.Code, w.Body)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkLookupRenderCache is BenchmarkListByUserName at 100k users with
+// the render cache (the default) and without it (Config.RenderCacheBytes
+// < 0), looking up the same 1024 users in turn, as the load fixture does:
+// a hit copies the user's stored JSON instead of projecting and encoding.
+//
+//	go test -run '^$' -bench LookupRenderCache -benchmem ./server/
+func BenchmarkLookupRenderCache(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		bytes int
+	}{{"cache=on", 0}, {"cache=off", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			const n = 100_000
+			h := benchServerOn(b, n, func(st store.Store) store.Store { return st },
+				func(cfg *server.Config) { cfg.RenderCacheBytes = c.bytes })
+			targets := make([]string, 1024)
+			for i := range targets {
+				targets[i] = "/scim/v2/Users?filter=" + url.QueryEscape(fmt.Sprintf(`userName eq "user%d@example.com"`, i*97%n))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, targets[i%len(targets)], nil)
+				req.Header.Set("Authorization", "Bearer bench")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+				i++
 			}
 		})
 	}

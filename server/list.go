@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/scimharness/scimharness/scim"
 	"github.com/scimharness/scimharness/server/filter"
@@ -27,34 +28,98 @@ type searchParams struct {
 }
 
 func paramsFromQuery(r *http.Request) (searchParams, error) {
-	// url.ParseQuery, not r.URL.Query(): the latter silently drops a pair it
-	// cannot decode, and a dropped filter lists every user — the answer that
-	// makes an IdP update a stranger or create duplicates.
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := readQuery(r.URL.RawQuery)
 	if err != nil {
 		return searchParams{}, schema.Errorf(schema.InvalidFilter,
 			"the query string is not valid URL encoding (%v); encode %% as %%25", err)
 	}
 	p := searchParams{
-		filter:     q.Get("filter"),
-		sortBy:     q.Get("sortBy"),
-		sortOrder:  q.Get("sortOrder"),
-		attributes: splitList(q.Get("attributes")),
-		excluded:   splitList(q.Get("excludedAttributes")),
+		filter:     q.filter,
+		sortBy:     q.sortBy,
+		sortOrder:  q.sortOrder,
+		attributes: splitList(q.attributes),
+		excluded:   splitList(q.excluded),
 		count:      -1,
 	}
-	if v := q.Get("startIndex"); v != "" {
+	if v := q.startIndex; v != "" {
 		if p.startIndex, err = pagingInt("startIndex", v); err != nil {
 			return p, err
 		}
 	}
-	if v := q.Get("count"); v != "" {
+	if v := q.count; v != "" {
 		if p.count, err = pagingInt("count", v); err != nil {
 			return p, err
 		}
 		p.count = max(p.count, 0) // RFC 7644 §3.4.2.4: negative count is read as 0
 	}
 	return p, nil
+}
+
+// listQuery is the first value of each list parameter in a query string.
+type listQuery struct {
+	filter, sortBy, sortOrder, attributes, excluded, startIndex, count string
+}
+
+// readQuery reads the list parameters of a raw query string exactly as
+// url.ParseQuery and Values.Get would, without building the map: a lookup
+// is one short query per request. Not r.URL.Query(), which silently drops a
+// pair it cannot decode, and a dropped filter lists every user — the answer
+// that makes an IdP update a stranger or create duplicates. Anything
+// url.ParseQuery might refuse (a semicolon, bad escapes, more pairs than a
+// query of these parameters has) is left to it, for its error.
+func readQuery(raw string) (listQuery, error) {
+	var q listQuery
+	var seen [7]bool
+	rest := raw
+	for pairs := 0; rest != ""; pairs++ {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if strings.Contains(pair, ";") || pairs >= 64 {
+			return slowQuery(raw)
+		}
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			return slowQuery(raw)
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			return slowQuery(raw)
+		}
+		i, dst := -1, (*string)(nil)
+		switch k {
+		case "filter":
+			i, dst = 0, &q.filter
+		case "sortBy":
+			i, dst = 1, &q.sortBy
+		case "sortOrder":
+			i, dst = 2, &q.sortOrder
+		case "attributes":
+			i, dst = 3, &q.attributes
+		case "excludedAttributes":
+			i, dst = 4, &q.excluded
+		case "startIndex":
+			i, dst = 5, &q.startIndex
+		case "count":
+			i, dst = 6, &q.count
+		}
+		if i >= 0 && !seen[i] { // the first value, as Values.Get
+			seen[i], *dst = true, v
+		}
+	}
+	return q, nil
+}
+
+// slowQuery is readQuery through url.ParseQuery.
+func slowQuery(raw string) (listQuery, error) {
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return listQuery{}, err
+	}
+	return listQuery{v.Get("filter"), v.Get("sortBy"), v.Get("sortOrder"), v.Get("attributes"),
+		v.Get("excludedAttributes"), v.Get("startIndex"), v.Get("count")}, nil
 }
 
 // pagingInt reads a paging integer; values past the int32 range are clamped,
@@ -232,7 +297,14 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 	}
 	ctx := r.Context()
 	total, skip, room := 0, q.StartIndex-1, q.Count
-	resources := []any{}
+	// The resources are encoded as they come, into items (a JSON array).
+	ip := itemsPool.Get().(*[]byte)
+	defer func() {
+		if cap(*ip) <= 1<<20 {
+			itemsPool.Put(ip)
+		}
+	}()
+	items, n := append((*ip)[:0], '['), 0
 	for _, rt := range types {
 		tq := q
 		if unsorted[rt] {
@@ -250,18 +322,13 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 				return
 			}
 		}
-		proj := rt.NewProjection(p.attributes, p.excluded)
-		var groups map[string][]any // the page's users' groups, in one query
+		v := newView(rt, p.attributes, p.excluded)
+		var groups map[string][]store.Resource // the page's users' groups, in one query
 		var page store.Page
-		gr, gt, together := s.groupsReader(r, rt, proj)
+		gr, gt, together := s.groupsReader(r, rt, v.p)
 		if together {
 			// The page and its users' groups in one round trip.
-			var by map[string][]store.Resource
-			page, by, err = gr.QueryWithGroups(ctx, tenantOf(r), rt, tq, gt)
-			groups = make(map[string][]any, len(by))
-			for id, gs := range by {
-				groups[id] = s.groupEntries(r, gt, gs)
-			}
+			page, groups, err = gr.QueryWithGroups(ctx, tenantOf(r), rt, tq, gt)
 		} else {
 			page, err = s.cfg.Store.Query(ctx, tenantOf(r), rt, tq)
 		}
@@ -275,7 +342,7 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 		total += page.Total
 		skip = max(skip-page.Total, 0)
 		room -= len(page.Resources)
-		if !together && showsGroups(rt, proj) && len(page.Resources) > 0 {
+		if !together && showsGroups(rt, v.p) && len(page.Resources) > 0 {
 			ids := make([]string, len(page.Resources))
 			for i, res := range page.Resources {
 				ids[i] = res.ID
@@ -285,17 +352,30 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 				return
 			}
 		}
+		shows := showsGroups(rt, v.p)
 		for _, res := range page.Resources {
-			out, err := s.renderWith(r, rt, res, proj, func() ([]any, error) { return groups[res.ID], nil })
-			if err != nil {
+			if n > 0 {
+				items = append(items, ',')
+			}
+			var gs []store.Resource
+			if shows {
+				gs = groups[res.ID]
+			}
+			if items, err = s.answer(items, r, rt, res, v, gs); err != nil {
 				writeError(w, err)
 				return
 			}
-			resources = append(resources, out)
+			n++
 		}
 	}
-	writeJSON(w, http.StatusOK, newListResponse(total, q.StartIndex, resources))
+	items = append(items, ']')
+	*ip = items
+	writeAppended(w, http.StatusOK, func(dst []byte) ([]byte, error) {
+		return appendListResponse(dst, total, q.StartIndex, n, items), nil
+	})
 }
+
+var itemsPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // listResponse is the RFC 7644 §3.4.2 ListResponse, a struct so that its
 // fields come out in the RFC's order.
@@ -310,20 +390,25 @@ type listResponse struct {
 // AppendJSON implements schema.Appender: the fields in the RFC's order,
 // each resource through schema.AppendJSON.
 func (l listResponse) AppendJSON(dst []byte) ([]byte, error) {
-	dst = append(dst, `{"schemas":`...)
-	dst, _ = schema.AppendJSON(dst, l.Schemas)
-	dst = append(dst, `,"totalResults":`...)
-	dst = strconv.AppendInt(dst, int64(l.TotalResults), 10)
-	dst = append(dst, `,"startIndex":`...)
-	dst = strconv.AppendInt(dst, int64(l.StartIndex), 10)
-	dst = append(dst, `,"itemsPerPage":`...)
-	dst = strconv.AppendInt(dst, int64(l.ItemsPerPage), 10)
-	dst = append(dst, `,"Resources":`...)
-	dst, err := schema.AppendJSON(dst, l.Resources)
+	items, err := schema.AppendJSON(nil, l.Resources)
 	if err != nil {
 		return nil, err
 	}
-	return append(dst, '}'), nil
+	return appendListResponse(dst, l.TotalResults, l.StartIndex, l.ItemsPerPage, items), nil
+}
+
+// appendListResponse appends a ListResponse of n resources whose JSON
+// array is items.
+func appendListResponse(dst []byte, total, startIndex, n int, items []byte) []byte {
+	dst = append(dst, `{"schemas":["`+scim.ListResponseURN+`"],"totalResults":`...)
+	dst = strconv.AppendInt(dst, int64(total), 10)
+	dst = append(dst, `,"startIndex":`...)
+	dst = strconv.AppendInt(dst, int64(startIndex), 10)
+	dst = append(dst, `,"itemsPerPage":`...)
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	dst = append(dst, `,"Resources":`...)
+	dst = append(dst, items...)
+	return append(dst, '}')
 }
 
 func newListResponse(total, startIndex int, resources []any) listResponse {

@@ -50,11 +50,7 @@ func (h host) Modify(ctx context.Context, tenant string, rt *schema.ResourceType
 func (h host) Store() store.Store { return h.s.cfg.Store }
 
 func (h host) Render(r *http.Request, rt *schema.ResourceType, res store.Resource) (schema.Ordered, error) {
-	out, err := h.s.render(r.Context(), r, rt, res, projection(r, rt))
-	if err != nil {
-		return schema.Ordered{}, err
-	}
-	return out.(schema.Ordered), nil
+	return h.s.render(r.Context(), r, rt, res, viewOf(r, rt).p)
 }
 
 func (h host) DecodeJSON(w http.ResponseWriter, r *http.Request) (map[string]any, error) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/patch"
@@ -55,14 +57,21 @@ func (s *Server) check(tenant string, op provider.Op, rt *schema.ResourceType, o
 // behind a proxy or reachable by several names should be given its public
 // URL.
 func (s *Server) base(r *http.Request) string {
+	return string(s.appendBase(make([]byte, 0, 64), r))
+}
+
+// appendBase appends base(r) to dst.
+func (s *Server) appendBase(dst []byte, r *http.Request) []byte {
+	dst = s.appendOrigin(dst, r)
+	if t := r.PathValue("tenant"); t != "" {
+		dst = append(dst, tenantPrefix...)
+		dst = append(dst, t...)
+	}
 	p, _ := r.Context().Value(baseKey{}).(string)
 	if p == "" {
 		p = strictBase
 	}
-	if t := r.PathValue("tenant"); t != "" {
-		p = "/t/" + t + p
-	}
-	return s.origin(r) + p
+	return append(dst, p...)
 }
 
 // origin is the public base URL, or the request's scheme and host.
@@ -70,27 +79,83 @@ func (s *Server) origin(r *http.Request) string {
 	if s.cfg.PublicBaseURL != "" {
 		return s.cfg.PublicBaseURL
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	return string(s.appendOrigin(make([]byte, 0, 64), r))
+}
+
+func (s *Server) appendOrigin(dst []byte, r *http.Request) []byte {
+	if s.cfg.PublicBaseURL != "" {
+		return append(dst, s.cfg.PublicBaseURL...)
 	}
-	return scheme + "://" + r.Host
+	if r.TLS != nil {
+		dst = append(dst, "https://"...)
+	} else {
+		dst = append(dst, "http://"...)
+	}
+	return append(dst, r.Host...)
 }
 
 // render turns a stored resource into what is sent: "schemas",
 // meta.location and, for users, the derived "groups" attribute, then the
-// projection.
-func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (any, error) {
-	return s.renderWith(r, rt, res, p, func() ([]any, error) {
+// projection. It is the providers' renderer (host.Render), whose result
+// they may change; the server's own answers go through answer.
+func (s *Server) render(ctx context.Context, r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection) (schema.Ordered, error) {
+	var gs []store.Resource
+	if showsGroups(rt, p) {
 		by, err := s.groupsFor(ctx, r, []string{res.ID})
-		return by[res.ID], err
-	})
+		if err != nil {
+			return schema.Ordered{}, err
+		}
+		gs = by[res.ID]
+	}
+	return s.renderDoc(r, rt, res, p, gs), nil
 }
 
-// renderWith is render with the user's groups from groups, which it calls
-// only when the answer shows them (a list page derives them for all its
-// users at once: answerList).
-func (s *Server) renderWith(r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection, groups func() ([]any, error)) (any, error) {
+// view is what an answer shows of a resource: the attributes and
+// excludedAttributes of the request, as given (the render cache's key) and
+// as a projection.
+type view struct {
+	attributes, excluded []string
+	p                    *schema.Projection
+}
+
+func newView(rt *schema.ResourceType, attributes, excluded []string) view {
+	return view{attributes, excluded, rt.NewProjection(attributes, excluded)}
+}
+
+// answer appends the JSON of res as the server sends it (render's form)
+// to dst, from the render cache when the same form was encoded before. gs
+// are the user's groups, read by the caller when the answer shows them (a
+// list page reads them for all its users at once: answerList).
+func (s *Server) answer(dst []byte, r *http.Request, rt *schema.ResourceType, res store.Resource, v view, gs []store.Resource) ([]byte, error) {
+	if s.cache == nil {
+		return s.renderDoc(r, rt, res, v.p, gs).AppendJSON(dst)
+	}
+	tenant := tenantOf(r)
+	reg := s.registry(tenant)
+	kp := keyPool.Get().(*[]byte)
+	defer func() {
+		if cap(*kp) <= 64<<10 {
+			keyPool.Put(kp)
+		}
+	}()
+	// The base URL last: the fields before it are length-prefixed.
+	*kp = s.appendBase(renderForm((*kp)[:0], tenant, res, v, gs, showsGroups(rt, v.p)), r)
+	if b, ok := s.cache.get(reg, rt, *kp); ok {
+		return append(dst, b...), nil
+	}
+	start := len(dst)
+	dst, err := s.renderDoc(r, rt, res, v.p, gs).AppendJSON(dst)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(reg, rt, *kp, bytes.Clone(dst[start:]))
+	return dst, nil
+}
+
+var keyPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// renderDoc is render with the user's groups gs (nil unless p shows them).
+func (s *Server) renderDoc(r *http.Request, rt *schema.ResourceType, res store.Resource, p *schema.Projection, gs []store.Resource) schema.Ordered {
 	// res.Doc may be the store's own (Query's are shared, read-only,
 	// package store): the additions go into a shallow copy, and Project
 	// copies what it keeps.
@@ -103,18 +168,14 @@ func (s *Server) renderWith(r *http.Request, rt *schema.ResourceType, res store.
 	if members, ok := doc["members"].([]any); ok && rt.ID == "Group" {
 		doc["members"] = s.memberRefs(r, members)
 	}
-	if showsGroups(rt, p) {
-		gs, err := groups()
-		if err != nil {
-			return nil, err
-		}
-		if len(gs) > 0 {
-			doc["groups"] = gs
+	if len(gs) > 0 && showsGroups(rt, p) {
+		if gt, ok := s.registry(tenantOf(r)).ResourceType("Group"); ok {
+			doc["groups"] = s.groupEntries(r, gt, gs)
 		}
 	}
 	out := rt.Project(doc, p)
 	out["schemas"] = rt.SchemasOf(out)
-	return schema.Ordered{Type: rt, Doc: out}, nil
+	return schema.Ordered{Type: rt, Doc: out}
 }
 
 // memberRefs is members with each "$ref" made from this tenant's base URL
@@ -150,7 +211,7 @@ func (s *Server) memberRefs(r *http.Request, members []any) []any {
 // A page of more users than a filter may compare (store.MaxFilterTerms,
 // the clients' bound) is asked in chunks of that many: the cap is for the
 // filters clients send, and a count of 250 must not answer 400 tooMany.
-func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (map[string][]any, error) {
+func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (map[string][]store.Resource, error) {
 	gt, ok := s.registry(tenantOf(r)).ResourceType("Group")
 	if !ok || len(ids) == 0 {
 		return nil, nil
@@ -163,18 +224,11 @@ func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (
 			unique = append(unique, id)
 		}
 	}
-	out := make(map[string][]any, len(want))
 	if gr, ok := s.cfg.Store.(store.GroupsReader); ok {
 		// One statement for all of them, and no member list read back.
-		by, err := gr.GroupsOf(ctx, tenantOf(r), unique, gt)
-		if err != nil {
-			return nil, err
-		}
-		for id, gs := range by {
-			out[id] = s.groupEntries(r, gt, gs)
-		}
-		return out, nil
+		return gr.GroupsOf(ctx, tenantOf(r), unique, gt)
 	}
+	out := make(map[string][]store.Resource, len(want))
 	for chunk := range slices.Chunk(unique, store.MaxFilterTerms) {
 		var f filter.Expr
 		for _, id := range chunk {
@@ -201,7 +255,7 @@ func (s *Server) groupsFor(ctx context.Context, r *http.Request, ids []string) (
 				id, _ := mm["value"].(string)
 				if in[id] && !seen[id] { // ids are case-exact (RFC 7643 §3.1)
 					seen[id] = true
-					out[id] = append(out[id], s.groupEntry(r, gt, g))
+					out[id] = append(out[id], g)
 				}
 			}
 		}
@@ -230,9 +284,10 @@ func showsGroups(rt *schema.ResourceType, p *schema.Projection) bool {
 	return derivesGroups(rt) && p.Shows(rt.Core().Attr("groups"), "")
 }
 
-func projection(r *http.Request, rt *schema.ResourceType) *schema.Projection {
+// viewOf is the view the query string of r asks for.
+func viewOf(r *http.Request, rt *schema.ResourceType) view {
 	q := r.URL.Query()
-	return rt.NewProjection(splitList(q.Get("attributes")), splitList(q.Get("excludedAttributes")))
+	return newView(rt, splitList(q.Get("attributes")), splitList(q.Get("excludedAttributes")))
 }
 
 func splitList(s string) []string {
@@ -244,16 +299,21 @@ func splitList(s string) []string {
 
 // writeResource answers with one resource, its ETag and, on 201, Location.
 func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType, res store.Resource, status int) {
-	out, err := s.render(r.Context(), r, rt, res, projection(r, rt))
-	if err != nil {
-		writeError(w, err)
-		return
+	v := viewOf(r, rt)
+	var gs []store.Resource
+	if showsGroups(rt, v.p) {
+		by, err := s.groupsFor(r.Context(), r, []string{res.ID})
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		gs = by[res.ID]
 	}
 	w.Header().Set("ETag", store.ETag(res.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", s.base(r)+rt.Endpoint+"/"+res.ID)
 	}
-	writeJSON(w, status, out)
+	writeAppended(w, status, func(dst []byte) ([]byte, error) { return s.answer(dst, r, rt, res, v, gs) })
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
@@ -295,8 +355,8 @@ func (s *Server) createDoc(ctx context.Context, tenant string, rt *schema.Resour
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType) {
-	p := projection(r, rt)
-	gr, gt, together := s.groupsReader(r, rt, p)
+	v := viewOf(r, rt)
+	gr, gt, together := s.groupsReader(r, rt, v.p)
 	var res store.Resource
 	var groups []store.Resource
 	var err error
@@ -318,13 +378,8 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, rt *schema.Resource
 		s.writeResource(w, r, rt, res, http.StatusOK)
 		return
 	}
-	out, err := s.renderWith(r, rt, res, p, func() ([]any, error) { return s.groupEntries(r, gt, groups), nil })
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	w.Header().Set("ETag", store.ETag(res.Version))
-	writeJSON(w, http.StatusOK, out)
+	writeAppended(w, http.StatusOK, func(dst []byte) ([]byte, error) { return s.answer(dst, r, rt, res, v, groups) })
 }
 
 // groupsReader returns the store as a [store.GroupsReader] and the

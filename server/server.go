@@ -12,7 +12,7 @@
 // One request: recover → log → auth (token hash → tenant) → route → decode
 // (size limit, UTF-8, one JSON object) → normalise → operation → store →
 // project (attributes, excludedAttributes, returned) → encode with meta and
-// ETag. Any error anywhere becomes one *schema.Error and one writer turns it
+// ETag; a form encoded before comes from the render cache (renderCache). Any error anywhere becomes one *schema.Error and one writer turns it
 // into the RFC 7644 §3.12 body.
 package server
 
@@ -92,6 +92,11 @@ type Config struct {
 	// frozen database made requests wait 20–35 s. Default
 	// DefaultRequestTimeout; negative is no deadline.
 	RequestTimeout time.Duration
+	// RenderCacheBytes bounds the memory of the cache of encoded answers
+	// (renderCache), which serves a repeated read of an unchanged resource
+	// without projecting and encoding it again. Default
+	// DefaultRenderCacheBytes; negative is no cache.
+	RenderCacheBytes int
 }
 
 // DefaultRequestTimeout is Config.RequestTimeout's default.
@@ -116,6 +121,7 @@ type Server struct {
 	limiter *rateLimiter // nil: no rate limit
 	// prefixes precede a tenant's name in a path (pathTenant).
 	prefixes []string
+	cache    *renderCache // nil: Config.RenderCacheBytes < 0
 }
 
 // New returns a server for cfg.
@@ -138,6 +144,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BulkMaxOperations <= 0 {
 		cfg.BulkMaxOperations = 1000
 	}
+	if cfg.RenderCacheBytes == 0 {
+		cfg.RenderCacheBytes = DefaultRenderCacheBytes
+	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
@@ -159,6 +168,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: no randomness for the token key: %w", err)
 		}
 	}
+	s.cache = newRenderCache(cfg.RenderCacheBytes)
 	s.providers.Store(cfg.Providers)
 	s.mounted = mountedOf(cfg.Providers)
 	if err := s.routes(); err != nil {

@@ -105,8 +105,9 @@ func decodeStrict(raw []byte) (map[string]any, error) {
 // A missing header, */*, application/* and application/json all do.
 func acceptable(r *http.Request) bool {
 	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return true
+	switch accept {
+	case "", scim.MediaType, "application/json", "*/*":
+		return true // what clients send, without parsing it on every request
 	}
 	for _, part := range strings.Split(accept, ",") {
 		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
@@ -125,13 +126,18 @@ func acceptable(r *http.Request) bool {
 // schema.AppendJSON into a pooled buffer: answers are mostly maps, which it
 // writes without encoding/json's reflection (the hot path of issue 8).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeAppended(w, status, func(dst []byte) ([]byte, error) { return schema.AppendJSON(dst, v) })
+}
+
+// writeAppended is writeJSON of the body add appends.
+func writeAppended(w http.ResponseWriter, status int, add func(dst []byte) ([]byte, error)) {
 	bp := bodyPool.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= 1<<20 { // a huge page does not stay pinned
 			bodyPool.Put(bp)
 		}
 	}()
-	b, err := schema.AppendJSON((*bp)[:0], v)
+	b, err := add((*bp)[:0])
 	if err != nil {
 		// Documents are built from JSON-shaped data, so this cannot happen
 		// unless a bug put a non-JSON value into one; say so plainly.

@@ -15,10 +15,10 @@ type Projection struct {
 // combined; attributes wins). Unknown names are ignored, as returning less
 // than asked is better than failing a read.
 func (rt *ResourceType) NewProjection(attributes, excluded []string) *Projection {
-	p := &Projection{}
 	if len(attributes) == 0 && len(excluded) == 0 {
-		return p // the common read: every default attribute
+		return &defaults // the common read
 	}
+	p := &Projection{}
 	p.whole, p.subs = map[string]bool{}, map[string]map[string]bool{}
 	names := excluded
 	if len(attributes) > 0 {
@@ -49,6 +49,11 @@ func (rt *ResourceType) NewProjection(attributes, excluded []string) *Projection
 	}
 	return p
 }
+
+// defaults is the projection of every default attribute, shared by the
+// reads without attributes and excludedAttributes (a Projection is never
+// changed once made).
+var defaults Projection
 
 func key(urn, name string) string {
 	if urn == "" {

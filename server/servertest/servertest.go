@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -108,7 +107,7 @@ func NewUnstartedServer(opts ...Option) (*Server, error) {
 		c.token = hex.EncodeToString(b)
 	}
 	if c.logger == nil {
-		c.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		c.logger = slog.New(slog.DiscardHandler) // disabled: no request line is put together
 	}
 	tenants := server.NewTenants()
 	if err := tenants.Add(c.tenant, server.HashToken(c.token)); err != nil {
