@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/scimharness/scimharness/server/schema"
+	"github.com/scimharness/scimharness/wire"
 )
 
 // encode returns the JSON text the store keeps for doc. A value JSON cannot
@@ -26,7 +27,7 @@ func encode(doc map[string]any) ([]byte, error) {
 // one stored. Numbers the schema does not type become int64 when integral,
 // else float64.
 func decode(rt *schema.ResourceType, data []byte) (map[string]any, error) {
-	doc, ok := parseObject(data)
+	doc, ok := wire.ParseObject(data)
 	if !ok {
 		var err error
 		if doc, err = decodeJSON(data); err != nil {
@@ -36,7 +37,7 @@ func decode(rt *schema.ResourceType, data []byte) (map[string]any, error) {
 	return typedDoc(rt, doc), nil
 }
 
-// decodeJSON is parseObject by encoding/json: the path of what parseObject
+// decodeJSON is wire.ParseObject by encoding/json: the path of what it
 // does not read, so that such text is read, or refused, as it always was.
 func decodeJSON(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
