@@ -224,12 +224,13 @@ func (t *table) candidates(f filter.Expr) ([]*entry, bool) {
 	return nil, false
 }
 
-// valueCompare finds `value eq "..."` or `value sw "..."` in the filter of
-// a value path, alone or inside nested ands.
+// valueCompare finds a comparison of "value" that lookup can answer (eq,
+// sw, or one of keyOps) in the filter of a value path, alone or inside
+// nested ands.
 func valueCompare(f filter.Expr) (filter.Compare, bool) {
 	switch x := filter.Value(f).(type) {
 	case filter.Compare:
-		if (x.Op == filter.Eq || x.Op == filter.Sw) && x.Path.URN == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, "value") {
+		if (x.Op == filter.Eq || x.Op == filter.Sw || keyOps[x.Op]) && x.Path.URN == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, "value") {
 			return x, true
 		}
 	case filter.And:
@@ -241,12 +242,13 @@ func valueCompare(f filter.Expr) (filter.Compare, bool) {
 	return filter.Compare{}, false
 }
 
-// lookup answers `path eq c.Value` from the id map or an index, and
-// `path sw c.Value` from an index that keeps its keys in order. The result
-// is a fresh slice the caller may reorder.
+// lookup answers `path eq c.Value` from the id map or an index, `path sw
+// c.Value` from an index that keeps its keys in order, and the comparisons
+// of keyOps by testing each distinct key of an index (see keysPassing). The
+// result is a fresh slice the caller may reorder.
 func (t *table) lookup(path filter.AttrPath, c filter.Compare) ([]*entry, bool) {
 	v, isString := c.Value.(string)
-	if (c.Op != filter.Eq && c.Op != filter.Sw) || !isString {
+	if !isString || (c.Op != filter.Eq && c.Op != filter.Sw && !keyOps[c.Op]) {
 		return nil, false
 	}
 	if c.Op == filter.Sw && v == "" {
@@ -270,12 +272,50 @@ func (t *table) lookup(path filter.AttrPath, c filter.Compare) ([]*entry, bool) 
 		if !strings.EqualFold(ix.path, p) {
 			continue
 		}
-		if c.Op == filter.Sw {
+		switch c.Op {
+		case filter.Sw:
 			return ix.withPrefix(v)
+		case filter.Eq:
+			return slices.Clone(ix.keys[ix.key(v)]), true
 		}
-		return slices.Clone(ix.keys[ix.key(v)]), true
+		return t.keysPassing(ix, ref, c)
 	}
 	return nil, false
+}
+
+// keyOps are the string comparisons whose verdict on a value a key of the
+// value's index gives as well: co, ew and the orderings. A key is the value
+// itself, or for an attribute that is not caseExact store.Fold of it, which
+// replaces each rune by a member of its simple case-folding orbit; the
+// filter package compares those without case rune by rune, with
+// strings.EqualFold's orbit test (co, ew) or a folded rune that is the same
+// for the whole orbit (the orderings), so the verdict on the key is the
+// verdict on the value. "ne" and "pr" are not among them: ne also matches
+// a resource without the attribute, which no key holds, and pr is every key.
+var keyOps = map[filter.Op]bool{filter.Co: true, filter.Ew: true, filter.Gt: true, filter.Ge: true, filter.Lt: true, filter.Le: true}
+
+// keysPassing returns the entries of ix under the keys that pass c, with
+// the matcher's own string test: for `title co "nag"` a test of each
+// distinct title instead of a scan of every user. When the index has about
+// as many keys as the table has entries (userName), or the keys that pass
+// hold more than a quarter of the table, the candidates are no cheaper than
+// a scan, which is what the caller is told to do instead (planned false).
+func (t *table) keysPassing(ix *index, ref schema.Ref, c filter.Compare) ([]*entry, bool) {
+	if len(ix.keys) > len(t.order)/2 {
+		return nil, false
+	}
+	test := filter.StringTest(ref.Target().CaseExact, c.Op, c.Value.(string))
+	limit := len(t.order)/4 + 1
+	var out []*entry
+	for k, es := range ix.keys {
+		if !test(k) {
+			continue
+		}
+		if out = append(out, es...); len(out) > limit {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // compile is filter.Compile, except that each id set of the filter
