@@ -3,8 +3,10 @@ package memory
 import (
 	"cmp"
 	"context"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
@@ -86,8 +88,85 @@ func (s *Store) collect(t *table, f filter.Expr, match filter.Matcher, order *so
 }
 
 // matchInOrder offers the matches among cands (creation order, nil for a
-// tombstone) to w as it finds them, and counts them.
+// tombstone) to w, and counts them.
 func (s *Store) matchInOrder(cands []*entry, match filter.Matcher, w *window) int {
+	keep := -1 // the matches up to the end of the window
+	if w.count >= 0 {
+		keep = w.first - 1 + w.count
+	}
+	if w.count == 0 {
+		keep = 0
+	}
+	hits, total := s.matching(cands, match, keep)
+	for i, e := range hits {
+		w.offer(i+1, e)
+	}
+	return total
+}
+
+// matchAll returns the matches among cands, for sorting.
+func (s *Store) matchAll(cands []*entry, match filter.Matcher) []*entry {
+	hits, _ := s.matching(cands, match, -1)
+	return hits
+}
+
+// scanChunk is the fewest entries a goroutine of a scan matches: a scan of
+// 100k users (a filter no index narrows, such as conform's
+// name.familyName ne "Young") is memory-bound, ~1 µs an entry, and is split
+// over the processors; a smaller one stays on the request's goroutine.
+const scanChunk = 16_384
+
+// matching returns the first keep matches among cands in their order (all
+// of them when keep < 0) and the number of matches, with the candidates
+// split into chunks matched in parallel when there are many. Matchers only
+// read, and the caller holds the read lock until all chunks are done. A
+// panic in a chunk is raised again on the caller's goroutine, where the
+// server's recovery sees it, rather than ending the process.
+func (s *Store) matching(cands []*entry, match filter.Matcher, keep int) ([]*entry, int) {
+	parts := min(runtime.GOMAXPROCS(0), len(cands)/scanChunk)
+	if parts < 2 {
+		return s.matchRange(cands, match, keep)
+	}
+	type part struct {
+		hits   []*entry
+		total  int
+		panicV any
+	}
+	res := make([]part, parts)
+	size := (len(cands) + parts - 1) / parts
+	var wg sync.WaitGroup
+	for i := range parts {
+		chunk := cands[i*size : min((i+1)*size, len(cands))]
+		wg.Go(func() {
+			defer func() {
+				if v := recover(); v != nil {
+					res[i].panicV = v
+				}
+			}()
+			res[i].hits, res[i].total = s.matchRange(chunk, match, keep)
+		})
+	}
+	wg.Wait()
+	var hits []*entry
+	total := 0
+	for _, r := range res {
+		if r.panicV != nil {
+			panic(r.panicV)
+		}
+		total += r.total
+		if keep < 0 || len(hits) < keep {
+			hits = append(hits, r.hits...)
+		}
+	}
+	if keep >= 0 && len(hits) > keep {
+		hits = hits[:keep]
+	}
+	return hits, total
+}
+
+// matchRange is matching on one goroutine.
+func (s *Store) matchRange(cands []*entry, match filter.Matcher, keep int) ([]*entry, int) {
+	var hits []*entry
 	total, examined := 0, 0
 	for _, e := range cands {
 		if e == nil {
@@ -96,28 +175,13 @@ func (s *Store) matchInOrder(cands []*entry, match filter.Matcher, w *window) in
 		examined++
 		if match(e.doc) {
 			total++
-			w.offer(total, e)
+			if keep < 0 || len(hits) < keep {
+				hits = append(hits, e)
+			}
 		}
 	}
 	s.examined.Add(int64(examined))
-	return total
-}
-
-// matchAll returns the matches among cands, for sorting.
-func (s *Store) matchAll(cands []*entry, match filter.Matcher) []*entry {
-	var hits []*entry
-	examined := 0
-	for _, e := range cands {
-		if e == nil {
-			continue
-		}
-		examined++
-		if match(e.doc) {
-			hits = append(hits, e)
-		}
-	}
-	s.examined.Add(int64(examined))
-	return hits
+	return hits, total
 }
 
 // window selects the 1-based positions [first, first+count) of a result.

@@ -3,10 +3,13 @@ package memory
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/scimharness/scimharness/server/filter"
+	"github.com/scimharness/scimharness/server/store"
 )
 
 // TestKeyComparisonsUseIndexes checks that co, ew and the orderings on an
@@ -104,5 +107,70 @@ func TestKeyComparisonsUseIndexes(t *testing.T) {
 				t.Errorf("examined %d entries, want at most %d (the keys that pass)", examined, c.examined)
 			}
 		})
+	}
+}
+
+// TestParallelScanPagesLikeOne checks that a scan split over goroutines
+// answers as one pass over the table would: the same total, and each
+// window the same ids in creation order or sort order, also a window that
+// starts in one chunk and ends in the next.
+func TestParallelScanPagesLikeOne(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	s := New()
+	n := 3 * scanChunk
+	ids := populate(t, s, n)
+	for i := 0; i < n; i += 7 { // tombstones, unevenly spread
+		if err := s.Delete(context.Background(), "t", userType, ids[i], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := filter.Parse(`active eq true`) // unindexed: a scan
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := filter.Compile(f, userType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, e := range s.tenants["t"].tables[userType.ID].order {
+		if e != nil && m(e.doc) {
+			all = append(all, e.id)
+		}
+	}
+	for _, c := range []struct {
+		start, count int
+		sortBy       string
+	}{
+		{1, 1000, ""}, {1, -1, ""}, {1, 0, ""}, {scanChunk / 2, 100, ""}, {len(all) - 5, 100, ""},
+		{len(all) + 1, 10, ""}, {1, 1000, "userName"},
+	} {
+		p, err := s.Query(context.Background(), "t", userType, store.Query{Filter: f, StartIndex: c.start, Count: c.count, SortBy: c.sortBy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := all
+		if c.sortBy != "" {
+			want = slices.Clone(all)
+			byID := map[string]string{}
+			for _, e := range s.tenants["t"].tables[userType.ID].order {
+				if e != nil {
+					byID[e.id] = e.doc["userName"].(string)
+				}
+			}
+			slices.SortStableFunc(want, func(a, b string) int { return strings.Compare(byID[a], byID[b]) })
+		}
+		want = want[min(c.start-1, len(want)):]
+		if c.count >= 0 {
+			want = want[:min(c.count, len(want))]
+		}
+		var got []string
+		for _, r := range p.Resources {
+			got = append(got, r.ID)
+		}
+		if p.Total != len(all) || !slices.Equal(got, want) {
+			t.Errorf("start %d count %d sortBy %q: total %d (want %d), %d ids (want %d), equal %v",
+				c.start, c.count, c.sortBy, p.Total, len(all), len(got), len(want), slices.Equal(got, want))
+		}
 	}
 }
