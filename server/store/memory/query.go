@@ -365,6 +365,9 @@ var keyOps = map[filter.Op]bool{filter.Co: true, filter.Ew: true, filter.Gt: tru
 // hold more than a quarter of the table, the candidates are no cheaper than
 // a scan, which is what the caller is told to do instead (planned false).
 func (t *table) keysPassing(ix *index, ref schema.Ref, c filter.Compare) ([]*entry, bool) {
+	if ref.Sub != nil && ref.Sub.MultiValued {
+		return nil, false // index.each reads one string per element, not an array of them
+	}
 	if len(ix.keys) > len(t.order)/2 {
 		return nil, false
 	}
