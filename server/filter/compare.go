@@ -127,6 +127,18 @@ func stringLiteral(f *field, c Compare) (string, error) {
 // stringTest compares strings; without caseExact the comparison ignores
 // case (RFC 7643 §2.3.1) the way strings.EqualFold does, without allocating.
 func stringTest(caseExact bool, op Op, lit string) func(any) bool {
+	test := StringTest(caseExact, op, lit)
+	return func(v any) bool {
+		s, ok := v.(string)
+		return ok && test(s)
+	}
+}
+
+// StringTest is the test a string value of an attribute (caseExact or not)
+// must pass for op (eq, co, sw, ew, gt, ge, lt or le; "ne" is "eq" negated
+// by the caller) with the literal lit: the matcher's own, so that a store
+// testing the keys of an index agrees with a scan.
+func StringTest(caseExact bool, op Op, lit string) func(string) bool {
 	var test func(s string) bool
 	switch {
 	case op == Eq && caseExact:
@@ -150,10 +162,7 @@ func stringTest(caseExact bool, op Op, lit string) func(any) bool {
 	default:
 		test = func(s string) bool { return ordered(op, compareFold(s, lit)) }
 	}
-	return func(v any) bool {
-		s, ok := v.(string)
-		return ok && test(s)
-	}
+	return test
 }
 
 // binaryTest compares base64 text exactly: base64 is case-sensitive whatever

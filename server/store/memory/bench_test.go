@@ -181,3 +181,42 @@ func BenchmarkHeapPerUser(b *testing.B) {
 		runtime.KeepAlive(s)
 	}
 }
+
+// BenchmarkQueryConformFilters is the unscoped filters of conform's
+// filter checks (suites/checks/filter.go) at 100k users with 1,000 distinct
+// family names and one title, a page of 1000 (the server's default when
+// count is not given): co and gt are decided on the distinct keys of an
+// index; ew on userName (as many keys as users) and ne must scan.
+//
+//	go test -run '^$' -bench QueryConformFilters ./server/store/memory/
+func BenchmarkQueryConformFilters(b *testing.B) {
+	s := New()
+	for i := range 100_000 {
+		doc := userDoc(i)
+		doc["name"] = map[string]any{"givenName": "User", "familyName": fmt.Sprint("Family", i%1000)}
+		if _, err := s.Create(context.Background(), "t", userType, doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	ctx := context.Background()
+	for _, c := range []struct{ name, filter string }{
+		{"co", `title co "nag"`},
+		{"gt", `name.familyName gt "Xu"`},
+		{"ge", `name.familyName ge "Young"`},
+		{"ew", `userName ew "-carol"`},
+		{"ne", `name.familyName ne "Young"`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			f, err := filter.Parse(c.filter)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := s.Query(ctx, "t", userType, store.Query{Filter: f, Count: 1000}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
