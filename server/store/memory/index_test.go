@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/scimharness/scimharness/server/filter"
 	"github.com/scimharness/scimharness/server/schema"
@@ -538,4 +539,25 @@ func TestMultiValuedSubAttributesAreIndexed(t *testing.T) {
 		}
 	}
 	checkTable(t, s.tenants["t"].tables[thing.ID])
+}
+
+// TestStoredStringsAreOwned: a stored document shares no string with the
+// caller's, so that it never keeps a request body's text alive (the
+// server's decoder slices every string from one copy of the body).
+func TestStoredStringsAreOwned(t *testing.T) {
+	s := New()
+	body := `{"userName":"owned@example.com","emails":[{"value":"owned@example.com"}]}`
+	in := map[string]any{"userName": body[13:30], "emails": []any{map[string]any{"value": body[52:69]}}}
+	r, err := s.Create(context.Background(), "t", userType, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := s.tenants["t"].tables[userType.ID].byID[r.ID]
+	stored := []string{e.doc["userName"].(string), e.doc["emails"].([]any)[0].(map[string]any)["value"].(string)}
+	for _, v := range stored {
+		if p := unsafe.StringData(v); uintptr(unsafe.Pointer(p)) >= uintptr(unsafe.Pointer(unsafe.StringData(body))) &&
+			uintptr(unsafe.Pointer(p)) < uintptr(unsafe.Pointer(unsafe.StringData(body)))+uintptr(len(body)) {
+			t.Errorf("stored %q points into the caller's text", v)
+		}
+	}
 }
