@@ -133,20 +133,32 @@ func (p *parser) object() (any, bool) {
 			return nil, false // encoding/json keeps the last; the caller decides
 		}
 		m[k.(string)] = v
-		p.space()
-		if p.i >= len(p.data) {
+		done, ok := p.separator('}')
+		if !ok {
 			return nil, false
 		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		if done {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// separator reads what follows a member or an element: a comma (done is
+// false), or the closing byte of the object or array (done is true).
+func (p *parser) separator(closing byte) (done, ok bool) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, false
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		return false, true
+	case closing:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
 
 func (p *parser) array() (any, bool) {
@@ -163,18 +175,12 @@ func (p *parser) array() (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.space()
-		if p.i >= len(p.data) {
+		done, ok := p.separator(']')
+		if !ok {
 			return nil, false
 		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
+		if done {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
 }

@@ -420,20 +420,7 @@ func TestPrefixFiltersUseIndexes(t *testing.T) {
 	rt := userType
 	for _, c := range cases {
 		t.Run(c.filter, func(t *testing.T) {
-			expr, err := filter.Parse(c.filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := filter.Compile(expr, rt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []string
-			for _, e := range s.tenants["t"].tables[rt.ID].order {
-				if e != nil && m(e.doc) {
-					want = append(want, e.id)
-				}
-			}
+			want := matchedIDs(t, s.tenants["t"].tables[rt.ID], c.filter)
 			examined, p := examinedBy(t, s, rt, c.filter)
 			var got []string
 			for _, r := range p.Resources {
@@ -560,4 +547,26 @@ func TestStoredStringsAreOwned(t *testing.T) {
 			t.Errorf("stored %q points into the caller's text", v)
 		}
 	}
+}
+
+// matchedIDs returns the ids of the entries of tbl that the filter text f
+// matches, by the matcher run on every entry in creation order: the answer
+// an index must agree with.
+func matchedIDs(t *testing.T, tbl *table, f string) []string {
+	t.Helper()
+	expr, err := filter.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := filter.Compile(expr, tbl.rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range tbl.order {
+		if e != nil && m(e.doc) {
+			ids = append(ids, e.id)
+		}
+	}
+	return ids
 }

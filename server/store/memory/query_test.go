@@ -78,20 +78,7 @@ func TestKeyComparisonsUseIndexes(t *testing.T) {
 	rt := userType
 	for _, c := range cases {
 		t.Run(c.filter, func(t *testing.T) {
-			expr, err := filter.Parse(c.filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := filter.Compile(expr, rt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []string
-			for _, e := range s.tenants["t"].tables[rt.ID].order {
-				if e != nil && m(e.doc) {
-					want = append(want, e.id)
-				}
-			}
+			want := matchedIDs(t, s.tenants["t"].tables[rt.ID], c.filter)
 			examined, p := examinedBy(t, s, rt, c.filter)
 			var got []string
 			for _, r := range p.Resources {
