@@ -3,8 +3,9 @@
 // ring of recent exchanges (Ring), and the one set of redaction rules
 // (Redactor) that every capture goes through — the harness's client and
 // the server's recorder alike — so no token, password or Authorization
-// header reaches a log, recording or report. It imports no package of the
-// module.
+// header reaches a log, recording or report; and the one reader of the
+// JSON bodies that travel (ParseObject), which both sides decode with. It
+// imports no package of the module.
 package wire
 
 import (
