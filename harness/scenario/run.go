@@ -327,8 +327,30 @@ func (r *runner) blocked(st Step, setup string, ended map[string]Result) Result 
 	return res
 }
 
-// step runs one step; a panic in a Build or Check function becomes Error.
-func (r *runner) step(ctx context.Context, st Step) (res Result) {
+// step runs one step, its First request before it (see Step.First).
+func (r *runner) step(ctx context.Context, st Step) Result {
+	if st.First == nil || r.opts.DryRun {
+		return r.send(ctx, st)
+	}
+	first := r.send(ctx, *st.First)
+	if first.Status == Pass {
+		res := r.base(st)
+		res.Status, res.Exchanges, res.Duration = Pass, first.Exchanges, first.Duration
+		return res
+	}
+	res := r.send(ctx, st)
+	res.Exchanges = append(first.Exchanges, res.Exchanges...)
+	res.Duration += first.Duration
+	if res.Status != Pass {
+		msg, _, _ := strings.Cut(first.Message, "\n")
+		res.Message += "\n(sent first, deciding nothing: " + st.First.Name + ": " + first.Status.String() + " " + msg + ")"
+	}
+	return res
+}
+
+// send sends one step's request and judges the answer; a panic in a Build
+// or Check function becomes Error.
+func (r *runner) send(ctx context.Context, st Step) (res Result) {
 	res = r.base(st)
 	start := time.Now()
 	defer func() {

@@ -541,3 +541,47 @@ func TestCleanupFailureIsReported(t *testing.T) {
 		t.Errorf("verdict %s: a failed cleanup must not be hidden", v)
 	}
 }
+
+// TestFirstRequest: a step's First request settles it when it passes, and
+// the step's own request is then not sent; any other outcome of First
+// decides nothing, and the step's own answer is the verdict, with both
+// exchanges in the result.
+func TestFirstRequest(t *testing.T) {
+	get := func(name, path string, code int) scenario.Step {
+		return scenario.Step{Name: name, Request: scenario.RequestTemplate{Method: "GET", Path: path}, Expect: []scenario.Expectation{scenario.StatusIn(code)}}
+	}
+	for _, tc := range []struct {
+		name       string
+		first, own scenario.Step
+		status     scenario.Status
+		gets       int
+		inMessage  string
+	}{
+		{"first passes", get("first", "/ServiceProviderConfig", 200), get("own", "/Users/nobody", 200), scenario.Pass, 1, ""},
+		{"first fails, own passes", get("first", "/Users/nobody", 200), get("own", "/ServiceProviderConfig", 200), scenario.Pass, 2, ""},
+		{"both fail", get("first", "/Users/nobody", 200), get("own", "/Users/nobody", 200), scenario.Fail, 2, "(sent first, deciding nothing: first: fail"},
+		{"first skips, own fails", scenario.Step{Name: "first", Build: func(scenario.Vars) (client.Request, error) {
+			return client.Request{}, scenario.Skipf("not today")
+		}}, get("own", "/Users/nobody", 200), scenario.Fail, 1, "first: skip skipped: not today"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, c := newTarget(t)
+			own := tc.own
+			own.First = &tc.first
+			rs := scenario.Run(context.Background(), c, scenario.Scenario{Name: "s", Steps: []scenario.Step{own}}, scenario.Options{})
+			if len(rs) != 1 {
+				t.Fatalf("%d results", len(rs))
+			}
+			r := rs[0]
+			if r.Step != "own" || r.Status != tc.status {
+				t.Errorf("result %s %s: %s", r.Step, r.Status, r.Message)
+			}
+			if n := tg.requests("GET"); n != tc.gets || len(r.Exchanges) != tc.gets {
+				t.Errorf("%d GETs sent, %d exchanges in the result; want %d", n, len(r.Exchanges), tc.gets)
+			}
+			if !strings.Contains(r.Message, tc.inMessage) {
+				t.Errorf("message %q lacks %q", r.Message, tc.inMessage)
+			}
+		})
+	}
+}

@@ -83,6 +83,13 @@ type Step struct {
 	// Needs names earlier steps this one waits for (the write before a
 	// read-back): when one of them did not pass, this step is Blocked.
 	Needs []string `yaml:"needs,omitempty"`
+	// First, if set, is a cheaper request sent before this step's own: when
+	// it passes, the step passes on it and its own request is not sent;
+	// any other outcome decides nothing, and the step's own request is sent
+	// and judged (the result holds both exchanges). The filter checks scope
+	// their filter to their own users this way, so that neither the
+	// server's work nor the page grows with its population.
+	First *Step `yaml:"-"`
 }
 
 // RequestTemplate is a request with ${var} placeholders. In Body, a string

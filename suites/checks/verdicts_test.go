@@ -146,6 +146,36 @@ func alterFilter(f func(string) string) func(http.Handler) http.Handler {
 	}
 }
 
+// scoped reports whether filter f is the prefix-scoped compound form
+// (userName sw "…" and (…)) that the filter checks send first.
+func scoped(f string) bool { return strings.Contains(f, `sw "`) && strings.Contains(f, " and (") }
+
+// refuseScoped answers the scoped compound form with 400.
+func refuseScoped(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if scoped(r.URL.Query().Get("filter")) {
+			refuseWith(anyRequest, "unsupported filter")(h).ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// unscopedList matches a GET /Users with a filter that is not the scoped
+// form.
+func unscopedList(r *http.Request) bool {
+	f := r.URL.Query().Get("filter")
+	return isList(r) && f != "" && !scoped(f)
+}
+
+// beyondFirstPage makes a list answer the first page of 100,000 matches,
+// holding none of those asked for, as a server holding that many would.
+func beyondFirstPage(code int, doc map[string]any) {
+	if code == http.StatusOK {
+		doc["totalResults"], doc["itemsPerPage"], doc["Resources"] = 100000, 0, []any{}
+	}
+}
+
 func TestChangedChecksFailTheirBugAndPassLegalVariations(t *testing.T) {
 	tests := []struct {
 		name string
@@ -238,18 +268,21 @@ func TestChangedChecksFailTheirBugAndPassLegalVariations(t *testing.T) {
 		}, `the filter primary eq "True" compares a boolean with a string`), map[string]string{"roles/change-primary-string-filter": "pass"}},
 		// Filters are tested alone: a server that cannot parse the
 		// prefix-scoped compound form fails that check only.
-		{"the scoped compound form refused", func(h http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if f := r.URL.Query().Get("filter"); strings.Contains(f, `sw "`) && strings.Contains(f, " and (") {
-					refuseWith(anyRequest, "unsupported filter")(h).ServeHTTP(w, r)
-					return
-				}
-				h.ServeHTTP(w, r)
-			})
-		}, map[string]string{"filter/attribute-case": "pass", "filter/and": "pass", "filter/or": "pass", "filter/eq": "pass", "filter/scoped-compound": "fail"}},
+		{"the scoped compound form refused", refuseScoped, map[string]string{"filter/attribute-case": "pass", "filter/and": "pass", "filter/or": "pass", "filter/eq": "pass", "filter/scoped-compound": "fail"}},
 		{"the filter ignored", alterFilter(func(string) string { return "" }), map[string]string{"filter/eq": "fail", "filter/and": "fail", "filter/scoped-compound": "fail"}},
 		{"and read as its left side", alterFilter(func(f string) string { l, _, _ := strings.Cut(f, " and "); return l }), map[string]string{"filter/and": "fail", "filter/or": "pass"}},
 		{"or read as and", alterFilter(func(f string) string { return strings.ReplaceAll(f, " or ", " and ") }), map[string]string{"filter/or": "fail", "filter/and": "pass", "filter/attribute-case": "fail"}},
+		{"ne read as eq", alterFilter(func(f string) string { return strings.ReplaceAll(f, " ne ", " eq ") }), map[string]string{"filter/ne": "fail", "filter/eq": "pass"}},
+		// A populated server: the unscoped filters match more users than a
+		// page holds, and the check's own are not on the first page. The
+		// scoped form, sent first, still judges them; without it (refused),
+		// nothing can be judged, and the check skips rather than fails.
+		{"a populated server", alterAnswer(unscopedList, beyondFirstPage), map[string]string{
+			"filter/ne": "pass", "filter/pr": "pass", "filter/not": "pass", "filter/value-path": "pass", "filter/case-exact": "pass",
+		}},
+		{"a populated server refusing the scoped form", func(h http.Handler) http.Handler {
+			return alterAnswer(unscopedList, beyondFirstPage)(refuseScoped(h))
+		}, map[string]string{"filter/ne": "skip", "filter/pr": "skip", "filter/scoped-compound": "fail"}},
 		// RFC 7644 §3.3: the body SHOULD hold the resource, the Location
 		// header SHALL be there.
 		{"a created user's body without meta.resourceType", alterAnswer(method(http.MethodPost, "/Users"), func(code int, doc map[string]any) {
