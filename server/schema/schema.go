@@ -432,21 +432,35 @@ func (r *Registry) ResourceType(id string) (*ResourceType, bool) {
 }
 
 // DeepCopy copies a JSON-shaped value so that no caller can reach into
-// another's maps or slices.
-func DeepCopy(v any) any {
+// another's maps or slices. Strings are shared: they are immutable.
+func DeepCopy(v any) any { return deepCopy(v, false) }
+
+// OwnedCopy is DeepCopy that copies strings too, so that the copy keeps
+// alive no larger text a string was sliced from: the one-pass decoder
+// (wire.ParseObject) slices every string of a document from one copy of
+// the request body. Map keys are shared: the normaliser names attributes
+// by the schema's own strings.
+func OwnedCopy(v any) any { return deepCopy(v, true) }
+
+func deepCopy(v any, strs bool) any {
 	switch t := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(t))
 		for k, x := range t {
-			m[k] = DeepCopy(x)
+			m[k] = deepCopy(x, strs)
 		}
 		return m
 	case []any:
 		s := make([]any, len(t))
 		for i, x := range t {
-			s[i] = DeepCopy(x)
+			s[i] = deepCopy(x, strs)
 		}
 		return s
+	case string:
+		if strs {
+			return strings.Clone(t)
+		}
+		return t
 	default:
 		return v
 	}
