@@ -460,7 +460,7 @@ func deepCopy(v any, strs bool) any {
 		if strs {
 			return strings.Clone(t)
 		}
-		return t
+		return v // the same interface: returning t would box it anew
 	default:
 		return v
 	}
