@@ -399,8 +399,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = &r2
 	}
 	if d := s.cfg.RequestTimeout; d > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
+		ctx, release := withDeadline(r.Context(), start.Add(d))
+		defer release()
 		r = r.WithContext(ctx)
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
