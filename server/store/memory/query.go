@@ -30,13 +30,16 @@ func (s *Store) query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 	if err := store.CheckFilter(q.Filter); err != nil {
 		return store.Page{}, err
 	}
-	match := func(map[string]any) bool { return true }
-	if q.Filter != nil {
-		m, err := compile(q.Filter, rt)
-		if err != nil {
+	// A lone eq of a string is answered from an index when its path has
+	// one (table.exactly), and then no matcher runs: that filter's compile
+	// waits until collect finds it needed. exactly answers only filters
+	// Compile accepts (TestExactLookupsAgree), so a bad filter is the same
+	// error either way, and still before any data is looked at.
+	match := matcherOf(q.Filter, rt)
+	if _, lone := exactCompare(q.Filter); !lone || q.SortBy != "" {
+		if _, err := match(); err != nil {
 			return store.Page{}, err
 		}
-		match = m
 	}
 	var order *sorter
 	if q.SortBy != "" {
@@ -49,39 +52,67 @@ func (s *Store) query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 	page := store.Page{Resources: []store.Resource{}}
 	sp := s.space(tenant, false)
 	if sp == nil {
-		return page, nil
+		_, err := match()
+		return page, err
 	}
 	w := newWindow(q.StartIndex, q.Count)
+	var err error
 	sp.mu.RLock()
 	if t := sp.tables[rt.ID]; t != nil {
-		page.Total = s.collect(t, q.Filter, match, order, w)
+		page.Total, err = s.collect(t, q.Filter, match, order, w)
+	} else {
+		_, err = match()
 	}
-	if also != nil {
+	if also != nil && err == nil {
 		also(sp, w)
 	}
 	sp.mu.RUnlock()
+	if err != nil {
+		return store.Page{}, err
+	}
 	page.Resources = w.resources()
 	return page, nil
 }
 
+// matcherOf returns f's matcher, compiled on the first call (every
+// resource matches a nil filter).
+func matcherOf(f filter.Expr, rt *schema.ResourceType) func() (filter.Matcher, error) {
+	var m filter.Matcher
+	var err error
+	return func() (filter.Matcher, error) {
+		if m == nil && err == nil {
+			if f == nil {
+				m = func(map[string]any) bool { return true }
+			} else {
+				m, err = compile(f, rt)
+			}
+		}
+		return m, err
+	}
+}
+
 // collect runs the query on t (the caller holds the read lock), fills w with
 // snapshots of the requested window and returns the total number of matches.
-func (s *Store) collect(t *table, f filter.Expr, match filter.Matcher, order *sorter, w *window) int {
+func (s *Store) collect(t *table, f filter.Expr, matcher func() (filter.Matcher, error), order *sorter, w *window) (int, error) {
 	if hits, ok := t.exactly(f); ok && order == nil {
 		for i, e := range hits {
 			w.offer(i+1, e)
 		}
-		return len(hits)
+		return len(hits), nil
 	}
 	cands, planned := t.plan(f)
 	if !planned {
 		if f == nil && order == nil {
-			return w.fillUnfiltered(t) // no matcher to run: skip straight to the window
+			return w.fillUnfiltered(t), nil // no matcher to run: skip straight to the window
 		}
 		cands = t.order
 	}
+	match, err := matcher()
+	if err != nil {
+		return 0, err
+	}
 	if order == nil {
-		return s.matchInOrder(cands, match, w)
+		return s.matchInOrder(cands, match, w), nil
 	}
 	hits := s.matchAll(cands, match)
 	if w.count != 0 {
@@ -90,7 +121,7 @@ func (s *Store) collect(t *table, f filter.Expr, match filter.Matcher, order *so
 			w.offer(i+1, e)
 		}
 	}
-	return len(hits)
+	return len(hits), nil
 }
 
 // matchInOrder offers the matches among cands (creation order, nil for a
@@ -270,11 +301,8 @@ func (t *table) plan(f filter.Expr) (cands []*entry, planned bool) {
 // the matches, and a lookup need not read the document at all — at 100k
 // users, reading it was a cache miss per lookup (TestExactLookupsAgree).
 func (t *table) exactly(f filter.Expr) ([]*entry, bool) {
-	c, ok := filter.Value(f).(filter.Compare)
-	if !ok || c.Op != filter.Eq {
-		return nil, false
-	}
-	if _, isString := c.Value.(string); !isString {
+	c, ok := exactCompare(f)
+	if !ok {
 		return nil, false
 	}
 	hits, ok := t.lookup(c.Path, c)
@@ -282,6 +310,17 @@ func (t *table) exactly(f filter.Expr) ([]*entry, bool) {
 		slices.SortFunc(hits, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
 	}
 	return hits, ok
+}
+
+// exactCompare is f as the one comparison exactly may answer: an eq of a
+// string.
+func exactCompare(f filter.Expr) (filter.Compare, bool) {
+	c, ok := filter.Value(f).(filter.Compare)
+	if !ok || c.Op != filter.Eq {
+		return filter.Compare{}, false
+	}
+	_, isString := c.Value.(string)
+	return c, isString
 }
 
 // candidates is plan without the ordering: "eq" or "sw" on an indexed path,
