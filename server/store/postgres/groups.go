@@ -162,11 +162,11 @@ func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.R
 	}
 	n := len(st.args)
 	if first == 1 && q.Filter != nil && atMostOne(q.Filter, rt) {
-		page, groups, err := s.pageWithGroups(ctx, rt, st.firstPageWithGroupsSQL(gt), append(st.args[:n:n], limit), false)
+		page, groups, err := s.pageWithGroups(ctx, rt, st.firstPageWithGroupsSQL(gt), append(st.args[:n:n], limit), false, q.LazyDoc)
 		page.Total = len(page.Resources)
 		return page, groups, err
 	}
-	return s.pageWithGroups(ctx, rt, st.pageWithGroupsSQL(gt), append(st.args[:n:n], limit, first-1), true)
+	return s.pageWithGroups(ctx, rt, st.pageWithGroupsSQL(gt), append(st.args[:n:n], limit, first-1), true, q.LazyDoc)
 }
 
 // atMostOne reports whether the filter e, which SQL translates exactly,
@@ -186,8 +186,11 @@ func atMostOne(e filter.Expr, rt *schema.ResourceType) bool {
 }
 
 // pageWithGroups runs sql, firstPageWithGroupsSQL or (counted)
-// pageWithGroupsSQL, and reads its rows.
-func (s *Store) pageWithGroups(ctx context.Context, rt *schema.ResourceType, sql string, args []any, counted bool) (store.Page, map[string][]store.Resource, error) {
+// pageWithGroupsSQL, and reads its rows. With lazy (store.Query.LazyDoc)
+// a resource's document is decoded by its Load, when the caller needs it:
+// the server answering from its render cache does not, and decoding was
+// the larger part of this store's own CPU for a lookup.
+func (s *Store) pageWithGroups(ctx context.Context, rt *schema.ResourceType, sql string, args []any, counted, lazy bool) (store.Page, map[string][]store.Resource, error) {
 	var page store.Page
 	var groups map[string][]store.Resource
 	err := s.read(ctx, func(ctx context.Context) error {
@@ -214,7 +217,12 @@ func (s *Store) pageWithGroups(ctx context.Context, rt *schema.ResourceType, sql
 				continue // the window is empty: the row carries the total
 			}
 			r := store.Resource{ID: *id, Version: *version}
-			if r.Doc, err = decode(rt, body); err != nil {
+			if lazy {
+				// pgx scans a jsonb into a new slice each row, so Load may
+				// keep it.
+				raw := body
+				r.Load = func() (map[string]any, error) { return decode(rt, raw) }
+			} else if r.Doc, err = decode(rt, body); err != nil {
 				return err
 			}
 			page.Resources = append(page.Resources, r)
