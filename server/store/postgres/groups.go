@@ -117,12 +117,14 @@ FROM (SELECT) one LEFT JOIN page p ON true
 ORDER BY p.n`
 }
 
-// firstPageWithGroupsSQL is the first page alone, each resource with its
-// groups; its LIMIT is the parameter after st.args (a NULL limit is none).
-func (st statement) firstPageWithGroupsSQL(gt *schema.ResourceType) string {
+// oneWithGroupsSQL is the first page of a query that matches at most one
+// resource (atMostOne), with its groups. It has no ORDER BY and no LIMIT:
+// one row needs no order, and the page's Count is not 0 (QueryWithGroups
+// takes another path then), so a LIMIT would never cut. Without them
+// PostgreSQL runs no Sort and no Limit node for the lookup.
+func (st statement) oneWithGroupsSQL(gt *schema.ResourceType) string {
 	return `SELECT r.id, r.version, r.doc, ` + groupsOf(gt, "r.id") + `
-FROM scim.resources r WHERE ` + st.where + `
-ORDER BY ` + st.order + ` LIMIT $` + strconv.Itoa(len(st.args)+1) + `::bigint`
+FROM scim.resources r WHERE ` + st.where
 }
 
 // QueryWithGroups is Query and the groups of each resource of the page. A
@@ -132,8 +134,8 @@ ORDER BY ` + st.order + ` LIMIT $` + strconv.Itoa(len(st.args)+1) + `::bigint`
 //
 // The first page of a lookup by a unique attribute (`userName eq`, the
 // read IdPs make most) holds every match, at most one, so its length is
-// the total: firstPageWithGroupsSQL answers it, which costs PostgreSQL a
-// third less than pageWithGroupsSQL (its CTE, window and count).
+// the total: oneWithGroupsSQL answers it, which costs PostgreSQL a third
+// less than pageWithGroupsSQL (its CTE, window and count).
 func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query, gt *schema.ResourceType) (store.Page, map[string][]store.Resource, error) {
 	if err := cancelled(ctx); err != nil {
 		return store.Page{}, nil, err
@@ -162,7 +164,7 @@ func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.R
 	}
 	n := len(st.args)
 	if first == 1 && q.Filter != nil && atMostOne(q.Filter, rt) {
-		page, groups, err := s.pageWithGroups(ctx, rt, st.firstPageWithGroupsSQL(gt), append(st.args[:n:n], limit), false, q.LazyDoc)
+		page, groups, err := s.pageWithGroups(ctx, rt, st.oneWithGroupsSQL(gt), st.args, false, q.LazyDoc)
 		page.Total = len(page.Resources)
 		return page, groups, err
 	}
@@ -185,7 +187,7 @@ func atMostOne(e filter.Expr, rt *schema.ResourceType) bool {
 	return false
 }
 
-// pageWithGroups runs sql, firstPageWithGroupsSQL or (counted)
+// pageWithGroups runs sql, oneWithGroupsSQL or (counted)
 // pageWithGroupsSQL, and reads its rows. With lazy (store.Query.LazyDoc)
 // a resource's document is decoded by its Load, when the caller needs it:
 // the server answering from its render cache does not, and decoding was
