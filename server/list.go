@@ -327,7 +327,10 @@ func (s *Server) answerList(w http.ResponseWriter, r *http.Request, types []*sch
 		var page store.Page
 		gr, gt, together := s.groupsReader(r, rt, v.p)
 		if together {
-			// The page and its users' groups in one round trip.
+			// The page and its users' groups in one round trip; with the
+			// render cache on, each document is decoded only if s.answer
+			// misses the cache (store.Query.LazyDoc).
+			tq.LazyDoc = s.cache != nil
 			page, groups, err = gr.QueryWithGroups(ctx, tenantOf(r), rt, tq, gt)
 		} else {
 			page, err = s.cfg.Store.Query(ctx, tenantOf(r), rt, tq)

@@ -128,6 +128,10 @@ func newView(rt *schema.ResourceType, attributes, excluded []string) view {
 // list page reads them for all its users at once: answerList).
 func (s *Server) answer(dst []byte, r *http.Request, rt *schema.ResourceType, res store.Resource, v view, gs []store.Resource) ([]byte, error) {
 	if s.cache == nil {
+		res, err := res.Loaded()
+		if err != nil {
+			return nil, err
+		}
 		return s.renderDoc(r, rt, res, v.p, gs).AppendJSON(dst)
 	}
 	tenant := tenantOf(r)
@@ -143,8 +147,12 @@ func (s *Server) answer(dst []byte, r *http.Request, rt *schema.ResourceType, re
 	if b, ok := s.cache.get(reg, rt, *kp); ok {
 		return append(dst, b...), nil
 	}
+	res, err := res.Loaded() // only now: a hit needs no document
+	if err != nil {
+		return nil, err
+	}
 	start := len(dst)
-	dst, err := s.renderDoc(r, rt, res, v.p, gs).AppendJSON(dst)
+	dst, err = s.renderDoc(r, rt, res, v.p, gs).AppendJSON(dst)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,22 @@ type Resource struct {
 	ID      string
 	Version int64
 	Doc     map[string]any
+	// Load, set only in answer to a Query with LazyDoc, is how to get Doc
+	// when Doc is nil: see Query.LazyDoc.
+	Load func() (map[string]any, error)
+}
+
+// Loaded returns r with its Doc: r itself, or r with Doc read by Load.
+func (r Resource) Loaded() (Resource, error) {
+	if r.Doc != nil || r.Load == nil {
+		return r, nil
+	}
+	doc, err := r.Load()
+	if err != nil {
+		return Resource{}, err
+	}
+	r.Doc, r.Load = doc, nil
+	return r, nil
 }
 
 // Query selects, sorts and pages resources of one type (RFC 7644 §3.4.2).
@@ -38,6 +54,13 @@ type Query struct {
 	Descending bool
 	StartIndex int // 1-based; values below 1 are read as 1
 	Count      int // most resources to return; 0 returns none (Total only); negative means no limit
+	// LazyDoc lets the store leave a resource's Doc nil and set Load
+	// instead (the caller then reads Doc through Resource.Loaded). The
+	// server asks for it when it may answer from its render cache, which
+	// needs a resource's id, version and groups but not its document: the
+	// Postgres store then skips decoding the stored JSON of every resource
+	// the cache already holds. A store may ignore it.
+	LazyDoc bool
 }
 
 // Page is the answer to a Query: Total counts every match, Resources holds

@@ -202,7 +202,7 @@ var _ = Describe("indexes", Ordered, func() {
 				f, _ := filter.Parse(`userName eq "USER0000007@example.com"`)
 				st, err := buildQuery(tenant, users, store.Query{Filter: f, StartIndex: 1, Count: 100})
 				Expect(err).NotTo(HaveOccurred())
-				sql, args = st.firstPageWithGroupsSQL(groups), append(st.args, 100)
+				sql, args = st.oneWithGroupsSQL(groups), st.args
 			default:
 				q := store.Query{StartIndex: 1, Count: 100}
 				if read == "lookup" {

@@ -117,12 +117,14 @@ FROM (SELECT) one LEFT JOIN page p ON true
 ORDER BY p.n`
 }
 
-// firstPageWithGroupsSQL is the first page alone, each resource with its
-// groups; its LIMIT is the parameter after st.args (a NULL limit is none).
-func (st statement) firstPageWithGroupsSQL(gt *schema.ResourceType) string {
+// oneWithGroupsSQL is the first page of a query that matches at most one
+// resource (atMostOne), with its groups. It has no ORDER BY and no LIMIT:
+// one row needs no order, and the page's Count is not 0 (QueryWithGroups
+// takes another path then), so a LIMIT would never cut. Without them
+// PostgreSQL runs no Sort and no Limit node for the lookup.
+func (st statement) oneWithGroupsSQL(gt *schema.ResourceType) string {
 	return `SELECT r.id, r.version, r.doc, ` + groupsOf(gt, "r.id") + `
-FROM scim.resources r WHERE ` + st.where + `
-ORDER BY ` + st.order + ` LIMIT $` + strconv.Itoa(len(st.args)+1) + `::bigint`
+FROM scim.resources r WHERE ` + st.where
 }
 
 // QueryWithGroups is Query and the groups of each resource of the page. A
@@ -132,8 +134,8 @@ ORDER BY ` + st.order + ` LIMIT $` + strconv.Itoa(len(st.args)+1) + `::bigint`
 //
 // The first page of a lookup by a unique attribute (`userName eq`, the
 // read IdPs make most) holds every match, at most one, so its length is
-// the total: firstPageWithGroupsSQL answers it, which costs PostgreSQL a
-// third less than pageWithGroupsSQL (its CTE, window and count).
+// the total: oneWithGroupsSQL answers it, which costs PostgreSQL a third
+// less than pageWithGroupsSQL (its CTE, window and count).
 func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.ResourceType, q store.Query, gt *schema.ResourceType) (store.Page, map[string][]store.Resource, error) {
 	if err := cancelled(ctx); err != nil {
 		return store.Page{}, nil, err
@@ -162,11 +164,11 @@ func (s *Store) QueryWithGroups(ctx context.Context, tenant string, rt *schema.R
 	}
 	n := len(st.args)
 	if first == 1 && q.Filter != nil && atMostOne(q.Filter, rt) {
-		page, groups, err := s.pageWithGroups(ctx, rt, st.firstPageWithGroupsSQL(gt), append(st.args[:n:n], limit), false)
+		page, groups, err := s.pageWithGroups(ctx, rt, st.oneWithGroupsSQL(gt), st.args, false, q.LazyDoc)
 		page.Total = len(page.Resources)
 		return page, groups, err
 	}
-	return s.pageWithGroups(ctx, rt, st.pageWithGroupsSQL(gt), append(st.args[:n:n], limit, first-1), true)
+	return s.pageWithGroups(ctx, rt, st.pageWithGroupsSQL(gt), append(st.args[:n:n], limit, first-1), true, q.LazyDoc)
 }
 
 // atMostOne reports whether the filter e, which SQL translates exactly,
@@ -185,9 +187,12 @@ func atMostOne(e filter.Expr, rt *schema.ResourceType) bool {
 	return false
 }
 
-// pageWithGroups runs sql, firstPageWithGroupsSQL or (counted)
-// pageWithGroupsSQL, and reads its rows.
-func (s *Store) pageWithGroups(ctx context.Context, rt *schema.ResourceType, sql string, args []any, counted bool) (store.Page, map[string][]store.Resource, error) {
+// pageWithGroups runs sql, oneWithGroupsSQL or (counted)
+// pageWithGroupsSQL, and reads its rows. With lazy (store.Query.LazyDoc)
+// a resource's document is decoded by its Load, when the caller needs it:
+// the server answering from its render cache does not, and decoding was
+// the larger part of this store's own CPU for a lookup.
+func (s *Store) pageWithGroups(ctx context.Context, rt *schema.ResourceType, sql string, args []any, counted, lazy bool) (store.Page, map[string][]store.Resource, error) {
 	var page store.Page
 	var groups map[string][]store.Resource
 	err := s.read(ctx, func(ctx context.Context) error {
@@ -214,7 +219,12 @@ func (s *Store) pageWithGroups(ctx context.Context, rt *schema.ResourceType, sql
 				continue // the window is empty: the row carries the total
 			}
 			r := store.Resource{ID: *id, Version: *version}
-			if r.Doc, err = decode(rt, body); err != nil {
+			if lazy {
+				// pgx scans a jsonb into a new slice each row, so Load may
+				// keep it.
+				raw := body
+				r.Load = func() (map[string]any, error) { return decode(rt, raw) }
+			} else if r.Doc, err = decode(rt, body); err != nil {
 				return err
 			}
 			page.Resources = append(page.Resources, r)

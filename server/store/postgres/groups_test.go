@@ -162,6 +162,38 @@ var _ = Describe("reads with groups (store.GroupsReader)", Ordered, func() {
 		Entry("a filter SQL only narrows (matched in Go)", `name.familyName co "ily1"`, 1, 10),
 	)
 
+	DescribeTable("with LazyDoc, answers Query as without it, each document read by Load",
+		func(f string, startIndex, count int) {
+			q := store.Query{StartIndex: startIndex, Count: count}
+			if f != "" {
+				e, err := filter.Parse(f)
+				Expect(err).NotTo(HaveOccurred())
+				q.Filter = e
+			}
+			eager, eagerBy, err := testStore.QueryWithGroups(ctx, tenant, users, q, groups)
+			Expect(err).NotTo(HaveOccurred())
+			q.LazyDoc = true
+			lazy, lazyBy, err := testStore.QueryWithGroups(ctx, tenant, users, q, groups)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(lazyBy).To(Equal(eagerBy))
+			Expect(lazy.Total).To(Equal(eager.Total))
+			Expect(lazy.Resources).To(HaveLen(len(eager.Resources)))
+			for i, r := range lazy.Resources {
+				if len(eager.Resources[i].Doc) > 0 && r.Doc == nil {
+					Expect(r.Load).NotTo(BeNil())
+				}
+				loaded, err := r.Loaded()
+				Expect(err).NotTo(HaveOccurred())
+				Expect(loaded.Load).To(BeNil())
+				Expect(loaded).To(Equal(eager.Resources[i]))
+			}
+		},
+		Entry("lookup by userName (the first page alone)", `userName eq "USER0000000@example.com"`, 1, 100),
+		Entry("every user", "", 1, -1),
+		Entry("a middle page (the total counted)", "", 2, 2),
+		Entry("a filter SQL only narrows (matched in Go)", `name.familyName co "ily1"`, 1, 10),
+	)
+
 	It("answers GroupsOf with the groups of the two-step path", func() {
 		ask := append(append([]string{}, ids...), ids[0], "no-such-id")
 		by, err := testStore.GroupsOf(ctx, tenant, ask, groups)
