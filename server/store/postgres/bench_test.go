@@ -264,6 +264,8 @@ func BenchmarkLookupWithGroups(b *testing.B) {
 // it was sent before, and "first page, groups by GIN" the statement with
 // the groups found as before migration 0005 (resources_members_idx);
 // "counted, groups by GIN" is the statement every lookup sent before.
+// Two floors say where the rest goes: "first page, no groups" is the
+// lookup alone, and "SELECT 1" a round trip that reads nothing.
 func BenchmarkLookupStatement(b *testing.B) {
 	users, groups := mustType("User"), mustType("Group")
 	const n = 100_000
@@ -285,15 +287,18 @@ func BenchmarkLookupStatement(b *testing.B) {
     AND g.doc -> 'members' @> jsonb_build_array(jsonb_build_object('value', r.id))
     AND (g.tenant || '') = $1 AND (g.rtype || '') = 'Group')`
 	ways := []struct {
-		name string
-		sql  string
-		args []any // after the filter's
+		name     string
+		sql      string
+		args     []any // after the filter's
+		noFilter bool  // the statement takes none of the filter's
 	}{
-		{"counted", sts[0].pageWithGroupsSQL(groups), []any{100, 0}},
-		{"first page", sts[0].oneWithGroupsSQL(groups), nil},
-		{"first page, ORDER BY and LIMIT", sts[0].oneWithGroupsSQL(groups) + "\nORDER BY r.seq LIMIT $3::bigint", []any{100}},
-		{"first page, groups by GIN", strings.Replace(sts[0].oneWithGroupsSQL(groups), groupsOf(groups, "r.id"), gin, 1), nil},
-		{"counted, groups by GIN (the statement before)", strings.Replace(sts[0].pageWithGroupsSQL(groups), groupsOf(groups, "p.id"), strings.ReplaceAll(gin, "r.id", "p.id"), 1), []any{100, 0}},
+		{"counted", sts[0].pageWithGroupsSQL(groups), []any{100, 0}, false},
+		{"first page", sts[0].oneWithGroupsSQL(groups), nil, false},
+		{"first page, ORDER BY and LIMIT", sts[0].oneWithGroupsSQL(groups) + "\nORDER BY r.seq LIMIT $3::bigint", []any{100}, false},
+		{"first page, groups by GIN", strings.Replace(sts[0].oneWithGroupsSQL(groups), groupsOf(groups, "r.id"), gin, 1), nil, false},
+		{"counted, groups by GIN (the statement before)", strings.Replace(sts[0].pageWithGroupsSQL(groups), groupsOf(groups, "p.id"), strings.ReplaceAll(gin, "r.id", "p.id"), 1), []any{100, 0}, false},
+		{"first page, no groups", strings.Replace(sts[0].oneWithGroupsSQL(groups), ", "+groupsOf(groups, "r.id"), "", 1), nil, false},
+		{"SELECT 1", "SELECT 1", nil, true},
 	}
 	for _, w := range ways {
 		b.Run(w.name, func(b *testing.B) {
@@ -311,7 +316,11 @@ func BenchmarkLookupStatement(b *testing.B) {
 			for b.Loop() {
 				st := sts[i%len(sts)]
 				i++
-				rows, err := conn.Query(ctx, w.sql, append(st.args[:len(st.args):len(st.args)], w.args...)...)
+				args := append(st.args[:len(st.args):len(st.args)], w.args...)
+				if w.noFilter {
+					args = nil
+				}
+				rows, err := conn.Query(ctx, w.sql, args...)
 				if err != nil {
 					b.Fatal(err)
 				}
