@@ -669,3 +669,37 @@ func TestHTMLTimesOnlyWhatWasTimed(t *testing.T) {
 		t.Error("the request's own time is not shown")
 	}
 }
+
+// TestHTMLFoldsPassesPastTheBound: past report.MaxDetailedPasses passing
+// scenarios, the HTML lists each further passing one on a line without
+// its steps; a scenario that did not pass is shown whole wherever it is,
+// and report.json keeps every step.
+func TestHTMLFoldsPassesPastTheBound(t *testing.T) {
+	step := func(sc string, st scenario.Status, body string) scenario.Result {
+		return scenario.Result{Scenario: sc, Step: "create", Status: st, Verified: true, Message: "why " + body,
+			Exchanges: []wire.Exchange{{Request: wire.Request{Method: "POST", URL: "http://x/scim/v2/Users", Body: wire.Body(body)}, Response: &wire.Response{Status: 201}}}}
+	}
+	var rs []scenario.Result
+	n := report.MaxDetailedPasses + 2
+	for i := 1; i <= n; i++ {
+		rs = append(rs, step(fmt.Sprintf("team %d", i), scenario.Pass, fmt.Sprintf("body-of-%d;", i)))
+	}
+	rs = append(rs, step("the failing team", scenario.Fail, "body-of-the-failure;"))
+	r := report.Report{Title: "t", Results: rs}
+	h := render(t, report.WriteHTML, r)
+	for _, want := range []string{"body-of-1;", fmt.Sprintf("body-of-%d;", report.MaxDetailedPasses), "body-of-the-failure;",
+		fmt.Sprintf("team %d", n), "1 step passed; past 1000 passing scenarios the page lists them without their steps"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("the HTML lacks %q", want)
+		}
+	}
+	for _, notWant := range []string{fmt.Sprintf("body-of-%d;", report.MaxDetailedPasses+1), fmt.Sprintf("body-of-%d;", n)} {
+		if strings.Contains(h, notWant) {
+			t.Errorf("the HTML shows %q, a step of a passing scenario past the bound", notWant)
+		}
+	}
+	j := render(t, report.WriteJSON, r)
+	if !strings.Contains(j, fmt.Sprintf("body-of-%d;", n)) {
+		t.Error("report.json lacks a step the HTML folded")
+	}
+}
