@@ -57,13 +57,15 @@ type htmlView struct {
 	Columns                   int
 }
 
-// MaxDetailedPasses bounds how many passing scenarios the HTML shows with
-// their steps and exchanges; those past it are one line each, their name,
-// summary and time. An Entra cycle of 100,000 users passes 20,000 of them
-// with 304,000 steps: 265 MB of HTML that no browser opens. Every
-// scenario that did not pass is shown whole, however many there are, and
+// MaxDetailedPasses bounds the steps of passing scenarios the HTML shows
+// with their exchanges; the passing scenarios after them are one line each
+// (a run of numbered ones of a kind, one line for the run), their name,
+// summary and time. An Entra cycle of 100,000 users passes 20,000
+// scenarios with 304,000 steps: 265 MB of HTML that no browser opens; a
+// conform run passes some 1,600 steps and is shown whole. Every scenario
+// that did not pass is shown whole, however many there are, and
 // report.json holds every step of every one.
-const MaxDetailedPasses = 1000
+const MaxDetailedPasses = 5000
 
 // MaxProblems bounds the summary's table of problems, so that the summary
 // fits a screen; the rest are below, under "only problems".
@@ -193,8 +195,9 @@ func WriteHTML(w io.Writer, r Report) error {
 	ids := anchors{}
 	filters := map[string]map[string]bool{"status": {}, "level": {}, "area": {}, "profile": {}}
 	var total time.Duration
-	passes := 0
-	for _, c := range t.checks {
+	passed := 0 // steps of the passing scenarios shown whole so far
+	for i := 0; i < len(t.checks); i++ {
+		c := t.checks[i]
 		info := infos[c.name]
 		g := htmlGroup{Name: c.name, Title: info.Title, Anchor: ids.unique("c-" + slug(c.name)), Verdict: c.verdict.String(), OK: c.verdict <= scenario.Pass}
 		g.Clause = linkClauses(info.Clause)
@@ -224,18 +227,38 @@ func WriteHTML(w io.Writer, r Report) error {
 		}
 		fold := false
 		if c.verdict == scenario.Pass {
-			passes++
-			fold = passes > MaxDetailedPasses
+			fold = passed+len(c.results) > MaxDetailedPasses
+			if !fold {
+				passed += len(c.results)
+			}
 		}
+		results := c.results
 		if fold {
-			g.Folded = fmt.Sprintf("%s passed; past %d passing %s the page lists them without their steps, which report.json holds",
-				Plural(len(c.results), "steps"), MaxDetailedPasses, unitOf(r))
+			what := Plural(len(c.results), "steps")
+			if n, steps := t.passingRun(i); n >= minCollapsed && r.Unit == "" {
+				// Numbered scenarios of one kind (Entra's teams): one line
+				// for the run of them, as the terminal prints it.
+				g.Name += " … " + t.checks[i+n-1].name
+				g.Summary = fmt.Sprintf("%d scenarios, %d steps", n, steps)
+				results = make([]scenario.Result, 0, steps)
+				for _, x := range t.checks[i : i+n] {
+					results = append(results, x.results...)
+				}
+				what = fmt.Sprintf("%d scenarios, %s,", n, Plural(steps, "steps"))
+				i += n - 1
+			}
+			g.Folded = fmt.Sprintf("%s passed; past %d passing steps the page lists %s without their steps, which report.json holds",
+				what, MaxDetailedPasses, unitOf(r))
 		}
 		var gtime time.Duration
 		timed := false // some row was a request: a group of findings has no time
-		for j, res := range c.results {
+		for j, res := range results {
 			d := duration(res)
 			gtime += d
+			if fold {
+				timed = timed || d > 0 || len(res.Exchanges) > 0
+				continue
+			}
 			row := htmlRow{Result: res, Anchor: ids.unique(fmt.Sprintf("%s-s%d", g.Anchor, j+1)), Badge: badge(res)}
 			// A row that sent nothing (a certify fingerprint or coverage
 			// line, a skipped step) has no time: "0 ms" would claim one.
@@ -263,9 +286,6 @@ func WriteHTML(w io.Writer, r Report) error {
 			if info.Level == "" && res.Level != "" && !res.Cleanup {
 				classes["level-"+slug(string(res.Level))] = true
 				filters["level"][string(res.Level)] = true
-			}
-			if fold {
-				continue
 			}
 			for _, ex := range res.Exchanges {
 				row.Exchanges = append(row.Exchanges, viewExchange(ex))

@@ -671,16 +671,16 @@ func TestHTMLTimesOnlyWhatWasTimed(t *testing.T) {
 }
 
 // TestHTMLFoldsPassesPastTheBound: past report.MaxDetailedPasses passing
-// scenarios, the HTML lists each further passing one on a line without
-// its steps; a scenario that did not pass is shown whole wherever it is,
-// and report.json keeps every step.
+// steps (one per scenario here), the HTML lists further passing ones without their steps, a
+// run of numbered ones of a kind on one line; a scenario that did not
+// pass is shown whole wherever it is, and report.json keeps every step.
 func TestHTMLFoldsPassesPastTheBound(t *testing.T) {
 	step := func(sc string, st scenario.Status, body string) scenario.Result {
 		return scenario.Result{Scenario: sc, Step: "create", Status: st, Verified: true, Message: "why " + body,
 			Exchanges: []wire.Exchange{{Request: wire.Request{Method: "POST", URL: "http://x/scim/v2/Users", Body: wire.Body(body)}, Response: &wire.Response{Status: 201}}}}
 	}
 	var rs []scenario.Result
-	n := report.MaxDetailedPasses + 2
+	n := report.MaxDetailedPasses + 5 // the last five: one line
 	for i := 1; i <= n; i++ {
 		rs = append(rs, step(fmt.Sprintf("team %d", i), scenario.Pass, fmt.Sprintf("body-of-%d;", i)))
 	}
@@ -688,7 +688,7 @@ func TestHTMLFoldsPassesPastTheBound(t *testing.T) {
 	r := report.Report{Title: "t", Results: rs}
 	h := render(t, report.WriteHTML, r)
 	for _, want := range []string{"body-of-1;", fmt.Sprintf("body-of-%d;", report.MaxDetailedPasses), "body-of-the-failure;",
-		fmt.Sprintf("team %d", n), "1 step passed; past 1000 passing scenarios the page lists them without their steps"} {
+		fmt.Sprintf("team %d … team %d", report.MaxDetailedPasses+1, n), "5 scenarios, 5 steps, passed; past 5000 passing steps the page lists scenarios without their steps"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("the HTML lacks %q", want)
 		}
