@@ -136,12 +136,7 @@ var _ = Describe("reads with groups (store.GroupsReader)", Ordered, func() {
 
 	DescribeTable("answers Query with the page and total of Query and the groups of the two-step path",
 		func(f string, startIndex, count int) {
-			q := store.Query{StartIndex: startIndex, Count: count}
-			if f != "" {
-				e, err := filter.Parse(f)
-				Expect(err).NotTo(HaveOccurred())
-				q.Filter = e
-			}
+			q := pageQuery(f, startIndex, count)
 			page, by, err := testStore.QueryWithGroups(ctx, tenant, users, q, groups)
 			Expect(err).NotTo(HaveOccurred())
 			plain, err := testStore.Query(ctx, tenant, users, q)
@@ -164,12 +159,7 @@ var _ = Describe("reads with groups (store.GroupsReader)", Ordered, func() {
 
 	DescribeTable("with LazyDoc, answers Query as without it, each document read by Load",
 		func(f string, startIndex, count int) {
-			q := store.Query{StartIndex: startIndex, Count: count}
-			if f != "" {
-				e, err := filter.Parse(f)
-				Expect(err).NotTo(HaveOccurred())
-				q.Filter = e
-			}
+			q := pageQuery(f, startIndex, count)
 			eager, eagerBy, err := testStore.QueryWithGroups(ctx, tenant, users, q, groups)
 			Expect(err).NotTo(HaveOccurred())
 			q.LazyDoc = true
@@ -341,3 +331,14 @@ var _ = Describe("the server on PostgreSQL", Ordered, func() {
 		}, []string{"rt group"}),
 	)
 })
+
+// pageQuery is the Query of filter f (none when empty) and a window.
+func pageQuery(f string, startIndex, count int) store.Query {
+	q := store.Query{StartIndex: startIndex, Count: count}
+	if f != "" {
+		e, err := filter.Parse(f)
+		Expect(err).NotTo(HaveOccurred())
+		q.Filter = e
+	}
+	return q
+}
