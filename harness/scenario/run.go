@@ -334,8 +334,9 @@ func (r *runner) step(ctx context.Context, st Step) Result {
 	}
 	first := r.send(ctx, *st.First)
 	if first.Status == Pass {
+		// The step, named for the request that decided it.
 		res := r.base(st)
-		res.Status, res.Exchanges, res.Duration = Pass, first.Exchanges, first.Duration
+		res.Step, res.Status, res.Exchanges, res.Duration = st.First.Name, Pass, first.Exchanges, first.Duration
 		return res
 	}
 	res := r.send(ctx, st)

@@ -542,10 +542,10 @@ func TestCleanupFailureIsReported(t *testing.T) {
 	}
 }
 
-// TestFirstRequest: a step's First request settles it when it passes, and
-// the step's own request is then not sent; any other outcome of First
-// decides nothing, and the step's own answer is the verdict, with both
-// exchanges in the result.
+// TestFirstRequest: a step's First request settles it when it passes (the
+// result named for it), and the step's own request is then not sent; any
+// other outcome of First decides nothing, and the step's own answer is the
+// verdict, with both exchanges in the result.
 func TestFirstRequest(t *testing.T) {
 	get := func(name, path string, code int) scenario.Step {
 		return scenario.Step{Name: name, Request: scenario.RequestTemplate{Method: "GET", Path: path}, Expect: []scenario.Expectation{scenario.StatusIn(code)}}
@@ -553,16 +553,17 @@ func TestFirstRequest(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		first, own scenario.Step
+		step       string // the result's name
 		status     scenario.Status
 		gets       int
 		inMessage  string
 	}{
-		{"first passes", get("first", "/ServiceProviderConfig", 200), get("own", "/Users/nobody", 200), scenario.Pass, 1, ""},
-		{"first fails, own passes", get("first", "/Users/nobody", 200), get("own", "/ServiceProviderConfig", 200), scenario.Pass, 2, ""},
-		{"both fail", get("first", "/Users/nobody", 200), get("own", "/Users/nobody", 200), scenario.Fail, 2, "(sent first, deciding nothing: first: fail"},
+		{"first passes", get("first", "/ServiceProviderConfig", 200), get("own", "/Users/nobody", 200), "first", scenario.Pass, 1, ""},
+		{"first fails, own passes", get("first", "/Users/nobody", 200), get("own", "/ServiceProviderConfig", 200), "own", scenario.Pass, 2, ""},
+		{"both fail", get("first", "/Users/nobody", 200), get("own", "/Users/nobody", 200), "own", scenario.Fail, 2, "(sent first, deciding nothing: first: fail"},
 		{"first skips, own fails", scenario.Step{Name: "first", Build: func(scenario.Vars) (client.Request, error) {
 			return client.Request{}, scenario.Skipf("not today")
-		}}, get("own", "/Users/nobody", 200), scenario.Fail, 1, "first: skip skipped: not today"},
+		}}, get("own", "/Users/nobody", 200), "own", scenario.Fail, 1, "first: skip skipped: not today"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, c := newTarget(t)
@@ -573,7 +574,7 @@ func TestFirstRequest(t *testing.T) {
 				t.Fatalf("%d results", len(rs))
 			}
 			r := rs[0]
-			if r.Step != "own" || r.Status != tc.status {
+			if r.Step != tc.step || r.Status != tc.status {
 				t.Errorf("result %s %s: %s", r.Step, r.Status, r.Message)
 			}
 			if n := tg.requests("GET"); n != tc.gets || len(r.Exchanges) != tc.gets {

@@ -34,7 +34,7 @@ func (s *Store) query(ctx context.Context, tenant string, rt *schema.ResourceTyp
 	// one (table.exactly), and then no matcher runs: that filter's compile
 	// waits until collect finds it needed. exactly answers only filters
 	// Compile accepts (TestExactLookupsAgree), so a bad filter is the same
-	// error either way, and still before any data is looked at.
+	// error either way, in a tenant without data too.
 	match := matcherOf(q.Filter, rt)
 	if _, lone := exactCompare(q.Filter); !lone || q.SortBy != "" {
 		if _, err := match(); err != nil {
