@@ -84,10 +84,10 @@ type Step struct {
 	// read-back): when one of them did not pass, this step is Blocked.
 	Needs []string `yaml:"needs,omitempty"`
 	// First, if set, is a cheaper request sent before this step's own: when
-	// it passes, the step passes on it (its result named for First) and
-	// its own request is not sent;
-	// any other outcome decides nothing, and the step's own request is sent
-	// and judged (the result holds both exchanges). The filter checks scope
+	// it passes, the step passes on it (its result named for First) and its
+	// own request is not sent; any other outcome decides nothing, and the
+	// step's own request is sent and judged (the result holds both
+	// exchanges). The filter checks scope
 	// their filter to their own users this way, so that neither the
 	// server's work nor the page grows with its population.
 	First *Step `yaml:"-"`
